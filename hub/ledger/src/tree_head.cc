@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -16,9 +17,16 @@ namespace {
 
 constexpr std::string_view kDomain = "accord.tree-head.v1";
 constexpr size_t kSignatureSize = 64;
+constexpr char kSerialVersion = 0x01;
 
 void AppendBigEndian(uint64_t v, std::string* out) {
   for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+uint64_t ReadBigEndian(std::string_view b) {
+  uint64_t v = 0;
+  for (char c : b) v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
 }
 
 absl::StatusOr<std::string> LogIdFromKey(EVP_PKEY* key) {
@@ -100,6 +108,36 @@ absl::StatusOr<SignedTreeHead> TreeHeadSigner::Sign(const TreeHead& head) const 
       len != kSignatureSize) {
     return policy::OpenSslError("tree head: sign");
   }
+  return sth;
+}
+
+std::string SerializeSignedTreeHead(const SignedTreeHead& sth) {
+  std::string out;
+  out.reserve(1 + 16 + 32 + 1 + sth.signature.size() + sth.log_id.size());
+  out.push_back(kSerialVersion);
+  AppendBigEndian(sth.head.tree_size, &out);
+  AppendBigEndian(static_cast<uint64_t>(ToUnixMillisFloor(sth.head.timestamp)), &out);
+  out.append(reinterpret_cast<const char*>(sth.head.root.data()), sth.head.root.size());
+  out.push_back(static_cast<char>(static_cast<uint8_t>(sth.signature.size())));
+  out.append(sth.signature);
+  out.append(sth.log_id);
+  return out;
+}
+
+absl::StatusOr<SignedTreeHead> ParseSignedTreeHead(std::string_view bytes) {
+  constexpr size_t kFixed = 1 + 16 + 32 + 1;
+  if (bytes.size() < kFixed || bytes[0] != kSerialVersion) {
+    return absl::DataLossError("tree head record: bad header");
+  }
+  SignedTreeHead sth;
+  sth.head.tree_size = ReadBigEndian(bytes.substr(1, 8));
+  sth.head.timestamp =
+      absl::FromUnixMillis(static_cast<int64_t>(ReadBigEndian(bytes.substr(9, 8))));
+  std::copy(bytes.begin() + 17, bytes.begin() + 49, sth.head.root.begin());
+  const size_t sig_len = static_cast<uint8_t>(bytes[49]);
+  if (bytes.size() < kFixed + sig_len) return absl::DataLossError("tree head record: truncated");
+  sth.signature = std::string(bytes.substr(kFixed, sig_len));
+  sth.log_id = std::string(bytes.substr(kFixed + sig_len));
   return sth;
 }
 

@@ -72,6 +72,13 @@ class TreeHeadSigner {
   std::string log_id_;
 };
 
+// Compact binary form of a signed head, as stored in the ledger_heads column
+// family: 0x01 || tree_size (8 BE) || ms (8 BE) || root (32) || signature
+// length (1) || signature || log_id (rest). Parse returns DataLoss for bytes
+// that are not such a record.
+std::string SerializeSignedTreeHead(const SignedTreeHead& sth);
+absl::StatusOr<SignedTreeHead> ParseSignedTreeHead(std::string_view bytes);
+
 // OK iff `sth.signature` is a valid Ed25519 signature by `public_pem` over
 // TreeHeadSigningInput(sth.head, sth.log_id) AND sth.log_id is that key's id.
 // InvalidArgument for a bad PEM; PermissionDenied("tree head: ...") for a head
