@@ -179,17 +179,18 @@ bool IsValidNhsNumber(std::string_view d) {
 }
 
 absl::StatusOr<std::string> NormaliseNhsNumber(std::string_view text) {
-  std::string digits;
-  digits.reserve(10);
+  char digits[10];
+  size_t n = 0;
   for (char c : text) {
     if (c == ' ' || c == '-') continue;
     if (!IsDigit(c)) return absl::InvalidArgumentError("NHS number contains a character other than digits, spaces and hyphens");
-    if (digits.size() == 10) return absl::InvalidArgumentError("NHS number has more than 10 digits");
-    digits.push_back(c);
+    if (n == 10) return absl::InvalidArgumentError("NHS number has more than 10 digits");
+    digits[n++] = c;
   }
-  if (digits.size() != 10) return absl::InvalidArgumentError("NHS number does not have 10 digits");
-  if (!IsValidNhsNumber(digits)) return absl::InvalidArgumentError("NHS number check digit is invalid");
-  return digits;
+  if (n != 10) return absl::InvalidArgumentError("NHS number does not have 10 digits");
+  std::string_view d(digits, 10);
+  if (!IsValidNhsNumber(d)) return absl::InvalidArgumentError("NHS number check digit is invalid");
+  return std::string(d);
 }
 
 absl::StatusOr<std::string> NormalisePostcode(std::string_view text) {
