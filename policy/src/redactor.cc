@@ -1,0 +1,851 @@
+#include "accord/policy/redactor.h"
+
+#include <algorithm>
+#include <array>
+#include <bitset>
+#include <cstring>
+#include <optional>
+#include <utility>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "re2/re2.h"
+#include "redactor_patterns.h"
+
+namespace accord::policy {
+namespace {
+
+namespace ri = redact_internal;
+
+constexpr std::array<std::string_view, 10> kPlaceholders = {
+    "[NAME]", "[PHONE]", "[EMAIL]", "[POSTCODE]", "[NHS_NUMBER]", "[NI_NUMBER]",
+    "[VEHICLE_REG]", "[DOB]", "[ADDRESS]", "[IDENTIFIER]"};
+
+bool IsAsciiAlnum(unsigned char c) {
+  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+unsigned char Lower(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c | 0x20) : c;
+}
+
+// A stretch of the text to be replaced. `known` spans come from the record's
+// own identifiers and win ties against pattern spans.
+struct Span {
+  size_t begin;
+  size_t end;
+  IdentifierKind kind;
+  bool known;
+};
+using Spans = absl::InlinedVector<Span, 16>;
+
+// True when `text` at `pos` starts with one of our placeholders.
+size_t PlaceholderAt(std::string_view text, size_t pos) {
+  std::string_view rest = text.substr(pos);
+  for (std::string_view p : kPlaceholders) {
+    if (rest.size() >= p.size() && rest.compare(0, p.size(), p) == 0) return p.size();
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Known phone and NHS numbers: compared digit by digit, ignoring separators.
+
+constexpr size_t kMaxDigits = 20;
+
+struct DigitTarget {
+  char digits[kMaxDigits];
+  size_t size = 0;
+  IdentifierKind kind;
+};
+
+// Phone numbers in their national form: "+44 (0)7700 900123", "0044 7700..."
+// and "07700 900123" all become "07700900123". Other international numbers
+// keep their country code behind a '+'.
+size_t NormalisePhone(const char* digits, size_t n, bool plus, char* out) {
+  size_t skip = 0;
+  bool intl = plus;
+  if (!plus && n >= 2 && digits[0] == '0' && digits[1] == '0') {
+    intl = true;
+    skip = 2;
+  }
+  size_t size = 0;
+  if (intl) {
+    if (n - skip >= 2 && digits[skip] == '4' && digits[skip + 1] == '4') {
+      skip += 2;
+      if (skip >= n || digits[skip] != '0') out[size++] = '0';
+    } else {
+      out[size++] = '+';
+    }
+  }
+  for (size_t i = skip; i < n; ++i) out[size++] = digits[i];
+  return size;
+}
+
+// Builds the target for a known phone/NHS value; false if the value is not
+// made only of digits and the usual separators (it is then matched verbatim).
+bool MakeDigitTarget(std::string_view value, IdentifierKind kind, DigitTarget* t) {
+  char digits[kMaxDigits];
+  size_t n = 0;
+  bool plus = false;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (IsDigit(c)) {
+      if (n == kMaxDigits - 1) return false;
+      digits[n++] = static_cast<char>(c);
+    } else if (c == '+' && n == 0) {
+      plus = true;
+    } else if (c != ' ' && c != '-' && c != '(' && c != ')' && c != '.') {
+      return false;
+    }
+  }
+  if (n < 6) return false;
+  t->kind = kind;
+  if (kind == IdentifierKind::kPhone) {
+    t->size = NormalisePhone(digits, n, plus, t->digits);
+  } else {
+    std::memcpy(t->digits, digits, n);
+    t->size = n;
+  }
+  return true;
+}
+
+void MatchDigitTargets(std::string_view text, absl::Span<const DigitTarget> targets,
+                       Spans* spans) {
+  const size_t n = text.size();
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!IsDigit(c) && c != '+' && c != '(') continue;
+    if (i > 0 && IsAsciiAlnum(static_cast<unsigned char>(text[i - 1]))) continue;
+    char digits[kMaxDigits];
+    char norm[kMaxDigits + 1];
+    size_t nd = 0;
+    int seps = 0;
+    size_t best_end = 0;
+    IdentifierKind best_kind = IdentifierKind::kPhone;
+    const bool plus = c == '+';
+    size_t j = plus ? i + 1 : i;
+    for (; j < n && j - i < 40; ++j) {
+      const auto d = static_cast<unsigned char>(text[j]);
+      if (IsDigit(d)) {
+        if (nd == kMaxDigits - 1) break;
+        digits[nd++] = static_cast<char>(d);
+        seps = 0;
+        if (j + 1 < n && IsAsciiAlnum(static_cast<unsigned char>(text[j + 1]))) continue;
+        size_t norm_size = 0;
+        bool have_norm = false;
+        for (const DigitTarget& t : targets) {
+          if (t.kind == IdentifierKind::kPhone) {
+            if (!have_norm) {
+              norm_size = NormalisePhone(digits, nd, plus, norm);
+              have_norm = true;
+            }
+            if (norm_size == t.size && std::memcmp(norm, t.digits, t.size) == 0) {
+              best_end = j + 1;
+              best_kind = t.kind;
+            }
+          } else if (!plus && nd == t.size && std::memcmp(digits, t.digits, nd) == 0) {
+            best_end = j + 1;
+            best_kind = t.kind;
+          }
+        }
+      } else if (d == ' ' || d == '-' || d == '(' || d == ')' || d == '.') {
+        if (++seps > 2) break;
+      } else {
+        break;
+      }
+    }
+    if (best_end != 0) {
+      spans->push_back({i, best_end, best_kind, true});
+      i = best_end - 1;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Known postcodes, NI numbers and registrations: letters and digits compared
+// case-insensitively, spaces and hyphens ignored.
+
+struct AlnumTarget {
+  char chars[24];
+  size_t size = 0;
+  IdentifierKind kind;
+};
+
+bool MakeAlnumTarget(std::string_view value, IdentifierKind kind, AlnumTarget* t) {
+  t->size = 0;
+  t->kind = kind;
+  for (char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (IsAsciiAlnum(c)) {
+      if (t->size == sizeof(t->chars)) return false;
+      t->chars[t->size++] = static_cast<char>(Lower(c));
+    } else if (c != ' ' && c != '-') {
+      return false;
+    }
+  }
+  return t->size >= 2;
+}
+
+void MatchAlnumTarget(std::string_view text, const AlnumTarget& t, Spans* spans) {
+  const size_t n = text.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (Lower(static_cast<unsigned char>(text[i])) != static_cast<unsigned char>(t.chars[0])) {
+      continue;
+    }
+    if (i > 0 && IsAsciiAlnum(static_cast<unsigned char>(text[i - 1]))) continue;
+    size_t j = i + 1;
+    size_t k = 1;
+    while (k < t.size && j < n) {
+      int seps = 0;
+      while (j < n && (text[j] == ' ' || text[j] == '-') && seps < 2) {
+        ++j;
+        ++seps;
+      }
+      if (j < n && Lower(static_cast<unsigned char>(text[j])) ==
+                       static_cast<unsigned char>(t.chars[k])) {
+        ++j;
+        ++k;
+      } else {
+        break;
+      }
+    }
+    if (k == t.size && (j == n || !IsAsciiAlnum(static_cast<unsigned char>(text[j])))) {
+      spans->push_back({i, j, t.kind, true});
+      i = j - 1;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Anything else: the value verbatim, ASCII case-insensitive, whole words.
+
+void MatchLiteral(std::string_view text, std::string_view value, IdentifierKind kind,
+                  Spans* spans) {
+  const size_t m = value.size();
+  if (m == 0 || m > text.size()) return;
+  const auto first = Lower(static_cast<unsigned char>(value[0]));
+  const bool word_start = IsAsciiAlnum(first);
+  const bool word_end = IsAsciiAlnum(static_cast<unsigned char>(value.back()));
+  for (size_t i = 0; i + m <= text.size(); ++i) {
+    if (Lower(static_cast<unsigned char>(text[i])) != first) continue;
+    if (word_start && i > 0 && IsAsciiAlnum(static_cast<unsigned char>(text[i - 1]))) {
+      continue;
+    }
+    size_t k = 1;
+    while (k < m && Lower(static_cast<unsigned char>(text[i + k])) ==
+                        Lower(static_cast<unsigned char>(value[k]))) {
+      ++k;
+    }
+    if (k != m) continue;
+    if (word_end && i + m < text.size() &&
+        IsAsciiAlnum(static_cast<unsigned char>(text[i + m]))) {
+      continue;
+    }
+    spans->push_back({i, i + m, kind, true});
+    i += m - 1;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Known names: word tokens compared after folding (case, accents,
+// apostrophes, hyphens).
+
+class NameKeys {
+ public:
+  // Adds the tokens of one known name ("John Smith", "O'Brien, Siobhán").
+  void Add(std::string_view name) {
+    struct Word {
+      size_t off;  // into pool_
+      size_t len;
+      absl::InlinedVector<std::pair<size_t, size_t>, 2> parts;  // into pool_
+    };
+    absl::InlinedVector<Word, 4> words;
+    std::string folded;
+    size_t part_start = 0;
+    bool in_word = false;
+    auto close_part = [&] {
+      if (folded.size() > part_start) {
+        words.back().parts.emplace_back(part_start, folded.size() - part_start);
+      }
+      part_start = folded.size();
+    };
+    auto close_word = [&] {
+      if (!in_word) return;
+      close_part();
+      in_word = false;
+      Word& w = words.back();
+      w.len = folded.size() - w.off;
+      if (w.len == 0) words.pop_back();
+    };
+    for (size_t i = 0; i < name.size();) {
+      size_t len = 1;
+      const size_t before = folded.size();
+      ri::NameChar k = ri::ClassifyAndFold(name, i, &len, &folded);
+      if (k == ri::NameChar::kLetter || k == ri::NameChar::kMark) {
+        if (!in_word) {
+          words.push_back(Word{before, 0, {}});
+          part_start = before;
+          in_word = true;
+        }
+      } else if (k == ri::NameChar::kJoiner) {
+        if (in_word) close_part();
+      } else {
+        close_word();
+      }
+      i += len;
+    }
+    close_word();
+
+    const size_t first_key = keys_.size();
+    for (size_t w = 0; w < words.size(); ++w) {
+      std::string_view full(folded.data() + words[w].off, words[w].len);
+      AddKey(full);
+      if (words[w].parts.size() > 1) {
+        for (auto [off, len] : words[w].parts) AddKey(std::string_view(folded.data() + off, len));
+      }
+      if (!ri::IsNameParticle(full)) {
+        const auto c = static_cast<unsigned char>(full[0]);
+        if (c >= 'a' && c <= 'z') initials_.set(c - 'a');
+      }
+      if (w + 1 < words.size() && ri::IsNameParticle(full)) {
+        // "O Brien" / "Ap Rhys" written as one word: "obrien", "aprhys".
+        std::string joined(full);
+        joined.append(folded.data() + words[w + 1].off, words[w + 1].len);
+        AddKey(joined);
+      }
+    }
+    // A name made only of particles ("Della") is removed on its own.
+    bool any_standalone = false;
+    for (size_t k = first_key; k < keys_.size(); ++k) any_standalone |= keys_[k].standalone;
+    if (!any_standalone) {
+      for (size_t k = first_key; k < keys_.size(); ++k) keys_[k].standalone = true;
+    }
+  }
+
+  bool empty() const { return keys_.empty() && initials_.none(); }
+
+  // 0 = not a key, 1 = particle only (never alone), 2 = a name token.
+  int Find(std::string_view folded) const {
+    int best = 0;
+    for (const Key& k : keys_) {
+      if (k.len == folded.size() && std::memcmp(pool_.data() + k.off, folded.data(), k.len) == 0) {
+        best = std::max(best, k.standalone ? 2 : 1);
+      }
+    }
+    return best;
+  }
+  bool IsInitial(unsigned char folded_letter) const {
+    return folded_letter >= 'a' && folded_letter <= 'z' && initials_.test(folded_letter - 'a');
+  }
+  // Cheap filter on a run of text without joiners: can it fold to a key?
+  bool MayMatch(unsigned char first_byte, size_t byte_len) const {
+    if (byte_len < min_len_ || byte_len > 4 * max_len_) return false;
+    return first_byte >= 0x80 || first_.test(Lower(first_byte));
+  }
+  size_t max_len() const { return max_len_; }
+
+ private:
+  struct Key {
+    size_t off;
+    size_t len;
+    bool standalone;
+  };
+
+  void AddKey(std::string_view key) {
+    if (key.size() < 2) return;
+    keys_.push_back(Key{pool_.size(), key.size(), !ri::IsNameParticle(key)});
+    pool_.append(key);
+    first_.set(static_cast<unsigned char>(key[0]));
+    min_len_ = std::min(min_len_, key.size());
+    max_len_ = std::max(max_len_, key.size());
+  }
+
+  std::string pool_;
+  absl::InlinedVector<Key, 8> keys_;
+  std::bitset<256> first_;
+  std::bitset<26> initials_;
+  size_t min_len_ = SIZE_MAX;
+  size_t max_len_ = 0;
+};
+
+// A maximal run of letters (with single joiners between letters) in the text.
+struct Run {
+  size_t begin;
+  size_t end;
+  bool has_joiner;
+  bool has_non_ascii;
+};
+using Runs = absl::InlinedVector<Run, 64>;
+
+void FindRuns(std::string_view text, Runs* runs) {
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80 && !IsAsciiAlnum(c)) {
+      if (c == '[') {
+        if (size_t skip = PlaceholderAt(text, i)) {
+          i += skip;
+          continue;
+        }
+      }
+      ++i;
+      continue;
+    }
+    size_t len = 1;
+    ri::NameChar k = ri::ClassifyAndFold(text, i, &len, nullptr);
+    if (k != ri::NameChar::kLetter && k != ri::NameChar::kMark) {
+      i += len;
+      continue;
+    }
+    Run run{i, i + len, false, c >= 0x80};
+    size_t j = i + len;
+    while (j < n) {
+      const auto d = static_cast<unsigned char>(text[j]);
+      if (d < 0x80 && IsAsciiAlnum(d)) {
+        ++j;
+        run.end = j;
+        continue;
+      }
+      k = ri::ClassifyAndFold(text, j, &len, nullptr);
+      if (k == ri::NameChar::kLetter || k == ri::NameChar::kMark) {
+        j += len;
+        run.end = j;
+        run.has_non_ascii = true;
+      } else if (k == ri::NameChar::kJoiner && j + len < n) {
+        size_t next_len = 1;
+        ri::NameChar next = ri::ClassifyAndFold(text, j + len, &next_len, nullptr);
+        if (next != ri::NameChar::kLetter) break;
+        // A possessive "'s" is not part of the name: "Smith's" -> "[NAME]'s".
+        if (d != '-' && (text[j + len] | 0x20) == 's') {
+          const size_t after = j + len + 1;
+          size_t after_len = 1;
+          if (after == n || ri::ClassifyAndFold(text, after, &after_len, nullptr) ==
+                                ri::NameChar::kSeparator) {
+            break;
+          }
+        }
+        run.has_joiner = true;
+        run.has_non_ascii |= d >= 0x80;
+        j += len;
+      } else {
+        break;
+      }
+    }
+    runs->push_back(run);
+    i = run.end;
+  }
+}
+
+// Folds a run; records where its parts (split at joiners) start and end.
+void FoldRun(std::string_view text, const Run& run, std::string* folded,
+             absl::InlinedVector<std::pair<size_t, size_t>, 4>* parts) {
+  folded->clear();
+  parts->clear();
+  size_t part_start = 0;
+  for (size_t i = run.begin; i < run.end;) {
+    size_t len = 1;
+    ri::NameChar k = ri::ClassifyAndFold(text, i, &len, folded);
+    if (k == ri::NameChar::kJoiner || k == ri::NameChar::kSeparator) {
+      if (folded->size() > part_start) parts->emplace_back(part_start, folded->size() - part_start);
+      part_start = folded->size();
+    }
+    i += len;
+  }
+  if (folded->size() > part_start) parts->emplace_back(part_start, folded->size() - part_start);
+}
+
+enum class RunMatch { kNone, kPrefix, kName };
+
+// The gap between two parts of one written name: spaces, and at most one
+// comma ("SMITH, John": once per name, so a list of names stays a list), or
+// one full stop after an initial ("J. Smith").
+bool NameGap(std::string_view gap, bool after_initial, bool* comma_used) {
+  if (gap.size() > 3) return false;
+  int punct = 0;
+  bool comma = false;
+  for (char c : gap) {
+    if (c == ' ') continue;
+    if ((c == ',' && !*comma_used) || (c == '.' && after_initial)) {
+      if (++punct > 1) return false;
+      comma |= c == ',';
+      continue;
+    }
+    return false;
+  }
+  *comma_used |= comma;
+  return true;
+}
+
+void MatchNames(std::string_view text, const NameKeys& keys, Spans* spans) {
+  Runs runs;
+  FindRuns(text, &runs);
+  std::string folded;
+  folded.reserve(64);
+  std::string joined;
+  absl::InlinedVector<std::pair<size_t, size_t>, 4> parts;
+
+  // Classifies one run.
+  auto classify = [&](const Run& run, bool* initial) -> RunMatch {
+    *initial = false;
+    const auto first = static_cast<unsigned char>(text[run.begin]);
+    const size_t byte_len = run.end - run.begin;
+    if (!run.has_joiner && !keys.MayMatch(first, byte_len)) {
+      if (byte_len == 1 && keys.IsInitial(Lower(first))) {
+        *initial = true;
+        return RunMatch::kPrefix;
+      }
+      return RunMatch::kNone;
+    }
+    FoldRun(text, run, &folded, &parts);
+    if (folded.size() == 1 && keys.IsInitial(static_cast<unsigned char>(folded[0]))) {
+      *initial = true;
+      return RunMatch::kPrefix;
+    }
+    int found = keys.Find(folded);
+    if (found < 2 && parts.size() > 1) {
+      for (auto [off, len] : parts) {
+        found = std::max(found, keys.Find(std::string_view(folded).substr(off, len)));
+      }
+    }
+    return found == 2 ? RunMatch::kName : found == 1 ? RunMatch::kPrefix : RunMatch::kNone;
+  };
+
+  // The name being assembled from adjacent runs.
+  bool open = false;
+  size_t group_begin = 0;
+  size_t group_end = 0;     // end of the last run in the group
+  size_t name_end = 0;      // end of the last name (not prefix) run; 0 = none
+  bool last_initial = false;
+  bool comma_used = false;
+  auto flush = [&] {
+    if (open && name_end != 0) spans->push_back({group_begin, name_end, IdentifierKind::kName, true});
+    open = false;
+    name_end = 0;
+  };
+
+  for (size_t r = 0; r < runs.size(); ++r) {
+    Run run = runs[r];
+    bool initial = false;
+    RunMatch m = classify(run, &initial);
+    // "O Brien", "Ap Rhys" written apart for a key written together.
+    if (m != RunMatch::kName && r + 1 < runs.size() && run.end - run.begin <= 4) {
+      const Run& next = runs[r + 1];
+      std::string_view gap = text.substr(run.end, next.begin - run.end);
+      if (gap.size() <= 2 && gap.find_first_not_of(" '") == std::string_view::npos) {
+        FoldRun(text, run, &folded, &parts);
+        joined.assign(folded);
+        FoldRun(text, next, &folded, &parts);
+        joined.append(folded);
+        if (joined.size() <= keys.max_len() && keys.Find(joined) == 2) {
+          run.end = next.end;
+          m = RunMatch::kName;
+          initial = false;
+          ++r;
+        }
+      }
+    }
+    if (m == RunMatch::kNone) {
+      flush();
+      continue;
+    }
+    if (open && !NameGap(text.substr(group_end, run.begin - group_end), last_initial,
+                         &comma_used)) {
+      flush();
+    }
+    if (!open) {
+      open = true;
+      comma_used = false;
+      group_begin = run.begin;
+    }
+    group_end = run.end;
+    if (m == RunMatch::kName) name_end = run.end;
+    last_initial = initial;
+  }
+  flush();
+}
+
+// ---------------------------------------------------------------------------
+
+IdentifierKind KindOf(ri::Pattern p) {
+  switch (p) {
+    case ri::kEmailPattern: return IdentifierKind::kEmail;
+    case ri::kPhonePattern: return IdentifierKind::kPhone;
+    case ri::kNhsPattern: return IdentifierKind::kNhsNumber;
+    case ri::kPostcodePattern: return IdentifierKind::kPostcode;
+    case ri::kNiPattern: return IdentifierKind::kNiNumber;
+    case ri::kRegPattern:
+    case ri::kRegPrefixPattern: return IdentifierKind::kVehicleReg;
+    case ri::kDobCuePattern:
+    case ri::kBareDatePattern: return IdentifierKind::kDateOfBirth;
+    case ri::kAddressPattern: return IdentifierKind::kAddress;
+    case ri::kPatternCount: break;
+  }
+  return IdentifierKind::kOther;
+}
+
+// Three-letter words that look like the tail of a prefix-format registration
+// ("M4 AND").
+bool IsCommonWord(std::string_view w) {
+  static constexpr std::string_view kWords[] = {
+      "AND", "ARE", "BUT", "CAN", "CAR", "DAY", "FOR", "GOT", "HAD", "HAS", "HER",
+      "HIM", "HIS", "HOW", "LET", "MAY", "NEW", "NOT",
+      "NOW", "OFF", "OLD", "ONE", "OUR", "OUT", "RAN", "SAW", "SHE", "THE", "TOO",
+      "TWO", "VAN", "WAS", "WAY", "WHO", "WHY", "YES", "YET", "YOU", "BUS", "PUB"};
+  for (std::string_view k : kWords) {
+    if (w == k) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view PlaceholderFor(IdentifierKind kind) {
+  switch (kind) {
+    case IdentifierKind::kName: return kPlaceholders[0];
+    case IdentifierKind::kPhone: return kPlaceholders[1];
+    case IdentifierKind::kEmail: return kPlaceholders[2];
+    case IdentifierKind::kPostcode: return kPlaceholders[3];
+    case IdentifierKind::kNhsNumber: return kPlaceholders[4];
+    case IdentifierKind::kNiNumber: return kPlaceholders[5];
+    case IdentifierKind::kVehicleReg: return kPlaceholders[6];
+    case IdentifierKind::kDateOfBirth: return kPlaceholders[7];
+    case IdentifierKind::kAddress: return kPlaceholders[8];
+    case IdentifierKind::kOther: return kPlaceholders[9];
+  }
+  return kPlaceholders[9];
+}
+
+struct Redactor::Patterns {
+  // All patterns but kBareDatePattern, as one leftmost-longest scanner.
+  std::unique_ptr<RE2> scan;
+  // The same plus kBareDatePattern: used when a date of birth is known.
+  std::unique_ptr<RE2> scan_with_dates;
+  // Each pattern alone (longest match), for the anchored fallback and for
+  // locating the date inside a "DOB ..." match.
+  std::array<std::unique_ptr<RE2>, ri::kPatternCount> single;
+
+  // Decides whether a pattern match [begin, end) is an identifier; on success
+  // fills *span (which may be narrower, e.g. only the date after "DOB").
+  bool Accept(ri::Pattern p, std::string_view text, size_t begin, size_t end,
+              absl::Span<const ri::Date> known_dates, Span* span) const {
+    std::string_view match = text.substr(begin, end - begin);
+    *span = Span{begin, end, KindOf(p), false};
+    switch (p) {
+      case ri::kNhsPattern:
+        return ri::NhsChecksumValid(match);
+      case ri::kRegPrefixPattern:
+        return !IsCommonWord(match.substr(match.size() - 3));
+      case ri::kAddressPattern:
+        // "23:40 Church Road" is a time, not a house number.
+        return begin == 0 || std::string_view(":./-").find(text[begin - 1]) == std::string_view::npos;
+      case ri::kDobCuePattern: {
+        re2::StringPiece sub[2];
+        if (single[ri::kDobCuePattern]->Match(text, begin, end, RE2::ANCHOR_BOTH, sub, 2) &&
+            sub[1].data() != nullptr) {
+          span->begin = sub[1].data() - text.data();
+          span->end = span->begin + sub[1].size();
+        }
+        return true;
+      }
+      case ri::kBareDatePattern: {
+        std::optional<ri::Date> date = ri::ParseDate(match);
+        if (!date.has_value()) return false;
+        for (const ri::Date& known : known_dates) {
+          if (ri::SameDate(*date, known)) {
+            span->known = true;
+            return true;
+          }
+        }
+        return false;
+      }
+      default:
+        return true;
+    }
+  }
+
+  // Called when the scanner's match at `begin` was rejected: tries every other
+  // pattern anchored at `begin` and keeps the longest accepted match.
+  bool Fallback(std::string_view text, size_t begin, int rejected, int pattern_count,
+                bool has_at, absl::Span<const ri::Date> known_dates, Span* span,
+                size_t* match_end) const {
+    bool found = false;
+    const auto first = static_cast<unsigned char>(text[begin]);
+    for (int i = 0; i < pattern_count; ++i) {
+      const auto p = static_cast<ri::Pattern>(i);
+      if (i == rejected || !ri::CanStartWith(p, first)) continue;
+      if (p == ri::kEmailPattern && !has_at) continue;
+      re2::StringPiece m;
+      if (!single[i]->Match(text, begin, text.size(), RE2::ANCHOR_START, &m, 1)) continue;
+      const size_t end = begin + m.size();
+      Span candidate;
+      if (end > begin && (!found || end > *match_end) &&
+          Accept(p, text, begin, end, known_dates, &candidate)) {
+        *span = candidate;
+        *match_end = end;
+        found = true;
+      }
+    }
+    return found;
+  }
+
+  void Scan(std::string_view text, bool has_at, absl::Span<const ri::Date> known_dates,
+            Spans* spans) const {
+    const bool dates = !known_dates.empty();
+    const RE2& re = dates ? *scan_with_dates : *scan;
+    const int count = dates ? ri::kPatternCount : ri::kBareDatePattern;
+    re2::StringPiece sub[ri::kPatternCount + 1];
+    size_t pos = 0;
+    const size_t n = text.size();
+    while (pos < n) {
+      if (!re.Match(text, pos, n, RE2::UNANCHORED, sub, count + 1)) break;
+      const size_t begin = sub[0].data() - text.data();
+      size_t end = begin + sub[0].size();
+      int which = 0;
+      while (which < count && sub[which + 1].data() == nullptr) ++which;
+      Span span;
+      if (which < count &&
+          Accept(static_cast<ri::Pattern>(which), text, begin, end, known_dates, &span)) {
+        spans->push_back(span);
+        pos = std::max(end, begin + 1);
+      } else if (Fallback(text, begin, which, count, has_at, known_dates, &span, &end)) {
+        spans->push_back(span);
+        pos = std::max(end, begin + 1);
+      } else {
+        pos = begin + 1;  // patterns begin with ASCII: begin + 1 is a character boundary
+      }
+    }
+  }
+};
+
+Redactor::Redactor(std::unique_ptr<const Patterns> patterns) : patterns_(std::move(patterns)) {}
+Redactor::~Redactor() = default;
+
+absl::StatusOr<std::unique_ptr<Redactor>> Redactor::Create() {
+  auto patterns = std::make_unique<Patterns>();
+  RE2::Options options;
+  options.set_longest_match(true);
+  options.set_log_errors(false);
+  options.set_max_mem(64 << 20);
+  auto compile = [&](std::string source, std::unique_ptr<RE2>* out) -> absl::Status {
+    *out = std::make_unique<RE2>(source, options);
+    if (!(*out)->ok()) {
+      return absl::InternalError(absl::StrCat("redactor pattern does not compile: ", (*out)->error()));
+    }
+    return absl::OkStatus();
+  };
+  absl::Status s = compile(ri::CombinedSource(ri::kBareDatePattern), &patterns->scan);
+  if (s.ok()) s = compile(ri::CombinedSource(ri::kPatternCount), &patterns->scan_with_dates);
+  for (int i = 0; s.ok() && i < ri::kPatternCount; ++i) {
+    s = compile(ri::PatternSource(static_cast<ri::Pattern>(i), /*capture_date=*/true),
+                &patterns->single[i]);
+  }
+  if (!s.ok()) return s;
+  return std::unique_ptr<Redactor>(new Redactor(std::move(patterns)));
+}
+
+absl::Status Redactor::Redact(std::string_view text, absl::Span<const KnownIdentifier> known,
+                              std::string* out, RedactionStats* stats) const {
+  out->clear();
+  if (stats != nullptr) *stats = RedactionStats{};
+  if (!ri::IsValidUtf8(text)) {
+    return absl::InvalidArgumentError("free text is not valid UTF-8");
+  }
+
+  // Prepare the record's own identifiers.
+  NameKeys names;
+  absl::InlinedVector<DigitTarget, 4> digit_targets;
+  absl::InlinedVector<AlnumTarget, 4> alnum_targets;
+  absl::InlinedVector<std::pair<std::string_view, IdentifierKind>, 4> literals;
+  absl::InlinedVector<ri::Date, 2> known_dates;
+  for (const KnownIdentifier& id : known) {
+    std::string_view value = id.value;
+    while (!value.empty() && absl::ascii_isspace(static_cast<unsigned char>(value.front()))) {
+      value.remove_prefix(1);
+    }
+    while (!value.empty() && absl::ascii_isspace(static_cast<unsigned char>(value.back()))) {
+      value.remove_suffix(1);
+    }
+    if (value.empty() || !ri::IsValidUtf8(value)) continue;
+    switch (id.kind) {
+      case IdentifierKind::kName:
+        names.Add(value);
+        continue;
+      case IdentifierKind::kPhone:
+      case IdentifierKind::kNhsNumber: {
+        DigitTarget t;
+        if (MakeDigitTarget(value, id.kind, &t)) {
+          digit_targets.push_back(t);
+          continue;
+        }
+        break;
+      }
+      case IdentifierKind::kPostcode:
+      case IdentifierKind::kNiNumber:
+      case IdentifierKind::kVehicleReg: {
+        AlnumTarget t;
+        if (MakeAlnumTarget(value, id.kind, &t)) {
+          alnum_targets.push_back(t);
+          continue;
+        }
+        break;
+      }
+      case IdentifierKind::kDateOfBirth: {
+        std::optional<ri::Date> date = ri::ParseDate(value);
+        if (date.has_value() && !date->two_digit_year) {
+          known_dates.push_back(*date);
+          continue;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    literals.emplace_back(value, id.kind);
+  }
+
+  // Find every span.
+  Spans spans;
+  bool has_digit_or_at = false;
+  bool has_at = false;
+  for (char c : text) {
+    has_digit_or_at |= IsDigit(static_cast<unsigned char>(c)) || c == '@';
+    has_at |= c == '@';
+  }
+  if (has_digit_or_at) patterns_->Scan(text, has_at, known_dates, &spans);
+  if (!digit_targets.empty()) MatchDigitTargets(text, digit_targets, &spans);
+  for (const AlnumTarget& t : alnum_targets) MatchAlnumTarget(text, t, &spans);
+  for (auto [value, kind] : literals) MatchLiteral(text, value, kind, &spans);
+  if (!names.empty()) MatchNames(text, names, &spans);
+
+  // Leftmost, then longest, then known-before-pattern wins; overlapping
+  // spans merge into the winner so no fragment of an identifier survives.
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
+    if (a.begin != b.begin) return a.begin < b.begin;
+    if (a.end != b.end) return a.end > b.end;
+    return a.known && !b.known;
+  });
+  out->reserve(text.size() + 16);
+  size_t copied = 0;
+  int replaced = 0;
+  for (size_t i = 0; i < spans.size();) {
+    Span s = spans[i];
+    size_t j = i + 1;
+    while (j < spans.size() && spans[j].begin < s.end) {
+      s.end = std::max(s.end, spans[j].end);
+      ++j;
+    }
+    out->append(text.data() + copied, s.begin - copied);
+    out->append(PlaceholderFor(s.kind));
+    copied = s.end;
+    ++replaced;
+    i = j;
+  }
+  out->append(text.data() + copied, text.size() - copied);
+  if (stats != nullptr) stats->replaced = replaced;
+  return absl::OkStatus();
+}
+
+}  // namespace accord::policy

@@ -1,0 +1,404 @@
+#include "redactor_patterns.h"
+
+#include <array>
+#include <cstring>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace accord::policy::redact_internal {
+namespace {
+
+// Month names and their abbreviations ("Sept" too), case-insensitive context.
+constexpr std::string_view kMonth =
+    "(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
+    "aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
+
+std::string DateSource() {
+  const std::string month = std::string(kMonth);
+  return absl::StrCat(
+      "(?:\\d{1,2}[/.\\-]\\d{1,2}[/.\\-](?:\\d{4}|\\d{2})",  // 14/03/1990
+      "|\\d{4}-\\d{1,2}-\\d{1,2}",                            // 1990-03-14
+      "|\\d{1,2}(?:st|nd|rd|th)?\\s+", month, "\\.?,?\\s+\\d{4}",  // 14 March 1990
+      "|", month, "\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4})");  // March 14, 1990
+}
+
+bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool IsAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+// ASCII case-insensitive equality (Debian's Abseil has no std::string_view overloads).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (absl::ascii_tolower(static_cast<unsigned char>(a[i])) !=
+        absl::ascii_tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string PatternSource(Pattern pattern, bool capture_date) {
+  switch (pattern) {
+    case kEmailPattern:
+      return "[A-Za-z0-9._%+\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)+";
+    case kPhonePattern:
+      // 07xxx / 01 / 02 / 03 numbers, 10 or 11 digits with the trunk 0,
+      // optional +44 (and "(0)"), brackets around the area code, single
+      // spaces or hyphens between digits.
+      return "(?:\\+44[ \\-]?(?:\\(0\\)[ \\-]?)?|\\(0|\\b0)[1237]"
+             "(?:\\)?[ \\-]?\\d){8,9}\\b";
+    case kNhsPattern:
+      return "\\b\\d{3}[ \\-]?\\d{3}[ \\-]?\\d{4}\\b";
+    case kPostcodePattern:
+      // Outward code A9, A99, AA9, AA99, A9A, AA9A; inward code 9AA whose
+      // letters never include C I K M O V.
+      return "(?i:\\b[A-Z]{1,2}\\d[A-Z\\d]? {0,2}\\d[ABD-HJLNP-UW-Z]{2}\\b)";
+    case kNiPattern:
+      // HMRC prefix rules, loosely: first letter not D F I Q U V, second not
+      // D F I O Q U V; QQ (the documented example) accepted.
+      return "(?i:\\b(?:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]|QQ) ?\\d{2} ?\\d{2} ?"
+             "\\d{2} ?[A-D]\\b)";
+    case kRegPattern:
+      return "(?i:\\b[A-Z]{2}\\d{2} ?[A-Z]{3}\\b)";
+    case kRegPrefixPattern:
+      return "\\b[A-HJ-NPR-Y]\\d{1,3} ?[A-HJ-NPR-Y]{3}\\b";
+    case kDobCuePattern:
+      return absl::StrCat(
+          "(?i:(?:\\bd\\.?o\\.?b\\b\\.?|\\bborn\\b(?:\\s+on\\b)?|"
+          "\\bdate\\s+of\\s+birth\\b)[\\s:,\\-]*\\(?",
+          capture_date ? "(" : "(?:", DateSource(), ")\\b)");
+    case kAddressPattern:
+      return "\\b\\d{1,4}[A-Za-z]?,? +(?:[A-Z][A-Za-z'\\-]* +){1,3}"
+             "(?i:street|st|road|rd|lane|ln|avenue|ave|close|drive|dr|way|"
+             "crescent|cres|place|pl|court|ct|gardens|gdns|terrace|grove|park|"
+             "square|sq|walk|row|mews|parade|green|hill|rise|view)\\b";
+    case kBareDatePattern:
+      return absl::StrCat("(?i:\\b", DateSource(), "\\b)");
+    case kPatternCount:
+      break;
+  }
+  return "";
+}
+
+std::string CombinedSource(int count) {
+  std::string combined;
+  for (int i = 0; i < count; ++i) {
+    if (i > 0) combined += '|';
+    absl::StrAppend(&combined, "(", PatternSource(static_cast<Pattern>(i), false),
+                    ")");
+  }
+  return combined;
+}
+
+bool CanStartWith(Pattern pattern, unsigned char c) {
+  switch (pattern) {
+    case kEmailPattern:
+      return IsDigit(c) || IsAlpha(c) || c == '.' || c == '_' || c == '%' ||
+             c == '+' || c == '-';
+    case kPhonePattern:
+      return c == '0' || c == '+' || c == '(';
+    case kNhsPattern:
+    case kAddressPattern:
+      return IsDigit(c);
+    case kPostcodePattern:
+    case kNiPattern:
+    case kRegPattern:
+      return IsAlpha(c);
+    case kRegPrefixPattern:
+      return c >= 'A' && c <= 'Z';
+    case kDobCuePattern:
+      return (c | 0x20) == 'd' || (c | 0x20) == 'b';
+    case kBareDatePattern:
+      return IsDigit(c) || IsAlpha(c);
+    case kPatternCount:
+      break;
+  }
+  return false;
+}
+
+bool IsValidUtf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const unsigned char* end = p + text.size();
+  while (p < end) {
+    // ASCII fast path, eight bytes at a time.
+    while (end - p >= 8) {
+      uint64_t word;
+      std::memcpy(&word, p, 8);
+      if (word & 0x8080808080808080ULL) break;
+      p += 8;
+    }
+    if (p == end) break;
+    unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    size_t need;
+    uint32_t min;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      need = 1; min = 0x80; cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      need = 2; min = 0x800; cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      need = 3; min = 0x10000; cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (static_cast<size_t>(end - p) <= need) return false;
+    for (size_t i = 1; i <= need; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    p += need + 1;
+  }
+  return true;
+}
+
+bool NhsChecksumValid(std::string_view text) {
+  int digits[10];
+  int n = 0;
+  for (unsigned char c : text) {
+    if (!IsDigit(c)) continue;
+    if (n == 10) return false;
+    digits[n++] = c - '0';
+  }
+  if (n != 10) return false;
+  int sum = 0;
+  for (int i = 0; i < 9; ++i) sum += digits[i] * (10 - i);
+  int check = 11 - sum % 11;
+  if (check == 11) check = 0;
+  if (check == 10) return false;
+  return check == digits[9];
+}
+
+namespace {
+
+// A tiny cursor for ParseDate.
+struct Cursor {
+  std::string_view s;
+  size_t i = 0;
+
+  bool AtEnd() const { return i == s.size(); }
+  // Reads 1..max digits; returns the count read.
+  int Number(int max, int* value) {
+    int n = 0;
+    *value = 0;
+    while (i < s.size() && n < max && IsDigit(s[i])) {
+      *value = *value * 10 + (s[i] - '0');
+      ++i;
+      ++n;
+    }
+    return n;
+  }
+  bool Char(std::string_view set) {
+    if (i < s.size() && set.find(s[i]) != std::string_view::npos) {
+      ++i;
+      return true;
+    }
+    return false;
+  }
+  int Spaces() {
+    int n = 0;
+    while (i < s.size() && absl::ascii_isspace(static_cast<unsigned char>(s[i]))) {
+      ++i;
+      ++n;
+    }
+    return n;
+  }
+  void Ordinal() {
+    if (s.size() - i >= 2) {
+      std::string_view two = s.substr(i, 2);
+      for (std::string_view o : {"st", "nd", "rd", "th"}) {
+        if (EqualsIgnoreCase(two, o)) {
+          i += 2;
+          return;
+        }
+      }
+    }
+  }
+  // Reads a month name or abbreviation; 0 if none.
+  int Month() {
+    size_t start = i;
+    while (i < s.size() && IsAlpha(s[i])) ++i;
+    std::string_view word = s.substr(start, i - start);
+    static constexpr std::array<std::string_view, 12> kNames = {
+        "january", "february", "march",     "april",   "may",      "june",
+        "july",    "august",   "september", "october", "november", "december"};
+    for (int m = 0; m < 12; ++m) {
+      std::string_view name = kNames[m];
+      // The full name, its three-letter abbreviation, or "Sept".
+      if (EqualsIgnoreCase(word, name) || EqualsIgnoreCase(word, name.substr(0, 3)) ||
+          (m == 8 && EqualsIgnoreCase(word, "sept"))) {
+        return m + 1;
+      }
+    }
+    i = start;
+    return 0;
+  }
+};
+
+bool Plausible(const Date& d) {
+  return d.month >= 1 && d.month <= 12 && d.day >= 1 && d.day <= 31;
+}
+
+}  // namespace
+
+std::optional<Date> ParseDate(std::string_view text) {
+  Cursor c{text};
+  Date d;
+  int a = 0;
+  int na = c.Number(4, &a);
+  if (na == 4) {  // 1990-03-14
+    d.year = a;
+    if (!c.Char("-") || c.Number(2, &d.month) == 0 || !c.Char("-") ||
+        c.Number(2, &d.day) == 0 || !c.AtEnd()) {
+      return std::nullopt;
+    }
+    return Plausible(d) ? std::optional<Date>(d) : std::nullopt;
+  }
+  if (na >= 1 && na <= 2) {
+    if (c.Char("/.-")) {  // 14/03/1990
+      int b = 0;
+      if (c.Number(2, &b) == 0 || !c.Char("/.-")) return std::nullopt;
+      int ny = c.Number(4, &d.year);
+      if ((ny != 2 && ny != 4) || !c.AtEnd()) return std::nullopt;
+      d.two_digit_year = ny == 2;
+      d.day = a;
+      d.month = b;
+      if (!Plausible(d)) std::swap(d.day, d.month);
+      return Plausible(d) ? std::optional<Date>(d) : std::nullopt;
+    }
+    // 14th March 1990
+    d.day = a;
+    c.Ordinal();
+    if (c.Spaces() == 0) return std::nullopt;
+    d.month = c.Month();
+    if (d.month == 0) return std::nullopt;
+    c.Char(".");
+    c.Char(",");
+    if (c.Spaces() == 0 || c.Number(4, &d.year) != 4 || !c.AtEnd()) return std::nullopt;
+    return Plausible(d) ? std::optional<Date>(d) : std::nullopt;
+  }
+  if (na != 0) return std::nullopt;
+  // March 14, 1990
+  d.month = c.Month();
+  if (d.month == 0) return std::nullopt;
+  c.Char(".");
+  if (c.Spaces() == 0 || c.Number(2, &d.day) == 0) return std::nullopt;
+  c.Ordinal();
+  c.Char(",");
+  if (c.Spaces() == 0 || c.Number(4, &d.year) != 4 || !c.AtEnd()) return std::nullopt;
+  return Plausible(d) ? std::optional<Date>(d) : std::nullopt;
+}
+
+bool SameDate(const Date& written, const Date& known) {
+  const bool year_ok = written.two_digit_year
+                           ? written.year == known.year % 100
+                           : written.year == known.year;
+  if (!year_ok) return false;
+  if (written.day == known.day && written.month == known.month) return true;
+  return written.day == known.month && written.month == known.day;
+}
+
+// --- Name folding -----------------------------------------------------------
+
+namespace {
+
+// Folded forms of U+00C0..U+00FF; "" marks a separator (× ÷).
+constexpr std::array<std::string_view, 64> kLatin1Fold = {
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+    "d", "n", "o", "o", "o", "o", "o", "",  "o", "u", "u", "u", "u", "y", "th", "ss",
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+    "d", "n", "o", "o", "o", "o", "o", "",  "o", "u", "u", "u", "u", "y", "th", "y"};
+
+// Folded forms of U+0100..U+017F (Latin Extended-A), in pairs upper/lower.
+constexpr std::string_view kLatinExtAFold[128] = {
+    "a",  "a",  "a",  "a",  "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d", "d",
+    "d",  "d",  "e",  "e",  "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g", "g",
+    "g",  "g",  "g",  "g",  "h", "h", "h", "h", "i", "i", "i", "i", "i", "i", "i", "i",
+    "i",  "i",  "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l", "l", "l", "l", "l",
+    "l",  "l",  "l",  "n",  "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o", "o",
+    "o",  "o",  "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s",
+    "s",  "s",  "t",  "t",  "t", "t", "t", "t", "u", "u", "u", "u", "u", "u", "u", "u",
+    "u",  "u",  "u",  "u",  "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s"};
+
+}  // namespace
+
+NameChar ClassifyAndFold(std::string_view text, size_t pos, size_t* len,
+                         std::string* folded) {
+  const auto c = static_cast<unsigned char>(text[pos]);
+  if (c < 0x80) {
+    *len = 1;
+    if (c >= 'A' && c <= 'Z') {
+      if (folded != nullptr) folded->push_back(static_cast<char>(c | 0x20));
+      return NameChar::kLetter;
+    }
+    if ((c >= 'a' && c <= 'z') || IsDigit(c)) {
+      if (folded != nullptr) folded->push_back(static_cast<char>(c));
+      return NameChar::kLetter;
+    }
+    if (c == '\'' || c == '-') return NameChar::kJoiner;
+    return NameChar::kSeparator;
+  }
+  // Decode (the caller guarantees valid UTF-8).
+  uint32_t cp;
+  size_t n;
+  if (c < 0xE0) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if (c < 0xF0) {
+    n = 3;
+    cp = c & 0x0F;
+  } else {
+    n = 4;
+    cp = c & 0x07;
+  }
+  if (pos + n > text.size()) n = text.size() - pos;  // defensive; never for valid UTF-8
+  for (size_t i = 1; i < n; ++i) cp = (cp << 6) | (text[pos + i] & 0x3F);
+  *len = n;
+  if (cp < 0xC0) return NameChar::kSeparator;  // C1 controls, NBSP, Latin-1 punctuation
+  if (cp <= 0xFF) {
+    std::string_view f = kLatin1Fold[cp - 0xC0];
+    if (f.empty()) return NameChar::kSeparator;
+    if (folded != nullptr) folded->append(f);
+    return NameChar::kLetter;
+  }
+  if (cp <= 0x17F) {
+    if (folded != nullptr) folded->append(kLatinExtAFold[cp - 0x100]);
+    return NameChar::kLetter;
+  }
+  if (cp >= 0x218 && cp <= 0x21B) {  // Romanian comma-below s and t
+    if (folded != nullptr) folded->push_back(cp < 0x21A ? 's' : 't');
+    return NameChar::kLetter;
+  }
+  if (cp == 0x2BC || cp == 0x2018 || cp == 0x2019 || cp == 0x2010 || cp == 0x2011) {
+    return NameChar::kJoiner;  // modifier apostrophe, curly quotes, hyphens
+  }
+  if (cp >= 0x300 && cp <= 0x36F) return NameChar::kMark;
+  if ((cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x2E00 && cp <= 0x2E7F) ||
+      cp == 0x3000 || cp == 0xFEFF || (cp >= 0xFE10 && cp <= 0xFE6F) ||
+      (cp >= 0xFF00 && cp <= 0xFF0F)) {
+    return NameChar::kSeparator;  // general punctuation, spaces, BOM
+  }
+  if (folded != nullptr) folded->append(text.substr(pos, n));  // other scripts: kept as written
+  return NameChar::kLetter;
+}
+
+bool IsNameParticle(std::string_view token) {
+  static constexpr std::string_view kParticles[] = {
+      "ab", "ap", "al", "bin", "bint", "da", "de", "del", "della", "der", "des",
+      "di", "du", "el", "la", "le", "mac", "mc", "ni", "nic", "o", "st", "ter",
+      "ui", "van", "ver", "von", "y", "zu"};
+  if (token.size() <= 1) return true;
+  for (std::string_view p : kParticles) {
+    if (token == p) return true;
+  }
+  return false;
+}
+
+}  // namespace accord::policy::redact_internal
