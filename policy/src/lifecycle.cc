@@ -1,0 +1,118 @@
+#include "accord/policy/lifecycle.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+#include "accord/policy/canonical.h"
+
+namespace accord::policy {
+
+std::string_view AgreementStateName(AgreementState state) {
+  switch (state) {
+    case AgreementState::kActive: return "active";
+    case AgreementState::kPendingSignatures: return "pending_signatures";
+    case AgreementState::kNotYetValid: return "not_yet_valid";
+    case AgreementState::kExpired: return "expired";
+    case AgreementState::kWithdrawn: return "withdrawn";
+    case AgreementState::kInvalid: return "invalid";
+  }
+  return "?";
+}
+
+AgreementStatus EvaluateStatus(const Agreement& agreement,
+                               absl::Span<const Withdrawal> withdrawals, absl::Time now) {
+  AgreementStatus status;
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  std::vector<std::string> invalid;  // forged or malformed signature entries
+  std::vector<std::string> missing;
+  std::string fingerprint = Fingerprint(agreement);
+
+  for (const Party& party : agreement.parties) {
+    PartySignatureStatus ps{party.id, false, ""};
+    std::string stale;
+    for (const Signature& s : agreement.signatures) {
+      if (s.party != party.id) continue;
+      absl::Status v = VerifySignature(agreement, s);
+      if (v.ok()) {
+        ps.signed_valid = true;
+        continue;
+      }
+      if (v.code() == absl::StatusCode::kFailedPrecondition) {
+        stale = std::string(v.message());
+      } else {
+        invalid.push_back(std::string(v.message()));
+        if (ps.problem.empty()) ps.problem = std::string(v.message());
+      }
+    }
+    if (!ps.signed_valid) {
+      if (!stale.empty()) ps.problem = stale;
+      if (ps.problem.empty()) {
+        ps.problem = absl::StrCat("party '", party.id, "' has not signed fingerprint ", fingerprint);
+      }
+      missing.push_back(party.id);
+    } else {
+      ps.problem.clear();
+    }
+    status.parties.push_back(std::move(ps));
+  }
+  for (const Signature& s : agreement.signatures) {
+    if (agreement.FindParty(s.party) == nullptr) {
+      invalid.push_back(absl::StrCat("a signature is by '", s.party, "', which is not a party"));
+    }
+  }
+
+  const Withdrawal* withdrawn = nullptr;
+  for (const Withdrawal& w : withdrawals) {
+    if (w.effective <= now && VerifyWithdrawal(agreement, w).ok()) {
+      if (withdrawn == nullptr || w.effective < withdrawn->effective) withdrawn = &w;
+    }
+  }
+
+  absl::Time start = absl::FromCivil(absl::CivilSecond(agreement.valid_from), utc);
+  absl::Time end = absl::FromCivil(absl::CivilSecond(agreement.valid_until + 1), utc);  // exclusive
+  absl::Time review = absl::FromCivil(absl::CivilSecond(agreement.review_by + 1), utc);
+  status.review_overdue = now >= review;
+
+  std::vector<std::string> reasons;
+  if (withdrawn != nullptr) {
+    status.state = AgreementState::kWithdrawn;
+    reasons.push_back(absl::StrCat(
+        "party '", withdrawn->party, "' withdrew with effect from ",
+        absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", withdrawn->effective, utc), ": ",
+        withdrawn->reason));
+  }
+  if (!invalid.empty()) {
+    if (reasons.empty()) status.state = AgreementState::kInvalid;
+    reasons.push_back(absl::StrCat("invalid signature entries: ", absl::StrJoin(invalid, "; ")));
+  }
+  if (now >= end) {
+    if (reasons.empty()) status.state = AgreementState::kExpired;
+    reasons.push_back(absl::StrCat("expired at the end of ",
+                                   absl::FormatCivilTime(agreement.valid_until)));
+  }
+  if (!missing.empty()) {
+    if (reasons.empty()) status.state = AgreementState::kPendingSignatures;
+    reasons.push_back(absl::StrCat("waiting for a valid signature over ", fingerprint, " from ",
+                                   absl::StrJoin(missing, ", ")));
+  }
+  if (now < start) {
+    if (reasons.empty()) status.state = AgreementState::kNotYetValid;
+    reasons.push_back(absl::StrCat("valid only from ", absl::FormatCivilTime(agreement.valid_from)));
+  }
+  if (reasons.empty()) {
+    status.state = AgreementState::kActive;
+    reasons.push_back(absl::StrCat("signed by all ", agreement.parties.size(),
+                                   " parties and valid until the end of ",
+                                   absl::FormatCivilTime(agreement.valid_until)));
+  }
+  if (status.review_overdue) {
+    reasons.push_back(absl::StrCat("review was due by ", absl::FormatCivilTime(agreement.review_by)));
+  }
+  status.reason = absl::StrJoin(reasons, "; ");
+  return status;
+}
+
+}  // namespace accord::policy
