@@ -95,6 +95,18 @@ bool IsTextType(FieldType t) {
 
 // ---------------------------------------------------------------------------
 
+// The scalar value of `key` in mapping `node`, if there is one; used to name
+// an item in messages before its keys are read.
+std::string PeekScalar(const YAML::Node& node, std::string_view key) {
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key && it->second.IsScalar() &&
+        internal::IsValidId(it->second.Scalar())) {
+      return it->second.Scalar();
+    }
+  }
+  return "";
+}
+
 class AgreementReader {
  public:
   AgreementReader(DiagnosticSink& sink, SourceMap& where) : r_(sink, where) {}
@@ -215,6 +227,7 @@ Agreement AgreementReader::Read(const YAML::Node& root) {
 void AgreementReader::ReadParty(const YAML::Node& node, size_t i, Agreement& a) {
   Ctx ctx{absl::StrCat("party #", i + 1), absl::StrCat("parties[", i, "]"), Loc(node.Mark())};
   if (!r_.ExpectMap(node, ctx)) return;
+  if (std::string id = PeekScalar(node, "id"); !id.empty()) ctx.desc = absl::StrCat("party ", Quoted(id));
   Fields f = r_.ReadMapping(node, ctx, kPartyKeys);
   Party p;
   p.location = ctx.at;
@@ -275,6 +288,7 @@ void AgreementReader::ReadDataset(const YAML::Node& node, size_t i, Agreement& a
   Ctx ctx{absl::StrCat("dataset #", i + 1), absl::StrCat("datasets[", i, "]"),
           Loc(node.Mark())};
   if (!r_.ExpectMap(node, ctx)) return;
+  if (std::string id = PeekScalar(node, "name"); !id.empty()) ctx.desc = absl::StrCat("dataset ", Quoted(id));
   Fields f = r_.ReadMapping(node, ctx, kDatasetKeys);
   DatasetSpec ds;
   ds.location = ctx.at;
@@ -305,6 +319,9 @@ void AgreementReader::ReadField(const YAML::Node& node, const Ctx& parent, size_
   Ctx ctx{absl::StrCat("field #", j + 1, " of ", parent.desc),
           absl::StrCat(parent.path, ".fields[", j, "]"), Loc(node.Mark())};
   if (!r_.ExpectMap(node, ctx)) return;
+  if (std::string id = PeekScalar(node, "name"); !id.empty()) {
+    ctx.desc = absl::StrCat("field ", Quoted(id), " of ", parent.desc);
+  }
   Fields f = r_.ReadMapping(node, ctx, kFieldKeys);
   FieldSpec field;
   field.location = ctx.at;
@@ -448,6 +465,7 @@ std::optional<Treatment> AgreementReader::ReadTreatment(const KeyValue& kv, cons
 void AgreementReader::ReadFlow(const YAML::Node& node, size_t i, Agreement& a) {
   Ctx ctx{absl::StrCat("flow #", i + 1), absl::StrCat("flows[", i, "]"), Loc(node.Mark())};
   if (!r_.ExpectMap(node, ctx)) return;
+  if (std::string id = PeekScalar(node, "id"); !id.empty()) ctx.desc = absl::StrCat("flow ", Quoted(id));
   Fields f = r_.ReadMapping(node, ctx, kFlowKeys);
   Flow flow;
   flow.location = ctx.at;

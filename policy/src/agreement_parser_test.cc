@@ -94,7 +94,8 @@ TEST(ParseAgreementTest, PoliceExampleHasGridAndArea) {
 
 TEST(ParseAgreementTest, FlowPurposeOverridesAndEventTimeDefaultsToDay) {
   std::string text = ReadSourceFile("deploy/agreements/ae-violence-cardiff.yaml");
-  text = absl::StrReplaceAll(text, {{"    event_time: hour\n", "    purpose: \"Hotspots only\"\n"}});
+  std::string_view from = "    event_time: hour\n";
+  text.replace(text.find(from), from.size(), "    purpose: \"Hotspots only\"\n");
   ParseResult r = ParseAgreement(text, "x");
   ASSERT_TRUE(r.ok()) << Dump(r.diagnostics);
   EXPECT_EQ(r.agreement->flows[0].purpose, "Hotspots only");
