@@ -44,3 +44,26 @@ inline const Diagnostic* FindDiagnostic(const std::vector<Diagnostic>& diagnosti
 }
 
 }  // namespace accord::policy::testing
+
+#include "accord/policy/signing.h"
+
+namespace accord::policy::testing {
+
+// The Cardiff example with fresh keys for both parties, and their private halves.
+struct KeyedExample {
+  std::string text;
+  KeyPair provider;   // nhs-lister-ae
+  KeyPair recipient;  // csp-herts-analyst
+};
+
+inline KeyedExample MakeKeyedExample() {
+  KeyedExample k;
+  k.provider = GenerateEd25519KeyPair().value();
+  k.recipient = GenerateEd25519KeyPair().value();
+  std::string text = ReadSourceFile("deploy/agreements/ae-violence-cardiff.yaml");
+  text = SetPartySigningKey(text, "nhs-lister-ae", k.provider.public_pem).value();
+  k.text = SetPartySigningKey(text, "csp-herts-analyst", k.recipient.public_pem).value();
+  return k;
+}
+
+}  // namespace accord::policy::testing
