@@ -91,7 +91,8 @@ absl::StatusOr<std::unique_ptr<MerkleLog>> MerkleLog::Open(rocksdb::DB* db,
 
 absl::StatusOr<MerkleLog::PendingAppend> MerkleLog::Stage(absl::Span<const std::string> entries,
                                                           absl::Time now,
-                                                          rocksdb::WriteBatch* batch) {
+                                                          rocksdb::WriteBatch* batch,
+                                                          const PendingAppend* after) {
   if (signer_ == nullptr) return absl::FailedPreconditionError("merkle log: opened read-only");
   if (entries.empty()) return absl::InvalidArgumentError("merkle log: no entries to append");
   if (batch == nullptr) return absl::InvalidArgumentError("merkle log: null batch");
@@ -102,8 +103,16 @@ absl::StatusOr<MerkleLog::PendingAppend> MerkleLog::Stage(absl::Span<const std::
     previous_time = latest_.head.timestamp;
   }
   PendingAppend pending;
-  pending.first_index = builder_.size();
-  pending.builder_ = builder_;
+  if (after != nullptr) {
+    if (after->new_size < builder_.size() || after->builder_.size() != after->new_size) {
+      return absl::FailedPreconditionError("merkle log: staging after an append already committed");
+    }
+    pending.builder_ = after->builder_;
+    previous_time = std::max(previous_time, after->head.head.timestamp);
+  } else {
+    pending.builder_ = builder_;
+  }
+  pending.first_index = pending.builder_.size();
   rocksdb::Status status;
   auto put_node = [&](uint32_t level, uint64_t index, const Hash& hash) {
     if (status.ok()) status = batch->Put(cfs_.nodes, NodeKey(level, index).slice(), HashSlice(hash));

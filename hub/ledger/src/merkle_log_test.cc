@@ -239,6 +239,39 @@ TEST_F(MerkleLogTest, StagedButUnwrittenAppendChangesNothing) {
   EXPECT_EQ(*root, b.Root());
 }
 
+// Stage batch N+1 on top of N while N is being written; commit in order.
+TEST_F(MerkleLogTest, PipelinedStaging) {
+  std::vector<std::string> a = {"a", "b", "c"}, b = {"d", "e"}, c = {"f"};
+  rocksdb::WriteBatch wa, wb, wc;
+  auto pa = log_->Stage(a, now_, &wa);
+  ASSERT_TRUE(pa.ok());
+  auto pb = log_->Stage(b, now_ - absl::Seconds(1), &wb, &*pa);
+  ASSERT_TRUE(pb.ok());
+  EXPECT_EQ(pb->first_index, 3u);
+  EXPECT_EQ(pb->new_size, 5u);
+  EXPECT_EQ(pb->head.head.timestamp, pa->head.head.timestamp);
+  ASSERT_TRUE(db_->db->Write(rocksdb::WriteOptions(), &wa).ok());
+  log_->Commit(*pa);
+  auto pc = log_->Stage(c, now_ + absl::Seconds(1), &wc, &*pb);
+  ASSERT_TRUE(pc.ok());
+  ASSERT_TRUE(db_->db->Write(rocksdb::WriteOptions(), &wb).ok());
+  log_->Commit(*pb);
+  ASSERT_TRUE(db_->db->Write(rocksdb::WriteOptions(), &wc).ok());
+  log_->Commit(*pc);
+  // Staging after an already-committed append is refused.
+  rocksdb::WriteBatch stale;
+  EXPECT_EQ(log_->Stage(c, now_, &stale, &*pa).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  TreeBuilder builder;
+  for (const char* e : {"a", "b", "c", "d", "e", "f"}) builder.Append(LeafHash(e));
+  EXPECT_EQ(log_->LatestHead().head.root, builder.Root());
+  Reopen();
+  EXPECT_EQ(log_->size(), 6u);
+  VerifyReport report = VerifyStoredLog(db_->db.get(), db_->cfs, signer_->public_pem());
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.heads_checked, 3u);
+}
+
 // A head lost without its entries (or entries without a head) is DataLoss at
 // open: the on-disk head must always match the entries.
 TEST_F(MerkleLogTest, OpenDetectsHeadEntryMismatch) {

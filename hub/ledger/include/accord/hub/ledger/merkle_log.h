@@ -74,15 +74,22 @@ class MerkleLog {
   // Writer only. Adds `entries` (bytes, leaf hashes, every interior node that
   // becomes complete) and the new signed head to `batch`. Nothing changes in
   // memory until Commit(). The head's timestamp is `now` truncated to ms, but
-  // never earlier than the previous head's. At most one pending append at a
-  // time: after a failed write, just Stage again. InvalidArgument for an empty
+  // never earlier than the previous head's. Without `after` it builds on the
+  // committed state: after a failed write, just Stage again. InvalidArgument for an empty
   // `entries`; FailedPrecondition without a signer.
+  //
+  // Pipelining: pass `after` (a pending append not yet committed) to stage
+  // the next batch on top of it while its batch is still being written, so
+  // hashing and signing overlap the fsync. Batches must then be written and
+  // committed in staging order; if a write fails, every append staged after
+  // it must be dropped and staged again.
   absl::StatusOr<PendingAppend> Stage(absl::Span<const std::string> entries, absl::Time now,
-                                      rocksdb::WriteBatch* batch);
+                                      rocksdb::WriteBatch* batch,
+                                      const PendingAppend* after = nullptr);
 
   // Writer only: call once the caller's db->Write(batch) has succeeded (with
-  // the durability the caller needs). Aborts if `pending` was not staged on
-  // the current state.
+  // the durability the caller needs). Aborts if `pending` does not start at
+  // the committed size (commit out of order, or twice).
   void Commit(const PendingAppend& pending);
 
   // Stage + db->Write (WriteOptions::sync = `sync`) + Commit.
