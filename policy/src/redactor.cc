@@ -26,6 +26,9 @@ bool IsAsciiAlnum(unsigned char c) {
   return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+unsigned char At(std::string_view text, size_t i) {
+  return i < text.size() ? static_cast<unsigned char>(text[i]) : 0;
+}
 unsigned char Lower(unsigned char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c | 0x20) : c;
 }
@@ -344,6 +347,9 @@ class NameKeys {
     if (byte_len < min_len_ || byte_len > 4 * max_len_) return false;
     return first_byte >= 0x80 || first_.test(Lower(first_byte));
   }
+  bool FirstByteMayMatch(unsigned char first_byte) const {
+    return first_byte >= 0x80 || first_.test(Lower(first_byte));
+  }
   size_t max_len() const { return max_len_; }
 
  private:
@@ -395,10 +401,12 @@ void FindRuns(std::string_view text, Runs* runs) {
       continue;
     }
     size_t len = 1;
-    ri::NameChar k = ri::ClassifyAndFold(text, i, &len, nullptr);
-    if (k != ri::NameChar::kLetter && k != ri::NameChar::kMark) {
-      i += len;
-      continue;
+    if (c >= 0x80) {
+      ri::NameChar k = ri::ClassifyAndFold(text, i, &len, nullptr);
+      if (k != ri::NameChar::kLetter && k != ri::NameChar::kMark) {
+        i += len;
+        continue;
+      }
     }
     Run run{i, i + len, false, c >= 0x80};
     size_t j = i + len;
@@ -409,7 +417,7 @@ void FindRuns(std::string_view text, Runs* runs) {
         run.end = j;
         continue;
       }
-      k = ri::ClassifyAndFold(text, j, &len, nullptr);
+      ri::NameChar k = ri::ClassifyAndFold(text, j, &len, nullptr);
       if (k == ri::NameChar::kLetter || k == ri::NameChar::kMark) {
         j += len;
         run.end = j;
@@ -531,7 +539,8 @@ void MatchNames(std::string_view text, const NameKeys& keys, Spans* spans) {
     bool initial = false;
     RunMatch m = classify(run, &initial);
     // "O Brien", "Ap Rhys" written apart for a key written together.
-    if (m != RunMatch::kName && r + 1 < runs.size() && run.end - run.begin <= 4) {
+    if (m != RunMatch::kName && r + 1 < runs.size() && run.end - run.begin <= 4 &&
+        keys.FirstByteMayMatch(static_cast<unsigned char>(text[run.begin]))) {
       const Run& next = runs[r + 1];
       std::string_view gap = text.substr(run.end, next.begin - run.end);
       if (gap.size() <= 2 && gap.find_first_not_of(" '") == std::string_view::npos) {
@@ -569,23 +578,6 @@ void MatchNames(std::string_view text, const NameKeys& keys, Spans* spans) {
 
 // ---------------------------------------------------------------------------
 
-IdentifierKind KindOf(ri::Pattern p) {
-  switch (p) {
-    case ri::kEmailPattern: return IdentifierKind::kEmail;
-    case ri::kPhonePattern: return IdentifierKind::kPhone;
-    case ri::kNhsPattern: return IdentifierKind::kNhsNumber;
-    case ri::kPostcodePattern: return IdentifierKind::kPostcode;
-    case ri::kNiPattern: return IdentifierKind::kNiNumber;
-    case ri::kRegPattern:
-    case ri::kRegPrefixPattern: return IdentifierKind::kVehicleReg;
-    case ri::kDobCuePattern:
-    case ri::kBareDatePattern: return IdentifierKind::kDateOfBirth;
-    case ri::kAddressPattern: return IdentifierKind::kAddress;
-    case ri::kPatternCount: break;
-  }
-  return IdentifierKind::kOther;
-}
-
 // Three-letter words that look like the tail of a prefix-format registration
 // ("M4 AND").
 bool IsCommonWord(std::string_view w) {
@@ -619,104 +611,115 @@ std::string_view PlaceholderFor(IdentifierKind kind) {
 }
 
 struct Redactor::Patterns {
-  // All patterns but kBareDatePattern, as one leftmost-longest scanner.
-  std::unique_ptr<RE2> scan;
-  // The same plus kBareDatePattern: used when a date of birth is known.
-  std::unique_ptr<RE2> scan_with_dates;
-  // Each pattern alone (longest match), for the anchored fallback and for
-  // locating the date inside a "DOB ..." match.
+  // Each pattern alone (longest match). Run anchored where the pre-filters of
+  // redactor_patterns.h point: e-mail, date-of-birth cue, address.
   std::array<std::unique_ptr<RE2>, ri::kPatternCount> single;
 
-  // Decides whether a pattern match [begin, end) is an identifier; on success
-  // fills *span (which may be narrower, e.g. only the date after "DOB").
-  bool Accept(ri::Pattern p, std::string_view text, size_t begin, size_t end,
-              absl::Span<const ri::Date> known_dates, Span* span) const {
-    std::string_view match = text.substr(begin, end - begin);
-    *span = Span{begin, end, KindOf(p), false};
-    switch (p) {
-      case ri::kNhsPattern:
-        return ri::NhsChecksumValid(match);
-      case ri::kRegPrefixPattern:
-        return !IsCommonWord(match.substr(match.size() - 3));
-      case ri::kAddressPattern:
-        // "23:40 Church Road" is a time, not a house number.
-        return begin == 0 || std::string_view(":./-").find(text[begin - 1]) == std::string_view::npos;
-      case ri::kDobCuePattern: {
-        re2::StringPiece sub[2];
-        if (single[ri::kDobCuePattern]->Match(text, begin, end, RE2::ANCHOR_BOTH, sub, 2) &&
-            sub[1].data() != nullptr) {
-          span->begin = sub[1].data() - text.data();
-          span->end = span->begin + sub[1].size();
-        }
-        return true;
-      }
-      case ri::kBareDatePattern: {
-        std::optional<ri::Date> date = ri::ParseDate(match);
-        if (!date.has_value()) return false;
-        for (const ri::Date& known : known_dates) {
-          if (ri::SameDate(*date, known)) {
-            span->known = true;
-            return true;
+  // End of the longest match of `p` at `pos` by RE2, or 0.
+  size_t MatchAt(ri::Pattern p, std::string_view text, size_t pos) const {
+    re2::StringPiece m;
+    if (!single[p]->Match(text, pos, text.size(), RE2::ANCHOR_START, &m, 1)) return 0;
+    return pos + m.size();
+  }
+
+  // One pass over the text; at each place an identifier can start, the
+  // longest accepted match wins (ties: the order tried below).
+  void Scan(std::string_view text, absl::Span<const ri::Date> known_dates, Spans* spans) const {
+    const size_t n = text.size();
+    for (size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c == '@') {
+        const size_t begin = ri::EmailStartBefore(text, i);
+        if (begin < i) {
+          if (size_t end = MatchAt(ri::kEmailPattern, text, begin)) {
+            spans->push_back({begin, end, IdentifierKind::kEmail, false});
+            i = end - 1;
           }
         }
-        return false;
+        continue;
       }
-      default:
-        return true;
+      const bool word = ri::IsWordByte(c);
+      if (!word && c != '+' && c != '(') continue;
+      const bool word_start = i == 0 || !ri::IsWordByte(static_cast<unsigned char>(text[i - 1]));
+      if (word && !word_start) continue;
+
+      size_t best = 0;
+      IdentifierKind kind = IdentifierKind::kOther;
+      size_t span_begin = i;
+      bool known = false;
+      auto offer = [&](size_t end, IdentifierKind k) {
+        if (end > best) {
+          best = end;
+          kind = k;
+        }
+      };
+      if (c >= '0' && c <= '9') {
+        size_t end = ri::MatchNhsShapeAt(text, i);
+        if (end != 0 && ri::NhsChecksumValid(text.substr(i, end - i))) {
+          offer(end, IdentifierKind::kNhsNumber);
+        }
+        if (c == '0' && word_start) offer(ri::MatchPhoneAt(text, i), IdentifierKind::kPhone);
+        if (ri::MayBeAddressAt(text, i) &&
+            (i == 0 || std::string_view(":./-").find(text[i - 1]) == std::string_view::npos)) {
+          offer(MatchAt(ri::kAddressPattern, text, i), IdentifierKind::kAddress);
+        }
+      } else if (c == '+' || c == '(') {
+        if (i == 0 || !IsDigit(static_cast<unsigned char>(text[i - 1]))) {
+          offer(ri::MatchPhoneAt(text, i), IdentifierKind::kPhone);
+        }
+      } else if (word_start && c != '_' &&
+                 (IsDigit(At(text, i + 1)) || IsDigit(At(text, i + 2)) ||
+                  IsDigit(At(text, i + 3)) || ri::MayBeDobCueAt(text, i))) {
+        // Every letter-initial pattern has a digit within four characters,
+        // or is a date-of-birth cue.
+        offer(ri::MatchPostcodeAt(text, i), IdentifierKind::kPostcode);
+        offer(ri::MatchNiAt(text, i), IdentifierKind::kNiNumber);
+        offer(ri::MatchRegAt(text, i), IdentifierKind::kVehicleReg);
+        if (size_t end = ri::MatchRegPrefixAt(text, i);
+            end != 0 && !IsCommonWord(text.substr(end - 3, 3))) {
+          offer(end, IdentifierKind::kVehicleReg);
+        }
+        if (ri::MayBeDobCueAt(text, i)) {
+          if (size_t end = MatchAt(ri::kDobCuePattern, text, i); end > best) {
+            best = end;
+            kind = IdentifierKind::kDateOfBirth;
+            span_begin = DateStartInCue(text, i, end);
+          }
+        }
+      }
+      if (!known_dates.empty() && ri::MayBeDateAt(text, i)) {
+        size_t len = 0;
+        std::optional<ri::Date> date = ri::ParseDatePrefix(text.substr(i), &len);
+        if (date.has_value() && i + len > best) {
+          for (const ri::Date& k : known_dates) {
+            if (ri::SameDate(*date, k)) {
+              best = i + len;
+              kind = IdentifierKind::kDateOfBirth;
+              span_begin = i;
+              known = true;
+              break;
+            }
+          }
+        }
+      }
+      if (best != 0) {
+        spans->push_back({span_begin, best, kind, known});
+        i = best - 1;
+      }
     }
   }
 
-  // Called when the scanner's match at `begin` was rejected: tries every other
-  // pattern anchored at `begin` and keeps the longest accepted match.
-  bool Fallback(std::string_view text, size_t begin, int rejected, int pattern_count,
-                bool has_at, absl::Span<const ri::Date> known_dates, Span* span,
-                size_t* match_end) const {
-    bool found = false;
-    const auto first = static_cast<unsigned char>(text[begin]);
-    for (int i = 0; i < pattern_count; ++i) {
-      const auto p = static_cast<ri::Pattern>(i);
-      if (i == rejected || !ri::CanStartWith(p, first)) continue;
-      if (p == ri::kEmailPattern && !has_at) continue;
-      re2::StringPiece m;
-      if (!single[i]->Match(text, begin, text.size(), RE2::ANCHOR_START, &m, 1)) continue;
-      const size_t end = begin + m.size();
-      Span candidate;
-      if (end > begin && (!found || end > *match_end) &&
-          Accept(p, text, begin, end, known_dates, &candidate)) {
-        *span = candidate;
-        *match_end = end;
-        found = true;
+  // In a "DOB 14/03/1990" match [begin, end): where the date starts, so the
+  // cue is kept. (If no suffix parses, the whole match is replaced.)
+  static size_t DateStartInCue(std::string_view text, size_t begin, size_t end) {
+    for (size_t i = begin + 1; i < end; ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (IsAsciiAlnum(c) && !IsAsciiAlnum(static_cast<unsigned char>(text[i - 1])) &&
+          ri::ParseDate(text.substr(i, end - i)).has_value()) {
+        return i;
       }
     }
-    return found;
-  }
-
-  void Scan(std::string_view text, bool has_at, absl::Span<const ri::Date> known_dates,
-            Spans* spans) const {
-    const bool dates = !known_dates.empty();
-    const RE2& re = dates ? *scan_with_dates : *scan;
-    const int count = dates ? ri::kPatternCount : ri::kBareDatePattern;
-    re2::StringPiece sub[ri::kPatternCount + 1];
-    size_t pos = 0;
-    const size_t n = text.size();
-    while (pos < n) {
-      if (!re.Match(text, pos, n, RE2::UNANCHORED, sub, count + 1)) break;
-      const size_t begin = sub[0].data() - text.data();
-      size_t end = begin + sub[0].size();
-      int which = 0;
-      while (which < count && sub[which + 1].data() == nullptr) ++which;
-      Span span;
-      if (which < count &&
-          Accept(static_cast<ri::Pattern>(which), text, begin, end, known_dates, &span)) {
-        spans->push_back(span);
-        pos = std::max(end, begin + 1);
-      } else if (Fallback(text, begin, which, count, has_at, known_dates, &span, &end)) {
-        spans->push_back(span);
-        pos = std::max(end, begin + 1);
-      } else {
-        pos = begin + 1;  // patterns begin with ASCII: begin + 1 is a character boundary
-      }
-    }
+    return begin;
   }
 };
 
@@ -736,11 +739,9 @@ absl::StatusOr<std::unique_ptr<Redactor>> Redactor::Create() {
     }
     return absl::OkStatus();
   };
-  absl::Status s = compile(ri::CombinedSource(ri::kBareDatePattern), &patterns->scan);
-  if (s.ok()) s = compile(ri::CombinedSource(ri::kPatternCount), &patterns->scan_with_dates);
+  absl::Status s = absl::OkStatus();
   for (int i = 0; s.ok() && i < ri::kPatternCount; ++i) {
-    s = compile(ri::PatternSource(static_cast<ri::Pattern>(i), /*capture_date=*/true),
-                &patterns->single[i]);
+    s = compile(ri::PatternSource(static_cast<ri::Pattern>(i)), &patterns->single[i]);
   }
   if (!s.ok()) return s;
   return std::unique_ptr<Redactor>(new Redactor(std::move(patterns)));
@@ -808,13 +809,7 @@ absl::Status Redactor::Redact(std::string_view text, absl::Span<const KnownIdent
 
   // Find every span.
   Spans spans;
-  bool has_digit_or_at = false;
-  bool has_at = false;
-  for (char c : text) {
-    has_digit_or_at |= IsDigit(static_cast<unsigned char>(c)) || c == '@';
-    has_at |= c == '@';
-  }
-  if (has_digit_or_at) patterns_->Scan(text, has_at, known_dates, &spans);
+  patterns_->Scan(text, known_dates, &spans);
   if (!digit_targets.empty()) MatchDigitTargets(text, digit_targets, &spans);
   for (const AlnumTarget& t : alnum_targets) MatchAlnumTarget(text, t, &spans);
   for (auto [value, kind] : literals) MatchLiteral(text, value, kind, &spans);

@@ -40,7 +40,7 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string PatternSource(Pattern pattern, bool capture_date) {
+std::string PatternSource(Pattern pattern) {
   switch (pattern) {
     case kEmailPattern:
       return "[A-Za-z0-9._%+\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)+";
@@ -69,7 +69,7 @@ std::string PatternSource(Pattern pattern, bool capture_date) {
       return absl::StrCat(
           "(?i:(?:\\bd\\.?o\\.?b\\b\\.?|\\bborn\\b(?:\\s+on\\b)?|"
           "\\bdate\\s+of\\s+birth\\b)[\\s:,\\-]*\\(?",
-          capture_date ? "(" : "(?:", DateSource(), ")\\b)");
+          DateSource(), "\\b)");
     case kAddressPattern:
       return "\\b\\d{1,4}[A-Za-z]?,? +(?:[A-Z][A-Za-z'\\-]* +){1,3}"
              "(?i:street|st|road|rd|lane|ln|avenue|ave|close|drive|dr|way|"
@@ -83,41 +83,208 @@ std::string PatternSource(Pattern pattern, bool capture_date) {
   return "";
 }
 
-std::string CombinedSource(int count) {
-  std::string combined;
-  for (int i = 0; i < count; ++i) {
-    if (i > 0) combined += '|';
-    absl::StrAppend(&combined, "(", PatternSource(static_cast<Pattern>(i), false),
-                    ")");
+namespace {
+
+unsigned char At(std::string_view text, size_t i) {
+  return i < text.size() ? static_cast<unsigned char>(text[i]) : 0;
+}
+// Reads exactly `count` digits at *i.
+bool Digits(std::string_view text, size_t* i, int count) {
+  for (int k = 0; k < count; ++k) {
+    if (!IsDigit(At(text, *i))) return false;
+    ++*i;
   }
-  return combined;
+  return true;
+}
+bool Letters(std::string_view text, size_t* i, int count) {
+  for (int k = 0; k < count; ++k) {
+    if (!IsAlpha(At(text, *i))) return false;
+    ++*i;
+  }
+  return true;
+}
+void OptionalChar(std::string_view text, size_t* i, unsigned char c) {
+  if (At(text, *i) == c) ++*i;
+}
+size_t EndAtBoundary(std::string_view text, size_t i) {
+  return IsWordByte(At(text, i)) ? 0 : i;
+}
+// Letters of the inward code: not C I K M O V.
+bool InwardLetter(unsigned char c) {
+  c = static_cast<unsigned char>(c | 0x20);
+  return c >= 'a' && c <= 'z' && c != 'c' && c != 'i' && c != 'k' && c != 'm' && c != 'o' &&
+         c != 'v';
+}
+bool RegPrefixLetter(unsigned char c) {
+  return c >= 'A' && c <= 'Y' && c != 'I' && c != 'O' && c != 'Q';
 }
 
-bool CanStartWith(Pattern pattern, unsigned char c) {
-  switch (pattern) {
-    case kEmailPattern:
-      return IsDigit(c) || IsAlpha(c) || c == '.' || c == '_' || c == '%' ||
-             c == '+' || c == '-';
-    case kPhonePattern:
-      return c == '0' || c == '+' || c == '(';
-    case kNhsPattern:
-    case kAddressPattern:
-      return IsDigit(c);
-    case kPostcodePattern:
-    case kNiPattern:
-    case kRegPattern:
-      return IsAlpha(c);
-    case kRegPrefixPattern:
-      return c >= 'A' && c <= 'Z';
-    case kDobCuePattern:
-      return (c | 0x20) == 'd' || (c | 0x20) == 'b';
-    case kBareDatePattern:
-      return IsDigit(c) || IsAlpha(c);
-    case kPatternCount:
-      break;
+}  // namespace
+
+size_t MatchPhoneAt(std::string_view text, size_t pos) {
+  size_t i = pos;
+  const unsigned char c = At(text, i);
+  if (c == '+') {
+    if (At(text, i + 1) != '4' || At(text, i + 2) != '4') return 0;
+    i += 3;
+    if (At(text, i) == ' ' || At(text, i) == '-') ++i;
+    if (At(text, i) == '(' && At(text, i + 1) == '0' && At(text, i + 2) == ')') {
+      i += 3;
+      if (At(text, i) == ' ' || At(text, i) == '-') ++i;
+    }
+  } else if (c == '(') {
+    if (At(text, i + 1) != '0') return 0;
+    i += 2;
+  } else if (c == '0') {
+    ++i;
+  } else {
+    return 0;
+  }
+  const unsigned char area = At(text, i);
+  if (area != '1' && area != '2' && area != '3' && area != '7') return 0;
+  ++i;
+  size_t best = 0;
+  for (int d = 1; d <= 9; ++d) {
+    size_t j = i;
+    if (At(text, j) == ')') ++j;
+    if (At(text, j) == ' ' || At(text, j) == '-') ++j;
+    if (!IsDigit(At(text, j))) break;
+    i = j + 1;
+    if (d >= 8 && !IsWordByte(At(text, i))) best = i;
+  }
+  return best;
+}
+
+size_t MatchNhsShapeAt(std::string_view text, size_t pos) {
+  size_t i = pos;
+  if (!Digits(text, &i, 3)) return 0;
+  if (At(text, i) == ' ' || At(text, i) == '-') ++i;
+  if (!Digits(text, &i, 3)) return 0;
+  if (At(text, i) == ' ' || At(text, i) == '-') ++i;
+  if (!Digits(text, &i, 4)) return 0;
+  return EndAtBoundary(text, i);
+}
+
+size_t MatchPostcodeAt(std::string_view text, size_t pos) {
+  size_t i = pos;
+  int letters = 0;
+  while (letters < 2 && IsAlpha(At(text, i))) {
+    ++letters;
+    ++i;
+  }
+  if (letters == 0 || !IsDigit(At(text, i))) return 0;
+  ++i;
+  // Inward code " 9AA" from `k`.
+  auto inward = [&](size_t k) -> size_t {
+    for (int s = 0; s < 2 && At(text, k) == ' '; ++s) ++k;
+    if (!IsDigit(At(text, k)) || !InwardLetter(At(text, k + 1)) ||
+        !InwardLetter(At(text, k + 2))) {
+      return 0;
+    }
+    return EndAtBoundary(text, k + 3);
+  };
+  const unsigned char extra = At(text, i);
+  if (IsDigit(extra) || IsAlpha(extra)) {
+    if (size_t end = inward(i + 1)) return end;
+  }
+  return inward(i);
+}
+
+size_t MatchNiAt(std::string_view text, size_t pos) {
+  const auto a = static_cast<unsigned char>(At(text, pos) | 0x20);
+  const auto b = static_cast<unsigned char>(At(text, pos + 1) | 0x20);
+  if (!IsAlpha(At(text, pos)) || !IsAlpha(At(text, pos + 1))) return 0;
+  const bool first_ok = std::string_view("dfiquv").find(a) == std::string_view::npos;
+  const bool second_ok = std::string_view("dfioquv").find(b) == std::string_view::npos;
+  if (!(first_ok && second_ok) && !(a == 'q' && b == 'q')) return 0;
+  size_t i = pos + 2;
+  for (int pair = 0; pair < 3; ++pair) {
+    OptionalChar(text, &i, ' ');
+    if (!Digits(text, &i, 2)) return 0;
+  }
+  OptionalChar(text, &i, ' ');
+  const auto suffix = static_cast<unsigned char>(At(text, i) | 0x20);
+  if (suffix < 'a' || suffix > 'd') return 0;
+  return EndAtBoundary(text, i + 1);
+}
+
+size_t MatchRegAt(std::string_view text, size_t pos) {
+  size_t i = pos;
+  if (!Letters(text, &i, 2) || !Digits(text, &i, 2)) return 0;
+  OptionalChar(text, &i, ' ');
+  if (!Letters(text, &i, 3)) return 0;
+  return EndAtBoundary(text, i);
+}
+
+size_t MatchRegPrefixAt(std::string_view text, size_t pos) {
+  size_t i = pos;
+  if (!RegPrefixLetter(At(text, i))) return 0;
+  ++i;
+  int digits = 0;
+  while (digits < 3 && IsDigit(At(text, i))) {
+    ++digits;
+    ++i;
+  }
+  if (digits == 0) return 0;
+  OptionalChar(text, &i, ' ');
+  for (int k = 0; k < 3; ++k) {
+    if (!RegPrefixLetter(At(text, i))) return 0;
+    ++i;
+  }
+  return EndAtBoundary(text, i);
+}
+
+bool MayBeAddressAt(std::string_view text, size_t pos) {
+  // \d{1,4}[A-Za-z]?,? +[A-Z]
+  size_t i = pos;
+  int digits = 0;
+  while (digits < 4 && IsDigit(At(text, i))) {
+    ++digits;
+    ++i;
+  }
+  if (digits == 0) return false;
+  if (IsAlpha(At(text, i))) ++i;
+  OptionalChar(text, &i, ',');
+  if (At(text, i) != ' ') return false;
+  while (At(text, i) == ' ') ++i;
+  return At(text, i) >= 'A' && At(text, i) <= 'Z';
+}
+
+bool MayBeDobCueAt(std::string_view text, size_t pos) {
+  const auto c = static_cast<unsigned char>(At(text, pos) | 0x20);
+  const auto d = static_cast<unsigned char>(At(text, pos + 1) | 0x20);
+  if (c == 'd') return d == 'o' || d == '.' || d == 'a';
+  return c == 'b' && d == 'o';
+}
+
+bool MayBeDateAt(std::string_view text, size_t pos) {
+  const unsigned char c = At(text, pos);
+  if (IsDigit(c)) return true;
+  if (!IsAlpha(c)) return false;
+  static constexpr std::string_view kAbbr[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                               "jul", "aug", "sep", "oct", "nov", "dec"};
+  const char a = static_cast<char>(c | 0x20);
+  const char b = static_cast<char>(At(text, pos + 1) | 0x20);
+  const char d = static_cast<char>(At(text, pos + 2) | 0x20);
+  for (std::string_view m : kAbbr) {
+    if (m[0] == a && m[1] == b && m[2] == d) return true;
   }
   return false;
 }
+
+size_t EmailStartBefore(std::string_view text, size_t at) {
+  size_t i = at;
+  while (i > 0) {
+    const auto c = static_cast<unsigned char>(text[i - 1]);
+    if (IsDigit(c) || IsAlpha(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-') {
+      --i;
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
 
 bool IsValidUtf8(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
@@ -223,21 +390,25 @@ struct Cursor {
   }
   // Reads a month name or abbreviation; 0 if none.
   int Month() {
-    size_t start = i;
-    while (i < s.size() && IsAlpha(s[i])) ++i;
-    std::string_view word = s.substr(start, i - start);
     static constexpr std::array<std::string_view, 12> kNames = {
         "january", "february", "march",     "april",   "may",      "june",
         "july",    "august",   "september", "october", "november", "december"};
-    for (int m = 0; m < 12; ++m) {
-      std::string_view name = kNames[m];
-      // The full name, its three-letter abbreviation, or "Sept".
-      if (EqualsIgnoreCase(word, name) || EqualsIgnoreCase(word, name.substr(0, 3)) ||
-          (m == 8 && EqualsIgnoreCase(word, "sept"))) {
-        return m + 1;
-      }
+    if (s.size() - i < 3) return 0;
+    // Fast rejection on the first three letters.
+    char abbr[3];
+    for (int k = 0; k < 3; ++k) abbr[k] = static_cast<char>(s[i + k] | 0x20);
+    int m = 0;
+    while (m < 12 && std::memcmp(kNames[m].data(), abbr, 3) != 0) ++m;
+    if (m == 12) return 0;
+    size_t end = i + 3;
+    while (end < s.size() && IsAlpha(s[end])) ++end;
+    std::string_view word = s.substr(i, end - i);
+    // The full name, its three-letter abbreviation, or "Sept".
+    if (word.size() == 3 || EqualsIgnoreCase(word, kNames[m]) ||
+        (m == 8 && EqualsIgnoreCase(word, "sept"))) {
+      i = end;
+      return m + 1;
     }
-    i = start;
     return 0;
   }
 };
@@ -248,30 +419,37 @@ bool Plausible(const Date& d) {
 
 }  // namespace
 
-std::optional<Date> ParseDate(std::string_view text) {
+std::optional<Date> ParseDatePrefix(std::string_view text, size_t* len) {
   Cursor c{text};
   Date d;
+  // The date must end at a word boundary.
+  auto done = [&]() -> std::optional<Date> {
+    if (!Plausible(d) || (!c.AtEnd() && IsWordByte(static_cast<unsigned char>(text[c.i])))) {
+      return std::nullopt;
+    }
+    *len = c.i;
+    return d;
+  };
   int a = 0;
   int na = c.Number(4, &a);
   if (na == 4) {  // 1990-03-14
     d.year = a;
-    if (!c.Char("-") || c.Number(2, &d.month) == 0 || !c.Char("-") ||
-        c.Number(2, &d.day) == 0 || !c.AtEnd()) {
+    if (!c.Char("-") || c.Number(2, &d.month) == 0 || !c.Char("-") || c.Number(2, &d.day) == 0) {
       return std::nullopt;
     }
-    return Plausible(d) ? std::optional<Date>(d) : std::nullopt;
+    return done();
   }
   if (na >= 1 && na <= 2) {
     if (c.Char("/.-")) {  // 14/03/1990
       int b = 0;
       if (c.Number(2, &b) == 0 || !c.Char("/.-")) return std::nullopt;
       int ny = c.Number(4, &d.year);
-      if ((ny != 2 && ny != 4) || !c.AtEnd()) return std::nullopt;
+      if (ny != 2 && ny != 4) return std::nullopt;
       d.two_digit_year = ny == 2;
       d.day = a;
       d.month = b;
       if (!Plausible(d)) std::swap(d.day, d.month);
-      return Plausible(d) ? std::optional<Date>(d) : std::nullopt;
+      return done();
     }
     // 14th March 1990
     d.day = a;
@@ -281,8 +459,8 @@ std::optional<Date> ParseDate(std::string_view text) {
     if (d.month == 0) return std::nullopt;
     c.Char(".");
     c.Char(",");
-    if (c.Spaces() == 0 || c.Number(4, &d.year) != 4 || !c.AtEnd()) return std::nullopt;
-    return Plausible(d) ? std::optional<Date>(d) : std::nullopt;
+    if (c.Spaces() == 0 || c.Number(4, &d.year) != 4) return std::nullopt;
+    return done();
   }
   if (na != 0) return std::nullopt;
   // March 14, 1990
@@ -292,8 +470,15 @@ std::optional<Date> ParseDate(std::string_view text) {
   if (c.Spaces() == 0 || c.Number(2, &d.day) == 0) return std::nullopt;
   c.Ordinal();
   c.Char(",");
-  if (c.Spaces() == 0 || c.Number(4, &d.year) != 4 || !c.AtEnd()) return std::nullopt;
-  return Plausible(d) ? std::optional<Date>(d) : std::nullopt;
+  if (c.Spaces() == 0 || c.Number(4, &d.year) != 4) return std::nullopt;
+  return done();
+}
+
+std::optional<Date> ParseDate(std::string_view text) {
+  size_t len = 0;
+  std::optional<Date> d = ParseDatePrefix(text, &len);
+  if (!d.has_value() || len != text.size()) return std::nullopt;
+  return d;
 }
 
 bool SameDate(const Date& written, const Date& known) {

@@ -11,10 +11,14 @@
 
 namespace accord::policy::redact_internal {
 
-// The built-in patterns, in the order they appear as alternatives of the
-// combined scanner. kBareDate is only part of the scanner used when a known
-// date of birth is given: a date without a cue is personal only if it equals
-// the record's own date of birth.
+// The built-in patterns. Their RE2 sources (PatternSource) are the
+// specification. On the hot path the fixed-shape ones are matched by the
+// hand-written Match*At() functions below, which implement exactly the same
+// language (redactor_test.cc cross-checks them against RE2): on this class of
+// machine every RE2 call costs ~250 ns, and a narrative holds many numbers
+// and words that could start an identifier. RE2 itself is run, anchored, only
+// where a cheap pre-filter has found a likely e-mail, date-of-birth cue or
+// address.
 enum Pattern : int {
   kEmailPattern = 0,
   kPhonePattern,
@@ -23,23 +27,38 @@ enum Pattern : int {
   kNiPattern,
   kRegPattern,         // current format "AB12 CDE"
   kRegPrefixPattern,   // prefix format "A123 BCD" (upper case only)
-  kDobCuePattern,      // "DOB 14/03/1990": group 1 is the date
+  kDobCuePattern,      // "DOB 14/03/1990" (the cue and the date)
   kAddressPattern,     // "12 High Street"
   kBareDatePattern,    // any date, for comparison with a known date of birth
   kPatternCount,
 };
 
-// RE2 source of one pattern. With `capture_date`, kDobCuePattern has one
-// capturing group around the date; otherwise every group is non-capturing.
-std::string PatternSource(Pattern pattern, bool capture_date);
+// RE2 source of one pattern (no capturing groups; compile with longest_match).
+std::string PatternSource(Pattern pattern);
 
-// The combined scanner: each pattern (up to `count`) as one capturing
-// alternative, "(p0)|(p1)|...", to be compiled with longest_match.
-std::string CombinedSource(int count);
+// Hand-written matchers. Each returns the end of the longest match of its
+// pattern starting exactly at `pos`, or 0 if there is none. The caller has
+// checked the word boundary before `pos` where the pattern starts with \b.
+size_t MatchPhoneAt(std::string_view text, size_t pos);
+size_t MatchNhsShapeAt(std::string_view text, size_t pos);
+size_t MatchPostcodeAt(std::string_view text, size_t pos);
+size_t MatchNiAt(std::string_view text, size_t pos);
+size_t MatchRegAt(std::string_view text, size_t pos);
+size_t MatchRegPrefixAt(std::string_view text, size_t pos);
 
-// True if a match of `pattern` can begin with byte `c` (cheap pre-check
-// before an anchored match).
-bool CanStartWith(Pattern pattern, unsigned char c);
+// Pre-filters: false when the pattern certainly does not match at `pos`.
+bool MayBeAddressAt(std::string_view text, size_t pos);
+bool MayBeDobCueAt(std::string_view text, size_t pos);
+// A digit, or the first three letters of a month name.
+bool MayBeDateAt(std::string_view text, size_t pos);
+// Where an e-mail address containing the '@' at `at` would begin (the start
+// of its local part); `at` itself if there is no local part.
+size_t EmailStartBefore(std::string_view text, size_t at);
+
+// True for RE2's \b word characters [0-9A-Za-z_].
+inline bool IsWordByte(unsigned char c) {
+  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_';
+}
 
 // True if `text` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool IsValidUtf8(std::string_view text);
@@ -61,6 +80,10 @@ struct Date {
 // Numeric forms are read day-first; when that is impossible (month > 12) the
 // month-first reading is returned.
 std::optional<Date> ParseDate(std::string_view text);
+
+// The same for a date at the start of `text` that ends at a word boundary
+// (the hand-written form of kBareDatePattern); *len receives its length.
+std::optional<Date> ParseDatePrefix(std::string_view text, size_t* len);
 
 // True if `written` (from the text) may denote the full date `known`: equal
 // day, month and year, or a two-digit year equal to the known year mod 100,
