@@ -114,56 +114,50 @@ bool MakeDigitTarget(std::string_view value, IdentifierKind kind, DigitTarget* t
   return true;
 }
 
-void MatchDigitTargets(std::string_view text, absl::Span<const DigitTarget> targets,
-                       Spans* spans) {
+// The longest known phone/NHS number starting at `i` (a digit, '+' or '('
+// not preceded by a letter or digit); its end, or 0.
+size_t MatchDigitTargetsAt(std::string_view text, size_t i,
+                           absl::Span<const DigitTarget> targets, IdentifierKind* kind) {
   const size_t n = text.size();
-  for (size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (!IsDigit(c) && c != '+' && c != '(') continue;
-    if (i > 0 && IsAsciiAlnum(static_cast<unsigned char>(text[i - 1]))) continue;
-    char digits[kMaxDigits];
-    char norm[kMaxDigits + 1];
-    size_t nd = 0;
-    int seps = 0;
-    size_t best_end = 0;
-    IdentifierKind best_kind = IdentifierKind::kPhone;
-    const bool plus = c == '+';
-    size_t j = plus ? i + 1 : i;
-    for (; j < n && j - i < 40; ++j) {
-      const auto d = static_cast<unsigned char>(text[j]);
-      if (IsDigit(d)) {
-        if (nd == kMaxDigits - 1) break;
-        digits[nd++] = static_cast<char>(d);
-        seps = 0;
-        if (j + 1 < n && IsAsciiAlnum(static_cast<unsigned char>(text[j + 1]))) continue;
-        size_t norm_size = 0;
-        bool have_norm = false;
-        for (const DigitTarget& t : targets) {
-          if (t.kind == IdentifierKind::kPhone) {
-            if (!have_norm) {
-              norm_size = NormalisePhone(digits, nd, plus, norm);
-              have_norm = true;
-            }
-            if (norm_size == t.size && std::memcmp(norm, t.digits, t.size) == 0) {
-              best_end = j + 1;
-              best_kind = t.kind;
-            }
-          } else if (!plus && nd == t.size && std::memcmp(digits, t.digits, nd) == 0) {
-            best_end = j + 1;
-            best_kind = t.kind;
+  const auto c = static_cast<unsigned char>(text[i]);
+  char digits[kMaxDigits];
+  char norm[kMaxDigits + 1];
+  size_t nd = 0;
+  int seps = 0;
+  size_t best_end = 0;
+  const bool plus = c == '+';
+  size_t j = plus ? i + 1 : i;
+  for (; j < n && j - i < 40; ++j) {
+    const auto d = static_cast<unsigned char>(text[j]);
+    if (IsDigit(d)) {
+      if (nd == kMaxDigits - 1) break;
+      digits[nd++] = static_cast<char>(d);
+      seps = 0;
+      if (j + 1 < n && IsAsciiAlnum(static_cast<unsigned char>(text[j + 1]))) continue;
+      size_t norm_size = 0;
+      bool have_norm = false;
+      for (const DigitTarget& t : targets) {
+        if (t.kind == IdentifierKind::kPhone) {
+          if (!have_norm) {
+            norm_size = NormalisePhone(digits, nd, plus, norm);
+            have_norm = true;
           }
+          if (norm_size == t.size && std::memcmp(norm, t.digits, t.size) == 0) {
+            best_end = j + 1;
+            *kind = t.kind;
+          }
+        } else if (!plus && nd == t.size && std::memcmp(digits, t.digits, nd) == 0) {
+          best_end = j + 1;
+          *kind = t.kind;
         }
-      } else if (d == ' ' || d == '-' || d == '(' || d == ')' || d == '.') {
-        if (++seps > 2) break;
-      } else {
-        break;
       }
-    }
-    if (best_end != 0) {
-      spans->push_back({i, best_end, best_kind, true});
-      i = best_end - 1;
+    } else if (d == ' ' || d == '-' || d == '(' || d == ')' || d == '.') {
+      if (++seps > 2) break;
+    } else {
+      break;
     }
   }
+  return best_end;
 }
 
 // ---------------------------------------------------------------------------
@@ -624,7 +618,8 @@ struct Redactor::Patterns {
 
   // One pass over the text; at each place an identifier can start, the
   // longest accepted match wins (ties: the order tried below).
-  void Scan(std::string_view text, absl::Span<const ri::Date> known_dates, Spans* spans) const {
+  void Scan(std::string_view text, absl::Span<const ri::Date> known_dates,
+            absl::Span<const DigitTarget> digit_targets, Spans* spans) const {
     const size_t n = text.size();
     for (size_t i = 0; i < n; ++i) {
       const auto c = static_cast<unsigned char>(text[i]);
@@ -651,8 +646,18 @@ struct Redactor::Patterns {
         if (end > best) {
           best = end;
           kind = k;
+          known = false;
         }
       };
+      if (!digit_targets.empty() && (IsDigit(c) || c == '+' || c == '(') &&
+          (i == 0 || !IsAsciiAlnum(static_cast<unsigned char>(text[i - 1])))) {
+        IdentifierKind k = IdentifierKind::kPhone;
+        if (size_t end = MatchDigitTargetsAt(text, i, digit_targets, &k)) {
+          best = end;
+          kind = k;
+          known = true;
+        }
+      }
       if (c >= '0' && c <= '9') {
         size_t end = ri::MatchNhsShapeAt(text, i);
         if (end != 0 && ri::NhsChecksumValid(text.substr(i, end - i))) {
@@ -809,8 +814,7 @@ absl::Status Redactor::Redact(std::string_view text, absl::Span<const KnownIdent
 
   // Find every span.
   Spans spans;
-  patterns_->Scan(text, known_dates, &spans);
-  if (!digit_targets.empty()) MatchDigitTargets(text, digit_targets, &spans);
+  patterns_->Scan(text, known_dates, digit_targets, &spans);
   for (const AlnumTarget& t : alnum_targets) MatchAlnumTarget(text, t, &spans);
   for (auto [value, kind] : literals) MatchLiteral(text, value, kind, &spans);
   if (!names.empty()) MatchNames(text, names, &spans);

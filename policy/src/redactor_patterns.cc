@@ -261,15 +261,19 @@ bool MayBeDateAt(std::string_view text, size_t pos) {
   const unsigned char c = At(text, pos);
   if (IsDigit(c)) return true;
   if (!IsAlpha(c)) return false;
-  static constexpr std::string_view kAbbr[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                               "jul", "aug", "sep", "oct", "nov", "dec"};
-  const char a = static_cast<char>(c | 0x20);
   const char b = static_cast<char>(At(text, pos + 1) | 0x20);
   const char d = static_cast<char>(At(text, pos + 2) | 0x20);
-  for (std::string_view m : kAbbr) {
-    if (m[0] == a && m[1] == b && m[2] == d) return true;
+  switch (c | 0x20) {
+    case 'j': return (b == 'a' && d == 'n') || (b == 'u' && (d == 'n' || d == 'l'));
+    case 'f': return b == 'e' && d == 'b';
+    case 'm': return b == 'a' && (d == 'r' || d == 'y');
+    case 'a': return (b == 'p' && d == 'r') || (b == 'u' && d == 'g');
+    case 's': return b == 'e' && d == 'p';
+    case 'o': return b == 'c' && d == 't';
+    case 'n': return b == 'o' && d == 'v';
+    case 'd': return b == 'e' && d == 'c';
+    default: return false;
   }
-  return false;
 }
 
 size_t EmailStartBefore(std::string_view text, size_t at) {
