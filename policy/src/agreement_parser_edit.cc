@@ -126,7 +126,7 @@ absl::StatusOr<PartySpot> FindPartyKey(std::string_view document, std::string_vi
         continue;
       }
       for (auto p = top->second.begin(); p != top->second.end(); ++p) {
-        const YAML::Node& node = *p;
+        const YAML::Node node = *p;
         if (!node.IsMap()) continue;
         PartySpot spot;
         bool match = false;

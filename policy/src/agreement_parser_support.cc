@@ -140,7 +140,7 @@ Fields NodeReader::ReadMapping(const YAML::Node& node, const Ctx& ctx,
                                absl::Span<const std::string_view> allowed) {
   Fields fields;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;  // a copy: it->first lives in a temporary proxy
     SourceLocation key_at = Loc(key.Mark());
     if (!key.IsScalar()) {
       sink_.Error(key_at, "wrong-type",
@@ -298,7 +298,7 @@ std::optional<std::vector<std::pair<std::string, SourceLocation>>> NodeReader::S
   }
   bool ok = true;
   for (auto it = kv.value.begin(); it != kv.value.end(); ++it) {
-    const YAML::Node& item = *it;
+    const YAML::Node item = *it;
     SourceLocation at = Loc(item.Mark());
     if (at.line == 0) at = kv.value_at;
     if (!item.IsScalar() || absl::StripAsciiWhitespace(item.Scalar()).empty()) {
