@@ -1,0 +1,266 @@
+#include "accord/policy/flow_engine.h"
+
+#include <openssl/evp.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "accord/policy/generalise.h"
+#include "accord/policy/openssl.h"
+
+namespace accord::policy {
+namespace {
+
+Rejection Reject(v1::RejectReason reason, std::string_view field, std::string message) {
+  return Rejection{reason, std::string(field), std::move(message)};
+}
+
+const EVP_MD* Sha256() {
+  static EVP_MD* const kMd = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return kMd;
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
+  const int64_t micros = absl::ToUnixMicros(t);
+  int64_t seconds = micros / 1000000;
+  int64_t rem = micros % 1000000;
+  if (rem < 0) { rem += 1000000; --seconds; }
+  ts->set_seconds(seconds);
+  ts->set_nanos(static_cast<int32_t>(rem * 1000));
+}
+
+std::optional<IdentifierKind> KnownKind(const FieldSpec& spec) {
+  switch (spec.type) {
+    case FieldType::kName: return IdentifierKind::kName;
+    case FieldType::kPhone: return IdentifierKind::kPhone;
+    case FieldType::kEmail: return IdentifierKind::kEmail;
+    case FieldType::kPostcode: return IdentifierKind::kPostcode;
+    case FieldType::kNhsNumber: return IdentifierKind::kNhsNumber;
+    case FieldType::kDate: return IdentifierKind::kDateOfBirth;
+    case FieldType::kString: return IdentifierKind::kOther;
+    default: return std::nullopt;
+  }
+}
+
+// The schema index of each record field, found by name. Records usually send
+// fields in schema order, so the scan starts where the last match was.
+void IndexFields(const v1::Record& record, const DatasetSpec& schema,
+                 std::vector<const v1::Field*>* by_index) {
+  by_index->assign(schema.fields.size(), nullptr);
+  size_t hint = 0;
+  const size_t n = schema.fields.size();
+  for (const v1::Field& field : record.fields()) {
+    for (size_t k = 0; k < n; ++k) {
+      const size_t i = (hint + k) % n;
+      if (schema.fields[i].name == field.name()) {
+        (*by_index)[i] = &field;
+        hint = i + 1;
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+FlowEngine::FlowEngine(std::shared_ptr<const Redactor> redactor)
+    : redactor_(std::move(redactor)), policy_(PolicySet::Empty()), md_(EVP_MD_CTX_new()) {
+  if (md_ == nullptr) std::abort();
+}
+
+void FlowEngine::SetPolicy(std::shared_ptr<const PolicySet> policy) {
+  if (policy == policy_) return;
+  policy_ = std::move(policy);
+  pseudonymisers_.clear();
+  pseudonymisers_.resize(policy_->agreements().size());
+}
+
+Pseudonymiser& FlowEngine::PseudonymiserFor(const CompiledAgreement& agreement) {
+  auto& slot = pseudonymisers_[agreement.slot()];
+  if (slot == nullptr) {
+    auto clone = agreement.pseudonymiser().Clone();
+    // Cloning a keyed MAC context only fails on allocation failure.
+    if (!clone.ok()) std::abort();
+    slot = std::make_unique<Pseudonymiser>(std::move(clone).value());
+  }
+  return *slot;
+}
+
+Rejection FlowEngine::Validate(const v1::Record& record, size_t serialized_size,
+                               const RecordLimits& limits) const {
+  Rejection r = CheckRecordEnvelope(record, serialized_size, limits);
+  if (!r.ok()) return r;
+  auto flows = policy_->FlowsFor(record.provider(), record.dataset());
+  if (flows.empty()) {
+    return Reject(v1::REJECT_NO_AGREEMENT, "",
+                  absl::StrCat("no active agreement lets '", record.provider(),
+                               "' share dataset '", record.dataset(), "'"));
+  }
+  const DatasetSpec* last_checked = nullptr;
+  bool version_matched = false;
+  for (const CompiledFlow* flow : flows) {
+    if (flow->dataset->version != record.dataset_version()) continue;
+    version_matched = true;
+    if (flow->dataset == last_checked) continue;
+    r = ValidateAgainstSchema(record, *flow->dataset);
+    if (!r.ok()) return r;
+    last_checked = flow->dataset;
+  }
+  if (!version_matched) {
+    return Reject(v1::REJECT_UNKNOWN_DATASET, "",
+                  absl::StrCat("no active agreement covers version ", record.dataset_version(),
+                               " of dataset '", record.dataset(), "'"));
+  }
+  return {};
+}
+
+void FlowEngine::Process(const v1::Record& record, size_t serialized_size,
+                         const RecordLimits& limits, ProcessResult* result) {
+  result->rejection = Validate(record, serialized_size, limits);
+  if (!result->rejection.ok()) return;
+  Apply(record, result);
+}
+
+void FlowEngine::Apply(const v1::Record& record, ProcessResult* result) {
+  const size_t first_output = result->outputs.size();
+  for (const CompiledFlow* flow : policy_->FlowsFor(record.provider(), record.dataset())) {
+    if (flow->dataset->version != record.dataset_version()) continue;
+    absl::Status s = ApplyFlow(*flow, record, result);
+    if (!s.ok()) {
+      result->outputs.resize(first_output);
+      result->rejection = Reject(v1::REJECT_INVALID_VALUE, "", std::string(s.message()));
+      return;
+    }
+  }
+}
+
+absl::Status FlowEngine::ApplyFlow(const CompiledFlow& cf, const v1::Record& record,
+                                   ProcessResult* result) {
+  const Flow& flow = *cf.flow;
+  const CompiledAgreement& ca = *cf.agreement;
+  const Agreement& agreement = ca.agreement();
+  Pseudonymiser& pseudonymiser = PseudonymiserFor(ca);
+  IndexFields(record, *cf.dataset, &by_schema_index_);
+
+  const absl::Time event_time = ToTime(record.event_time());
+  v1::CleanedRecord base;
+  base.set_agreement_id(agreement.id);
+  base.set_agreement_version(agreement.version);
+  base.set_agreement_fingerprint(ca.fingerprint());
+  base.set_flow_id(flow.id);
+  base.set_provider(record.provider());
+  base.set_dataset(record.dataset());
+  base.set_dataset_version(record.dataset_version());
+  pseudonymiser.RecordRef(record.provider(), record.dataset(), record.record_id(),
+                          base.mutable_record_ref());
+  SetTimestamp(TruncateTime(event_time, flow.event_time), base.mutable_event_time());
+
+  // Known identifiers of this record, for redaction of its free text.
+  KnownIdentifier known[32];
+  size_t known_count = 0;
+  bool has_redaction = false;
+  for (const CompiledFieldPlan& plan : cf.plans) {
+    has_redaction |= plan.treatment->kind == TreatmentKind::kRedact;
+  }
+  if (has_redaction) {
+    for (int index : cf.direct_identifiers) {
+      const v1::Field* f = by_schema_index_[index];
+      if (f == nullptr || known_count == std::size(known)) continue;
+      auto kind = KnownKind(cf.dataset->fields[index]);
+      if (!kind) continue;
+      const v1::Value& v = f->value();
+      if (v.kind_case() == v1::Value::kText) {
+        known[known_count++] = KnownIdentifier{*kind, v.text()};
+      } else if (v.kind_case() == v1::Value::kDate) {
+        known[known_count++] = KnownIdentifier{*kind, v.date()};
+      }
+    }
+  }
+
+  // (output field position, schema index) of fields sealed per recipient.
+  std::vector<std::pair<int, int>> sealed_plans;
+  for (size_t p = 0; p < cf.plans.size(); ++p) {
+    const CompiledFieldPlan& plan = cf.plans[p];
+    const v1::Field* in = by_schema_index_[plan.schema_index];
+    if (in == nullptr) continue;  // optional field not sent
+    const Treatment& t = *plan.treatment;
+    v1::Field* out = base.add_fields();
+    out->set_name(plan.spec->name);
+    switch (t.kind) {
+      case TreatmentKind::kKeep:
+        *out->mutable_value() = in->value();
+        break;
+      case TreatmentKind::kPseudonymise: {
+        absl::Status s = pseudonymiser.Pseudonymise(plan.spec->type, in->value(),
+                                                    out->mutable_value()->mutable_text());
+        if (!s.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("field '", plan.spec->name, "' cannot be pseudonymised: ", s.message()));
+        }
+        break;
+      }
+      case TreatmentKind::kGeneralise: {
+        absl::Status s = Generalise(t, plan.spec->type, in->value(), event_time, out->mutable_value());
+        if (!s.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("field '", plan.spec->name, "' cannot be generalised: ", s.message()));
+        }
+        if (static_cast<int>(p) == cf.area_plan && out->value().kind_case() == v1::Value::kText) {
+          base.set_area(out->value().text());
+        }
+        break;
+      }
+      case TreatmentKind::kRedact: {
+        absl::Status s = redactor_->Redact(in->value().text(),
+                                           absl::MakeConstSpan(known, known_count),
+                                           out->mutable_value()->mutable_text());
+        if (!s.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("field '", plan.spec->name, "' cannot be redacted: ", s.message()));
+        }
+        break;
+      }
+      case TreatmentKind::kEncrypt:
+        sealed_plans.emplace_back(base.fields_size() - 1, plan.schema_index);
+        break;
+      case TreatmentKind::kDrop:
+        break;
+    }
+  }
+
+  for (size_t r = 0; r < flow.recipients.size(); ++r) {
+    FlowOutput& output = result->outputs.emplace_back();
+    output.flow = &cf;
+    output.recipient_index = static_cast<int>(r);
+    output.record = base;
+    v1::CleanedRecord& rec = output.record;
+    const std::string& recipient = flow.recipients[r];
+    rec.set_recipient(recipient);
+    for (const auto& [field_pos, schema_index] : sealed_plans) {
+      v1::Field* f = rec.mutable_fields(field_pos);
+      const v1::Field* in = by_schema_index_[schema_index];
+      absl::Status s = cf.sealers[r]->Seal(f->name(), in->value(),
+                                           f->mutable_value()->mutable_sealed());
+      if (!s.ok()) return s;
+    }
+    // delivery_id = "d1_" + hex(SHA-256(agreement id, version, flow, recipient, record_ref)[0..16)).
+    scratch_.clear();
+    absl::StrAppend(&scratch_, agreement.id, "\x1f", agreement.version, "\x1f", flow.id, "\x1f",
+                    recipient, "\x1f", rec.record_ref());
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_DigestInit_ex2(md_.get(), Sha256(), nullptr) != 1 ||
+        EVP_DigestUpdate(md_.get(), scratch_.data(), scratch_.size()) != 1 ||
+        EVP_DigestFinal_ex(md_.get(), digest, &len) != 1) {
+      return OpenSslError("delivery id digest");
+    }
+    rec.set_delivery_id(absl::StrCat(
+        "d1_", absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), 16))));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace accord::policy

@@ -1,0 +1,240 @@
+#include "accord/policy/flow_engine.h"
+
+#include "absl/strings/match.h"
+#include "accord/policy/agreement_parser.h"
+#include "accord/policy/canonical.h"
+#include "accord/policy/generalise.h"
+#include "flow_test_data.h"
+#include "gtest/gtest.h"
+
+namespace accord::policy {
+namespace {
+
+const std::string kKeyA(32, 'a');
+const std::string kKeyB(32, 'b');
+
+std::shared_ptr<const Agreement> Parse(const std::string& yaml) {
+  auto r = ParseAgreement(yaml, "test.yaml");
+  for (const auto& d : r.diagnostics) ADD_FAILURE() << FormatDiagnostic(d);
+  if (!r.ok()) std::abort();
+  return std::make_shared<const Agreement>(std::move(*r.agreement));
+}
+
+std::shared_ptr<const PolicySet> Build(std::vector<std::pair<std::shared_ptr<const Agreement>, std::string>> in) {
+  std::vector<ActiveAgreement> active;
+  for (auto& [a, key] : in) active.push_back(ActiveAgreement{a, Fingerprint(*a), key});
+  auto set = PolicySet::Build(std::move(active));
+  if (!set.ok()) {
+    ADD_FAILURE() << set.status();
+    std::abort();
+  }
+  return *set;
+}
+
+std::shared_ptr<const Redactor> MakeRedactor() {
+  auto r = Redactor::Create();
+  if (!r.ok()) std::abort();
+  return std::move(r).value();
+}
+
+const v1::Field* FindField(const v1::CleanedRecord& r, std::string_view name) {
+  for (const auto& f : r.fields()) if (f.name() == name) return &f;
+  return nullptr;
+}
+
+class FlowEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    agreement_ = Parse(testdata::LinkageAgreementYaml());
+    engine_.SetPolicy(Build({{agreement_, kKeyA}}));
+  }
+  std::shared_ptr<const Agreement> agreement_;
+  FlowEngine engine_{MakeRedactor()};
+  RecordLimits limits_;
+};
+
+TEST_F(FlowEngineTest, AppliesEveryTreatment) {
+  v1::Record record = testdata::TypicalRecord("herts-police", 7);
+  ProcessResult result;
+  engine_.Process(record, record.ByteSizeLong(), limits_, &result);
+  ASSERT_TRUE(result.rejection.ok()) << result.rejection.message;
+  ASSERT_EQ(result.outputs.size(), 1u);
+  const v1::CleanedRecord& out = result.outputs[0].record;
+  EXPECT_EQ(out.flow_id(), "police-to-csp");
+  EXPECT_EQ(out.recipient(), "csp-herts-analyst");
+  EXPECT_EQ(out.provider(), "herts-police");
+  EXPECT_EQ(out.agreement_id(), "isa-test-linkage");
+  EXPECT_EQ(out.agreement_version(), 2u);
+  EXPECT_EQ(out.agreement_fingerprint(), Fingerprint(*agreement_));
+  EXPECT_EQ(out.area(), "AL1 3");
+  // event time truncated to the hour.
+  EXPECT_EQ(out.event_time().seconds() % 3600, 0);
+  EXPECT_LE(out.event_time().seconds(), record.event_time().seconds());
+  EXPECT_GT(out.event_time().seconds() + 3600, record.event_time().seconds());
+
+  // Kept as sent.
+  EXPECT_EQ(FindField(out, "incident_ref")->value().text(), "41/100007/26");
+  EXPECT_EQ(FindField(out, "weapon")->value().text(), "glass");
+  EXPECT_EQ(FindField(out, "injury_severity")->value().integer(), 3);
+  EXPECT_TRUE(FindField(out, "alcohol_involved")->value().boolean());
+  // Dropped explicitly, and dropped because the flow does not name it (default deny).
+  EXPECT_EQ(FindField(out, "vehicle_reg"), nullptr);
+  EXPECT_EQ(FindField(out, "officer_id"), nullptr);
+  EXPECT_EQ(out.fields_size(), 14);
+
+  // Pseudonyms equal an independent computation with the same key.
+  auto p = Pseudonymiser::Create(kKeyA);
+  ASSERT_TRUE(p.ok());
+  std::string expected;
+  ASSERT_TRUE(p->PseudonymiseText(FieldType::kNhsNumber, "9434765919", &expected).ok());
+  EXPECT_EQ(FindField(out, "nhs_number")->value().text(), expected);
+  ASSERT_TRUE(p->PseudonymiseText(FieldType::kName, "JOHN SMITH", &expected).ok());
+  EXPECT_EQ(FindField(out, "victim_name")->value().text(), expected);
+  ASSERT_TRUE(p->PseudonymiseText(FieldType::kPhone, "+44 7700 900123", &expected).ok());
+  EXPECT_EQ(FindField(out, "phone")->value().text(), expected);
+  std::string ref;
+  p->RecordRef("herts-police", "incident", "INC-7", &ref);
+  EXPECT_EQ(out.record_ref(), ref);
+
+  // Generalised.
+  EXPECT_EQ(FindField(out, "postcode")->value().text(), "AL1 3");
+  EXPECT_EQ(FindField(out, "date_of_birth")->value().text(), "35-49");
+  EXPECT_TRUE(absl::StartsWith(FindField(out, "location")->value().text(), "BNG500:"))
+      << FindField(out, "location")->value().text();
+
+  // Redacted: none of the record's identifiers survive in the narrative.
+  const std::string& narrative = FindField(out, "narrative")->value().text();
+  for (const char* raw : {"SMITH", "John", "14/03/1990", "AL1 3XY", "07700 900123", "AB12 CDE",
+                          "john.smith@example.com", "943 476 5919"}) {
+    EXPECT_FALSE(absl::StrContains(narrative, raw)) << raw << " in: " << narrative;
+  }
+  EXPECT_TRUE(absl::StrContains(narrative, "[NAME]")) << narrative;
+  EXPECT_TRUE(absl::StrContains(narrative, "The Crown, George Street")) << narrative;
+
+  // No raw value anywhere in the serialized output.
+  const std::string bytes = out.SerializeAsString();
+  for (const char* raw : {"Smith", "9434765919", "943 476 5919", "07700", "1990-03-14", "INC-7", "AB12"}) {
+    EXPECT_FALSE(absl::StrContains(bytes, raw)) << raw;
+  }
+}
+
+TEST_F(FlowEngineTest, DeliveryIdsAreStable) {
+  v1::Record record = testdata::TypicalRecord("herts-police", 1);
+  ProcessResult a, b;
+  engine_.Process(record, record.ByteSizeLong(), limits_, &a);
+  engine_.Process(record, record.ByteSizeLong(), limits_, &b);
+  ASSERT_EQ(a.outputs.size(), 1u);
+  EXPECT_EQ(a.outputs[0].record.delivery_id(), b.outputs[0].record.delivery_id());
+  EXPECT_TRUE(absl::StartsWith(a.outputs[0].record.delivery_id(), "d1_"));
+  v1::Record other = testdata::TypicalRecord("herts-police", 2);
+  ProcessResult c;
+  engine_.Process(other, other.ByteSizeLong(), limits_, &c);
+  EXPECT_NE(a.outputs[0].record.delivery_id(), c.outputs[0].record.delivery_id());
+}
+
+TEST_F(FlowEngineTest, PoliceAndAePseudonymsLinkWithinAnAgreementOnly) {
+  v1::Record police = testdata::TypicalRecord("herts-police", 1);
+  v1::Record ae = testdata::TypicalRecord("nhs-lister-ae", 2);
+  // A&E writes the same person's identifiers differently.
+  for (auto& f : *ae.mutable_fields()) {
+    if (f.name() == "nhs_number") f.mutable_value()->set_text("943-476-5919");
+    if (f.name() == "victim_name") f.mutable_value()->set_text("  smith  JOHN ");
+    if (f.name() == "phone") f.mutable_value()->set_text("+447700900123");
+  }
+  // "SMITH JOHN" is a different token order: names link only when written in
+  // the same order; NHS number and phone link regardless of format.
+  ProcessResult rp, ra;
+  engine_.Process(police, police.ByteSizeLong(), limits_, &rp);
+  engine_.Process(ae, ae.ByteSizeLong(), limits_, &ra);
+  ASSERT_EQ(rp.outputs.size(), 1u);
+  ASSERT_EQ(ra.outputs.size(), 1u);
+  EXPECT_EQ(ra.outputs[0].record.flow_id(), "ae-to-csp");
+  EXPECT_EQ(FindField(rp.outputs[0].record, "nhs_number")->value().text(),
+            FindField(ra.outputs[0].record, "nhs_number")->value().text());
+  EXPECT_EQ(FindField(rp.outputs[0].record, "phone")->value().text(),
+            FindField(ra.outputs[0].record, "phone")->value().text());
+
+  // Another agreement (another key): unlinkable.
+  FlowEngine other(MakeRedactor());
+  other.SetPolicy(Build({{Parse(testdata::LinkageAgreementYaml("isa-other")), kKeyB}}));
+  ProcessResult ro;
+  other.Process(police, police.ByteSizeLong(), limits_, &ro);
+  ASSERT_EQ(ro.outputs.size(), 1u);
+  EXPECT_NE(FindField(rp.outputs[0].record, "nhs_number")->value().text(),
+            FindField(ro.outputs[0].record, "nhs_number")->value().text());
+}
+
+TEST_F(FlowEngineTest, RejectsWithSpecificReasons) {
+  ProcessResult result;
+  v1::Record r = testdata::TypicalRecord("probation-service", 1);
+  engine_.Process(r, r.ByteSizeLong(), limits_, &result);
+  EXPECT_EQ(result.rejection.reason, v1::REJECT_NO_AGREEMENT);
+  EXPECT_TRUE(result.outputs.empty());
+
+  r = testdata::TypicalRecord("herts-police", 1);
+  r.set_dataset_version(9);
+  engine_.Process(r, r.ByteSizeLong(), limits_, &result);
+  EXPECT_EQ(result.rejection.reason, v1::REJECT_UNKNOWN_DATASET);
+
+  r = testdata::TypicalRecord("herts-police", 1);
+  r.mutable_fields(3)->mutable_value()->set_text("943 476 5918");  // bad check digit
+  engine_.Process(r, r.ByteSizeLong(), limits_, &result);
+  EXPECT_EQ(result.rejection.reason, v1::REJECT_INVALID_VALUE);
+  EXPECT_EQ(result.rejection.field, "nhs_number");
+  EXPECT_FALSE(absl::StrContains(result.rejection.message, "5918"));
+
+  r = testdata::TypicalRecord("herts-police", 1);
+  r.mutable_fields(1)->mutable_value()->set_text("arson");  // not an allowed category
+  engine_.Process(r, r.ByteSizeLong(), limits_, &result);
+  EXPECT_EQ(result.rejection.reason, v1::REJECT_INVALID_VALUE);
+  EXPECT_FALSE(absl::StrContains(result.rejection.message, "arson"));
+
+  r = testdata::TypicalRecord("herts-police", 1);
+  r.mutable_fields()->DeleteSubrange(0, 1);  // incident_ref is required
+  engine_.Process(r, r.ByteSizeLong(), limits_, &result);
+  EXPECT_EQ(result.rejection.reason, v1::REJECT_MISSING_REQUIRED_FIELD);
+  EXPECT_EQ(result.rejection.field, "incident_ref");
+
+  r = testdata::TypicalRecord("herts-police", 1);
+  *r.add_fields() = r.fields(0);
+  engine_.Process(r, r.ByteSizeLong(), limits_, &result);
+  EXPECT_EQ(result.rejection.reason, v1::REJECT_DUPLICATE_FIELD);
+
+  r = testdata::TypicalRecord("herts-police", 1);
+  r.mutable_fields(15)->mutable_value()->set_text(std::string("bad \xc3\x28 utf8"));
+  engine_.Process(r, r.ByteSizeLong(), limits_, &result);
+  EXPECT_EQ(result.rejection.reason, v1::REJECT_INVALID_UTF8);
+
+  r = testdata::TypicalRecord("herts-police", 1);
+  r.mutable_fields(8)->mutable_value()->set_text("51.75,-0.34");  // geo point sent as text
+  engine_.Process(r, r.ByteSizeLong(), limits_, &result);
+  EXPECT_EQ(result.rejection.reason, v1::REJECT_WRONG_TYPE);
+
+  r = testdata::TypicalRecord("herts-police", 1);
+  r.clear_event_time();
+  engine_.Process(r, r.ByteSizeLong(), limits_, &result);
+  EXPECT_EQ(result.rejection.reason, v1::REJECT_MISSING_EVENT_TIME);
+
+  r = testdata::TypicalRecord("herts-police", 1);
+  engine_.Process(r, 70000, limits_, &result);
+  EXPECT_EQ(result.rejection.reason, v1::REJECT_TOO_LARGE);
+}
+
+TEST(PolicySetTest, LookupIsByProviderAndDataset) {
+  auto a = Parse(testdata::LinkageAgreementYaml());
+  auto set = Build({{a, kKeyA}});
+  EXPECT_EQ(set->FlowsFor("herts-police", "incident").size(), 1u);
+  EXPECT_EQ(set->FlowsFor("nhs-lister-ae", "incident").size(), 1u);
+  EXPECT_TRUE(set->FlowsFor("herts-police", "other").empty());
+  EXPECT_TRUE(set->FlowsFor("csp-herts-analyst", "incident").empty());
+  EXPECT_TRUE(set->IsRecipient("csp-herts-analyst"));
+  EXPECT_FALSE(set->IsRecipient("herts-police"));
+  EXPECT_TRUE(set->IsParty("herts-police"));
+  EXPECT_FALSE(set->IsParty("intruder"));
+  EXPECT_TRUE(PolicySet::Empty()->FlowsFor("herts-police", "incident").empty());
+  // A short linkage key is refused.
+  EXPECT_FALSE(PolicySet::Build({ActiveAgreement{a, Fingerprint(*a), "short"}}).ok());
+}
+
+}  // namespace
+}  // namespace accord::policy
