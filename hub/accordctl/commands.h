@@ -1,0 +1,69 @@
+// accordctl subcommands. Each returns the process exit code (exit_codes.h)
+// and writes its own output; none throws.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace accord::ctl {
+
+struct KeygenOptions {
+  std::string out_prefix;       // writes <prefix>.key (0600) and <prefix>.pub
+  std::string type = "ed25519"; // ed25519 (signing) | x25519 (encryption)
+  bool force = false;
+  bool json = false;
+};
+int RunKeygen(const KeygenOptions& o);
+
+struct AgreementFileOptions {
+  std::vector<std::string> files;
+  bool json = false;
+};
+int RunLint(const AgreementFileOptions& o);
+int RunFingerprint(const AgreementFileOptions& o);
+int RunShow(const AgreementFileOptions& o);
+
+struct SignOptions {
+  std::string file;
+  std::string key;     // private key PEM path
+  std::string party;   // optional: inferred from the key
+  std::string output;  // default: sign in place
+  bool json = false;
+};
+int RunSign(const SignOptions& o);
+
+struct VerifyOptions {
+  std::string file;
+  std::vector<std::string> withdrawals;
+  std::string at;      // RFC 3339; default now
+  bool json = false;
+};
+int RunVerify(const VerifyOptions& o);
+
+struct DiffOptions {
+  std::string old_file;
+  std::string new_file;
+  bool json = false;
+};
+int RunDiff(const DiffOptions& o);
+
+struct SetKeyOptions {
+  std::string file;
+  std::string party;
+  std::string public_key;  // PEM path
+  bool encryption = false; // set encryption_key (X25519) instead of signing_key
+  std::string output;      // default: in place
+};
+int RunSetKey(const SetKeyOptions& o);
+
+struct WithdrawOptions {
+  std::string file;        // the agreement
+  std::string key;         // the withdrawing party's private key
+  std::string party;       // optional: inferred from the key
+  std::string reason;
+  std::string effective;   // RFC 3339; default now
+  std::string output;      // default: stdout
+};
+int RunWithdraw(const WithdrawOptions& o);
+
+}  // namespace accord::ctl

@@ -1,0 +1,123 @@
+// accordctl: the command line for information officers and administrators.
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "commands.h"
+#include "exit_codes.h"
+
+namespace {
+
+constexpr char kExitCodeHelp[] =
+    "Exit codes: 0 OK; 1 usage or file error; 2 invalid document; 3 unsigned or bad "
+    "signature; 4 not in force (expired, not yet valid, withdrawn); 5 audit tampering.";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace accord::ctl;
+  int rc = kExitOk;
+  CLI::App app{"accordctl: draft, check, sign and verify Accord information-sharing agreements"};
+  app.footer(kExitCodeHelp);
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "accordctl 0.1.0");
+
+  KeygenOptions keygen;
+  auto* keygen_cmd = app.add_subcommand(
+      "keygen", "Create a key pair: Ed25519 for signing agreements, X25519 to receive encrypted fields");
+  keygen_cmd->add_option("--out,-o", keygen.out_prefix,
+                         "Path prefix: writes PREFIX.key (private, mode 0600) and PREFIX.pub")
+      ->required();
+  keygen_cmd->add_option("--type,-t", keygen.type, "ed25519 (default) or x25519")
+      ->check(CLI::IsMember({"ed25519", "x25519"}));
+  keygen_cmd->add_flag("--force", keygen.force, "Replace existing key files");
+  keygen_cmd->add_flag("--json", keygen.json, "Machine-readable output");
+  keygen_cmd->callback([&] { rc = RunKeygen(keygen); });
+
+  auto* agreement = app.add_subcommand("agreement", "Work with agreement documents (YAML)");
+  agreement->require_subcommand(1);
+
+  AgreementFileOptions lint, fingerprint, show;
+  auto* lint_cmd = agreement->add_subcommand(
+      "lint", "Check documents and report every problem with file:line (exit 2 if invalid)");
+  lint_cmd->add_option("files", lint.files, "Agreement files")->required()->check(CLI::ExistingFile);
+  lint_cmd->add_flag("--json", lint.json, "Machine-readable output");
+  lint_cmd->callback([&] { rc = RunLint(lint); });
+
+  auto* fp_cmd = agreement->add_subcommand(
+      "fingerprint", "Print the SHA-256 fingerprint of the agreement's canonical form (what parties sign)");
+  fp_cmd->add_option("files", fingerprint.files, "Agreement files")->required()->check(CLI::ExistingFile);
+  fp_cmd->add_flag("--json", fingerprint.json, "Machine-readable output");
+  fp_cmd->callback([&] { rc = RunFingerprint(fingerprint); });
+
+  auto* show_cmd = agreement->add_subcommand(
+      "show", "Summarise who sends what to whom, field by field, with each field's treatment");
+  show_cmd->add_option("files", show.files, "Agreement files")->required()->check(CLI::ExistingFile);
+  show_cmd->add_flag("--json", show.json, "Machine-readable output");
+  show_cmd->callback([&] { rc = RunShow(show); });
+
+  SignOptions sign;
+  auto* sign_cmd = agreement->add_subcommand(
+      "sign", "Sign the agreement's fingerprint with your party's Ed25519 key (adds to its signatures)");
+  sign_cmd->add_option("file", sign.file, "Agreement file")->required()->check(CLI::ExistingFile);
+  sign_cmd->add_option("--key,-k", sign.key, "Your private key (from accordctl keygen)")
+      ->required()->check(CLI::ExistingFile);
+  sign_cmd->add_option("--party,-p", sign.party, "Party you sign for (default: found from the key)");
+  sign_cmd->add_option("--output,-o", sign.output, "Write the signed document here (default: in place)");
+  sign_cmd->add_flag("--json", sign.json, "Machine-readable output");
+  sign_cmd->callback([&] { rc = RunSign(sign); });
+
+  VerifyOptions verify;
+  auto* verify_cmd = agreement->add_subcommand(
+      "verify", "Who has signed, who is missing, and whether the agreement is in force now (and why not)");
+  verify_cmd->add_option("file", verify.file, "Agreement file")->required()->check(CLI::ExistingFile);
+  verify_cmd->add_option("--withdrawal,-w", verify.withdrawals, "Signed withdrawal files to take into account")
+      ->check(CLI::ExistingFile);
+  verify_cmd->add_option("--at", verify.at, "Evaluate at this RFC 3339 time instead of now");
+  verify_cmd->add_flag("--json", verify.json, "Machine-readable output");
+  verify_cmd->callback([&] { rc = RunVerify(verify); });
+
+  DiffOptions diff;
+  auto* diff_cmd = agreement->add_subcommand(
+      "diff", "What each recipient gains or loses, field by field, between two versions");
+  diff_cmd->add_option("old", diff.old_file, "The version in force")->required()->check(CLI::ExistingFile);
+  diff_cmd->add_option("new", diff.new_file, "The proposed version")->required()->check(CLI::ExistingFile);
+  diff_cmd->add_flag("--json", diff.json, "Machine-readable output");
+  diff_cmd->callback([&] { rc = RunDiff(diff); });
+
+  SetKeyOptions set_key;
+  auto* set_key_cmd = agreement->add_subcommand(
+      "set-key", "Put a party's public key into the document (removes signatures that it invalidates)");
+  set_key_cmd->add_option("file", set_key.file, "Agreement file")->required()->check(CLI::ExistingFile);
+  set_key_cmd->add_option("--party,-p", set_key.party, "Party id")->required();
+  set_key_cmd->add_option("--public-key", set_key.public_key, "Public key PEM file")
+      ->required()->check(CLI::ExistingFile);
+  set_key_cmd->add_flag("--encryption", set_key.encryption,
+                        "Set the X25519 encryption_key instead of the signing key");
+  set_key_cmd->add_option("--output,-o", set_key.output, "Write here (default: in place)");
+  set_key_cmd->callback([&] { rc = RunSetKey(set_key); });
+
+  WithdrawOptions withdraw;
+  auto* withdraw_cmd = agreement->add_subcommand(
+      "withdraw", "Write a signed statement that your party withdraws from the agreement");
+  withdraw_cmd->add_option("file", withdraw.file, "Agreement file")->required()->check(CLI::ExistingFile);
+  withdraw_cmd->add_option("--key,-k", withdraw.key, "Your private key")->required()->check(CLI::ExistingFile);
+  withdraw_cmd->add_option("--party,-p", withdraw.party, "Party (default: found from the key)");
+  withdraw_cmd->add_option("--reason,-r", withdraw.reason, "Why the party withdraws")->required();
+  withdraw_cmd->add_option("--effective", withdraw.effective, "RFC 3339 time it takes effect (default: now)");
+  withdraw_cmd->add_option("--output,-o", withdraw.output, "Write here (default: stdout)");
+  withdraw_cmd->callback([&] { rc = RunWithdraw(withdraw); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  return rc;
+}
