@@ -18,6 +18,7 @@
 
 #include "accord/hub/ledger/ledger_db.h"
 #include "accord/hub/ledger/merkle_log.h"
+#include "accord/hub/ledger/rocksdb_status.h"
 #include "ledger_test_util.h"
 
 namespace accord::hub::ledger {
@@ -74,8 +75,8 @@ struct Ledger {
   void FlushAndReopen() {
     rocksdb::FlushOptions flush;
     for (auto* cf : {db->cfs.entries, db->cfs.nodes, db->cfs.heads}) {
-      auto s = db->db->Flush(flush, cf);
-      if (!s.ok()) Fail(absl::InternalError(s.ToString()));
+      absl::Status s = FromRocksDb(db->db->Flush(flush, cf), "flush");
+      if (!s.ok()) Fail(s);
     }
     Reopen();
   }
@@ -123,8 +124,8 @@ void BM_AppendDurablePipelined(benchmark::State& state) {
                                     in_flight ? &*in_flight : nullptr);
     if (!staged.ok()) Fail(staged.status());
     if (writing.valid()) {
-      rocksdb::Status s = writing.get();
-      if (!s.ok()) Fail(absl::InternalError(s.ToString()));
+      absl::Status s = FromRocksDb(writing.get(), "write batch");
+      if (!s.ok()) Fail(s);
       ledger.log->Commit(*in_flight);
     }
     in_flight = *std::move(staged);

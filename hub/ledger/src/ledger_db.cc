@@ -1,6 +1,9 @@
 #include "accord/hub/ledger/ledger_db.h"
 
 #include "accord/hub/ledger/rocksdb_status.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
 
 namespace accord::hub::ledger {
 
@@ -8,6 +11,13 @@ rocksdb::ColumnFamilyOptions MerkleLogColumnFamilyOptions(const std::string& nam
   rocksdb::ColumnFamilyOptions options;
   options.write_buffer_size = 64 << 20;
   if (name == "ledger_nodes") options.compression = rocksdb::kNoCompression;
+  // Proofs are point reads scattered over the node keys: bloom filters skip
+  // files without the key, and one shared cache keeps the hot upper levels.
+  static const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(128 << 20);
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.block_cache = cache;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
 

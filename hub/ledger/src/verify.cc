@@ -93,13 +93,18 @@ VerifyReport VerifyEntriesAgainstHeads(EntrySource next, absl::Span<const Signed
                   expected);
     }
     const Hash leaf = LeafHash(entry.bytes);
-    actual.Append(leaf);
+    // The stored-leaf tree equals the recomputed one until the first stored
+    // leaf that differs: only build it from there on (saves a hash per entry).
     if (stored_complete && entry.stored_leaf_hash.has_value()) {
-      stored.Append(*entry.stored_leaf_hash);
-      if (leaf != *entry.stored_leaf_hash && !first_leaf_mismatch) first_leaf_mismatch = expected;
+      if (!first_leaf_mismatch && leaf != *entry.stored_leaf_hash) {
+        first_leaf_mismatch = expected;
+        stored = actual;
+      }
+      if (first_leaf_mismatch) stored.Append(*entry.stored_leaf_hash);
     } else {
       stored_complete = false;
     }
+    actual.Append(leaf);
     ++report.entries_checked;
 
     const SignedTreeHead& head = checked[next_head];
