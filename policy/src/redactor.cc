@@ -22,9 +22,16 @@ constexpr std::array<std::string_view, 10> kPlaceholders = {
     "[NAME]", "[PHONE]", "[EMAIL]", "[POSTCODE]", "[NHS_NUMBER]", "[NI_NUMBER]",
     "[VEHICLE_REG]", "[DOB]", "[ADDRESS]", "[IDENTIFIER]"};
 
-bool IsAsciiAlnum(unsigned char c) {
-  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
-}
+struct AlnumTable {
+  bool is_alnum[256];
+  constexpr AlnumTable() : is_alnum{} {
+    for (int c = 0; c < 256; ++c) {
+      is_alnum[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+  }
+};
+constexpr AlnumTable kAlnum;
+bool IsAsciiAlnum(unsigned char c) { return kAlnum.is_alnum[c]; }
 bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
 unsigned char At(std::string_view text, size_t i) {
   return i < text.size() ? static_cast<unsigned char>(text[i]) : 0;
@@ -375,16 +382,16 @@ struct Run {
   size_t begin;
   size_t end;
   bool has_joiner;
-  bool has_non_ascii;
 };
-using Runs = absl::InlinedVector<Run, 64>;
 
-void FindRuns(std::string_view text, Runs* runs) {
+// Finds the next run at or after *pos; false at the end of the text.
+bool NextRun(std::string_view text, size_t* pos, Run* run) {
   const size_t n = text.size();
-  size_t i = 0;
+  size_t i = *pos;
   while (i < n) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80 && !IsAsciiAlnum(c)) {
+    if (c < 0x80) {
+      if (IsAsciiAlnum(c)) break;
       if (c == '[') {
         if (size_t skip = PlaceholderAt(text, i)) {
           i += skip;
@@ -395,50 +402,54 @@ void FindRuns(std::string_view text, Runs* runs) {
       continue;
     }
     size_t len = 1;
-    if (c >= 0x80) {
-      ri::NameChar k = ri::ClassifyAndFold(text, i, &len, nullptr);
-      if (k != ri::NameChar::kLetter && k != ri::NameChar::kMark) {
-        i += len;
-        continue;
-      }
-    }
-    Run run{i, i + len, false, c >= 0x80};
-    size_t j = i + len;
-    while (j < n) {
-      const auto d = static_cast<unsigned char>(text[j]);
-      if (d < 0x80 && IsAsciiAlnum(d)) {
-        ++j;
-        run.end = j;
-        continue;
-      }
-      ri::NameChar k = ri::ClassifyAndFold(text, j, &len, nullptr);
-      if (k == ri::NameChar::kLetter || k == ri::NameChar::kMark) {
-        j += len;
-        run.end = j;
-        run.has_non_ascii = true;
-      } else if (k == ri::NameChar::kJoiner && j + len < n) {
-        size_t next_len = 1;
-        ri::NameChar next = ri::ClassifyAndFold(text, j + len, &next_len, nullptr);
-        if (next != ri::NameChar::kLetter) break;
-        // A possessive "'s" is not part of the name: "Smith's" -> "[NAME]'s".
-        if (d != '-' && (text[j + len] | 0x20) == 's') {
-          const size_t after = j + len + 1;
-          size_t after_len = 1;
-          if (after == n || ri::ClassifyAndFold(text, after, &after_len, nullptr) ==
-                                ri::NameChar::kSeparator) {
-            break;
-          }
-        }
-        run.has_joiner = true;
-        run.has_non_ascii |= d >= 0x80;
-        j += len;
-      } else {
-        break;
-      }
-    }
-    runs->push_back(run);
-    i = run.end;
+    ri::NameChar k = ri::ClassifyAndFold(text, i, &len, nullptr);
+    if (k == ri::NameChar::kLetter || k == ri::NameChar::kMark) break;
+    i += len;
   }
+  if (i >= n) {
+    *pos = n;
+    return false;
+  }
+  size_t len = 1;
+  if (static_cast<unsigned char>(text[i]) >= 0x80) ri::ClassifyAndFold(text, i, &len, nullptr);
+  *run = Run{i, i + len, false};
+  size_t j = i + len;
+  while (j < n) {
+    // ASCII letters and digits: the common case, kept tight.
+    size_t e = j;
+    while (e < n && IsAsciiAlnum(static_cast<unsigned char>(text[e]))) ++e;
+    if (e != j) {
+      j = e;
+      run->end = j;
+      if (j == n) break;
+    }
+    const auto d = static_cast<unsigned char>(text[j]);
+    if (d < 0x80 && d != '\'' && d != '-') break;
+    ri::NameChar k = ri::ClassifyAndFold(text, j, &len, nullptr);
+    if (k == ri::NameChar::kLetter || k == ri::NameChar::kMark) {
+      j += len;
+      run->end = j;
+    } else if (k == ri::NameChar::kJoiner && j + len < n) {
+      size_t next_len = 1;
+      ri::NameChar next = ri::ClassifyAndFold(text, j + len, &next_len, nullptr);
+      if (next != ri::NameChar::kLetter) break;
+      // A possessive "'s" is not part of the name: "Smith's" -> "[NAME]'s".
+      if (d != '-' && (text[j + len] | 0x20) == 's') {
+        const size_t after = j + len + 1;
+        size_t after_len = 1;
+        if (after == n || ri::ClassifyAndFold(text, after, &after_len, nullptr) ==
+                              ri::NameChar::kSeparator) {
+          break;
+        }
+      }
+      run->has_joiner = true;
+      j += len;
+    } else {
+      break;
+    }
+  }
+  *pos = run->end;
+  return true;
 }
 
 // Folds a run; records where its parts (split at joiners) start and end.
@@ -482,8 +493,6 @@ bool NameGap(std::string_view gap, bool after_initial, bool* comma_used) {
 }
 
 void MatchNames(std::string_view text, const NameKeys& keys, Spans* spans) {
-  Runs runs;
-  FindRuns(text, &runs);
   std::string folded;
   folded.reserve(64);
   std::string joined;
@@ -527,32 +536,10 @@ void MatchNames(std::string_view text, const NameKeys& keys, Spans* spans) {
     open = false;
     name_end = 0;
   };
-
-  for (size_t r = 0; r < runs.size(); ++r) {
-    Run run = runs[r];
-    bool initial = false;
-    RunMatch m = classify(run, &initial);
-    // "O Brien", "Ap Rhys" written apart for a key written together.
-    if (m != RunMatch::kName && r + 1 < runs.size() && run.end - run.begin <= 4 &&
-        keys.FirstByteMayMatch(static_cast<unsigned char>(text[run.begin]))) {
-      const Run& next = runs[r + 1];
-      std::string_view gap = text.substr(run.end, next.begin - run.end);
-      if (gap.size() <= 2 && gap.find_first_not_of(" '") == std::string_view::npos) {
-        FoldRun(text, run, &folded, &parts);
-        joined.assign(folded);
-        FoldRun(text, next, &folded, &parts);
-        joined.append(folded);
-        if (joined.size() <= keys.max_len() && keys.Find(joined) == 2) {
-          run.end = next.end;
-          m = RunMatch::kName;
-          initial = false;
-          ++r;
-        }
-      }
-    }
+  auto feed = [&](const Run& run, RunMatch m, bool initial) {
     if (m == RunMatch::kNone) {
       flush();
-      continue;
+      return;
     }
     if (open && !NameGap(text.substr(group_end, run.begin - group_end), last_initial,
                          &comma_used)) {
@@ -566,7 +553,64 @@ void MatchNames(std::string_view text, const NameKeys& keys, Spans* spans) {
     group_end = run.end;
     if (m == RunMatch::kName) name_end = run.end;
     last_initial = initial;
+  };
+
+  // One run of look-behind, for "O Brien" / "Ap Rhys" written apart for a
+  // key written together.
+  bool have_pending = false;
+  Run pending{};
+  RunMatch pending_match = RunMatch::kNone;
+  bool pending_initial = false;
+  size_t pos = 0;
+  Run run;
+  while (NextRun(text, &pos, &run)) {
+    const auto first = static_cast<unsigned char>(text[run.begin]);
+    const size_t len = run.end - run.begin;
+    // Only a short run that may begin a key is worth keeping for a join.
+    const bool join_candidate = len <= 4 && keys.FirstByteMayMatch(first);
+    // Most words: certainly not part of a name, nothing pending.
+    const bool cheap_none = !run.has_joiner && !keys.MayMatch(first, len) &&
+                            !(len == 1 && keys.IsInitial(Lower(first)));
+    if (cheap_none && !have_pending) {
+      if (join_candidate) {
+        have_pending = true;
+        pending = run;
+        pending_match = RunMatch::kNone;
+        pending_initial = false;
+      } else {
+        flush();
+      }
+      continue;
+    }
+    bool initial = false;
+    const RunMatch m = cheap_none ? RunMatch::kNone : classify(run, &initial);
+    if (have_pending) {
+      have_pending = false;
+      if (pending_match != RunMatch::kName) {
+        std::string_view gap = text.substr(pending.end, run.begin - pending.end);
+        if (gap.size() <= 2 && gap.find_first_not_of(" '") == std::string_view::npos) {
+          FoldRun(text, pending, &folded, &parts);
+          joined.assign(folded);
+          FoldRun(text, run, &folded, &parts);
+          joined.append(folded);
+          if (joined.size() <= keys.max_len() && keys.Find(joined) == 2) {
+            feed(Run{pending.begin, run.end, true}, RunMatch::kName, false);
+            continue;
+          }
+        }
+      }
+      feed(pending, pending_match, pending_initial);
+    }
+    if (m != RunMatch::kName && join_candidate) {
+      have_pending = true;
+      pending = run;
+      pending_match = m;
+      pending_initial = initial;
+    } else {
+      feed(run, m, initial);
+    }
   }
+  if (have_pending) feed(pending, pending_match, pending_initial);
   flush();
 }
 
@@ -621,36 +665,52 @@ struct Redactor::Patterns {
   void Scan(std::string_view text, absl::Span<const ri::Date> known_dates,
             absl::Span<const DigitTarget> digit_targets, Spans* spans) const {
     const size_t n = text.size();
-    for (size_t i = 0; i < n; ++i) {
+    size_t i = 0;
+    while (i < n) {
       const auto c = static_cast<unsigned char>(text[i]);
-      if (c == '@') {
-        const size_t begin = ri::EmailStartBefore(text, i);
-        if (begin < i) {
-          if (size_t end = MatchAt(ri::kEmailPattern, text, begin)) {
-            spans->push_back({begin, end, IdentifierKind::kEmail, false});
-            i = end - 1;
+      if (!ri::IsWordByte(c)) {
+        size_t end = 0;
+        if (c == '@') {
+          const size_t begin = ri::EmailStartBefore(text, i);
+          if (begin < i) end = MatchAt(ri::kEmailPattern, text, begin);
+          if (end != 0) spans->push_back({begin, end, IdentifierKind::kEmail, false});
+        } else if ((c == '+' || c == '(') && (i == 0 || !IsAsciiAlnum(At(text, i - 1)))) {
+          IdentifierKind kind = IdentifierKind::kPhone;
+          bool known = false;
+          if (!digit_targets.empty()) {
+            end = MatchDigitTargetsAt(text, i, digit_targets, &kind);
+            known = end != 0;
           }
+          if (size_t phone = ri::MatchPhoneAt(text, i); phone > end) {
+            end = phone;
+            kind = IdentifierKind::kPhone;
+            known = false;
+          }
+          if (end != 0) spans->push_back({i, end, kind, known});
         }
+        i = end > i ? end : i + 1;
         continue;
       }
-      const bool word = ri::IsWordByte(c);
-      if (!word && c != '+' && c != '(') continue;
-      const bool word_start = i == 0 || !ri::IsWordByte(static_cast<unsigned char>(text[i - 1]));
-      if (word && !word_start) continue;
+      // A word starts at i (whole words are skipped below).
+      size_t word_end = i + 1;
+      while (word_end < n && ri::IsWordByte(static_cast<unsigned char>(text[word_end]))) ++word_end;
+      const size_t end = MatchWordStart(text, i, word_end, known_dates, digit_targets, spans);
+      i = end != 0 ? end : word_end;
+    }
+  }
 
-      size_t best = 0;
-      IdentifierKind kind = IdentifierKind::kOther;
-      size_t span_begin = i;
-      bool known = false;
-      auto offer = [&](size_t end, IdentifierKind k) {
-        if (end > best) {
-          best = end;
-          kind = k;
-          known = false;
-        }
-      };
-      if (!digit_targets.empty() && (IsDigit(c) || c == '+' || c == '(') &&
-          (i == 0 || !IsAsciiAlnum(static_cast<unsigned char>(text[i - 1])))) {
+  // Tries every identifier that can start at the word [i, word_end); pushes
+  // the longest accepted one and returns its end, or returns 0.
+  size_t MatchWordStart(std::string_view text, size_t i, size_t word_end,
+                        absl::Span<const ri::Date> known_dates,
+                        absl::Span<const DigitTarget> digit_targets, Spans* spans) const {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t best = 0;
+    IdentifierKind kind = IdentifierKind::kOther;
+    size_t span_begin = i;
+    bool known = false;
+    if (IsDigit(c)) {
+      if (!digit_targets.empty()) {
         IdentifierKind k = IdentifierKind::kPhone;
         if (size_t end = MatchDigitTargetsAt(text, i, digit_targets, &k)) {
           best = end;
@@ -658,25 +718,32 @@ struct Redactor::Patterns {
           known = true;
         }
       }
-      if (c >= '0' && c <= '9') {
-        size_t end = ri::MatchNhsShapeAt(text, i);
-        if (end != 0 && ri::NhsChecksumValid(text.substr(i, end - i))) {
-          offer(end, IdentifierKind::kNhsNumber);
+      auto offer = [&](size_t end, IdentifierKind k) {
+        if (end > best) {
+          best = end;
+          kind = k;
+          known = false;
         }
-        if (c == '0' && word_start) offer(ri::MatchPhoneAt(text, i), IdentifierKind::kPhone);
-        if (ri::MayBeAddressAt(text, i) &&
-            (i == 0 || std::string_view(":./-").find(text[i - 1]) == std::string_view::npos)) {
-          offer(MatchAt(ri::kAddressPattern, text, i), IdentifierKind::kAddress);
-        }
-      } else if (c == '+' || c == '(') {
-        if (i == 0 || !IsDigit(static_cast<unsigned char>(text[i - 1]))) {
-          offer(ri::MatchPhoneAt(text, i), IdentifierKind::kPhone);
-        }
-      } else if (word_start && c != '_' &&
-                 (IsDigit(At(text, i + 1)) || IsDigit(At(text, i + 2)) ||
-                  IsDigit(At(text, i + 3)) || ri::MayBeDobCueAt(text, i))) {
-        // Every letter-initial pattern has a digit within four characters,
-        // or is a date-of-birth cue.
+      };
+      size_t end = ri::MatchNhsShapeAt(text, i);
+      if (end != 0 && ri::NhsChecksumValid(text.substr(i, end - i))) {
+        offer(end, IdentifierKind::kNhsNumber);
+      }
+      if (c == '0') offer(ri::MatchPhoneAt(text, i), IdentifierKind::kPhone);
+      if (ri::MayBeAddressAt(text, i) &&
+          (i == 0 || std::string_view(":./-").find(text[i - 1]) == std::string_view::npos)) {
+        offer(MatchAt(ri::kAddressPattern, text, i), IdentifierKind::kAddress);
+      }
+    } else if (c != '_') {
+      // Every letter-initial pattern has a digit within its first four
+      // characters, or is a date-of-birth cue.
+      if (IsDigit(At(text, i + 1)) || IsDigit(At(text, i + 2)) || IsDigit(At(text, i + 3))) {
+        auto offer = [&](size_t end, IdentifierKind k) {
+          if (end > best) {
+            best = end;
+            kind = k;
+          }
+        };
         offer(ri::MatchPostcodeAt(text, i), IdentifierKind::kPostcode);
         offer(ri::MatchNiAt(text, i), IdentifierKind::kNiNumber);
         offer(ri::MatchRegAt(text, i), IdentifierKind::kVehicleReg);
@@ -684,34 +751,33 @@ struct Redactor::Patterns {
             end != 0 && !IsCommonWord(text.substr(end - 3, 3))) {
           offer(end, IdentifierKind::kVehicleReg);
         }
-        if (ri::MayBeDobCueAt(text, i)) {
-          if (size_t end = MatchAt(ri::kDobCuePattern, text, i); end > best) {
-            best = end;
-            kind = IdentifierKind::kDateOfBirth;
-            span_begin = DateStartInCue(text, i, end);
-          }
-        }
       }
-      if (!known_dates.empty() && ri::MayBeDateAt(text, i)) {
-        size_t len = 0;
-        std::optional<ri::Date> date = ri::ParseDatePrefix(text.substr(i), &len);
-        if (date.has_value() && i + len > best) {
-          for (const ri::Date& k : known_dates) {
-            if (ri::SameDate(*date, k)) {
-              best = i + len;
-              kind = IdentifierKind::kDateOfBirth;
-              span_begin = i;
-              known = true;
-              break;
-            }
-          }
+      if (ri::MayBeDobCueAt(text, i)) {
+        if (size_t end = MatchAt(ri::kDobCuePattern, text, i); end > best) {
+          best = end;
+          kind = IdentifierKind::kDateOfBirth;
+          span_begin = DateStartInCue(text, i, end);
         }
-      }
-      if (best != 0) {
-        spans->push_back({span_begin, best, kind, known});
-        i = best - 1;
       }
     }
+    if (!known_dates.empty() && ri::MayBeDateAt(text, i)) {
+      size_t len = 0;
+      std::optional<ri::Date> date = ri::ParseDatePrefix(text.substr(i), &len);
+      if (date.has_value() && i + len > best) {
+        for (const ri::Date& k : known_dates) {
+          if (ri::SameDate(*date, k)) {
+            best = i + len;
+            kind = IdentifierKind::kDateOfBirth;
+            span_begin = i;
+            known = true;
+            break;
+          }
+        }
+      }
+    }
+    if (best != 0) spans->push_back({span_begin, best, kind, known});
+    (void)word_end;
+    return best;
   }
 
   // In a "DOB 14/03/1990" match [begin, end): where the date starts, so the

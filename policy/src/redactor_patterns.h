@@ -56,9 +56,17 @@ bool MayBeDateAt(std::string_view text, size_t pos);
 size_t EmailStartBefore(std::string_view text, size_t at);
 
 // True for RE2's \b word characters [0-9A-Za-z_].
-inline bool IsWordByte(unsigned char c) {
-  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_';
-}
+struct WordByteTable {
+  bool is_word[256];
+  constexpr WordByteTable() : is_word{} {
+    for (int c = 0; c < 256; ++c) {
+      is_word[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                   c == '_';
+    }
+  }
+};
+inline constexpr WordByteTable kWordBytes;
+inline bool IsWordByte(unsigned char c) { return kWordBytes.is_word[c]; }
 
 // True if `text` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool IsValidUtf8(std::string_view text);

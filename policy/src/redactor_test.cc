@@ -6,6 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "re2/re2.h"
 #include "redactor_patterns.h"
 
 namespace accord::policy {
@@ -342,6 +343,45 @@ TEST(RedactorPatternsTest, ParseDate) {
   EXPECT_FALSE(ParseDate("32/03/1990").has_value());
   EXPECT_FALSE(ParseDate("14 Marc 1990").has_value());
   EXPECT_FALSE(ParseDate("1990-03-14x").has_value());
+}
+
+// The hand-written matchers implement exactly the language of the RE2
+// sources: compare them on strings around every edge of each shape.
+TEST(RedactorPatternsTest, HandMatchersAgreeWithRe2) {
+  namespace ri = redact_internal;
+  struct Case {
+    ri::Pattern pattern;
+    size_t (*match)(std::string_view, size_t);
+  };
+  const Case cases[] = {
+      {ri::kPhonePattern, ri::MatchPhoneAt},       {ri::kNhsPattern, ri::MatchNhsShapeAt},
+      {ri::kPostcodePattern, ri::MatchPostcodeAt}, {ri::kNiPattern, ri::MatchNiAt},
+      {ri::kRegPattern, ri::MatchRegAt},           {ri::kRegPrefixPattern, ri::MatchRegPrefixAt},
+  };
+  const std::vector<std::string> texts = {
+      "07700 900123", "07700900123", "07700-900-123", "(07700) 900123", "+44 7700 900123",
+      "+447700900123", "+44 (0)7700 900123", "+44-20-7946-0018", "(01727) 123456", "020 7946 0018",
+      "0207946001", "02079460018", "020794600189", "07700 900123a", "07700 90012", "0800 123456",
+      "0 7700 900123", "07700  900123", "07700 900123_", "943 476 5919", "9434765919", "943-476-5919",
+      "943 4765919", "94347659190", "943 476 591", "943  476 5919", "AL1 3XY", "al13xy", "AL1  3XY",
+      "AL1   3XY", "SW1A 1AA", "EC1A1BB", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "AL1 3CY",
+      "AL1 3XYZ", "A1", "AL13X", "ALX1 3XY", "1AL 3XY", "QQ 12 34 56 C", "QQ123456C", "AB123456D",
+      "ab 12 34 56 a", "DA123456A", "AO123456A", "QQ 12 34 56 E", "QQ 12 34 56", "QQ  12 34 56 C",
+      "AB12 CDE", "ab12cde", "AB12  CDE", "AB1 CDE", "AB12 CD", "AB12 CDEF", "A123 BCD", "A1 BCD",
+      "Y123ABC", "I123 ABC", "A1234 BCD", "A123 BCI", "a123 bcd", "A123 BC", "M4 AND", "",
+      "0", "+44", "(0", "QQ", "AB12", "A123"};
+  RE2::Options options;
+  options.set_longest_match(true);
+  for (const Case& c : cases) {
+    RE2 re(ri::PatternSource(c.pattern), options);
+    ASSERT_TRUE(re.ok()) << re.error();
+    for (const std::string& text : texts) {
+      re2::StringPiece m;
+      const size_t want =
+          re.Match(text, 0, text.size(), RE2::ANCHOR_START, &m, 1) ? m.size() : 0;
+      EXPECT_EQ(c.match(text, 0), want) << "pattern " << c.pattern << " on '" << text << "'";
+    }
+  }
 }
 
 TEST(RedactorPatternsTest, Utf8) {
