@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "accord/hub/pki/dev_pki.h"
 #include "accord/hub/pki/identity.h"
@@ -33,7 +34,7 @@ std::vector<std::string> Values(const grpc::AuthContext& auth, const char* name)
   return out;
 }
 
-// Answers any generic call with "<id from SAN/CN properties>|<id from PEM>".
+// Answers WhoAmI with "<id from SAN/CN properties>|<id from PEM>|<SAN values>".
 class WhoAmIService final : public grpc::CallbackGenericService {
  public:
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
@@ -56,8 +57,10 @@ class WhoAmIService final : public grpc::CallbackGenericService {
       absl::StatusOr<std::string> from_pem =
           pem.empty() ? absl::StatusOr<std::string>(absl::NotFoundError("no pem"))
                       : AgencyIdFromCertPem(pem.front());
-      std::string answer = absl::StrCat(from_props.ok() ? *from_props : from_props.status().ToString(),
-                                        "|", from_pem.ok() ? *from_pem : from_pem.status().ToString());
+      std::string answer = absl::StrCat(
+          from_props.ok() ? *from_props : from_props.status().ToString(), "|",
+          from_pem.ok() ? *from_pem : from_pem.status().ToString(), "|",
+          absl::StrJoin(Values(*auth, GRPC_X509_SAN_PROPERTY_NAME), ","));
       grpc::Slice slice(answer);
       response_ = grpc::ByteBuffer(&slice, 1);
       StartRead(&request_);
@@ -158,7 +161,8 @@ TEST_F(MtlsTest, AgencyCertConnectsAndServerSeesTheAgencyId) {
   std::shared_ptr<grpc::Channel> channel = Channel(ca_->cert_pem, &police);
   CallResult who = Call(channel, kWhoAmI, "");
   ASSERT_TRUE(who.status.ok()) << who.status.error_code() << " " << who.status.error_message();
-  EXPECT_EQ(who.body, "police|police");
+  // gRPC exposes both SANs untyped; the URI one decides.
+  EXPECT_EQ(who.body, "police|police|accord:agency:police,police");
 
   // The standard health service answers on the same mTLS port:
   // HealthCheckRequest{} -> HealthCheckResponse{status: SERVING (1)}.
@@ -167,7 +171,8 @@ TEST_F(MtlsTest, AgencyCertConnectsAndServerSeesTheAgencyId) {
   EXPECT_EQ(health.body, std::string("\x08\x01", 2));
 
   IssuedCert ae = *IssueClientCert(*ca_, "nhs-ae");
-  EXPECT_EQ(Call(Channel(ca_->cert_pem, &ae), kWhoAmI, "").body, "nhs-ae|nhs-ae");
+  EXPECT_EQ(Call(Channel(ca_->cert_pem, &ae), kWhoAmI, "").body,
+            "nhs-ae|nhs-ae|accord:agency:nhs-ae,nhs-ae");
 }
 
 TEST_F(MtlsTest, ClientWithoutCertificateIsRejected) {

@@ -18,6 +18,7 @@
 namespace accord::hub::pki {
 namespace {
 
+constexpr char kDevCaName[] = "Accord dev CA";
 constexpr mode_t kCertMode = 0644;
 constexpr mode_t kKeyMode = 0600;
 constexpr mode_t kDirMode = 0700;
@@ -195,7 +196,7 @@ absl::StatusOr<std::vector<std::string>> WriteDevPki(const std::string& dir,
   }
 
   std::vector<PendingFile> files;
-  ACCORD_ASSIGN_OR_RETURN(IssuedCert ca, CreateCa(absl::StrCat("Accord dev CA (", std::string(hub_name), ")"), options));
+  ACCORD_ASSIGN_OR_RETURN(IssuedCert ca, CreateCa(kDevCaName, options));
   ACCORD_ASSIGN_OR_RETURN(IssuedCert hub, IssueServerCert(ca, hub_name, {}, options));
   std::vector<IssuedCert> clients;
   for (const std::string& agency : agencies) {

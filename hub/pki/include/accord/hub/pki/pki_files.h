@@ -30,6 +30,9 @@ namespace accord::hub::pki {
 // AlreadyExists names the first existing file. InvalidArgument for a bad or
 // duplicate or reserved agency id. Returns the written paths in the order
 // ca.crt, ca.key, hub.crt, hub.key, then <agency>.crt, <agency>.key per agency.
+// The CA's CN is "Accord dev CA". All keys and certificates are generated
+// before the first write; an I/O error part-way may leave the files already
+// written in place (each one complete), and the Status names the failing path.
 absl::StatusOr<std::vector<std::string>> WriteDevPki(const std::string& dir,
                                                      std::string_view hub_name,
                                                      absl::Span<const std::string> agencies,
