@@ -70,6 +70,7 @@ TEST(AgencyIdFromCertPemTest, RejectsCertificatesWithoutAValidAgency) {
             "ae");
   // Not a certificate.
   EXPECT_EQ(CodeOf(AgencyIdFromCertPem("")), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CodeOf(AgencyIdFromCertPem(std::string_view())), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(CodeOf(AgencyIdFromCertPem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")),
             absl::StatusCode::kInvalidArgument);
 }

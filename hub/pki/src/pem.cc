@@ -14,6 +14,7 @@ namespace {
 int NoPassphrase(char*, int, int, void*) { return -1; }
 
 absl::StatusOr<BioPtr> ReadOnlyBio(std::string_view pem, std::string_view what) {
+  if (pem.empty()) return absl::InvalidArgumentError(absl::StrCat(std::string(what), ": empty"));
   if (pem.size() > INT_MAX) {
     return absl::InvalidArgumentError(absl::StrCat(std::string(what), ": too large"));
   }
