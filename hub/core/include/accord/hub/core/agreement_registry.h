@@ -1,0 +1,108 @@
+// The hub's agreements: stored documents and withdrawals, their live status,
+// and the compiled policy snapshot the pipeline uses.
+//
+// Submit()/SubmitWithdrawal() lint, verify and persist; the policy snapshot is
+// rebuilt at once when the set of active agreements changes. Refresh(), called
+// by the hub every 200 ms, re-evaluates agreements whose state can change with
+// time (valid_from, valid_until, review_by, a withdrawal's effective time), so
+// expiry takes effect within a second without a restart. Signatures are
+// verified only when a document or withdrawal arrives, never on the hot path.
+//
+// For each agreement id the highest active version is in force; lower active
+// versions are reported as superseded.
+//
+// Threading: all members are thread-safe. policy() is lock-free to read
+// (an atomically swapped std::shared_ptr<const PolicySet>).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "accord/hub/core/hub_db.h"
+#include "accord/policy/agreement.h"
+#include "accord/policy/diagnostics.h"
+#include "accord/policy/lifecycle.h"
+#include "accord/policy/policy_set.h"
+#include "accord/policy/signing.h"
+
+namespace accord::hub {
+
+struct AgreementRegistryOptions {
+  // Secret (>= 32 bytes) from which each agreement's linkage key is derived
+  // (HKDF-SHA256, info = "accord.linkage.v1" 0x00 agreement id). Required.
+  std::string linkage_master_key;
+  // Clock; defaults to absl::Now.
+  std::function<absl::Time()> now;
+
+  absl::Status Validate() const;
+};
+
+// One stored version of an agreement and its current status.
+struct AgreementView {
+  std::shared_ptr<const policy::Agreement> agreement;
+  std::string fingerprint;
+  std::string document;
+  policy::AgreementStatus status;
+  // Active, but a higher active version of the same id is in force.
+  bool superseded = false;
+  std::vector<policy::Withdrawal> withdrawals;
+};
+
+class AgreementRegistry {
+ public:
+  static absl::StatusOr<std::unique_ptr<AgreementRegistry>> Open(HubDb* db,
+                                                                 AgreementRegistryOptions options);
+
+  // Lints and stores `document`. InvalidArgument listing every diagnostic if
+  // it is invalid (the diagnostics are also returned through `diagnostics`).
+  // A document whose signatures are incomplete is stored (pending).
+  // AlreadyExists if the same id and version is stored with another
+  // fingerprint and is active (publish a new version instead).
+  absl::StatusOr<AgreementView> Submit(std::string_view document, std::string_view source_name,
+                                       std::vector<policy::Diagnostic>* diagnostics = nullptr);
+  // Verifies and stores a withdrawal. NotFound if the agreement is unknown,
+  // PermissionDenied if it does not verify.
+  absl::StatusOr<AgreementView> SubmitWithdrawal(std::string_view document);
+
+  std::vector<AgreementView> List() const;
+  // version 0 = the highest stored version.
+  absl::StatusOr<AgreementView> Get(std::string_view id, uint32_t version) const;
+
+  // The compiled policy of every agreement in force.
+  std::shared_ptr<const policy::PolicySet> policy() const { return policy_.load(); }
+
+  // Re-evaluates time-dependent states; rebuilds the policy if the active set changed.
+  void Refresh();
+
+ private:
+  struct Entry {
+    AgreementView view;
+    absl::Time next_change;  // when the state can next change by time alone
+  };
+
+  AgreementRegistry(HubDb* db, AgreementRegistryOptions options)
+      : db_(db), options_(std::move(options)) {}
+  absl::Status Load();
+  void Evaluate(Entry& e, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RebuildIfChanged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::string> LinkageKey(const std::string& id) const;
+
+  HubDb* const db_;
+  const AgreementRegistryOptions options_;
+  mutable absl::Mutex mu_;
+  // (id, version) -> entry.
+  std::map<std::pair<std::string, uint32_t>, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> active_fingerprints_ ABSL_GUARDED_BY(mu_);
+  bool built_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<std::shared_ptr<const policy::PolicySet>> policy_{policy::PolicySet::Empty()};
+};
+
+}  // namespace accord::hub

@@ -1,0 +1,25 @@
+// Where the policy stage hands each disclosure so that it becomes part of
+// the partnership's depersonalised dataset (the audit store).
+//
+// The pipeline calls Stage() on its single thread, adding the durable form of
+// the cleaned record to the same WriteBatch as the feed append, the ledger
+// entry and the ingest offset, so all of them become durable together.
+#pragma once
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "accord/v1/record.pb.h"
+#include "rocksdb/write_batch.h"
+
+namespace accord::hub {
+
+class DisclosureSink {
+ public:
+  virtual ~DisclosureSink() = default;
+  // `ledger_index` is the record's entry in the disclosure ledger.
+  virtual absl::Status Stage(const v1::CleanedRecord& record, uint64_t ledger_index,
+                             rocksdb::WriteBatch* batch) = 0;
+};
+
+}  // namespace accord::hub

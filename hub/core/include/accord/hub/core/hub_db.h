@@ -1,0 +1,84 @@
+// The hub's single RocksDB instance and its column families.
+//
+// Everything the embedded hub keeps lives in one DB so that one WriteBatch
+// makes a whole pipeline step atomic (ingest append + dedupe index; feed
+// appends + audit records + ledger entries + the policy offset).
+//
+//   ingest        offset (8 B BE)                      -> serialized v1::Record
+//   dedupe        HMAC(provider, dataset, record_id)   -> offset (8 B BE)
+//   feeds         recipient 0x00 position (8 B BE)     -> serialized v1::CleanedRecord
+//   meta          text key                             -> value (offsets, feed heads)
+//   agreements    id 0x00 version (4 B BE)             -> agreement document (YAML)
+//   withdrawals   id 0x00 version 0x00 party           -> withdrawal document (YAML)
+//   quarantine    offset (8 B BE)                      -> reason text (no values)
+//   records       audit store (see audit store)
+//   ledger_*      the Merkle disclosure ledger (accord/hub/ledger/merkle_log.h)
+//
+// Thread safety: HubDb is immutable after Open(); rocksdb::DB is thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "rocksdb/db.h"
+
+namespace accord::hub {
+
+struct HubDbOptions {
+  // Directory of the RocksDB instance. Required.
+  std::string path;
+  // Block cache for reads, bytes. Default: 128 MiB.
+  size_t block_cache_bytes = 128u << 20;
+  // Memtable size per column family, bytes. Default: 64 MiB.
+  size_t write_buffer_bytes = 64u << 20;
+
+  absl::Status Validate() const;
+};
+
+class HubDb {
+ public:
+  enum Cf : int {
+    kDefault = 0,
+    kIngest,
+    kDedupe,
+    kFeeds,
+    kMeta,
+    kAgreements,
+    kWithdrawals,
+    kQuarantine,
+    kRecords,
+    kRecordsByArea,
+    kLedgerEntries,
+    kLedgerNodes,
+    kLedgerHeads,
+    kCfCount,
+  };
+
+  static absl::StatusOr<std::unique_ptr<HubDb>> Open(const HubDbOptions& options);
+  ~HubDb();
+
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* cf(Cf which) const { return handles_[which]; }
+
+  // Durable write of `batch` (WAL fsync'd before returning).
+  absl::Status WriteSync(rocksdb::WriteBatch* batch) const;
+  // Write without fsync (survives a process crash, not a power cut).
+  absl::Status Write(rocksdb::WriteBatch* batch) const;
+
+  // Point read; NotFound when absent.
+  absl::StatusOr<std::string> Get(Cf which, std::string_view key) const;
+
+ private:
+  HubDb() = default;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+// Big-endian fixed-width encodings used in keys (so byte order = numeric order).
+std::string EncodeU64(uint64_t v);
+void AppendU64(std::string* out, uint64_t v);
+uint64_t DecodeU64(std::string_view bytes);  // requires bytes.size() >= 8
+
+}  // namespace accord::hub

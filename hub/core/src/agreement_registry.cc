@@ -1,0 +1,254 @@
+#include "accord/hub/core/agreement_registry.h"
+
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "accord/hub/ledger/rocksdb_status.h"
+#include "accord/policy/agreement_parser.h"
+#include "accord/policy/canonical.h"
+#include "accord/policy/openssl.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/write_batch.h"
+
+namespace accord::hub {
+namespace {
+
+std::string AgreementKey(std::string_view id, uint32_t version) {
+  std::string key(id);
+  key.push_back('\0');
+  for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>(version >> shift));
+  return key;
+}
+
+std::string WithdrawalKey(const policy::Withdrawal& w) {
+  std::string key = AgreementKey(w.agreement_id, w.version);
+  key.push_back('\0');
+  key.append(w.party);
+  return key;
+}
+
+absl::Time DayStart(absl::CivilDay d) { return absl::FromCivil(d, absl::UTCTimeZone()); }
+
+// The earliest instant after `now` at which the state could change by time alone.
+absl::Time NextChange(const AgreementView& v, absl::Time now) {
+  const auto& a = *v.agreement;
+  absl::Time next = absl::InfiniteFuture();
+  for (absl::Time t : {DayStart(a.valid_from), DayStart(a.valid_until + 1), DayStart(a.review_by + 1)}) {
+    if (t > now) next = std::min(next, t);
+  }
+  for (const auto& w : v.withdrawals) {
+    if (w.effective > now) next = std::min(next, w.effective);
+  }
+  return next;
+}
+
+}  // namespace
+
+absl::Status AgreementRegistryOptions::Validate() const {
+  if (linkage_master_key.size() < 32) {
+    return absl::InvalidArgumentError("linkage master key must be at least 32 bytes");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<AgreementRegistry>> AgreementRegistry::Open(
+    HubDb* db, AgreementRegistryOptions options) {
+  if (auto s = options.Validate(); !s.ok()) return s;
+  if (!options.now) options.now = [] { return absl::Now(); };
+  std::unique_ptr<AgreementRegistry> r(new AgreementRegistry(db, std::move(options)));
+  if (auto s = r->Load(); !s.ok()) return s;
+  return r;
+}
+
+absl::Status AgreementRegistry::Load() {
+  absl::MutexLock lock(&mu_);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(HubDb::kAgreements)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string doc = it->value().ToString();
+    auto parsed = policy::ParseAgreement(doc, "stored agreement");
+    if (!parsed.ok()) {
+      return absl::DataLossError("a stored agreement no longer parses; the hub version may be too old");
+    }
+    Entry e;
+    e.view.agreement = std::make_shared<const policy::Agreement>(std::move(*parsed.agreement));
+    e.view.fingerprint = policy::Fingerprint(*e.view.agreement);
+    e.view.document = doc;
+    entries_[{e.view.agreement->id, e.view.agreement->version}] = std::move(e);
+  }
+  if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "loading agreements");
+  it.reset(db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(HubDb::kWithdrawals)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto w = policy::ParseWithdrawal(it->value().ToStringView(), "stored withdrawal");
+    if (!w.ok()) return absl::DataLossError("a stored withdrawal no longer parses");
+    auto found = entries_.find({w->agreement_id, w->version});
+    if (found != entries_.end()) found->second.view.withdrawals.push_back(std::move(w).value());
+  }
+  if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "loading withdrawals");
+  const absl::Time now = options_.now();
+  for (auto& [key, e] : entries_) Evaluate(e, now);
+  RebuildIfChanged();
+  return absl::OkStatus();
+}
+
+void AgreementRegistry::Evaluate(Entry& e, absl::Time now) {
+  e.view.status = policy::EvaluateStatus(*e.view.agreement, e.view.withdrawals, now);
+  e.next_change = NextChange(e.view, now);
+}
+
+absl::StatusOr<std::string> AgreementRegistry::LinkageKey(const std::string& id) const {
+  policy::EvpKdfPtr kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+  if (!kdf) return policy::OpenSslError("HKDF unavailable");
+  policy::EvpKdfCtxPtr ctx(EVP_KDF_CTX_new(kdf.get()));
+  std::string info = absl::StrCat("accord.linkage.v1", std::string(1, '\0'), id);
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                        const_cast<char*>(options_.linkage_master_key.data()),
+                                        options_.linkage_master_key.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
+      OSSL_PARAM_construct_end()};
+  std::string key(32, '\0');
+  if (!ctx || EVP_KDF_derive(ctx.get(), reinterpret_cast<unsigned char*>(key.data()), key.size(),
+                             params) != 1) {
+    return policy::OpenSslError("deriving a linkage key");
+  }
+  return key;
+}
+
+void AgreementRegistry::RebuildIfChanged() {
+  // Highest active version per id is in force.
+  std::map<std::string, Entry*> in_force;
+  for (auto& [key, e] : entries_) {
+    e.view.superseded = false;
+    if (e.view.status.state != policy::AgreementState::kActive) continue;
+    auto [it, inserted] = in_force.try_emplace(key.first, &e);
+    if (!inserted) {
+      it->second->view.superseded = true;  // entries_ is ordered: later = higher version
+      it->second = &e;
+    }
+  }
+  std::vector<std::string> fingerprints;
+  for (const auto& [id, e] : in_force) fingerprints.push_back(e->view.fingerprint);
+  if (built_ && fingerprints == active_fingerprints_) return;
+  std::vector<policy::ActiveAgreement> active;
+  for (const auto& [id, e] : in_force) {
+    auto key = LinkageKey(id);
+    if (!key.ok()) std::abort();  // HKDF is always available in OpenSSL 3
+    active.push_back(policy::ActiveAgreement{e->view.agreement, e->view.fingerprint, *key});
+  }
+  auto set = policy::PolicySet::Build(std::move(active));
+  if (!set.ok()) {
+    // A lint-clean agreement always compiles; keep the previous policy.
+    return;
+  }
+  policy_.store(*set);
+  active_fingerprints_ = std::move(fingerprints);
+  built_ = true;
+}
+
+absl::StatusOr<AgreementView> AgreementRegistry::Submit(std::string_view document,
+                                                        std::string_view source_name,
+                                                        std::vector<policy::Diagnostic>* diagnostics) {
+  auto parsed = policy::ParseAgreement(document, source_name);
+  if (diagnostics != nullptr) *diagnostics = parsed.diagnostics;
+  if (!parsed.ok()) {
+    std::vector<std::string> lines;
+    for (const auto& d : parsed.diagnostics) {
+      if (d.severity == policy::Diagnostic::Severity::kError) lines.push_back(policy::FormatDiagnostic(d));
+    }
+    return absl::InvalidArgumentError(absl::StrCat("the agreement is invalid:\n", absl::StrJoin(lines, "\n")));
+  }
+  auto agreement = std::make_shared<const policy::Agreement>(std::move(*parsed.agreement));
+  const std::string fingerprint = policy::Fingerprint(*agreement);
+  absl::MutexLock lock(&mu_);
+  const auto key = std::make_pair(agreement->id, agreement->version);
+  auto existing = entries_.find(key);
+  if (existing != entries_.end() && existing->second.view.fingerprint != fingerprint &&
+      existing->second.view.status.state == policy::AgreementState::kActive) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "agreement '", agreement->id, "' version ", agreement->version,
+        " is already in force with different content; publish it as a new version"));
+  }
+  rocksdb::WriteBatch wb;
+  wb.Put(db_->cf(HubDb::kAgreements), AgreementKey(agreement->id, agreement->version),
+         rocksdb::Slice(document.data(), document.size()));
+  if (auto s = db_->WriteSync(&wb); !s.ok()) return s;
+  Entry e;
+  e.view.agreement = agreement;
+  e.view.fingerprint = fingerprint;
+  e.view.document = std::string(document);
+  if (existing != entries_.end() && existing->second.view.fingerprint == fingerprint) {
+    e.view.withdrawals = existing->second.view.withdrawals;
+  }
+  Evaluate(e, options_.now());
+  Entry& stored = entries_[key] = std::move(e);
+  RebuildIfChanged();
+  return stored.view;
+}
+
+absl::StatusOr<AgreementView> AgreementRegistry::SubmitWithdrawal(std::string_view document) {
+  auto w = policy::ParseWithdrawal(document, "withdrawal");
+  if (!w.ok()) return w.status();
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find({w->agreement_id, w->version});
+  if (it == entries_.end()) {
+    return absl::NotFoundError(absl::StrCat("no agreement '", w->agreement_id, "' version ",
+                                            w->version, " is known to this hub"));
+  }
+  if (auto s = policy::VerifyWithdrawal(*it->second.view.agreement, *w); !s.ok()) {
+    return absl::PermissionDeniedError(absl::StrCat("the withdrawal does not verify: ", s.message()));
+  }
+  rocksdb::WriteBatch wb;
+  wb.Put(db_->cf(HubDb::kWithdrawals), WithdrawalKey(*w), rocksdb::Slice(document.data(), document.size()));
+  if (auto s = db_->WriteSync(&wb); !s.ok()) return s;
+  auto& list = it->second.view.withdrawals;
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [&](const policy::Withdrawal& x) { return x.party == w->party; }),
+             list.end());
+  list.push_back(std::move(w).value());
+  Evaluate(it->second, options_.now());
+  RebuildIfChanged();
+  return it->second.view;
+}
+
+std::vector<AgreementView> AgreementRegistry::List() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<AgreementView> out;
+  for (const auto& [key, e] : entries_) out.push_back(e.view);
+  return out;
+}
+
+absl::StatusOr<AgreementView> AgreementRegistry::Get(std::string_view id, uint32_t version) const {
+  absl::MutexLock lock(&mu_);
+  const AgreementView* best = nullptr;
+  for (const auto& [key, e] : entries_) {
+    if (key.first != id) continue;
+    if (version == 0 || key.second == version) best = &e.view;
+  }
+  if (best == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no agreement '", std::string(id), "'",
+                                            version ? absl::StrCat(" version ", version) : ""));
+  }
+  return *best;
+}
+
+void AgreementRegistry::Refresh() {
+  const absl::Time now = options_.now();
+  absl::MutexLock lock(&mu_);
+  bool changed = false;
+  for (auto& [key, e] : entries_) {
+    if (now >= e.next_change) {
+      Evaluate(e, now);
+      changed = true;
+    }
+  }
+  if (changed) RebuildIfChanged();
+}
+
+}  // namespace accord::hub

@@ -1,0 +1,110 @@
+#include "accord/hub/core/hub_db.h"
+
+#include "absl/strings/str_cat.h"
+#include "accord/hub/ledger/rocksdb_status.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+
+namespace accord::hub {
+namespace {
+
+constexpr const char* kCfNames[HubDb::kCfCount] = {
+    "default",
+    "ingest", "dedupe", "feeds", "meta", "agreements", "withdrawals", "quarantine",
+    "records", "records_by_area", "ledger_entries", "ledger_nodes", "ledger_heads",
+};
+
+}  // namespace
+
+absl::Status HubDbOptions::Validate() const {
+  if (path.empty()) return absl::InvalidArgumentError("data directory is not set");
+  if (block_cache_bytes < (1u << 20)) {
+    return absl::InvalidArgumentError("block cache must be at least 1 MiB");
+  }
+  if (write_buffer_bytes < (1u << 20)) {
+    return absl::InvalidArgumentError("write buffer must be at least 1 MiB");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<HubDb>> HubDb::Open(const HubDbOptions& options) {
+  if (auto s = options.Validate(); !s.ok()) return s;
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  // The WAL is our durability: every acknowledged write is fsync'd (WriteSync).
+  db_options.manual_wal_flush = false;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.write_buffer_size = options.write_buffer_bytes;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf_options.compression = rocksdb::kLZ4Compression;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (int i = 0; i < kCfCount; ++i) descriptors.emplace_back(kCfNames[i], cf_options);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  if (!s.ok()) return ledger::FromRocksDb(s, absl::StrCat("opening ", options.path));
+  std::unique_ptr<HubDb> hub(new HubDb());
+  hub->db_.reset(raw);
+  hub->handles_ = std::move(handles);
+  return hub;
+}
+
+HubDb::~HubDb() {
+  if (db_ == nullptr) return;
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  db_->Close().PermitUncheckedError();
+}
+
+absl::Status HubDb::WriteSync(rocksdb::WriteBatch* batch) const {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return ledger::FromRocksDb(db_->Write(wo, batch), "durable write");
+}
+
+absl::Status HubDb::Write(rocksdb::WriteBatch* batch) const {
+  return ledger::FromRocksDb(db_->Write(rocksdb::WriteOptions(), batch), "write");
+}
+
+absl::StatusOr<std::string> HubDb::Get(Cf which, std::string_view key) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), handles_[which], rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return absl::NotFoundError("not found");
+  if (!s.ok()) return ledger::FromRocksDb(s, "read");
+  return value;
+}
+
+std::string EncodeU64(uint64_t v) {
+  std::string out;
+  AppendU64(&out, v);
+  return out;
+}
+
+void AppendU64(std::string* out, uint64_t v) {
+  char buf[8];
+  for (int i = 7; i >= 0; --i) {
+    buf[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  out->append(buf, 8);
+}
+
+uint64_t DecodeU64(std::string_view bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(bytes[i]);
+  return v;
+}
+
+}  // namespace accord::hub

@@ -1,0 +1,100 @@
+#include "accord/hub/core/record_store.h"
+
+#include "accord/hub/ledger/rocksdb_status.h"
+#include "rocksdb/iterator.h"
+
+namespace accord::hub {
+namespace {
+
+constexpr size_t kMaxPage = 1000;
+
+int64_t EventMillis(const v1::CleanedRecord& r) {
+  return r.event_time().seconds() * 1000 + r.event_time().nanos() / 1000000;
+}
+
+// Millisecond times are stored offset so that negative times sort first.
+uint64_t Biased(int64_t ms) { return static_cast<uint64_t>(ms) ^ (uint64_t{1} << 63); }
+
+uint64_t BiasedTime(absl::Time t) {
+  if (t == absl::InfinitePast()) return 0;
+  if (t == absl::InfiniteFuture()) return ~uint64_t{0};
+  return Biased(absl::ToUnixMillis(t));
+}
+
+std::string Prefix(std::string_view recipient, std::string_view dataset) {
+  std::string p(recipient);
+  p.push_back('\0');
+  p.append(dataset);
+  p.push_back('\0');
+  return p;
+}
+
+}  // namespace
+
+absl::Status RecordStore::Stage(const v1::CleanedRecord& record, uint64_t ledger_index,
+                                rocksdb::WriteBatch* batch) {
+  std::string suffix;
+  AppendU64(&suffix, Biased(EventMillis(record)));
+  AppendU64(&suffix, ledger_index);
+  const std::string prefix = Prefix(record.recipient(), record.dataset());
+  std::string value;
+  record.SerializeToString(&value);
+  batch->Put(db_->cf(HubDb::kRecords), prefix + suffix, value);
+  if (!record.area().empty()) {
+    std::string area_key = prefix + record.area();
+    area_key.push_back('\0');
+    area_key += suffix;
+    batch->Put(db_->cf(HubDb::kRecordsByArea), area_key, "");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RecordPage> RecordStore::Query(const RecordQuery& q) const {
+  if (q.recipient.empty() || q.dataset.empty()) {
+    return absl::InvalidArgumentError("a record query needs a dataset");
+  }
+  const size_t page = std::min(q.page_size == 0 ? kMaxPage : q.page_size, kMaxPage);
+  const std::string prefix = Prefix(q.recipient, q.dataset);
+  std::string scan_prefix = prefix;
+  if (!q.area.empty()) {
+    scan_prefix += q.area;
+    scan_prefix.push_back('\0');
+  }
+  std::string start = scan_prefix;
+  AppendU64(&start, BiasedTime(q.from));
+  if (!q.page_token.empty()) {
+    if (q.page_token.size() != 16) return absl::InvalidArgumentError("bad page token");
+    start = scan_prefix + q.page_token;
+  }
+  std::string end = scan_prefix;
+  AppendU64(&end, BiasedTime(q.to));
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  auto* cf = db_->cf(q.area.empty() ? HubDb::kRecords : HubDb::kRecordsByArea);
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, cf));
+  RecordPage out;
+  // The page token is the key suffix of the first record of the next page.
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    std::string_view key = it->key().ToStringView();
+    if (out.records.size() == page) {
+      out.next_page_token = std::string(key.substr(scan_prefix.size(), 16));
+      break;
+    }
+    std::string value;
+    if (q.area.empty()) {
+      value = it->value().ToString();
+    } else {
+      auto got = db_->Get(HubDb::kRecords, prefix + std::string(key.substr(scan_prefix.size(), 16)));
+      if (!got.ok()) continue;  // erased (retention) since indexed
+      value = std::move(got).value();
+    }
+    if (!out.records.emplace_back().ParseFromString(value)) {
+      return absl::DataLossError("a stored record does not parse");
+    }
+  }
+  if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "querying records");
+  return out;
+}
+
+}  // namespace accord::hub

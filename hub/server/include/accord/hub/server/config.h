@@ -1,0 +1,68 @@
+// accord-hub configuration: one YAML file, overridable by flags.
+//
+//   listen: 127.0.0.1:7443          # gRPC address (port 0 = pick one)
+//   insecure_dev: false             # plaintext, identity from x-accord-agency metadata: DEV ONLY
+//   tls:
+//     ca: pki/ca.crt                # CA that issued agency (client) certificates
+//     cert: pki/hub.crt
+//     key: pki/hub.key
+//   data_dir: ./accord-data         # RocksDB (ingest log, feeds, audit store, ledger) and keys
+//   log_backend: embedded           # embedded (RocksDB) | kafka (see the Kafka issue)
+//   hub_instance: hub-1             # name written into ledger entries (default: host name)
+//   keys:                           # generated into data_dir/keys on first start when absent
+//     ledger_signing_key: ""        # Ed25519 PKCS#8 PEM that signs tree heads
+//     secrets: ""                   # 64 random bytes: linkage master key + dedupe key
+//   metrics_listen: 127.0.0.1:9464  # Prometheus text at /metrics ("" = off)
+//   limits:
+//     max_message_bytes: 4194304    # largest gRPC message
+//     max_batch_records: 1000       # records per PublishRequest
+//     max_inflight_batches: 8       # unacknowledged batches per Publish stream
+//     max_record_bytes: 65536       # largest single record
+//     max_subscribe_batch: 500      # deliveries per SubscribeResponse
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace accord::hub {
+
+struct TlsConfig {
+  std::string ca;
+  std::string cert;
+  std::string key;
+};
+
+struct LimitsConfig {
+  size_t max_message_bytes = 4u << 20;
+  size_t max_batch_records = 1000;
+  size_t max_inflight_batches = 8;
+  size_t max_record_bytes = 64u << 10;
+  size_t max_subscribe_batch = 500;
+};
+
+struct KeysConfig {
+  std::string ledger_signing_key;  // path; default data_dir/keys/ledger.key
+  std::string secrets;             // path; default data_dir/keys/secrets.bin
+};
+
+struct HubConfig {
+  std::string listen = "127.0.0.1:7443";
+  bool insecure_dev = false;
+  TlsConfig tls;
+  std::string data_dir = "./accord-data";
+  std::string log_backend = "embedded";
+  std::string hub_instance;  // default: host name
+  KeysConfig keys;
+  std::string metrics_listen = "127.0.0.1:9464";
+  LimitsConfig limits;
+
+  // Every problem, one per line, or OK. Fills defaults that depend on others.
+  absl::Status Validate();
+};
+
+// Reads a YAML config file. InvalidArgument naming the key for bad values or
+// unknown keys; NotFound if the file is missing.
+absl::StatusOr<HubConfig> LoadHubConfig(const std::string& path);
+
+}  // namespace accord::hub

@@ -1,0 +1,131 @@
+#include "agreement_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "accord/policy/agreement_parser.h"
+#include "identity.h"
+
+namespace accord::hub {
+namespace {
+
+v1::AgreementState StateOf(const AgreementView& v) {
+  using policy::AgreementState;
+  if (v.superseded) return v1::SUPERSEDED;
+  switch (v.status.state) {
+    case AgreementState::kActive: return v1::ACTIVE;
+    case AgreementState::kPendingSignatures:
+    case AgreementState::kInvalid: return v1::PENDING_SIGNATURES;
+    case AgreementState::kNotYetValid: return v1::NOT_YET_VALID;
+    case AgreementState::kExpired: return v1::EXPIRED;
+    case AgreementState::kWithdrawn: return v1::WITHDRAWN;
+  }
+  return v1::AGREEMENT_STATE_UNSPECIFIED;
+}
+
+grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, const grpc::Status& status) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(status);
+  return reactor;
+}
+
+}  // namespace
+
+void ToAgreementInfo(const AgreementView& view, bool with_document, v1::AgreementInfo* info) {
+  const policy::Agreement& a = *view.agreement;
+  info->set_id(a.id);
+  info->set_version(a.version);
+  info->set_title(a.title);
+  info->set_fingerprint(view.fingerprint);
+  info->set_state(StateOf(view));
+  info->set_review_overdue(view.status.review_overdue);
+  info->set_reason(view.superseded ? "a later version of this agreement is in force"
+                                   : view.status.reason);
+  for (const auto& p : view.status.parties) {
+    auto* ps = info->add_parties();
+    ps->set_party(p.party);
+    if (const auto* party = a.FindParty(p.party)) ps->set_role(std::string(policy::PartyRoleName(party->role)));
+    ps->set_signed_(p.signed_valid);
+    ps->set_problem(p.problem);
+    for (const auto& w : view.withdrawals) ps->set_withdrawn(ps->withdrawn() || w.party == p.party);
+  }
+  info->set_valid_from(absl::FormatCivilTime(a.valid_from));
+  info->set_valid_until(absl::FormatCivilTime(a.valid_until));
+  info->set_review_by(absl::FormatCivilTime(a.review_by));
+  if (with_document) info->set_document(view.document);
+}
+
+grpc::ServerUnaryReactor* AgreementServiceImpl::SubmitAgreement(
+    grpc::CallbackServerContext* ctx, const v1::SubmitAgreementRequest* req,
+    v1::SubmitAgreementResponse* resp) {
+  auto caller = CallerAgency(ctx, hub_->config->insecure_dev);
+  if (!caller.ok()) return Done(ctx, ToGrpc(caller.status()));
+  if (req->document().size() > policy::kMaxAgreementBytes) {
+    return Done(ctx, grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                  "agreement documents are limited to 1 MiB"));
+  }
+  // Only a party of the agreement may submit it.
+  auto parsed = policy::ParseAgreement(req->document(), req->source_name().empty() ? "submitted" : req->source_name());
+  if (parsed.ok() && parsed.agreement->FindParty(*caller) == nullptr) {
+    return Done(ctx, grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                  absl::StrCat("'", *caller, "' is not a party of agreement '",
+                                               parsed.agreement->id, "'")));
+  }
+  std::vector<policy::Diagnostic> diagnostics;
+  auto view = hub_->agreements->Submit(req->document(),
+                                       req->source_name().empty() ? "submitted" : req->source_name(),
+                                       &diagnostics);
+  if (!view.ok()) return Done(ctx, ToGrpc(view.status()));
+  ToAgreementInfo(*view, false, resp->mutable_agreement());
+  for (const auto& d : diagnostics) {
+    auto* w = resp->add_warnings();
+    w->set_severity(d.severity == policy::Diagnostic::Severity::kError ? "error" : "warning");
+    w->set_line(d.line);
+    w->set_column(d.column);
+    w->set_code(d.code);
+    w->set_message(d.message);
+  }
+  return Done(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* AgreementServiceImpl::SubmitWithdrawal(
+    grpc::CallbackServerContext* ctx, const v1::SubmitWithdrawalRequest* req,
+    v1::SubmitWithdrawalResponse* resp) {
+  auto caller = CallerAgency(ctx, hub_->config->insecure_dev);
+  if (!caller.ok()) return Done(ctx, ToGrpc(caller.status()));
+  if (req->document().size() > 64 * 1024) {
+    return Done(ctx, grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                  "withdrawal documents are limited to 64 KiB"));
+  }
+  auto view = hub_->agreements->SubmitWithdrawal(req->document());
+  if (!view.ok()) return Done(ctx, ToGrpc(view.status()));
+  ToAgreementInfo(*view, false, resp->mutable_agreement());
+  return Done(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* AgreementServiceImpl::ListAgreements(grpc::CallbackServerContext* ctx,
+                                                               const v1::ListAgreementsRequest* req,
+                                                               v1::ListAgreementsResponse* resp) {
+  auto caller = CallerAgency(ctx, hub_->config->insecure_dev);
+  if (!caller.ok()) return Done(ctx, ToGrpc(caller.status()));
+  for (const auto& view : hub_->agreements->List()) {
+    v1::AgreementInfo info;
+    ToAgreementInfo(view, false, &info);
+    bool wanted = req->states().empty();
+    for (int s : req->states()) wanted |= s == info.state();
+    if (wanted) *resp->add_agreements() = std::move(info);
+  }
+  return Done(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* AgreementServiceImpl::GetAgreement(grpc::CallbackServerContext* ctx,
+                                                             const v1::GetAgreementRequest* req,
+                                                             v1::AgreementInfo* resp) {
+  auto caller = CallerAgency(ctx, hub_->config->insecure_dev);
+  if (!caller.ok()) return Done(ctx, ToGrpc(caller.status()));
+  auto view = hub_->agreements->Get(req->id(), req->version());
+  if (!view.ok()) return Done(ctx, ToGrpc(view.status()));
+  ToAgreementInfo(*view, true, resp);
+  return Done(ctx, grpc::Status::OK);
+}
+
+}  // namespace accord::hub

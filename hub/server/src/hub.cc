@@ -1,0 +1,296 @@
+#include "accord/hub/server/hub.h"
+
+#include <openssl/rand.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "accord/hub/core/agreement_registry.h"
+#include "accord/hub/core/feed_notifier.h"
+#include "accord/hub/core/hub_db.h"
+#include "accord/hub/core/ingest_writer.h"
+#include "accord/hub/core/policy_stage.h"
+#include "accord/hub/core/record_store.h"
+#include "accord/hub/ledger/merkle_log.h"
+#include "accord/hub/ledger/tree_head.h"
+#include "accord/policy/redactor.h"
+#include "agreement_service.h"
+#include "audit_service.h"
+#include "feed_service.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "httplib.h"
+#include "hub_context.h"
+#include "ingest_service.h"
+#include "spdlog/spdlog.h"
+
+namespace accord::hub {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::StatusOr<std::string> ReadWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::Status WritePrivate(const std::string& path, std::string_view data) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return absl::PermissionDeniedError(absl::StrCat("cannot write ", tmp));
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    if (!out) return absl::InternalError(absl::StrCat("cannot write ", tmp));
+  }
+  ::chmod(tmp.c_str(), 0600);
+  fs::rename(tmp, path, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot rename ", tmp, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+// Loads the file at `path`, or creates it with `make()` (mode 0600).
+absl::StatusOr<std::string> LoadOrCreate(const std::string& path,
+                                         const std::function<absl::StatusOr<std::string>()>& make) {
+  if (fs::exists(path)) return ReadWhole(path);
+  auto made = make();
+  if (!made.ok()) return made.status();
+  if (auto s = WritePrivate(path, *made); !s.ok()) return s;
+  spdlog::info("created {}", path);
+  return made;
+}
+
+class HubImpl final : public Hub {
+ public:
+  explicit HubImpl(HubConfig config) : config_(std::move(config)) {}
+  ~HubImpl() override { Shutdown(); }
+
+  absl::Status Init();
+  int port() const override { return port_; }
+  int metrics_port() const override { return metrics_port_; }
+  void Shutdown() override;
+
+ private:
+  absl::Status StartServer();
+  absl::Status StartMetrics();
+
+  HubConfig config_;
+  std::unique_ptr<HubDb> db_;
+  std::unique_ptr<ledger::TreeHeadSigner> signer_;
+  std::unique_ptr<ledger::MerkleLog> ledger_;
+  std::unique_ptr<AgreementRegistry> agreements_;
+  FeedNotifier feeds_;
+  std::unique_ptr<RecordStore> records_;
+  std::unique_ptr<IngestWriter> ingest_;
+  std::unique_ptr<PolicyStage> policy_;
+  HubMetrics metrics_;
+  HubContext context_;
+  std::unique_ptr<IngestServiceImpl> ingest_service_;
+  std::unique_ptr<FeedServiceImpl> feed_service_;
+  std::unique_ptr<AgreementServiceImpl> agreement_service_;
+  std::unique_ptr<AuditServiceImpl> audit_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread http_thread_;
+  std::thread refresher_;
+  absl::Notification stop_refresher_;
+  std::atomic<bool> shut_down_{false};
+  int port_ = 0;
+  int metrics_port_ = 0;
+};
+
+absl::Status HubImpl::Init() {
+  if (auto s = config_.Validate(); !s.ok()) return s;
+  std::error_code ec;
+  fs::create_directories(config_.data_dir, ec);
+  if (ec) return absl::PermissionDeniedError(absl::StrCat("cannot create ", config_.data_dir, ": ", ec.message()));
+
+  auto signing_pem = LoadOrCreate(config_.keys.ledger_signing_key, [] { return ledger::GenerateSigningKeyPem(); });
+  if (!signing_pem.ok()) return signing_pem.status();
+  auto signer = ledger::TreeHeadSigner::FromPrivatePem(*signing_pem);
+  if (!signer.ok()) return signer.status();
+  signer_ = std::move(signer).value();
+  auto secrets = LoadOrCreate(config_.keys.secrets, []() -> absl::StatusOr<std::string> {
+    std::string bytes(64, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), 64) != 1) {
+      return absl::InternalError("no randomness for the hub secrets");
+    }
+    return bytes;
+  });
+  if (!secrets.ok()) return secrets.status();
+  if (secrets->size() != 64) {
+    return absl::DataLossError(absl::StrCat(config_.keys.secrets, " must hold exactly 64 bytes"));
+  }
+
+  HubDbOptions db_options;
+  db_options.path = config_.data_dir + "/db";
+  auto db = HubDb::Open(db_options);
+  if (!db.ok()) return db.status();
+  db_ = std::move(db).value();
+
+  auto log = ledger::MerkleLog::Open(
+      db_->db(),
+      ledger::MerkleLogColumnFamilies{db_->cf(HubDb::kLedgerEntries), db_->cf(HubDb::kLedgerNodes),
+                                      db_->cf(HubDb::kLedgerHeads)},
+      signer_.get());
+  if (!log.ok()) return log.status();
+  ledger_ = std::move(log).value();
+
+  AgreementRegistryOptions reg_options;
+  reg_options.linkage_master_key = secrets->substr(0, 32);
+  auto registry = AgreementRegistry::Open(db_.get(), std::move(reg_options));
+  if (!registry.ok()) return registry.status();
+  agreements_ = std::move(registry).value();
+
+  records_ = std::make_unique<RecordStore>(db_.get());
+  auto redactor = policy::Redactor::Create();
+  if (!redactor.ok()) return redactor.status();
+  std::shared_ptr<const policy::Redactor> shared_redactor = std::move(redactor).value();
+
+  PolicyStageOptions stage_options;
+  stage_options.hub_instance = config_.hub_instance;
+  auto stage = PolicyStage::Start(
+      db_.get(), ledger_.get(), records_.get(), &feeds_, [this] { return agreements_->policy(); },
+      shared_redactor, stage_options, [this](const policy::FlowOutput& out) {
+        metrics_.disclosures.With({out.record.agreement_id(), out.record.recipient()}).Add();
+      });
+  if (!stage.ok()) return stage.status();
+  policy_ = std::move(stage).value();
+
+  IngestWriterOptions writer_options;
+  writer_options.dedupe_key = secrets->substr(32, 32);
+  auto writer = IngestWriter::Start(db_.get(), std::move(writer_options));
+  if (!writer.ok()) return writer.status();
+  ingest_ = std::move(writer).value();
+  ingest_->SetOnAppended([this](uint64_t last) { policy_->Wake(last); });
+  // Anything ingested but not yet processed before a restart.
+  policy_->Wake(ingest_->last_offset());
+
+  refresher_ = std::thread([this] {
+    while (!stop_refresher_.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
+      agreements_->Refresh();
+    }
+  });
+
+  context_ = HubContext{&config_, db_.get(), ingest_.get(), agreements_.get(), &feeds_,
+                        records_.get(), ledger_.get(), signer_.get(), &metrics_};
+  metrics_.AddGaugeSource([this](std::string* out) {
+    absl::StrAppend(out, "# TYPE accord_ledger_size gauge\naccord_ledger_size ", ledger_->size(), "\n");
+    absl::StrAppend(out, "# TYPE accord_ingest_backlog gauge\naccord_ingest_backlog ",
+                    ingest_->last_offset() - policy_->committed_offset(), "\n");
+  });
+  if (auto s = StartServer(); !s.ok()) return s;
+  if (auto s = StartMetrics(); !s.ok()) return s;
+  spdlog::info("accord-hub {} listening on port {} (data in {}, ledger log id {})",
+               config_.hub_instance, port_, config_.data_dir, signer_->log_id());
+  return absl::OkStatus();
+}
+
+absl::Status HubImpl::StartServer() {
+  ingest_service_ = std::make_unique<IngestServiceImpl>(&context_);
+  feed_service_ = std::make_unique<FeedServiceImpl>(&context_);
+  agreement_service_ = std::make_unique<AgreementServiceImpl>(&context_);
+  audit_service_ = std::make_unique<AuditServiceImpl>(&context_);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  if (config_.insecure_dev) {
+    spdlog::warn("************************************************************************");
+    spdlog::warn("* INSECURE DEV MODE: plaintext gRPC, identities taken from request     *");
+    spdlog::warn("* metadata. Anyone who can reach {} can impersonate any agency. *", config_.listen);
+    spdlog::warn("* Never use this with real data.                                       *");
+    spdlog::warn("************************************************************************");
+    creds = grpc::InsecureServerCredentials();
+  } else {
+    auto ca = ReadWhole(config_.tls.ca);
+    auto cert = ReadWhole(config_.tls.cert);
+    auto key = ReadWhole(config_.tls.key);
+    for (const auto* s : {&ca.status(), &cert.status(), &key.status()}) {
+      if (!s->ok()) return *s;
+    }
+    grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    ssl.pem_root_certs = *ca;
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    creds = grpc::SslServerCredentials(ssl);
+  }
+  builder.AddListeningPort(config_.listen, creds, &port_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config_.limits.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(config_.limits.max_message_bytes));
+  builder.RegisterService(ingest_service_.get());
+  builder.RegisterService(feed_service_.get());
+  builder.RegisterService(agreement_service_.get());
+  builder.RegisterService(audit_service_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status HubImpl::StartMetrics() {
+  if (config_.metrics_listen.empty()) return absl::OkStatus();
+  const auto colon = config_.metrics_listen.rfind(':');
+  if (colon == std::string::npos) return absl::InvalidArgumentError("metrics_listen must be host:port");
+  const std::string host = config_.metrics_listen.substr(0, colon);
+  const int port = std::atoi(config_.metrics_listen.c_str() + colon + 1);
+  http_ = std::make_unique<httplib::Server>();
+  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
+  });
+  metrics_port_ = port == 0 ? http_->bind_to_any_port(host) : (http_->bind_to_port(host, port) ? port : -1);
+  if (metrics_port_ <= 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen for metrics on ", config_.metrics_listen));
+  }
+  http_thread_ = std::thread([this] { http_->listen_after_bind(); });
+  return absl::OkStatus();
+}
+
+void HubImpl::Shutdown() {
+  if (shut_down_.exchange(true)) return;
+  spdlog::info("accord-hub shutting down");
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (http_) http_->stop();
+  if (http_thread_.joinable()) http_thread_.join();
+  if (refresher_.joinable()) {
+    stop_refresher_.Notify();
+    refresher_.join();
+  }
+  if (ingest_) ingest_->Stop();
+  if (policy_) {
+    // Let the stage finish what was acknowledged, then stop.
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (policy_->committed_offset() < ingest_->last_offset() && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    policy_->Stop();
+  }
+  policy_.reset();
+  ingest_.reset();
+  server_.reset();
+  ledger_.reset();
+  agreements_.reset();
+  db_.reset();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Hub>> Hub::Start(HubConfig config) {
+  auto hub = std::make_unique<HubImpl>(std::move(config));
+  if (auto s = hub->Init(); !s.ok()) return s;
+  return hub;
+}
+
+}  // namespace accord::hub

@@ -1,0 +1,29 @@
+// What the gRPC services share: non-owning pointers to the hub's components.
+// Owned by Hub (hub.h), which outlives every service and reactor.
+#pragma once
+
+#include "accord/hub/core/agreement_registry.h"
+#include "accord/hub/core/feed_notifier.h"
+#include "accord/hub/core/hub_db.h"
+#include "accord/hub/core/ingest_writer.h"
+#include "accord/hub/core/policy_stage.h"
+#include "accord/hub/core/record_store.h"
+#include "accord/hub/ledger/merkle_log.h"
+#include "accord/hub/server/config.h"
+#include "accord/hub/server/metrics.h"
+
+namespace accord::hub {
+
+struct HubContext {
+  const HubConfig* config = nullptr;
+  HubDb* db = nullptr;
+  IngestWriter* ingest = nullptr;
+  AgreementRegistry* agreements = nullptr;
+  FeedNotifier* feeds = nullptr;
+  RecordStore* records = nullptr;
+  ledger::MerkleLog* ledger = nullptr;
+  const ledger::TreeHeadSigner* signer = nullptr;
+  HubMetrics* metrics = nullptr;
+};
+
+}  // namespace accord::hub

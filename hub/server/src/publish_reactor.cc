@@ -1,0 +1,288 @@
+// The Publish reactor.
+//
+// Flow: read a batch -> validate each record against the active policy ->
+// hand the valid ones to the IngestWriter -> when it reports them durable,
+// queue the batch's response -> write responses in order, one at a time
+// (from OnWriteDone). At most max_inflight_batches batches are unacknowledged:
+// the next read starts only below that, which is the stream's back-pressure.
+//
+// Threading: gRPC calls OnReadDone/OnWriteDone/OnCancel on its threads, maybe
+// concurrently; the IngestWriter calls the batch completion on its thread.
+// All mutable state is under mu_. Finish() is called exactly once, only when
+// no batch is in flight and no write is pending, so OnDone (which deletes the
+// reactor) can never race a completion.
+#include <deque>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "accord/policy/flow_engine.h"
+#include "identity.h"
+#include "ingest_service.h"
+
+namespace accord::hub {
+namespace {
+
+int32_t CodeFor(v1::RejectReason reason) {
+  switch (reason) {
+    case v1::REJECT_NO_AGREEMENT: return grpc::StatusCode::FAILED_PRECONDITION;
+    case v1::REJECT_WRONG_PROVIDER: return grpc::StatusCode::PERMISSION_DENIED;
+    case v1::REJECT_TOO_LARGE: return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case v1::REJECT_UNAVAILABLE: return grpc::StatusCode::UNAVAILABLE;
+    default: return grpc::StatusCode::INVALID_ARGUMENT;
+  }
+}
+
+class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  PublishReactor(const HubContext* hub, std::string agency)
+      : hub_(hub), agency_(std::move(agency)), engine_(nullptr) {
+    absl::MutexLock lock(&mu_);
+    reading_ = true;
+    StartRead(&read_buffer_);
+  }
+
+  void OnReadDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    reading_ = false;
+    if (!ok) {  // the client half-closed (or the call broke)
+      half_closed_ = true;
+      MaybeFinishLocked();
+      return;
+    }
+    HandleRequestLocked();
+    MaybeReadLocked();
+    MaybeFinishLocked();
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) {
+      cancelled_ = true;
+      responses_.clear();
+    }
+    MaybeWriteLocked();
+    MaybeReadLocked();
+    MaybeFinishLocked();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    responses_.clear();
+    MaybeFinishLocked();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  struct Pending {
+    v1::PublishResponse response;
+    std::vector<int> accepted_slots;  // response outcome index of each submitted record
+    bool complete = false;
+    absl::Time received;
+  };
+
+  void HandleRequestLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const auto& limits = hub_->config->limits;
+    HubMetrics* m = hub_->metrics;
+    request_.Clear();
+    grpc::ProtoBufferReader reader(&read_buffer_);
+    if (!request_.ParseFromZeroCopyStream(&reader)) {
+      FailLocked(grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("batch after sequence ", last_sequence_,
+                       " is not a valid accord.v1.PublishRequest: a text value is not valid UTF-8 "
+                       "or the encoding is corrupt; nothing in it was stored")));
+      return;
+    }
+    read_buffer_.Clear();
+    if (request_.sequence() <= last_sequence_ && last_sequence_ != 0) {
+      FailLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              absl::StrCat("batch sequence ", request_.sequence(),
+                                           " is not greater than the previous ", last_sequence_)));
+      return;
+    }
+    last_sequence_ = request_.sequence();
+    if (static_cast<size_t>(request_.records_size()) > limits.max_batch_records) {
+      FailLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                              absl::StrCat("batch of ", request_.records_size(),
+                                           " records exceeds the limit of ", limits.max_batch_records)));
+      return;
+    }
+    for (const auto& r : request_.records()) {
+      if (r.provider() != agency_) {
+        m->records_rejected.With({"REJECT_WRONG_PROVIDER"}).Add(request_.records_size());
+        FailLocked(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                absl::StrCat("you are '", agency_,
+                                             "' but a record claims another provider; nothing in "
+                                             "this batch was stored")));
+        return;
+      }
+    }
+    m->records_received.Add(request_.records_size());
+    auto pending = std::make_shared<Pending>();
+    pending->received = absl::Now();
+    pending->response.set_sequence(request_.sequence());
+    IngestWriter::Batch batch;
+    engine_.SetPolicy(hub_->agreements->policy());
+    policy::RecordLimits record_limits;
+    record_limits.max_record_bytes = limits.max_record_bytes;
+    for (int i = 0; i < request_.records_size(); ++i) {
+      v1::Record* record = request_.mutable_records(i);
+      v1::RecordOutcome* outcome = pending->response.add_outcomes();
+      policy::Rejection rej = engine_.Validate(*record, record->ByteSizeLong(), record_limits);
+      if (!rej.ok()) {
+        outcome->set_status(v1::RecordOutcome::REJECTED);
+        outcome->set_reason(rej.reason);
+        outcome->set_message(rej.message);
+        outcome->set_field(rej.field);
+        outcome->set_code(CodeFor(rej.reason));
+        m->records_rejected.With({v1::RejectReason_Name(rej.reason)}).Add();
+        continue;
+      }
+      pending->accepted_slots.push_back(i);
+      batch.records.push_back(std::move(*record));
+    }
+    pending_.push_back(pending);
+    if (batch.records.empty()) {
+      pending->complete = true;
+      MaybeWriteLocked();
+      return;
+    }
+    ++inflight_;
+    batch.done = [this, pending](absl::Status status,
+                                 const std::vector<IngestWriter::Outcome>& outcomes) {
+      OnBatchDurable(pending, status, outcomes);
+    };
+    if (!hub_->ingest->TrySubmit(batch)) {
+      --inflight_;
+      for (int slot : pending->accepted_slots) {
+        auto* o = pending->response.mutable_outcomes(slot);
+        o->set_status(v1::RecordOutcome::REJECTED);
+        o->set_reason(v1::REJECT_UNAVAILABLE);
+        o->set_code(grpc::StatusCode::UNAVAILABLE);
+        o->set_message("the hub is overloaded and stored nothing of this batch; retry it");
+      }
+      m->records_rejected.With({"REJECT_UNAVAILABLE"}).Add(pending->accepted_slots.size());
+      pending->complete = true;
+      MaybeWriteLocked();
+    }
+  }
+
+  void OnBatchDurable(const std::shared_ptr<Pending>& pending, const absl::Status& status,
+                      const std::vector<IngestWriter::Outcome>& outcomes) {
+    absl::MutexLock lock(&mu_);
+    HubMetrics* m = hub_->metrics;
+    for (size_t k = 0; k < pending->accepted_slots.size(); ++k) {
+      auto* o = pending->response.mutable_outcomes(pending->accepted_slots[k]);
+      if (!status.ok()) {
+        o->set_status(v1::RecordOutcome::REJECTED);
+        o->set_reason(v1::REJECT_UNAVAILABLE);
+        o->set_code(grpc::StatusCode::UNAVAILABLE);
+        o->set_message(std::string(status.message()));
+        m->records_rejected.With({"REJECT_UNAVAILABLE"}).Add();
+      } else if (outcomes[k] == IngestWriter::Outcome::kDuplicate) {
+        o->set_status(v1::RecordOutcome::DUPLICATE);
+        m->records_duplicate.Add();
+      } else {
+        o->set_status(v1::RecordOutcome::ACCEPTED);
+        m->records_accepted.Add();
+      }
+    }
+    m->publish_ack_seconds.Observe(absl::ToDoubleSeconds(absl::Now() - pending->received));
+    pending->complete = true;
+    --inflight_;
+    MaybeWriteLocked();
+    MaybeReadLocked();
+    MaybeFinishLocked();
+  }
+
+  // Writes the oldest response if it is complete and no write is pending.
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (!pending_.empty() && pending_.front()->complete) {
+      if (!cancelled_) responses_.push_back(std::move(pending_.front()->response));
+      pending_.pop_front();
+    }
+    // Responses of batches already stored are still written after an error,
+    // so the client learns what was acknowledged before the stream fails.
+    if (writing_ || responses_.empty() || cancelled_) return;
+    bool own_buffer = false;
+    write_buffer_.Clear();
+    if (!grpc::SerializationTraits<v1::PublishResponse>::Serialize(responses_.front(), &write_buffer_,
+                                                                   &own_buffer).ok()) {
+      std::abort();  // serialising our own message cannot fail
+    }
+    responses_.pop_front();
+    writing_ = true;
+    StartWrite(&write_buffer_);
+  }
+
+  void MaybeReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (reading_ || half_closed_ || cancelled_ || finish_requested_) return;
+    if (inflight_ >= hub_->config->limits.max_inflight_batches) return;
+    reading_ = true;
+    StartRead(&read_buffer_);
+  }
+
+  void FailLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!error_.has_value()) error_ = std::move(status);
+    finish_requested_ = true;
+    MaybeFinishLocked();
+  }
+
+  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || inflight_ > 0 || writing_ || reading_) return;
+    const bool drained = pending_.empty() && responses_.empty();
+    if (cancelled_) {
+      finished_ = true;
+      Finish(grpc::Status::CANCELLED);
+    } else if (error_.has_value() && drained) {
+      finished_ = true;
+      Finish(*error_);
+    } else if (half_closed_ && drained) {
+      finished_ = true;
+      Finish(grpc::Status::OK);
+    }
+  }
+
+  const HubContext* const hub_;
+  const std::string agency_;
+  absl::Mutex mu_;
+  grpc::ByteBuffer read_buffer_ ABSL_GUARDED_BY(mu_);
+  v1::PublishRequest request_ ABSL_GUARDED_BY(mu_);
+  grpc::ByteBuffer write_buffer_ ABSL_GUARDED_BY(mu_);
+  policy::FlowEngine engine_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::shared_ptr<Pending>> pending_ ABSL_GUARDED_BY(mu_);
+  std::deque<v1::PublishResponse> responses_ ABSL_GUARDED_BY(mu_);
+  uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t inflight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool half_closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> error_ ABSL_GUARDED_BY(mu_);
+};
+
+// A reactor that only reports an error (e.g. no client identity).
+class RejectReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  explicit RejectReactor(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* IngestServiceImpl::Publish(
+    grpc::CallbackServerContext* ctx) {
+  auto agency = CallerAgency(ctx, hub_->config->insecure_dev);
+  if (!agency.ok()) return new RejectReactor(ToGrpc(agency.status()));
+  return new PublishReactor(hub_, *std::move(agency));
+}
+
+}  // namespace accord::hub

@@ -1,0 +1,170 @@
+// The Subscribe reactor: streams a recipient's feed from a position, then
+// follows it live.
+//
+// Feeds are persistent logs in RocksDB, read at the subscriber's own pace: a
+// slow subscriber only falls behind, it never holds up ingest or others.
+// The reactor writes one response at a time; the next read of the feed
+// happens in OnWriteDone (back-pressure) or, once caught up, when the policy
+// stage reports that the feed grew (FeedWatcher::OnFeedAdvanced). A feed read
+// is a bounded RocksDB range scan (<= max_subscribe_batch entries, served
+// from memtable or block cache), the only work done in a reaction.
+//
+// Threading: OnWriteDone/OnCancel run on gRPC threads, OnFeedAdvanced on the
+// policy thread; state is under mu_. Finish() happens once, when no write is
+// pending; OnDone unregisters the watcher and only then deletes the reactor.
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "accord/hub/core/hub_db.h"
+#include "feed_service.h"
+#include "identity.h"
+#include "rocksdb/iterator.h"
+
+namespace accord::hub {
+namespace {
+
+class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
+                               public FeedWatcher {
+ public:
+  SubscribeReactor(const HubContext* hub, std::string recipient, const v1::SubscribeRequest& req)
+      : hub_(hub), recipient_(std::move(recipient)),
+        agreement_filter_(req.agreement_ids().begin(), req.agreement_ids().end()),
+        flow_filter_(req.flow_ids().begin(), req.flow_ids().end()) {
+    const size_t limit = hub_->config->limits.max_subscribe_batch;
+    max_batch_ = req.max_batch() == 0 ? limit : std::min<size_t>(req.max_batch(), limit);
+    const uint64_t head = hub_->feeds->Head(recipient_);
+    next_ = req.from_position() == 0 ? head + 1 : req.from_position();
+    hub_->feeds->Add(recipient_, this);
+    absl::MutexLock lock(&mu_);
+    known_head_ = std::max(known_head_, head);
+    MaybeWriteLocked();
+  }
+
+  void OnFeedAdvanced(uint64_t head) override {
+    absl::MutexLock lock(&mu_);
+    known_head_ = std::max(known_head_, head);
+    MaybeWriteLocked();
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) {
+      stopping_ = true;
+      MaybeFinishLocked();
+      return;
+    }
+    MaybeWriteLocked();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    MaybeFinishLocked();
+  }
+
+  // Unregistering here (never under the notifier's lock) guarantees no
+  // OnFeedAdvanced runs once we are deleted.
+  void OnDone() override {
+    hub_->feeds->Remove(recipient_, this);
+    delete this;
+  }
+
+ private:
+  bool Wanted(const v1::CleanedRecord& r) const {
+    if (!agreement_filter_.empty() && !agreement_filter_.contains(r.agreement_id())) return false;
+    if (!flow_filter_.empty() && !flow_filter_.contains(r.flow_id())) return false;
+    return true;
+  }
+
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || stopping_ || finished_) return;
+    while (next_ <= known_head_) {
+      response_.Clear();
+      std::string begin(recipient_);
+      begin.push_back('\0');
+      std::string end = begin;
+      AppendU64(&begin, next_);
+      AppendU64(&end, known_head_ + 1);
+      rocksdb::Slice upper(end);
+      rocksdb::ReadOptions ro;
+      ro.iterate_upper_bound = &upper;
+      std::unique_ptr<rocksdb::Iterator> it(
+          hub_->db->db()->NewIterator(ro, hub_->db->cf(HubDb::kFeeds)));
+      size_t scanned = 0;
+      for (it->Seek(begin); it->Valid() && scanned < max_batch_ * 4; it->Next()) {
+        ++scanned;
+        const uint64_t position = DecodeU64(it->key().ToStringView().substr(recipient_.size() + 1));
+        next_ = position + 1;
+        v1::Delivery* d = response_.add_deliveries();
+        if (!d->mutable_record()->ParseFromArray(it->value().data(),
+                                                 static_cast<int>(it->value().size())) ||
+            !Wanted(d->record())) {
+          response_.mutable_deliveries()->RemoveLast();
+          continue;
+        }
+        d->set_position(position);
+        if (static_cast<size_t>(response_.deliveries_size()) >= max_batch_) break;
+      }
+      if (!it->status().ok()) {
+        stopping_ = true;
+        error_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the feed could not be read; resubscribe");
+        MaybeFinishLocked();
+        return;
+      }
+      if (scanned == 0) next_ = known_head_ + 1;  // nothing stored in range (cannot happen)
+      if (response_.deliveries_size() > 0) {
+        response_.set_head_position(known_head_);
+        writing_ = true;
+        StartWrite(&response_);
+        return;
+      }
+    }
+  }
+
+  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || writing_) return;
+    finished_ = true;
+    Finish(error_.value_or(grpc::Status::CANCELLED));
+  }
+
+  const HubContext* const hub_;
+  const std::string recipient_;
+  const absl::flat_hash_set<std::string> agreement_filter_;
+  const absl::flat_hash_set<std::string> flow_filter_;
+  size_t max_batch_ = 500;
+  absl::Mutex mu_;
+  uint64_t next_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t known_head_ ABSL_GUARDED_BY(mu_) = 0;
+  v1::SubscribeResponse response_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> error_ ABSL_GUARDED_BY(mu_);
+};
+
+class RejectReactor final : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+ public:
+  explicit RejectReactor(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::SubscribeResponse>* FeedServiceImpl::Subscribe(
+    grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* request) {
+  auto agency = CallerAgency(ctx, hub_->config->insecure_dev);
+  if (!agency.ok()) return new RejectReactor(ToGrpc(agency.status()));
+  if (!request->recipient().empty() && request->recipient() != *agency) {
+    return new RejectReactor(grpc::Status(
+        grpc::StatusCode::PERMISSION_DENIED,
+        absl::StrCat("you are '", *agency, "'; you may only subscribe to your own feed")));
+  }
+  if (!hub_->agreements->policy()->IsRecipient(*agency) && hub_->feeds->Head(*agency) == 0) {
+    return new RejectReactor(grpc::Status(
+        grpc::StatusCode::PERMISSION_DENIED,
+        absl::StrCat("'", *agency, "' is not a recipient of any agreement in force")));
+  }
+  return new SubscribeReactor(hub_, *std::move(agency), *request);
+}
+
+}  // namespace accord::hub

@@ -1,0 +1,397 @@
+// End to end through real gRPC with mTLS on loopback: agreements, publish,
+// subscribe, record queries, the signed ledger; and bad input of every kind.
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "accord/hub/ledger/merkle.h"
+#include "accord/hub/ledger/tree_head.h"
+#include "accord/hub/ledger/verify.h"
+#include "accord/hub/server/hub.h"
+#include "accord/v1/agreement_service.grpc.pb.h"
+#include "accord/v1/audit_service.grpc.pb.h"
+#include "accord/v1/feed_service.grpc.pb.h"
+#include "accord/v1/ingest_service.grpc.pb.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "gtest/gtest.h"
+#include "test_support.h"
+
+namespace accord::testing {
+namespace {
+
+namespace ledger = ::accord::hub::ledger;
+
+using hub::Hub;
+using hub::HubConfig;
+
+class HubE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MakePki(dir_.path());
+    HubConfig config;
+    config.listen = "127.0.0.1:0";
+    config.tls = {dir_.path() + "/pki/ca.crt", dir_.path() + "/pki/hub.crt", dir_.path() + "/pki/hub.key"};
+    config.data_dir = dir_.path() + "/data";
+    config.metrics_listen = "127.0.0.1:0";
+    config.hub_instance = "test-hub";
+    config.limits.max_message_bytes = 1 << 20;
+    auto hub = Hub::Start(config);
+    ASSERT_TRUE(hub.ok()) << hub.status();
+    hub_ = std::move(hub).value();
+  }
+
+  std::shared_ptr<grpc::Channel> Channel(const std::string& agency, bool rogue = false, bool no_cert = false) {
+    return AgencyChannel(dir_.path(), hub_->port(), agency, rogue, no_cert);
+  }
+
+  v1::AgreementInfo Submit(const std::string& doc, const std::string& as = kPolice,
+                           grpc::StatusCode expect = grpc::StatusCode::OK) {
+    auto stub = v1::AgreementService::NewStub(Channel(as));
+    grpc::ClientContext ctx;
+    v1::SubmitAgreementRequest req;
+    req.set_document(doc);
+    req.set_source_name("test.yaml");
+    v1::SubmitAgreementResponse resp;
+    grpc::Status s = stub->SubmitAgreement(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), expect) << s.error_message();
+    return resp.agreement();
+  }
+
+  // Publishes `records` in one batch; returns the outcomes (or the stream status).
+  grpc::Status Publish(const std::string& as, const std::vector<v1::Record>& records,
+                       std::vector<v1::RecordOutcome>* outcomes, bool rogue = false, bool no_cert = false) {
+    auto stub = v1::IngestService::NewStub(Channel(as, rogue, no_cert));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    auto stream = stub->Publish(&ctx);
+    v1::PublishRequest req;
+    req.set_sequence(1);
+    for (const auto& r : records) *req.add_records() = r;
+    stream->Write(req);
+    stream->WritesDone();
+    v1::PublishResponse resp;
+    while (stream->Read(&resp)) {
+      for (const auto& o : resp.outcomes()) outcomes->push_back(o);
+    }
+    return stream->Finish();
+  }
+
+  // Reads the analyst's feed from `from` until `want` deliveries or a timeout.
+  std::vector<v1::Delivery> ReadFeed(size_t want, uint64_t from = 1, const std::string& as = kAnalyst,
+                                     grpc::Status* status = nullptr) {
+    auto stub = v1::FeedService::NewStub(Channel(as));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::SubscribeRequest req;
+    req.set_from_position(from);
+    auto reader = stub->Subscribe(&ctx, req);
+    std::vector<v1::Delivery> out;
+    v1::SubscribeResponse resp;
+    while (out.size() < want && reader->Read(&resp)) {
+      for (const auto& d : resp.deliveries()) out.push_back(d);
+    }
+    ctx.TryCancel();
+    grpc::Status s = reader->Finish();
+    if (status != nullptr) *status = s;
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Hub> hub_;
+};
+
+TEST_F(HubE2eTest, PublishSubscribeQueryAndVerifiedLedger) {
+  v1::AgreementInfo info = Submit(SignedPoliceAgreement());
+  EXPECT_EQ(info.state(), v1::ACTIVE) << info.reason();
+  EXPECT_TRUE(info.review_overdue());
+
+  std::vector<v1::Record> records;
+  for (int i = 0; i < 100; ++i) records.push_back(PoliceRecord(i));
+  std::vector<v1::RecordOutcome> outcomes;
+  ASSERT_TRUE(Publish(kPolice, records, &outcomes).ok());
+  ASSERT_EQ(outcomes.size(), 100u);
+  for (const auto& o : outcomes) EXPECT_EQ(o.status(), v1::RecordOutcome::ACCEPTED) << o.message();
+
+  // Idempotent: the same record ids again are duplicates, stored once.
+  outcomes.clear();
+  ASSERT_TRUE(Publish(kPolice, {records[0], records[1]}, &outcomes).ok());
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[0].status(), v1::RecordOutcome::DUPLICATE);
+  EXPECT_EQ(outcomes[1].status(), v1::RecordOutcome::DUPLICATE);
+
+  std::vector<v1::Delivery> feed = ReadFeed(100);
+  ASSERT_EQ(feed.size(), 100u);
+  std::set<std::string> crime_refs, delivery_ids;
+  for (size_t i = 0; i < feed.size(); ++i) {
+    const v1::CleanedRecord& r = feed[i].record();
+    EXPECT_EQ(feed[i].position(), i + 1);
+    EXPECT_EQ(r.recipient(), kAnalyst);
+    EXPECT_EQ(r.provider(), kPolice);
+    EXPECT_EQ(r.agreement_id(), "test-police-analyst");
+    EXPECT_EQ(r.area(), "AL1 3");
+    delivery_ids.insert(r.delivery_id());
+    // No raw personal value anywhere in what the analyst receives.
+    const std::string bytes = r.SerializeAsString();
+    for (const char* raw : {"Smith", "SMITH", "O'Brien", "OBrien", "9434765919", "943 476 5919",
+                            "07700", "AL1 3XY", "1990-03-14", "14/03/1990", "victim_phone", "R1"}) {
+      EXPECT_FALSE(absl::StrContains(bytes, raw)) << raw << " leaked in " << r.ShortDebugString();
+    }
+    for (const auto& f : r.fields()) {
+      if (f.name() == "crime_ref") crime_refs.insert(f.value().text());
+      if (f.name() == "victim_name" || f.name() == "victim_nhs") {
+        EXPECT_TRUE(absl::StartsWith(f.value().text(), "pz1_")) << f.ShortDebugString();
+      }
+      if (f.name() == "victim_dob") EXPECT_EQ(f.value().text(), "35-49");
+      if (f.name() == "postcode") EXPECT_EQ(f.value().text(), "AL1 3");
+      if (f.name() == "narrative") EXPECT_TRUE(absl::StrContains(f.value().text(), "[PHONE]"));
+    }
+  }
+  EXPECT_EQ(crime_refs.size(), 100u);
+  EXPECT_EQ(delivery_ids.size(), 100u);
+  // Same person, same token: the NHS number pseudonym is identical in every record.
+  std::set<std::string> nhs_tokens;
+  for (const auto& d : feed) {
+    for (const auto& f : d.record().fields()) {
+      if (f.name() == "victim_nhs") nhs_tokens.insert(f.value().text());
+    }
+  }
+  EXPECT_EQ(nhs_tokens.size(), 1u);
+
+  // Resume from a position.
+  std::vector<v1::Delivery> tail = ReadFeed(10, 91);
+  ASSERT_EQ(tail.size(), 10u);
+  EXPECT_EQ(tail.front().position(), 91u);
+  EXPECT_EQ(tail.front().record().delivery_id(), feed[90].record().delivery_id());
+
+  // Records in the audit store, by dataset and area.
+  auto audit = v1::AuditService::NewStub(Channel(kAnalyst));
+  {
+    grpc::ClientContext ctx;
+    v1::QueryRecordsRequest q;
+    q.set_dataset("police_incident");
+    q.set_area("AL1 3");
+    q.set_page_size(30);
+    auto reader = audit->QueryRecords(&ctx, q);
+    v1::QueryRecordsResponse page;
+    size_t n = 0;
+    while (reader->Read(&page)) n += page.records_size();
+    EXPECT_TRUE(reader->Finish().ok());
+    EXPECT_EQ(n, 100u);
+  }
+  // The police are not a recipient: they see none.
+  {
+    auto police_audit = v1::AuditService::NewStub(Channel(kPolice));
+    grpc::ClientContext ctx;
+    v1::QueryRecordsRequest q;
+    q.set_dataset("police_incident");
+    auto reader = police_audit->QueryRecords(&ctx, q);
+    v1::QueryRecordsResponse page;
+    size_t n = 0;
+    while (reader->Read(&page)) n += page.records_size();
+    EXPECT_TRUE(reader->Finish().ok());
+    EXPECT_EQ(n, 0u);
+  }
+
+  // The ledger: 100 disclosures, signed head, proofs, and a full offline verification of the export.
+  v1::SignedTreeHead head;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(audit->GetTreeHead(&ctx, v1::GetTreeHeadRequest(), &head).ok());
+  }
+  EXPECT_EQ(head.tree_size(), 100u);
+  std::string public_pem;
+  std::vector<std::string> entries;
+  std::vector<ledger::SignedTreeHead> heads;
+  {
+    grpc::ClientContext ctx;
+    auto reader = audit->ExportLedger(&ctx, v1::ExportLedgerRequest());
+    v1::ExportLedgerChunk chunk;
+    while (reader->Read(&chunk)) {
+      if (chunk.has_public_key_pem()) public_pem = chunk.public_key_pem();
+      if (chunk.has_entry()) {
+        EXPECT_EQ(chunk.entry().index(), entries.size());
+        entries.push_back(chunk.entry().entry_bytes());
+        const v1::LedgerEntry& e = chunk.entry().entry();
+        EXPECT_EQ(e.recipient(), kAnalyst);
+        EXPECT_EQ(e.hub_instance(), "test-hub");
+        EXPECT_TRUE(absl::StartsWith(e.record_ref(), "rr1_"));
+        EXPECT_FALSE(absl::StrContains(chunk.entry().entry_bytes(), "Smith"));
+      }
+      if (chunk.has_head()) {
+        ledger::SignedTreeHead sth;
+        sth.head.tree_size = chunk.head().tree_size();
+        std::copy(chunk.head().root_hash().begin(), chunk.head().root_hash().end(), sth.head.root.begin());
+        sth.head.timestamp = absl::FromUnixSeconds(chunk.head().timestamp().seconds()) +
+                             absl::Nanoseconds(chunk.head().timestamp().nanos());
+        sth.log_id = chunk.head().log_id();
+        sth.signature = chunk.head().signature();
+        heads.push_back(sth);
+      }
+    }
+    ASSERT_TRUE(reader->Finish().ok());
+  }
+  ASSERT_EQ(entries.size(), 100u);
+  ASSERT_FALSE(heads.empty());
+  size_t next = 0;
+  auto report = ledger::VerifyEntriesAgainstHeads(
+      [&](ledger::SourceEntry* out) -> absl::StatusOr<bool> {
+        if (next == entries.size()) return false;
+        out->index = next;
+        out->bytes = entries[next++];
+        return true;
+      },
+      heads, public_pem);
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.entries_checked, 100u);
+
+  v1::InclusionProof proof;
+  {
+    grpc::ClientContext ctx;
+    v1::GetInclusionProofRequest req;
+    req.set_index(42);
+    ASSERT_TRUE(audit->GetInclusionProof(&ctx, req, &proof).ok());
+  }
+  std::vector<ledger::Hash> path;
+  for (const auto& h : proof.hashes()) {
+    ledger::Hash x;
+    std::copy(h.begin(), h.end(), x.begin());
+    path.push_back(x);
+  }
+  ledger::Hash root;
+  std::copy(head.root_hash().begin(), head.root_hash().end(), root.begin());
+  EXPECT_TRUE(ledger::VerifyInclusion(42, proof.tree_size(), ledger::LeafHash(proof.entry_bytes()), path, root).ok());
+}
+
+TEST_F(HubE2eTest, BadInputGetsTheRightStatusAndStoresNothing) {
+  Submit(SignedPoliceAgreement());
+  std::vector<v1::RecordOutcome> outcomes;
+
+  // Another provider's id: PERMISSION_DENIED for the stream.
+  grpc::Status s = Publish(kAe, {PoliceRecord(1, kPolice)}, &outcomes);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_TRUE(outcomes.empty());
+
+  // Unknown dataset: FAILED_PRECONDITION per record.
+  v1::Record unknown = PoliceRecord(2);
+  unknown.set_dataset("stop_and_search");
+  // Invalid UTF-8 in a text field.
+  v1::Record bad_utf8 = PoliceRecord(3);
+  bad_utf8.mutable_fields(0)->mutable_value()->set_text(std::string("41/\xff\xfe/26"));
+  // Bad NHS checksum; wrong type; unknown field; missing required field.
+  v1::Record bad_nhs = PoliceRecord(4);
+  bad_nhs.mutable_fields(3)->mutable_value()->set_text("943 476 5918");
+  v1::Record wrong_type = PoliceRecord(5);
+  wrong_type.mutable_fields(1)->mutable_value()->set_integer(3);
+  v1::Record extra = PoliceRecord(6);
+  auto* f = extra.add_fields();
+  f->set_name("religion");
+  f->mutable_value()->set_text("x");
+  v1::Record missing = PoliceRecord(7);
+  missing.mutable_fields()->DeleteSubrange(0, 1);
+  outcomes.clear();
+  s = Publish(kPolice, {unknown, bad_nhs, wrong_type, extra, missing}, &outcomes);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(outcomes.size(), 5u);
+  EXPECT_EQ(outcomes[0].reason(), v1::REJECT_NO_AGREEMENT);
+  EXPECT_EQ(outcomes[0].code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(outcomes[1].reason(), v1::REJECT_INVALID_VALUE);
+  EXPECT_EQ(outcomes[1].field(), "victim_nhs");
+  EXPECT_EQ(outcomes[1].code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(outcomes[2].reason(), v1::REJECT_WRONG_TYPE);
+  EXPECT_EQ(outcomes[3].reason(), v1::REJECT_UNKNOWN_FIELD);
+  EXPECT_EQ(outcomes[4].reason(), v1::REJECT_MISSING_REQUIRED_FIELD);
+  for (const auto& o : outcomes) {
+    EXPECT_EQ(o.status(), v1::RecordOutcome::REJECTED);
+    EXPECT_FALSE(absl::StrContains(o.message(), "5918")) << "value echoed: " << o.message();
+  }
+
+  // Invalid UTF-8 in a text value: protobuf refuses the batch; INVALID_ARGUMENT, nothing stored.
+  outcomes.clear();
+  s = Publish(kPolice, {bad_utf8}, &outcomes);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "UTF-8")) << s.error_message();
+  EXPECT_TRUE(outcomes.empty());
+
+  // Oversized message: RESOURCE_EXHAUSTED.
+  v1::Record huge = PoliceRecord(8);
+  huge.mutable_fields(8)->mutable_value()->set_text(std::string(2 << 20, 'a'));
+  outcomes.clear();
+  s = Publish(kPolice, {huge}, &outcomes);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+
+  // No certificate, and a certificate from another CA: the handshake fails.
+  outcomes.clear();
+  s = Publish(kPolice, {PoliceRecord(9)}, &outcomes, /*rogue=*/false, /*no_cert=*/true);
+  EXPECT_FALSE(s.ok());
+  EXPECT_TRUE(outcomes.empty());
+  s = Publish(kPolice, {PoliceRecord(10)}, &outcomes, /*rogue=*/true);
+  EXPECT_FALSE(s.ok());
+  EXPECT_TRUE(outcomes.empty());
+
+  // Malformed protobuf on the wire: rejected, nothing stored.
+  {
+    grpc::GenericStub generic(Channel(kPolice));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    const char garbage[] = "\xff\xff\xff\xff\x0f\x0a\x05";
+    grpc::Slice slice(garbage, sizeof(garbage) - 1);
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer response;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    grpc::Status generic_status;
+    generic.UnaryCall(&ctx, "/accord.v1.AgreementService/SubmitAgreement", grpc::StubOptions(),
+                      &request, &response, [&](grpc::Status st) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        generic_status = st;
+                        done = true;
+                        cv.notify_all();
+                      });
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+    EXPECT_FALSE(generic_status.ok());
+  }
+
+  // Subscribing to someone else's feed.
+  grpc::Status sub_status;
+  {
+    auto stub = v1::FeedService::NewStub(Channel(kPolice));
+    grpc::ClientContext ctx;
+    v1::SubscribeRequest req;
+    req.set_recipient(kAnalyst);
+    auto reader = stub->Subscribe(&ctx, req);
+    v1::SubscribeResponse resp;
+    EXPECT_FALSE(reader->Read(&resp));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  }
+
+  // Nothing at all was stored: the ledger is empty.
+  auto audit = v1::AuditService::NewStub(Channel(kAnalyst));
+  grpc::ClientContext ctx;
+  v1::SignedTreeHead head;
+  ASSERT_TRUE(audit->GetTreeHead(&ctx, v1::GetTreeHeadRequest(), &head).ok());
+  EXPECT_EQ(head.tree_size(), 0u);
+}
+
+TEST_F(HubE2eTest, ExpiredAgreementAcceptsNothing) {
+  v1::AgreementInfo info = Submit(SignedPoliceAgreement("expired-isa", "2021-01-01"));
+  EXPECT_EQ(info.state(), v1::EXPIRED);
+  std::vector<v1::RecordOutcome> outcomes;
+  ASSERT_TRUE(Publish(kPolice, {PoliceRecord(1)}, &outcomes).ok());
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].reason(), v1::REJECT_NO_AGREEMENT);
+  EXPECT_EQ(outcomes[0].code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(HubE2eTest, UnsignedAgreementIsPendingAndAnOutsiderCannotSubmit) {
+  std::string doc = SignedPoliceAgreement("pending-isa");
+  doc = doc.substr(0, doc.find("signatures:"));
+  v1::AgreementInfo info = Submit(doc);
+  EXPECT_EQ(info.state(), v1::PENDING_SIGNATURES);
+  Submit(SignedPoliceAgreement("other-isa"), kIntruder, grpc::StatusCode::PERMISSION_DENIED);
+  Submit("id: [broken", kPolice, grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace accord::testing

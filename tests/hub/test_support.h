@@ -1,0 +1,52 @@
+// Shared fixtures for hub integration tests: a dev PKI in a temp dir, signed
+// test agreements, mTLS channels per agency, and record builders.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "accord/v1/record.pb.h"
+#include "grpcpp/grpcpp.h"
+
+namespace accord::testing {
+
+inline constexpr char kPolice[] = "herts-police";
+inline constexpr char kAnalyst[] = "csp-herts-analyst";
+inline constexpr char kAe[] = "nhs-lister-ae";
+inline constexpr char kIntruder[] = "intruder";
+
+// A temporary directory removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Writes a dev PKI (ca, hub, one cert per agency above) into `dir`/pki and
+// a second, unrelated CA with an "herts-police" cert into `dir`/rogue.
+void MakePki(const std::string& dir);
+
+// A police -> analyst agreement, signed by both parties with fresh keys.
+// valid_until may be in the past to make an expired agreement.
+std::string SignedPoliceAgreement(const std::string& id = "test-police-analyst",
+                                  const std::string& valid_until = "2099-12-31");
+
+// mTLS channel to the hub as `agency` (cert from `dir`/pki). `rogue` uses the
+// unrelated CA's cert; `no_cert` presents none.
+std::shared_ptr<grpc::Channel> AgencyChannel(const std::string& dir, int port,
+                                             const std::string& agency, bool rogue = false,
+                                             bool no_cert = false);
+
+// A valid police_incident record with id "R<n>"; the victim's identifiers
+// and the narrative mention them.
+v1::Record PoliceRecord(int n, const std::string& provider = kPolice);
+
+std::string ReadFileOrDie(const std::string& path);
+
+}  // namespace accord::testing
