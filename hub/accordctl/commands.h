@@ -66,4 +66,19 @@ struct WithdrawOptions {
 };
 int RunWithdraw(const WithdrawOptions& o);
 
+struct PkiInitOptions {
+  std::string dir;
+  std::string hub_name = "accord-hub";
+  std::vector<std::string> agencies;
+  bool force = false;
+};
+int RunPkiInit(const PkiInitOptions& o);
+
+struct PkiAddAgencyOptions {
+  std::string dir;
+  std::string agency;
+  bool force = false;
+};
+int RunPkiAddAgency(const PkiAddAgencyOptions& o);
+
 }  // namespace accord::ctl

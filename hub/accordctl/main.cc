@@ -107,6 +107,24 @@ int main(int argc, char** argv) {
   withdraw_cmd->add_option("--output,-o", withdraw.output, "Write here (default: stdout)");
   withdraw_cmd->callback([&] { rc = RunWithdraw(withdraw); });
 
+  auto* pki = app.add_subcommand("pki", "A development PKI for mTLS between agencies and the hub");
+  pki->require_subcommand(1);
+  PkiInitOptions pki_init;
+  auto* pki_init_cmd = pki->add_subcommand(
+      "init", "Create a CA, the hub's certificate and one client certificate per agency");
+  pki_init_cmd->add_option("--dir,-d", pki_init.dir, "Directory to write (keys get mode 0600)")->required();
+  pki_init_cmd->add_option("--hub-name", pki_init.hub_name, "The hub's certificate name (default accord-hub)");
+  pki_init_cmd->add_option("--agency,-a", pki_init.agencies, "An agency id (repeat for each agency)")
+      ->required();
+  pki_init_cmd->add_flag("--force", pki_init.force, "Replace existing files");
+  pki_init_cmd->callback([&] { rc = RunPkiInit(pki_init); });
+  PkiAddAgencyOptions pki_add;
+  auto* pki_add_cmd = pki->add_subcommand("add-agency", "Issue a certificate for one more agency");
+  pki_add_cmd->add_option("--dir,-d", pki_add.dir, "Directory holding ca.crt and ca.key")->required();
+  pki_add_cmd->add_option("agency", pki_add.agency, "The agency id")->required();
+  pki_add_cmd->add_flag("--force", pki_add.force, "Replace existing files");
+  pki_add_cmd->callback([&] { rc = RunPkiAddAgency(pki_add); });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
