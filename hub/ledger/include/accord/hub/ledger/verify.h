@@ -26,8 +26,10 @@ struct VerifyReport {
   // The first entry index that was altered, removed, inserted or reordered,
   // when the problem is about entries. Exact when the source's stored leaf
   // hashes are intact (they are checked against the signed roots first);
-  // otherwise the first index of the smallest head-to-head interval known to
-  // contain the damage.
+  // otherwise the first index of the head-to-head interval whose signed root
+  // fails. (If the log was rewritten and re-signed after a pinned head, the
+  // re-signed heads match the rewrite, so the interval is only where the
+  // pinned head first disagrees: the problem names that head's size.)
   std::optional<uint64_t> first_bad_index;
   uint64_t entries_checked = 0;
   uint64_t heads_checked = 0;
