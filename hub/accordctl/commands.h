@@ -81,4 +81,33 @@ struct PkiAddAgencyOptions {
 };
 int RunPkiAddAgency(const PkiAddAgencyOptions& o);
 
+// How to reach a running hub.
+struct HubOptions {
+  std::string target;      // HOST:PORT
+  std::string ca, cert, key;
+  bool insecure_dev = false;
+  std::string agency;      // identity to claim in insecure-dev mode
+  int timeout_seconds = 30;
+};
+
+struct SubmitOptions {
+  HubOptions hub;
+  std::vector<std::string> files;
+  bool withdrawal = false;
+};
+int RunSubmit(const SubmitOptions& o);
+
+struct ListOptions {
+  HubOptions hub;
+  bool json = false;
+};
+int RunList(const ListOptions& o);
+
+struct AuditVerifyOptions {
+  HubOptions hub;
+  std::string expect_key;  // optional pinned ledger public key PEM
+  bool json = false;
+};
+int RunAuditVerify(const AuditVerifyOptions& o);
+
 }  // namespace accord::ctl

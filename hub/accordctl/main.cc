@@ -125,6 +125,41 @@ int main(int argc, char** argv) {
   pki_add_cmd->add_flag("--force", pki_add.force, "Replace existing files");
   pki_add_cmd->callback([&] { rc = RunPkiAddAgency(pki_add); });
 
+  auto add_hub_options = [](CLI::App* cmd, HubOptions* h) {
+    cmd->add_option("--hub", h->target, "The hub's address HOST:PORT")->required();
+    cmd->add_option("--ca", h->ca, "CA certificate that issued the hub's certificate (PEM)");
+    cmd->add_option("--cert", h->cert, "Your agency's client certificate (PEM)");
+    cmd->add_option("--key", h->key, "Your agency's client key (PEM)");
+    cmd->add_flag("--insecure-dev", h->insecure_dev, "Plaintext to a hub started with --insecure-dev");
+    cmd->add_option("--as", h->agency, "Agency id to claim in --insecure-dev mode");
+  };
+  SubmitOptions submit;
+  auto* submit_cmd = agreement->add_subcommand(
+      "submit", "Send signed agreements (or, with --withdrawal, withdrawals) to a running hub");
+  add_hub_options(submit_cmd, &submit.hub);
+  submit_cmd->add_option("files", submit.files, "Agreement or withdrawal files")->required()
+      ->check(CLI::ExistingFile);
+  submit_cmd->add_flag("--withdrawal", submit.withdrawal, "The files are signed withdrawals");
+  submit_cmd->callback([&] { rc = RunSubmit(submit); });
+
+  ListOptions list;
+  auto* list_cmd = agreement->add_subcommand("list", "The hub's agreements, with status and reason");
+  add_hub_options(list_cmd, &list.hub);
+  list_cmd->add_flag("--json", list.json, "Machine-readable output");
+  list_cmd->callback([&] { rc = RunList(list); });
+
+  auto* audit = app.add_subcommand("audit", "Check the hub's disclosure ledger");
+  audit->require_subcommand(1);
+  AuditVerifyOptions audit_verify;
+  auto* audit_verify_cmd = audit->add_subcommand(
+      "verify", "Export the ledger from a running hub and recompute it: every signed head, "
+                "consistency, every entry (exit 5 and the first bad entry if tampered)");
+  add_hub_options(audit_verify_cmd, &audit_verify.hub);
+  audit_verify_cmd->add_option("--expect-key", audit_verify.expect_key,
+                               "Fail unless the ledger is signed with this public key (PEM)");
+  audit_verify_cmd->add_flag("--json", audit_verify.json, "Machine-readable output");
+  audit_verify_cmd->callback([&] { rc = RunAuditVerify(audit_verify); });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
