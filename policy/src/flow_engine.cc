@@ -235,7 +235,12 @@ absl::Status FlowEngine::ApplyFlow(const CompiledFlow& cf, const v1::Record& rec
     FlowOutput& output = result->outputs.emplace_back();
     output.flow = &cf;
     output.recipient_index = static_cast<int>(r);
-    output.record = base;
+    // The last recipient takes the base record; earlier ones get copies.
+    if (r + 1 == flow.recipients.size()) {
+      output.record = std::move(base);
+    } else {
+      output.record = base;
+    }
     v1::CleanedRecord& rec = output.record;
     const std::string& recipient = flow.recipients[r];
     rec.set_recipient(recipient);
