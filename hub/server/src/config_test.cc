@@ -1,0 +1,65 @@
+#include "accord/hub/server/config.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+
+namespace accord::hub {
+namespace {
+
+std::string WriteTemp(const std::string& text) {
+  char path[] = "/tmp/accord-config-XXXXXX";
+  int fd = mkstemp(path);
+  EXPECT_GE(fd, 0);
+  close(fd);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(HubConfigTest, ExampleLoadsAndValidates) {
+  auto c = LoadHubConfig(std::string(ACCORD_SOURCE_DIR) + "/deploy/hub.example.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->listen, "127.0.0.1:7443");
+  EXPECT_EQ(c->tls.ca, "pki/ca.crt");
+  EXPECT_EQ(c->limits.max_batch_records, 1000u);
+  EXPECT_EQ(c->hub_instance, "county-hub-1");
+  EXPECT_TRUE(c->Validate().ok());
+}
+
+TEST(HubConfigTest, UnknownKeysAndBadValuesAreNamed) {
+  const std::string path = WriteTemp("listen: 1.2.3.4:1\nlimts: {}\nlimits:\n  max_batch_records: lots\n");
+  auto c = LoadHubConfig(path);
+  ASSERT_FALSE(c.ok());
+  EXPECT_TRUE(absl::StrContains(c.status().message(), "unknown key 'limts'")) << c.status();
+  EXPECT_TRUE(absl::StrContains(c.status().message(), "max_batch_records")) << c.status();
+  std::remove(path.c_str());
+}
+
+TEST(HubConfigTest, ValidateListsEveryProblem) {
+  HubConfig c;
+  c.listen = "nowhere";
+  c.log_backend = "carrier-pigeon";
+  c.limits.max_batch_records = 0;
+  absl::Status s = c.Validate();
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(absl::StrContains(s.message(), "listen")) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "tls.ca")) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "carrier-pigeon")) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "max_batch_records")) << s;
+  HubConfig dev;
+  dev.insecure_dev = true;
+  EXPECT_TRUE(dev.Validate().ok());
+  EXPECT_FALSE(dev.hub_instance.empty());
+  EXPECT_EQ(dev.keys.secrets, "./accord-data/keys/secrets.bin");
+}
+
+TEST(HubConfigTest, MissingFileIsNotFound) {
+  EXPECT_TRUE(absl::IsNotFound(LoadHubConfig("/nonexistent/accord.yaml").status()));
+}
+
+}  // namespace
+}  // namespace accord::hub
