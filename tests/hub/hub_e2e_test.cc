@@ -13,6 +13,7 @@
 #include "accord/v1/feed_service.grpc.pb.h"
 #include "accord/v1/ingest_service.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "httplib.h"
 #include "gtest/gtest.h"
 #include "test_support.h"
 
@@ -121,6 +122,21 @@ TEST_F(HubE2eTest, PublishSubscribeQueryAndVerifiedLedger) {
 
   std::vector<v1::Delivery> feed = ReadFeed(100);
   ASSERT_EQ(feed.size(), 100u);
+
+  // Prometheus metrics: counts, never values.
+  {
+    httplib::Client metrics("127.0.0.1", hub_->metrics_port());
+    auto res = metrics.Get("/metrics");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    EXPECT_TRUE(absl::StrContains(res->body, "accord_records_accepted_total 100\n")) << res->body;
+    EXPECT_TRUE(absl::StrContains(res->body, "accord_records_duplicate_total 2\n")) << res->body;
+    EXPECT_TRUE(absl::StrContains(res->body,
+        "accord_disclosures_total{agreement=\"test-police-analyst\",recipient=\"csp-herts-analyst\"} 100"))
+        << res->body;
+    EXPECT_TRUE(absl::StrContains(res->body, "accord_publish_ack_seconds_count")) << res->body;
+    EXPECT_FALSE(absl::StrContains(res->body, "Smith"));
+  }
   std::set<std::string> crime_refs, delivery_ids;
   for (size_t i = 0; i < feed.size(); ++i) {
     const v1::CleanedRecord& r = feed[i].record();

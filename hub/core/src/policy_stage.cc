@@ -236,12 +236,12 @@ absl::StatusOr<uint64_t> PolicyStage::ProcessBatch(uint64_t upto) {
 
   stats_.batches.fetch_add(1, std::memory_order_relaxed);
   stats_.disclosures.fetch_add(outputs.size(), std::memory_order_relaxed);
+  if (observer_) {
+    for (const auto& out : outputs) observer_(out);
+  }
   for (const auto& [recipient, head] : new_heads) {
     feed_heads_[recipient] = head;
     feeds_->Notify(recipient, head);
-  }
-  if (observer_) {
-    for (const auto& out : outputs) observer_(out);
   }
   return last;
 }
