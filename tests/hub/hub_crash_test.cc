@@ -2,6 +2,7 @@
 // that every acknowledged record is in the feed and the ledger exactly once,
 // and that the ledger still verifies.
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <map>
@@ -177,6 +178,11 @@ TEST(HubCrashTest, SigkillMidStreamLosesAndDuplicatesNothing) {
       },
       heads, public_pem);
   EXPECT_TRUE(report.ok) << report.problem;
+
+  // SIGTERM: a graceful shutdown with exit code 0.
+  const int status = again.Terminate(15);
+  ASSERT_NE(status, -1) << "accord-hub did not exit within 15 s of SIGTERM";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 }  // namespace

@@ -61,6 +61,24 @@ void HubProcess::Kill(int signal) {
   stdout_fd_ = -1;
 }
 
+int HubProcess::Terminate(int seconds) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      if (stdout_fd_ >= 0) close(stdout_fd_);
+      stdout_fd_ = -1;
+      return status;
+    }
+    usleep(20000);
+  }
+  Kill(SIGKILL);
+  return -1;
+}
+
 HubProcess::~HubProcess() { Kill(SIGKILL); }
 
 }  // namespace accord::testing

@@ -16,6 +16,9 @@ class HubProcess {
   ~HubProcess();
   int port() const { return port_; }
   void Kill(int signal);  // and reaps it
+  // Sends SIGTERM and waits up to `seconds` for a graceful exit; returns the
+  // exit status (as from waitpid), or -1 if it had to be killed.
+  int Terminate(int seconds);
   pid_t pid() const { return pid_; }
 
  private:

@@ -262,6 +262,7 @@ void HubImpl::Shutdown() {
   if (shut_down_.exchange(true)) return;
   spdlog::info("accord-hub shutting down");
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  spdlog::info("gRPC server stopped");
   if (http_) http_->stop();
   if (http_thread_.joinable()) http_thread_.join();
   if (refresher_.joinable()) {
@@ -276,6 +277,7 @@ void HubImpl::Shutdown() {
       absl::SleepFor(absl::Milliseconds(10));
     }
     policy_->Stop();
+    spdlog::info("policy stage drained at ingest offset {}", policy_->committed_offset());
   }
   policy_.reset();
   ingest_.reset();

@@ -1,5 +1,8 @@
 // accord-hub: the Accord data-sharing hub.
 #include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <iostream>
 #include <optional>
@@ -7,7 +10,12 @@
 #include "CLI/CLI.hpp"
 #include "accord/hub/server/config.h"
 #include "accord/hub/server/hub.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
+
+namespace {
+int g_signal_pipe[2] = {-1, -1};
+}  // namespace
 
 int main(int argc, char** argv) {
   using accord::hub::HubConfig;
@@ -29,6 +37,8 @@ int main(int argc, char** argv) {
   app.add_flag("--insecure-dev", insecure_dev,
                "DEVELOPMENT ONLY: plaintext gRPC, agency identity from x-accord-agency metadata");
   CLI11_PARSE(app, argc, argv);
+  // Logs go to stderr; stdout carries only the "ready" line scripts wait for.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("accord-hub"));
 
   HubConfig config;
   if (!config_path.empty()) {
@@ -48,12 +58,17 @@ int main(int argc, char** argv) {
   if (instance) config.hub_instance = *instance;
   if (insecure_dev) config.insecure_dev = true;
 
-  // SIGTERM / SIGINT: graceful shutdown, handled on this thread.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // SIGTERM / SIGINT: graceful shutdown. The handler only writes to a pipe
+  // (async-signal-safe), whichever thread the signal lands on; main waits on it.
+  if (pipe(g_signal_pipe) != 0) return 1;
+  struct sigaction sa {};
+  sa.sa_handler = [](int sig) {
+    const char c = static_cast<char>(sig);
+    [[maybe_unused]] ssize_t n = write(g_signal_pipe[1], &c, 1);
+  };
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
   auto hub = accord::hub::Hub::Start(std::move(config));
@@ -64,9 +79,10 @@ int main(int argc, char** argv) {
   // A line scripts can wait for.
   std::cout << "accord-hub ready on port " << (*hub)->port() << " (metrics port "
             << (*hub)->metrics_port() << ")" << std::endl;
-  int sig = 0;
-  sigwait(&signals, &sig);
-  spdlog::info("received signal {}", sig);
+  char sig = 0;
+  while (read(g_signal_pipe[0], &sig, 1) < 0 && errno == EINTR) {
+  }
+  spdlog::info("received signal {}", static_cast<int>(sig));
   (*hub)->Shutdown();
   return 0;
 }
