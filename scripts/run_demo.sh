@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Runs the end-to-end demo with already-built binaries (scripts/demo.sh builds
+# first). Usage: run_demo.sh [BUILD_DIR [WORK_DIR]]
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${1:-${ACCORD_BUILD_DIR:-$root/build}}
+ctl=$build/hub/accordctl/accordctl
+hubbin=$build/hub/server/accord-hub
+connect=$build/connectors/accord-connect
+analyst=$build/connectors/accord-analyst
+work=${2:-$build/demo}
+rm -rf "$work"
+mkdir -p "$work/agreements" "$work/keys"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "1. Development PKI"
+"$ctl" pki init --dir "$work/pki" --agency herts-police --agency nhs-lister-ae --agency csp-herts-analyst | tail -n +2
+
+step "2. Each party makes a signing key; the agreements get the parties' keys and signatures"
+parties=(herts-police nhs-lister-ae csp-herts-analyst)
+for p in "${parties[@]}"; do "$ctl" keygen --out "$work/keys/$p" >/dev/null; done
+for f in "$root"/deploy/agreements/*.yaml; do
+  doc=$work/agreements/$(basename "$f")
+  cp "$f" "$doc"
+  for p in "${parties[@]}"; do
+    if grep -q "id: $p\$" "$doc"; then
+      "$ctl" agreement set-key "$doc" --party "$p" --public-key "$work/keys/$p.pub" >/dev/null
+    fi
+  done
+  for p in "${parties[@]}"; do
+    if grep -q "id: $p\$" "$doc"; then "$ctl" agreement sign "$doc" --key "$work/keys/$p.key" >/dev/null; fi
+  done
+  "$ctl" agreement verify "$doc" | sed -n '1p;$p'
+done
+
+step "3. Start accord-hub (embedded RocksDB, mTLS) and submit the agreements"
+"$hubbin" --listen 127.0.0.1:0 --data-dir "$work/data" --metrics-listen 127.0.0.1:0 \
+  --tls-ca "$work/pki/ca.crt" --tls-cert "$work/pki/hub.crt" --tls-key "$work/pki/hub.key" \
+  --hub-instance demo-hub >"$work/hub.out" 2>"$work/hub.log" &
+hub_pid=$!
+trap 'kill $hub_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  grep -q "ready on port" "$work/hub.out" 2>/dev/null && break
+  kill -0 $hub_pid 2>/dev/null || { cat "$work/hub.log"; exit 1; }
+  sleep 0.1
+done
+port=$(sed -n 's/.*ready on port \([0-9]*\).*/\1/p' "$work/hub.out")
+echo "accord-hub is listening on 127.0.0.1:$port (log: $work/hub.log)"
+as() { echo --hub "localhost:$port" --ca "$work/pki/ca.crt" --cert "$work/pki/$1.crt" --key "$work/pki/$1.key"; }
+for doc in "$work"/agreements/*.yaml; do
+  # Any party may submit; here the first party listed does.
+  submitter=$(sed -n 's/^  - id: \([a-z0-9._-]*\)$/\1/p' "$doc" | head -1)
+  "$ctl" agreement submit $(as "$submitter") "$doc" | grep -E " v[0-9]+ "
+done
+
+step "4. Police and A&E publish their sample records"
+"$connect" publish $(as herts-police) --jsonl "$root/deploy/sample/police_recorded_crime.jsonl" \
+  --dead-letter "$work/police.dead-letter.jsonl"
+"$connect" publish $(as nhs-lister-ae) --jsonl "$root/deploy/sample/ae_assault.jsonl" \
+  --dead-letter "$work/ae.dead-letter.jsonl"
+"$connect" publish $(as herts-police) --jsonl "$root/deploy/sample/police_violence_victims.jsonl" \
+  --dead-letter "$work/police-victims.dead-letter.jsonl"
+"$connect" publish $(as nhs-lister-ae) --jsonl "$root/deploy/sample/ae_violence_victims.jsonl" \
+  --dead-letter "$work/ae-victims.dead-letter.jsonl"
+
+step "5. The partnership analyst subscribes: depersonalised records only"
+"$analyst" tail $(as csp-herts-analyst) --show 3 --idle 2
+
+step "6. Anyone can verify the disclosure ledger"
+"$ctl" audit verify $(as csp-herts-analyst)
+
+kill -TERM $hub_pid
+wait $hub_pid 2>/dev/null || true
+trap - EXIT
+step "Done"
+echo "Data, keys and logs of this run: $work"

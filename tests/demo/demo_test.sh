@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The README's main job, as a test: runs scripts/run_demo.sh against the built
+# binaries in a temporary directory and checks what it reports.
+# Usage: demo_test.sh REPO_ROOT BUILD_DIR
+set -uo pipefail
+root=$1
+build=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+out=$work/out
+if ! bash "$root/scripts/run_demo.sh" "$build" "$work/demo" >"$out" 2>&1; then
+  echo "FAIL: the demo exited non-zero"; cat "$out"; exit 1
+fi
+passed=0 failed=0
+expect() {
+  if grep -qE -- "$1" "$out"; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: expected /$1/ in the demo output"; fi
+}
+expect "isa-herts-ae-violence v1  active"
+expect "isa-herts-police-crime v1  active"
+expect "isa-herts-repeat-victims v1  active"
+for f in police_recorded_crime ae_assault police_violence_victims ae_violence_victims; do
+  expect "$f.jsonl: sent 160, accepted 160, duplicate 0, rejected 0, dead-lettered 0"
+done
+expect "Received 640 cleaned records"
+expect "seen by both police and A&E: [1-9][0-9]*"
+expect "Ledger verified: 640 disclosures"
+# Nothing personal reached the analyst's screen.
+for raw in "07700 900" "Smith" "AL1 3XY" "41/000001/26"; do
+  if grep -q -- "$raw" <(sed -n '/5. The partnership analyst/,/6. Anyone/p' "$out"); then
+    failed=$((failed + 1)); echo "FAIL: '$raw' appears in what the analyst received"
+  else passed=$((passed + 1)); fi
+done
+[[ $failed -eq 0 ]] || cat "$out"
+echo "demo: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
