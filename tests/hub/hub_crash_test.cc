@@ -140,43 +140,14 @@ TEST(HubCrashTest, SigkillMidStreamLosesAndDuplicatesNothing) {
   for (const auto& [ref, count] : seen) EXPECT_EQ(count, 1) << "duplicated " << ref;
 
   // The ledger has exactly one entry per delivery and verifies.
-  std::string public_pem;
-  std::vector<std::string> entries;
-  std::vector<ledger::SignedTreeHead> heads;
-  grpc::ClientContext ctx;
-  auto reader = audit->ExportLedger(&ctx, v1::ExportLedgerRequest());
-  v1::ExportLedgerChunk chunk;
-  while (reader->Read(&chunk)) {
-    if (chunk.has_public_key_pem()) public_pem = chunk.public_key_pem();
-    if (chunk.has_entry()) entries.push_back(chunk.entry().entry_bytes());
-    if (chunk.has_head()) {
-      ledger::SignedTreeHead sth;
-      sth.head.tree_size = chunk.head().tree_size();
-      std::copy(chunk.head().root_hash().begin(), chunk.head().root_hash().end(), sth.head.root.begin());
-      sth.head.timestamp = absl::FromUnixSeconds(chunk.head().timestamp().seconds()) +
-                           absl::Nanoseconds(chunk.head().timestamp().nanos());
-      sth.log_id = chunk.head().log_id();
-      sth.signature = chunk.head().signature();
-      heads.push_back(sth);
-    }
-  }
-  ASSERT_TRUE(reader->Finish().ok());
-  EXPECT_EQ(entries.size(), seen.size());
+  LedgerExport exported = ExportLedger(audit.get());
+  ASSERT_TRUE(exported.status.ok()) << exported.status.error_message();
+  EXPECT_EQ(exported.entries.size(), seen.size());
   std::set<std::string> delivery_ids;
-  for (const auto& bytes : entries) {
-    v1::LedgerEntry e;
-    ASSERT_TRUE(e.ParseFromString(bytes));
-    EXPECT_TRUE(delivery_ids.insert(e.delivery_id()).second) << "duplicate disclosure in the ledger";
+  for (const auto& d : exported.entries) {
+    EXPECT_TRUE(delivery_ids.insert(d.entry().delivery_id()).second) << "duplicate disclosure in the ledger";
   }
-  size_t i = 0;
-  auto report = ledger::VerifyEntriesAgainstHeads(
-      [&](ledger::SourceEntry* out) -> absl::StatusOr<bool> {
-        if (i == entries.size()) return false;
-        out->index = i;
-        out->bytes = entries[i++];
-        return true;
-      },
-      heads, public_pem);
+  auto report = VerifyExport(exported);
   EXPECT_TRUE(report.ok) << report.problem;
 
   // SIGTERM: a graceful shutdown with exit code 0.

@@ -215,48 +215,19 @@ TEST_F(HubE2eTest, PublishSubscribeQueryAndVerifiedLedger) {
     ASSERT_TRUE(audit->GetTreeHead(&ctx, v1::GetTreeHeadRequest(), &head).ok());
   }
   EXPECT_EQ(head.tree_size(), 100u);
-  std::string public_pem;
-  std::vector<std::string> entries;
-  std::vector<ledger::SignedTreeHead> heads;
-  {
-    grpc::ClientContext ctx;
-    auto reader = audit->ExportLedger(&ctx, v1::ExportLedgerRequest());
-    v1::ExportLedgerChunk chunk;
-    while (reader->Read(&chunk)) {
-      if (chunk.has_public_key_pem()) public_pem = chunk.public_key_pem();
-      if (chunk.has_entry()) {
-        EXPECT_EQ(chunk.entry().index(), entries.size());
-        entries.push_back(chunk.entry().entry_bytes());
-        const v1::LedgerEntry& e = chunk.entry().entry();
-        EXPECT_EQ(e.recipient(), kAnalyst);
-        EXPECT_EQ(e.hub_instance(), "test-hub");
-        EXPECT_TRUE(absl::StartsWith(e.record_ref(), "rr1_"));
-        EXPECT_FALSE(absl::StrContains(chunk.entry().entry_bytes(), "Smith"));
-      }
-      if (chunk.has_head()) {
-        ledger::SignedTreeHead sth;
-        sth.head.tree_size = chunk.head().tree_size();
-        std::copy(chunk.head().root_hash().begin(), chunk.head().root_hash().end(), sth.head.root.begin());
-        sth.head.timestamp = absl::FromUnixSeconds(chunk.head().timestamp().seconds()) +
-                             absl::Nanoseconds(chunk.head().timestamp().nanos());
-        sth.log_id = chunk.head().log_id();
-        sth.signature = chunk.head().signature();
-        heads.push_back(sth);
-      }
-    }
-    ASSERT_TRUE(reader->Finish().ok());
+  LedgerExport exported = ExportLedger(audit.get());
+  ASSERT_TRUE(exported.status.ok()) << exported.status.error_message();
+  ASSERT_EQ(exported.entries.size(), 100u);
+  ASSERT_FALSE(exported.heads.empty());
+  for (size_t i = 0; i < exported.entries.size(); ++i) {
+    const v1::Disclosure& d = exported.entries[i];
+    EXPECT_EQ(d.index(), i);
+    EXPECT_EQ(d.entry().recipient(), kAnalyst);
+    EXPECT_EQ(d.entry().hub_instance(), "test-hub");
+    EXPECT_TRUE(absl::StartsWith(d.entry().record_ref(), "rr1_"));
+    EXPECT_FALSE(absl::StrContains(d.entry_bytes(), "Smith"));
   }
-  ASSERT_EQ(entries.size(), 100u);
-  ASSERT_FALSE(heads.empty());
-  size_t next = 0;
-  auto report = ledger::VerifyEntriesAgainstHeads(
-      [&](ledger::SourceEntry* out) -> absl::StatusOr<bool> {
-        if (next == entries.size()) return false;
-        out->index = next;
-        out->bytes = entries[next++];
-        return true;
-      },
-      heads, public_pem);
+  auto report = VerifyExport(exported);
   EXPECT_TRUE(report.ok) << report.problem;
   EXPECT_EQ(report.entries_checked, 100u);
 

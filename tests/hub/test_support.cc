@@ -179,4 +179,42 @@ v1::Record PoliceRecord(int n, const std::string& provider) {
   return r;
 }
 
+LedgerExport ExportLedger(v1::AuditService::Stub* audit) {
+  LedgerExport out;
+  grpc::ClientContext ctx;
+  auto reader = audit->ExportLedger(&ctx, v1::ExportLedgerRequest());
+  v1::ExportLedgerChunk chunk;
+  while (reader->Read(&chunk)) {
+    if (chunk.has_public_key_pem()) out.public_pem = chunk.public_key_pem();
+    if (chunk.has_entry()) out.entries.push_back(chunk.entry());
+    if (chunk.has_head()) {
+      hub::ledger::SignedTreeHead sth;
+      const auto& h = chunk.head();
+      sth.head.tree_size = h.tree_size();
+      if (h.root_hash().size() == sth.head.root.size()) {
+        std::copy(h.root_hash().begin(), h.root_hash().end(), sth.head.root.begin());
+      }
+      sth.head.timestamp = absl::FromUnixSeconds(h.timestamp().seconds()) + absl::Nanoseconds(h.timestamp().nanos());
+      sth.log_id = h.log_id();
+      sth.signature = h.signature();
+      out.heads.push_back(std::move(sth));
+    }
+  }
+  out.status = reader->Finish();
+  return out;
+}
+
+hub::ledger::VerifyReport VerifyExport(const LedgerExport& e) {
+  size_t next = 0;
+  return hub::ledger::VerifyEntriesAgainstHeads(
+      [&](hub::ledger::SourceEntry* out) -> absl::StatusOr<bool> {
+        if (next == e.entries.size()) return false;
+        out->index = e.entries[next].index();
+        out->bytes = e.entries[next].entry_bytes();
+        ++next;
+        return true;
+      },
+      e.heads, e.public_pem);
+}
+
 }  // namespace accord::testing

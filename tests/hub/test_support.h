@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "accord/hub/ledger/verify.h"
+#include "accord/v1/audit_service.grpc.pb.h"
 #include "accord/v1/record.pb.h"
 #include "grpcpp/grpcpp.h"
 
@@ -48,5 +50,16 @@ std::shared_ptr<grpc::Channel> AgencyChannel(const std::string& dir, int port,
 v1::Record PoliceRecord(int n, const std::string& provider = kPolice);
 
 std::string ReadFileOrDie(const std::string& path);
+
+// The hub's ledger as ExportLedger streams it.
+struct LedgerExport {
+  grpc::Status status;
+  std::string public_pem;
+  std::vector<v1::Disclosure> entries;
+  std::vector<hub::ledger::SignedTreeHead> heads;
+};
+LedgerExport ExportLedger(v1::AuditService::Stub* audit);
+// Recomputes the exported tree and checks every head (the offline verifier).
+hub::ledger::VerifyReport VerifyExport(const LedgerExport& e);
 
 }  // namespace accord::testing
