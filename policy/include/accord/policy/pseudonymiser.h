@@ -31,6 +31,7 @@
 // cheap copy of the pre-keyed context). Movable, not copyable.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
