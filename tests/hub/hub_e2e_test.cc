@@ -380,5 +380,72 @@ TEST_F(HubE2eTest, UnsignedAgreementIsPendingAndAnOutsiderCannotSubmit) {
   Submit("id: [broken", kPolice, grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// Shutdown must not wait for clients: open Publish and Subscribe streams are
+// ended with UNAVAILABLE (after acknowledging what was read), and the hub
+// stops promptly even though the clients keep their connections open.
+TEST_F(HubE2eTest, ShutdownEndsOpenStreamsPromptlyAndKeepsWhatWasAcked) {
+  Submit(SignedPoliceAgreement());
+  auto publish_channel = Channel(kPolice);
+  auto feed_channel = Channel(kAnalyst);
+  auto ingest = v1::IngestService::NewStub(publish_channel);
+  grpc::ClientContext pctx;
+  auto pstream = ingest->Publish(&pctx);
+  v1::PublishRequest req;
+  req.set_sequence(1);
+  for (int i = 0; i < 20; ++i) *req.add_records() = PoliceRecord(i);
+  ASSERT_TRUE(pstream->Write(req));
+  v1::PublishResponse presp;
+  ASSERT_TRUE(pstream->Read(&presp));
+  ASSERT_EQ(presp.outcomes_size(), 20);
+  for (const auto& o : presp.outcomes()) EXPECT_EQ(o.status(), v1::RecordOutcome::ACCEPTED);
+
+  auto feed = v1::FeedService::NewStub(feed_channel);
+  grpc::ClientContext fctx;
+  v1::SubscribeRequest sreq;
+  sreq.set_from_position(1);
+  auto reader = feed->Subscribe(&fctx, sreq);
+  size_t got = 0;
+  v1::SubscribeResponse sresp;
+  while (got < 20 && reader->Read(&sresp)) got += sresp.deliveries_size();
+  ASSERT_EQ(got, 20u);
+
+  // While both streams are open: one open subscription, not lagging.
+  {
+    httplib::Client metrics("127.0.0.1", hub_->metrics_port());
+    auto res = metrics.Get("/metrics");
+    ASSERT_TRUE(res);
+    EXPECT_TRUE(absl::StrContains(res->body, "accord_open_streams 2\n")) << res->body;
+    EXPECT_TRUE(absl::StrContains(res->body,
+        "accord_subscriber_lag_records{recipient=\"csp-herts-analyst\"} 0\n")) << res->body;
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  hub_->Shutdown();
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, std::chrono::seconds(2));
+
+  while (reader->Read(&sresp)) {
+  }
+  grpc::Status fs = reader->Finish();
+  EXPECT_EQ(fs.error_code(), grpc::StatusCode::UNAVAILABLE) << fs.error_message();
+  EXPECT_TRUE(absl::StrContains(fs.error_message(), "shutting down")) << fs.error_message();
+  while (pstream->Read(&presp)) {
+  }
+  grpc::Status ps = pstream->Finish();
+  EXPECT_EQ(ps.error_code(), grpc::StatusCode::UNAVAILABLE) << ps.error_message();
+
+  // Restart on the same data: the acknowledged records are all there.
+  hub_.reset();
+  HubConfig config;
+  config.listen = "127.0.0.1:0";
+  config.tls = {dir_.path() + "/pki/ca.crt", dir_.path() + "/pki/hub.crt", dir_.path() + "/pki/hub.key"};
+  config.data_dir = dir_.path() + "/data";
+  config.hub_instance = "test-hub";
+  auto hub = Hub::Start(config);
+  ASSERT_TRUE(hub.ok()) << hub.status();
+  hub_ = std::move(hub).value();
+  EXPECT_EQ(ReadFeed(20).size(), 20u);
+}
+
 }  // namespace
 }  // namespace accord::testing

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "accord/hub/core/agreement_registry.h"
@@ -95,6 +96,7 @@ class HubImpl final : public Hub {
   std::unique_ptr<IngestWriter> ingest_;
   std::unique_ptr<PolicyStage> policy_;
   HubMetrics metrics_;
+  StreamRegistry streams_;
   HubContext context_;
   std::unique_ptr<IngestServiceImpl> ingest_service_;
   std::unique_ptr<FeedServiceImpl> feed_service_;
@@ -184,11 +186,24 @@ absl::Status HubImpl::Init() {
   });
 
   context_ = HubContext{&config_, db_.get(), ingest_.get(), agreements_.get(), &feeds_,
-                        records_.get(), ledger_.get(), signer_.get(), &metrics_};
+                        records_.get(), ledger_.get(), signer_.get(), &metrics_, &streams_};
   metrics_.AddGaugeSource([this](std::string* out) {
     absl::StrAppend(out, "# TYPE accord_ledger_size gauge\naccord_ledger_size ", ledger_->size(), "\n");
     absl::StrAppend(out, "# TYPE accord_ingest_backlog gauge\naccord_ingest_backlog ",
                     ingest_->last_offset() - policy_->committed_offset(), "\n");
+    // Per open subscription: how far it is behind its feed (the largest lag
+    // per recipient). Counts only; agency ids are not personal data.
+    absl::flat_hash_map<std::string, uint64_t> lag;
+    streams_.ForEachSubscription([&](const std::string& recipient, uint64_t delivered) {
+      const uint64_t head = feeds_.Head(recipient);
+      uint64_t& l = lag[recipient];
+      l = std::max(l, head > delivered ? head - delivered : 0);
+    });
+    absl::StrAppend(out, "# TYPE accord_open_streams gauge\naccord_open_streams ", streams_.size(), "\n");
+    absl::StrAppend(out, "# TYPE accord_subscriber_lag_records gauge\n");
+    for (const auto& [recipient, l] : lag) {
+      absl::StrAppend(out, "accord_subscriber_lag_records{recipient=\"", recipient, "\"} ", l, "\n");
+    }
   });
   if (auto s = StartServer(); !s.ok()) return s;
   if (auto s = StartMetrics(); !s.ok()) return s;
@@ -261,7 +276,13 @@ absl::Status HubImpl::StartMetrics() {
 void HubImpl::Shutdown() {
   if (shut_down_.exchange(true)) return;
   spdlog::info("accord-hub shutting down");
-  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  // End the long-lived streams ourselves (see stream_registry.h), then shut
+  // the server down without waiting for idle client connections to close.
+  streams_.StopAll();
+  if (!streams_.WaitEmpty(absl::Now() + absl::Seconds(5))) {
+    spdlog::warn("{} streams did not end within 5 s; cancelling them", streams_.size());
+  }
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
   spdlog::info("gRPC server stopped");
   if (http_) http_->stop();
   if (http_thread_.joinable()) http_thread_.join();

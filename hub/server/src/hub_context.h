@@ -11,6 +11,7 @@
 #include "accord/hub/ledger/merkle_log.h"
 #include "accord/hub/server/config.h"
 #include "accord/hub/server/metrics.h"
+#include "stream_registry.h"
 
 namespace accord::hub {
 
@@ -24,6 +25,7 @@ struct HubContext {
   ledger::MerkleLog* ledger = nullptr;
   const ledger::TreeHeadSigner* signer = nullptr;
   HubMetrics* metrics = nullptr;
+  StreamRegistry* streams = nullptr;
 };
 
 }  // namespace accord::hub

@@ -10,7 +10,9 @@
 // concurrently; the IngestWriter calls the batch completion on its thread.
 // All mutable state is under mu_. Finish() is called exactly once, only when
 // no batch is in flight and no write is pending, so OnDone (which deletes the
-// reactor) can never race a completion.
+// reactor) can never race a completion. The one exception is shutdown
+// (StopForShutdown): Finish may then be called with a read pending, and a
+// batch that read returns is dropped unacknowledged.
 #include <deque>
 #include <memory>
 
@@ -35,13 +37,29 @@ int32_t CodeFor(v1::RejectReason reason) {
   }
 }
 
-class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>,
+                             public StoppableStream {
  public:
   PublishReactor(const HubContext* hub, std::string agency)
       : hub_(hub), agency_(std::move(agency)), engine_(nullptr) {
+    const bool registered = hub_->streams->Add(this);
     absl::MutexLock lock(&mu_);
+    if (!registered) {
+      shutting_down_ = true;
+      FailLocked(ShuttingDown());
+      return;
+    }
     reading_ = true;
     StartRead(&read_buffer_);
+  }
+
+  // Stops reading; batches already read are still acknowledged, then the
+  // stream ends with UNAVAILABLE. A pending read is left to complete after
+  // Finish (gRPC runs OnDone only after every reaction).
+  void StopForShutdown() override {
+    absl::MutexLock lock(&mu_);
+    shutting_down_ = true;
+    FailLocked(ShuttingDown());
   }
 
   void OnReadDone(bool ok) override {
@@ -49,6 +67,12 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
     reading_ = false;
     if (!ok) {  // the client half-closed (or the call broke)
       half_closed_ = true;
+      MaybeFinishLocked();
+      return;
+    }
+    if (shutting_down_ || finished_) {
+      // Read as the hub began to stop: not stored, never acknowledged; the
+      // client resends it after reconnecting.
       MaybeFinishLocked();
       return;
     }
@@ -76,9 +100,18 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
     MaybeFinishLocked();
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    hub_->streams->Remove(this);
+    delete this;
+  }
 
  private:
+  static grpc::Status ShuttingDown() {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "the hub is shutting down; every acknowledged record is stored, "
+                        "reconnect and resend the rest");
+  }
+
   struct Pending {
     v1::PublishResponse response;
     std::vector<int> accepted_slots;  // response outcome index of each submitted record
@@ -235,7 +268,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
   }
 
   void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_ || inflight_ > 0 || writing_ || reading_) return;
+    if (finished_ || inflight_ > 0 || writing_ || (reading_ && !shutting_down_)) return;
     const bool drained = pending_.empty() && responses_.empty();
     if (cancelled_) {
       finished_ = true;
@@ -265,6 +298,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
   bool half_closed_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> error_ ABSL_GUARDED_BY(mu_);
 };

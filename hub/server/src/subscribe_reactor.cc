@@ -12,6 +12,8 @@
 // Threading: OnWriteDone/OnCancel run on gRPC threads, OnFeedAdvanced on the
 // policy thread; state is under mu_. Finish() happens once, when no write is
 // pending; OnDone unregisters the watcher and only then deletes the reactor.
+#include <atomic>
+
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "accord/hub/core/hub_db.h"
@@ -23,7 +25,8 @@ namespace accord::hub {
 namespace {
 
 class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
-                               public FeedWatcher {
+                               public FeedWatcher,
+                               public StoppableStream {
  public:
   SubscribeReactor(const HubContext* hub, std::string recipient, const v1::SubscribeRequest& req)
       : hub_(hub), recipient_(std::move(recipient)),
@@ -33,8 +36,16 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
     max_batch_ = req.max_batch() == 0 ? limit : std::min<size_t>(req.max_batch(), limit);
     const uint64_t head = hub_->feeds->Head(recipient_);
     next_ = req.from_position() == 0 ? head + 1 : req.from_position();
+    delivered_.store(next_ - 1, std::memory_order_relaxed);
     hub_->feeds->Add(recipient_, this);
+    const bool registered = hub_->streams->Add(this);
     absl::MutexLock lock(&mu_);
+    if (!registered) {
+      stopping_ = true;
+      error_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the hub is shutting down; resubscribe shortly");
+      MaybeFinishLocked();
+      return;
+    }
     known_head_ = std::max(known_head_, head);
     MaybeWriteLocked();
   }
@@ -48,8 +59,10 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
   void OnWriteDone(bool ok) override {
     absl::MutexLock lock(&mu_);
     writing_ = false;
-    if (!ok) {
-      stopping_ = true;
+    if (!ok) stopping_ = true;
+    // A cancel that arrived while this write was in flight left the Finish to
+    // us: whenever we are stopping, finish now (exactly once).
+    if (stopping_) {
       MaybeFinishLocked();
       return;
     }
@@ -62,9 +75,26 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
     MaybeFinishLocked();
   }
 
+  void StopForShutdown() override {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    if (!error_.has_value()) {
+      error_ = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                            "the hub is shutting down; resubscribe from your last position");
+    }
+    MaybeFinishLocked();
+  }
+
+  bool FeedPosition(std::string* recipient, uint64_t* delivered) const override {
+    *recipient = recipient_;
+    *delivered = delivered_.load(std::memory_order_relaxed);
+    return true;
+  }
+
   // Unregistering here (never under the notifier's lock) guarantees no
   // OnFeedAdvanced runs once we are deleted.
   void OnDone() override {
+    hub_->streams->Remove(this);
     hub_->feeds->Remove(recipient_, this);
     delete this;
   }
@@ -114,11 +144,13 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
       if (scanned == 0) next_ = known_head_ + 1;  // nothing stored in range (cannot happen)
       if (response_.deliveries_size() > 0) {
         response_.set_head_position(known_head_);
+        delivered_.store(next_ - 1, std::memory_order_relaxed);
         writing_ = true;
         StartWrite(&response_);
         return;
       }
     }
+    delivered_.store(next_ - 1, std::memory_order_relaxed);  // caught up (or all filtered out)
   }
 
   void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -140,6 +172,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> error_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> delivered_{0};  // last position handed to gRPC (metrics only)
 };
 
 class RejectReactor final : public grpc::ServerWriteReactor<v1::SubscribeResponse> {

@@ -5,8 +5,11 @@
 // writer, the policy stage, the agreement refresher (200 ms), the gRPC server
 // (TLS with required client certificates, or plaintext only with
 // insecure_dev) with health checking and reflection, and the metrics
-// endpoint. Shutdown() stops accepting calls, lets in-flight calls finish
-// (bounded), drains the stages and closes the DB.
+// endpoint. Shutdown() refuses new streams, ends open Publish streams after
+// acknowledging the batches already read and open Subscribe streams at once
+// (both with UNAVAILABLE, so clients reconnect and resume), waits for them
+// (at most 5 s), stops the server without waiting for idle client
+// connections, drains the stages and closes the DB.
 //
 // Threading: Start/Shutdown/Wait from one controlling thread; port() anywhere.
 #pragma once
