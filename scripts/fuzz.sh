@@ -6,6 +6,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${ACCORD_FUZZ_BUILD_DIR:-$root/build-fuzz}
 seconds=${ACCORD_FUZZ_SECONDS:-20}
 launcher=()
+# Share ccache hits between build dirs of one checkout (build/, build-*/).
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache); fi
 if [[ ! -f $build/build.ninja ]]; then
   CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DACCORD_FUZZ=ON -DACCORD_TESTS=OFF \
