@@ -6,8 +6,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-${ACCORD_BUILD_DIR:-$root/build}}
 ctl=$build/hub/accordctl/accordctl
 hubbin=$build/hub/server/accord-hub
-connect=$build/connectors/accord-connect
-analyst=$build/connectors/accord-analyst
+connect=$build/connectors/connect/accord-connect
+analyst=$build/connectors/analyst/accord-analyst
 work=${2:-$build/demo}
 rm -rf "$work"
 mkdir -p "$work/agreements" "$work/keys"
