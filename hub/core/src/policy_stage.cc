@@ -1,8 +1,11 @@
 #include "accord/hub/core/policy_stage.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "accord/hub/ledger/rocksdb_status.h"
+#include "chunk_pool.h"
 #include "accord/policy/canonical.h"
 #include "accord/v1/audit_service.pb.h"
 #include "rocksdb/iterator.h"
@@ -11,7 +14,6 @@
 namespace accord::hub {
 namespace {
 
-constexpr char kPolicyOffsetKey[] = "policy_offset";
 constexpr char kFeedHeadPrefix[] = "feed_head/";
 
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
@@ -30,39 +32,79 @@ std::string FeedKey(std::string_view recipient, uint64_t position) {
   return key;
 }
 
+// The disclosure's ledger entry (DPA 2018 s62): who, to whom, under what, which
+// fields with which treatment, a digest of what was sent; never values.
+void LedgerEntryFor(const policy::FlowOutput& out, const std::string& serialized, absl::Time now,
+                    const std::string& hub_instance, v1::LedgerEntry* entry, std::string* bytes) {
+  const policy::CompiledFlow& cf = *out.flow;
+  const v1::CleanedRecord& rec = out.record;
+  entry->Clear();
+  entry->set_provider(rec.provider());
+  entry->set_recipient(rec.recipient());
+  entry->set_agreement_id(rec.agreement_id());
+  entry->set_agreement_version(rec.agreement_version());
+  entry->set_agreement_fingerprint(rec.agreement_fingerprint());
+  entry->set_flow_id(rec.flow_id());
+  entry->set_purpose(cf.flow->purpose.empty() ? cf.agreement->agreement().purpose : cf.flow->purpose);
+  entry->set_record_ref(rec.record_ref());
+  for (const auto& plan : cf.plans) {
+    auto* f = entry->add_fields();
+    f->set_name(plan.spec->name);
+    f->set_treatment(plan.treatment_label);
+  }
+  const auto digest = policy::Sha256(serialized);
+  entry->set_cleaned_record_sha256(digest.data(), digest.size());
+  SetTimestamp(now, entry->mutable_disclosed_at());
+  entry->set_hub_instance(hub_instance);
+  entry->set_delivery_id(rec.delivery_id());
+  entry->set_dataset(rec.dataset());
+  entry->SerializeToString(bytes);
+}
+
 }  // namespace
 
 absl::Status PolicyStageOptions::Validate() const {
   if (max_batch == 0 || max_batch > 100000) {
     return absl::InvalidArgumentError("policy max_batch must be in [1, 100000]");
   }
+  if (workers > 64) return absl::InvalidArgumentError("policy workers must be in [0, 64]");
   if (hub_instance.empty()) return absl::InvalidArgumentError("hub_instance is not set");
   return absl::OkStatus();
 }
 
-PolicyStage::PolicyStage(HubDb* db, ledger::MerkleLog* ledger, DisclosureSink* sink,
-                         FeedNotifier* feeds, PolicySource policy,
+// One record's result: its flow outputs, or why it was quarantined.
+struct PolicyStage::Work {
+  struct Item {
+    uint64_t offset = 0;
+    int32_t partition = 0;
+    std::string quarantine_reason;  // non-empty: quarantined (a reason, never values)
+    std::vector<policy::FlowOutput> outputs;
+    std::vector<std::string> serialized;    // per output: the cleaned record as sent
+    std::vector<std::string> ledger_bytes;  // per output: its ledger entry
+  };
+  std::vector<Item> items;
+};
+
+PolicyStage::PolicyStage(HubDb* db, IngestLog* log, ledger::MerkleLog* ledger,
+                         DisclosureSink* sink, FeedNotifier* feeds, PolicySource policy,
                          std::shared_ptr<const policy::Redactor> redactor,
                          PolicyStageOptions options, DisclosureObserver observer)
-    : db_(db), ledger_(ledger), sink_(sink), feeds_(feeds), policy_(std::move(policy)),
-      options_(std::move(options)), observer_(std::move(observer)),
-      engine_(std::move(redactor)) {}
+    : db_(db), log_(log), ledger_(ledger), sink_(sink), feeds_(feeds), policy_(std::move(policy)),
+      options_(std::move(options)), observer_(std::move(observer)) {
+  size_t workers = options_.workers;
+  if (workers == 0) workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  for (size_t i = 0; i < workers; ++i) engines_.push_back(std::make_unique<policy::FlowEngine>(redactor));
+  pool_ = std::make_unique<ChunkPool>(workers - 1);
+}
 
 absl::StatusOr<std::unique_ptr<PolicyStage>> PolicyStage::Start(
-    HubDb* db, ledger::MerkleLog* ledger, DisclosureSink* sink, FeedNotifier* feeds,
-    PolicySource policy, std::shared_ptr<const policy::Redactor> redactor,
+    HubDb* db, IngestLog* log, ledger::MerkleLog* ledger, DisclosureSink* sink,
+    FeedNotifier* feeds, PolicySource policy, std::shared_ptr<const policy::Redactor> redactor,
     PolicyStageOptions options, DisclosureObserver observer) {
   if (auto s = options.Validate(); !s.ok()) return s;
-  std::unique_ptr<PolicyStage> stage(new PolicyStage(db, ledger, sink, feeds, std::move(policy),
-                                                     std::move(redactor), std::move(options),
-                                                     std::move(observer)));
-  uint64_t committed = 0;
-  auto offset = db->Get(HubDb::kMeta, kPolicyOffsetKey);
-  if (offset.ok() && offset->size() == 8) {
-    committed = DecodeU64(*offset);
-  } else if (!offset.ok() && !absl::IsNotFound(offset.status())) {
-    return offset.status();
-  }
+  std::unique_ptr<PolicyStage> stage(new PolicyStage(db, log, ledger, sink, feeds,
+                                                     std::move(policy), std::move(redactor),
+                                                     std::move(options), std::move(observer)));
   // Feed heads.
   std::unique_ptr<rocksdb::Iterator> it(
       db->db()->NewIterator(rocksdb::ReadOptions(), db->cf(HubDb::kMeta)));
@@ -74,25 +116,15 @@ absl::StatusOr<std::unique_ptr<PolicyStage>> PolicyStage::Start(
     feeds->SetHead(recipient, head);
   }
   if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading feed heads");
-  {
-    absl::MutexLock lock(&stage->mu_);
-    stage->committed_ = committed;
-    stage->target_ = committed;
-  }
   stage->thread_ = std::thread([raw = stage.get()] { raw->Run(); });
   return stage;
 }
 
 PolicyStage::~PolicyStage() { Stop(); }
 
-void PolicyStage::Wake(uint64_t last_offset) {
+bool PolicyStage::stopping() const {
   absl::MutexLock lock(&mu_);
-  if (last_offset > target_) target_ = last_offset;
-}
-
-uint64_t PolicyStage::committed_offset() const {
-  absl::MutexLock lock(&mu_);
-  return committed_;
+  return stopping_;
 }
 
 void PolicyStage::Stop() {
@@ -104,114 +136,95 @@ void PolicyStage::Stop() {
 }
 
 void PolicyStage::Run() {
-  for (;;) {
-    uint64_t upto = 0;
-    {
-      absl::MutexLock lock(&mu_);
-      // Also wake periodically so a failed write is retried.
-      mu_.AwaitWithTimeout(absl::Condition(
-                               +[](PolicyStage* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu_) {
-                                 return s->stopping_ || s->target_ > s->committed_;
-                               },
-                               this),
-                           absl::Milliseconds(200));
-      if (stopping_) return;
-      if (target_ <= committed_) continue;
-      upto = std::min<uint64_t>(target_, committed_ + options_.max_batch);
-    }
-    auto done = ProcessBatch(upto);
-    if (!done.ok()) {
-      // Storage trouble: nothing of this batch is committed; retry shortly.
-      absl::SleepFor(absl::Milliseconds(100));
+  std::vector<IngestLog::Entry> entries;
+  while (!stopping()) {
+    if (auto s = log_->Poll(absl::Milliseconds(100), options_.max_batch, &entries); !s.ok()) {
+      absl::SleepFor(absl::Milliseconds(100));  // storage trouble: try again shortly
       continue;
     }
-    absl::MutexLock lock(&mu_);
-    committed_ = *done;
+    if (entries.empty()) continue;
+    // Nothing of a failed batch is committed; retry the same records until it
+    // succeeds (the log keeps them until Consumed).
+    for (;;) {
+      if (ProcessBatch(entries).ok()) break;
+      if (stopping()) return;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
   }
 }
 
-absl::StatusOr<uint64_t> PolicyStage::ProcessBatch(uint64_t upto) {
-  uint64_t from;
-  {
-    absl::MutexLock lock(&mu_);
-    from = committed_ + 1;
-  }
-  engine_.SetPolicy(policy_());
+absl::Status PolicyStage::ProcessBatch(const std::vector<IngestLog::Entry>& entries) {
+  // 1. Apply the flows, in parallel chunks, each worker with its own engine.
+  auto snapshot = policy_();
+  const absl::Time now = absl::Now();
+  Work work;
+  work.items.resize(entries.size());
+  const size_t chunks = std::min(engines_.size(), (entries.size() + 63) / 64);
+  const size_t per_chunk = (entries.size() + chunks - 1) / chunks;
+  pool_->Run(chunks, [&](size_t c) {
+    policy::FlowEngine& engine = *engines_[c];
+    engine.SetPolicy(snapshot);
+    v1::Record record;
+    policy::ProcessResult result;
+    v1::LedgerEntry entry;
+    const size_t end = std::min(entries.size(), (c + 1) * per_chunk);
+    for (size_t i = c * per_chunk; i < end; ++i) {
+      Work::Item& item = work.items[i];
+      item.offset = entries[i].offset;
+      item.partition = entries[i].partition;
+      if (!record.ParseFromString(entries[i].bytes)) {
+        item.quarantine_reason = "stored record does not parse";
+        continue;
+      }
+      result.outputs.clear();
+      result.rejection = {};
+      engine.Apply(record, &result);
+      if (!result.rejection.ok()) {
+        item.quarantine_reason = result.rejection.message;
+        continue;
+      }
+      item.outputs = std::move(result.outputs);
+      result.outputs = {};
+      item.serialized.resize(item.outputs.size());
+      item.ledger_bytes.resize(item.outputs.size());
+      for (size_t k = 0; k < item.outputs.size(); ++k) {
+        item.outputs[k].record.SerializeToString(&item.serialized[k]);
+        LedgerEntryFor(item.outputs[k], item.serialized[k], now, options_.hub_instance, &entry,
+                       &item.ledger_bytes[k]);
+      }
+    }
+  });
+  stats_.records.fetch_add(entries.size(), std::memory_order_relaxed);
+
+  // 2. One WriteBatch: quarantine, feeds, ledger, audit store, log position.
   rocksdb::WriteBatch wb;
   std::vector<std::string> ledger_entries;
-  std::vector<policy::FlowOutput> outputs;
+  std::vector<const policy::FlowOutput*> outputs;  // in ledger order
   absl::flat_hash_map<std::string, uint64_t> new_heads;
-  std::vector<std::pair<size_t, std::string>> pending_feed;  // (output index, feed key)
-  policy::ProcessResult result;
-  v1::Record record;
-  uint64_t last = from - 1;
-
-  const std::string begin = EncodeU64(from);
-  const std::string end = EncodeU64(upto + 1);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->cf(HubDb::kIngest)));
-  for (it->Seek(begin); it->Valid(); it->Next()) {
-    last = DecodeU64(it->key().ToStringView());
-    stats_.records.fetch_add(1, std::memory_order_relaxed);
-    if (!record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      wb.Put(db_->cf(HubDb::kQuarantine), it->key(), "stored record does not parse");
-      stats_.quarantined.fetch_add(1, std::memory_order_relaxed);
+  size_t quarantined = 0;
+  for (const Work::Item& item : work.items) {
+    if (!item.quarantine_reason.empty()) {
+      std::string key = EncodeU64(item.offset);
+      if (item.partition != 0) key = absl::StrCat(item.partition, "/", key);
+      wb.Put(db_->cf(HubDb::kQuarantine), key, item.quarantine_reason);
+      ++quarantined;
       continue;
     }
-    result.outputs.clear();
-    result.rejection = {};
-    engine_.Apply(record, &result);
-    if (!result.rejection.ok()) {
-      wb.Put(db_->cf(HubDb::kQuarantine), it->key(), result.rejection.message);
-      stats_.quarantined.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    for (auto& out : result.outputs) outputs.push_back(std::move(out));
+    for (const policy::FlowOutput& out : item.outputs) outputs.push_back(&out);
   }
-  if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading the ingest log");
-  // Records are contiguous, so the batch covers (from-1, upto].
-  last = upto;
 
-  const absl::Time now = absl::Now();
-  std::string serialized;
-  v1::LedgerEntry entry;
-  for (policy::FlowOutput& out : outputs) {
-    const policy::CompiledFlow& cf = *out.flow;
-    const v1::CleanedRecord& rec = out.record;
-    uint64_t& head = new_heads.try_emplace(rec.recipient(), 0).first->second;
-    if (head == 0) {
-      auto known = feed_heads_.find(rec.recipient());
-      head = known == feed_heads_.end() ? 0 : known->second;
+  for (Work::Item& item : work.items) {
+    for (size_t k = 0; k < item.outputs.size(); ++k) {
+      const v1::CleanedRecord& rec = item.outputs[k].record;
+      uint64_t& head = new_heads.try_emplace(rec.recipient(), 0).first->second;
+      if (head == 0) {
+        auto known = feed_heads_.find(rec.recipient());
+        head = known == feed_heads_.end() ? 0 : known->second;
+      }
+      ++head;
+      wb.Put(db_->cf(HubDb::kFeeds), FeedKey(rec.recipient(), head), item.serialized[k]);
+      ledger_entries.push_back(std::move(item.ledger_bytes[k]));
     }
-    ++head;
-    serialized.clear();
-    rec.SerializeToString(&serialized);
-    wb.Put(db_->cf(HubDb::kFeeds), FeedKey(rec.recipient(), head), serialized);
-
-    entry.Clear();
-    entry.set_provider(rec.provider());
-    entry.set_recipient(rec.recipient());
-    entry.set_agreement_id(rec.agreement_id());
-    entry.set_agreement_version(rec.agreement_version());
-    entry.set_agreement_fingerprint(rec.agreement_fingerprint());
-    entry.set_flow_id(rec.flow_id());
-    entry.set_purpose(cf.flow->purpose.empty() ? cf.agreement->agreement().purpose : cf.flow->purpose);
-    entry.set_record_ref(rec.record_ref());
-    for (const auto& plan : cf.plans) {
-      auto* f = entry.add_fields();
-      f->set_name(plan.spec->name);
-      f->set_treatment(plan.treatment_label);
-    }
-    const auto digest = policy::Sha256(serialized);
-    entry.set_cleaned_record_sha256(digest.data(), digest.size());
-    SetTimestamp(now, entry.mutable_disclosed_at());
-    entry.set_hub_instance(options_.hub_instance);
-    entry.set_delivery_id(rec.delivery_id());
-    entry.set_dataset(rec.dataset());
-    std::string& bytes = ledger_entries.emplace_back();
-    entry.SerializeToString(&bytes);
   }
 
   uint64_t first_index = ledger_->size();
@@ -223,27 +236,29 @@ absl::StatusOr<uint64_t> PolicyStage::ProcessBatch(uint64_t upto) {
     pending = std::move(staged).value();
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
-    if (auto s = sink_->Stage(outputs[i].record, first_index + i, &wb); !s.ok()) return s;
+    if (auto s = sink_->Stage(outputs[i]->record, first_index + i, &wb); !s.ok()) return s;
   }
   for (const auto& [recipient, head] : new_heads) {
     wb.Put(db_->cf(HubDb::kMeta), absl::StrCat(kFeedHeadPrefix, recipient), EncodeU64(head));
   }
-  wb.Put(db_->cf(HubDb::kMeta), kPolicyOffsetKey, EncodeU64(last));
-  // The raw records are no longer needed: their disclosures are durable.
-  wb.DeleteRange(db_->cf(HubDb::kIngest), begin, end);
+  log_->StageConsumed(entries, &wb);
   if (auto s = db_->WriteSync(&wb); !s.ok()) return s;
   if (pending) ledger_->Commit(*pending);
+  // The outcome is durable: never retry it. A log that fails to record the
+  // position re-delivers, and the ledger's delivery ids expose any repeat.
+  log_->Consumed(entries).IgnoreError();
 
   stats_.batches.fetch_add(1, std::memory_order_relaxed);
   stats_.disclosures.fetch_add(outputs.size(), std::memory_order_relaxed);
+  stats_.quarantined.fetch_add(quarantined, std::memory_order_relaxed);
   if (observer_) {
-    for (const auto& out : outputs) observer_(out);
+    for (const policy::FlowOutput* out : outputs) observer_(*out);
   }
   for (const auto& [recipient, head] : new_heads) {
     feed_heads_[recipient] = head;
     feeds_->Notify(recipient, head);
   }
-  return last;
+  return absl::OkStatus();
 }
 
 }  // namespace accord::hub

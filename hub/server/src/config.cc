@@ -70,6 +70,7 @@ absl::Status HubConfig::Validate() {
   if (limits.max_subscribe_batch == 0 || limits.max_subscribe_batch > 5000) {
     errors.push_back("limits.max_subscribe_batch must be between 1 and 5000");
   }
+  if (policy_workers > 64) errors.push_back("policy_workers must be between 0 (one per core) and 64");
   if (hub_instance.empty()) {
     char host[256] = {0};
     hub_instance = gethostname(host, sizeof(host) - 1) == 0 && host[0] ? host : "accord-hub";
@@ -100,7 +101,7 @@ absl::StatusOr<HubConfig> LoadHubConfig(const std::string& path) {
   std::vector<std::string> errors;
   CheckKeys(root, "the config",
             {"listen", "insecure_dev", "tls", "data_dir", "log_backend", "hub_instance", "keys",
-             "metrics_listen", "limits"},
+             "metrics_listen", "policy_workers", "limits"},
             &errors);
   Read(root, "listen", &c.listen, &errors);
   Read(root, "insecure_dev", &c.insecure_dev, &errors);
@@ -108,6 +109,7 @@ absl::StatusOr<HubConfig> LoadHubConfig(const std::string& path) {
   Read(root, "log_backend", &c.log_backend, &errors);
   Read(root, "hub_instance", &c.hub_instance, &errors);
   Read(root, "metrics_listen", &c.metrics_listen, &errors);
+  Read(root, "policy_workers", &c.policy_workers, &errors);
   if (const YAML::Node tls = root["tls"]) {
     CheckKeys(tls, "tls", {"ca", "cert", "key"}, &errors);
     Read(tls, "ca", &c.tls.ca, &errors);

@@ -15,7 +15,7 @@
 #include "accord/hub/core/agreement_registry.h"
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
-#include "accord/hub/core/ingest_writer.h"
+#include "accord/hub/core/rocksdb_ingest_log.h"
 #include "accord/hub/core/policy_stage.h"
 #include "accord/hub/core/record_store.h"
 #include "accord/hub/ledger/merkle_log.h"
@@ -93,7 +93,7 @@ class HubImpl final : public Hub {
   std::unique_ptr<AgreementRegistry> agreements_;
   FeedNotifier feeds_;
   std::unique_ptr<RecordStore> records_;
-  std::unique_ptr<IngestWriter> ingest_;
+  std::unique_ptr<RocksDbIngestLog> ingest_;
   std::unique_ptr<PolicyStage> policy_;
   HubMetrics metrics_;
   StreamRegistry streams_;
@@ -160,24 +160,25 @@ absl::Status HubImpl::Init() {
   if (!redactor.ok()) return redactor.status();
   std::shared_ptr<const policy::Redactor> shared_redactor = std::move(redactor).value();
 
+  RocksDbIngestLogOptions log_options;
+  log_options.dedupe_key = secrets->substr(32, 32);
+  auto ingest_log = RocksDbIngestLog::Open(db_.get(), std::move(log_options));
+  if (!ingest_log.ok()) return ingest_log.status();
+  ingest_ = std::move(ingest_log).value();
+
+  // The stage resumes after the log's consumed position: anything ingested
+  // but not processed before a restart is processed now.
   PolicyStageOptions stage_options;
   stage_options.hub_instance = config_.hub_instance;
+  stage_options.workers = config_.policy_workers;
   auto stage = PolicyStage::Start(
-      db_.get(), ledger_.get(), records_.get(), &feeds_, [this] { return agreements_->policy(); },
-      shared_redactor, stage_options, [this](const policy::FlowOutput& out) {
+      db_.get(), ingest_.get(), ledger_.get(), records_.get(), &feeds_,
+      [this] { return agreements_->policy(); }, shared_redactor, stage_options,
+      [this](const policy::FlowOutput& out) {
         metrics_.disclosures.With({out.record.agreement_id(), out.record.recipient()}).Add();
       });
   if (!stage.ok()) return stage.status();
   policy_ = std::move(stage).value();
-
-  IngestWriterOptions writer_options;
-  writer_options.dedupe_key = secrets->substr(32, 32);
-  auto writer = IngestWriter::Start(db_.get(), std::move(writer_options));
-  if (!writer.ok()) return writer.status();
-  ingest_ = std::move(writer).value();
-  ingest_->SetOnAppended([this](uint64_t last) { policy_->Wake(last); });
-  // Anything ingested but not yet processed before a restart.
-  policy_->Wake(ingest_->last_offset());
 
   refresher_ = std::thread([this] {
     while (!stop_refresher_.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
@@ -190,7 +191,7 @@ absl::Status HubImpl::Init() {
   metrics_.AddGaugeSource([this](std::string* out) {
     absl::StrAppend(out, "# TYPE accord_ledger_size gauge\naccord_ledger_size ", ledger_->size(), "\n");
     absl::StrAppend(out, "# TYPE accord_ingest_backlog gauge\naccord_ingest_backlog ",
-                    ingest_->last_offset() - policy_->committed_offset(), "\n");
+                    ingest_->backlog(), "\n");
     // Per open subscription: how far it is behind its feed (the largest lag
     // per recipient). Counts only; agency ids are not personal data.
     absl::flat_hash_map<std::string, uint64_t> lag;
@@ -294,11 +295,11 @@ void HubImpl::Shutdown() {
   if (policy_) {
     // Let the stage finish what was acknowledged, then stop.
     const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (policy_->committed_offset() < ingest_->last_offset() && absl::Now() < deadline) {
+    while (ingest_->backlog() > 0 && absl::Now() < deadline) {
       absl::SleepFor(absl::Milliseconds(10));
     }
     policy_->Stop();
-    spdlog::info("policy stage drained at ingest offset {}", policy_->committed_offset());
+    spdlog::info("policy stage drained at ingest offset {}", ingest_->consumed_offset());
   }
   policy_.reset();
   ingest_.reset();

@@ -5,7 +5,7 @@
 #include "accord/hub/core/agreement_registry.h"
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
-#include "accord/hub/core/ingest_writer.h"
+#include "accord/hub/core/ingest_log.h"
 #include "accord/hub/core/policy_stage.h"
 #include "accord/hub/core/record_store.h"
 #include "accord/hub/ledger/merkle_log.h"
@@ -18,7 +18,7 @@ namespace accord::hub {
 struct HubContext {
   const HubConfig* config = nullptr;
   HubDb* db = nullptr;
-  IngestWriter* ingest = nullptr;
+  IngestLog* ingest = nullptr;
   AgreementRegistry* agreements = nullptr;
   FeedNotifier* feeds = nullptr;
   RecordStore* records = nullptr;

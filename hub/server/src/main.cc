@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   app.add_option("--config,-c", config_path, "YAML config file (see deploy/hub.example.yaml)");
   std::optional<std::string> listen, data_dir, tls_ca, tls_cert, tls_key, metrics_listen, instance;
   bool insecure_dev = false;
+  std::optional<size_t> policy_workers;
   app.add_option("--listen", listen, "gRPC address host:port (default 127.0.0.1:7443; port 0 picks one)");
   app.add_option("--data-dir", data_dir, "Directory for the hub's RocksDB and keys (default ./accord-data)");
   app.add_option("--tls-ca", tls_ca, "CA certificate that issued agency client certificates (PEM)");
@@ -34,6 +35,8 @@ int main(int argc, char** argv) {
   app.add_option("--metrics-listen", metrics_listen,
                  "Prometheus metrics address host:port (default 127.0.0.1:9464; empty = off)");
   app.add_option("--hub-instance", instance, "Name of this hub in ledger entries (default: host name)");
+  app.add_option("--policy-workers", policy_workers,
+                 "Threads applying flows to ingested records (default 0 = one per core, at most 8)");
   app.add_flag("--insecure-dev", insecure_dev,
                "DEVELOPMENT ONLY: plaintext gRPC, agency identity from x-accord-agency metadata");
   CLI11_PARSE(app, argc, argv);
@@ -57,6 +60,7 @@ int main(int argc, char** argv) {
   if (metrics_listen) config.metrics_listen = *metrics_listen;
   if (instance) config.hub_instance = *instance;
   if (insecure_dev) config.insecure_dev = true;
+  if (policy_workers) config.policy_workers = *policy_workers;
 
   // SIGTERM / SIGINT: graceful shutdown. The handler only writes to a pipe
   // (async-signal-safe), whichever thread the signal lands on; main waits on it.

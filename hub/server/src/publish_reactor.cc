@@ -1,13 +1,13 @@
 // The Publish reactor.
 //
 // Flow: read a batch -> validate each record against the active policy ->
-// hand the valid ones to the IngestWriter -> when it reports them durable,
+// hand the valid ones to the IngestLog -> when it reports them durable,
 // queue the batch's response -> write responses in order, one at a time
 // (from OnWriteDone). At most max_inflight_batches batches are unacknowledged:
 // the next read starts only below that, which is the stream's back-pressure.
 //
 // Threading: gRPC calls OnReadDone/OnWriteDone/OnCancel on its threads, maybe
-// concurrently; the IngestWriter calls the batch completion on its thread.
+// concurrently; the IngestLog calls the batch completion on its thread.
 // All mutable state is under mu_. Finish() is called exactly once, only when
 // no batch is in flight and no write is pending, so OnDone (which deletes the
 // reactor) can never race a completion. The one exception is shutdown
@@ -160,7 +160,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
     auto pending = std::make_shared<Pending>();
     pending->received = absl::Now();
     pending->response.set_sequence(request_.sequence());
-    IngestWriter::Batch batch;
+    IngestLog::Batch batch;
     engine_.SetPolicy(hub_->agreements->policy());
     policy::RecordLimits record_limits;
     record_limits.max_record_bytes = limits.max_record_bytes;
@@ -188,10 +188,10 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
     }
     ++inflight_;
     batch.done = [this, pending](absl::Status status,
-                                 const std::vector<IngestWriter::Outcome>& outcomes) {
+                                 const std::vector<IngestLog::Outcome>& outcomes) {
       OnBatchDurable(pending, status, outcomes);
     };
-    if (!hub_->ingest->TrySubmit(batch)) {
+    if (!hub_->ingest->TryAppend(batch)) {
       --inflight_;
       for (int slot : pending->accepted_slots) {
         auto* o = pending->response.mutable_outcomes(slot);
@@ -207,7 +207,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
   }
 
   void OnBatchDurable(const std::shared_ptr<Pending>& pending, const absl::Status& status,
-                      const std::vector<IngestWriter::Outcome>& outcomes) {
+                      const std::vector<IngestLog::Outcome>& outcomes) {
     absl::MutexLock lock(&mu_);
     HubMetrics* m = hub_->metrics;
     for (size_t k = 0; k < pending->accepted_slots.size(); ++k) {
@@ -218,7 +218,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
         o->set_code(grpc::StatusCode::UNAVAILABLE);
         o->set_message(std::string(status.message()));
         m->records_rejected.With({"REJECT_UNAVAILABLE"}).Add();
-      } else if (outcomes[k] == IngestWriter::Outcome::kDuplicate) {
+      } else if (outcomes[k] == IngestLog::Outcome::kDuplicate) {
         o->set_status(v1::RecordOutcome::DUPLICATE);
         m->records_duplicate.Add();
       } else {

@@ -1,22 +1,26 @@
 // The policy stage: ingest log -> flows -> feeds, audit store and ledger.
 //
-// One thread reads the ingest log in order from the last committed offset,
-// applies every active flow (policy::FlowEngine) and writes, in ONE fsync'd
-// WriteBatch per batch of records:
+// One thread polls the ingest log (IngestLog, ingest_log.h) for a batch of
+// records, applies every active flow (policy::FlowEngine) to them — in
+// parallel over `workers` threads, each with its own engine, keeping the
+// records' order — and writes, in ONE fsync'd WriteBatch per batch:
 //   - each cleaned record appended to its recipient's feed,
 //   - each disclosure staged into the audit store (DisclosureSink),
 //   - each disclosure's ledger entry plus the new signed tree head,
-//   - the new policy offset, and the deletion of the processed raw records.
+//   - whatever the log needs to mark the batch consumed (the embedded log:
+//     its position and the deletion of the processed raw records).
 // A crash at any point therefore either commits a whole batch or none of it:
-// after a restart the stage resumes from the committed offset and every
+// after a restart the stage resumes after the consumed position and every
 // disclosure appears exactly once. Raw records are deleted once processed: the
-// hub keeps no personal data beyond what the flows disclosed.
+// hub keeps no personal data beyond what the flows disclosed. A batch whose
+// write fails is retried (same records, same order) until it succeeds or the
+// stage stops.
 //
 // A record whose values a treatment cannot process goes to quarantine with
 // its reason (never its values).
 //
-// Threading: Start() spawns the thread; Wake() and the getters are
-// thread-safe; Stop() joins.
+// Threading: Start() spawns the stage thread and `workers - 1` helpers; the
+// getters are thread-safe; Stop() joins them.
 #pragma once
 
 #include <atomic>
@@ -33,14 +37,18 @@
 #include "accord/hub/core/disclosure_sink.h"
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
+#include "accord/hub/core/ingest_log.h"
 #include "accord/hub/ledger/merkle_log.h"
 #include "accord/policy/flow_engine.h"
 
 namespace accord::hub {
 
 struct PolicyStageOptions {
-  // Records per WriteBatch. Default: 1000.
-  size_t max_batch = 1000;
+  // Records per WriteBatch. Default: 2000.
+  size_t max_batch = 2000;
+  // Threads applying flows (1 = the stage thread only). Default: the number
+  // of cores, at most 8.
+  size_t workers = 0;  // 0 = default
   // Identifies this hub process in ledger entries. Required.
   std::string hub_instance;
 
@@ -61,41 +69,43 @@ class PolicyStage {
   // Called after each commit for each disclosure (for metrics), on the stage thread.
   using DisclosureObserver = std::function<void(const policy::FlowOutput&)>;
 
+  // All pointers are borrowed and must outlive the stage.
   static absl::StatusOr<std::unique_ptr<PolicyStage>> Start(
-      HubDb* db, ledger::MerkleLog* ledger, DisclosureSink* sink, FeedNotifier* feeds,
-      PolicySource policy, std::shared_ptr<const policy::Redactor> redactor,
+      HubDb* db, IngestLog* log, ledger::MerkleLog* ledger, DisclosureSink* sink,
+      FeedNotifier* feeds, PolicySource policy, std::shared_ptr<const policy::Redactor> redactor,
       PolicyStageOptions options, DisclosureObserver observer = nullptr);
   ~PolicyStage();
 
-  // Tells the stage the ingest log now ends at `last_offset`.
-  void Wake(uint64_t last_offset);
-  // Last ingest offset whose outcome is durable.
-  uint64_t committed_offset() const;
   const PolicyStageStats& stats() const { return stats_; }
 
+  // Stops after the batch in progress (it is committed or not at all).
   void Stop();
 
  private:
-  PolicyStage(HubDb* db, ledger::MerkleLog* ledger, DisclosureSink* sink, FeedNotifier* feeds,
-              PolicySource policy, std::shared_ptr<const policy::Redactor> redactor,
-              PolicyStageOptions options, DisclosureObserver observer);
+  struct Work;  // one batch's per-record results (policy_stage.cc)
+
+  PolicyStage(HubDb* db, IngestLog* log, ledger::MerkleLog* ledger, DisclosureSink* sink,
+              FeedNotifier* feeds, PolicySource policy,
+              std::shared_ptr<const policy::Redactor> redactor, PolicyStageOptions options,
+              DisclosureObserver observer);
   void Run();
-  // Processes records (committed_, upto]; returns the new committed offset.
-  absl::StatusOr<uint64_t> ProcessBatch(uint64_t upto);
+  bool stopping() const;
+  // Applies the flows to `entries` and commits the outcome in one WriteBatch.
+  absl::Status ProcessBatch(const std::vector<IngestLog::Entry>& entries);
 
   HubDb* const db_;
+  IngestLog* const log_;
   ledger::MerkleLog* const ledger_;
   DisclosureSink* const sink_;
   FeedNotifier* const feeds_;
   const PolicySource policy_;
   const PolicyStageOptions options_;
   const DisclosureObserver observer_;
-  policy::FlowEngine engine_;
+  std::vector<std::unique_ptr<policy::FlowEngine>> engines_;  // one per worker
+  std::unique_ptr<class ChunkPool> pool_;
   PolicyStageStats stats_;
 
   mutable absl::Mutex mu_;
-  uint64_t target_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t committed_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 
   // Stage-thread state.

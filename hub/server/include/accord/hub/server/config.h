@@ -13,6 +13,7 @@
 //     ledger_signing_key: ""        # Ed25519 PKCS#8 PEM that signs tree heads
 //     secrets: ""                   # 64 random bytes: linkage master key + dedupe key
 //   metrics_listen: 127.0.0.1:9464  # Prometheus text at /metrics ("" = off)
+//   policy_workers: 0               # threads applying flows (0 = one per core, at most 8)
 //   limits:
 //     max_message_bytes: 4194304    # largest gRPC message
 //     max_batch_records: 1000       # records per PublishRequest
@@ -55,6 +56,7 @@ struct HubConfig {
   std::string hub_instance;  // default: host name
   KeysConfig keys;
   std::string metrics_listen = "127.0.0.1:9464";
+  size_t policy_workers = 0;
   LimitsConfig limits;
 
   // Every problem, one per line, or OK. Fills defaults that depend on others.

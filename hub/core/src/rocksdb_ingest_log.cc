@@ -1,58 +1,144 @@
-#include "accord/hub/core/ingest_writer.h"
+#include "accord/hub/core/rocksdb_ingest_log.h"
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "accord/hub/ledger/rocksdb_status.h"
+#include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
 
 namespace accord::hub {
+namespace {
 
-absl::Status IngestWriterOptions::Validate() const {
+constexpr char kConsumedKey[] = "policy_offset";  // name kept for existing data dirs
+constexpr char kLastKey[] = "ingest_last";
+
+}  // namespace
+
+absl::Status RocksDbIngestLogOptions::Validate() const {
   if (max_queued_batches == 0) return absl::InvalidArgumentError("max_queued_batches must be > 0");
   if (dedupe_key.size() < 32) return absl::InvalidArgumentError("dedupe key must be >= 32 bytes");
   return absl::OkStatus();
 }
 
-IngestWriter::IngestWriter(HubDb* db, IngestWriterOptions options)
+RocksDbIngestLog::RocksDbIngestLog(HubDb* db, RocksDbIngestLogOptions options)
     : db_(db), options_(std::move(options)) {}
 
-absl::StatusOr<std::unique_ptr<IngestWriter>> IngestWriter::Start(HubDb* db,
-                                                                  IngestWriterOptions options) {
+absl::StatusOr<std::unique_ptr<RocksDbIngestLog>> RocksDbIngestLog::Open(HubDb* db,
+                                                                  RocksDbIngestLogOptions options) {
   if (auto s = options.Validate(); !s.ok()) return s;
   auto hasher = policy::Pseudonymiser::Create(options.dedupe_key);
   if (!hasher.ok()) return hasher.status();
-  std::unique_ptr<IngestWriter> w(new IngestWriter(db, std::move(options)));
+  std::unique_ptr<RocksDbIngestLog> w(new RocksDbIngestLog(db, std::move(options)));
   w->hasher_ = std::make_unique<policy::Pseudonymiser>(std::move(hasher).value());
   // Resume after the last stored offset.
-  auto meta = db->Get(HubDb::kMeta, "ingest_last");
+  auto meta = db->Get(HubDb::kMeta, kLastKey);
   if (meta.ok() && meta->size() == 8) {
     w->next_offset_ = DecodeU64(*meta) + 1;
   } else if (!meta.ok() && !absl::IsNotFound(meta.status())) {
     return meta.status();
   }
+  uint64_t consumed = 0;
+  auto position = db->Get(HubDb::kMeta, kConsumedKey);
+  if (position.ok() && position->size() == 8) {
+    consumed = DecodeU64(*position);
+  } else if (!position.ok() && !absl::IsNotFound(position.status())) {
+    return position.status();
+  }
+  if (consumed > w->next_offset_ - 1) {
+    return absl::DataLossError("the ingest log's consumed position is past its end");
+  }
+  w->polled_ = consumed;
   {
     absl::MutexLock lock(&w->mu_);
     w->last_offset_ = w->next_offset_ - 1;
+    w->consumed_ = consumed;
   }
   w->thread_ = std::thread([raw = w.get()] { raw->Run(); });
   return w;
 }
 
-IngestWriter::~IngestWriter() { Stop(); }
+RocksDbIngestLog::~RocksDbIngestLog() { Stop(); }
 
-bool IngestWriter::TrySubmit(Batch& batch) {
+bool RocksDbIngestLog::TryAppend(Batch& batch) {
   absl::MutexLock lock(&mu_);
   if (stopping_ || queue_.size() >= options_.max_queued_batches) return false;
   queue_.push_back(std::move(batch));
   return true;
 }
 
-uint64_t IngestWriter::last_offset() const {
+uint64_t RocksDbIngestLog::last_offset() const {
   absl::MutexLock lock(&mu_);
   return last_offset_;
 }
 
-void IngestWriter::Stop() {
+uint64_t RocksDbIngestLog::consumed_offset() const {
+  absl::MutexLock lock(&mu_);
+  return consumed_;
+}
+
+uint64_t RocksDbIngestLog::backlog() const {
+  absl::MutexLock lock(&mu_);
+  return last_offset_ - consumed_;
+}
+
+absl::Status RocksDbIngestLog::Poll(absl::Duration wait, size_t max, std::vector<Entry>* out) {
+  out->clear();
+  uint64_t last;
+  {
+    absl::MutexLock lock(&mu_);
+    struct Ready {
+      const RocksDbIngestLog* log;
+      uint64_t polled;
+      static bool Check(Ready* r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return r->log->last_offset_ > r->polled;
+      }
+    } ready{this, polled_};
+    mu_.AwaitWithTimeout(absl::Condition(&Ready::Check, &ready), wait);
+    if (last_offset_ <= polled_) return absl::OkStatus();
+    last = std::min<uint64_t>(last_offset_, polled_ + max);
+  }
+  const std::string begin = EncodeU64(polled_ + 1);
+  const std::string end = EncodeU64(last + 1);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->cf(HubDb::kIngest)));
+  out->reserve(last - polled_);
+  for (it->Seek(begin); it->Valid(); it->Next()) {
+    Entry& e = out->emplace_back();
+    e.offset = DecodeU64(it->key().ToStringView());
+    e.bytes.assign(it->value().data(), it->value().size());
+  }
+  if (!it->status().ok()) {
+    out->clear();
+    return ledger::FromRocksDb(it->status(), "reading the ingest log");
+  }
+  // Offsets are contiguous; a gap means the log lost records.
+  if (out->size() != last - polled_) {
+    out->clear();
+    return absl::DataLossError(absl::StrCat("the ingest log is missing records between offsets ",
+                                            polled_ + 1, " and ", last));
+  }
+  polled_ = last;
+  return absl::OkStatus();
+}
+
+void RocksDbIngestLog::StageConsumed(const std::vector<Entry>& consumed, rocksdb::WriteBatch* wb) {
+  if (consumed.empty()) return;
+  wb->Put(db_->cf(HubDb::kMeta), kConsumedKey, EncodeU64(consumed.back().offset));
+  // The raw records are no longer needed once their outcome is durable.
+  wb->DeleteRange(db_->cf(HubDb::kIngest), EncodeU64(consumed.front().offset),
+                  EncodeU64(consumed.back().offset + 1));
+}
+
+absl::Status RocksDbIngestLog::Consumed(const std::vector<Entry>& consumed) {
+  if (consumed.empty()) return absl::OkStatus();
+  absl::MutexLock lock(&mu_);
+  consumed_ = std::max(consumed_, consumed.back().offset);
+  return absl::OkStatus();
+}
+
+void RocksDbIngestLog::Stop() {
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) {
@@ -63,14 +149,14 @@ void IngestWriter::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void IngestWriter::Run() {
+void RocksDbIngestLog::Run() {
   std::vector<Batch> group;
   for (;;) {
     group.clear();
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](IngestWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+          +[](RocksDbIngestLog* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
             return w->stopping_ || !w->queue_.empty();
           },
           this));
@@ -94,7 +180,7 @@ void IngestWriter::Run() {
   }
 }
 
-void IngestWriter::WriteGroup(std::vector<Batch>& group) {
+void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
   // Keyed digests of every record, then one MultiGet against the index.
   std::vector<std::string> keys;
   for (const Batch& b : group) {
@@ -140,7 +226,7 @@ void IngestWriter::WriteGroup(std::vector<Batch>& group) {
     }
   }
   if (error.ok() && offset != next_offset_) {
-    wb.Put(db_->cf(HubDb::kMeta), "ingest_last", EncodeU64(offset - 1));
+    wb.Put(db_->cf(HubDb::kMeta), kLastKey, EncodeU64(offset - 1));
     error = db_->WriteSync(&wb);
   }
   if (!error.ok()) {
@@ -148,14 +234,12 @@ void IngestWriter::WriteGroup(std::vector<Batch>& group) {
         "the ingest log could not store the batch: ", error.message())), {});
     return;
   }
-  const bool appended = offset != next_offset_;
   next_offset_ = offset;
   {
     absl::MutexLock lock(&mu_);
     last_offset_ = offset - 1;
   }
   for (size_t i = 0; i < group.size(); ++i) group[i].done(absl::OkStatus(), outcomes[i]);
-  if (appended && on_appended_) on_appended_(offset - 1);
 }
 
 }  // namespace accord::hub

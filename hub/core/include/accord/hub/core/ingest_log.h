@@ -1,0 +1,89 @@
+// IngestLog: the hub's durable log of accepted raw records, between the
+// Publish reactors (producers) and the policy stage (the one consumer).
+//
+// Two implementations plug in behind this interface:
+//   - RocksDbIngestLog (rocksdb_ingest_log.h), the embedded default: one
+//     partition in the hub's RocksDB; de-duplicates record ids on append; the
+//     consumer's position is committed atomically with the policy stage's
+//     outcome (StageConsumed adds it to the same WriteBatch).
+//   - a Kafka log (the Kafka issue): partitions in an ingest topic, a
+//     consumer group, offsets committed in Consumed() after the outcome is
+//     durable; duplicates are then removed downstream by delivery id.
+//
+// Contract:
+//   - Append durability: a batch's `done` reports OK only once every record
+//     it accepted is durable in the log; a failed batch stored nothing that
+//     will be acknowledged (a record that was stored anyway is a harmless
+//     duplicate: the consumer side de-duplicates).
+//   - Back-pressure: TryAppend() never blocks and never buffers beyond the
+//     implementation's bound; it returns false when full or stopping.
+//   - Consumption is at-least-once: Poll() returns, in log order, records
+//     after the last position passed to StageConsumed/Consumed. A record is
+//     gone for good only after Consumed() for it.
+//
+// Threading: TryAppend(), last_appended(), backlog() are thread-safe.
+// Poll(), StageConsumed() and Consumed() are called by one consumer thread.
+// `done` and the appended callback run on the log's own thread and must not
+// block. Poll() wakes by itself when records arrive.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "accord/v1/record.pb.h"
+#include "rocksdb/write_batch.h"
+
+namespace accord::hub {
+
+class IngestLog {
+ public:
+  enum class Outcome : uint8_t { kAccepted, kDuplicate };
+
+  struct Batch {
+    // Validated records, owned by the batch until `done` runs.
+    std::vector<v1::Record> records;
+    // Called once: OK with one outcome per record, or the error that stopped
+    // the append (nothing of the batch is acknowledged then).
+    std::function<void(absl::Status, const std::vector<Outcome>&)> done;
+  };
+
+  // One record read back by the consumer: its position and its bytes (a
+  // serialized v1::Record).
+  struct Entry {
+    int32_t partition = 0;
+    uint64_t offset = 0;
+    std::string bytes;
+  };
+
+  virtual ~IngestLog() = default;
+
+  // Queues `batch` for a durable append; false (and `batch` untouched) when
+  // the log is full or stopping.
+  virtual bool TryAppend(Batch& batch) = 0;
+
+  // Waits up to `wait` for records after the consumed position and returns up
+  // to `max` of them in log order (possibly none).
+  virtual absl::Status Poll(absl::Duration wait, size_t max, std::vector<Entry>* out) = 0;
+
+  // Adds to `wb` whatever makes `consumed` (the records of one Poll, all of
+  // them handled) consumed atomically with the consumer's outcome. The
+  // embedded log records its position and deletes the raw records here.
+  virtual void StageConsumed(const std::vector<Entry>& consumed, rocksdb::WriteBatch* wb) = 0;
+
+  // Called once the consumer's outcome for `consumed` is durable.
+  virtual absl::Status Consumed(const std::vector<Entry>& consumed) = 0;
+
+  // Records appended but not yet consumed (for metrics and draining).
+  virtual uint64_t backlog() const = 0;
+
+  // Fails queued appends with UNAVAILABLE, finishes the one in progress and
+  // stops the log's thread. The consumer may still Poll() what was appended
+  // (to drain) after Stop().
+  virtual void Stop() = 0;
+};
+
+}  // namespace accord::hub

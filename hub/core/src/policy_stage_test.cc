@@ -1,0 +1,210 @@
+#include "accord/hub/core/policy_stage.h"
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "accord/hub/core/rocksdb_ingest_log.h"
+#include "accord/hub/ledger/tree_head.h"
+#include "accord/policy/agreement_parser.h"
+#include "accord/policy/canonical.h"
+#include "accord/policy/policy_set.h"
+#include "accord/policy/redactor.h"
+#include "core_test_util.h"
+#include "flow_test_data.h"
+#include "gtest/gtest.h"
+#include "rocksdb/iterator.h"
+
+namespace accord::hub {
+namespace {
+
+using testing::OpenDb;
+using testing::TempDir;
+
+// Records what the stage staged into the audit store.
+class CountingSink final : public DisclosureSink {
+ public:
+  absl::Status Stage(const v1::CleanedRecord& record, uint64_t ledger_index,
+                     rocksdb::WriteBatch* batch) override {
+    absl::MutexLock lock(&mu_);
+    indices_.push_back(ledger_index);
+    return absl::OkStatus();
+  }
+  std::vector<uint64_t> indices() const {
+    absl::MutexLock lock(&mu_);
+    return indices_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<uint64_t> indices_ ABSL_GUARDED_BY(mu_);
+};
+
+std::shared_ptr<const policy::PolicySet> LinkagePolicy() {
+  auto parsed = policy::ParseAgreement(policy::testdata::LinkageAgreementYaml(), "test.yaml");
+  if (!parsed.ok()) std::abort();
+  auto agreement = std::make_shared<const policy::Agreement>(std::move(*parsed.agreement));
+  auto set = policy::PolicySet::Build(
+      {policy::ActiveAgreement{agreement, policy::Fingerprint(*agreement), std::string(32, 'k')}});
+  if (!set.ok()) std::abort();
+  return *set;
+}
+
+// A hub pipeline without gRPC: ingest log -> policy stage -> feeds + ledger.
+class Pipeline {
+ public:
+  Pipeline(const std::string& dir, size_t workers) {
+    db_ = OpenDb(dir);
+    RocksDbIngestLogOptions log_options;
+    log_options.dedupe_key = std::string(32, 'd');
+    log_ = std::move(RocksDbIngestLog::Open(db_.get(), log_options)).value();
+    static const std::string pem = *ledger::GenerateSigningKeyPem();
+    signer_ = std::move(ledger::TreeHeadSigner::FromPrivatePem(pem)).value();
+    ledger_ = std::move(ledger::MerkleLog::Open(
+                            db_->db(),
+                            {db_->cf(HubDb::kLedgerEntries), db_->cf(HubDb::kLedgerNodes),
+                             db_->cf(HubDb::kLedgerHeads)},
+                            signer_.get()))
+                  .value();
+    PolicyStageOptions options;
+    options.hub_instance = "test";
+    options.workers = workers;
+    options.max_batch = 64;  // several batches per test
+    auto policy = LinkagePolicy();
+    stage_ = std::move(PolicyStage::Start(db_.get(), log_.get(), ledger_.get(), &sink_, &feeds_,
+                                          [policy] { return policy; },
+                                          std::move(policy::Redactor::Create()).value(), options))
+                 .value();
+  }
+  ~Pipeline() {
+    log_->Stop();
+    stage_->Stop();
+  }
+
+  void Publish(int from, int to) {
+    IngestLog::Batch batch;
+    for (int i = from; i < to; ++i) {
+      batch.records.push_back(policy::testdata::TypicalRecord(i % 2 ? "herts-police" : "nhs-lister-ae", i));
+    }
+    absl::Notification done;
+    batch.done = [&](absl::Status s, const std::vector<IngestLog::Outcome>&) {
+      EXPECT_TRUE(s.ok()) << s;
+      done.Notify();
+    };
+    ASSERT_TRUE(log_->TryAppend(batch));
+    done.WaitForNotification();
+  }
+
+  // Waits until the stage consumed everything appended.
+  void Drain() {
+    for (int i = 0; i < 3000 && log_->backlog() > 0; ++i) absl::SleepFor(absl::Milliseconds(10));
+    ASSERT_EQ(log_->backlog(), 0u);
+  }
+
+  // The recipient's feed, in position order.
+  std::vector<std::string> Feed(const std::string& recipient) {
+    std::vector<std::string> out;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(HubDb::kFeeds)));
+    const std::string prefix = recipient + std::string(1, '\0');
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      EXPECT_EQ(DecodeU64(it->key().ToStringView().substr(prefix.size())), out.size() + 1);
+      out.push_back(it->value().ToString());
+    }
+    return out;
+  }
+
+  HubDb* db() { return db_.get(); }
+  RocksDbIngestLog* log() { return log_.get(); }
+  ledger::MerkleLog* ledger() { return ledger_.get(); }
+  const CountingSink& sink() const { return sink_; }
+  const PolicyStage& stage() const { return *stage_; }
+
+ private:
+  std::unique_ptr<HubDb> db_;
+  std::unique_ptr<RocksDbIngestLog> log_;
+  std::unique_ptr<ledger::TreeHeadSigner> signer_;
+  std::unique_ptr<ledger::MerkleLog> ledger_;
+  CountingSink sink_;
+  FeedNotifier feeds_;
+  std::unique_ptr<PolicyStage> stage_;
+};
+
+TEST(PolicyStageTest, ParallelWorkersProduceExactlyTheSerialOutputInOrder) {
+  TempDir serial_dir, parallel_dir;
+  std::vector<std::string> serial_feed, parallel_feed;
+  {
+    Pipeline p(serial_dir.path(), 1);
+    p.Publish(0, 150);
+    p.Publish(150, 300);
+    p.Drain();
+    serial_feed = p.Feed("csp-herts-analyst");
+    EXPECT_EQ(p.ledger()->size(), serial_feed.size());
+  }
+  {
+    Pipeline p(parallel_dir.path(), 3);
+    p.Publish(0, 150);
+    p.Publish(150, 300);
+    p.Drain();
+    parallel_feed = p.Feed("csp-herts-analyst");
+    EXPECT_EQ(p.ledger()->size(), parallel_feed.size());
+    // The audit store got every disclosure with consecutive ledger indices.
+    auto indices = p.sink().indices();
+    ASSERT_EQ(indices.size(), parallel_feed.size());
+    for (size_t i = 0; i < indices.size(); ++i) EXPECT_EQ(indices[i], i);
+    EXPECT_EQ(p.stage().stats().records.load(), 300u);
+  }
+  ASSERT_EQ(serial_feed.size(), 300u);  // one flow per provider, one recipient
+  EXPECT_EQ(serial_feed, parallel_feed);
+}
+
+TEST(PolicyStageTest, UnreadableRecordIsQuarantinedWithoutValuesAndTheRestFlow) {
+  TempDir dir;
+  {
+    // Offsets 1..3 in the ingest log: a good record, garbage, a good record.
+    auto db = OpenDb(dir.path());
+    rocksdb::WriteBatch wb;
+    std::string good1, good3;
+    policy::testdata::TypicalRecord("herts-police", 1).SerializeToString(&good1);
+    policy::testdata::TypicalRecord("herts-police", 3).SerializeToString(&good3);
+    wb.Put(db->cf(HubDb::kIngest), EncodeU64(1), good1);
+    wb.Put(db->cf(HubDb::kIngest), EncodeU64(2), std::string("\xff\xff\xff not a record"));
+    wb.Put(db->cf(HubDb::kIngest), EncodeU64(3), good3);
+    wb.Put(db->cf(HubDb::kMeta), "ingest_last", EncodeU64(3));
+    ASSERT_TRUE(db->WriteSync(&wb).ok());
+  }
+  Pipeline p(dir.path(), 2);
+  p.Drain();
+  EXPECT_EQ(p.Feed("csp-herts-analyst").size(), 2u);
+  EXPECT_EQ(p.stage().stats().quarantined.load(), 1u);
+  auto reason = p.db()->Get(HubDb::kQuarantine, EncodeU64(2));
+  ASSERT_TRUE(reason.ok()) << reason.status();
+  EXPECT_EQ(*reason, "stored record does not parse");
+  // The raw records, the garbage included, are gone once processed.
+  std::unique_ptr<rocksdb::Iterator> it(
+      p.db()->db()->NewIterator(rocksdb::ReadOptions(), p.db()->cf(HubDb::kIngest)));
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+}
+
+TEST(PolicyStageTest, RestartNeverReprocessesWhatWasCommitted) {
+  TempDir dir;
+  uint64_t ledger_size = 0;
+  {
+    Pipeline p(dir.path(), 2);
+    p.Publish(0, 100);
+    p.Drain();
+    ledger_size = p.ledger()->size();
+    EXPECT_EQ(ledger_size, 100u);
+  }
+  {
+    Pipeline p(dir.path(), 2);
+    absl::SleepFor(absl::Milliseconds(300));  // give a wrongly resuming stage time to act
+    EXPECT_EQ(p.ledger()->size(), ledger_size);
+    p.Publish(100, 120);
+    p.Drain();
+    EXPECT_EQ(p.ledger()->size(), 120u);
+    EXPECT_EQ(p.Feed("csp-herts-analyst").size(), 120u);
+  }
+}
+
+}  // namespace
+}  // namespace accord::hub
