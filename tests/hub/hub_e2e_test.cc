@@ -292,12 +292,18 @@ TEST_F(HubE2eTest, BadInputGetsTheRightStatusAndStoresNothing) {
     EXPECT_FALSE(absl::StrContains(o.message(), "5918")) << "value echoed: " << o.message();
   }
 
-  // Invalid UTF-8 in a text value: protobuf refuses the batch; INVALID_ARGUMENT, nothing stored.
+  // Invalid UTF-8 in a text value: that record is rejected on its own, naming
+  // the field, never the value (UnreadableRecordIsRejectedAlone: neighbours).
   outcomes.clear();
   s = Publish(kPolice, {bad_utf8}, &outcomes);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
-  EXPECT_TRUE(absl::StrContains(s.error_message(), "UTF-8")) << s.error_message();
-  EXPECT_TRUE(outcomes.empty());
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].status(), v1::RecordOutcome::REJECTED);
+  EXPECT_EQ(outcomes[0].reason(), v1::REJECT_INVALID_UTF8);
+  EXPECT_EQ(outcomes[0].code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(outcomes[0].field(), bad_utf8.fields(0).name());
+  EXPECT_TRUE(absl::StrContains(outcomes[0].message(), "UTF-8")) << outcomes[0].message();
+  EXPECT_FALSE(absl::StrContains(outcomes[0].message(), "/26")) << outcomes[0].message();
 
   // Oversized message: RESOURCE_EXHAUSTED.
   v1::Record huge = PoliceRecord(8);
@@ -445,6 +451,21 @@ TEST_F(HubE2eTest, ShutdownEndsOpenStreamsPromptlyAndKeepsWhatWasAcked) {
   ASSERT_TRUE(hub.ok()) << hub.status();
   hub_ = std::move(hub).value();
   EXPECT_EQ(ReadFeed(20).size(), 20u);
+}
+
+// One undecodable record does not sink its batch: its neighbours are stored.
+TEST_F(HubE2eTest, UnreadableRecordIsRejectedAloneAndItsNeighboursAreStored) {
+  Submit(SignedPoliceAgreement());
+  v1::Record bad_utf8 = PoliceRecord(3);
+  bad_utf8.mutable_fields(0)->mutable_value()->set_text(std::string("41/\xff\xfe/26"));
+  std::vector<v1::RecordOutcome> outcomes;
+  grpc::Status s = Publish(kPolice, {PoliceRecord(1), bad_utf8, PoliceRecord(2)}, &outcomes);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(outcomes.size(), 3u);
+  EXPECT_EQ(outcomes[0].status(), v1::RecordOutcome::ACCEPTED);
+  EXPECT_EQ(outcomes[1].reason(), v1::REJECT_INVALID_UTF8);
+  EXPECT_EQ(outcomes[2].status(), v1::RecordOutcome::ACCEPTED);
+  EXPECT_EQ(ReadFeed(2).size(), 2u);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "accord/policy/flow_engine.h"
 #include "identity.h"
+#include "batch_decoder.h"
 #include "ingest_service.h"
 
 namespace accord::hub {
@@ -122,33 +123,32 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
   void HandleRequestLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const auto& limits = hub_->config->limits;
     HubMetrics* m = hub_->metrics;
-    request_.Clear();
     grpc::ProtoBufferReader reader(&read_buffer_);
-    if (!request_.ParseFromZeroCopyStream(&reader)) {
+    if (auto st = DecodePublishRequest(&reader, &batch_); !st.ok()) {
       FailLocked(grpc::Status(
           grpc::StatusCode::INVALID_ARGUMENT,
           absl::StrCat("batch after sequence ", last_sequence_,
-                       " is not a valid accord.v1.PublishRequest: a text value is not valid UTF-8 "
-                       "or the encoding is corrupt; nothing in it was stored")));
+                       " is not a valid accord.v1.PublishRequest (", st.message(),
+                       "); nothing in it was stored")));
       return;
     }
     read_buffer_.Clear();
-    if (request_.sequence() <= last_sequence_ && last_sequence_ != 0) {
+    if (batch_.sequence <= last_sequence_ && last_sequence_ != 0) {
       FailLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                              absl::StrCat("batch sequence ", request_.sequence(),
+                              absl::StrCat("batch sequence ", batch_.sequence,
                                            " is not greater than the previous ", last_sequence_)));
       return;
     }
-    last_sequence_ = request_.sequence();
-    if (static_cast<size_t>(request_.records_size()) > limits.max_batch_records) {
+    last_sequence_ = batch_.sequence;
+    if (batch_.records.size() > limits.max_batch_records) {
       FailLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                              absl::StrCat("batch of ", request_.records_size(),
+                              absl::StrCat("batch of ", batch_.records.size(),
                                            " records exceeds the limit of ", limits.max_batch_records)));
       return;
     }
-    for (const auto& r : request_.records()) {
-      if (r.provider() != agency_) {
-        m->records_rejected.With({"REJECT_WRONG_PROVIDER"}).Add(request_.records_size());
+    for (size_t i = 0; i < batch_.records.size(); ++i) {
+      if (batch_.bad[i].ok() && batch_.records[i].provider() != agency_) {
+        m->records_rejected.With({"REJECT_WRONG_PROVIDER"}).Add(batch_.records.size());
         FailLocked(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                                 absl::StrCat("you are '", agency_,
                                              "' but a record claims another provider; nothing in "
@@ -156,18 +156,20 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
         return;
       }
     }
-    m->records_received.Add(request_.records_size());
+    m->records_received.Add(batch_.records.size());
     auto pending = std::make_shared<Pending>();
     pending->received = absl::Now();
-    pending->response.set_sequence(request_.sequence());
+    pending->response.set_sequence(batch_.sequence);
     IngestLog::Batch batch;
     engine_.SetPolicy(hub_->agreements->policy());
     policy::RecordLimits record_limits;
     record_limits.max_record_bytes = limits.max_record_bytes;
-    for (int i = 0; i < request_.records_size(); ++i) {
-      v1::Record* record = request_.mutable_records(i);
+    for (int i = 0; i < static_cast<int>(batch_.records.size()); ++i) {
+      v1::Record* record = &batch_.records[i];
       v1::RecordOutcome* outcome = pending->response.add_outcomes();
-      policy::Rejection rej = engine_.Validate(*record, record->ByteSizeLong(), record_limits);
+      policy::Rejection rej = batch_.bad[i].ok()
+                                  ? engine_.Validate(*record, batch_.wire_sizes[i], record_limits)
+                                  : batch_.bad[i];
       if (!rej.ok()) {
         outcome->set_status(v1::RecordOutcome::REJECTED);
         outcome->set_reason(rej.reason);
@@ -286,7 +288,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
   const std::string agency_;
   absl::Mutex mu_;
   grpc::ByteBuffer read_buffer_ ABSL_GUARDED_BY(mu_);
-  v1::PublishRequest request_ ABSL_GUARDED_BY(mu_);
+  DecodedBatch batch_ ABSL_GUARDED_BY(mu_);
   grpc::ByteBuffer write_buffer_ ABSL_GUARDED_BY(mu_);
   policy::FlowEngine engine_ ABSL_GUARDED_BY(mu_);
   std::deque<std::shared_ptr<Pending>> pending_ ABSL_GUARDED_BY(mu_);

@@ -1,0 +1,38 @@
+// Decodes a PublishRequest record by record, so that one undecodable record
+// (typically a text value that is not valid UTF-8, which protobuf refuses for
+// proto3 strings) is rejected on its own with a specific reason, instead of
+// the whole batch failing.
+//
+// The wire walk uses protobuf's own CodedInputStream and UnknownFieldSet: no
+// hand-written parsing of values.
+//
+// Thread safety: stateless functions.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "accord/policy/flow_engine.h"
+#include "accord/v1/ingest_service.pb.h"
+#include "google/protobuf/io/zero_copy_stream.h"
+
+namespace accord::hub {
+
+struct DecodedBatch {
+  uint64_t sequence = 0;
+  // One per record on the wire, in order; for an undecodable record the
+  // Record is empty and `bad[i]` says why.
+  std::vector<v1::Record> records;
+  std::vector<policy::Rejection> bad;  // same size as records; ok() = decoded
+  std::vector<size_t> wire_sizes;      // same size as records: bytes on the wire
+};
+
+// InvalidArgument when the batch itself is not a well-formed PublishRequest
+// (then nothing in it can be trusted, and nothing is stored).
+absl::Status DecodePublishRequest(google::protobuf::io::ZeroCopyInputStream* in, DecodedBatch* out);
+
+// Why `bytes` (one Record's encoding) does not parse; never echoes a value.
+policy::Rejection DiagnoseRecord(const std::string& bytes);
+
+}  // namespace accord::hub

@@ -1,0 +1,83 @@
+#include "batch_decoder.h"
+
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "gtest/gtest.h"
+
+namespace accord::hub {
+namespace {
+
+v1::Record Good(const std::string& id) {
+  v1::Record r;
+  r.set_provider("herts-police");
+  r.set_dataset("crime");
+  r.set_record_id(id);
+  r.mutable_event_time()->set_seconds(1700000000);  // a submessage before the fields
+  r.mutable_event_time()->set_nanos(123456789);
+  auto* f = r.add_fields();
+  f->set_name("offence");
+  f->mutable_value()->set_text("assault");
+  return r;
+}
+
+absl::Status Decode(const std::string& wire, DecodedBatch* out) {
+  google::protobuf::io::ArrayInputStream in(wire.data(), static_cast<int>(wire.size()));
+  return DecodePublishRequest(&in, out);
+}
+
+TEST(BatchDecoderTest, DecodesEveryRecordAndRejectsOnlyTheBadOnes) {
+  v1::PublishRequest req;
+  req.set_sequence(42);
+  *req.add_records() = Good("a");
+  v1::Record bad = Good("b");
+  bad.mutable_fields(0)->mutable_value()->set_text(std::string("\xc3\x28 broken"));
+  *req.add_records() = bad;
+  v1::Record bad_id = Good("c");
+  bad_id.set_record_id(std::string("\xff"));
+  *req.add_records() = bad_id;
+  *req.add_records() = Good("d");
+  std::string wire;
+  ASSERT_TRUE(req.SerializePartialToString(&wire));
+
+  DecodedBatch batch;
+  ASSERT_TRUE(Decode(wire, &batch).ok());
+  EXPECT_EQ(batch.sequence, 42u);
+  ASSERT_EQ(batch.records.size(), 4u);
+  ASSERT_EQ(batch.bad.size(), 4u);
+  ASSERT_EQ(batch.wire_sizes.size(), 4u);
+  EXPECT_TRUE(batch.bad[0].ok());
+  EXPECT_EQ(batch.records[0].record_id(), "a");
+  EXPECT_EQ(batch.wire_sizes[0], req.records(0).ByteSizeLong());
+  EXPECT_EQ(batch.bad[1].reason, v1::REJECT_INVALID_UTF8);
+  EXPECT_EQ(batch.bad[1].field, "offence");
+  EXPECT_EQ(batch.bad[1].message.find("broken"), std::string::npos) << "value echoed";
+  EXPECT_EQ(batch.bad[2].reason, v1::REJECT_INVALID_UTF8);
+  EXPECT_EQ(batch.bad[2].field, "record_id");
+  EXPECT_TRUE(batch.bad[3].ok());
+  EXPECT_EQ(batch.records[3].record_id(), "d");
+}
+
+TEST(BatchDecoderTest, CorruptRecordInsideAWellFormedBatch) {
+  // Field 2 (records), 3 bytes long, holding a truncated varint field.
+  const std::string wire("\x08\x01\x12\x03\x18\xff\xff", 7);
+  DecodedBatch batch;
+  ASSERT_TRUE(Decode(wire, &batch).ok());
+  ASSERT_EQ(batch.records.size(), 1u);
+  EXPECT_EQ(batch.bad[0].reason, v1::REJECT_INVALID_VALUE);
+  EXPECT_NE(batch.bad[0].message.find("corrupt"), std::string::npos);
+}
+
+TEST(BatchDecoderTest, CorruptBatchIsInvalidArgument) {
+  DecodedBatch batch;
+  for (const std::string& wire :
+       {std::string("\xff\xff\xff\xff\x0f\x0a\x05", 7),  // nonsense tag and truncation
+        std::string("\x12\x10\x0a\x02", 4),              // record longer than the batch
+        std::string("\x08", 1)}) {                       // truncated varint
+    EXPECT_EQ(Decode(wire, &batch).code(), absl::StatusCode::kInvalidArgument)
+        << "wire of " << wire.size() << " bytes";
+  }
+  EXPECT_TRUE(Decode("", &batch).ok());  // an empty batch is valid
+  EXPECT_TRUE(batch.records.empty());
+}
+
+}  // namespace
+}  // namespace accord::hub
