@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "accord/hub/ledger/rocksdb_status.h"
@@ -15,6 +16,8 @@ namespace accord::hub {
 namespace {
 
 constexpr char kFeedHeadPrefix[] = "feed_head/";
+// In the dedupe column family, beside the ingest log's 32-byte record digests.
+constexpr char kDeliveredPrefix[] = "delivered/";
 
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
   const int64_t micros = absl::ToUnixMicros(t);
@@ -172,6 +175,10 @@ absl::Status PolicyStage::ProcessBatch(const std::vector<IngestLog::Entry>& entr
       Work::Item& item = work.items[i];
       item.offset = entries[i].offset;
       item.partition = entries[i].partition;
+      if (!entries[i].unreadable_reason.empty()) {
+        item.quarantine_reason = entries[i].unreadable_reason;
+        continue;
+      }
       if (!record.ParseFromString(entries[i].bytes)) {
         item.quarantine_reason = "stored record does not parse";
         continue;
@@ -202,7 +209,9 @@ absl::Status PolicyStage::ProcessBatch(const std::vector<IngestLog::Entry>& entr
   std::vector<const policy::FlowOutput*> outputs;  // in ledger order
   absl::flat_hash_map<std::string, uint64_t> new_heads;
   size_t quarantined = 0;
-  for (const Work::Item& item : work.items) {
+  // Disclosures to make: (item, output) pairs, in record order.
+  std::vector<std::pair<Work::Item*, size_t>> todo;
+  for (Work::Item& item : work.items) {
     if (!item.quarantine_reason.empty()) {
       std::string key = EncodeU64(item.offset);
       if (item.partition != 0) key = absl::StrCat(item.partition, "/", key);
@@ -210,21 +219,46 @@ absl::Status PolicyStage::ProcessBatch(const std::vector<IngestLog::Entry>& entr
       ++quarantined;
       continue;
     }
-    for (const policy::FlowOutput& out : item.outputs) outputs.push_back(&out);
+    for (size_t k = 0; k < item.outputs.size(); ++k) todo.emplace_back(&item, k);
   }
-
-  for (Work::Item& item : work.items) {
-    for (size_t k = 0; k < item.outputs.size(); ++k) {
-      const v1::CleanedRecord& rec = item.outputs[k].record;
-      uint64_t& head = new_heads.try_emplace(rec.recipient(), 0).first->second;
-      if (head == 0) {
-        auto known = feed_heads_.find(rec.recipient());
-        head = known == feed_heads_.end() ? 0 : known->second;
-      }
-      ++head;
-      wb.Put(db_->cf(HubDb::kFeeds), FeedKey(rec.recipient(), head), item.serialized[k]);
-      ledger_entries.push_back(std::move(item.ledger_bytes[k]));
+  if (options_.dedupe_deliveries && !todo.empty()) {
+    // At-least-once logs may deliver a record again: a delivery id already
+    // disclosed (or seen earlier in this batch) is not disclosed twice.
+    std::vector<std::string> keys;
+    keys.reserve(todo.size());
+    for (const auto& [item, k] : todo) {
+      keys.push_back(absl::StrCat(kDeliveredPrefix, item->outputs[k].record.delivery_id()));
     }
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<std::string> values(keys.size());
+    std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), db_->cf(HubDb::kDedupe));
+    std::vector<rocksdb::Status> found = db_->db()->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+    absl::flat_hash_set<std::string> in_batch;
+    std::vector<std::pair<Work::Item*, size_t>> fresh;
+    for (size_t i = 0; i < todo.size(); ++i) {
+      if (!found[i].ok() && !found[i].IsNotFound()) {
+        return ledger::FromRocksDb(found[i], "checking disclosed delivery ids");
+      }
+      if (found[i].ok() || !in_batch.insert(keys[i]).second) {
+        stats_.duplicates_skipped.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      wb.Put(db_->cf(HubDb::kDedupe), keys[i], "");
+      fresh.push_back(todo[i]);
+    }
+    todo = std::move(fresh);
+  }
+  for (const auto& [item, k] : todo) {
+    outputs.push_back(&item->outputs[k]);
+    const v1::CleanedRecord& rec = item->outputs[k].record;
+    uint64_t& head = new_heads.try_emplace(rec.recipient(), 0).first->second;
+    if (head == 0) {
+      auto known = feed_heads_.find(rec.recipient());
+      head = known == feed_heads_.end() ? 0 : known->second;
+    }
+    ++head;
+    wb.Put(db_->cf(HubDb::kFeeds), FeedKey(rec.recipient(), head), item->serialized[k]);
+    ledger_entries.push_back(std::move(item->ledger_bytes[k]));
   }
 
   uint64_t first_index = ledger_->size();

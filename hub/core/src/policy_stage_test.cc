@@ -51,7 +51,7 @@ std::shared_ptr<const policy::PolicySet> LinkagePolicy() {
 // A hub pipeline without gRPC: ingest log -> policy stage -> feeds + ledger.
 class Pipeline {
  public:
-  Pipeline(const std::string& dir, size_t workers) {
+  Pipeline(const std::string& dir, size_t workers, bool dedupe_deliveries = false) {
     db_ = OpenDb(dir);
     RocksDbIngestLogOptions log_options;
     log_options.dedupe_key = std::string(32, 'd');
@@ -68,6 +68,7 @@ class Pipeline {
     options.hub_instance = "test";
     options.workers = workers;
     options.max_batch = 64;  // several batches per test
+    options.dedupe_deliveries = dedupe_deliveries;
     auto policy = LinkagePolicy();
     stage_ = std::move(PolicyStage::Start(db_.get(), log_.get(), ledger_.get(), &sink_, &feeds_,
                                           [policy] { return policy; },
@@ -203,6 +204,37 @@ TEST(PolicyStageTest, RestartNeverReprocessesWhatWasCommitted) {
     p.Drain();
     EXPECT_EQ(p.ledger()->size(), 120u);
     EXPECT_EQ(p.Feed("csp-herts-analyst").size(), 120u);
+  }
+}
+
+// With an at-least-once log, the same record may be delivered twice (in one
+// batch or after a restart): each disclosure still appears exactly once.
+TEST(PolicyStageTest, RedeliveredRecordsAreDisclosedOnceWithDeliveryDedupe) {
+  TempDir dir;
+  std::string same;
+  policy::testdata::TypicalRecord("herts-police", 7).SerializeToString(&same);
+  auto write_raw = [&](uint64_t from, uint64_t to) {
+    auto db = OpenDb(dir.path());
+    rocksdb::WriteBatch wb;
+    for (uint64_t o = from; o <= to; ++o) wb.Put(db->cf(HubDb::kIngest), EncodeU64(o), same);
+    wb.Put(db->cf(HubDb::kMeta), "ingest_last", EncodeU64(to));
+    ASSERT_TRUE(db->WriteSync(&wb).ok());
+  };
+  write_raw(1, 3);  // three deliveries of one record in one batch
+  {
+    Pipeline p(dir.path(), 2, /*dedupe_deliveries=*/true);
+    p.Drain();
+    EXPECT_EQ(p.Feed("csp-herts-analyst").size(), 1u);
+    EXPECT_EQ(p.ledger()->size(), 1u);
+    EXPECT_EQ(p.stage().stats().duplicates_skipped.load(), 2u);
+  }
+  write_raw(4, 4);  // and again after a restart
+  {
+    Pipeline p(dir.path(), 2, /*dedupe_deliveries=*/true);
+    p.Drain();
+    EXPECT_EQ(p.Feed("csp-herts-analyst").size(), 1u);
+    EXPECT_EQ(p.ledger()->size(), 1u);
+    EXPECT_EQ(p.stage().stats().duplicates_skipped.load(), 1u);
   }
 }
 

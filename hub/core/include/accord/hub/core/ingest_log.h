@@ -57,6 +57,10 @@ class IngestLog {
     int32_t partition = 0;
     uint64_t offset = 0;
     std::string bytes;
+    // Non-empty when the log could not restore the record (for example a
+    // field that does not decrypt): the consumer quarantines it with this
+    // reason, which never contains a value.
+    std::string unreadable_reason;
   };
 
   virtual ~IngestLog() = default;

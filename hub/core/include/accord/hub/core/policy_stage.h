@@ -49,6 +49,10 @@ struct PolicyStageOptions {
   // Threads applying flows (1 = the stage thread only). Default: the number
   // of cores, at most 8.
   size_t workers = 0;  // 0 = default
+  // Skip disclosures whose delivery id was disclosed before (needed with an
+  // at-least-once log such as Kafka; the embedded log de-duplicates at
+  // ingest). Default: false.
+  bool dedupe_deliveries = false;
   // Identifies this hub process in ledger entries. Required.
   std::string hub_instance;
 
@@ -61,6 +65,7 @@ struct PolicyStageStats {
   std::atomic<uint64_t> disclosures{0};
   std::atomic<uint64_t> quarantined{0};
   std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> duplicates_skipped{0};  // with dedupe_deliveries
 };
 
 class PolicyStage {
