@@ -53,7 +53,7 @@ absl::Status HubConfig::Validate() {
     errors.push_back(absl::StrCat("log_backend must be 'embedded' or 'kafka', not '", log_backend, "'"));
   }
   if (log_backend == "kafka") {
-    errors.push_back("log_backend 'kafka' is not available in this build yet; use 'embedded'");
+    if (auto s = kafka.Validate(); !s.ok()) errors.push_back(std::string(s.message()));
   }
   if (limits.max_message_bytes < 1024 || limits.max_message_bytes > (64u << 20)) {
     errors.push_back("limits.max_message_bytes must be between 1 KiB and 64 MiB");
@@ -101,7 +101,7 @@ absl::StatusOr<HubConfig> LoadHubConfig(const std::string& path) {
   std::vector<std::string> errors;
   CheckKeys(root, "the config",
             {"listen", "insecure_dev", "tls", "data_dir", "log_backend", "hub_instance", "keys",
-             "metrics_listen", "policy_workers", "limits"},
+             "metrics_listen", "policy_workers", "kafka", "limits"},
             &errors);
   Read(root, "listen", &c.listen, &errors);
   Read(root, "insecure_dev", &c.insecure_dev, &errors);
@@ -120,6 +120,35 @@ absl::StatusOr<HubConfig> LoadHubConfig(const std::string& path) {
     CheckKeys(keys, "keys", {"ledger_signing_key", "secrets"}, &errors);
     Read(keys, "ledger_signing_key", &c.keys.ledger_signing_key, &errors);
     Read(keys, "secrets", &c.keys.secrets, &errors);
+  }
+  if (const YAML::Node kafka = root["kafka"]) {
+    CheckKeys(kafka, "kafka",
+              {"brokers", "topic_prefix", "partitions", "replication_factor", "group_id", "linger_ms",
+               "batch_bytes", "message_timeout_ms", "max_inflight_batches", "data_key_id", "properties"},
+              &errors);
+    Read(kafka, "brokers", &c.kafka.brokers, &errors);
+    Read(kafka, "topic_prefix", &c.kafka.topic_prefix, &errors);
+    Read(kafka, "partitions", &c.kafka.partitions, &errors);
+    Read(kafka, "replication_factor", &c.kafka.replication_factor, &errors);
+    Read(kafka, "group_id", &c.kafka.group_id, &errors);
+    Read(kafka, "linger_ms", &c.kafka.linger_ms, &errors);
+    Read(kafka, "batch_bytes", &c.kafka.batch_bytes, &errors);
+    Read(kafka, "message_timeout_ms", &c.kafka.message_timeout_ms, &errors);
+    Read(kafka, "max_inflight_batches", &c.kafka.max_inflight_batches, &errors);
+    Read(kafka, "data_key_id", &c.kafka.data_key_id, &errors);
+    if (const YAML::Node props = kafka["properties"]) {
+      if (!props.IsMap()) {
+        errors.push_back("kafka.properties must be a mapping of librdkafka property to value");
+      } else {
+        for (const auto& kv : props) {
+          if (!kv.first.IsScalar() || !kv.second.IsScalar()) {
+            errors.push_back("kafka.properties values must be plain strings or numbers");
+            continue;
+          }
+          c.kafka.properties[kv.first.Scalar()] = kv.second.Scalar();
+        }
+      }
+    }
   }
   if (const YAML::Node limits = root["limits"]) {
     CheckKeys(limits, "limits",

@@ -16,6 +16,7 @@
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
 #include "accord/hub/core/rocksdb_ingest_log.h"
+#include "accord/hub/kafka/kafka_ingest_log.h"
 #include "accord/hub/core/policy_stage.h"
 #include "accord/hub/core/record_store.h"
 #include "accord/hub/ledger/merkle_log.h"
@@ -93,7 +94,7 @@ class HubImpl final : public Hub {
   std::unique_ptr<AgreementRegistry> agreements_;
   FeedNotifier feeds_;
   std::unique_ptr<RecordStore> records_;
-  std::unique_ptr<RocksDbIngestLog> ingest_;
+  std::unique_ptr<IngestLog> ingest_;
   std::unique_ptr<PolicyStage> policy_;
   HubMetrics metrics_;
   StreamRegistry streams_;
@@ -160,17 +161,40 @@ absl::Status HubImpl::Init() {
   if (!redactor.ok()) return redactor.status();
   std::shared_ptr<const policy::Redactor> shared_redactor = std::move(redactor).value();
 
-  RocksDbIngestLogOptions log_options;
-  log_options.dedupe_key = secrets->substr(32, 32);
-  auto ingest_log = RocksDbIngestLog::Open(db_.get(), std::move(log_options));
-  if (!ingest_log.ok()) return ingest_log.status();
-  ingest_ = std::move(ingest_log).value();
+  if (config_.log_backend == "kafka") {
+    // Personal fields are encrypted while in Kafka: direct identifiers,
+    // sensitive fields and free text, as the active agreements classify them
+    // (a field no agreement describes is protected too).
+    auto protect = [this](const v1::Record& record, const v1::Field& field) {
+      auto policy = agreements_->policy();
+      for (const policy::CompiledFlow* flow : policy->FlowsFor(record.provider(), record.dataset())) {
+        if (const policy::FieldSpec* spec = flow->dataset->FindField(field.name())) {
+          return spec->classification == policy::Classification::kDirectIdentifier ||
+                 spec->classification == policy::Classification::kSensitive ||
+                 spec->type == policy::FieldType::kFreeText;
+        }
+      }
+      return true;
+    };
+    auto kafka_log = KafkaIngestLog::Open(config_.kafka, secrets->substr(32, 32), secrets->substr(0, 32),
+                                          protect);
+    if (!kafka_log.ok()) return kafka_log.status();
+    ingest_ = std::move(kafka_log).value();
+    spdlog::info("log backend: Kafka at {} (topic {})", config_.kafka.brokers, config_.kafka.ingest_topic());
+  } else {
+    RocksDbIngestLogOptions log_options;
+    log_options.dedupe_key = secrets->substr(32, 32);
+    auto ingest_log = RocksDbIngestLog::Open(db_.get(), std::move(log_options));
+    if (!ingest_log.ok()) return ingest_log.status();
+    ingest_ = std::move(ingest_log).value();
+  }
 
   // The stage resumes after the log's consumed position: anything ingested
   // but not processed before a restart is processed now.
   PolicyStageOptions stage_options;
   stage_options.hub_instance = config_.hub_instance;
   stage_options.workers = config_.policy_workers;
+  stage_options.dedupe_deliveries = config_.log_backend == "kafka";  // at-least-once log
   auto stage = PolicyStage::Start(
       db_.get(), ingest_.get(), ledger_.get(), records_.get(), &feeds_,
       [this] { return agreements_->policy(); }, shared_redactor, stage_options,
@@ -299,7 +323,7 @@ void HubImpl::Shutdown() {
       absl::SleepFor(absl::Milliseconds(10));
     }
     policy_->Stop();
-    spdlog::info("policy stage drained at ingest offset {}", ingest_->consumed_offset());
+    spdlog::info("policy stage stopped ({} records not yet processed)", ingest_->backlog());
   }
   policy_.reset();
   ingest_.reset();

@@ -7,13 +7,16 @@
 //     cert: pki/hub.crt
 //     key: pki/hub.key
 //   data_dir: ./accord-data         # RocksDB (ingest log, feeds, audit store, ledger) and keys
-//   log_backend: embedded           # embedded (RocksDB) | kafka (see the Kafka issue)
+//   log_backend: embedded           # embedded (RocksDB) | kafka (then see `kafka:` below)
 //   hub_instance: hub-1             # name written into ledger entries (default: host name)
 //   keys:                           # generated into data_dir/keys on first start when absent
 //     ledger_signing_key: ""        # Ed25519 PKCS#8 PEM that signs tree heads
 //     secrets: ""                   # 64 random bytes: linkage master key + dedupe key
 //   metrics_listen: 127.0.0.1:9464  # Prometheus text at /metrics ("" = off)
 //   policy_workers: 0               # threads applying flows (0 = one per core, at most 8)
+//   kafka:                          # only with log_backend: kafka; see accord/hub/kafka/kafka_config.h
+//     brokers: k1:9092,k2:9092
+//     properties: {security.protocol: SSL}
 //   limits:
 //     max_message_bytes: 4194304    # largest gRPC message
 //     max_batch_records: 1000       # records per PublishRequest
@@ -25,6 +28,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "accord/hub/kafka/kafka_config.h"
 
 namespace accord::hub {
 
@@ -57,6 +61,7 @@ struct HubConfig {
   KeysConfig keys;
   std::string metrics_listen = "127.0.0.1:9464";
   size_t policy_workers = 0;
+  KafkaConfig kafka;  // used when log_backend == "kafka"
   LimitsConfig limits;
 
   // Every problem, one per line, or OK. Fills defaults that depend on others.

@@ -1,0 +1,145 @@
+#include "accord/hub/kafka/field_crypto.h"
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+
+#include "absl/strings/str_cat.h"
+#include "accord/policy/openssl.h"
+
+namespace accord::hub {
+namespace {
+
+constexpr size_t kNonceBytes = 12;
+constexpr size_t kTagBytes = 16;
+
+std::string Aad(const v1::Record& r, const std::string& field) {
+  std::string aad;
+  aad.reserve(r.provider().size() + r.dataset().size() + r.record_id().size() + field.size() + 3);
+  absl::StrAppend(&aad, r.provider(), std::string(1, '\0'), r.dataset(), std::string(1, '\0'),
+                  r.record_id(), std::string(1, '\0'), field);
+  return aad;
+}
+
+unsigned char* U8(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
+const unsigned char* U8(const std::string& s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+
+// One cipher context per thread, re-keyed per value (the key changes rarely,
+// the nonce always).
+EVP_CIPHER_CTX* ThreadCipherCtx() {
+  thread_local policy::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  return ctx.get();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FieldCrypto>> FieldCrypto::Create(std::string master_key,
+                                                                  std::string key_id) {
+  if (master_key.size() < 32) return absl::InvalidArgumentError("the data master key must be >= 32 bytes");
+  if (key_id.empty()) return absl::InvalidArgumentError("the data key id is empty");
+  std::unique_ptr<FieldCrypto> c(new FieldCrypto(std::move(master_key), std::move(key_id)));
+  if (auto k = c->Key(c->key_id_); !k.ok()) return k.status();
+  return c;
+}
+
+absl::StatusOr<std::string> FieldCrypto::Key(const std::string& id) const {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = keys_.find(id);
+    if (it != keys_.end()) return it->second;
+  }
+  policy::EvpKdfPtr kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+  if (!kdf) return policy::OpenSslError("HKDF unavailable");
+  policy::EvpKdfCtxPtr ctx(EVP_KDF_CTX_new(kdf.get()));
+  std::string info = absl::StrCat("accord.kafka.data.v1", std::string(1, '\0'), id);
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char*>(master_key_.data()),
+                                        master_key_.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
+      OSSL_PARAM_construct_end()};
+  std::string key(32, '\0');
+  if (!ctx || EVP_KDF_derive(ctx.get(), U8(key), key.size(), params) != 1) {
+    return policy::OpenSslError("deriving a Kafka data key");
+  }
+  absl::MutexLock lock(&mu_);
+  if (keys_.size() > 1024) keys_.clear();  // bounded: ids are few; never grows without limit
+  keys_[id] = key;
+  return key;
+}
+
+absl::StatusOr<int> FieldCrypto::Seal(v1::Record* record,
+                                      const std::function<bool(const v1::Field&)>& protect) const {
+  auto key = Key(key_id_);
+  if (!key.ok()) return key.status();
+  EVP_CIPHER_CTX* ctx = ThreadCipherCtx();
+  int sealed = 0;
+  std::string plain;
+  for (v1::Field& field : *record->mutable_fields()) {
+    if (field.value().has_sealed() || !protect(field)) continue;
+    plain.clear();
+    field.value().SerializeToString(&plain);
+    std::string nonce(kNonceBytes, '\0');
+    if (RAND_bytes(U8(nonce), static_cast<int>(nonce.size())) != 1) {
+      return policy::OpenSslError("generating a nonce");
+    }
+    const std::string aad = Aad(*record, field.name());
+    std::string out(plain.size() + kTagBytes, '\0');
+    int len = 0, fin = 0;
+    if (EVP_EncryptInit_ex2(ctx, EVP_aes_256_gcm(), U8(*key), U8(nonce), nullptr) != 1 ||
+        EVP_EncryptUpdate(ctx, nullptr, &len, U8(aad), static_cast<int>(aad.size())) != 1 ||
+        EVP_EncryptUpdate(ctx, U8(out), &len, U8(plain), static_cast<int>(plain.size())) != 1 ||
+        EVP_EncryptFinal_ex(ctx, U8(out) + len, &fin) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, U8(out) + plain.size()) != 1) {
+      return policy::OpenSslError("sealing a field for Kafka");
+    }
+    v1::SealedValue* s = field.mutable_value()->mutable_sealed();  // clears the old value
+    s->set_scheme(kScheme);
+    s->set_key_fingerprint(key_id_);
+    s->set_nonce(std::move(nonce));
+    s->set_ciphertext(std::move(out));
+    ++sealed;
+  }
+  return sealed;
+}
+
+absl::Status FieldCrypto::Open(v1::Record* record) const {
+  EVP_CIPHER_CTX* ctx = ThreadCipherCtx();
+  for (v1::Field& field : *record->mutable_fields()) {
+    if (!field.value().has_sealed() || field.value().sealed().scheme() != kScheme) continue;
+    const v1::SealedValue& s = field.value().sealed();
+    if (s.nonce().size() != kNonceBytes || s.ciphertext().size() < kTagBytes) {
+      return absl::DataLossError(absl::StrCat("field '", field.name(), "' has a malformed sealed value"));
+    }
+    auto key = Key(s.key_fingerprint());
+    if (!key.ok()) return key.status();
+    const std::string aad = Aad(*record, field.name());
+    const size_t n = s.ciphertext().size() - kTagBytes;
+    std::string plain(n, '\0');
+    std::string tag = s.ciphertext().substr(n);
+    int len = 0, fin = 0;
+    const bool ok =
+        EVP_DecryptInit_ex2(ctx, EVP_aes_256_gcm(), U8(*key), U8(s.nonce()), nullptr) == 1 &&
+        EVP_DecryptUpdate(ctx, nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
+        EVP_DecryptUpdate(ctx, U8(plain), &len, U8(s.ciphertext()), static_cast<int>(n)) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, U8(tag)) == 1 &&
+        EVP_DecryptFinal_ex(ctx, U8(plain) + len, &fin) == 1;
+    if (!ok) {
+      ERR_clear_error();
+      return absl::DataLossError(absl::StrCat("field '", field.name(),
+                                              "' does not authenticate under data key '",
+                                              s.key_fingerprint(), "'"));
+    }
+    v1::Value value;
+    if (!value.ParseFromString(plain)) {
+      return absl::DataLossError(absl::StrCat("field '", field.name(), "' decrypts to an invalid value"));
+    }
+    *field.mutable_value() = std::move(value);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace accord::hub

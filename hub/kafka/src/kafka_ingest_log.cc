@@ -1,0 +1,292 @@
+#include "accord/hub/kafka/kafka_ingest_log.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "rdkafka.h"
+#include "spdlog/spdlog.h"
+#include "topics.h"
+
+namespace accord::hub {
+
+using kafka::FromKafka;
+using kafka::KafkaPtr;
+using kafka::MessagePtr;
+using kafka::PartitionListPtr;
+
+namespace {
+
+constexpr char kKeyIdHeader[] = "accord-key-id";
+
+// One Publish batch waiting for Kafka's acknowledgements. Deleted by whoever
+// brings `remaining` to zero.
+struct PendingBatch {
+  std::function<void(absl::Status, const std::vector<IngestLog::Outcome>&)> done;
+  size_t records = 0;
+  std::atomic<size_t> remaining{0};
+  absl::Mutex mu;
+  absl::Status error ABSL_GUARDED_BY(mu);
+  std::atomic<size_t>* inflight = nullptr;
+};
+
+void Release(PendingBatch* pb, size_t n) {
+  if (pb->remaining.fetch_sub(n) != n) return;
+  absl::Status error;
+  {
+    absl::MutexLock lock(&pb->mu);
+    error = pb->error;
+  }
+  if (error.ok()) {
+    pb->done(absl::OkStatus(), std::vector<IngestLog::Outcome>(pb->records, IngestLog::Outcome::kAccepted));
+  } else {
+    pb->done(absl::UnavailableError(absl::StrCat("Kafka did not store the batch: ", error.message())), {});
+  }
+  pb->inflight->fetch_sub(1);
+  delete pb;
+}
+
+void Fail(PendingBatch* pb, absl::Status status) {
+  absl::MutexLock lock(&pb->mu);
+  if (pb->error.ok()) pb->error = std::move(status);
+}
+
+void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
+  auto* pb = static_cast<PendingBatch*>(msg->_private);
+  if (pb == nullptr) return;
+  if (msg->err) Fail(pb, FromKafka(msg->err, "producing to the ingest topic"));
+  Release(pb, 1);
+}
+
+void OnLog(const rd_kafka_t*, int level, const char* facility, const char* message) {
+  // librdkafka's own diagnostics (brokers, partitions); never record values.
+  if (level <= 3) {
+    spdlog::error("kafka {}: {}", facility, message);
+  } else if (level <= 4) {
+    spdlog::warn("kafka {}: {}", facility, message);
+  } else {
+    spdlog::debug("kafka {}: {}", facility, message);
+  }
+}
+
+}  // namespace
+
+struct KafkaIngestLog::Impl {
+  KafkaConfig config;
+  std::string topic;
+  ProtectFn protect;
+  std::unique_ptr<FieldCrypto> crypto;
+  absl::Mutex keyer_mu;
+  std::unique_ptr<policy::Pseudonymiser> keyer ABSL_GUARDED_BY(keyer_mu);
+  KafkaPtr producer;
+  KafkaPtr consumer;
+  std::atomic<size_t> inflight{0};
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> poller_stop{false};
+  std::thread poller;
+};
+
+KafkaIngestLog::KafkaIngestLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+absl::StatusOr<std::unique_ptr<KafkaIngestLog>> KafkaIngestLog::Open(const KafkaConfig& config,
+                                                                     std::string key_secret,
+                                                                     std::string data_master_key,
+                                                                     ProtectFn protect) {
+  if (auto s = config.Validate(); !s.ok()) return s;
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->topic = config.ingest_topic();
+  impl->protect = std::move(protect);
+  auto keyer = policy::Pseudonymiser::Create(key_secret);
+  if (!keyer.ok()) return keyer.status();
+  {
+    absl::MutexLock lock(&impl->keyer_mu);
+    impl->keyer = std::make_unique<policy::Pseudonymiser>(std::move(keyer).value());
+  }
+  auto crypto = FieldCrypto::Create(std::move(data_master_key), config.data_key_id);
+  if (!crypto.ok()) return crypto.status();
+  impl->crypto = std::move(crypto).value();
+
+  // Pass-through properties first, then the ones the guarantees depend on.
+  std::map<std::string, std::string> common = config.properties;
+  common["bootstrap.servers"] = config.brokers;
+  std::map<std::string, std::string> producer_props = common;
+  producer_props["enable.idempotence"] = "true";
+  producer_props["acks"] = "all";
+  producer_props["linger.ms"] = std::to_string(config.linger_ms);
+  producer_props["batch.size"] = std::to_string(config.batch_bytes);
+  producer_props["message.timeout.ms"] = std::to_string(config.message_timeout_ms);
+  auto pconf = kafka::MakeConf(producer_props);
+  if (!pconf.ok()) return pconf.status();
+  rd_kafka_conf_set_dr_msg_cb(pconf->get(), &OnDelivery);
+  rd_kafka_conf_set_log_cb(pconf->get(), &OnLog);
+  char err[512];
+  impl->producer.reset(rd_kafka_new(RD_KAFKA_PRODUCER, pconf->release(), err, sizeof(err)));
+  if (!impl->producer) return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", err));
+
+  if (auto s = kafka::EnsureTopic(impl->producer.get(), impl->topic, config.partitions,
+                                  config.replication_factor);
+      !s.ok()) {
+    return s;
+  }
+
+  std::map<std::string, std::string> consumer_props = common;
+  consumer_props["group.id"] = config.consumer_group();
+  consumer_props["enable.auto.commit"] = "false";
+  consumer_props["enable.auto.offset.store"] = "false";
+  if (!consumer_props.count("auto.offset.reset")) consumer_props["auto.offset.reset"] = "earliest";
+  auto cconf = kafka::MakeConf(consumer_props);
+  if (!cconf.ok()) return cconf.status();
+  rd_kafka_conf_set_log_cb(cconf->get(), &OnLog);
+  impl->consumer.reset(rd_kafka_new(RD_KAFKA_CONSUMER, cconf->release(), err, sizeof(err)));
+  if (!impl->consumer) return absl::InvalidArgumentError(absl::StrCat("Kafka consumer: ", err));
+  rd_kafka_poll_set_consumer(impl->consumer.get());
+  PartitionListPtr topics(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(topics.get(), impl->topic.c_str(), RD_KAFKA_PARTITION_UA);
+  if (auto e = rd_kafka_subscribe(impl->consumer.get(), topics.get())) {
+    return FromKafka(e, absl::StrCat("subscribing to ", impl->topic));
+  }
+
+  Impl* raw = impl.get();
+  impl->poller = std::thread([raw] {
+    while (!raw->poller_stop.load()) rd_kafka_poll(raw->producer.get(), 50);
+  });
+  return std::unique_ptr<KafkaIngestLog>(new KafkaIngestLog(std::move(impl)));
+}
+
+KafkaIngestLog::~KafkaIngestLog() {
+  Stop();
+  if (impl_->consumer) rd_kafka_consumer_close(impl_->consumer.get());
+}
+
+bool KafkaIngestLog::TryAppend(Batch& batch) {
+  Impl& im = *impl_;
+  if (im.stopping.load()) return false;
+  if (im.inflight.fetch_add(1) >= im.config.max_inflight_batches) {
+    im.inflight.fetch_sub(1);
+    return false;
+  }
+  auto* pb = new PendingBatch;
+  pb->done = std::move(batch.done);
+  pb->records = batch.records.size();
+  pb->remaining.store(batch.records.size() + 1);  // +1: held until every record is queued
+  pb->inflight = &im.inflight;
+  std::string key, value;
+  size_t queued = 0;
+  for (v1::Record& record : batch.records) {
+    key.clear();
+    {
+      absl::MutexLock lock(&im.keyer_mu);
+      im.keyer->RecordRef(record.provider(), record.dataset(), record.record_id(), &key);
+    }
+    auto sealed = im.crypto->Seal(&record, [&](const v1::Field& f) { return im.protect(record, f); });
+    if (!sealed.ok()) {
+      Fail(pb, sealed.status());
+      break;
+    }
+    value.clear();
+    record.SerializeToString(&value);
+    const std::string& key_id = im.crypto->key_id();
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        im.producer.get(), RD_KAFKA_V_TOPIC(im.topic.c_str()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
+        RD_KAFKA_V_VALUE(value.data(), value.size()),
+        RD_KAFKA_V_HEADER(kKeyIdHeader, key_id.data(), static_cast<ssize_t>(key_id.size())),
+        RD_KAFKA_V_OPAQUE(pb), RD_KAFKA_V_END);
+    if (err) {
+      Fail(pb, FromKafka(err, "queueing a record for Kafka"));
+      break;
+    }
+    ++queued;
+  }
+  batch.records.clear();
+  // Records never queued get no delivery report: release them (and the guard).
+  Release(pb, pb->records - queued + 1);
+  return true;
+}
+
+absl::Status KafkaIngestLog::Poll(absl::Duration wait, size_t max, std::vector<Entry>* out) {
+  Impl& im = *impl_;
+  out->clear();
+  const absl::Time deadline = absl::Now() + wait;
+  v1::Record record;
+  while (out->size() < max) {
+    const int timeout_ms =
+        out->empty() ? static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now())))
+                     : 0;
+    MessagePtr msg(rd_kafka_consumer_poll(im.consumer.get(), timeout_ms));
+    if (!msg) {
+      if (out->empty() && absl::Now() < deadline) continue;
+      break;
+    }
+    if (msg->err) {
+      if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      // Broker trouble is retried inside librdkafka; report it and go on.
+      spdlog::warn("kafka consumer: {}", rd_kafka_message_errstr(msg.get()));
+      if (out->empty()) return FromKafka(msg->err, "reading the ingest topic");
+      break;
+    }
+    Entry& e = out->emplace_back();
+    e.partition = msg->partition;
+    e.offset = static_cast<uint64_t>(msg->offset);
+    if (!record.ParseFromArray(msg->payload, static_cast<int>(msg->len))) {
+      e.unreadable_reason = "the ingest message is not an accord.v1.Record";
+      continue;
+    }
+    if (auto s = im.crypto->Open(&record); !s.ok()) {
+      e.unreadable_reason = std::string(s.message());
+      continue;
+    }
+    record.SerializeToString(&e.bytes);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status KafkaIngestLog::Consumed(const std::vector<Entry>& consumed) {
+  if (consumed.empty()) return absl::OkStatus();
+  std::map<int32_t, uint64_t> next;
+  for (const Entry& e : consumed) {
+    uint64_t& n = next[e.partition];
+    n = std::max(n, e.offset + 1);
+  }
+  PartitionListPtr offsets(rd_kafka_topic_partition_list_new(static_cast<int>(next.size())));
+  for (const auto& [partition, offset] : next) {
+    rd_kafka_topic_partition_list_add(offsets.get(), impl_->topic.c_str(), partition)->offset =
+        static_cast<int64_t>(offset);
+  }
+  return FromKafka(rd_kafka_commit(impl_->consumer.get(), offsets.get(), /*async=*/0),
+                   "committing ingest offsets");
+}
+
+uint64_t KafkaIngestLog::backlog() const {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(impl_->consumer.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR || raw == nullptr) {
+    return 0;
+  }
+  PartitionListPtr assigned(raw);
+  rd_kafka_position(impl_->consumer.get(), assigned.get());
+  uint64_t lag = 0;
+  for (int i = 0; i < assigned->cnt; ++i) {
+    const auto& p = assigned->elems[i];
+    int64_t low = 0, high = 0;
+    if (rd_kafka_get_watermark_offsets(impl_->consumer.get(), p.topic, p.partition, &low, &high) != 0) continue;
+    const int64_t position = p.offset >= 0 ? p.offset : low;
+    if (high > position) lag += static_cast<uint64_t>(high - position);
+  }
+  return lag;
+}
+
+void KafkaIngestLog::Stop() {
+  Impl& im = *impl_;
+  if (im.stopping.exchange(true)) return;
+  // Let queued records reach Kafka (each batch is then acked or failed).
+  if (rd_kafka_flush(im.producer.get(), im.config.message_timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_purge(im.producer.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(im.producer.get(), 1000);  // serves the purged messages' failure reports
+  }
+  im.poller_stop.store(true);
+  if (im.poller.joinable()) im.poller.join();
+}
+
+}  // namespace accord::hub

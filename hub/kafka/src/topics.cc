@@ -1,0 +1,65 @@
+#include "topics.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace accord::hub::kafka {
+namespace {
+
+struct TopicDeleter {
+  void operator()(rd_kafka_topic_t* t) const { rd_kafka_topic_destroy(t); }
+};
+
+absl::Status CheckPartitions(rd_kafka_t* rk, const std::string& topic, int partitions, int timeout_ms) {
+  std::unique_ptr<rd_kafka_topic_t, TopicDeleter> handle(rd_kafka_topic_new(rk, topic.c_str(), nullptr));
+  const rd_kafka_metadata_t* raw = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, handle.get(), &raw, timeout_ms);
+  MetadataPtr md(raw);
+  if (err) return FromKafka(err, absl::StrCat("reading metadata of topic ", topic));
+  if (md->topic_cnt != 1 || md->topics[0].err) {
+    return FromKafka(md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
+                     absl::StrCat("topic ", topic));
+  }
+  if (md->topics[0].partition_cnt < partitions) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "topic ", topic, " has ", md->topics[0].partition_cnt, " partitions but the config asks for ",
+        partitions, "; add partitions with your Kafka tools or lower kafka.partitions"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status EnsureTopic(rd_kafka_t* rk, const std::string& topic, int partitions,
+                         int replication_factor, int timeout_ms) {
+  // Already there (created by the hub before, or by the cluster's operators):
+  // only check it.
+  absl::Status existing = CheckPartitions(rk, topic, partitions, timeout_ms);
+  if (existing.ok() || absl::IsFailedPrecondition(existing)) return existing;
+  char err[512];
+  NewTopicPtr new_topic(rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, err, sizeof(err)));
+  if (!new_topic) return absl::InvalidArgumentError(absl::StrCat("topic ", topic, ": ", err));
+  QueuePtr queue(rd_kafka_queue_new(rk));
+  AdminOptionsPtr options(rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS));
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms, err, sizeof(err));
+  rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms, err, sizeof(err));
+  rd_kafka_NewTopic_t* topics[] = {new_topic.get()};
+  rd_kafka_CreateTopics(rk, topics, 1, options.get(), queue.get());
+  EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms + 2000));
+  if (!event) return absl::UnavailableError(absl::StrCat("creating topic ", topic, ": no answer from Kafka"));
+  rd_kafka_resp_err_t result = rd_kafka_event_error(event.get());
+  if (!result) {
+    const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(event.get());
+    size_t count = 0;
+    const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(res, &count);
+    if (count == 1) result = rd_kafka_topic_result_error(results[0]);
+  }
+  // Exists already, or a cluster that does not offer CreateTopics: check it.
+  if (result && result != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS &&
+      result != RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION && result != RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE &&
+      result != RD_KAFKA_RESP_ERR_INVALID_REQUEST) {
+    return FromKafka(result, absl::StrCat("creating topic ", topic));
+  }
+  return CheckPartitions(rk, topic, partitions, timeout_ms);
+}
+
+}  // namespace accord::hub::kafka
