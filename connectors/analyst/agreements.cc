@@ -1,0 +1,35 @@
+#include "agreements.h"
+
+#include <algorithm>
+
+#include "accord/policy/agreement_parser.h"
+
+namespace accord::analyst {
+
+int64_t AgreementTerms::ThresholdFor(const std::string& agreement_id) const {
+  auto it = threshold.find(agreement_id);
+  if (it == threshold.end() || it->second <= 0) return kDefaultThreshold;
+  return it->second;
+}
+
+AgreementTerms ReadAgreementTerms(const std::vector<v1::AgreementInfo>& agreements,
+                                  const std::string& recipient) {
+  AgreementTerms terms;
+  for (const auto& info : agreements) {
+    if (info.document().empty()) continue;
+    auto parsed = policy::ParseAgreementOrError(info.document(), info.id());
+    if (!parsed.ok()) continue;
+    terms.threshold[parsed->id] = parsed->small_number_threshold;
+    for (const auto& flow : parsed->flows) {
+      bool mine = recipient.empty() ||
+                  std::find(flow.recipients.begin(), flow.recipients.end(), recipient) != flow.recipients.end();
+      if (!mine) continue;
+      for (const auto& f : flow.fields) {
+        if (f.treatment.kind != policy::TreatmentKind::kDrop) terms.fields_by_dataset[flow.dataset].insert(f.field);
+      }
+    }
+  }
+  return terms;
+}
+
+}  // namespace accord::analyst

@@ -1,0 +1,71 @@
+#include "fact.h"
+
+#include <initializer_list>
+
+#include "absl/time/civil_time.h"
+
+namespace accord::analyst {
+namespace {
+
+const v1::Field* Find(const v1::CleanedRecord& r, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    for (const auto& f : r.fields()) {
+      if (f.name() == name) return &f;
+    }
+  }
+  return nullptr;
+}
+
+std::string Text(const v1::Field* f) {
+  if (f == nullptr) return "";
+  return f->value().kind_case() == v1::Value::kText ? f->value().text() : "";
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+}  // namespace
+
+bool IsViolence(const std::string& category) {
+  return category == "violence_with_injury" || category == "violence_without_injury" ||
+         category == "robbery" || category == "sexual_offences";
+}
+
+Fact FactFromRecord(const v1::CleanedRecord& r) {
+  Fact f;
+  f.agreement_id = r.agreement_id();
+  f.provider = r.provider();
+  f.dataset = r.dataset();
+  f.event_time = ToTime(r.event_time());
+  for (const auto& field : r.fields()) f.fields_present.push_back(field.name());
+  const v1::Field* arrival = Find(r, {"arrival_time"});
+  f.source = arrival != nullptr ? Source::kAe : Source::kPolice;
+  f.category = Text(Find(r, {"offence_category", "assault_method", "category"}));
+  f.area = r.area();
+  if (f.area.empty()) f.area = Text(Find(r, {"location_postcode", "home_postcode"}));
+  f.postcode_area = Text(Find(r, {"location_postcode", "home_postcode"}));
+  f.location = Text(Find(r, {"location_description"}));
+  std::string victim = Text(Find(r, {"victim_nhs_number", "nhs_number"}));
+  if (victim.empty()) {
+    std::string name = Text(Find(r, {"victim_name"}));
+    std::string dob = Text(Find(r, {"victim_date_of_birth"}));
+    if (!name.empty() && !dob.empty()) victim = name + "/" + dob;
+  }
+  if (!victim.empty()) f.victim = r.agreement_id() + "|" + victim;
+  // Hour of week, only where the flow keeps hour precision.
+  const v1::Field* when = Find(r, {"assault_time", "arrival_time", "occurred_at"});
+  if (when != nullptr && when->value().kind_case() == v1::Value::kDatetime) {
+    absl::Time t = ToTime(when->value().datetime());
+    absl::CivilSecond s = absl::ToCivilSecond(t, absl::UTCTimeZone());
+    bool hour_precise = s.minute() == 0 && s.second() == 0;
+    // An hour-precise value whose hour is not midnight, or a flow that said hour.
+    if (hour_precise && (s.hour() != 0 || f.source == Source::kAe)) {
+      int weekday = static_cast<int>(absl::GetWeekday(absl::CivilDay(s)));  // Monday = 0
+      f.hour_of_week = weekday * 24 + s.hour();
+    }
+  }
+  return f;
+}
+
+}  // namespace accord::analyst

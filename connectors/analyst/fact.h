@@ -1,0 +1,55 @@
+// Fact: the few things the live audit needs from one cleaned record, read by
+// field-name convention so that any agreement using the usual names works:
+//
+//   category  offence_category | assault_method | category
+//   area      CleanedRecord.area, else location_postcode | home_postcode
+//   victim    victim_nhs_number | nhs_number, else victim_name + victim_date_of_birth
+//             (pseudonyms: used for linkage inside the program only, never output)
+//   location  location_description (A&E, already redacted by the hub)
+//   hour      assault_time | arrival_time | occurred_at when hour-precise
+//
+// Thread safety: value types and pure functions.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "accord/v1/record.pb.h"
+
+namespace accord::analyst {
+
+enum class Source { kPolice, kAe };
+
+struct Fact {
+  std::string agreement_id;
+  std::string provider;
+  std::string dataset;
+  Source source = Source::kPolice;
+  absl::Time event_time;
+  // Hour of week 0..167 (Monday 00:00 = 0) of the incident, or -1 when the
+  // record's times are coarser than an hour.
+  int hour_of_week = -1;
+  std::string category;
+  std::string area;
+  // Pseudonym-derived linkage key, scoped by agreement ("<agreement>|...");
+  // empty when the record carries no victim pseudonym. NEVER published.
+  std::string victim;
+  std::string location;
+  // Postcode sector or district of the incident (police) or home (A&E), for
+  // time-and-place matching; may be empty.
+  std::string postcode_area;
+  // When this analyst stored the record (set by the store, not the hub).
+  absl::Time received_at = absl::InfinitePast();
+  // Names of the fields present in the record (for missing-field rates).
+  std::vector<std::string> fields_present;
+};
+
+// A&E if the record has an arrival_time field, else police.
+Fact FactFromRecord(const v1::CleanedRecord& record);
+
+// Offence categories counted as violence when matching A&E assaults to
+// police-recorded crime.
+bool IsViolence(const std::string& category);
+
+}  // namespace accord::analyst

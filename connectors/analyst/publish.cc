@@ -1,0 +1,355 @@
+#include "publish.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "audit.h"
+#include "health.h"
+#include "periods.h"
+#include "suppression.h"
+
+namespace accord::analyst {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kAll[] = "all";
+
+std::string Iso(absl::Time t) {
+  if (t == absl::InfinitePast()) return "";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+std::string Share(int64_t part, int64_t whole) {
+  if (whole <= 0) return "";
+  return absl::StrFormat("%.1f%%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+}
+
+// The category x area x period tables of one dataset, all periods of all
+// kinds in one SuppressionTable so months and quarters are suppressed together.
+class CountTables {
+ public:
+  // (kind, period, category, area); category/area kAll for totals.
+  using Key = std::tuple<int, long, std::string, std::string>;
+
+  CountTables(const std::vector<Fact>& facts, int64_t threshold) {
+    for (PeriodKind kind : {PeriodKind::kWeek, PeriodKind::kMonth, PeriodKind::kQuarter}) {
+      std::map<long, std::map<std::string, std::map<std::string, int64_t>>> periods;
+      for (const auto& [key, n] : CountByCategoryAreaPeriod(facts, kind)) {
+        periods[key.period][key.category][key.area] += n;
+      }
+      for (const auto& [period, by_category] : periods) {
+        std::vector<std::string> categories, areas;
+        std::set<std::string> area_set;
+        for (const auto& [c, by_area] : by_category) {
+          categories.push_back(c);
+          for (const auto& [a, n] : by_area) area_set.insert(a);
+        }
+        areas.assign(area_set.begin(), area_set.end());
+        std::vector<std::vector<int64_t>> values;
+        for (const auto& c : categories) {
+          std::vector<int64_t> row;
+          for (const auto& a : areas) {
+            auto it = by_category.at(c).find(a);
+            row.push_back(it == by_category.at(c).end() ? 0 : it->second);
+          }
+          values.push_back(std::move(row));
+        }
+        Grid g = AddGrid(table_, values);
+        int k = static_cast<int>(kind);
+        for (size_t r = 0; r < categories.size(); ++r) {
+          for (size_t c = 0; c < areas.size(); ++c) {
+            if (values[r][c] > 0) ids_[{k, period, categories[r], areas[c]}] = g.cell[r][c];
+          }
+          ids_[{k, period, categories[r], kAll}] = g.row_total[r];
+        }
+        for (size_t c = 0; c < areas.size(); ++c) ids_[{k, period, kAll, areas[c]}] = g.col_total[c];
+        ids_[{k, period, kAll, kAll}] = g.grand_total;
+      }
+    }
+    // Quarters are the sum of their three months, cell by cell and total by total.
+    const int month = static_cast<int>(PeriodKind::kMonth);
+    const int quarter = static_cast<int>(PeriodKind::kQuarter);
+    for (const auto& [key, id] : ids_) {
+      if (std::get<0>(key) != quarter) continue;
+      std::vector<int> members;
+      for (long m = std::get<1>(key) * 3; m < std::get<1>(key) * 3 + 3; ++m) {
+        auto it = ids_.find({month, m, std::get<2>(key), std::get<3>(key)});
+        if (it != ids_.end()) members.push_back(it->second);
+      }
+      table_.AddEquation(members, id);
+    }
+    table_.Apply(threshold);
+  }
+
+  const std::map<Key, int>& ids() const { return ids_; }
+  const SuppressionTable& table() const { return table_; }
+
+  // The published count of `key` ("0" when no such count: a true zero), and
+  // whether it is visible.
+  std::pair<std::string, bool> Lookup(const Key& key) const {
+    auto it = ids_.find(key);
+    if (it == ids_.end()) return {"0", true};
+    return {table_.Published(it->second), !table_.hidden(it->second)};
+  }
+  int64_t Value(const Key& key) const {
+    auto it = ids_.find(key);
+    return it == ids_.end() ? 0 : table_.value(it->second);
+  }
+
+ private:
+  SuppressionTable table_;
+  std::map<Key, int> ids_;
+};
+
+json CountsJson(const std::string& dataset, int64_t threshold, const CountTables& t) {
+  json rows = json::array();
+  for (const auto& [key, id] : t.ids()) {
+    auto [kind_int, period, category, area] = key;
+    PeriodKind kind = static_cast<PeriodKind>(kind_int);
+    auto [count, visible] = t.Lookup(key);
+    CountTables::Key prev{kind_int, period - 1, category, area};
+    CountTables::Key last_year{kind_int, period - PeriodsPerYear(kind), category, area};
+    auto [prev_count, prev_visible] = t.Lookup(prev);
+    auto [ly_count, ly_visible] = t.Lookup(last_year);
+    json row = {{"dataset", dataset},
+                {"threshold", threshold},
+                {"period_kind", PeriodKindName(kind)},
+                {"period", PeriodLabel(kind, period)},
+                {"category", category},
+                {"area", area},
+                {"count", count},
+                {"previous_period", prev_count},
+                {"change_vs_previous", ""},
+                {"same_period_last_year", ly_count},
+                {"change_vs_last_year", ""}};
+    int64_t v = t.Value(key);
+    if (visible && prev_visible) row["change_vs_previous"] = absl::StrCat(v - t.Value(prev));
+    if (visible && ly_visible) row["change_vs_last_year"] = absl::StrCat(v - t.Value(last_year));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+int64_t MaxThreshold(const std::vector<const Fact*>& facts, const AgreementTerms& terms) {
+  int64_t t = 0;
+  std::set<std::string> seen;
+  for (const Fact* f : facts) {
+    if (seen.insert(f->agreement_id).second) t = std::max(t, terms.ThresholdFor(f->agreement_id));
+  }
+  return t == 0 ? kDefaultThreshold : t;
+}
+
+json RepeatJson(const PublishInput& in) {
+  json out = json::array();
+  for (const RepeatFigures& r : RepeatVictimisation(in.facts, in.as_of)) {
+    int64_t t = in.terms.ThresholdFor(r.agreement_id);
+    SuppressionTable table;
+    int victims = table.AddCell(r.victims);
+    int repeat = table.AddCell(r.repeat_victims);
+    int single = table.AddCell(r.victims - r.repeat_victims);  // never published itself
+    table.AddEquation({repeat, single}, victims);
+    std::vector<std::pair<int64_t, std::string>> locations;
+    for (const auto& [area, n] : r.repeat_locations) locations.emplace_back(n, area);
+    std::sort(locations.begin(), locations.end(),
+              [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    if (locations.size() > 5) locations.resize(5);
+    std::vector<int> location_ids;
+    for (const auto& [n, area] : locations) location_ids.push_back(table.AddCell(n));
+    table.Apply(t);
+    json top = json::array();
+    for (size_t i = 0; i < locations.size(); ++i) {
+      top.push_back({{"area", locations[i].second}, {"incidents", table.Published(location_ids[i])}});
+    }
+    bool shareable = !table.hidden(victims) && !table.hidden(repeat);
+    out.push_back({{"agreement", r.agreement_id},
+                   {"threshold", t},
+                   {"window", "12 months to as_of"},
+                   {"victims", table.Published(victims)},
+                   {"repeat_victims", table.Published(repeat)},
+                   {"repeat_share", shareable ? Share(r.repeat_victims, r.victims) : ""},
+                   {"top_repeat_locations", top}});
+  }
+  return out;
+}
+
+json LinkageJson(const PublishInput& in) {
+  json out = json::array();
+  for (const LinkageFigures& l : CardiffLinkage(in.facts)) {
+    int64_t t = in.terms.ThresholdFor(l.agreement_id);
+    SuppressionTable table;
+    int total = table.AddCell(l.attendances);
+    int unmatched = table.AddCell(l.unmatched);
+    int matched = table.AddCell(l.attendances - l.unmatched);
+    table.AddEquation({unmatched, matched}, total);
+    table.Apply(t);
+    bool shareable = !table.hidden(total) && !table.hidden(unmatched);
+    out.push_back({{"agreement", l.agreement_id},
+                   {"threshold", t},
+                   {"method", l.method},
+                   {"ae_assault_attendances", table.Published(total)},
+                   {"unknown_to_police", table.Published(unmatched)},
+                   {"matched_police_violence", table.Published(matched)},
+                   {"unknown_share", shareable ? Share(l.unmatched, l.attendances) : ""}});
+  }
+  return out;
+}
+
+json HotspotsJson(const PublishInput& in) {
+  std::vector<const Fact*> ae;
+  for (const Fact& f : in.facts) {
+    if (f.source == Source::kAe && f.dataset.find("assault") != std::string::npos) ae.push_back(&f);
+  }
+  const int64_t t = MaxThreshold(ae, in.terms);
+  Hotspots h = AeHotspots(in.facts);
+  // Locations: those shared by at least t attendances are named; the rest
+  // are one "other locations" line.
+  SuppressionTable locations;
+  std::vector<std::pair<std::string, int>> named;
+  int64_t other = 0, all = 0;
+  for (const auto& [location, n] : h.by_location) {
+    all += n;
+    if (n >= t) {
+      named.emplace_back(location, locations.AddCell(n));
+    } else {
+      other += n;
+    }
+  }
+  std::sort(named.begin(), named.end(), [&](const auto& a, const auto& b) {
+    return locations.value(a.second) > locations.value(b.second);
+  });
+  int other_id = locations.AddCell(other);
+  int all_id = locations.AddCell(all);
+  std::vector<int> members{other_id};
+  for (const auto& [name, id] : named) members.push_back(id);
+  locations.AddEquation(members, all_id);
+  locations.Apply(t);
+  json location_rows = json::array();
+  for (const auto& [name, id] : named) {
+    location_rows.push_back({{"location", name}, {"attendances", locations.Published(id)}});
+  }
+  location_rows.push_back({{"location", absl::StrCat("other locations (each fewer than ", t, ")")},
+                           {"attendances", locations.Published(other_id)}});
+  // Hour of week: a 7 x 24 grid with day and hour totals.
+  std::vector<std::vector<int64_t>> grid(7, std::vector<int64_t>(24));
+  for (int i = 0; i < 168; ++i) grid[i / 24][i % 24] = h.by_hour_of_week[i];
+  SuppressionTable hours;
+  Grid g = AddGrid(hours, grid);
+  hours.Apply(t);
+  json days = json::array();
+  static const char* kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  for (int d = 0; d < 7; ++d) {
+    json cells = json::array();
+    for (int hr = 0; hr < 24; ++hr) cells.push_back(hours.Published(g.cell[d][hr]));
+    days.push_back({{"day", kDays[d]}, {"hours", cells}, {"total", hours.Published(g.row_total[d])}});
+  }
+  json hour_totals = json::array();
+  for (int hr = 0; hr < 24; ++hr) hour_totals.push_back(hours.Published(g.col_total[hr]));
+  return {{"threshold", t},
+          {"attendances", locations.Published(all_id)},
+          {"locations", location_rows},
+          {"hour_of_week", days},
+          {"hour_totals", hour_totals}};
+}
+
+}  // namespace
+
+json PublishFigures(const PublishInput& in) {
+  json out;
+  out["generated_at"] = Iso(absl::Now());
+  out["as_of"] = Iso(in.as_of);
+  out["records"] = in.facts.size();
+  json thresholds = json::object();
+  for (const auto& [id, t] : in.terms.threshold) thresholds[id] = in.terms.ThresholdFor(id);
+  out["thresholds"] = thresholds;
+
+  // Counts, per dataset.
+  std::map<std::string, std::vector<Fact>> by_dataset;
+  for (const Fact& f : in.facts) by_dataset[f.dataset].push_back(f);
+  json counts = json::array();
+  json displacement = json::array();
+  const long current_month = PeriodIndex(PeriodKind::kMonth, in.as_of) - 1;
+  for (const auto& [dataset, facts] : by_dataset) {
+    std::vector<const Fact*> ptrs;
+    for (const Fact& f : facts) ptrs.push_back(&f);
+    const int64_t t = MaxThreshold(ptrs, in.terms);
+    CountTables tables(facts, t);
+    for (auto& row : CountsJson(dataset, t, tables)) counts.push_back(std::move(row));
+    // Displacement over the same published month totals per grid cell.
+    const int month = static_cast<int>(PeriodKind::kMonth);
+    for (const Displacement& d :
+         DisplacementCheck(facts, PeriodKind::kMonth, current_month - 1, current_month)) {
+      auto [prev, prev_visible] = tables.Lookup({month, current_month - 1, kAll, d.cell});
+      auto [cur, cur_visible] = tables.Lookup({month, current_month, kAll, d.cell});
+      bool neighbours_visible = true;
+      for (const std::string& n : GridNeighbours(d.cell)) {
+        neighbours_visible &= tables.Lookup({month, current_month - 1, kAll, n}).second &&
+                              tables.Lookup({month, current_month, kAll, n}).second;
+      }
+      // A hotspot is a cell whose previous count was publishable.
+      if (!prev_visible) continue;
+      json row = {{"dataset", dataset},
+                  {"cell", d.cell},
+                  {"previous_period", PeriodLabel(PeriodKind::kMonth, current_month - 1)},
+                  {"current_period", PeriodLabel(PeriodKind::kMonth, current_month)},
+                  {"previous", prev},
+                  {"current", cur},
+                  {"change", cur_visible ? absl::StrCat(d.current - d.previous) : ""},
+                  {"neighbours_previous", neighbours_visible ? absl::StrCat(d.neighbours_previous) : "withheld"},
+                  {"neighbours_current", neighbours_visible ? absl::StrCat(d.neighbours_current) : "withheld"},
+                  {"neighbours_change",
+                   neighbours_visible ? absl::StrCat(d.neighbours_current - d.neighbours_previous) : ""}};
+      displacement.push_back(std::move(row));
+    }
+  }
+  out["counts"] = counts;
+  out["repeat_victimisation"] = RepeatJson(in);
+  out["cardiff_linkage"] = LinkageJson(in);
+  out["ae_hotspots"] = HotspotsJson(in);
+  out["displacement"] = displacement;
+
+  // Data-sharing health (operational counts of records, not of people).
+  json datasets = json::array();
+  for (const DatasetHealth& h : DatasetHealthFigures(in.facts, in.as_of, in.terms.fields_by_dataset)) {
+    json missing = json::object();
+    for (const auto& [field, rate] : h.missing_rate) missing[field] = absl::StrFormat("%.1f%%", 100 * rate);
+    json row = {{"provider", h.provider},
+                {"dataset", h.dataset},
+                {"records_received", h.records},
+                {"last_event", Iso(h.last_event)},
+                {"last_received", Iso(h.last_received)},
+                {"freshness_hours", h.last_received == absl::InfinitePast()
+                                        ? json(nullptr)
+                                        : json(absl::ToInt64Hours(in.as_of - h.last_received))},
+                {"last_week", h.last_week},
+                {"usual_week", h.usual_week},
+                {"volume_drop", h.volume_drop},
+                {"missing_field_rates", missing}};
+    datasets.push_back(std::move(row));
+  }
+  json agreements = json::array();
+  for (const AgreementHealth& a : AgreementDates(in.agreements, in.as_of)) {
+    agreements.push_back({{"agreement", a.id},
+                          {"version", a.version},
+                          {"title", a.title},
+                          {"review_by", a.review_by},
+                          {"valid_until", a.valid_until},
+                          {"days_to_review", a.days_to_review},
+                          {"days_to_expiry", a.days_to_expiry},
+                          {"flag", a.flag}});
+  }
+  json rejections = nullptr;
+  if (in.rejections.has_value()) {
+    rejections = json::object();
+    for (const auto& [reason, n] : *in.rejections) rejections[reason] = n;
+  }
+  out["health"] = {{"datasets", datasets},
+                   {"agreements", agreements},
+                   {"rejections_hub_wide", rejections},
+                   {"rejections_note", in.rejections_note}};
+  return out;
+}
+
+}  // namespace accord::analyst
