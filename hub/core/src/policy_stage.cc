@@ -10,6 +10,7 @@
 #include "accord/policy/canonical.h"
 #include "accord/v1/audit_service.pb.h"
 #include "rocksdb/iterator.h"
+#include "spdlog/spdlog.h"
 #include "rocksdb/write_batch.h"
 
 namespace accord::hub {
@@ -216,6 +217,8 @@ absl::Status PolicyStage::ProcessBatch(const std::vector<IngestLog::Entry>& entr
       std::string key = EncodeU64(item.offset);
       if (item.partition != 0) key = absl::StrCat(item.partition, "/", key);
       wb.Put(db_->cf(HubDb::kQuarantine), key, item.quarantine_reason);
+      // Reasons name fields and rules, never values.
+      spdlog::warn("quarantined ingest record {}:{}: {}", item.partition, item.offset, item.quarantine_reason);
       ++quarantined;
       continue;
     }
