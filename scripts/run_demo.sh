@@ -69,6 +69,14 @@ step "5. The partnership analyst subscribes: depersonalised records only"
 step "6. Anyone can verify the disclosure ledger"
 "$ctl" audit verify $(as csp-herts-analyst)
 
+# ---- analyst (issue 7): the live audit from the analyst's own state ----
+step "7. The partnership analyst's live audit: state, figures, review pack"
+metrics_port=$(sed -n 's/.*metrics port \([0-9]*\).*/\1/p' "$work/hub.out")
+"$analyst" sync $(as csp-herts-analyst) --state "$work/analyst-state" --idle 2
+"$analyst" report --state "$work/analyst-state" --out "$work/analyst" --as csp-herts-analyst \
+  ${metrics_port:+--hub-metrics "127.0.0.1:$metrics_port"}
+# ---- end of the analyst block ----
+
 kill -TERM $hub_pid
 wait $hub_pid 2>/dev/null || true
 trap - EXIT

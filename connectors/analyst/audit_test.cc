@@ -160,3 +160,32 @@ TEST(AuditTest, DisplacementLooksAtTheEightNeighbours) {
 
 }  // namespace
 }  // namespace accord::analyst
+
+namespace accord::analyst {
+namespace {
+
+TEST(FactTest, ReadsTheHubsGeneralisedForms) {
+  v1::CleanedRecord r;
+  r.set_agreement_id("isa-ae");
+  r.set_dataset("ae_assault");
+  auto add = [&](const std::string& name, const std::string& text) {
+    auto* f = r.add_fields();
+    f->set_name(name);
+    f->mutable_value()->set_text(text);
+  };
+  add("nhs_number", "pz1_abc");
+  add("home_postcode", "AL1 4");
+  add("arrival_time", "2026-09-20T21");  // hour label; 2026-09-20 is a Sunday
+  add("assault_method", "fist");
+  add("location_description", "The Crown, George Street");
+  Fact f = FactFromRecord(r);
+  EXPECT_EQ(f.source, Source::kAe);
+  EXPECT_EQ(f.hour_of_week, 6 * 24 + 21);
+  EXPECT_EQ(f.category, "fist");
+  EXPECT_EQ(f.area, "AL1 4");
+  EXPECT_EQ(f.victim, "isa-ae|pz1_abc");
+  EXPECT_EQ(f.location, "The Crown, George Street");
+}
+
+}  // namespace
+}  // namespace accord::analyst

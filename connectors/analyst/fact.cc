@@ -53,16 +53,24 @@ Fact FactFromRecord(const v1::CleanedRecord& r) {
     if (!name.empty() && !dob.empty()) victim = name + "/" + dob;
   }
   if (!victim.empty()) f.victim = r.agreement_id() + "|" + victim;
-  // Hour of week, only where the flow keeps hour precision.
+  // Hour of week, only where the flow keeps hour precision: a datetime on
+  // the hour, or the hub's hour label "YYYY-MM-DDTHH".
   const v1::Field* when = Find(r, {"assault_time", "arrival_time", "occurred_at"});
-  if (when != nullptr && when->value().kind_case() == v1::Value::kDatetime) {
-    absl::Time t = ToTime(when->value().datetime());
-    absl::CivilSecond s = absl::ToCivilSecond(t, absl::UTCTimeZone());
-    bool hour_precise = s.minute() == 0 && s.second() == 0;
-    // An hour-precise value whose hour is not midnight, or a flow that said hour.
-    if (hour_precise && (s.hour() != 0 || f.source == Source::kAe)) {
-      int weekday = static_cast<int>(absl::GetWeekday(absl::CivilDay(s)));  // Monday = 0
-      f.hour_of_week = weekday * 24 + s.hour();
+  if (when != nullptr) {
+    absl::CivilHour hour;
+    bool found = false;
+    if (when->value().kind_case() == v1::Value::kDatetime) {
+      absl::CivilSecond s = absl::ToCivilSecond(ToTime(when->value().datetime()), absl::UTCTimeZone());
+      // Police datetimes generalised to the day land on midnight: not an hour.
+      found = s.minute() == 0 && s.second() == 0 && (s.hour() != 0 || f.source == Source::kAe);
+      hour = absl::CivilHour(s);
+    } else if (when->value().kind_case() == v1::Value::kText) {
+      const std::string& text = when->value().text();
+      found = text.size() == 13 && absl::ParseCivilTime(text, &hour);
+    }
+    if (found) {
+      int weekday = static_cast<int>(absl::GetWeekday(absl::CivilDay(hour)));  // Monday = 0
+      f.hour_of_week = weekday * 24 + static_cast<int>(hour.hour());
     }
   }
   return f;

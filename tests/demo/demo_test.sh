@@ -31,6 +31,19 @@ for raw in "07700 900" "Smith" "AL1 3XY" "41/000001/26"; do
     failed=$((failed + 1)); echo "FAIL: '$raw' appears in what the analyst received"
   else passed=$((passed + 1)); fi
 done
+# ---- analyst (issue 7): the live audit's summary and review pack ----
+expect "Stored 640 new records \(0 duplicates dropped\); 640 in the state"
+expect "A&E assaults unknown to the police \(isa-herts-ae-violence, by time_and_place\): [0-9]+ of 160"
+expect "HTML report: .*/analyst/report.html"
+for f in report.html figures.json counts.csv health_datasets.csv; do
+  if [[ -s $work/demo/analyst/$f ]]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: the analyst did not write $f"; fi
+done
+# No pseudonym and no raw identifier in anything the analyst publishes.
+if grep -rlE "pz1_|07700 900|AL1 3XY|41/000001/26" "$work/demo/analyst" >/dev/null 2>&1; then
+  failed=$((failed + 1)); echo "FAIL: a pseudonym or identifier appears in the analyst's outputs"
+else passed=$((passed + 1)); fi
+# ---- end of the analyst checks ----
 [[ $failed -eq 0 ]] || cat "$out"
 echo "demo: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -1,0 +1,106 @@
+#include "report_csv.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+
+namespace accord::analyst {
+namespace {
+
+using nlohmann::json;
+
+std::string Text(const json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+// Rows of `array` with `columns` as the header; a column may be "a.b" for a
+// nested object member.
+std::string Table(const json& array, const std::vector<std::string>& columns) {
+  std::string out;
+  std::vector<std::string> header;
+  for (const auto& c : columns) header.push_back(CsvField(c));
+  absl::StrAppend(&out, absl::StrJoin(header, ","), "\r\n");
+  if (!array.is_array()) return out;
+  for (const auto& row : array) {
+    std::vector<std::string> fields;
+    for (const auto& c : columns) fields.push_back(CsvField(row.contains(c) ? Text(row[c]) : ""));
+    absl::StrAppend(&out, absl::StrJoin(fields, ","), "\r\n");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string CsvField(const std::string& value) {
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  return absl::StrCat("\"", absl::StrReplaceAll(value, {{"\"", "\"\""}}), "\"");
+}
+
+std::map<std::string, std::string> RenderCsv(const json& f) {
+  std::map<std::string, std::string> out;
+  out["counts.csv"] = Table(f.value("counts", json::array()),
+                            {"dataset", "threshold", "period_kind", "period", "category", "area", "count",
+                             "previous_period", "change_vs_previous", "same_period_last_year",
+                             "change_vs_last_year"});
+  json repeat = json::array();
+  for (const auto& r : f.value("repeat_victimisation", json::array())) {
+    json row = r;
+    std::vector<std::string> top;
+    for (const auto& l : r.value("top_repeat_locations", json::array())) {
+      top.push_back(absl::StrCat(Text(l["area"]), " (", Text(l["incidents"]), ")"));
+    }
+    row["top_repeat_locations"] = absl::StrJoin(top, "; ");
+    repeat.push_back(row);
+  }
+  out["repeat_victimisation.csv"] =
+      Table(repeat, {"agreement", "threshold", "victims", "repeat_victims", "repeat_share", "top_repeat_locations"});
+  out["cardiff_linkage.csv"] =
+      Table(f.value("cardiff_linkage", json::array()),
+            {"agreement", "threshold", "method", "ae_assault_attendances", "unknown_to_police",
+             "matched_police_violence", "unknown_share"});
+  const json hotspots = f.value("ae_hotspots", json::object());
+  out["ae_hotspot_locations.csv"] = Table(hotspots.value("locations", json::array()), {"location", "attendances"});
+  json hours = json::array();
+  for (const auto& d : hotspots.value("hour_of_week", json::array())) {
+    for (size_t h = 0; h < d["hours"].size(); ++h) {
+      hours.push_back({{"day", d["day"]}, {"hour", absl::StrCat(h)}, {"attendances", d["hours"][h]}});
+    }
+  }
+  out["ae_hour_of_week.csv"] = Table(hours, {"day", "hour", "attendances"});
+  out["displacement.csv"] =
+      Table(f.value("displacement", json::array()),
+            {"dataset", "cell", "previous_period", "current_period", "previous", "current", "change",
+             "neighbours_previous", "neighbours_current", "neighbours_change"});
+  const json health = f.value("health", json::object());
+  json datasets = json::array();
+  for (const auto& d : health.value("datasets", json::array())) {
+    json row = d;
+    std::vector<std::string> missing;
+    const json rates = d.value("missing_field_rates", json::object());
+    for (const auto& [field, rate] : rates.items()) {
+      missing.push_back(absl::StrCat(field, "=", Text(rate)));
+    }
+    row["missing_field_rates"] = absl::StrJoin(missing, "; ");
+    datasets.push_back(row);
+  }
+  out["health_datasets.csv"] =
+      Table(datasets, {"provider", "dataset", "records_received", "last_event", "last_received",
+                       "freshness_hours", "last_week", "usual_week", "volume_drop", "missing_field_rates"});
+  out["health_agreements.csv"] =
+      Table(health.value("agreements", json::array()),
+            {"agreement", "version", "title", "review_by", "valid_until", "days_to_review", "days_to_expiry", "flag"});
+  json rejections = json::array();
+  if (health.contains("rejections_hub_wide") && health["rejections_hub_wide"].is_object()) {
+    for (const auto& [reason, n] : health["rejections_hub_wide"].items()) {
+      rejections.push_back({{"reason", reason}, {"records", n}});
+    }
+  }
+  out["health_rejections.csv"] = Table(rejections, {"reason", "records"});
+  return out;
+}
+
+}  // namespace accord::analyst
