@@ -9,7 +9,7 @@ PACKAGES=(
   librdkafka-dev librocksdb-dev libssl-dev libabsl-dev
   libre2-dev libyaml-cpp-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
-  kcat openssl python3
+  kcat openssl python3 python3-grpcio python3-grpc-tools
 )
 
 missing=()

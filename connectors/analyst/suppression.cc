@@ -178,6 +178,9 @@ void SuppressionTable::HideLoneTerms() {
       }
       cells_[pick].hidden = true;
       changed = true;
+      // Start over: earlier equations (cells before totals) may now have a
+      // lone term whose cheapest partner saves hiding a bigger total here.
+      break;
     }
   }
 }

@@ -147,3 +147,21 @@ TEST(SuppressionTest, QuarterIsSumOfMonths) {
 
 }  // namespace
 }  // namespace accord::analyst
+
+namespace accord::analyst {
+namespace {
+
+TEST(SuppressionTest, KeepsWhatTotalsCannotGiveAway) {
+  // Robbery 12 in A; theft 4 and damage 15 in B; threshold 10. Hiding the 4
+  // needs the 15 (and their totals) hidden, not the 12.
+  SuppressionTable t;
+  Grid g = AddGrid(t, {{12, 0}, {0, 4}, {0, 15}});
+  t.Apply(10);
+  EXPECT_TRUE(t.hidden(g.cell[1][1]));
+  EXPECT_FALSE(t.hidden(g.cell[0][0]));
+  EXPECT_FALSE(t.hidden(g.grand_total));
+  ExpectNoPrimaryRecoverable(t, 40);
+}
+
+}  // namespace
+}  // namespace accord::analyst
