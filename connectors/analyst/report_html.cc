@@ -245,8 +245,9 @@ std::string RenderHtml(const json& f) {
       kStyle, "</style></head><body>", "<h1>Crime and disorder audit: quarterly review pack</h1>",
       "<p class='note'>Live figures from the partnership's Accord feeds, as of ", HtmlEscape(Text(f["as_of"])), " (",
       Text(f["records"]),
-      " depersonalised records). Counts below each agreement's small-number threshold are shown as &lt;N and "
-      "further counts are withheld so that none can be worked out from totals. Thresholds: ",
+      " depersonalised records). Counts below each agreement's small-number threshold are shown as &lt;N; "
+      "[c] marks a count withheld so that no small count can be worked out from totals (both hatched in "
+      "charts). Thresholds: ",
       thresholds.empty() ? "default" : thresholds, ".</p>");
   absl::StrAppend(&html, "<h2>Trends: records per month</h2>", TrendChart(counts));
   absl::StrAppend(&html, "<h2>Hotspots</h2><div class='grid'>", GridHeatMap(counts), "<div>",

@@ -186,7 +186,8 @@ void SuppressionTable::HideLoneTerms() {
 }
 
 std::string SuppressionTable::Published(int i) const {
-  if (cells_[i].hidden) return absl::StrCat("<", threshold_);
+  if (cells_[i].primary) return absl::StrCat("<", threshold_);
+  if (cells_[i].hidden) return kWithheld;
   return absl::StrCat(cells_[i].value);
 }
 

@@ -11,10 +11,13 @@
 //   no hidden count equals "total minus the visible rest" of any equation.
 //
 //   SuppressionTable t;
+//   Published form: a primary cell is "<threshold"; a secondary one is "[c]"
+//   (withheld: not small itself, hidden so that a small one stays hidden).
+//
 //   int a = t.AddCell(3), b = t.AddCell(12), total = t.AddCell(15);
 //   t.AddEquation({a, b}, total);
 //   t.Apply(5);                // hides a (primary) and b (secondary)
-//   t.Published(a)             // "<5"
+//   t.Published(a)             // "<5";  t.Published(b)  // "[c]"
 //
 // Thread safety: none; a value type.
 #pragma once
@@ -24,6 +27,9 @@
 #include <vector>
 
 namespace accord::analyst {
+
+// How a secondary-suppressed count is published.
+inline constexpr char kWithheld[] = "[c]";
 
 class SuppressionTable {
  public:
@@ -38,7 +44,7 @@ class SuppressionTable {
   int64_t value(int i) const { return cells_[i].value; }
   bool hidden(int i) const { return cells_[i].hidden; }
   bool primary(int i) const { return cells_[i].primary; }
-  // The count as published: the number, or "<threshold" when hidden.
+  // The count as published: the number, "<threshold" (primary) or "[c]".
   std::string Published(int i) const;
 
   struct Equation {
