@@ -69,6 +69,25 @@ class CountTables {
         ids_[{k, period, kAll, kAll}] = g.grand_total;
       }
     }
+    // Weeks, months and quarters each partition time: their grand totals add
+    // up to the dataset's all-time total (published in the health table).
+    int64_t all_time = 0;
+    for (const auto& [key, id] : ids_) {
+      if (std::get<0>(key) == static_cast<int>(PeriodKind::kMonth) && std::get<2>(key) == kAll &&
+          std::get<3>(key) == kAll) {
+        all_time += table_.value(id);
+      }
+    }
+    all_time_ = table_.AddCell(all_time);
+    for (PeriodKind kind : {PeriodKind::kWeek, PeriodKind::kMonth, PeriodKind::kQuarter}) {
+      std::vector<int> totals;
+      for (const auto& [key, id] : ids_) {
+        if (std::get<0>(key) == static_cast<int>(kind) && std::get<2>(key) == kAll && std::get<3>(key) == kAll) {
+          totals.push_back(id);
+        }
+      }
+      table_.AddEquation(totals, all_time_, /*prefer_total=*/true);
+    }
     // Quarters are the sum of their three months, cell by cell and total by total.
     const int month = static_cast<int>(PeriodKind::kMonth);
     const int quarter = static_cast<int>(PeriodKind::kQuarter);
@@ -85,6 +104,8 @@ class CountTables {
   }
 
   const std::map<Key, int>& ids() const { return ids_; }
+  // The all-time number of counted records, as published.
+  std::string AllTime() const { return table_.Published(all_time_); }
   const SuppressionTable& table() const { return table_; }
 
   // The published count of `key` ("0" when no such count: a true zero), and
@@ -102,6 +123,7 @@ class CountTables {
  private:
   SuppressionTable table_;
   std::map<Key, int> ids_;
+  int all_time_ = -1;
 };
 
 json CountsJson(const std::string& dataset, int64_t threshold, const CountTables& t) {
@@ -221,10 +243,22 @@ json HotspotsJson(const PublishInput& in) {
     return locations.value(a.second) > locations.value(b.second);
   });
   int other_id = locations.AddCell(other);
-  int all_id = locations.AddCell(all);
   std::vector<int> members{other_id};
   for (const auto& [name, id] : named) members.push_back(id);
-  locations.AddEquation(members, all_id);
+  // Hour of week: a 7 x 24 grid with day and hour totals, in the same table
+  // so both views share one grand total.
+  std::vector<std::vector<int64_t>> grid(7, std::vector<int64_t>(24));
+  for (int i = 0; i < 168; ++i) grid[i / 24][i % 24] = h.by_hour_of_week[i];
+  SuppressionTable& hours = locations;
+  Grid g = AddGrid(hours, grid);
+  int all_id = g.grand_total;
+  if (hours.value(all_id) == all) {
+    locations.AddEquation(members, all_id);
+  } else {
+    // Some attendances lack an hour: the location list has its own total.
+    all_id = locations.AddCell(all);
+    locations.AddEquation(members, all_id);
+  }
   locations.Apply(t);
   json location_rows = json::array();
   for (const auto& [name, id] : named) {
@@ -232,12 +266,6 @@ json HotspotsJson(const PublishInput& in) {
   }
   location_rows.push_back({{"location", absl::StrCat("other locations (each fewer than ", t, ")")},
                            {"attendances", locations.Published(other_id)}});
-  // Hour of week: a 7 x 24 grid with day and hour totals.
-  std::vector<std::vector<int64_t>> grid(7, std::vector<int64_t>(24));
-  for (int i = 0; i < 168; ++i) grid[i / 24][i % 24] = h.by_hour_of_week[i];
-  SuppressionTable hours;
-  Grid g = AddGrid(hours, grid);
-  hours.Apply(t);
   json days = json::array();
   static const char* kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
   for (int d = 0; d < 7; ++d) {
@@ -270,12 +298,14 @@ json PublishFigures(const PublishInput& in) {
   for (const Fact& f : in.facts) by_dataset[f.dataset].push_back(f);
   json counts = json::array();
   json displacement = json::array();
+  std::map<std::string, std::string> published_totals;  // dataset -> all-time count as published
   const long current_month = PeriodIndex(PeriodKind::kMonth, in.as_of) - 1;
   for (const auto& [dataset, facts] : by_dataset) {
     std::vector<const Fact*> ptrs;
     for (const Fact& f : facts) ptrs.push_back(&f);
     const int64_t t = MaxThreshold(ptrs, in.terms);
     CountTables tables(facts, t);
+    published_totals[dataset] = tables.AllTime();
     for (auto& row : CountsJson(dataset, t, tables)) counts.push_back(std::move(row));
     // Displacement over the same published month totals per grid cell.
     const int month = static_cast<int>(PeriodKind::kMonth);
@@ -315,9 +345,12 @@ json PublishFigures(const PublishInput& in) {
   for (const DatasetHealth& h : DatasetHealthFigures(in.facts, in.as_of, in.terms.fields_by_dataset)) {
     json missing = json::object();
     for (const auto& [field, rate] : h.missing_rate) missing[field] = absl::StrFormat("%.1f%%", 100 * rate);
+    // The record count is also the sum of the published period totals, so it
+    // is published under the same suppression.
+    auto total = published_totals.find(h.dataset);
     json row = {{"provider", h.provider},
                 {"dataset", h.dataset},
-                {"records_received", h.records},
+                {"records_received", total != published_totals.end() ? json(total->second) : json(h.records)},
                 {"last_event", Iso(h.last_event)},
                 {"last_received", Iso(h.last_received)},
                 {"freshness_hours", h.last_received == absl::InfinitePast()

@@ -13,8 +13,8 @@ int SuppressionTable::AddCell(int64_t value) {
   return static_cast<int>(cells_.size()) - 1;
 }
 
-void SuppressionTable::AddEquation(std::vector<int> members, int total) {
-  equations_.push_back({std::move(members), total});
+void SuppressionTable::AddEquation(std::vector<int> members, int total, bool prefer_total) {
+  equations_.push_back({std::move(members), total, prefer_total});
 }
 
 void SuppressionTable::Apply(int64_t threshold) {
@@ -165,9 +165,10 @@ void SuppressionTable::HideLoneTerms() {
       for (int m : eq.members) hidden += cells_[m].hidden;
       if (hidden != 1) continue;
       int pick = -1;
+      if (eq.prefer_total && !cells_[eq.total].hidden && cells_[eq.total].value > 0) pick = eq.total;
       for (int m : eq.members) {
         const Cell& c = cells_[m];
-        if (c.hidden || c.value <= 0) continue;
+        if (pick == eq.total || c.hidden || c.value <= 0) continue;
         if (pick < 0 || c.value < cells_[pick].value) pick = m;
       }
       if (pick < 0) pick = eq.total;

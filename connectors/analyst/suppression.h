@@ -34,8 +34,10 @@ inline constexpr char kWithheld[] = "[c]";
 class SuppressionTable {
  public:
   int AddCell(int64_t value);
-  // sum(members) == total. All indices from AddCell.
-  void AddEquation(std::vector<int> members, int total);
+  // sum(members) == total. All indices from AddCell. With `prefer_total`,
+  // secondary suppression hides the total rather than a member (for a
+  // summary figure worth less than its parts, e.g. an all-time count).
+  void AddEquation(std::vector<int> members, int total, bool prefer_total = false);
 
   // Applies primary then secondary suppression. threshold <= 1 hides nothing.
   void Apply(int64_t threshold);
@@ -50,6 +52,7 @@ class SuppressionTable {
   struct Equation {
     std::vector<int> members;
     int total;
+    bool prefer_total = false;
   };
   const std::vector<Equation>& equations() const { return equations_; }
 
