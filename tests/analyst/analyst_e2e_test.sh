@@ -19,7 +19,7 @@ import json, sys
 first, n, cat, month, day0, lat, lon = sys.argv[1:]
 for i in range(int(n)):
     rid = int(first) + i
-    t = "2026-%s-%02dT21:00:00Z" % (month, int(day0) + i)
+    t = "2026-%s-%02dT21:00:00Z" % (month, (int(day0) + i - 1) % 28 + 1)
     print(json.dumps({"provider": "herts-police", "dataset": "recorded_crime", "datasetVersion": 2,
         "recordId": "T-%06d" % rid, "eventTime": t, "fields": [
         {"name": "crime_reference", "value": {"text": "41/%06d/26" % rid}},
@@ -111,6 +111,18 @@ done
 check "HTTP /figures.json serves the live figures (39 records)" test $ok -eq 0
 check "HTTP /report.html serves the pack" python3 -c "import urllib.request; assert b'quarterly review pack' in urllib.request.urlopen('http://127.0.0.1:$http_port/report.html').read()"
 kill -TERM $serve_pid; wait $serve_pid 2>/dev/null
+
+# SIGKILL mid-sync: the next sync resumes and every record is stored once.
+records 10000 2000 shoplifting 12 1 $B >"$work/batch3.jsonl"
+"$connect" publish $(as herts-police) --jsonl "$work/batch3.jsonl" --dead-letter "$work/dl3" >/dev/null ||
+  { echo "FAIL: publish batch 3"; exit 1; }
+"$analyst" sync $(as csp-herts-analyst) --state "$state" --idle 5 >/dev/null 2>&1 &
+sync_pid=$!
+sleep 0.15
+kill -KILL $sync_pid 2>/dev/null; wait $sync_pid 2>/dev/null
+"$analyst" sync $(as csp-herts-analyst) --state "$state" --idle 2 >"$work/sync4.out" 2>&1
+echo "resumed after SIGKILL: $(cat "$work/sync4.out")"
+check "after SIGKILL: all 2039 stored once ($(cat "$work/sync4.out"))" grep -q "; 2039 in the state; next position 2040$" "$work/sync4.out"
 
 [[ $failed -eq 0 ]] || { cat "$work/sync1.out" "$work/report1.out"; }
 echo "analyst e2e: $passed passed, $failed failed"
