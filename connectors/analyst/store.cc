@@ -3,6 +3,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
 namespace accord::analyst {
@@ -40,6 +42,10 @@ AnalystStore::~AnalystStore() = default;
 absl::StatusOr<std::unique_ptr<AnalystStore>> AnalystStore::Open(const std::string& dir) {
   rocksdb::Options options;
   options.create_if_missing = true;
+  // De-duplication looks up mostly absent keys: a bloom filter skips the files.
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
   if (auto s = FromRocks(rocksdb::DB::Open(options, dir, &raw), "open " + dir); !s.ok()) return s;
   std::unique_ptr<rocksdb::DB> db(raw);
