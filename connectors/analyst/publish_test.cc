@@ -110,3 +110,26 @@ TEST(ReportTest, HtmlIsSelfContained) {
 
 }  // namespace
 }  // namespace accord::analyst
+
+namespace accord::analyst {
+namespace {
+
+TEST(PublishTest, DisplacementUsesOnlyPublishedCounts) {
+  nlohmann::json f = PublishFigures(Input());  // as of 2026-11-20: October against September
+  ASSERT_EQ(f["displacement"].size(), 2u);
+  std::map<std::string, nlohmann::json> by_cell;
+  for (const auto& d : f["displacement"]) by_cell[d["cell"]] = d;
+  const auto& a = by_cell["BNG250:514000:207000"];  // 12 -> 3; neighbour b 19 -> 0
+  EXPECT_EQ(a["previous_period"], "2026-09");
+  EXPECT_EQ(a["previous"], "12");
+  EXPECT_EQ(a["current"], "<10");
+  EXPECT_EQ(a["change"], "");
+  EXPECT_EQ(a["neighbours_change"], "-19");
+  const auto& b = by_cell["BNG250:514250:207000"];  // 19 -> 0; neighbour a's 3 is suppressed
+  EXPECT_EQ(b["previous"], "19");
+  EXPECT_EQ(b["change"], "-19");
+  EXPECT_EQ(b["neighbours_previous"], "withheld");
+}
+
+}  // namespace
+}  // namespace accord::analyst
