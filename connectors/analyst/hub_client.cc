@@ -14,31 +14,47 @@ namespace accord::analyst {
 absl::StatusOr<SyncResult> Sync(std::shared_ptr<grpc::Channel> channel,
                                 const client::ChannelOptions& channel_options, AnalystStore& store,
                                 const SyncOptions& options) {
+  // Deliveries are buffered and written in one WriteBatch per flush (at most
+  // kMaxPending, or every 100 ms). A crash loses only unflushed deliveries,
+  // and their position was not stored either, so they come again.
+  constexpr size_t kMaxPending = 500;
   absl::Mutex mu;
   SyncResult result;
   absl::Status store_error;
   absl::Time last = absl::Now();
+  std::vector<v1::Delivery> pending;
+  auto flush = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (pending.empty() || !store_error.ok()) return;
+    auto added = store.AddDeliveries(pending, absl::Now());
+    if (!added.ok()) {
+      store_error = added.status();
+    } else {
+      result.delivered += pending.size();
+      result.stored += *added;
+    }
+    pending.clear();
+  };
   client::SubscriberOptions sub_options;
   sub_options.from_position = store.next_position();
   auto sub = client::Subscriber::Start(channel, channel_options, sub_options, [&](const v1::Delivery& d) {
-    auto added = store.AddDelivery(d, absl::Now());
     absl::MutexLock lock(&mu);
     last = absl::Now();
-    if (!added.ok()) {
-      store_error = added.status();
-      return false;
-    }
-    ++result.delivered;
-    result.stored += *added;
+    pending.push_back(d);
+    if (pending.size() >= kMaxPending || options.expect > 0) flush();
+    if (!store_error.ok()) return false;
     return options.expect == 0 || result.stored < options.expect;
   });
   for (;;) {
-    if (sub->WaitUntilStopped(absl::Milliseconds(100))) break;
-    if (options.stop != nullptr && options.stop->load()) break;
+    bool stopped = sub->WaitUntilStopped(absl::Milliseconds(100));
     absl::MutexLock lock(&mu);
+    flush();
+    if (stopped || !store_error.ok()) break;
+    if (options.stop != nullptr && options.stop->load()) break;
     if (absl::Now() - last > options.idle) break;
   }
   sub->Stop();
+  absl::MutexLock lock(&mu);
+  flush();
   if (!store_error.ok()) return store_error;
   if (!sub->status().ok()) return sub->status();
   result.next_position = store.next_position();

@@ -1,5 +1,7 @@
 #include "store.h"
 
+#include <set>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/db.h"
@@ -86,6 +88,34 @@ absl::StatusOr<bool> AnalystStore::AddDelivery(const v1::Delivery& delivery, abs
   if (delivery.position() == 0) return absl::InvalidArgumentError("analyst store: delivery position 0");
   uint64_t next = std::max(next_position_.load(), delivery.position() + 1);
   return Add(delivery.record(), received_at, next);
+}
+
+absl::StatusOr<uint64_t> AnalystStore::AddDeliveries(const std::vector<v1::Delivery>& deliveries,
+                                                     absl::Time received_at) {
+  if (deliveries.empty()) return 0;
+  rocksdb::WriteBatch batch;
+  std::set<std::string> in_batch;
+  uint64_t next = next_position_.load(), added = 0;
+  const std::string stamp = EncodeMicros(received_at);
+  for (const v1::Delivery& d : deliveries) {
+    if (d.position() == 0) return absl::InvalidArgumentError("analyst store: delivery position 0");
+    if (d.record().delivery_id().empty()) {
+      return absl::InvalidArgumentError("analyst store: record without a delivery_id");
+    }
+    next = std::max(next, d.position() + 1);
+    const std::string key = kRecordPrefix + d.record().delivery_id();
+    if (!in_batch.insert(key).second) continue;
+    std::string existing;
+    rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), key, &existing);
+    if (got.ok()) continue;
+    if (!got.IsNotFound()) return FromRocks(got, "read record");
+    batch.Put(key, stamp + d.record().SerializeAsString());
+    ++added;
+  }
+  batch.Put(kPositionKey, absl::StrCat(next));
+  if (auto s = FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "write"); !s.ok()) return s;
+  next_position_.store(next);
+  return added;
 }
 
 absl::StatusOr<bool> AnalystStore::AddRecord(const v1::CleanedRecord& record, absl::Time received_at) {

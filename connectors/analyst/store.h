@@ -44,6 +44,9 @@ class AnalystStore {
   // Stores the delivery's record unless its delivery id is known, and sets
   // next_position to position + 1. True if the record was new.
   absl::StatusOr<bool> AddDelivery(const v1::Delivery& delivery, absl::Time received_at);
+  // The same for consecutive deliveries in one WriteBatch (what Sync uses:
+  // one write per feed response, not per record). Returns how many were new.
+  absl::StatusOr<uint64_t> AddDeliveries(const std::vector<v1::Delivery>& deliveries, absl::Time received_at);
   // Stores a record from a backfill (positions unchanged). True if new.
   absl::StatusOr<bool> AddRecord(const v1::CleanedRecord& record, absl::Time received_at);
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <vector>
 
 #include "benchmark/benchmark.h"
 #include "store.h"
@@ -11,6 +12,7 @@
 namespace accord::analyst {
 namespace {
 
+// state.range(0) deliveries per WriteBatch (1 = AddDelivery).
 void BM_AddDelivery(benchmark::State& state) {
   auto dir = std::filesystem::temp_directory_path() / ("analyst_store_bench_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
@@ -30,17 +32,26 @@ void BM_AddDelivery(benchmark::State& state) {
     f->mutable_value()->set_text("pz1_0123456789abcdef0123456789abcdef");
   }
   uint64_t position = 0;
+  const int64_t batch_size = state.range(0);
+  std::vector<v1::Delivery> batch(batch_size, d);
   for (auto _ : state) {
-    d.set_position(++position);
-    r->set_delivery_id("d1_" + std::to_string(position));
-    auto added = (*store)->AddDelivery(d, absl::Now());
-    benchmark::DoNotOptimize(added);
+    for (auto& b : batch) {
+      b.set_position(++position);
+      b.mutable_record()->set_delivery_id("d1_" + std::to_string(position));
+    }
+    if (batch_size == 1) {
+      auto added = (*store)->AddDelivery(batch[0], absl::Now());
+      benchmark::DoNotOptimize(added);
+    } else {
+      auto added = (*store)->AddDeliveries(batch, absl::Now());
+      benchmark::DoNotOptimize(added);
+    }
   }
-  state.SetItemsProcessed(state.iterations());
+  state.SetItemsProcessed(state.iterations() * batch_size);
   store->reset();
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_AddDelivery);
+BENCHMARK(BM_AddDelivery)->Arg(1)->Arg(500);
 
 }  // namespace
 }  // namespace accord::analyst

@@ -79,3 +79,25 @@ TEST_F(StoreTest, KeepsAgreements) {
 
 }  // namespace
 }  // namespace accord::analyst
+
+namespace accord::analyst {
+namespace {
+
+TEST_F(StoreTest, BatchOfDeliveriesDeduplicatesInsideAndAcross) {
+  auto store = AnalystStore::Open(dir_.string());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE(*(*store)->AddDelivery(MakeDelivery(1, "d1"), absl::Now()));
+  auto added = (*store)->AddDeliveries(
+      {MakeDelivery(2, "d1"), MakeDelivery(3, "d2"), MakeDelivery(4, "d2"), MakeDelivery(5, "d3")}, absl::Now());
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(*added, 2u);
+  EXPECT_EQ((*store)->next_position(), 6u);
+  EXPECT_EQ(*(*store)->RecordCount(), 3u);
+  auto bad = (*store)->AddDeliveries({MakeDelivery(6, "d4"), MakeDelivery(7, "")}, absl::Now());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((*store)->next_position(), 6u);  // nothing of a bad batch is written
+  EXPECT_EQ(*(*store)->RecordCount(), 3u);
+}
+
+}  // namespace
+}  // namespace accord::analyst
