@@ -5,7 +5,7 @@
 //                        the CleanedRecord's serialized bytes
 //   agr/<agreement_id>   the latest v1::AgreementInfo seen (dates, document)
 //
-// A delivery and the new next_position are written in one WriteBatch, so a
+// Deliveries and the new next_position are written in one WriteBatch, so a
 // crash never loses a record it has acknowledged nor double-counts one: after
 // a restart the Subscriber resumes at next_position, and any redelivery
 // (at-least-once) is dropped by its delivery id.
