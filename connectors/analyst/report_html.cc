@@ -163,7 +163,7 @@ std::string GridHeatMap(const json& counts) {
   svg += "</svg>";
   return absl::StrCat("<div><svg width='0' height='0'></svg>", svg,
                       absl::StrFormat("<p class='legend'>%s, %s: recorded crimes per %ld m British National Grid cell "
-                                      "(north up). Hatched: fewer than the agreement's threshold.</p></div>",
+                                      "(north up). Hatched: suppressed (&lt;N or [c]).</p></div>",
                                       HtmlEscape(dataset), quarter, metres));
 }
 
@@ -213,6 +213,23 @@ std::string Table(const json& rows, const std::vector<std::pair<std::string, std
   return out + "</table>";
 }
 
+// The latest quarter per dataset, by category, with its changes.
+json QuarterByCategory(const json& counts) {
+  std::map<std::string, std::string> latest;  // dataset -> quarter
+  for (const auto& row : counts) {
+    if (row["period_kind"] != "quarter") continue;
+    std::string& q = latest[Text(row["dataset"])];
+    q = std::max(q, Text(row["period"]));
+  }
+  json rows = json::array();
+  for (const auto& row : counts) {
+    if (row["period_kind"] != "quarter" || row["area"] != "all") continue;
+    if (Text(row["period"]) != latest[Text(row["dataset"])]) continue;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
 }  // namespace
 
 std::string HtmlEscape(const std::string& text) {
@@ -249,7 +266,16 @@ std::string RenderHtml(const json& f) {
       "[c] marks a count withheld so that no small count can be worked out from totals (both hatched in "
       "charts). Thresholds: ",
       thresholds.empty() ? "default" : thresholds, ".</p>");
-  absl::StrAppend(&html, "<h2>Trends: records per month</h2>", TrendChart(counts));
+  absl::StrAppend(&html, "<h2>Trends: records per month</h2>", TrendChart(counts),
+                  "<h3>Latest quarter by category</h3>",
+                  Table(QuarterByCategory(counts), {{"dataset", "Dataset"},
+                                                    {"period", "Quarter"},
+                                                    {"category", "Category"},
+                                                    {"count", "Count"},
+                                                    {"previous_period", "Previous quarter"},
+                                                    {"change_vs_previous", "Change"},
+                                                    {"same_period_last_year", "Last year"},
+                                                    {"change_vs_last_year", "Change on last year"}}));
   absl::StrAppend(&html, "<h2>Hotspots</h2><div class='grid'>", GridHeatMap(counts), "<div>",
                   "<h3 style='margin-top:0'>A&amp;E assault attendances by hour of week</h3>",
                   HourOfWeek(f.value("ae_hotspots", json::object())), "<h3>A&amp;E assault locations</h3>",
