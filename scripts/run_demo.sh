@@ -82,3 +82,5 @@ wait $hub_pid 2>/dev/null || true
 trap - EXIT
 step "Done"
 echo "Data, keys and logs of this run: $work"
+# analyst (issue 7): where the review pack is
+echo "Analyst review pack (HTML): $work/analyst/report.html"

@@ -35,6 +35,7 @@ done
 expect "Stored 640 new records \(0 duplicates dropped\); 640 in the state"
 expect "A&E assaults unknown to the police \(isa-herts-ae-violence, by time_and_place\): [0-9]+ of 160"
 expect "HTML report: .*/analyst/report.html"
+expect "^Analyst review pack \(HTML\): .*/analyst/report.html$"
 for f in report.html figures.json counts.csv health_datasets.csv; do
   if [[ -s $work/demo/analyst/$f ]]; then passed=$((passed + 1)); else
     failed=$((failed + 1)); echo "FAIL: the analyst did not write $f"; fi
