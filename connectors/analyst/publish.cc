@@ -1,6 +1,8 @@
 #include "publish.h"
 
 #include <algorithm>
+#include <cctype>
+#include <set>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -197,12 +199,20 @@ json RepeatJson(const PublishInput& in) {
   return out;
 }
 
-json LinkageJson(const PublishInput& in) {
+// `withheld`: datasets whose all-time count the counts tables hid; a total
+// equal to it must stay hidden here too.
+json LinkageJson(const PublishInput& in, const std::set<std::string>& withheld) {
   json out = json::array();
   for (const LinkageFigures& l : CardiffLinkage(in.facts)) {
     int64_t t = in.terms.ThresholdFor(l.agreement_id);
     SuppressionTable table;
     int total = table.AddCell(l.attendances);
+    for (const Fact& f : in.facts) {
+      if (f.source == Source::kAe && f.agreement_id == l.agreement_id && withheld.count(f.dataset)) {
+        table.Withhold(total);
+        break;
+      }
+    }
     int unmatched = table.AddCell(l.unmatched);
     int matched = table.AddCell(l.attendances - l.unmatched);
     table.AddEquation({unmatched, matched}, total);
@@ -219,10 +229,14 @@ json LinkageJson(const PublishInput& in) {
   return out;
 }
 
-json HotspotsJson(const PublishInput& in) {
+json HotspotsJson(const PublishInput& in, const std::set<std::string>& withheld) {
   std::vector<const Fact*> ae;
+  bool withhold_total = false;
   for (const Fact& f : in.facts) {
-    if (f.source == Source::kAe && f.dataset.find("assault") != std::string::npos) ae.push_back(&f);
+    if (f.source == Source::kAe && f.dataset.find("assault") != std::string::npos) {
+      ae.push_back(&f);
+      withhold_total |= withheld.count(f.dataset) > 0;
+    }
   }
   const int64_t t = MaxThreshold(ae, in.terms);
   Hotspots h = AeHotspots(in.facts);
@@ -259,6 +273,7 @@ json HotspotsJson(const PublishInput& in) {
     all_id = locations.AddCell(all);
     locations.AddEquation(members, all_id);
   }
+  if (withhold_total) locations.Withhold(all_id);
   locations.Apply(t);
   json location_rows = json::array();
   for (const auto& [name, id] : named) {
@@ -336,8 +351,12 @@ json PublishFigures(const PublishInput& in) {
   }
   out["counts"] = counts;
   out["repeat_victimisation"] = RepeatJson(in);
-  out["cardiff_linkage"] = LinkageJson(in);
-  out["ae_hotspots"] = HotspotsJson(in);
+  std::set<std::string> withheld;
+  for (const auto& [dataset, total] : published_totals) {
+    if (total.empty() || !std::isdigit(static_cast<unsigned char>(total[0]))) withheld.insert(dataset);
+  }
+  out["cardiff_linkage"] = LinkageJson(in, withheld);
+  out["ae_hotspots"] = HotspotsJson(in, withheld);
   out["displacement"] = displacement;
 
   // Data-sharing health (operational counts of records, not of people).

@@ -133,3 +133,38 @@ TEST(PublishTest, DisplacementUsesOnlyPublishedCounts) {
 
 }  // namespace
 }  // namespace accord::analyst
+
+namespace accord::analyst {
+namespace {
+
+TEST(PublishTest, TotalsEqualToAWithheldCountStayWithheld) {
+  // A&E: 12 attendances in September, 2 in October (threshold 5). The
+  // all-time 14 is withheld with October; the Cardiff linkage and hotspot
+  // totals are the same 14, so they must not show it either.
+  PublishInput in;
+  in.terms.threshold["isa-ae"] = 5;
+  in.as_of = absl::FromCivil(absl::CivilDay(2026, 11, 20), absl::UTCTimeZone());
+  for (int i = 0; i < 14; ++i) {
+    Fact f;
+    f.agreement_id = "isa-ae";
+    f.provider = "nhs-lister-ae";
+    f.dataset = "ae_assault";
+    f.source = Source::kAe;
+    f.event_time = absl::FromCivil(absl::CivilDay(2026, i < 12 ? 9 : 10, 1 + i), absl::UTCTimeZone());
+    f.category = "fist";
+    f.area = "AL1 3";
+    f.postcode_area = "AL1 3";
+    f.location = "The Crown, George Street";
+    f.hour_of_week = 5 * 24 + 22;
+    in.facts.push_back(f);
+  }
+  nlohmann::json f = PublishFigures(in);
+  EXPECT_EQ(f["health"]["datasets"][0]["records_received"], "[c]");
+  ASSERT_EQ(f["cardiff_linkage"].size(), 1u);
+  EXPECT_NE(f["cardiff_linkage"][0]["ae_assault_attendances"], "14");
+  EXPECT_NE(f["ae_hotspots"]["attendances"], "14");
+  EXPECT_EQ(f.dump().find("\"14\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace accord::analyst

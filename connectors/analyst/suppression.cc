@@ -21,6 +21,7 @@ void SuppressionTable::Apply(int64_t threshold) {
   threshold_ = threshold;
   if (threshold <= 1) return;
   for (auto& c : cells_) {
+    if (c.hidden && !c.primary && c.value > 0 && c.value < threshold) c.primary = true;
     if (c.value > 0 && c.value < threshold) c.hidden = c.primary = true;
   }
   HideLoneTerms();

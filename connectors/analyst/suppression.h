@@ -39,7 +39,11 @@ class SuppressionTable {
   // summary figure worth less than its parts, e.g. an all-time count).
   void AddEquation(std::vector<int> members, int total, bool prefer_total = false);
 
-  // Applies primary then secondary suppression. threshold <= 1 hides nothing.
+  // Hides `i` before Apply: a count equal to one hidden in another table.
+  void Withhold(int i) { cells_[i].hidden = true; }
+
+  // Applies primary then secondary suppression. threshold <= 1 hides nothing
+  // (but Withhold() still applies).
   void Apply(int64_t threshold);
 
   int size() const { return static_cast<int>(cells_.size()); }
