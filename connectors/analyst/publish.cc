@@ -108,6 +108,7 @@ class CountTables {
   const std::map<Key, int>& ids() const { return ids_; }
   // The all-time number of counted records, as published.
   std::string AllTime() const { return table_.Published(all_time_); }
+  int64_t AllTimeValue() const { return table_.value(all_time_); }
   const SuppressionTable& table() const { return table_; }
 
   // The published count of `key` ("0" when no such count: a true zero), and
@@ -303,7 +304,6 @@ json PublishFigures(const PublishInput& in) {
   json out;
   out["generated_at"] = Iso(absl::Now());
   out["as_of"] = Iso(in.as_of);
-  out["records"] = in.facts.size();
   json thresholds = json::object();
   for (const auto& [id, t] : in.terms.threshold) thresholds[id] = in.terms.ThresholdFor(id);
   out["thresholds"] = thresholds;
@@ -314,6 +314,14 @@ json PublishFigures(const PublishInput& in) {
   json counts = json::array();
   json displacement = json::array();
   std::map<std::string, std::string> published_totals;  // dataset -> all-time count as published
+  // What the health table may show for a dataset's counts, consistent with
+  // the counts tables: (value, published form) of its all-time and last-week totals.
+  struct DatasetTotals {
+    int64_t threshold = kDefaultThreshold;
+    std::pair<int64_t, std::string> all_time, last_week;
+  };
+  std::map<std::string, DatasetTotals> dataset_totals;
+  const long last_week = PeriodIndex(PeriodKind::kWeek, in.as_of) - 1;
   const long current_month = PeriodIndex(PeriodKind::kMonth, in.as_of) - 1;
   for (const auto& [dataset, facts] : by_dataset) {
     std::vector<const Fact*> ptrs;
@@ -321,6 +329,9 @@ json PublishFigures(const PublishInput& in) {
     const int64_t t = MaxThreshold(ptrs, in.terms);
     CountTables tables(facts, t);
     published_totals[dataset] = tables.AllTime();
+    const CountTables::Key week_key{static_cast<int>(PeriodKind::kWeek), last_week, kAll, kAll};
+    dataset_totals[dataset] = {t, {tables.AllTimeValue(), tables.AllTime()},
+                               {tables.Value(week_key), tables.Lookup(week_key).first}};
     for (auto& row : CountsJson(dataset, t, tables)) counts.push_back(std::move(row));
     // Displacement over the same published month totals per grid cell.
     const int month = static_cast<int>(PeriodKind::kMonth);
@@ -355,6 +366,13 @@ json PublishFigures(const PublishInput& in) {
   for (const auto& [dataset, total] : published_totals) {
     if (total.empty() || !std::isdigit(static_cast<unsigned char>(total[0]))) withheld.insert(dataset);
   }
+  // The number of records is the sum of the datasets' totals: shown only
+  // when all of them are (and all records were counted).
+  int64_t counted = 0;
+  for (const auto& [dataset, dt] : dataset_totals) counted += dt.all_time.first;
+  out["records"] = withheld.empty() && counted == static_cast<int64_t>(in.facts.size())
+                       ? json(absl::StrCat(in.facts.size()))
+                       : json(kWithheld);
   out["cardiff_linkage"] = LinkageJson(in, withheld);
   out["ae_hotspots"] = HotspotsJson(in, withheld);
   out["displacement"] = displacement;
@@ -366,17 +384,27 @@ json PublishFigures(const PublishInput& in) {
     for (const auto& [field, rate] : h.missing_rate) missing[field] = absl::StrFormat("%.1f%%", 100 * rate);
     // The record count is also the sum of the published period totals, so it
     // is published under the same suppression.
-    auto total = published_totals.find(h.dataset);
+    // When a health count equals one the counts tables published, it takes
+    // that published form; otherwise a count under the threshold is "<N".
+    const DatasetTotals& dt = dataset_totals[h.dataset];
+    auto shown = [&](int64_t value, const std::pair<int64_t, std::string>& same) -> json {
+      if (value == same.first && !same.second.empty()) return same.second;
+      if (value > 0 && value < dt.threshold) return absl::StrCat("<", dt.threshold);
+      return value;
+    };
+    json usual = h.usual_week > 0 && h.usual_week < static_cast<double>(dt.threshold)
+                     ? json(absl::StrCat("<", dt.threshold))
+                     : json(h.usual_week);
     json row = {{"provider", h.provider},
                 {"dataset", h.dataset},
-                {"records_received", total != published_totals.end() ? json(total->second) : json(h.records)},
+                {"records_received", shown(h.records, dt.all_time)},
                 {"last_event", Iso(h.last_event)},
                 {"last_received", Iso(h.last_received)},
                 {"freshness_hours", h.last_received == absl::InfinitePast()
                                         ? json(nullptr)
                                         : json(absl::ToInt64Hours(in.as_of - h.last_received))},
-                {"last_week", h.last_week},
-                {"usual_week", h.usual_week},
+                {"last_week", shown(h.last_week, dt.last_week)},
+                {"usual_week", usual},
                 {"volume_drop", h.volume_drop},
                 {"missing_field_rates", missing}};
     datasets.push_back(std::move(row));

@@ -164,6 +164,7 @@ TEST(PublishTest, TotalsEqualToAWithheldCountStayWithheld) {
   EXPECT_NE(f["cardiff_linkage"][0]["ae_assault_attendances"], "14");
   EXPECT_NE(f["ae_hotspots"]["attendances"], "14");
   EXPECT_EQ(f.dump().find("\"14\""), std::string::npos);
+  EXPECT_EQ(f.dump().find(":14,"), std::string::npos);
 }
 
 }  // namespace

@@ -105,10 +105,10 @@ for _ in $(seq 100); do grep -q "serving live figures on port" "$work/serve.out"
 http_port=$(sed -n 's/.*on port \([0-9]*\).*/\1/p' "$work/serve.out")
 ok=1
 for _ in $(seq 100); do
-  python3 -c "import json,urllib.request,sys; f=json.load(urllib.request.urlopen('http://127.0.0.1:$http_port/figures.json')); sys.exit(0 if f['records']==39 else 1)" 2>/dev/null && { ok=0; break; }
+  python3 -c "import json,urllib.request,sys; f=json.load(urllib.request.urlopen('http://127.0.0.1:$http_port/figures.json')); sys.exit(0 if any(r['period']=='2026-11' and r['category']=='burglary_residential' for r in f['counts']) else 1)" 2>/dev/null && { ok=0; break; }
   sleep 0.2
 done
-check "HTTP /figures.json serves the live figures (39 records)" test $ok -eq 0
+check "HTTP /figures.json serves the live figures (November's burglaries included)" test $ok -eq 0
 check "HTTP /report.html serves the pack" python3 -c "import urllib.request; assert b'quarterly review pack' in urllib.request.urlopen('http://127.0.0.1:$http_port/report.html').read()"
 kill -TERM $serve_pid; wait $serve_pid 2>/dev/null
 
