@@ -8,7 +8,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librdkafka-dev librocksdb-dev libssl-dev libabsl-dev
   libre2-dev libyaml-cpp-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
-  libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev tzdata
   kcat openssl python3 python3-grpcio python3-grpc-tools
 )
 

@@ -1,0 +1,457 @@
+#include "mapping.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "accord/policy/normalise.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/util/time_util.h"
+#include "re2/re2.h"
+#include "yaml-cpp/yaml.h"
+
+namespace accord::connect {
+
+std::string_view ValueKindName(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::kText: return "text";
+    case ValueKind::kInteger: return "integer";
+    case ValueKind::kDecimal: return "decimal";
+    case ValueKind::kBoolean: return "boolean";
+    case ValueKind::kDate: return "date";
+    case ValueKind::kDateTime: return "datetime";
+    case ValueKind::kGeo: return "geo";
+  }
+  return "?";
+}
+
+namespace {
+
+class Parser {
+ public:
+  explicit Parser(absl::string_view source) : source_(source) {}
+
+  void Error(const YAML::Node& node, absl::string_view what) {
+    const int line = node.IsDefined() ? node.Mark().line + 1 : 0;
+    errors_.push_back(absl::StrCat(source_, ":", line, ": ", what));
+  }
+  void Error(int line, absl::string_view what) {
+    errors_.push_back(absl::StrCat(source_, ":", line, ": ", what));
+  }
+
+  // Returns the scalar or nullopt (and records an error if required).
+  std::optional<std::string> Scalar(const YAML::Node& parent, const char* key, bool required) {
+    YAML::Node n = parent[key];
+    if (!n.IsDefined() || n.IsNull()) {
+      if (required) Error(parent, absl::StrCat("missing `", key, "`"));
+      return std::nullopt;
+    }
+    if (!n.IsScalar()) {
+      Error(n, absl::StrCat("`", key, "` must be a scalar"));
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  void CheckKeys(const YAML::Node& map, std::initializer_list<const char*> allowed) {
+    for (const auto& kv : map) {
+      const std::string key = kv.first.Scalar();
+      bool ok = false;
+      for (const char* a : allowed) ok = ok || key == a;
+      if (!ok) Error(kv.first, absl::StrCat("unknown key `", key, "`"));
+    }
+  }
+
+  int Column(Mapping* m, const std::string& name) {
+    for (size_t i = 0; i < m->columns.size(); ++i) {
+      if (m->columns[i] == name) return static_cast<int>(i);
+    }
+    m->columns.push_back(name);
+    return static_cast<int>(m->columns.size() - 1);
+  }
+
+  std::vector<std::string>& errors() { return errors_; }
+
+ private:
+  std::string source_;
+  std::vector<std::string> errors_;
+};
+
+// "dd/mm/yyyy HH:MM" -> "%d/%m/%Y %H:%M". Unknown letters are an error.
+std::optional<std::string> ConvertPattern(absl::string_view pattern) {
+  static const std::pair<const char*, const char*> kTokens[] = {
+      {"yyyy", "%Y"}, {"yy", "%y"}, {"dd", "%d"}, {"mm", "%m"},
+      {"HH", "%H"},   {"MM", "%M"}, {"SS", "%S"}, {"fff", "%E*f"}};
+  std::string out;
+  while (!pattern.empty()) {
+    bool matched = false;
+    for (const auto& [token, spec] : kTokens) {
+      if (absl::StartsWith(pattern, token)) {
+        out += spec;
+        pattern.remove_prefix(strlen(token));
+        matched = true;
+        break;
+      }
+    }
+    if (matched) continue;
+    const char c = pattern.front();
+    if (absl::ascii_isalpha(static_cast<unsigned char>(c)) && c != 'T') return std::nullopt;
+    if (c == '%') out += "%%";
+    else out += c;
+    pattern.remove_prefix(1);
+  }
+  return out;
+}
+
+ValueKind ParseKind(const std::string& s, bool* ok) {
+  *ok = true;
+  if (s == "text" || s == "string") return ValueKind::kText;
+  if (s == "integer") return ValueKind::kInteger;
+  if (s == "decimal") return ValueKind::kDecimal;
+  if (s == "boolean") return ValueKind::kBoolean;
+  if (s == "date") return ValueKind::kDate;
+  if (s == "datetime") return ValueKind::kDateTime;
+  if (s == "geo" || s == "geo_point") return ValueKind::kGeo;
+  *ok = false;
+  return ValueKind::kText;
+}
+
+void ParseField(Parser& p, const YAML::Node& node, Mapping* m) {
+  if (!node.IsMap()) {
+    p.Error(node, "each entry of `fields` must be a map");
+    return;
+  }
+  p.CheckKeys(node, {"field", "column", "type", "trim", "case", "values", "default", "constant",
+                     "format", "timezone", "lat", "lon", "true", "false"});
+  FieldMapping f;
+  f.yaml_line = node.Mark().line + 1;
+  f.field = p.Scalar(node, "field", true).value_or("");
+  const std::string where = absl::StrCat("field `", f.field, "`: ");
+  if (auto type = p.Scalar(node, "type", false)) {
+    bool ok;
+    f.kind = ParseKind(*type, &ok);
+    if (!ok) p.Error(node["type"], absl::StrCat(where, "unknown type `", *type, "`"));
+  }
+  f.constant = p.Scalar(node, "constant", false);
+  f.default_value = p.Scalar(node, "default", false);
+  auto column = p.Scalar(node, "column", false);
+  if (f.kind == ValueKind::kGeo) {
+    auto lat = p.Scalar(node, "lat", !f.constant.has_value());
+    auto lon = p.Scalar(node, "lon", !f.constant.has_value());
+    if (lat) f.lat_column = p.Column(m, *lat);
+    if (lon) f.lon_column = p.Column(m, *lon);
+    if (f.constant) p.Error(node, where + "a geo field takes `lat` and `lon` columns");
+  } else if (column && f.constant) {
+    p.Error(node, where + "give `column` or `constant`, not both");
+  } else if (column) {
+    f.column = p.Column(m, *column);
+  } else if (!f.constant) {
+    p.Error(node, where + "needs `column` or `constant`");
+  }
+  if (auto trim = p.Scalar(node, "trim", false)) f.trim = (*trim == "true" || *trim == "yes");
+  if (auto c = p.Scalar(node, "case", false)) {
+    if (*c == "lower") f.letter_case = 1;
+    else if (*c == "upper") f.letter_case = 2;
+    else p.Error(node["case"], where + "`case` is lower or upper");
+  }
+  if (YAML::Node v = node["values"]; v.IsDefined()) {
+    if (!v.IsMap()) p.Error(v, where + "`values` must map source values to dataset values");
+    else for (const auto& kv : v) f.values[kv.first.Scalar()] = kv.second.Scalar();
+  }
+  auto format = p.Scalar(node, "format", false);
+  if (f.kind == ValueKind::kDate) {
+    std::string pat = format.value_or("yyyy-mm-dd");
+    if (auto conv = ConvertPattern(pat)) f.time_formats.push_back(*conv);
+    else p.Error(node["format"], where + "unknown date format (use dd mm yyyy yy and separators)");
+  } else if (f.kind == ValueKind::kDateTime) {
+    std::string pat = format.value_or("iso8601");
+    if (pat == "iso8601") {
+      f.iso8601 = true;
+      for (const char* sep : {"T", " "}) {
+        for (const char* secs : {":%E*S", ""}) {
+          f.time_formats.push_back(absl::StrCat("%Y-%m-%d", sep, "%H:%M", secs, "%Ez"));
+          f.time_formats.push_back(absl::StrCat("%Y-%m-%d", sep, "%H:%M", secs));
+        }
+      }
+    } else if (auto conv = ConvertPattern(pat)) {
+      f.time_formats.push_back(*conv);
+    } else {
+      p.Error(node["format"], where + "unknown datetime format (iso8601, or dd mm yyyy HH MM SS)");
+    }
+  } else if (format) {
+    p.Error(node["format"], where + "`format` applies to date and datetime fields only");
+  }
+  if (auto tz = p.Scalar(node, "timezone", false)) {
+    if (f.kind != ValueKind::kDateTime) {
+      p.Error(node["timezone"], where + "`timezone` applies to datetime fields only");
+    } else if (!absl::LoadTimeZone(*tz, &f.zone)) {
+      p.Error(node["timezone"], absl::StrCat(where, "unknown time zone `", *tz,
+                                             "` (is tzdata installed?)"));
+    }
+  }
+  auto list = [&](const char* key, std::vector<std::string>* out,
+                  std::initializer_list<const char*> dflt) {
+    YAML::Node n = node[key];
+    if (!n.IsDefined()) {
+      for (const char* d : dflt) out->push_back(d);
+      return;
+    }
+    if (!n.IsSequence()) {
+      p.Error(n, absl::StrCat(where, "`", key, "` must be a list"));
+      return;
+    }
+    for (const auto& item : n) out->push_back(absl::AsciiStrToLower(item.Scalar()));
+  };
+  if (f.kind == ValueKind::kBoolean) {
+    list("true", &f.true_values, {"true", "yes", "y", "1"});
+    list("false", &f.false_values, {"false", "no", "n", "0"});
+  } else if (node["true"].IsDefined() || node["false"].IsDefined()) {
+    p.Error(node, where + "`true`/`false` apply to boolean fields only");
+  }
+  for (const auto& other : m->fields) {
+    if (other.field == f.field) p.Error(node, where + "mapped twice");
+  }
+  m->fields.push_back(std::move(f));
+}
+
+absl::StatusOr<Mapping> ParseNode(Parser& p, const YAML::Node& root) {
+  Mapping m;
+  if (!root.IsMap()) {
+    p.Error(root, "a mapping file is a YAML map");
+    return absl::InvalidArgumentError(absl::StrJoin(p.errors(), "\n"));
+  }
+  p.CheckKeys(root, {"provider", "dataset", "dataset_version", "source", "record_id",
+                     "event_time", "fields"});
+  m.provider = p.Scalar(root, "provider", true).value_or("");
+  m.dataset = p.Scalar(root, "dataset", true).value_or("");
+  if (auto v = p.Scalar(root, "dataset_version", true)) {
+    if (!absl::SimpleAtoi(*v, &m.dataset_version) || m.dataset_version == 0) {
+      p.Error(root["dataset_version"], "`dataset_version` must be a positive integer");
+    }
+  }
+  if (YAML::Node src = root["source"]; src.IsDefined()) {
+    p.CheckKeys(src, {"format", "delimiter", "quote"});
+    const std::string fmt = p.Scalar(src, "format", false).value_or("csv");
+    if (fmt == "csv") m.format = SourceFormat::kCsv;
+    else if (fmt == "jsonl") m.format = SourceFormat::kJsonl;
+    else p.Error(src["format"], "`source.format` is csv or jsonl");
+    if (auto d = p.Scalar(src, "delimiter", false)) {
+      if (*d == "\\t" || *d == "tab") m.csv.delimiter = '\t';
+      else if (d->size() == 1) m.csv.delimiter = (*d)[0];
+      else p.Error(src["delimiter"], "`delimiter` is one character (or tab)");
+    }
+    if (auto q = p.Scalar(src, "quote", false)) {
+      if (q->size() == 1) m.csv.quote = (*q)[0];
+      else p.Error(src["quote"], "`quote` is one character");
+    }
+  }
+  if (YAML::Node fields = root["fields"]; !fields.IsDefined() || !fields.IsSequence()) {
+    p.Error(root, "`fields` must be a list of field mappings");
+  } else {
+    for (const auto& f : fields) ParseField(p, f, &m);
+  }
+  if (YAML::Node rid = root["record_id"]; !rid.IsDefined()) {
+    p.Error(root, "missing `record_id` (the column holding the provider's record id)");
+  } else if (rid.IsScalar()) {
+    m.record_id_column = p.Column(&m, rid.Scalar());
+  } else {
+    p.CheckKeys(rid, {"column", "prefix"});
+    if (auto c = p.Scalar(rid, "column", true)) m.record_id_column = p.Column(&m, *c);
+    m.record_id_prefix = p.Scalar(rid, "prefix", false).value_or("");
+  }
+  if (auto et = p.Scalar(root, "event_time", true)) {
+    for (size_t i = 0; i < m.fields.size(); ++i) {
+      if (m.fields[i].field == *et) m.event_time_field = static_cast<int>(i);
+    }
+    if (m.event_time_field < 0) {
+      p.Error(root["event_time"], absl::StrCat("`event_time` names `", *et, "`, which is not mapped"));
+    } else if (ValueKind k = m.fields[m.event_time_field].kind;
+               k != ValueKind::kDateTime && k != ValueKind::kDate) {
+      p.Error(root["event_time"], "`event_time` must name a date or datetime field");
+    }
+  }
+  if (!p.errors().empty()) return absl::InvalidArgumentError(absl::StrJoin(p.errors(), "\n"));
+  return m;
+}
+
+}  // namespace
+
+absl::StatusOr<Mapping> ParseMapping(absl::string_view yaml, absl::string_view source_name) {
+  Parser p(source_name);
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml));
+    return ParseNode(p, root);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_name, ":", e.mark.line + 1, ": not valid YAML: ", e.msg));
+  }
+}
+
+absl::StatusOr<Mapping> LoadMapping(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read mapping ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseMapping(ss.str(), path);
+}
+
+// ---- applying a mapping ----
+
+namespace {
+
+absl::string_view TrimBlank(absl::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+absl::Status Bad(const Mapping& m, const FieldMapping& f, int column, absl::string_view rule) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "field ", f.field, " (column \"", column >= 0 ? m.columns[column] : "", "\"): ", rule));
+}
+
+// Trim, case and recode a cell; returns false if it ends up empty.
+bool Clean(const FieldMapping& f, absl::string_view cell, std::string* out) {
+  absl::string_view v = f.trim ? TrimBlank(cell) : cell;
+  out->assign(v.data(), v.size());
+  if (f.letter_case == 1) absl::AsciiStrToLower(out);
+  else if (f.letter_case == 2) absl::AsciiStrToUpper(out);
+  if (!f.values.empty()) {
+    if (auto it = f.values.find(*out); it != f.values.end()) *out = it->second;
+  }
+  return !out->empty();
+}
+
+bool ParseInstant(const FieldMapping& f, const std::string& text, absl::Time* t) {
+  std::string err;
+  for (const auto& fmt : f.time_formats) {
+    if (absl::ParseTime(fmt, text, f.zone, t, &err)) return true;
+  }
+  return false;
+}
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
+  const int64_t s = absl::ToUnixSeconds(t);
+  ts->set_seconds(s);
+  ts->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(s))));
+}
+
+}  // namespace
+
+absl::Status MapRow(const Mapping& m, const std::vector<std::string>& cells, v1::Record* r) {
+  r->Clear();
+  if (cells.size() != m.columns.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("row has ", cells.size(), " mapped cells, expected ", m.columns.size()));
+  }
+  r->set_provider(m.provider);
+  r->set_dataset(m.dataset);
+  r->set_dataset_version(m.dataset_version);
+  absl::string_view id = TrimBlank(cells[m.record_id_column]);
+  if (id.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("record id column \"",
+                                                   m.columns[m.record_id_column], "\" is empty"));
+  }
+  r->set_record_id(absl::StrCat(m.record_id_prefix, id));
+  std::string v;
+  for (size_t i = 0; i < m.fields.size(); ++i) {
+    const FieldMapping& f = m.fields[i];
+    v1::Value value;
+    if (f.kind == ValueKind::kGeo) {
+      std::string lat, lon;
+      const bool has_lat = Clean(f, cells[f.lat_column], &lat);
+      const bool has_lon = Clean(f, cells[f.lon_column], &lon);
+      if (!has_lat && !has_lon) continue;
+      double la, lo;
+      if (!has_lat || !has_lon || !absl::SimpleAtod(lat, &la) || !absl::SimpleAtod(lon, &lo) ||
+          la < -90 || la > 90 || lo < -180 || lo > 180) {
+        return Bad(m, f, f.lat_column, "latitude and longitude must both be decimal degrees in range");
+      }
+      value.mutable_geo()->set_lat(la);
+      value.mutable_geo()->set_lon(lo);
+    } else {
+      bool present;
+      if (f.constant) {
+        v = *f.constant;
+        present = true;
+      } else {
+        present = Clean(f, cells[f.column], &v);
+      }
+      if (!present && f.default_value) {
+        v = *f.default_value;
+        present = true;
+      }
+      if (!present) {
+        if (static_cast<int>(i) == m.event_time_field) {
+          return Bad(m, f, f.column, "is empty, and it gives the record's event time");
+        }
+        continue;
+      }
+      switch (f.kind) {
+        case ValueKind::kText:
+          if (!policy::IsValidUtf8(v)) return Bad(m, f, f.column, "not valid UTF-8");
+          value.set_text(v);
+          break;
+        case ValueKind::kInteger: {
+          int64_t n;
+          if (!absl::SimpleAtoi(v, &n)) return Bad(m, f, f.column, "not an integer");
+          value.set_integer(n);
+          break;
+        }
+        case ValueKind::kDecimal: {
+          static const LazyRE2 kDecimal = {R"(-?[0-9]+(\.[0-9]+)?)"};
+          if (!RE2::FullMatch(v, *kDecimal)) return Bad(m, f, f.column, "not a decimal number");
+          value.set_decimal(v);
+          break;
+        }
+        case ValueKind::kBoolean: {
+          const std::string lower = absl::AsciiStrToLower(v);
+          bool found = false;
+          for (const auto& t : f.true_values) {
+            if (lower == t) { value.set_boolean(true); found = true; }
+          }
+          for (const auto& t : f.false_values) {
+            if (lower == t) { value.set_boolean(false); found = true; }
+          }
+          if (!found) return Bad(m, f, f.column, "not one of the mapping's true/false values");
+          break;
+        }
+        case ValueKind::kDate: {
+          absl::Time t;
+          if (!ParseInstant(f, v, &t)) return Bad(m, f, f.column, "not a date in the mapping's format");
+          value.set_date(absl::FormatTime("%Y-%m-%d", t, absl::UTCTimeZone()));
+          break;
+        }
+        case ValueKind::kDateTime: {
+          absl::Time t;
+          if (!ParseInstant(f, v, &t)) {
+            return Bad(m, f, f.column, "not a date and time in the mapping's format");
+          }
+          SetTimestamp(t, value.mutable_datetime());
+          break;
+        }
+        case ValueKind::kGeo:
+          break;
+      }
+    }
+    if (static_cast<int>(i) == m.event_time_field) {
+      if (value.has_datetime()) {
+        *r->mutable_event_time() = value.datetime();
+      } else {
+        absl::Time t;
+        absl::ParseTime("%Y-%m-%d", value.date(), absl::UTCTimeZone(), &t, nullptr);
+        SetTimestamp(t, r->mutable_event_time());
+      }
+    }
+    v1::Field* out = r->add_fields();
+    out->set_name(f.field);
+    *out->mutable_value() = std::move(value);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace accord::connect
