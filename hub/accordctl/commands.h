@@ -2,6 +2,7 @@
 // and writes its own output; none throws.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -103,11 +104,48 @@ struct ListOptions {
 };
 int RunList(const ListOptions& o);
 
-struct AuditVerifyOptions {
+// accordctl audit ... : see hub/ledger/README.md ("Checking the ledger").
+struct AuditExportOptions {
   HubOptions hub;
+  std::string out;         // the export file (format "accord.ledger-export.v1")
+  bool force = false;      // replace an existing file
+  bool json = false;
+};
+int RunAuditExport(const AuditExportOptions& o);
+
+struct AuditVerifyOptions {
+  HubOptions hub;          // online: export from this hub and verify
+  std::string file;        // offline: verify this export file (exactly one of the two)
   std::string expect_key;  // optional pinned ledger public key PEM
   bool json = false;
 };
 int RunAuditVerify(const AuditVerifyOptions& o);
+
+struct AuditProveOptions {
+  HubOptions hub;
+  uint64_t index = 0;
+  uint64_t tree_size = 0;  // 0 = the latest signed head (or the pinned one with --pin)
+  std::string expect_key;  // optional ledger public key PEM
+  std::string pin;         // optional pin file: prove against its head and key
+  bool json = false;
+};
+int RunAuditProve(const AuditProveOptions& o);
+
+struct AuditPinOptions {
+  HubOptions hub;
+  std::string out;         // the pin file (JSON)
+  std::string expect_key;  // optional ledger public key PEM (default: trust on first use)
+  bool force = false;
+  bool json = false;
+};
+int RunAuditPin(const AuditPinOptions& o);
+
+struct AuditCheckConsistencyOptions {
+  HubOptions hub;
+  std::string pin;
+  bool update = false;     // on success, move the pin to the hub's current head
+  bool json = false;
+};
+int RunAuditCheckConsistency(const AuditCheckConsistencyOptions& o);
 
 }  // namespace accord::ctl

@@ -125,8 +125,9 @@ int main(int argc, char** argv) {
   pki_add_cmd->add_flag("--force", pki_add.force, "Replace existing files");
   pki_add_cmd->callback([&] { rc = RunPkiAddAgency(pki_add); });
 
-  auto add_hub_options = [](CLI::App* cmd, HubOptions* h) {
-    cmd->add_option("--hub", h->target, "The hub's address HOST:PORT")->required();
+  auto add_hub_options = [](CLI::App* cmd, HubOptions* h, bool required = true) {
+    auto* hub_opt = cmd->add_option("--hub", h->target, "The hub's address HOST:PORT");
+    if (required) hub_opt->required();
     cmd->add_option("--ca", h->ca, "CA certificate that issued the hub's certificate (PEM)");
     cmd->add_option("--cert", h->cert, "Your agency's client certificate (PEM)");
     cmd->add_option("--key", h->key, "Your agency's client key (PEM)");
@@ -148,17 +149,72 @@ int main(int argc, char** argv) {
   list_cmd->add_flag("--json", list.json, "Machine-readable output");
   list_cmd->callback([&] { rc = RunList(list); });
 
-  auto* audit = app.add_subcommand("audit", "Check the hub's disclosure ledger");
+  auto* audit = app.add_subcommand(
+      "audit", "Check the hub's disclosure ledger: export it, verify it (offline or online), prove one "
+               "entry, pin a signed head and later check the hub never rewrote it");
   audit->require_subcommand(1);
+
+  AuditExportOptions audit_export;
+  auto* audit_export_cmd = audit->add_subcommand(
+      "export", "Save the hub's whole ledger (entries, every signed head, the ledger public key) to a "
+                "file in the open accord.ledger-export.v1 format (hub/ledger/README.md)");
+  add_hub_options(audit_export_cmd, &audit_export.hub);
+  audit_export_cmd->add_option("--out,-o", audit_export.out, "The export file to write")->required();
+  audit_export_cmd->add_flag("--force", audit_export.force, "Replace an existing file");
+  audit_export_cmd->add_flag("--json", audit_export.json, "Machine-readable output");
+  audit_export_cmd->callback([&] { rc = RunAuditExport(audit_export); });
+
   AuditVerifyOptions audit_verify;
   auto* audit_verify_cmd = audit->add_subcommand(
-      "verify", "Export the ledger from a running hub and recompute it: every signed head, "
-                "consistency, every entry (exit 5 and the first bad entry if tampered)");
-  add_hub_options(audit_verify_cmd, &audit_verify.hub);
+      "verify", "Recompute the ledger from an export file (--file, offline) or a running hub (--hub): "
+                "every signed head, consistency between heads, every entry (exit 5 naming the first "
+                "altered, removed, inserted or reordered entry)");
+  add_hub_options(audit_verify_cmd, &audit_verify.hub, /*required=*/false);
+  auto* verify_file_opt = audit_verify_cmd->add_option("--file,-f", audit_verify.file,
+                                                       "Verify this export file offline (from audit export)");
+  verify_file_opt->excludes(audit_verify_cmd->get_option("--hub"));
   audit_verify_cmd->add_option("--expect-key", audit_verify.expect_key,
                                "Fail unless the ledger is signed with this public key (PEM)");
   audit_verify_cmd->add_flag("--json", audit_verify.json, "Machine-readable output");
   audit_verify_cmd->callback([&] { rc = RunAuditVerify(audit_verify); });
+
+  AuditProveOptions audit_prove;
+  auto* audit_prove_cmd = audit->add_subcommand(
+      "prove", "Fetch one entry's inclusion proof from the hub and check it locally against a signed "
+               "tree head (exit 5 if it does not verify)");
+  add_hub_options(audit_prove_cmd, &audit_prove.hub);
+  audit_prove_cmd->add_option("--index,-i", audit_prove.index, "The entry's index (0-based)")->required();
+  audit_prove_cmd->add_option("--tree-size", audit_prove.tree_size,
+                              "Prove against the signed head of this size (default: the latest)");
+  audit_prove_cmd->add_option("--expect-key", audit_prove.expect_key,
+                              "The ledger public key (PEM) heads must be signed with (default: the hub's)");
+  audit_prove_cmd->add_option("--pin", audit_prove.pin, "Prove against the head in this pin file")
+      ->check(CLI::ExistingFile);
+  audit_prove_cmd->add_flag("--json", audit_prove.json, "Machine-readable output");
+  audit_prove_cmd->callback([&] { rc = RunAuditProve(audit_prove); });
+
+  AuditPinOptions audit_pin;
+  auto* audit_pin_cmd = audit->add_subcommand(
+      "pin", "Save the hub's latest signed tree head (signature checked) with its key to a pin file");
+  add_hub_options(audit_pin_cmd, &audit_pin.hub);
+  audit_pin_cmd->add_option("--out,-o", audit_pin.out, "The pin file to write (JSON)")->required();
+  audit_pin_cmd->add_option("--expect-key", audit_pin.expect_key,
+                            "The ledger public key (PEM) to pin (default: trust the hub's on first use)");
+  audit_pin_cmd->add_flag("--force", audit_pin.force, "Replace an existing pin file");
+  audit_pin_cmd->add_flag("--json", audit_pin.json, "Machine-readable output");
+  audit_pin_cmd->callback([&] { rc = RunAuditPin(audit_pin); });
+
+  AuditCheckConsistencyOptions audit_consistency;
+  auto* audit_consistency_cmd = audit->add_subcommand(
+      "check-consistency", "Fetch the hub's current signed head and a consistency proof from the pinned "
+                           "one; exit 5 if the hub rewrote, removed or re-signed history since the pin");
+  add_hub_options(audit_consistency_cmd, &audit_consistency.hub, /*required=*/false);
+  audit_consistency_cmd->add_option("--pin", audit_consistency.pin, "The pin file (from audit pin)")
+      ->required()->check(CLI::ExistingFile);
+  audit_consistency_cmd->add_flag("--update", audit_consistency.update,
+                                  "On success, move the pin to the hub's current head");
+  audit_consistency_cmd->add_flag("--json", audit_consistency.json, "Machine-readable output");
+  audit_consistency_cmd->callback([&] { rc = RunAuditCheckConsistency(audit_consistency); });
 
   try {
     app.parse(argc, argv);
