@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <set>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
 #include "audit.h"
 #include "health.h"
 #include "periods.h"
@@ -30,13 +32,24 @@ std::string Share(int64_t part, int64_t whole) {
 }
 
 // The category x area x period tables of one dataset, all periods of all
-// kinds in one SuppressionTable so months and quarters are suppressed together.
+// kinds in one SuppressionTable: one linked system, so that no hidden count
+// can be worked out from any other table. The links:
+//   - per period, each grid's row, column and grand totals;
+//   - a quarter's cells and totals are the sums of its three months';
+//   - per category x area, months and ISO weeks: a week inside a month adds
+//     up to it; a week straddling a month end whose records fall on both
+//     sides joins the two months into a run, and the run's weeks add up to
+//     its months (a balance); one with records on one side only counts
+//     towards that side (the attacker is assumed to know the split);
+//   - weeks, months and quarters each add up to the all-time total.
+// Apply() then checks the whole system exactly (suppression.h).
 class CountTables {
  public:
   // (kind, period, category, area); category/area kAll for totals.
   using Key = std::tuple<int, long, std::string, std::string>;
 
   CountTables(const std::vector<Fact>& facts, int64_t threshold) {
+    std::map<Key, int> grid_cells;  // every grid cell, zeros included
     for (PeriodKind kind : {PeriodKind::kWeek, PeriodKind::kMonth, PeriodKind::kQuarter}) {
       std::map<long, std::map<std::string, std::map<std::string, int64_t>>> periods;
       for (const auto& [key, n] : CountByCategoryAreaPeriod(facts, kind)) {
@@ -63,6 +76,7 @@ class CountTables {
         int k = static_cast<int>(kind);
         for (size_t r = 0; r < categories.size(); ++r) {
           for (size_t c = 0; c < areas.size(); ++c) {
+            grid_cells[{k, period, categories[r], areas[c]}] = g.cell[r][c];
             if (values[r][c] > 0) ids_[{k, period, categories[r], areas[c]}] = g.cell[r][c];
           }
           ids_[{k, period, categories[r], kAll}] = g.row_total[r];
@@ -102,6 +116,7 @@ class CountTables {
       }
       table_.AddEquation(members, id);
     }
+    LinkWeeksToMonths(facts, grid_cells);
     table_.Apply(threshold);
   }
 
@@ -124,10 +139,70 @@ class CountTables {
   }
 
  private:
+  void LinkWeeksToMonths(const std::vector<Fact>& facts, const std::map<Key, int>& grid_cells);
+
   SuppressionTable table_;
   std::map<Key, int> ids_;
   int all_time_ = -1;
 };
+
+void CountTables::LinkWeeksToMonths(const std::vector<Fact>& facts, const std::map<Key, int>& grid_cells) {
+  const int week = static_cast<int>(PeriodKind::kWeek);
+  const int month = static_cast<int>(PeriodKind::kMonth);
+  // Records per category x area x week x month: a week's part in each month.
+  using Cell = std::pair<std::string, std::string>;
+  std::map<Cell, std::map<std::pair<long, long>, int64_t>> parts;
+  for (const Fact& f : facts) {
+    if (f.category.empty() || f.area.empty()) continue;
+    ++parts[{f.category, f.area}][{PeriodIndex(PeriodKind::kWeek, f.event_time),
+                                   PeriodIndex(PeriodKind::kMonth, f.event_time)}];
+  }
+  // The grid cells of each category x area, by kind.
+  std::map<Cell, std::vector<std::pair<long, int>>> weeks, months;
+  for (const auto& [key, id] : grid_cells) {
+    auto [kind, period, category, area] = key;
+    if (kind == week) weeks[{category, area}].emplace_back(period, id);
+    if (kind == month) months[{category, area}].emplace_back(period, id);
+  }
+  const absl::CivilDay week_epoch(1970, 1, 5);  // periods.h: week index 0
+  for (const auto& [cell, month_cells] : months) {
+    const auto& part = parts[cell];
+    std::map<long, long> run;  // month -> first month of its run
+    for (const auto& [m, id] : month_cells) run[m] = m;
+    std::function<long(long)> find = [&](long m) { return run[m] == m ? m : run[m] = find(run[m]); };
+    std::vector<std::tuple<long, long, long>> week_months;  // (week, first month, last month)
+    for (const auto& [w, id] : weeks[cell]) {
+      absl::Time start = absl::FromCivil(week_epoch + 7 * w, absl::UTCTimeZone());
+      long first = PeriodIndex(PeriodKind::kMonth, start);
+      long last = PeriodIndex(PeriodKind::kMonth, start + absl::Hours(24 * 6));
+      week_months.emplace_back(w, first, last);
+      auto count = [&](long m) {
+        auto it = part.find({w, m});
+        return it == part.end() ? 0 : it->second;
+      };
+      if (first != last && count(first) > 0 && count(last) > 0) run[find(last)] = find(first);
+    }
+    std::map<long, std::pair<std::vector<int>, std::vector<int>>> sides;  // run -> (weeks, months)
+    for (const auto& [m, id] : month_cells) sides[find(m)].second.push_back(id);
+    for (size_t i = 0; i < week_months.size(); ++i) {
+      auto [w, first, last] = week_months[i];
+      int id = weeks[cell][i].second;
+      // The month holding the week's records (either, for an empty week).
+      long m = part.count({w, first}) || !run.count(last) ? first : last;
+      if (!run.count(m)) continue;  // no such month cell: the week is 0 there
+      sides[find(m)].first.push_back(id);
+    }
+    for (auto& [root, side] : sides) {
+      auto& [week_ids, month_ids] = side;
+      if (week_ids.empty()) continue;  // months with no weeks: all zero
+      if (month_ids.size() == 1) {
+        table_.AddEquation(week_ids, month_ids[0]);
+      } else {
+        table_.AddBalance(week_ids, month_ids);
+      }
+    }
+  }
+}
 
 json CountsJson(const std::string& dataset, int64_t threshold, const CountTables& t) {
   json rows = json::array();

@@ -1,12 +1,148 @@
 #include "suppression.h"
 
-#include <cmath>
-#include <functional>
+#include <algorithm>
 #include <map>
+#include <random>
+#include <set>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
 namespace accord::analyst {
+namespace {
+
+// Exact arithmetic modulo the Mersenne prime 2^61 - 1: no rounding, so any
+// non-zero entry is a valid pivot and the ordering can follow sparsity alone.
+using u64 = uint64_t;
+constexpr u64 kP = (u64{1} << 61) - 1;
+
+u64 Reduce(u64 x) {
+  x = (x & kP) + (x >> 61);
+  return x >= kP ? x - kP : x;
+}
+u64 Mul(u64 a, u64 b) {
+  unsigned __int128 z = static_cast<unsigned __int128>(a) * b;
+  return Reduce(Reduce(static_cast<u64>(z & kP)) + static_cast<u64>(z >> 61));
+}
+u64 Add(u64 a, u64 b) { return Reduce(a + b); }
+u64 Neg(u64 a) { return a == 0 ? 0 : kP - a; }
+u64 Inverse(u64 a) {
+  u64 result = 1, e = kP - 2;
+  while (e) {
+    if (e & 1) result = Mul(result, a);
+    a = Mul(a, a);
+    e >>= 1;
+  }
+  return result;
+}
+
+using SparseRow = std::vector<std::pair<int, u64>>;  // (column, coefficient), sorted
+
+// Which of the n unknowns the system rows * x = b pins, whatever b is:
+// column j is pinned iff every null-space vector has x_j = 0. Sparse forward
+// elimination (shortest row first, its least-used column as pivot), then two
+// random null-space vectors by back substitution: a column is pinned iff it
+// is 0 in both (a free column is never 0 there; a non-pinned pivot column is
+// 0 by chance with probability 2^-61 per vector).
+std::vector<bool> PinnedColumns(int n, std::vector<SparseRow> rows) {
+  const int m = static_cast<int>(rows.size());
+  std::vector<std::vector<int>> col_rows(n);
+  for (int r = 0; r < m; ++r) {
+    for (const auto& [c, a] : rows[r]) col_rows[c].push_back(r);
+  }
+  std::set<std::pair<size_t, int>> queue;  // (length, row) of rows not yet pivots
+  std::vector<char> active(m, 0);
+  for (int r = 0; r < m; ++r) {
+    if (!rows[r].empty()) {
+      queue.insert({rows[r].size(), r});
+      active[r] = 1;
+    }
+  }
+  auto coefficient = [&](const SparseRow& row, int c) -> u64 {
+    auto it = std::lower_bound(row.begin(), row.end(), std::make_pair(c, u64{0}));
+    return it != row.end() && it->first == c ? it->second : 0;
+  };
+  std::vector<int> order, pivot_col(m, -1);
+  SparseRow merged;
+  while (!queue.empty()) {
+    int r = queue.begin()->second;
+    queue.erase(queue.begin());
+    active[r] = 0;
+    int c = -1;
+    for (const auto& [col, a] : rows[r]) {
+      if (c < 0 || col_rows[col].size() < col_rows[c].size()) c = col;
+    }
+    pivot_col[r] = c;
+    order.push_back(r);
+    const u64 inv = Inverse(coefficient(rows[r], c));
+    std::vector<int> users;
+    users.swap(col_rows[c]);
+    for (int r2 : users) {
+      if (!active[r2]) continue;
+      u64 a2 = coefficient(rows[r2], c);
+      if (a2 == 0) continue;  // stale: cancelled earlier
+      const u64 f = Neg(Mul(a2, inv));  // row2 += f * row
+      merged.clear();
+      const SparseRow& x = rows[r2];
+      const SparseRow& y = rows[r];
+      size_t i = 0, j = 0;
+      while (i < x.size() || j < y.size()) {
+        if (j == y.size() || (i < x.size() && x[i].first < y[j].first)) {
+          merged.push_back(x[i++]);
+        } else if (i == x.size() || y[j].first < x[i].first) {
+          merged.push_back({y[j].first, Mul(f, y[j].second)});
+          col_rows[y[j].first].push_back(r2);
+          ++j;
+        } else {
+          u64 v = Add(x[i].second, Mul(f, y[j].second));
+          if (v != 0) merged.push_back({x[i].first, v});
+          ++i;
+          ++j;
+        }
+      }
+      queue.erase({rows[r2].size(), r2});
+      rows[r2].swap(merged);
+      if (rows[r2].empty()) {
+        active[r2] = 0;
+      } else {
+        queue.insert({rows[r2].size(), r2});
+      }
+    }
+    // The pivot row keeps column c; other rows no longer have it.
+    col_rows[c].clear();
+  }
+  // A pivot row holds no column pivoted before it, so back substitution in
+  // reverse order sees every other column already set.
+  std::vector<bool> pinned(n, true);
+  std::mt19937_64 rng(0x5eed);
+  std::vector<char> is_pivot(n, 0);
+  for (int r : order) is_pivot[pivot_col[r]] = 1;
+  for (int c = 0; c < n; ++c) {
+    if (!is_pivot[c]) pinned[c] = false;
+  }
+  for (int trial = 0; trial < 2; ++trial) {
+    std::vector<u64> x(n, 0);
+    for (int c = 0; c < n; ++c) {
+      if (!is_pivot[c]) x[c] = 1 + rng() % (kP - 1);
+    }
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      const int r = *it, c = pivot_col[r];
+      u64 sum = 0, own = 0;
+      for (const auto& [col, a] : rows[r]) {
+        if (col == c) {
+          own = a;
+        } else {
+          sum = Add(sum, Mul(a, x[col]));
+        }
+      }
+      x[c] = Mul(Neg(sum), Inverse(own));
+      if (x[c] != 0) pinned[c] = false;
+    }
+  }
+  return pinned;
+}
+
+}  // namespace
 
 int SuppressionTable::AddCell(int64_t value) {
   cells_.push_back({value, false, false});
@@ -14,8 +150,34 @@ int SuppressionTable::AddCell(int64_t value) {
 }
 
 void SuppressionTable::AddEquation(std::vector<int> members, int total, bool prefer_total) {
-  equations_.push_back({std::move(members), total, prefer_total});
+  equations_.push_back({std::move(members), total, prefer_total, {}});
 }
+
+void SuppressionTable::AddBalance(std::vector<int> lhs, std::vector<int> rhs) {
+  int total = rhs.front();
+  rhs.erase(rhs.begin());
+  equations_.push_back({std::move(lhs), total, false, std::move(rhs)});
+}
+
+namespace {
+// Every cell of an equation: members, then the totals.
+std::vector<int> Terms(const SuppressionTable::Equation& eq) {
+  std::vector<int> terms = eq.members;
+  terms.push_back(eq.total);
+  terms.insert(terms.end(), eq.more_totals.begin(), eq.more_totals.end());
+  return terms;
+}
+bool Involves(const SuppressionTable::Equation& eq, int cell) {
+  if (eq.total == cell) return true;
+  for (int m : eq.members) {
+    if (m == cell) return true;
+  }
+  for (int t : eq.more_totals) {
+    if (t == cell) return true;
+  }
+  return false;
+}
+}  // namespace
 
 void SuppressionTable::Apply(int64_t threshold) {
   threshold_ = threshold;
@@ -28,7 +190,10 @@ void SuppressionTable::Apply(int64_t threshold) {
   // Lone terms are the common case; chains of equations can still pin a
   // cell (e.g. rows summing to a grand total), so check exactly and widen.
   for (;;) {
-    std::vector<int> determined = DeterminedPrimaryCells();
+    std::vector<int> determined;
+    for (int cell : DeterminedHiddenCells()) {
+      if (cells_[cell].primary) determined.push_back(cell);
+    }
     if (determined.empty()) break;
     bool widened = false;
     for (int cell : determined) widened |= HidePartnerOf(cell);
@@ -44,116 +209,108 @@ void SuppressionTable::Apply(int64_t threshold) {
     }
     HideLoneTerms();
   }
+  PublishDeterminedSecondaries();
+}
+
+void SuppressionTable::PublishDeterminedSecondaries() {
+  // A hidden secondary the published counts pin is known anyway: publish it
+  // (the attacker's knowledge is unchanged, so nothing else becomes pinned).
+  for (int cell : DeterminedHiddenCells()) {
+    if (!cells_[cell].primary) cells_[cell].hidden = false;
+  }
 }
 
 bool SuppressionTable::HideAllPartnersOf(int cell) {
   bool any = false;
   for (const auto& eq : equations_) {
-    bool involved = eq.total == cell;
-    for (int m : eq.members) involved |= m == cell;
-    if (!involved) continue;
-    for (int m : eq.members) {
-      any |= !cells_[m].hidden;
-      cells_[m].hidden = true;
+    if (!Involves(eq, cell)) continue;
+    for (int t : Terms(eq)) {
+      any |= !cells_[t].hidden;
+      cells_[t].hidden = true;
     }
-    any |= !cells_[eq.total].hidden;
-    cells_[eq.total].hidden = true;
   }
   return any;
 }
 
 bool SuppressionTable::HidePartnerOf(int cell) {
   int pick = -1;
-  auto better = [&](int candidate) {
-    const Cell& c = cells_[candidate];
-    if (c.hidden || c.value <= 0) return;
-    if (pick < 0 || c.value < cells_[pick].value) pick = candidate;
-  };
   for (const auto& eq : equations_) {
-    bool involved = eq.total == cell;
-    for (int m : eq.members) involved |= m == cell;
-    if (!involved) continue;
-    for (int m : eq.members) better(m);
-    better(eq.total);
+    if (!Involves(eq, cell)) continue;
+    for (int candidate : Terms(eq)) {
+      const Cell& c = cells_[candidate];
+      if (c.hidden || c.value <= 0) continue;
+      if (pick < 0 || c.value < cells_[pick].value) pick = candidate;
+    }
   }
   if (pick < 0) return false;
   cells_[pick].hidden = true;
   return true;
 }
 
-std::vector<int> SuppressionTable::DeterminedPrimaryCells() const {
-  // Unknowns: hidden cells. Each equation is a row over them (visible cells
-  // are constants). A cell is determined iff the reduced row echelon form has
-  // a row whose only non-zero entry is that cell's column. Solved per
-  // connected component of equations sharing hidden cells.
+std::vector<int> SuppressionTable::DeterminedHiddenCells() const {
   const int n = size();
-  std::vector<int> parent(n);
-  for (int i = 0; i < n; ++i) parent[i] = i;
-  std::function<int(int)> find = [&](int x) { return parent[x] == x ? x : parent[x] = find(parent[x]); };
-  std::vector<std::vector<int>> eq_hidden;
-  for (const auto& eq : equations_) {
-    std::vector<int> h;
-    if (cells_[eq.total].hidden) h.push_back(eq.total);
-    for (int m : eq.members) {
-      if (cells_[m].hidden) h.push_back(m);
-    }
-    for (size_t i = 1; i < h.size(); ++i) parent[find(h[i])] = find(h[0]);
-    eq_hidden.push_back(std::move(h));
-  }
-  std::map<int, std::vector<size_t>> component_equations;
-  for (size_t e = 0; e < eq_hidden.size(); ++e) {
-    if (!eq_hidden[e].empty()) component_equations[find(eq_hidden[e][0])].push_back(e);
-  }
+  std::vector<char> known(n);
+  for (int i = 0; i < n; ++i) known[i] = !cells_[i].hidden;
   std::vector<int> determined;
-  for (const auto& [root, eqs] : component_equations) {
-    std::map<int, int> column;  // cell -> column
-    for (size_t e : eqs) {
-      for (int c : eq_hidden[e]) column.emplace(c, 0);
+  auto learn = [&](int cell) {
+    if (known[cell]) return false;
+    known[cell] = 1;
+    determined.push_back(cell);
+    return true;
+  };
+  for (;;) {
+    // Non-negativity: if one side is fully known and the other side's known
+    // terms already reach it, the other side's unknown terms are all 0.
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (const auto& eq : equations_) {
+        std::vector<int> rhs = eq.more_totals;
+        rhs.push_back(eq.total);
+        auto side = [&](const std::vector<int>& cells, int64_t* sum) {
+          bool all = true;
+          for (int c : cells) {
+            if (known[c]) *sum += cells_[c].value;
+            else all = false;
+          }
+          return all;
+        };
+        int64_t lhs_sum = 0, rhs_sum = 0;
+        bool lhs_known = side(eq.members, &lhs_sum), rhs_known = side(rhs, &rhs_sum);
+        if (lhs_known == rhs_known || lhs_sum != rhs_sum) continue;
+        for (int c : lhs_known ? rhs : eq.members) changed |= learn(c);
+      }
     }
-    int cols = 0;
-    std::vector<int> cell_of;
-    for (auto& [c, col] : column) {
-      col = cols++;
-      cell_of.push_back(c);
+    // Linear algebra over the unknowns.
+    std::vector<int> column(n, -1), cell_of;
+    for (int i = 0; i < n; ++i) {
+      if (!known[i]) {
+        column[i] = static_cast<int>(cell_of.size());
+        cell_of.push_back(i);
+      }
     }
-    std::vector<std::vector<double>> m;
-    for (size_t e : eqs) {
-      std::vector<double> row(cols, 0.0);
-      const Equation& eq = equations_[e];
-      if (cells_[eq.total].hidden) row[column[eq.total]] -= 1;
+    std::vector<SparseRow> rows;
+    for (const auto& eq : equations_) {
+      std::map<int, u64> row;
       for (int c : eq.members) {
-        if (cells_[c].hidden) row[column[c]] += 1;
+        if (!known[c]) row[column[c]] = Add(row[column[c]], 1);
       }
-      m.push_back(std::move(row));
+      auto subtract = [&](int c) {
+        if (!known[c]) row[column[c]] = Add(row[column[c]], kP - 1);
+      };
+      subtract(eq.total);
+      for (int c : eq.more_totals) subtract(c);
+      SparseRow sparse;
+      for (const auto& [col, a] : row) {
+        if (a != 0) sparse.push_back({col, a});
+      }
+      if (!sparse.empty()) rows.push_back(std::move(sparse));
     }
-    // Gauss-Jordan elimination with partial pivoting.
-    size_t r = 0;
-    for (int c = 0; c < cols && r < m.size(); ++c) {
-      size_t best = r;
-      for (size_t i = r; i < m.size(); ++i) {
-        if (std::abs(m[i][c]) > std::abs(m[best][c])) best = i;
-      }
-      if (std::abs(m[best][c]) < 1e-9) continue;
-      std::swap(m[r], m[best]);
-      double p = m[r][c];
-      for (double& x : m[r]) x /= p;
-      for (size_t i = 0; i < m.size(); ++i) {
-        if (i == r || std::abs(m[i][c]) < 1e-12) continue;
-        double f = m[i][c];
-        for (int k = 0; k < cols; ++k) m[i][k] -= f * m[r][k];
-      }
-      ++r;
+    std::vector<bool> pinned = PinnedColumns(static_cast<int>(cell_of.size()), std::move(rows));
+    bool any = false;
+    for (size_t k = 0; k < cell_of.size(); ++k) {
+      if (pinned[k]) any |= learn(cell_of[k]);
     }
-    for (size_t i = 0; i < r; ++i) {
-      int nonzero = -1, count = 0;
-      for (int k = 0; k < cols; ++k) {
-        if (std::abs(m[i][k]) > 1e-9) {
-          nonzero = k;
-          ++count;
-        }
-      }
-      if (count == 1 && cells_[cell_of[nonzero]].primary) determined.push_back(cell_of[nonzero]);
-    }
+    if (!any) break;
   }
   return determined;
 }
@@ -162,17 +319,27 @@ void SuppressionTable::HideLoneTerms() {
   for (bool changed = true; changed;) {
     changed = false;
     for (const auto& eq : equations_) {
-      int hidden = cells_[eq.total].hidden ? 1 : 0;
-      for (int m : eq.members) hidden += cells_[m].hidden;
+      int hidden = 0;
+      for (int t : Terms(eq)) hidden += cells_[t].hidden;
       if (hidden != 1) continue;
       int pick = -1;
-      if (eq.prefer_total && !cells_[eq.total].hidden && cells_[eq.total].value > 0) pick = eq.total;
-      for (int m : eq.members) {
-        const Cell& c = cells_[m];
-        if (pick == eq.total || c.hidden || c.value <= 0) continue;
-        if (pick < 0 || c.value < cells_[pick].value) pick = m;
+      if (!eq.more_totals.empty()) {
+        // A balance: any term may take the second place.
+        for (int t : Terms(eq)) {
+          const Cell& c = cells_[t];
+          if (c.hidden || c.value <= 0) continue;
+          if (pick < 0 || c.value < cells_[pick].value) pick = t;
+        }
+        if (pick < 0) continue;  // every visible term is 0: so is the hidden one
+      } else {
+        if (eq.prefer_total && !cells_[eq.total].hidden && cells_[eq.total].value > 0) pick = eq.total;
+        for (int m : eq.members) {
+          const Cell& c = cells_[m];
+          if (pick == eq.total || c.hidden || c.value <= 0) continue;
+          if (pick < 0 || c.value < cells_[pick].value) pick = m;
+        }
+        if (pick < 0) pick = eq.total;
       }
-      if (pick < 0) pick = eq.total;
       if (cells_[pick].hidden) {
         // Only the total could be picked and it is the hidden one: the members
         // are all visible zeros, so the total is 0 and not sensitive.

@@ -9,6 +9,13 @@
 //   total. (Never a zero: a hidden zero gives the attacker a bound that can
 //   pin its partners.) Repeated until no equation has a lone hidden term, so
 //   no hidden count equals "total minus the visible rest" of any equation.
+//   Exact check: an attacker who knows every visible count and every equation
+//   (and that counts are non-negative, so a visible total equal to its known
+//   terms makes the unknown terms 0) solves the whole linked system exactly
+//   (sparse elimination, DeterminedHiddenCells). A primary it pins gets more
+//   partners hidden; a secondary it pins is published after all, since
+//   hiding it protects nothing. So after Apply no hidden count is determined
+//   by the published ones.
 //
 //   SuppressionTable t;
 //   Published form: a primary cell is "<threshold"; a secondary one is "[c]"
@@ -38,6 +45,9 @@ class SuppressionTable {
   // secondary suppression hides the total rather than a member (for a
   // summary figure worth less than its parts, e.g. an all-time count).
   void AddEquation(std::vector<int> members, int total, bool prefer_total = false);
+  // sum(lhs) == sum(rhs), both non-empty: e.g. the weeks of a run of months
+  // equal those months (weeks straddling a month end link two months).
+  void AddBalance(std::vector<int> lhs, std::vector<int> rhs);
 
   // Hides `i` before Apply: a count equal to one hidden in another table.
   void Withhold(int i) { cells_[i].hidden = true; }
@@ -53,12 +63,19 @@ class SuppressionTable {
   // The count as published: the number, "<threshold" (primary) or "[c]".
   std::string Published(int i) const;
 
+  // sum(members) == total + sum(more_totals).
   struct Equation {
     std::vector<int> members;
     int total;
     bool prefer_total = false;
+    std::vector<int> more_totals;  // AddBalance only
   };
   const std::vector<Equation>& equations() const { return equations_; }
+
+  // The hidden cells whose value the visible ones pin exactly, through the
+  // equations (linear algebra) and non-negativity (a known total equal to its
+  // known terms makes the rest 0). After Apply(threshold > 1): empty.
+  std::vector<int> DeterminedHiddenCells() const;
 
  private:
   struct Cell {
@@ -69,7 +86,7 @@ class SuppressionTable {
   void HideLoneTerms();
   bool HidePartnerOf(int cell);
   bool HideAllPartnersOf(int cell);
-  std::vector<int> DeterminedPrimaryCells() const;
+  void PublishDeterminedSecondaries();
   std::vector<Cell> cells_;
   std::vector<Equation> equations_;
   int64_t threshold_ = 0;
