@@ -145,6 +145,10 @@ absl::StatusOr<ExportIndex> ReadExportIndex(const std::string& path) {
   v1::LedgerExportRecord r;
   for (uint64_t n = 0;; ++n) {
     auto more = NextRecord(&stream, n, &r);
+    if (!more.ok() && n == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, " is not an accord ledger export (its first record does not parse)"));
+    }
     if (!more.ok()) return more.status();
     if (!*more) {
       if (n == 0) return absl::InvalidArgumentError(absl::StrCat(path, " is empty, not a ledger export"));

@@ -77,8 +77,8 @@ VerifyReport VerifyEntriesAgainstHeads(EntrySource next, absl::Span<const Signed
     const uint64_t expected = actual.size();
     if (entry.index > expected) {
       return Fail(report,
-                  absl::StrCat("entry ", expected, " is missing (removed): the next entry is filed under ",
-                               entry.index),
+                  absl::StrCat("entry ", expected, " is missing where it belongs (removed, or moved ",
+                               "later): the next entry is filed under ", entry.index),
                   expected);
     }
     if (entry.index < expected) {
