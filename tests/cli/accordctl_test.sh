@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of accordctl as an information officer uses it:
-# keygen, set-key, lint, show, fingerprint, sign, verify, tamper, diff, withdraw.
+# keygen, set-key, lint, show, fingerprint, sign, verify, tamper, diff, withdraw;
+# and the offline checks of `accordctl audit`.
 # Usage: accordctl_test.sh ACCORDCTL REPO_ROOT
 set -uo pipefail
 ctl=$1
@@ -111,6 +112,20 @@ check "lint garbage" 2 "$ctl" agreement lint "$work/garbage.yaml"
 check "sign invalid" 2 "$ctl" agreement sign "$work/broken.yaml" --key "$work/${parties[0]}.key"
 check "missing file" 1 "$ctl" agreement lint "$work/nope.yaml"
 check "help" 0 "$ctl" --help
+
+# audit, offline parts (the hub parts are in tests/audit): bad invocations and
+# files that are not exports or pins never look like "tampered" (5).
+check "audit help" 0 "$ctl" audit --help
+for sub in export verify prove pin check-consistency; do contains "audit help lists $sub" "^  $sub " "$work/out"; done
+check "audit verify needs --file or --hub" 1 "$ctl" audit verify
+check "audit verify not both" 1 "$ctl" audit verify --file "$work/x" --hub 127.0.0.1:1
+check "audit verify missing file" 1 "$ctl" audit verify --file "$work/nope.export"
+check "audit verify not an export" 2 "$ctl" audit verify --file "$work/garbage.yaml"
+contains "audit verify says not an export" "not an accord ledger export" "$work/err"
+check "audit prove needs --index" 1 "$ctl" audit prove --hub 127.0.0.1:1 --insecure-dev
+echo '{"format": "something else"}' >"$work/bad.pin"
+check "audit check-consistency not a pin" 2 "$ctl" audit check-consistency --pin "$work/bad.pin"
+contains "audit check-consistency says not a pin" "is not a ledger pin" "$work/err"
 
 echo "accordctl: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
