@@ -19,7 +19,7 @@ namespace accord::testing {
 
 void AuditCliTest::SetUp() { MakePki(dir_.path()); }
 
-void AuditCliTest::StartHub(const std::string& data_dir) {
+void AuditCliTest::StartHub(const std::string& data_dir, bool submit_agreement) {
   if (hub_) hub_->Terminate(10);
   hub_ = std::make_unique<HubProcess>();
   const std::string& d = dir_.path();
@@ -27,6 +27,7 @@ void AuditCliTest::StartHub(const std::string& data_dir) {
                           {"--listen", "127.0.0.1:0", "--data-dir", Path(data_dir), "--tls-ca", d + "/pki/ca.crt",
                            "--tls-cert", d + "/pki/hub.crt", "--tls-key", d + "/pki/hub.key", "--metrics-listen",
                            "", "--hub-instance", "audit-hub"}));
+  if (!submit_agreement) return;
   auto stub = v1::AgreementService::NewStub(AgencyChannel(d, hub_->port(), kPolice));
   grpc::ClientContext ctx;
   v1::SubmitAgreementRequest req;

@@ -23,9 +23,10 @@ class AuditCliTest : public ::testing::Test {
  protected:
   void SetUp() override;
 
-  // Starts accord-hub on `data_dir` (under the temp dir) and submits the
-  // agreement. Stops any hub this fixture started before.
-  void StartHub(const std::string& data_dir);
+  // Starts accord-hub on `data_dir` (under the temp dir) and, unless it is a
+  // restart on old data, submits the agreement. Stops any hub this fixture
+  // started before.
+  void StartHub(const std::string& data_dir, bool submit_agreement = true);
   // Publishes `n` police records numbered from `first` and waits until the
   // ledger's latest signed head has at least `want_size` entries.
   void PublishAndWait(int first, int n, uint64_t want_size);
