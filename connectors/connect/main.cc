@@ -1,131 +1,269 @@
 // accord-connect: streams an agency's records into the hub.
 //
-// This first version reads JSON Lines, one accord.v1.Record per line in the
-// protobuf JSON mapping (see deploy/sample/). Lines that do not parse, and
-// records the hub rejects, go to a dead-letter file beside the source with
-// their reason; nothing is skipped silently. CSV, mappings, watched
-// directories and durable checkpoints are the connector issue's next steps.
+//   accord-connect publish --config connect.yaml
+//   accord-connect publish --hub H:P --ca ca.crt --cert me.crt --key me.key \
+//       --mapping police.yaml --source incidents.csv
+//   accord-connect publish ... --mapping police.yaml --watch /srv/drop
+//   accord-connect publish --mapping police.yaml --source incidents.csv --dry-run
+//   accord-connect check --mapping police.yaml --agreement isa.yaml
+//
+// See connectors/README.md. Exit status: 0 every row delivered; 2 some rows
+// dead-lettered (the run still completed); 1 an error stopped the run (the
+// checkpoint keeps what was delivered).
+#include <csignal>
 #include <fstream>
 #include <iostream>
-#include <map>
+#include <sstream>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "accord/client/channel.h"
-#include "accord/client/publisher.h"
-#include "google/protobuf/util/json_util.h"
+#include "accord/policy/agreement_parser.h"
+#include "config.h"
+#include "dead_letter.h"
+#include "delivery.h"
+#include "mapping.h"
+#include "mapping_check.h"
+#include "source_runner.h"
+#include "watch.h"
 #include "nlohmann/json.hpp"
 
 namespace {
 
-struct Options {
-  accord::client::ChannelOptions channel;
-  std::string jsonl;
-  std::string dead_letter;
-  size_t batch = 500;
-  bool json = false;
-};
+using accord::connect::Config;
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop.store(true); }
+
+absl::StatusOr<accord::policy::Agreement> LoadAgreement(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read agreement ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return accord::policy::ParseAgreementOrError(ss.str(), path);
+}
+
+int Fail(const absl::Status& s) {
+  std::cerr << "accord-connect: " << s.message() << "\n";
+  return 1;
+}
+
+int RunCheck(const std::string& mapping_path, const std::string& agreement_path) {
+  auto mapping = accord::connect::LoadMapping(mapping_path);
+  if (!mapping.ok()) return Fail(mapping.status());
+  auto agreement = LoadAgreement(agreement_path);
+  if (!agreement.ok()) return Fail(agreement.status());
+  auto report = accord::connect::CheckMapping(*mapping, *agreement);
+  for (const auto& e : report.errors) std::cout << "error: " << e << "\n";
+  for (const auto& w : report.warnings) std::cout << "warning: " << w << "\n";
+  if (!report.ok()) {
+    std::cout << mapping_path << ": " << report.errors.size() << " mismatch(es) with dataset "
+              << mapping->dataset << " of " << agreement->id << "; refused\n";
+    return 1;
+  }
+  std::cout << mapping_path << ": matches dataset " << mapping->dataset << " v"
+            << mapping->dataset_version << " of " << agreement->id << "\n";
+  return 0;
+}
+
+void PrintSummary(const std::string& what, const accord::connect::DeliveryStats& s, double seconds,
+                  const std::string& dead_letter, bool json, bool dry_run) {
+  uint64_t rejected = 0, failed = 0;
+  for (const auto& [r, n] : s.rejected) rejected += n;
+  for (const auto& [r, n] : s.failed_local) failed += n;
+  if (json) {
+    nlohmann::json j{{"source", what},          {"read", s.read},
+                     {"sent", s.sent},          {"resent", s.resent},
+                     {"accepted", s.accepted},  {"duplicate", s.duplicate},
+                     {"rejected", s.rejected},  {"unreadable_or_unmappable", s.failed_local},
+                     {"dead_lettered", s.dead_lettered}, {"dead_letter_file", dead_letter},
+                     {"reconnects", s.reconnects}, {"seconds", seconds}, {"dry_run", dry_run}};
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  if (dry_run) {
+    std::cout << what << " (dry run, nothing sent): " << s.read << " rows read, " << s.sent
+              << " valid, " << failed << " unreadable or unmappable\n";
+    for (const auto& [reason, n] : s.failed_local) std::cout << "  " << reason << ": " << n << "\n";
+    return;
+  }
+  std::cout << what << ": sent " << s.sent
+            << ", accepted " << s.accepted << ", duplicate " << s.duplicate << ", rejected "
+            << rejected << ", dead-lettered " << s.dead_lettered << " (read " << s.read
+            << ", unreadable or unmappable " << failed << ", " << static_cast<int64_t>(seconds * 1000)
+            << " ms";
+  if (s.reconnects > 0) std::cout << ", " << s.reconnects << " reconnects, " << s.resent << " resent";
+  std::cout << ")\n";
+  for (const auto& [reason, n] : s.rejected) std::cout << "  rejected by the hub, " << reason << ": " << n << "\n";
+  for (const auto& [reason, n] : s.failed_local) std::cout << "  " << reason << ": " << n << "\n";
+  if (s.dead_lettered > 0 && !dead_letter.empty()) std::cout << "  see " << dead_letter << "\n";
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options o;
-  CLI::App app{"accord-connect: stream an agency's records into an Accord hub"};
+  Config c;
+  std::string config_file;
+  CLI::App app{
+      "accord-connect: stream an agency's records (CSV, JSON Lines, a drop directory or stdin) into "
+      "an Accord hub over mTLS, mapped to an agreement's dataset, with checkpoints, retries and "
+      "dead letters. Exit status: 0 all delivered, 2 some rows dead-lettered, 1 error."};
   app.require_subcommand(1);
-  auto* publish = app.add_subcommand("publish", "Publish the records of a JSON Lines file");
-  publish->add_option("--hub", o.channel.target, "The hub's address HOST:PORT")->required();
-  publish->add_option("--ca", o.channel.ca_file, "CA that issued the hub's certificate (PEM)");
-  publish->add_option("--cert", o.channel.cert_file, "Your agency's client certificate (PEM)");
-  publish->add_option("--key", o.channel.key_file, "Your agency's client key (PEM)");
-  publish->add_flag("--insecure-dev", o.channel.insecure_dev, "Plaintext, to a hub run with --insecure-dev");
-  publish->add_option("--as", o.channel.agency, "Your agency id (required with --insecure-dev)");
-  publish->add_option("--jsonl", o.jsonl, "Records, one accord.v1.Record JSON object per line")
-      ->required()->check(CLI::ExistingFile);
-  publish->add_option("--dead-letter", o.dead_letter,
-                      "Where unparseable or rejected rows go (default: <jsonl>.dead-letter.jsonl)");
-  publish->add_option("--batch", o.batch, "Records per batch (default 500)");
-  publish->add_flag("--json", o.json, "Print the summary as JSON");
-  CLI11_PARSE(app, argc, argv);
-  if (o.dead_letter.empty()) o.dead_letter = o.jsonl + ".dead-letter.jsonl";
+  auto* publish = app.add_subcommand(
+      "publish", "Read a source, map each row and publish it; resumes from the source's checkpoint");
+  publish->add_option("--config", config_file,
+                      "YAML file with any of the options below (keys: the option names without "
+                      "'--', '-' as '_'); the command line wins");
+  publish->add_option("--hub", c.channel.target, "The hub's address HOST:PORT");
+  publish->add_option("--ca", c.channel.ca_file, "CA certificate that issued the hub's certificate (PEM)");
+  publish->add_option("--cert", c.channel.cert_file, "Your agency's client certificate (PEM): your identity");
+  publish->add_option("--key", c.channel.key_file, "Your agency's client private key (PEM)");
+  publish->add_flag("--insecure-dev", c.channel.insecure_dev,
+                    "DEVELOPMENT ONLY: plaintext to a hub run with --insecure-dev");
+  publish->add_option("--as", c.channel.agency, "Your agency id (required with --insecure-dev)");
+  publish->add_option("--mapping", c.mapping,
+                      "Mapping YAML (columns -> dataset fields; see deploy/mappings/). Without it, "
+                      "each line must be an accord.v1.Record in JSON");
+  publish->add_option("--source", c.source, "The file to read (CSV or JSON Lines, as the mapping says); '-' = stdin");
+  publish->add_option("--jsonl", c.source, "Same as --source (kept for older scripts)");
+  publish->add_option("--watch", c.watch,
+                      "A drop directory: files are picked up as they arrive and moved to done/ when delivered");
+  publish->add_flag("--once", c.once, "With --watch: stop when no file is waiting");
+  publish->add_option("--agreement", c.agreement,
+                      "Agreement YAML: validate every row against its dataset before sending "
+                      "(bad rows are dead-lettered locally)");
+  publish->add_option("--checkpoint-dir", c.checkpoint_dir,
+                      "Directory for the durable checkpoints (<name>.accord-checkpoint) that let a "
+                      "restarted connector resume where it stopped. Without it (and without --watch, "
+                      "which keeps them in <dir>/.accord/) a rerun starts from the top; the hub "
+                      "de-duplicates, so nothing arrives twice");
+  publish->add_option("--dead-letter", c.dead_letter,
+                      "Dead-letter file for rows that cannot be parsed, mapped or are rejected "
+                      "(default: <source>.dead-letter.jsonl; appended to)");
+  publish->add_option("--batch", c.batch, "Records per batch (default 500)");
+  publish->add_option("--max-inflight", c.max_inflight, "Unacknowledged batches at most: bounds memory (default 8)");
+  publish->add_option("--linger-ms", c.linger_ms, "How long a partial batch waits for more rows (default 5)");
+  publish->add_option("--initial-backoff-ms", c.initial_backoff_ms,
+                      "First wait before reconnecting to a hub that is away (default 200; doubles, +-25% jitter)");
+  publish->add_option("--max-backoff-ms", c.max_backoff_ms, "Longest wait between reconnects (default 10000)");
+  publish->add_option("--progress", c.progress,
+                      "auto (bar on a terminal, else a log line every 10 s) | bar | log | none");
+  publish->add_option("--settle-ms", c.settle_ms, "With --watch: a file unchanged this long is complete (default 2000)");
+  publish->add_option("--poll-ms", c.poll_ms, "With --watch: how often to look for files (default 1000)");
+  publish->add_flag("--dry-run", c.dry_run,
+                    "Parse and map every row (and validate with --agreement) without sending; "
+                    "no checkpoint, no dead-letter file");
+  publish->add_flag("--json", c.json, "Print the summary as JSON");
 
-  auto channel = accord::client::MakeChannel(o.channel);
-  if (!channel.ok()) {
-    std::cerr << "accord-connect: " << channel.status().message() << "\n";
-    return 1;
+  std::string check_mapping, check_agreement;
+  auto* check = app.add_subcommand(
+      "check", "List every mismatch between a mapping and an agreement's dataset schema; exit 1 if any");
+  check->add_option("--mapping", check_mapping, "Mapping YAML")->required();
+  check->add_option("--agreement", check_agreement, "Agreement YAML")->required();
+  CLI11_PARSE(app, argc, argv);
+
+  if (check->parsed()) return RunCheck(check_mapping, check_agreement);
+
+  if (!config_file.empty()) {
+    std::vector<std::string> on_cli;
+    for (const CLI::Option* opt : publish->get_options()) {
+      if (opt->count() > 0) on_cli.push_back(opt->get_name(false, true).substr(2));
+    }
+    if (absl::Status s = accord::connect::LoadConfigFile(config_file, on_cli, &c); !s.ok()) return Fail(s);
   }
-  std::ofstream dead(o.dead_letter, std::ios::trunc);
-  size_t dead_lettered = 0, sent = 0, accepted = 0, duplicate = 0;
-  std::map<std::string, size_t> rejected;
-  std::map<std::string, size_t> line_of;  // record id -> source line, for the dead letter
-  auto write_dead = [&](size_t line, const std::string& reason, const std::string& row) {
-    nlohmann::json j{{"line", line}, {"reason", reason}, {"row", row}};
-    dead << j.dump() << "\n";
-    ++dead_lettered;
-  };
-  std::ifstream in(o.jsonl);
-  std::vector<std::string> rows;  // kept to dead-letter rejected rows verbatim
-  accord::client::PublisherOptions popts;
-  popts.batch_records = o.batch;
-  auto publisher = accord::client::Publisher::Open(
-      *channel, o.channel, popts,
-      [&](const accord::v1::Record& r, const accord::v1::RecordOutcome& outcome) {
-        switch (outcome.status()) {
-          case accord::v1::RecordOutcome::ACCEPTED: ++accepted; break;
-          case accord::v1::RecordOutcome::DUPLICATE: ++duplicate; break;
-          default: {
-            rejected[accord::v1::RejectReason_Name(outcome.reason())]++;
-            const size_t line = line_of[r.record_id()];
-            write_dead(line, absl::StrCat(accord::v1::RejectReason_Name(outcome.reason()), ": ",
-                                          outcome.message()),
-                       line > 0 && line <= rows.size() ? rows[line - 1] : "");
-          }
-        }
-      });
-  if (!publisher.ok()) {
-    std::cerr << "accord-connect: " << publisher.status().message() << "\n";
-    return 1;
+  if (c.source.empty() == c.watch.empty()) return Fail(absl::InvalidArgumentError("give one of --source or --watch"));
+  if (!c.dry_run && c.channel.target.empty()) return Fail(absl::InvalidArgumentError("--hub is required"));
+
+  std::optional<accord::connect::Mapping> mapping;
+  if (!c.mapping.empty()) {
+    auto m = accord::connect::LoadMapping(c.mapping);
+    if (!m.ok()) return Fail(m.status());
+    mapping = std::move(*m);
   }
+  std::optional<accord::policy::Agreement> agreement;
+  const accord::policy::DatasetSpec* schema = nullptr;
+  if (!c.agreement.empty()) {
+    auto a = LoadAgreement(c.agreement);
+    if (!a.ok()) return Fail(a.status());
+    agreement = std::move(*a);
+    if (mapping) {
+      auto report = accord::connect::CheckMapping(*mapping, *agreement);
+      if (!report.ok()) {
+        for (const auto& e : report.errors) std::cerr << "error: " << e << "\n";
+        return Fail(absl::FailedPreconditionError("the mapping does not match the agreement (see `check`)"));
+      }
+      schema = agreement->FindDataset(mapping->dataset);
+    }
+  }
+
+  accord::connect::DeliveryOptions dopts;
+  dopts.channel = c.channel;
+  dopts.publisher.batch_records = c.batch;
+  dopts.publisher.max_inflight = c.max_inflight;
+  dopts.publisher.linger = absl::Milliseconds(c.linger_ms);
+  dopts.publisher.close_timeout = absl::Seconds(10);
+  dopts.initial_backoff = absl::Milliseconds(c.initial_backoff_ms);
+  dopts.max_backoff = absl::Milliseconds(c.max_backoff_ms);
+  dopts.dry_run = c.dry_run;
+  if (!c.dry_run) {
+    if (absl::Status s = dopts.channel.Validate(); !s.ok()) return Fail(s);
+    if (absl::Status s = dopts.publisher.Validate(); !s.ok()) return Fail(s);
+  }
+  using Mode = accord::connect::Progress::Mode;
+  Mode mode = Mode::kAuto;
+  if (c.progress == "bar") mode = Mode::kBar;
+  else if (c.progress == "log") mode = Mode::kLog;
+  else if (c.progress == "none") mode = Mode::kNone;
+  else if (c.progress != "auto") return Fail(absl::InvalidArgumentError("--progress is auto, bar, log or none"));
+  accord::connect::Progress progress(mode);
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  accord::connect::RunOptions run;
+  run.mapping = mapping ? &*mapping : nullptr;
+  run.schema = schema;
+  run.checkpoint_dir = c.checkpoint_dir;
+  // Checkpoints need a place to live: --checkpoint-dir (a watched directory
+  // always has its own). Without one a rerun starts again from the top and the
+  // hub's de-duplication keeps delivery exactly-once.
+  run.use_checkpoint = !c.dry_run && (!c.checkpoint_dir.empty() || !c.watch.empty());
+  run.stop = &g_stop;
+
   const absl::Time start = absl::Now();
-  std::string row;
-  size_t line = 0;
-  google::protobuf::util::JsonParseOptions parse;
-  while (std::getline(in, row)) {
-    ++line;
-    rows.push_back(row);
-    if (row.empty()) continue;
-    accord::v1::Record record;
-    auto st = google::protobuf::util::JsonStringToMessage(row, &record, parse);
-    if (!st.ok()) {
-      write_dead(line, absl::StrCat("not an accord.v1.Record: ", std::string(st.message())), row);
-      continue;
-    }
-    line_of[record.record_id()] = line;
-    ++sent;
-    if (auto s = (*publisher)->Publish(std::move(record)); !s.ok()) {
-      std::cerr << "accord-connect: the hub stopped the stream: " << s.message() << "\n";
-      break;
-    }
+  absl::Status status;
+  std::string dead_path;
+  accord::connect::DeadLetter null_dead(c.dry_run ? "/dev/null" : "");
+  if (!c.source.empty()) {
+    dead_path = c.dry_run ? "" : !c.dead_letter.empty() ? c.dead_letter
+                              : c.source == "-"        ? "stdin.dead-letter.jsonl"
+                                                       : c.source + ".dead-letter.jsonl";
+    accord::connect::DeadLetter dead(c.dry_run ? "/dev/null" : dead_path);
+    accord::connect::Deliverer deliverer(dopts, &dead);
+    status = accord::connect::RunSource(c.source, run, &deliverer, &progress);
+    absl::Status closed = deliverer.Close();
+    if (status.ok()) status = closed;
+    PrintSummary(c.source, deliverer.stats(), absl::ToDoubleSeconds(absl::Now() - start), dead_path,
+                 c.json, c.dry_run);
+    if (!status.ok()) return Fail(status);
+    return deliverer.stats().dead_lettered > 0 ? 2 : 0;
   }
-  absl::Status closed = (*publisher)->Close();
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  size_t rejected_total = 0;
-  for (const auto& [reason, n] : rejected) rejected_total += n;
-  if (o.json) {
-    nlohmann::json j{{"file", o.jsonl}, {"sent", sent}, {"accepted", accepted}, {"duplicate", duplicate},
-                     {"rejected", rejected}, {"dead_lettered", dead_lettered},
-                     {"dead_letter_file", o.dead_letter}, {"seconds", seconds}};
-    std::cout << j.dump(2) << "\n";
-  } else {
-    std::cout << o.jsonl << ": sent " << sent << ", accepted " << accepted << ", duplicate "
-              << duplicate << ", rejected " << rejected_total << ", dead-lettered " << dead_lettered
-              << " (" << absl::StrCat(static_cast<int64_t>(seconds * 1000)) << " ms)\n";
-    for (const auto& [reason, n] : rejected) std::cout << "  rejected " << reason << ": " << n << "\n";
-    if (dead_lettered > 0) std::cout << "  see " << o.dead_letter << "\n";
-  }
-  if (!closed.ok()) {
-    std::cerr << "accord-connect: " << closed.message() << "\n";
-    return 1;
-  }
-  return dead_lettered > 0 ? 2 : 0;
+  accord::connect::Deliverer deliverer(dopts, &null_dead);
+  accord::connect::WatchOptions w;
+  w.settle = absl::Milliseconds(c.settle_ms);
+  w.poll = absl::Milliseconds(c.poll_ms);
+  w.once = c.once;
+  accord::connect::DeliveryStats before;
+  status = accord::connect::WatchDirectory(
+      c.watch, w, run, &deliverer, &progress, [&](const std::string& file, const absl::Status& s) {
+        const auto now = deliverer.stats();
+        if (s.ok()) std::cerr << "accord-connect: " << file << ": delivered, moved to done/\n";
+        (void)before;
+        before = now;
+      });
+  absl::Status closed = deliverer.Close();
+  if (status.ok()) status = closed;
+  PrintSummary(c.watch, deliverer.stats(), absl::ToDoubleSeconds(absl::Now() - start),
+               c.watch + "/done/*.dead-letter.jsonl", c.json, c.dry_run);
+  if (!status.ok()) return Fail(status);
+  return deliverer.stats().dead_lettered > 0 ? 2 : 0;
 }

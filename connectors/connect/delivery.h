@@ -1,0 +1,133 @@
+// Deliverer: publishes mapped rows to the hub and keeps, in row order, how
+// far delivery is final, for the checkpoint.
+//
+// Each row is either sent (Send) or failed locally (AddLocalFailure, which
+// dead-letters it). A row's outcome is final when the hub has ACCEPTED it,
+// reported it as a DUPLICATE (already delivered: exactly once), or REJECTED
+// it (dead-lettered with the reason), or it failed locally. progress() is the
+// position just after the longest prefix of final rows: the resume point.
+//
+// Retries: when the stream fails with a retryable code (the hub is down,
+// restarting, or answers UNAVAILABLE), Send/Drain return UnavailableError.
+// The caller then calls Recover() (backoff with jitter, a fresh channel and
+// stream) and re-reads its source from progress(); rows already delivered
+// come back as DUPLICATE. Memory is bounded by the Publisher's window plus
+// one entry per row in it. A non-retryable code (PERMISSION_DENIED, ...) is
+// returned as is and ends the run.
+//
+// Dead letters are written once per row and run: a row re-read after a
+// rewind is not dead-lettered or counted again.
+//
+// Threads: Send/AddLocalFailure/Drain/Recover from one thread; the outcome
+// callback runs on the Publisher's reader thread; stats()/progress() are
+// thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "accord/client/channel.h"
+#include "accord/client/publisher.h"
+#include "dead_letter.h"
+#include "row_source.h"
+
+namespace accord::connect {
+
+struct DeliveryStats {
+  uint64_t read = 0;           // rows read (first time)
+  uint64_t sent = 0;           // records sent (first time)
+  uint64_t resent = 0;         // records sent again after a reconnect
+  uint64_t accepted = 0;
+  uint64_t duplicate = 0;      // already at the hub (resends, reruns)
+  std::map<std::string, uint64_t> rejected;      // by the hub, by reason
+  std::map<std::string, uint64_t> failed_local;  // unparseable/unmappable, by reason
+  uint64_t dead_lettered = 0;
+  uint64_t reconnects = 0;
+};
+
+struct Position {
+  uint64_t offset = 0;
+  uint64_t line = 1;
+  uint64_t rows_done = 0;
+};
+
+struct DeliveryOptions {
+  client::ChannelOptions channel;
+  client::PublisherOptions publisher;
+  // Backoff between reconnects: initial, doubling to max, each +-25% jitter.
+  // Reset after an ack. Defaults 200 ms and 10 s.
+  absl::Duration initial_backoff = absl::Milliseconds(200);
+  absl::Duration max_backoff = absl::Seconds(10);
+  // Dry run: nothing is sent; Send() counts the record as accepted.
+  bool dry_run = false;
+};
+
+class Deliverer {
+ public:
+  Deliverer(DeliveryOptions options, DeadLetter* dead_letter);
+  ~Deliverer();
+  Deliverer(const Deliverer&) = delete;
+  Deliverer& operator=(const Deliverer&) = delete;
+
+  // Starts a source (or a rewind) at `at`. Nothing may be pending.
+  void Reset(Position at);
+
+  absl::Status Send(v1::Record record, const SourceRow& row);
+  absl::Status AddLocalFailure(const SourceRow& row, const std::string& reason);
+  // Waits until every sent row is final.
+  absl::Status Drain();
+  // After UnavailableError: drops the failed stream, waits the backoff, and
+  // prepares a fresh channel. Resume from progress().
+  absl::Status Recover();
+  // Marks the end of the source (trailing blank lines) once drained.
+  void MarkEnd(uint64_t offset, uint64_t line);
+  // Closes the stream. OK or the hub's final status.
+  absl::Status Close();
+
+  Position progress() const;
+  DeliveryStats stats() const;
+  // Where the next dead letters go (a watched directory has one per file).
+  // Only between sources (nothing pending).
+  void set_dead_letter(DeadLetter* dead_letter) { dead_letter_ = dead_letter; }
+
+ private:
+  struct Entry {
+    uint64_t end_offset;
+    uint64_t next_line;
+    uint64_t line;
+    uint64_t begin_offset;
+    bool local;  // failed locally (final already)
+    std::string raw;
+  };
+  void OnOutcome(const v1::Record& record, const v1::RecordOutcome& outcome);
+  void PopFinalLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AdvanceLocked(const Entry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status EnsurePublisher();
+  absl::Status StreamStatus();
+
+  DeliveryOptions options_;
+  DeadLetter* dead_letter_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<client::Publisher> publisher_;
+  absl::Duration backoff_;
+  absl::BitGen rng_;
+  uint64_t sent_high_ = 0;  // highest end_offset sent at least once (this run)
+
+  mutable absl::Mutex mu_;
+  std::deque<Entry> pending_ ABSL_GUARDED_BY(mu_);
+  Position done_ ABSL_GUARDED_BY(mu_);
+  uint64_t dead_high_ ABSL_GUARDED_BY(mu_) = 0;  // highest end_offset dead-lettered
+  bool retry_ ABSL_GUARDED_BY(mu_) = false;      // stream failed, retryable
+  absl::Status fatal_ ABSL_GUARDED_BY(mu_);
+  bool acked_since_recover_ ABSL_GUARDED_BY(mu_) = false;
+  DeliveryStats stats_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace accord::connect

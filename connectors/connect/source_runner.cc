@@ -1,0 +1,129 @@
+#include "source_runner.h"
+
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "accord/policy/record_validator.h"
+#include "checkpoint.h"
+#include "row_source.h"
+
+namespace accord::connect {
+namespace {
+
+// Reads rows from `source` into the deliverer until the end, a stream
+// failure (UnavailableError) or a fatal error.
+absl::Status Pump(RowSource& source, const RunOptions& o, Deliverer* d, Progress* progress,
+                  const std::function<void()>& maybe_checkpoint, uint64_t* end_offset,
+                  uint64_t* end_line) {
+  SourceRow row;
+  v1::Record record;
+  for (;;) {
+    if (o.stop != nullptr && o.stop->load(std::memory_order_relaxed)) {
+      return absl::CancelledError("stopped by a signal");
+    }
+    auto more = source.Next(&row);
+    if (!more.ok()) return more.status();
+    if (!*more) return absl::OkStatus();
+    *end_offset = row.end_offset;
+    *end_line = row.line + 1 + std::count(row.raw.begin(), row.raw.end(), '\n');
+    absl::Status st;
+    if (!row.error.empty()) {
+      st = d->AddLocalFailure(row, absl::StrCat("unreadable row: ", row.error));
+    } else {
+      absl::Status mapped;
+      if (o.mapping != nullptr) {
+        mapped = MapRow(*o.mapping, row.cells, &record);
+      } else {
+        record = std::move(*row.record);
+      }
+      if (mapped.ok() && o.schema != nullptr) {
+        policy::Rejection r = policy::ValidateAgainstSchema(record, *o.schema);
+        if (!r.ok()) {
+          mapped = absl::InvalidArgumentError(
+              absl::StrCat(v1::RejectReason_Name(r.reason), ": ", r.message));
+        }
+      }
+      st = mapped.ok() ? d->Send(std::move(record), row)
+                       : d->AddLocalFailure(row, absl::StrCat("mapping: ", mapped.message()));
+    }
+    if (!st.ok()) return st;
+    const DeliveryStats s = d->stats();  // cheap enough: a copy under a mutex
+    progress->Update(s.read, row.end_offset);
+    maybe_checkpoint();
+  }
+}
+
+}  // namespace
+
+absl::Status RunSource(const std::string& path, const RunOptions& o, Deliverer* d, Progress* progress) {
+  const bool durable = o.use_checkpoint && path != "-";
+  const std::string cp_path = durable ? CheckpointPath(path, o.checkpoint_dir) : "";
+  Checkpoint cp;
+  if (durable) {
+    std::string note;
+    auto resume = ResumePoint(path, cp_path, &note);
+    if (!resume.ok()) return resume.status();
+    cp = *resume;
+    if (!note.empty()) std::cerr << "accord-connect: " << path << ": " << note << "\n";
+    if (cp.offset > 0) {
+      std::cerr << "accord-connect: " << path << ": resuming at line " << cp.line << " (byte "
+                << cp.offset << ", " << cp.rows_done << " rows already delivered)\n";
+    }
+  }
+  d->Reset(Position{cp.offset, cp.line, cp.rows_done});
+  uint64_t saved_offset = cp.offset;
+  absl::Time last_save = absl::Now();
+  auto save = [&](bool force) -> absl::Status {
+    if (!durable) return absl::OkStatus();
+    const Position p = d->progress();
+    if (p.offset == saved_offset) return absl::OkStatus();
+    if (!force && absl::Now() - last_save < o.checkpoint_every) return absl::OkStatus();
+    Checkpoint c = cp;
+    c.offset = p.offset;
+    c.line = p.line;
+    c.rows_done = p.rows_done;
+    last_save = absl::Now();
+    saved_offset = p.offset;
+    return SaveCheckpoint(cp_path, c);
+  };
+  uint64_t checks = 0;
+  auto maybe_checkpoint = [&] {
+    if ((++checks & 63) == 0) (void)save(false);
+  };
+  bool first_pass = true;
+  for (;;) {
+    const Position at = d->progress();
+    auto source = OpenSource(path, o.mapping, at.offset, at.line);
+    if (!source.ok()) return source.status();
+    if (first_pass) progress->Start(path, (*source)->size_hint(), at.offset);
+    first_pass = false;
+    uint64_t end_offset = at.offset, end_line = at.line;
+    absl::Status s = Pump(**source, o, d, progress, maybe_checkpoint, &end_offset, &end_line);
+    if (s.ok() || absl::IsCancelled(s)) {
+      absl::Status drained = d->Drain();
+      if (drained.ok()) {
+        if (s.ok()) d->MarkEnd(end_offset, end_line);
+        absl::Status saved = save(true);
+        progress->Finish(d->stats().read, d->progress().offset);
+        if (!saved.ok()) return saved;
+        return s;
+      }
+      s = drained;
+    }
+    if (!absl::IsUnavailable(s)) {
+      (void)save(true);
+      return s;
+    }
+    if (path == "-") {
+      return absl::UnavailableError(absl::StrCat(
+          "the hub went away while reading stdin, which cannot be re-read: ", s.message()));
+    }
+    (void)save(true);
+    if (o.stop != nullptr && o.stop->load()) return absl::CancelledError("stopped by a signal");
+    std::cerr << "accord-connect: " << s.message() << "\n";
+    if (absl::Status r = d->Recover(); !r.ok()) return r;
+  }
+}
+
+}  // namespace accord::connect
