@@ -10,6 +10,7 @@
 #include "files.h"
 #include "ledger_export_file.h"
 #include "nlohmann/json.hpp"
+#include "pin_file.h"
 
 namespace accord::ctl {
 namespace {
@@ -59,6 +60,30 @@ int Tampered(const std::string& problem, bool json) {
   return Report(r, "", "", json);
 }
 
+// Adds the heads of the pin files to `heads`, so the ledger must agree with
+// every head a partner pinned (a log truncated or rewritten and re-signed after
+// the pin then fails). Returns an exit code, or -1 to go on.
+int AddPinnedHeads(const AuditVerifyOptions& o, const std::string& public_pem,
+                   std::vector<ledger::SignedTreeHead>* heads) {
+  auto log_id = ledger::LogIdFromPublicPem(public_pem);
+  for (const std::string& path : o.pins) {
+    auto text = ReadFile(path, 1 << 20);
+    if (!text.ok()) return FailStatus(text.status());
+    auto pin = ParsePin(*text, path);
+    if (!pin.ok()) {
+      if (pin.status().code() == absl::StatusCode::kDataLoss) return Tampered(std::string(pin.status().message()), o.json);
+      return FailStatus(pin.status());
+    }
+    if (!log_id.ok() || pin->head.log_id != *log_id) {
+      return Tampered(absl::StrCat("the head pinned in ", path, " is from log ", pin->head.log_id,
+                                   ", but this ledger is log ", log_id.ok() ? *log_id : "(no valid key)"),
+                      o.json);
+    }
+    heads->push_back(pin->head);
+  }
+  return -1;
+}
+
 int VerifyFile(const AuditVerifyOptions& o) {
   auto index = ReadExportIndex(o.file);
   if (!index.ok()) {
@@ -70,6 +95,7 @@ int VerifyFile(const AuditVerifyOptions& o) {
     if (s.code() == absl::StatusCode::kFailedPrecondition) return Tampered(std::string(s.message()), o.json);
     return FailStatus(s);
   }
+  if (int rc = AddPinnedHeads(o, pem, &index->heads); rc >= 0) return rc;
   auto entries = ExportEntryReader::Open(o.file);
   if (!entries.ok()) return FailStatus(entries.status());
   auto report = ledger::VerifyEntriesAgainstHeads(
@@ -102,6 +128,7 @@ int VerifyOnline(const AuditVerifyOptions& o) {
     if (s.code() == absl::StatusCode::kFailedPrecondition) return Tampered(std::string(s.message()), o.json);
     return FailStatus(s);
   }
+  if (int rc = AddPinnedHeads(o, public_pem, &heads); rc >= 0) return rc;
   size_t next = 0;
   auto report = ledger::VerifyEntriesAgainstHeads(
       [&](ledger::SourceEntry* out) -> absl::StatusOr<bool> {

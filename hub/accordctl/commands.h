@@ -117,6 +117,7 @@ struct AuditVerifyOptions {
   HubOptions hub;          // online: export from this hub and verify
   std::string file;        // offline: verify this export file (exactly one of the two)
   std::string expect_key;  // optional pinned ledger public key PEM
+  std::vector<std::string> pins;  // pin files whose heads must also hold
   bool json = false;
 };
 int RunAuditVerify(const AuditVerifyOptions& o);

@@ -175,6 +175,10 @@ int main(int argc, char** argv) {
   verify_file_opt->excludes(audit_verify_cmd->get_option("--hub"));
   audit_verify_cmd->add_option("--expect-key", audit_verify.expect_key,
                                "Fail unless the ledger is signed with this public key (PEM)");
+  audit_verify_cmd->add_option("--pin", audit_verify.pins,
+                               "Also require the head in this pin file (from audit pin; repeatable): "
+                               "catches a log rewritten and re-signed after the pin")
+      ->check(CLI::ExistingFile);
   audit_verify_cmd->add_flag("--json", audit_verify.json, "Machine-readable output");
   audit_verify_cmd->callback([&] { rc = RunAuditVerify(audit_verify); });
 

@@ -162,6 +162,8 @@ TEST_F(AuditCliTest, PinThenCheckConsistencyCatchesRewrittenHistory) {
   r = Ctl({"audit", "check-consistency", "--pin", Path("hub.pin")}, true);
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "grew from 10 to 20 entries")) << r.out;
+  r = Ctl({"audit", "verify", "--pin", Path("hub.pin")}, true);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
   r = Ctl({"audit", "prove", "--index", "4", "--pin", Path("hub.pin")}, true);
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "tree head of size 10")) << r.out;
@@ -192,9 +194,15 @@ TEST_F(AuditCliTest, PinThenCheckConsistencyCatchesRewrittenHistory) {
   EXPECT_EQ(r.exit_code, 5) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "LEDGER HISTORY REWRITTEN")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "does not extend the head you pinned")) << r.out;
-  // ... and verify with the pinned key still passes on its own: only the pin
-  // shows the rewrite.
+  // ... and verify still passes on its own (the rewrite is self-consistent),
+  // but not with the pinned head, online or on an export.
   EXPECT_EQ(Ctl({"audit", "verify"}, true).exit_code, 0);
+  r = Ctl({"audit", "verify", "--pin", Path("hub.pin")}, true);
+  EXPECT_EQ(r.exit_code, 5) << r.out;
+  ASSERT_EQ(Ctl({"audit", "export", "--out", Path("rewritten.export")}, true).exit_code, 0);
+  r = Ctl({"audit", "verify", "--file", Path("rewritten.export"), "--pin", Path("hub.pin")});
+  EXPECT_EQ(r.exit_code, 5) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "LEDGER VERIFICATION FAILED")) << r.out;
 
   // ... or shorter than the pin.
   hub_->Terminate(10);
@@ -213,6 +221,9 @@ TEST_F(AuditCliTest, PinThenCheckConsistencyCatchesRewrittenHistory) {
   r = Ctl({"audit", "check-consistency", "--pin", Path("hub.pin")}, true);
   EXPECT_EQ(r.exit_code, 5) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "not signed by the pinned ledger key")) << r.out;
+  r = Ctl({"audit", "verify", "--pin", Path("hub.pin")}, true);
+  EXPECT_EQ(r.exit_code, 5) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "is from log")) << r.out;
 }
 
 }  // namespace
