@@ -19,9 +19,11 @@ Deliverer::~Deliverer() {
 }
 
 void Deliverer::Reset(Position at) {
+  sent_high_ = 0;
   absl::MutexLock lock(&mu_);
   pending_.clear();
   done_ = at;
+  dead_high_ = 0;
 }
 
 Position Deliverer::progress() const {

@@ -76,7 +76,7 @@ class Deliverer {
   Deliverer(const Deliverer&) = delete;
   Deliverer& operator=(const Deliverer&) = delete;
 
-  // Starts a source (or a rewind) at `at`. Nothing may be pending.
+  // Starts a new source at `at` (a checkpoint, or 0). Nothing may be pending.
   void Reset(Position at);
 
   absl::Status Send(v1::Record record, const SourceRow& row);
