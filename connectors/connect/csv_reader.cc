@@ -7,7 +7,6 @@
 namespace accord::connect {
 namespace {
 int NoSpace(unsigned char) { return 0; }
-int IsTerm(unsigned char c) { return c == CSV_CR || c == CSV_LF; }
 constexpr int kRowNotBegun = 0;  // libcsv's ROW_NOT_BEGUN pstate
 
 void StripTerminator(std::string* s) {
@@ -31,7 +30,7 @@ void CsvReader::ResetParser() {
   csv_set_delim(parser_.get(), static_cast<unsigned char>(options_.delimiter));
   csv_set_quote(parser_.get(), static_cast<unsigned char>(options_.quote));
   csv_set_space_func(parser_.get(), NoSpace);
-  csv_set_term_func(parser_.get(), IsTerm);
+  // Row terminators: libcsv's default, CR or LF (so CRLF and LF both work).
 }
 
 void CsvReader::OnField(void* s, size_t len, void* data) {
