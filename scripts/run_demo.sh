@@ -53,15 +53,21 @@ for doc in "$work"/agreements/*.yaml; do
   "$ctl" agreement submit $(as "$submitter") "$doc" | grep -E " v[0-9]+ "
 done
 
-step "4. Police and A&E publish their sample records"
-"$connect" publish $(as herts-police) --jsonl "$root/deploy/sample/police_recorded_crime.jsonl" \
-  --dead-letter "$work/police.dead-letter.jsonl"
-"$connect" publish $(as nhs-lister-ae) --jsonl "$root/deploy/sample/ae_assault.jsonl" \
-  --dead-letter "$work/ae.dead-letter.jsonl"
-"$connect" publish $(as herts-police) --jsonl "$root/deploy/sample/police_violence_victims.jsonl" \
-  --dead-letter "$work/police-victims.dead-letter.jsonl"
-"$connect" publish $(as nhs-lister-ae) --jsonl "$root/deploy/sample/ae_violence_victims.jsonl" \
-  --dead-letter "$work/ae-victims.dead-letter.jsonl"
+step "4. Police and A&E stream their CSV exports with accord-connect (mapping checked first)"
+# Each agency's export is mapped to its agreement's dataset (deploy/mappings/);
+# `check` refuses a mapping that does not match the schema before anything is sent.
+publish_csv() {  # publish_csv AGENCY MAPPING CSV AGREEMENT
+  "$connect" check --mapping "$root/deploy/mappings/$2.yaml" --agreement "$root/deploy/agreements/$4.yaml" \
+    | grep -v '^warning:'
+  "$connect" publish $(as "$1") --mapping "$root/deploy/mappings/$2.yaml" \
+    --source "$root/deploy/sample/$3.csv" --checkpoint-dir "$work/checkpoints" \
+    --dead-letter "$work/$3.dead-letter.jsonl" --progress none
+}
+mkdir -p "$work/checkpoints"
+publish_csv herts-police police_incidents police_incidents police-crime-analyst
+publish_csv nhs-lister-ae ae_istv ae_istv ae-violence-cardiff
+publish_csv herts-police police_victims police_victims repeat-victimisation
+publish_csv nhs-lister-ae ae_victims ae_victims repeat-victimisation
 
 step "5. The partnership analyst subscribes: depersonalised records only"
 "$analyst" tail $(as csp-herts-analyst) --show 3 --idle 2

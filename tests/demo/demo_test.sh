@@ -19,8 +19,9 @@ expect() {
 expect "isa-herts-ae-violence v1  active"
 expect "isa-herts-police-crime v1  active"
 expect "isa-herts-repeat-victims v1  active"
-for f in police_recorded_crime ae_assault police_violence_victims ae_violence_victims; do
-  expect "$f.jsonl: sent 160, accepted 160, duplicate 0, rejected 0, dead-lettered 0"
+for f in police_incidents ae_istv police_victims ae_victims; do
+  expect "$f.csv: sent 160, accepted 160, duplicate 0, rejected 0, dead-lettered 0"
+  expect "$f.yaml: matches dataset"
 done
 expect "Received 640 cleaned records"
 expect "seen by both police and A&E: [1-9][0-9]*"
