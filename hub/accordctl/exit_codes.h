@@ -13,7 +13,9 @@ inline constexpr int kExitInvalid = 2;
 inline constexpr int kExitUnsigned = 3;
 // Valid and signed, but not in force: expired, not yet valid, or withdrawn.
 inline constexpr int kExitInactive = 4;
-// Audit verification found tampering or inconsistency.
+// Audit verification found tampering or inconsistency: an altered, removed,
+// inserted or reordered entry, a bad signed head, or a history rewritten since
+// a pinned head.
 inline constexpr int kExitTampered = 5;
 
 }  // namespace accord::ctl

@@ -9,14 +9,15 @@ namespace {
 
 constexpr char kExitCodeHelp[] =
     "Exit codes: 0 OK; 1 usage or file error; 2 invalid document; 3 unsigned or bad "
-    "signature; 4 not in force (expired, not yet valid, withdrawn); 5 audit tampering.";
+    "signature; 4 not in force (expired, not yet valid, withdrawn); 5 audit: ledger tampered with, or its history rewritten since a pinned head.";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace accord::ctl;
   int rc = kExitOk;
-  CLI::App app{"accordctl: draft, check, sign and verify Accord information-sharing agreements"};
+  CLI::App app{"accordctl: draft, check, sign and verify Accord information-sharing agreements, and "
+               "check the hub's disclosure ledger"};
   app.footer(kExitCodeHelp);
   app.require_subcommand(1);
   app.set_version_flag("--version", "accordctl 0.1.0");
