@@ -36,7 +36,8 @@ std::string Share(int64_t part, int64_t whole) {
 // can be worked out from any other table. The links:
 //   - per period, each grid's row, column and grand totals;
 //   - a quarter's cells and totals are the sums of its three months';
-//   - per category x area, months and ISO weeks: a week inside a month adds
+//   - per category x area (and per category, per area and overall, which
+//     the cells imply), months and ISO weeks: a week inside a month adds
 //     up to it; a week straddling a month end whose records fall on both
 //     sides joins the two months into a run, and the run's weeks add up to
 //     its months (a balance); one with records on one side only counts
@@ -118,6 +119,11 @@ class CountTables {
     }
     LinkWeeksToMonths(facts, grid_cells);
     table_.Apply(threshold);
+    // A zero is published by leaving its row out, which tells the attacker
+    // it is 0. One the suppression hid (a last resort) is listed, withheld.
+    for (const auto& [key, id] : grid_cells) {
+      if (table_.hidden(id)) ids_.emplace(key, id);
+    }
   }
 
   const std::map<Key, int>& ids() const { return ids_; }
@@ -141,6 +147,7 @@ class CountTables {
  private:
   void LinkWeeksToMonths(const std::vector<Fact>& facts, const std::map<Key, int>& grid_cells);
 
+
   SuppressionTable table_;
   std::map<Key, int> ids_;
   int all_time_ = -1;
@@ -154,12 +161,19 @@ void CountTables::LinkWeeksToMonths(const std::vector<Fact>& facts, const std::m
   std::map<Cell, std::map<std::pair<long, long>, int64_t>> parts;
   for (const Fact& f : facts) {
     if (f.category.empty() || f.area.empty()) continue;
-    ++parts[{f.category, f.area}][{PeriodIndex(PeriodKind::kWeek, f.event_time),
-                                   PeriodIndex(PeriodKind::kMonth, f.event_time)}];
+    std::pair<long, long> week_month{PeriodIndex(PeriodKind::kWeek, f.event_time),
+                                     PeriodIndex(PeriodKind::kMonth, f.event_time)};
+    for (const Cell& cell : {Cell{f.category, f.area}, Cell{f.category, kAll}, Cell{kAll, f.area}, Cell{kAll, kAll}}) {
+      ++parts[cell][week_month];
+    }
   }
-  // The grid cells of each category x area, by kind.
+  // The grid cells of each category x area, by kind, and likewise the row,
+  // column and grand totals (implied by the cells, but stated so that
+  // secondary suppression finds the partners of a pinned total directly).
+  std::map<Key, int> all = grid_cells;
+  all.insert(ids_.begin(), ids_.end());
   std::map<Cell, std::vector<std::pair<long, int>>> weeks, months;
-  for (const auto& [key, id] : grid_cells) {
+  for (const auto& [key, id] : all) {
     auto [kind, period, category, area] = key;
     if (kind == week) weeks[{category, area}].emplace_back(period, id);
     if (kind == month) months[{category, area}].emplace_back(period, id);

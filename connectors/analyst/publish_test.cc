@@ -1,9 +1,20 @@
 #include "publish.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "audit.h"
 #include "gtest/gtest.h"
+#include "periods.h"
 #include "report_csv.h"
 #include "report_html.h"
+#include "suppression.h"
 
 namespace accord::analyst {
 namespace {
@@ -165,6 +176,378 @@ TEST(PublishTest, TotalsEqualToAWithheldCountStayWithheld) {
   EXPECT_NE(f["ae_hotspots"]["attendances"], "14");
   EXPECT_EQ(f.dump().find("\"14\""), std::string::npos);
   EXPECT_EQ(f.dump().find(":14,"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace accord::analyst
+
+// ---------------------------------------------------------------------------
+// The linked-tables attacker. It reads only the published JSON and knows what
+// every figure means: a count row is the number of records of its category
+// (or all) x area (or all) in its period; a row that is absent is 0; a change
+// is the difference of two counts; the health table's records_received and
+// last_week are the all-time and last-week totals; the top-level record count
+// is everyone's total; displacement rows are month totals of a cell and of
+// its neighbours. The unknowns are the counts per category x area x
+// (week n month) segment, the finest split any figure can see. It solves every
+// visible figure together (Gauss-Jordan, with non-negativity: a visible 0
+// makes all its segments 0) and reports each hidden figure that lies in the
+// span of the visible ones, with the value it recovers.
+// ---------------------------------------------------------------------------
+
+namespace accord::analyst {
+namespace {
+
+struct Span {
+  absl::CivilDay first, last;  // inclusive
+};
+
+Span PeriodDays(const std::string& kind, const std::string& label) {
+  int year = 0, n = 0;
+  if (kind == "week") {
+    std::sscanf(label.c_str(), "%d-W%d", &year, &n);
+    absl::CivilDay jan4(year, 1, 4);
+    int back = (static_cast<int>(absl::GetWeekday(jan4)) - static_cast<int>(absl::Weekday::monday) + 7) % 7;
+    absl::CivilDay monday = jan4 - back + 7 * (n - 1);
+    return {monday, monday + 6};
+  }
+  if (kind == "month") {
+    std::sscanf(label.c_str(), "%d-%d", &year, &n);
+    absl::CivilMonth m(year, n);
+    return {absl::CivilDay(m), absl::CivilDay(m + 1) - 1};
+  }
+  std::sscanf(label.c_str(), "%d-Q%d", &year, &n);
+  absl::CivilMonth m(year, 3 * (n - 1) + 1);
+  return {absl::CivilDay(m), absl::CivilDay(m + 3) - 1};
+}
+
+std::string Shift(const std::string& kind, const std::string& label, int periods) {
+  Span s = PeriodDays(kind, label);
+  absl::CivilDay d = s.first;
+  if (kind == "week") d += 7 * periods;
+  if (kind == "month") d = absl::CivilDay(absl::CivilMonth(d) + periods);
+  if (kind == "quarter") d = absl::CivilDay(absl::CivilMonth(d) + 3 * periods);
+  absl::Time t = absl::FromCivil(d, absl::UTCTimeZone());
+  PeriodKind k = kind == "week" ? PeriodKind::kWeek : kind == "month" ? PeriodKind::kMonth : PeriodKind::kQuarter;
+  return PeriodLabel(k, PeriodIndex(k, t));
+}
+
+class Attacker {
+ public:
+  struct Leak {
+    std::string what;
+    double value;
+  };
+
+  explicit Attacker(const nlohmann::json& f) {
+    // The universe: every category, area and day any count row mentions.
+    absl::CivilDay first(9999, 1, 1), last(1, 1, 1);
+    for (const auto& r : f["counts"]) {
+      if (r["category"] != "all") categories_.insert(Str(r["category"]));
+      if (r["area"] != "all") areas_.insert(Str(r["area"]));
+      Span s = PeriodDays(Str(r["period_kind"]), Str(r["period"]));
+      first = std::min(first, s.first);
+      last = std::max(last, s.last);
+    }
+    // Segments: runs of days in the same ISO week and month.
+    for (absl::CivilDay d = first; d <= last; ++d) {
+      auto key = std::make_pair(PeriodIndex(PeriodKind::kWeek, absl::FromCivil(d, absl::UTCTimeZone())),
+                                absl::CivilMonth(d));
+      if (segments_.empty() || segment_key_.back() != key) {
+        segments_.push_back({d, d});
+        segment_key_.push_back(key);
+      } else {
+        segments_.back().last = d;
+      }
+    }
+    for (const auto& c : categories_) {
+      for (const auto& a : areas_) {
+        for (size_t s = 0; s < segments_.size(); ++s) unknown_[{c, a, s}] = static_cast<int>(unknown_.size());
+      }
+    }
+    // Every count row, and 0 for every absent combination in the span.
+    std::map<std::tuple<std::string, std::string, std::string, std::string>, std::string> published;
+    for (const auto& r : f["counts"]) {
+      published[{Str(r["period_kind"]), Str(r["period"]), Str(r["category"]), Str(r["area"])}] = Str(r["count"]);
+    }
+        std::vector<std::string> cats(categories_.begin(), categories_.end()), areas(areas_.begin(), areas_.end());
+    cats.push_back("all");
+    areas.push_back("all");
+    for (const std::string kind : {"week", "month", "quarter"}) {
+      // Every period of the kind overlapping the span.
+      std::set<std::string> labels;
+      for (absl::CivilDay d = first; d <= last; ++d) {
+        absl::Time t = absl::FromCivil(d, absl::UTCTimeZone());
+        PeriodKind k = kind == "week" ? PeriodKind::kWeek : kind == "month" ? PeriodKind::kMonth : PeriodKind::kQuarter;
+        labels.insert(PeriodLabel(k, PeriodIndex(k, t)));
+      }
+      for (const auto& label : labels) {
+        for (const auto& c : cats) {
+          for (const auto& a : areas) {
+            auto it = published.find({kind, label, c, a});
+            Figure(Count(kind, label, c, a), it == published.end() ? "0" : it->second,
+                   absl::StrCat(kind, " ", label, " ", c, " x ", a));
+          }
+        }
+      }
+    }
+    // Changes: count - previous (or same period last year).
+    for (const auto& r : f["counts"]) {
+      std::string kind = Str(r["period_kind"]), label = Str(r["period"]), c = Str(r["category"]), a = Str(r["area"]);
+      int per_year = kind == "week" ? 52 : kind == "month" ? 12 : 4;
+      for (auto [field, back] : {std::pair{"change_vs_previous", 1}, std::pair{"change_vs_last_year", per_year}}) {
+        if (Str(r[field]).empty()) continue;
+        std::vector<double> v = Count(kind, label, c, a), prev = Count(kind, Shift(kind, label, -back), c, a);
+        for (size_t i = 0; i < v.size(); ++i) v[i] -= prev[i];
+        Figure(v, Str(r[field]), "change");
+      }
+    }
+    // Health and the overall record count: all-time and last-week totals.
+    for (const auto& d : f["health"]["datasets"]) {
+      Figure(std::vector<double>(unknown_.size(), 1.0), Str(d["records_received"]), "records_received");
+      absl::Time as_of;
+      std::string err;
+      EXPECT_TRUE(absl::ParseTime("%Y-%m-%dT%H:%M:%SZ", Str(f["as_of"]), &as_of, &err));
+      std::string week = PeriodLabel(PeriodKind::kWeek, PeriodIndex(PeriodKind::kWeek, as_of) - 1);
+      if (PeriodDays("week", week).first >= first && PeriodDays("week", week).last <= last) {
+        Figure(Count("week", week, "all", "all"), Str(d["last_week"]), "last_week");
+      }
+    }
+    Figure(std::vector<double>(unknown_.size(), 1.0), Str(f["records"]), "records");
+    // Displacement: month totals of a cell and of its neighbours.
+    for (const auto& d : f["displacement"]) {
+      for (auto [field, period] : {std::pair{"previous", "previous_period"}, std::pair{"current", "current_period"}}) {
+        Figure(Count("month", Str(d[period]), "all", Str(d["cell"])), Str(d[field]), "displacement");
+        std::vector<double> n(unknown_.size(), 0.0);
+        for (const std::string& cell : GridNeighbours(Str(d["cell"]))) {
+          if (!areas_.count(cell)) continue;
+          std::vector<double> v = Count("month", Str(d[period]), "all", cell);
+          for (size_t i = 0; i < n.size(); ++i) n[i] += v[i];
+        }
+        Figure(n, Str(d[absl::StrCat("neighbours_", field)]), "displacement neighbours");
+      }
+    }
+  }
+
+  // Every hidden figure the visible ones pin, with the value recovered.
+  std::vector<Leak> Leaks() const {
+    const size_t n = unknown_.size();
+    // Non-negativity: a visible 0 makes each of its segments 0.
+    std::vector<bool> zero(n, false);
+    for (const auto& [v, value] : visible_) {
+      // (Counts only: a change of 0 says nothing about signs.)
+      if (value != 0 || std::any_of(v.begin(), v.end(), [](double x) { return x < 0; })) continue;
+      for (size_t i = 0; i < n; ++i) zero[i] = zero[i] || v[i] != 0;
+    }
+    // Gauss-Jordan on [visible | value], zero segments as unit rows.
+    std::vector<std::vector<double>> m;
+    for (const auto& [v, value] : visible_) {
+      m.push_back(v);
+      m.back().push_back(value);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (!zero[i]) continue;
+      m.emplace_back(n + 1, 0.0);
+      m.back()[i] = 1;
+    }
+    std::vector<int> pivot_of_row;
+    size_t r = 0;
+    for (size_t c = 0; c < n && r < m.size(); ++c) {
+      size_t best = r;
+      for (size_t i = r; i < m.size(); ++i) {
+        if (std::fabs(m[i][c]) > std::fabs(m[best][c])) best = i;
+      }
+      if (std::fabs(m[best][c]) < 1e-9) continue;
+      std::swap(m[r], m[best]);
+      double p = m[r][c];
+      for (double& x : m[r]) x /= p;
+      for (size_t i = 0; i < m.size(); ++i) {
+        if (i == r || std::fabs(m[i][c]) < 1e-12) continue;
+        double k = m[i][c];
+        for (size_t j = 0; j <= n; ++j) m[i][j] -= k * m[r][j];
+      }
+      pivot_of_row.push_back(static_cast<int>(c));
+      ++r;
+    }
+    std::vector<Leak> leaks;
+    for (const auto& [what, v] : hidden_) {
+      std::vector<double> t = v;
+      double value = 0;
+      for (size_t i = 0; i < r; ++i) {
+        double k = t[pivot_of_row[i]];
+        if (std::fabs(k) < 1e-12) continue;
+        for (size_t j = 0; j < n; ++j) t[j] -= k * m[i][j];
+        value += k * m[i][n];
+      }
+      double residual = 0;
+      for (double x : t) residual = std::max(residual, std::fabs(x));
+      if (residual < 1e-6) leaks.push_back({what, value});
+    }
+    return leaks;
+  }
+
+  size_t hidden() const { return hidden_.size(); }
+  static std::string Str(const nlohmann::json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
+
+  // Soundness of the attacker's reading: every visible figure holds for the
+  // true counts. Returns the figures that do not.
+  std::string Inconsistent(const std::vector<Fact>& facts) const {
+    std::vector<double> x(unknown_.size(), 0.0);
+    for (const Fact& f : facts) {
+      absl::CivilDay d = absl::ToCivilDay(f.event_time, absl::UTCTimeZone());
+      for (size_t s = 0; s < segments_.size(); ++s) {
+        if (d >= segments_[s].first && d <= segments_[s].last) x[unknown_.at({f.category, f.area, s})] += 1;
+      }
+    }
+    std::string out;
+    for (size_t k = 0; k < visible_.size(); ++k) {
+      double sum = 0;
+      for (size_t i = 0; i < x.size(); ++i) sum += visible_[k].first[i] * x[i];
+      if (std::fabs(sum - visible_[k].second) > 1e-9) absl::StrAppend(&out, visible_what_[k], ": ", visible_[k].second, " but true ", sum, "\n");
+    }
+    return out;
+  }
+
+ private:
+
+  std::vector<double> Count(const std::string& kind, const std::string& label, const std::string& c,
+                            const std::string& a) const {
+    std::vector<double> v(unknown_.size(), 0.0);
+    Span p = PeriodDays(kind, label);
+    for (const auto& [key, i] : unknown_) {
+      auto [cat, area, s] = key;
+      if ((c == "all" || c == cat) && (a == "all" || a == area) && segments_[s].first >= p.first &&
+          segments_[s].last <= p.last) {
+        v[i] = 1;
+      }
+    }
+    return v;
+  }
+
+  void Figure(std::vector<double> v, const std::string& published, const std::string& what) {
+    double value = 0;
+    if (absl::SimpleAtod(published, &value)) {
+      visible_.emplace_back(std::move(v), value);
+      visible_what_.push_back(what);
+    } else if (published.starts_with("<") || published == kWithheld) {
+      hidden_.emplace_back(what, std::move(v));
+    }  // "", "withheld": not published
+  }
+
+  std::set<std::string> categories_, areas_;
+  std::vector<Span> segments_;
+  std::vector<std::pair<long, absl::CivilMonth>> segment_key_;
+  std::map<std::tuple<std::string, std::string, size_t>, int> unknown_;
+  std::vector<std::pair<std::vector<double>, double>> visible_;
+  std::vector<std::string> visible_what_;
+  std::vector<std::pair<std::string, std::vector<double>>> hidden_;
+};
+
+std::string Describe(const std::vector<Attacker::Leak>& leaks) {
+  std::string out;
+  for (const auto& l : leaks) absl::StrAppend(&out, l.what, " = ", l.value, "\n");
+  return out;
+}
+
+Fact CrimeAt(absl::CivilDay d, const std::string& category, const std::string& area) {
+  return Crime(absl::FromCivil(d, absl::UTCTimeZone()) + absl::Hours(12), category, area, "pz1_" + category);
+}
+
+TEST(PublishAttackTest, AttackerRecoversAFigureThatIsNotHidden) {
+  // Sanity of the attacker: mark a published month total hidden and it is
+  // worked out again (quarter minus the other months, or weeks).
+  nlohmann::json f = PublishFigures(Input());
+  for (auto& r : f["counts"]) {
+    if (r["period_kind"] == "month" && r["period"] == "2026-09" && r["category"] == "all" && r["area"] == "all") {
+      ASSERT_EQ(r["count"], "31");
+      r["count"] = "[c]";
+    }
+  }
+  auto leaks = Attacker(f).Leaks();
+  bool found = false;
+  for (const auto& l : leaks) found |= l.what == "month 2026-09 all x all" && std::fabs(l.value - 31) < 1e-6;
+  EXPECT_TRUE(found) << Describe(leaks);
+}
+
+TEST(PublishAttackTest, WeekCannotBeWorkedOutFromItsMonth) {
+  // February 2027 is exactly ISO weeks 5-8. Robbery in A: 12, 12, 12 and 3
+  // (threshold 10), theft in B: 20 a week. Published per table, the 3 was
+  // the month's 39 minus the three visible weeks.
+  PublishInput in;
+  in.terms.threshold["isa-crime"] = 10;
+  in.as_of = absl::FromCivil(absl::CivilDay(2027, 3, 10), absl::UTCTimeZone());
+  const std::string a = "BNG250:514000:207000", b = "BNG250:520000:207000";
+  for (int w = 0; w < 4; ++w) {
+    for (int i = 0; i < (w < 3 ? 12 : 3); ++i) in.facts.push_back(CrimeAt(absl::CivilDay(2027, 2, 1 + 7 * w + i % 7), "robbery", a));
+    for (int i = 0; i < 20; ++i) in.facts.push_back(CrimeAt(absl::CivilDay(2027, 2, 1 + 7 * w + i % 7), "theft", b));
+  }
+  nlohmann::json f = PublishFigures(in);
+  EXPECT_EQ((*Row(f, "week", "2027-W08", "robbery", a))["count"], "<10");
+  Attacker attacker(f);
+  EXPECT_EQ(attacker.Inconsistent(in.facts), "");
+  EXPECT_GT(attacker.hidden(), 0u);
+  auto leaks = attacker.Leaks();
+  EXPECT_TRUE(leaks.empty()) << Describe(leaks);
+}
+
+TEST(PublishAttackTest, WeekStraddlingTwoMonthsLinksThem) {
+  // ISO week 2026-W40 runs Mon 28 Sep to Sun 4 Oct. Robbery in A has
+  // records on both sides of the month end; a small week must not be
+  // derivable from September + October minus the other weeks.
+  PublishInput in;
+  in.terms.threshold["isa-crime"] = 5;
+  in.as_of = absl::FromCivil(absl::CivilDay(2026, 11, 20), absl::UTCTimeZone());
+  const std::string a = "BNG250:514000:207000", b = "BNG250:514250:207000";
+  auto add = [&](absl::CivilDay d, int n, const std::string& cat, const std::string& area) {
+    for (int i = 0; i < n; ++i) in.facts.push_back(CrimeAt(d, cat, area));
+  };
+  add(absl::CivilDay(2026, 9, 21), 8, "robbery", a);   // W39
+  add(absl::CivilDay(2026, 9, 29), 1, "robbery", a);   // W40, September side
+  add(absl::CivilDay(2026, 10, 2), 2, "robbery", a);   // W40, October side
+  add(absl::CivilDay(2026, 10, 6), 9, "robbery", a);   // W41
+  add(absl::CivilDay(2026, 9, 22), 7, "theft", b);
+  add(absl::CivilDay(2026, 9, 30), 6, "theft", b);
+  add(absl::CivilDay(2026, 10, 7), 9, "theft", b);
+  nlohmann::json f = PublishFigures(in);
+  EXPECT_EQ((*Row(f, "week", "2026-W40", "robbery", a))["count"], "<5");
+  auto leaks = Attacker(f).Leaks();
+  EXPECT_TRUE(leaks.empty()) << Describe(leaks);
+}
+
+TEST(PublishAttackTest, RandomLinkedTablesResistTheAttack) {
+  // Known random inputs over four months (weeks straddling every month end),
+  // three categories x three areas: no hidden figure in any table can be
+  // worked out from every published figure together.
+  const std::vector<std::string> areas = {"BNG250:514000:207000", "BNG250:514250:207000", "BNG250:514000:207250"};
+  const std::vector<std::string> cats = {"robbery", "theft", "criminal_damage"};
+  for (int seed = 1; seed <= 6; ++seed) {
+    std::mt19937 rng(seed);
+    PublishInput in;
+    in.terms.threshold["isa-crime"] = seed % 2 ? 5 : 10;
+    in.as_of = absl::FromCivil(absl::CivilDay(2026, 12, 3), absl::UTCTimeZone());
+    int records = 150 + 50 * seed;
+    for (int i = 0; i < records; ++i) {
+      absl::CivilDay d = absl::CivilDay(2026, 8, 1) + static_cast<int>(rng() % 122);
+      // Skewed: one busy cell, the rest sparse.
+      int c = rng() % 2 ? 0 : static_cast<int>(rng() % 3), a = rng() % 2 ? 0 : static_cast<int>(rng() % 3);
+      in.facts.push_back(CrimeAt(d, cats[c], areas[a]));
+    }
+    nlohmann::json f = PublishFigures(in);
+    Attacker attacker(f);
+    SCOPED_TRACE(seed);
+    EXPECT_EQ(attacker.Inconsistent(in.facts), "");
+    EXPECT_GT(attacker.hidden(), 10u);
+    auto leaks = attacker.Leaks();
+    EXPECT_TRUE(leaks.empty()) << Describe(leaks);
+    // Not everything withheld: a fair share of month totals is published.
+    int months = 0, published = 0;
+    for (const auto& r : f["counts"]) {
+      if (r["period_kind"] != "month" || r["area"] != "all") continue;
+      ++months;
+      published += std::isdigit(static_cast<unsigned char>(Attacker::Str(r["count"])[0])) ? 1 : 0;
+    }
+    EXPECT_GE(4 * published, months);
+  }
 }
 
 }  // namespace

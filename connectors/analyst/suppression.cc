@@ -167,16 +167,6 @@ std::vector<int> Terms(const SuppressionTable::Equation& eq) {
   terms.insert(terms.end(), eq.more_totals.begin(), eq.more_totals.end());
   return terms;
 }
-bool Involves(const SuppressionTable::Equation& eq, int cell) {
-  if (eq.total == cell) return true;
-  for (int m : eq.members) {
-    if (m == cell) return true;
-  }
-  for (int t : eq.more_totals) {
-    if (t == cell) return true;
-  }
-  return false;
-}
 }  // namespace
 
 void SuppressionTable::Apply(int64_t threshold) {
@@ -185,6 +175,10 @@ void SuppressionTable::Apply(int64_t threshold) {
   for (auto& c : cells_) {
     if (c.hidden && !c.primary && c.value > 0 && c.value < threshold) c.primary = true;
     if (c.value > 0 && c.value < threshold) c.hidden = c.primary = true;
+  }
+  equations_of_.assign(cells_.size(), {});
+  for (size_t e = 0; e < equations_.size(); ++e) {
+    for (int t : Terms(equations_[e])) equations_of_[t].push_back(static_cast<int>(e));
   }
   HideLoneTerms();
   // Lone terms are the common case; chains of equations can still pin a
@@ -196,11 +190,15 @@ void SuppressionTable::Apply(int64_t threshold) {
     }
     if (determined.empty()) break;
     bool widened = false;
-    for (int cell : determined) widened |= HidePartnerOf(cell);
+    for (int cell : determined) widened |= HidePartnerOf(cell, /*far=*/false);
     if (!widened) {
       // No positive visible partner left next to a pinned cell: hide every
-      // visible term of its equations (zeros included) as a last resort.
+      // visible term of its equations (zeros included), else a positive term
+      // further out along the chain that pins it.
       for (int cell : determined) widened |= HideAllPartnersOf(cell);
+      if (!widened) {
+        for (int cell : determined) widened |= HidePartnerOf(cell, /*far=*/true);
+      }
       if (!widened) {
         // Still pinned with every partner hidden: withhold the whole table.
         for (auto& c : cells_) c.hidden = true;
@@ -222,9 +220,8 @@ void SuppressionTable::PublishDeterminedSecondaries() {
 
 bool SuppressionTable::HideAllPartnersOf(int cell) {
   bool any = false;
-  for (const auto& eq : equations_) {
-    if (!Involves(eq, cell)) continue;
-    for (int t : Terms(eq)) {
+  for (int e : equations_of_[cell]) {
+    for (int t : Terms(equations_[e])) {
       any |= !cells_[t].hidden;
       cells_[t].hidden = true;
     }
@@ -232,19 +229,42 @@ bool SuppressionTable::HideAllPartnersOf(int cell) {
   return any;
 }
 
-bool SuppressionTable::HidePartnerOf(int cell) {
-  int pick = -1;
-  for (const auto& eq : equations_) {
-    if (!Involves(eq, cell)) continue;
-    for (int candidate : Terms(eq)) {
-      const Cell& c = cells_[candidate];
-      if (c.hidden || c.value <= 0) continue;
-      if (pick < 0 || c.value < cells_[pick].value) pick = candidate;
+bool SuppressionTable::HidePartnerOf(int cell, bool far) {
+  // The smallest positive visible term of an equation with `cell`; if there
+  // is none, of an equation with a hidden term of those (the pin may come
+  // through a chain: a week pinned by its month and the month's other
+  // weeks), and so on outwards.
+  const auto& by_cell = equations_of_;
+  std::vector<char> seen_cell(cells_.size(), 0), seen_eq(equations_.size(), 0);
+  std::vector<int> frontier{cell};
+  seen_cell[cell] = 1;
+  while (!frontier.empty()) {
+    int pick = -1;
+    std::vector<int> next;
+    for (int f : frontier) {
+      for (int e : by_cell[f]) {
+        if (seen_eq[e]) continue;
+        seen_eq[e] = 1;
+        for (int t : Terms(equations_[e])) {
+          const Cell& c = cells_[t];
+          if (c.hidden) {
+            if (!seen_cell[t]) next.push_back(t);
+            seen_cell[t] = 1;
+            continue;
+          }
+          if (c.value <= 0) continue;
+          if (pick < 0 || c.value < cells_[pick].value) pick = t;
+        }
+      }
     }
+    if (pick >= 0) {
+      cells_[pick].hidden = true;
+      return true;
+    }
+    if (!far) break;
+    frontier.swap(next);
   }
-  if (pick < 0) return false;
-  cells_[pick].hidden = true;
-  return true;
+  return false;
 }
 
 std::vector<int> SuppressionTable::DeterminedHiddenCells() const {

@@ -165,3 +165,162 @@ TEST(SuppressionTest, KeepsWhatTotalsCannotGiveAway) {
 
 }  // namespace
 }  // namespace accord::analyst
+
+namespace accord::analyst {
+namespace {
+
+void ExpectNoHiddenRecoverable(const SuppressionTable& t, int64_t max_value) {
+  auto feasible = Attack(t, max_value);
+  for (int i = 0; i < t.size(); ++i) {
+    if (!t.hidden(i)) continue;
+    EXPECT_GE(feasible[i].size(), 2u) << "cell " << i << " (value " << t.value(i) << ", "
+                                      << (t.primary(i) ? "primary" : "secondary") << ") is recoverable";
+  }
+}
+
+TEST(SuppressionTest, FindsAPinThroughAChainOfEquations) {
+  // Robbery 8 is visible; every hidden cell shares an equation with
+  // another hidden one, yet theft x A3 = 3 follows: damage(A1) = damage
+  // total, damage(A1) + theft(A1) = 15 - 8, damage total + theft total =
+  // 23 - 13, so theft total - theft(A1) = 3 = theft(A3).
+  SuppressionTable t;
+  Grid g = AddGrid(t, {{5, 0, 0}, {8, 1, 4}, {2, 3, 0}});
+  for (int c : {g.cell[0][0], g.row_total[0], g.cell[1][1], g.cell[1][2], g.cell[2][0], g.cell[2][1], g.row_total[2],
+                g.col_total[1], g.col_total[2]}) {
+    t.Withhold(c);
+  }
+  std::vector<int> pinned = t.DeterminedHiddenCells();
+  EXPECT_NE(std::find(pinned.begin(), pinned.end(), g.cell[2][1]), pinned.end());
+  t.Apply(5);
+  EXPECT_TRUE(t.DeterminedHiddenCells().empty());
+  ExpectNoHiddenRecoverable(t, 25);
+}
+
+TEST(SuppressionTest, SparseSolverAgreesWithDenseGaussJordan) {
+  // Random equations over cells valued >= 1 (so non-negativity adds
+  // nothing): the cells DeterminedHiddenCells reports are exactly those a
+  // dense Gauss-Jordan over the hidden cells pins.
+  std::mt19937 rng(11);
+  size_t pinned = 0, hidden_cells = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    // Consistent values: each equation's total is a new cell worth the sum.
+    SuppressionTable t;
+    const int base = 4 + static_cast<int>(rng() % 12);
+    for (int i = 0; i < base; ++i) t.AddCell(1 + rng() % 9);
+    const int equations = 1 + static_cast<int>(rng() % (base / 2 + 2));
+    for (int e = 0; e < equations; ++e) {
+      std::vector<int> members;
+      int64_t sum = 0;
+      for (int i = 0; i < t.size(); ++i) {
+        if (rng() % 4 == 0) {
+          members.push_back(i);
+          sum += t.value(i);
+        }
+      }
+      if (members.empty()) continue;
+      int other = static_cast<int>(rng() % t.size());
+      if (rng() % 3 == 0 && t.value(other) < sum &&
+          std::find(members.begin(), members.end(), other) == members.end()) {
+        t.AddBalance(members, {t.AddCell(sum - t.value(other)), other});
+      } else {
+        t.AddEquation(members, t.AddCell(sum));
+      }
+    }
+    const int n = t.size();
+    std::vector<int> hidden;
+    for (int i = 0; i < n; ++i) {
+      if (rng() % 2) {
+        t.Withhold(i);
+        hidden.push_back(i);
+      }
+    }
+    // Dense reference.
+    std::map<int, int> col;
+    for (int h : hidden) col.emplace(h, static_cast<int>(col.size()));
+    std::vector<std::vector<double>> m;
+    for (const auto& eq : t.equations()) {
+      std::vector<double> row(hidden.size(), 0.0);
+      for (int c : eq.members) {
+        if (col.count(c)) row[col[c]] += 1;
+      }
+      if (col.count(eq.total)) row[col[eq.total]] -= 1;
+      for (int c : eq.more_totals) {
+        if (col.count(c)) row[col[c]] -= 1;
+      }
+      m.push_back(row);
+    }
+    size_t r = 0;
+    for (size_t c = 0; c < hidden.size() && r < m.size(); ++c) {
+      size_t best = r;
+      for (size_t i = r; i < m.size(); ++i) {
+        if (std::abs(m[i][c]) > std::abs(m[best][c])) best = i;
+      }
+      if (std::abs(m[best][c]) < 1e-9) continue;
+      std::swap(m[r], m[best]);
+      double p = m[r][c];
+      for (double& x : m[r]) x /= p;
+      for (size_t i = 0; i < m.size(); ++i) {
+        if (i == r) continue;
+        double f = m[i][c];
+        for (size_t k = 0; k < hidden.size(); ++k) m[i][k] -= f * m[r][k];
+      }
+      ++r;
+    }
+    std::set<int> expected;
+    for (size_t i = 0; i < r; ++i) {
+      int nonzero = -1, count = 0;
+      for (size_t k = 0; k < hidden.size(); ++k) {
+        if (std::abs(m[i][k]) > 1e-9) {
+          nonzero = static_cast<int>(k);
+          ++count;
+        }
+      }
+      if (count == 1) expected.insert(hidden[nonzero]);
+    }
+    std::vector<int> got = t.DeterminedHiddenCells();
+    SCOPED_TRACE(trial);
+    EXPECT_EQ(std::set<int>(got.begin(), got.end()), expected);
+    pinned += expected.size();
+    hidden_cells += hidden.size();
+  }
+  // Both outcomes are exercised.
+  EXPECT_GT(pinned, 50u);
+  EXPECT_LT(pinned, hidden_cells / 2);
+}
+
+TEST(SuppressionTest, WeeksBalanceARunOfMonths) {
+  // Weeks 12, 3, 12 with the 3 straddling two months (1 + 2): months 13
+  // and 14 balance all three weeks. Hiding only the 3 would let
+  // 13 + 14 - 12 - 12 give it away.
+  SuppressionTable t;
+  int w1 = t.AddCell(12), w2 = t.AddCell(3), w3 = t.AddCell(12), m1 = t.AddCell(13), m2 = t.AddCell(14);
+  t.AddBalance({w1, w2, w3}, {m1, m2});
+  t.Apply(5);
+  EXPECT_TRUE(t.hidden(w2));
+  EXPECT_EQ(t.Published(w2), "<5");
+  ExpectNoHiddenRecoverable(t, 30);
+}
+
+TEST(SuppressionTest, RandomLinkedWeeksAndMonthResistTheAttack) {
+  // Two weeks, each a 1 x 2 grid (one category, two areas) with totals,
+  // and their month as a third grid whose cells are the weeks' sums. The
+  // brute-force attacker sees every table at once; no hidden cell, primary
+  // or secondary, may have a single feasible value.
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> value(0, 8);
+  for (int trial = 0; trial < 30; ++trial) {
+    SuppressionTable t;
+    std::vector<std::vector<int64_t>> w1 = {{value(rng), value(rng)}}, w2 = {{value(rng), value(rng)}};
+    Grid g1 = AddGrid(t, w1), g2 = AddGrid(t, w2);
+    Grid m = AddGrid(t, {{w1[0][0] + w2[0][0], w1[0][1] + w2[0][1]}});
+    for (int a = 0; a < 2; ++a) t.AddEquation({g1.cell[0][a], g2.cell[0][a]}, m.cell[0][a]);
+    t.AddEquation({g1.grand_total, g2.grand_total}, m.grand_total);
+    t.Apply(4);
+    SCOPED_TRACE(trial);
+    EXPECT_TRUE(t.DeterminedHiddenCells().empty());
+    ExpectNoHiddenRecoverable(t, 20);
+  }
+}
+
+}  // namespace
+}  // namespace accord::analyst
