@@ -408,6 +408,10 @@ json PublishFigures(const PublishInput& in) {
   struct DatasetTotals {
     int64_t threshold = kDefaultThreshold;
     std::pair<int64_t, std::string> all_time, last_week;
+    // The usual week is the median of the 8 weekly totals before last week,
+    // a function of them: shown only when they are all published (and are
+    // the same series: one provider, every record counted).
+    bool usual_week_shown = false;
   };
   std::map<std::string, DatasetTotals> dataset_totals;
   const long last_week = PeriodIndex(PeriodKind::kWeek, in.as_of) - 1;
@@ -418,9 +422,17 @@ json PublishFigures(const PublishInput& in) {
     const int64_t t = MaxThreshold(ptrs, in.terms);
     CountTables tables(facts, t);
     published_totals[dataset] = tables.AllTime();
+    bool weeks_published = true;
+    for (long w = last_week - 8; w < last_week; ++w) {
+      weeks_published &= tables.Lookup({static_cast<int>(PeriodKind::kWeek), w, kAll, kAll}).second;
+    }
+    std::set<std::string> providers;
+    for (const Fact& f : facts) providers.insert(f.provider);
+    const bool usual_week_shown = weeks_published && providers.size() == 1 &&
+                                  tables.AllTimeValue() == static_cast<int64_t>(facts.size());
     const CountTables::Key week_key{static_cast<int>(PeriodKind::kWeek), last_week, kAll, kAll};
     dataset_totals[dataset] = {t, {tables.AllTimeValue(), tables.AllTime()},
-                               {tables.Value(week_key), tables.Lookup(week_key).first}};
+                               {tables.Value(week_key), tables.Lookup(week_key).first}, usual_week_shown};
     for (auto& row : CountsJson(dataset, t, tables)) counts.push_back(std::move(row));
     // Displacement over the same published month totals per grid cell.
     const int month = static_cast<int>(PeriodKind::kMonth);
@@ -481,7 +493,8 @@ json PublishFigures(const PublishInput& in) {
       if (value > 0 && value < dt.threshold) return absl::StrCat("<", dt.threshold);
       return value;
     };
-    json usual = h.usual_week > 0 && h.usual_week < static_cast<double>(dt.threshold)
+    json usual = !dt.usual_week_shown ? json(kWithheld)
+                 : h.usual_week > 0 && h.usual_week < static_cast<double>(dt.threshold)
                      ? json(absl::StrCat("<", dt.threshold))
                      : json(h.usual_week);
     json row = {{"provider", h.provider},

@@ -552,3 +552,29 @@ TEST(PublishAttackTest, RandomLinkedTablesResistTheAttack) {
 
 }  // namespace
 }  // namespace accord::analyst
+
+namespace accord::analyst {
+namespace {
+
+TEST(PublishTest, UsualWeekOnlyWhenItsWeeksArePublished) {
+  // The usual week is the median of the 8 weekly totals before last week;
+  // Input() has a 2 in 2026-W38, inside that window, so it is withheld.
+  nlohmann::json f = PublishFigures(Input());
+  EXPECT_EQ(f["health"]["datasets"][0]["usual_week"], kWithheld);
+  // 12 records every week for 10 weeks: all published, so is the median.
+  PublishInput in;
+  in.terms.threshold["isa-crime"] = 10;
+  in.as_of = absl::FromCivil(absl::CivilDay(2026, 11, 20), absl::UTCTimeZone());
+  for (int w = 0; w < 10; ++w) {
+    for (int i = 0; i < 12; ++i) {
+      in.facts.push_back(CrimeAt(absl::CivilDay(2026, 9, 7) + 7 * w + i % 7, "robbery", "BNG250:514000:207000"));
+    }
+  }
+  f = PublishFigures(in);
+  EXPECT_EQ(f["health"]["datasets"][0]["usual_week"], 12.0);
+  auto leaks = Attacker(f).Leaks();
+  EXPECT_TRUE(leaks.empty()) << Describe(leaks);
+}
+
+}  // namespace
+}  // namespace accord::analyst
