@@ -84,6 +84,13 @@ absl::Status SaveCheckpoint(const std::string& path, const Checkpoint& c) {
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     return absl::DataLossError(absl::StrCat("cannot save checkpoint ", path, ": ", std::strerror(errno)));
   }
+  // Make the rename itself durable.
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  if (int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
   return absl::OkStatus();
 }
 

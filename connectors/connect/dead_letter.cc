@@ -37,6 +37,15 @@ void DeadLetter::Flush() {
   if (file_ != nullptr) std::fflush(file_);
 }
 
+absl::Status DeadLetter::Sync() {
+  absl::MutexLock lock(&mu_);
+  if (file_ == nullptr) return absl::OkStatus();
+  if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0) {
+    return absl::DataLossError(absl::StrCat("cannot sync ", path_));
+  }
+  return absl::OkStatus();
+}
+
 uint64_t DeadLetter::count() const {
   absl::MutexLock lock(&mu_);
   return count_;

@@ -96,6 +96,7 @@ class Deliverer {
   // Where the next dead letters go (a watched directory has one per file).
   // Only between sources (nothing pending).
   void set_dead_letter(DeadLetter* dead_letter) { dead_letter_ = dead_letter; }
+  DeadLetter* dead_letter() const { return dead_letter_; }
 
  private:
   struct Entry {

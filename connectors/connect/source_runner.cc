@@ -76,9 +76,14 @@ absl::Status RunSource(const std::string& path, const RunOptions& o, Deliverer* 
   absl::Time last_save = absl::Now();
   auto save = [&](bool force) -> absl::Status {
     if (!durable) return absl::OkStatus();
-    const Position p = d->progress();
-    if (p.offset == saved_offset) return absl::OkStatus();
+    if (d->progress().offset == saved_offset) return absl::OkStatus();
     if (!force && absl::Now() - last_save < o.checkpoint_every) return absl::OkStatus();
+    // Position first, then sync the dead letters written up to it: the
+    // checkpoint never gets ahead of a dead letter on disk.
+    const Position p = d->progress();
+    if (d->dead_letter() != nullptr) {
+      if (absl::Status s = d->dead_letter()->Sync(); !s.ok()) return s;
+    }
     Checkpoint c = cp;
     c.offset = p.offset;
     c.line = p.line;
