@@ -490,6 +490,10 @@ json PublishFigures(const PublishInput& in) {
     const DatasetTotals& dt = dataset_totals[h.dataset];
     auto shown = [&](int64_t value, const std::pair<int64_t, std::string>& same) -> json {
       if (value == same.first && !same.second.empty()) return same.second;
+      // A different count (one of several providers of the dataset, or
+      // records the counts leave out) adds up with the others to the
+      // dataset's total: withheld while that total is.
+      if (!same.second.empty() && !std::isdigit(static_cast<unsigned char>(same.second[0]))) return kWithheld;
       if (value > 0 && value < dt.threshold) return absl::StrCat("<", dt.threshold);
       return value;
     };

@@ -578,3 +578,24 @@ TEST(PublishTest, UsualWeekOnlyWhenItsWeeksArePublished) {
 
 }  // namespace
 }  // namespace accord::analyst
+
+namespace accord::analyst {
+namespace {
+
+TEST(PublishTest, ProvidersOfOneDatasetDoNotAddUpToAWithheldTotal) {
+  // Two forces send recorded_crime: 20 and 14 records, in September (31)
+  // and October (3, withheld). The counts withhold the all-time 34 with
+  // October; the health rows per provider must not show 20 and 14.
+  PublishInput in = Input();
+  for (size_t i = 0; i < in.facts.size(); ++i) {
+    if (i % 2) in.facts[i].provider = "beds-police";
+  }
+  nlohmann::json f = PublishFigures(in);
+  ASSERT_EQ(f["health"]["datasets"].size(), 2u);
+  for (const auto& d : f["health"]["datasets"]) {
+    EXPECT_EQ(d["records_received"], kWithheld) << d["provider"];
+  }
+}
+
+}  // namespace
+}  // namespace accord::analyst
