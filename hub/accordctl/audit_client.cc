@@ -21,10 +21,13 @@ absl::Status FromGrpc(const grpc::Status& s) {
 int FailStatus(const absl::Status& s) {
   std::cerr << "accordctl: " << s.message() << "\n";
   switch (s.code()) {
-    case absl::StatusCode::kInvalidArgument: return kExitInvalid;
+    case absl::StatusCode::kInvalidArgument:
+      return kExitInvalid;
     case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kUnauthenticated: return kExitUnsigned;
-    default: return kExitUsage;
+    case absl::StatusCode::kUnauthenticated:
+      return kExitUnsigned;
+    default:
+      return kExitUsage;
   }
 }
 
@@ -39,7 +42,8 @@ absl::StatusOr<std::string> AuditClient::LedgerKey(const std::string& expect_key
     auto pem = ReadFile(expect_key_path, 64 * 1024);
     if (!pem.ok()) return pem.status();
     if (auto id = ledger::LogIdFromPublicPem(*pem); !id.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(expect_key_path, " is not an Ed25519 public key PEM"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(expect_key_path, " is not an Ed25519 public key PEM"));
     }
     return pem;
   }
@@ -95,7 +99,8 @@ absl::StatusOr<std::vector<ledger::Hash>> HashesFromProto(
   std::vector<ledger::Hash> out;
   for (const std::string& h : hashes) {
     if (h.size() != ledger::Hash().size()) {
-      return absl::InvalidArgumentError(absl::StrCat("the hub sent a ", h.size(), "-byte proof hash, not 32"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the hub sent a ", h.size(), "-byte proof hash, not 32"));
     }
     ledger::Hash& dst = out.emplace_back();
     std::copy(h.begin(), h.end(), dst.begin());

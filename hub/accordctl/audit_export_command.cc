@@ -61,13 +61,14 @@ int RunAuditExport(const AuditExportOptions& o) {
   if (absl::Status s = (*writer)->Finish(); !s.ok()) return FailStatus(s);
 
   if (o.json) {
-    nlohmann::ordered_json j{{"file", o.out}, {"format", kExportFormat}, {"entries", entries},
-                             {"heads", heads}, {"tree_size", largest}, {"log_id", log_id}};
+    nlohmann::ordered_json j{{"file", o.out},  {"format", kExportFormat}, {"entries", entries},
+                             {"heads", heads}, {"tree_size", largest},    {"log_id", log_id}};
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << "Exported " << entries << " disclosures and " << heads << " signed tree heads (log "
               << log_id << ") to " << o.out << "\n"
-              << "Check it with: accordctl audit verify --file " << o.out << " --expect-key HUB_LEDGER_KEY.pem\n";
+              << "Check it with: accordctl audit verify --file " << o.out
+              << " --expect-key HUB_LEDGER_KEY.pem\n";
   }
   return kExitOk;
 }

@@ -61,15 +61,18 @@ int RunAuditPin(const AuditPinOptions& o) {
     return FailStatus(s);
   }
   if (o.json) {
-    std::cout << Json{{"pin", o.out}, {"tree_size", head->head.tree_size},
+    std::cout << Json{{"pin", o.out},
+                      {"tree_size", head->head.tree_size},
                       {"root_hash", ledger::HashToHex(head->head.root)},
-                      {"timestamp", Rfc3339(head->head.timestamp)}, {"log_id", head->log_id}}
+                      {"timestamp", Rfc3339(head->head.timestamp)},
+                      {"log_id", head->log_id}}
                      .dump(2)
               << "\n";
   } else {
-    std::cout << "Pinned the hub's signed tree head (" << Describe(*head) << ", log " << head->log_id << ") in "
-              << o.out << "\nLater, check the hub never rewrote it: accordctl audit check-consistency --pin "
-              << o.out << "\n";
+    std::cout << "Pinned the hub's signed tree head (" << Describe(*head) << ", log " << head->log_id
+              << ") in " << o.out
+              << "\nLater, check the hub never rewrote it: accordctl audit check-consistency --pin " << o.out
+              << "\n";
   }
   return kExitOk;
 }
@@ -79,7 +82,8 @@ int RunAuditCheckConsistency(const AuditCheckConsistencyOptions& o) {
   if (!text.ok()) return FailStatus(text.status());
   auto pin = ParsePin(*text, o.pin);
   if (!pin.ok()) {
-    if (pin.status().code() == absl::StatusCode::kDataLoss) return Inconsistent(std::string(pin.status().message()), o.json);
+    if (pin.status().code() == absl::StatusCode::kDataLoss)
+      return Inconsistent(std::string(pin.status().message()), o.json);
     return FailStatus(pin.status());
   }
   HubOptions hub = o.hub;
@@ -91,9 +95,10 @@ int RunAuditCheckConsistency(const AuditCheckConsistencyOptions& o) {
 
   const ledger::SignedTreeHead& old = pin->head;
   if (absl::Status s = ledger::VerifyTreeHead(*current, pin->public_pem); !s.ok()) {
-    return Inconsistent(absl::StrCat("the hub's current tree head (log ", current->log_id,
-                                     ") is not signed by the pinned ledger key (log ", old.log_id, "): ", s.message()),
-                        o.json);
+    return Inconsistent(
+        absl::StrCat("the hub's current tree head (log ", current->log_id,
+                     ") is not signed by the pinned ledger key (log ", old.log_id, "): ", s.message()),
+        o.json);
   }
   if (current->head.tree_size < old.head.tree_size) {
     return Inconsistent(absl::StrCat("the hub's ledger now has ", current->head.tree_size, " entries (",
@@ -111,20 +116,23 @@ int RunAuditCheckConsistency(const AuditCheckConsistencyOptions& o) {
   if (absl::Status s = ledger::VerifyConsistency(old.head.tree_size, current->head.tree_size, old.head.root,
                                                  current->head.root, *proof);
       !s.ok()) {
-    return Inconsistent(absl::StrCat("the hub's current tree (", Describe(*current),
-                                     ") does not extend the head you pinned (", Describe(old),
-                                     "): the first ", old.head.tree_size,
-                                     " entries were changed after you pinned them (", s.message(), ")"),
-                        o.json);
+    return Inconsistent(
+        absl::StrCat("the hub's current tree (", Describe(*current),
+                     ") does not extend the head you pinned (", Describe(old), "): the first ",
+                     old.head.tree_size, " entries were changed after you pinned them (", s.message(), ")"),
+        o.json);
   }
   if (o.update) {
     Pin next{hub.target, pin->public_pem, *current};
     if (absl::Status s = WriteFile(o.pin, PinToJson(next), 0644, true); !s.ok()) return FailStatus(s);
   }
   if (o.json) {
-    std::cout << Json{{"ok", true}, {"pinned_size", old.head.tree_size}, {"current_size", current->head.tree_size},
+    std::cout << Json{{"ok", true},
+                      {"pinned_size", old.head.tree_size},
+                      {"current_size", current->head.tree_size},
                       {"current_root_hash", ledger::HashToHex(current->head.root)},
-                      {"current_timestamp", Rfc3339(current->head.timestamp)}, {"log_id", old.log_id},
+                      {"current_timestamp", Rfc3339(current->head.timestamp)},
+                      {"log_id", old.log_id},
                       {"pin_updated", o.update}}
                      .dump(2)
               << "\n";

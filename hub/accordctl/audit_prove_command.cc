@@ -67,20 +67,22 @@ int RunAuditProve(const AuditProveOptions& o) {
   auto proof = client->Inclusion(o.index, size);
   if (!proof.ok()) return FailStatus(proof.status());
   if (proof->index() != o.index || proof->tree_size() != size) {
-    return Tampered(absl::StrCat("asked for entry ", o.index, " in the tree of size ", size, ", the hub answered for entry ",
-                                 proof->index(), " in the tree of size ", proof->tree_size()),
+    return Tampered(absl::StrCat("asked for entry ", o.index, " in the tree of size ", size,
+                                 ", the hub answered for entry ", proof->index(), " in the tree of size ",
+                                 proof->tree_size()),
                     o.json);
   }
   const ledger::Hash leaf = ledger::LeafHash(proof->entry_bytes());
   if (proof->leaf_hash() != std::string(leaf.begin(), leaf.end())) {
-    return Tampered(absl::StrCat("the hub's leaf hash for entry ", o.index, " is not the hash of the entry it sent"),
-                    o.json);
+    return Tampered(
+        absl::StrCat("the hub's leaf hash for entry ", o.index, " is not the hash of the entry it sent"),
+        o.json);
   }
   auto hashes = HashesFromProto(proof->hashes());
   if (!hashes.ok()) return Tampered(std::string(hashes.status().message()), o.json);
   if (absl::Status s = ledger::VerifyInclusion(o.index, size, leaf, *hashes, head.head.root); !s.ok()) {
-    return Tampered(absl::StrCat("entry ", o.index, " as the hub sent it is not in the signed tree of size ", size,
-                                 " (root ", ledger::HashToHex(head.head.root), "): ", s.message()),
+    return Tampered(absl::StrCat("entry ", o.index, " as the hub sent it is not in the signed tree of size ",
+                                 size, " (root ", ledger::HashToHex(head.head.root), "): ", s.message()),
                     o.json);
   }
 
@@ -109,9 +111,9 @@ int RunAuditProve(const AuditProveOptions& o) {
               << " (root " << ledger::HashToHex(head.head.root) << ", signed " << Rfc3339(head.head.timestamp)
               << ", log " << head.log_id << "), " << hashes->size() << " proof hashes\n";
     if (parsed) {
-      std::cout << "  " << entry.provider() << " -> " << entry.recipient() << " under " << entry.agreement_id()
-                << " v" << entry.agreement_version() << " (" << entry.purpose() << "), " << entry.fields_size()
-                << " fields, disclosed " << Rfc3339(disclosed) << "\n";
+      std::cout << "  " << entry.provider() << " -> " << entry.recipient() << " under "
+                << entry.agreement_id() << " v" << entry.agreement_version() << " (" << entry.purpose()
+                << "), " << entry.fields_size() << " fields, disclosed " << Rfc3339(disclosed) << "\n";
     }
   }
   return kExitOk;

@@ -24,7 +24,8 @@ absl::Status CheckExpectedKey(const std::string& expect_key_path, const std::str
   auto expected = ReadFile(expect_key_path, 64 * 1024);
   if (!expected.ok()) return expected.status();
   auto want = ledger::LogIdFromPublicPem(*expected);
-  if (!want.ok()) return absl::InvalidArgumentError(absl::StrCat(expect_key_path, " is not an Ed25519 public key PEM"));
+  if (!want.ok())
+    return absl::InvalidArgumentError(absl::StrCat(expect_key_path, " is not an Ed25519 public key PEM"));
   auto got = ledger::LogIdFromPublicPem(public_pem);
   if (!got.ok() || *got != *want) {
     return absl::FailedPreconditionError(
@@ -38,15 +39,17 @@ int Report(const ledger::VerifyReport& report, const std::string& public_pem, co
            bool json) {
   auto log_id = ledger::LogIdFromPublicPem(public_pem);
   if (json) {
-    nlohmann::ordered_json j{{"ok", report.ok}, {"source", source}, {"entries", report.entries_checked},
-                             {"heads", report.heads_checked}, {"problem", report.problem},
+    nlohmann::ordered_json j{{"ok", report.ok},
+                             {"source", source},
+                             {"entries", report.entries_checked},
+                             {"heads", report.heads_checked},
+                             {"problem", report.problem},
                              {"log_id", log_id.ok() ? *log_id : ""}};
     if (report.first_bad_index) j["first_bad_index"] = *report.first_bad_index;
     std::cout << j.dump(2) << "\n";
   } else if (report.ok) {
-    std::cout << "Ledger verified: " << report.entries_checked << " disclosures, "
-              << report.heads_checked << " signed tree heads, log " << (log_id.ok() ? *log_id : "?")
-              << "\n";
+    std::cout << "Ledger verified: " << report.entries_checked << " disclosures, " << report.heads_checked
+              << " signed tree heads, log " << (log_id.ok() ? *log_id : "?") << "\n";
   } else {
     std::cout << "LEDGER VERIFICATION FAILED: " << report.problem << "\n";
     if (report.first_bad_index) std::cout << "  first bad entry: " << *report.first_bad_index << "\n";
@@ -71,7 +74,8 @@ int AddPinnedHeads(const AuditVerifyOptions& o, const std::string& public_pem,
     if (!text.ok()) return FailStatus(text.status());
     auto pin = ParsePin(*text, path);
     if (!pin.ok()) {
-      if (pin.status().code() == absl::StatusCode::kDataLoss) return Tampered(std::string(pin.status().message()), o.json);
+      if (pin.status().code() == absl::StatusCode::kDataLoss)
+        return Tampered(std::string(pin.status().message()), o.json);
       return FailStatus(pin.status());
     }
     if (!log_id.ok() || pin->head.log_id != *log_id) {
@@ -87,7 +91,8 @@ int AddPinnedHeads(const AuditVerifyOptions& o, const std::string& public_pem,
 int VerifyFile(const AuditVerifyOptions& o) {
   auto index = ReadExportIndex(o.file);
   if (!index.ok()) {
-    if (index.status().code() == absl::StatusCode::kDataLoss) return Tampered(std::string(index.status().message()), o.json);
+    if (index.status().code() == absl::StatusCode::kDataLoss)
+      return Tampered(std::string(index.status().message()), o.json);
     return FailStatus(index.status());
   }
   const std::string& pem = index->header.public_key_pem();

@@ -37,10 +37,13 @@ void Prepare(const HubOptions& o, grpc::ClientContext* ctx) {
 int FailRpc(const grpc::Status& s) {
   std::cerr << "accordctl: the hub said " << s.error_code() << ": " << s.error_message() << "\n";
   switch (s.error_code()) {
-    case grpc::StatusCode::INVALID_ARGUMENT: return kExitInvalid;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return kExitInvalid;
     case grpc::StatusCode::PERMISSION_DENIED:
-    case grpc::StatusCode::UNAUTHENTICATED: return kExitUnsigned;
-    default: return kExitUsage;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return kExitUnsigned;
+    default:
+      return kExitUsage;
   }
 }
 

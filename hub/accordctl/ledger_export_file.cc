@@ -24,7 +24,8 @@ absl::StatusOr<ledger::SignedTreeHead> HeadFromProto(const v1::SignedTreeHead& h
   }
   sth.head.tree_size = h.tree_size();
   std::copy(h.root_hash().begin(), h.root_hash().end(), sth.head.root.begin());
-  sth.head.timestamp = absl::FromUnixSeconds(h.timestamp().seconds()) + absl::Nanoseconds(h.timestamp().nanos());
+  sth.head.timestamp =
+      absl::FromUnixSeconds(h.timestamp().seconds()) + absl::Nanoseconds(h.timestamp().nanos());
   sth.log_id = h.log_id();
   sth.signature = h.signature();
   return sth;
@@ -75,8 +76,8 @@ absl::Status ExportWriter::WriteHeader(const std::string& public_pem, const std:
   h->set_public_key_pem(public_pem);
   auto log_id = ledger::LogIdFromPublicPem(public_pem);
   if (!log_id.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("the hub's ledger key is not an Ed25519 public key: ",
-                                                   log_id.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the hub's ledger key is not an Ed25519 public key: ", log_id.status().message()));
   }
   h->set_log_id(*log_id);
   const absl::Time now = absl::Now();
@@ -131,8 +132,8 @@ absl::StatusOr<bool> NextRecord(IstreamInputStream* stream, uint64_t record_numb
   bool clean_eof = false;
   if (ParseDelimitedFromZeroCopyStream(out, stream, &clean_eof)) return true;
   if (clean_eof) return false;
-  return absl::DataLossError(absl::StrCat("export file record ", record_number,
-                                          " is damaged or the file is cut short"));
+  return absl::DataLossError(
+      absl::StrCat("export file record ", record_number, " is damaged or the file is cut short"));
 }
 
 }  // namespace
@@ -172,7 +173,8 @@ absl::StatusOr<ExportIndex> ReadExportIndex(const std::string& path) {
         break;
       case v1::LedgerExportRecord::kHead: {
         auto sth = HeadFromProto(r.head());
-        if (!sth.ok()) return absl::DataLossError(absl::StrCat("export file record ", n, ": ", sth.status().message()));
+        if (!sth.ok())
+          return absl::DataLossError(absl::StrCat("export file record ", n, ": ", sth.status().message()));
         index.heads.push_back(*std::move(sth));
         break;
       }

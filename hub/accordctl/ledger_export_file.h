@@ -42,7 +42,8 @@ class ExportWriter {
   absl::Status Finish();
 
  private:
-  ExportWriter(std::string path, std::string partial) : path_(std::move(path)), partial_(std::move(partial)) {}
+  ExportWriter(std::string path, std::string partial)
+      : path_(std::move(path)), partial_(std::move(partial)) {}
   absl::Status Write(const v1::LedgerExportRecord& record);
 
   std::string path_, partial_;

@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
   }
   auto writer = accord::ctl::ExportWriter::Create(out, /*overwrite=*/true);
   if (!writer.ok()) return Fail(writer.status());
-  if (absl::Status s = (*writer)->WriteHeader((*signer)->public_pem(), "ledger_export_gen"); !s.ok()) return Fail(s);
+  if (absl::Status s = (*writer)->WriteHeader((*signer)->public_pem(), "ledger_export_gen"); !s.ok())
+    return Fail(s);
 
   ledger::TreeBuilder tree;
   std::vector<accord::v1::SignedTreeHead> heads;

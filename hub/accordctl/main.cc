@@ -9,7 +9,8 @@ namespace {
 
 constexpr char kExitCodeHelp[] =
     "Exit codes: 0 OK; 1 usage or file error; 2 invalid document; 3 unsigned or bad "
-    "signature; 4 not in force (expired, not yet valid, withdrawn); 5 audit: ledger tampered with, or its history rewritten since a pinned head.";
+    "signature; 4 not in force (expired, not yet valid, withdrawn); 5 audit: ledger tampered "
+    "with, or its history rewritten since a pinned head.";
 
 }  // namespace
 

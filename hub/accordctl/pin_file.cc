@@ -12,15 +12,16 @@ using Json = nlohmann::ordered_json;
 
 std::string PinToJson(const Pin& pin) {
   const int64_t ms = ledger::ToUnixMillisFloor(pin.head.head.timestamp);
-  Json j{{"format", kPinFormat},
-         {"hub", pin.hub},
-         {"log_id", pin.head.log_id},
-         {"public_key_pem", pin.public_pem},
-         {"tree_size", pin.head.head.tree_size},
-         {"root_hash", ledger::HashToHex(pin.head.head.root)},
-         {"timestamp", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", pin.head.head.timestamp, absl::UTCTimeZone())},
-         {"timestamp_ms", ms},
-         {"signature", absl::Base64Escape(pin.head.signature)}};
+  Json j{
+      {"format", kPinFormat},
+      {"hub", pin.hub},
+      {"log_id", pin.head.log_id},
+      {"public_key_pem", pin.public_pem},
+      {"tree_size", pin.head.head.tree_size},
+      {"root_hash", ledger::HashToHex(pin.head.head.root)},
+      {"timestamp", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", pin.head.head.timestamp, absl::UTCTimeZone())},
+      {"timestamp_ms", ms},
+      {"signature", absl::Base64Escape(pin.head.signature)}};
   return j.dump(2) + "\n";
 }
 
@@ -54,8 +55,8 @@ absl::StatusOr<Pin> ParsePin(const std::string& json_text, const std::string& pa
   }
   if (absl::Status s = ledger::VerifyTreeHead(pin.head, pin.public_pem); !s.ok()) {
     return absl::DataLossError(
-        absl::StrCat("the head pinned in ", path, " does not verify against its key (was the pin altered?): ",
-                     s.message()));
+        absl::StrCat("the head pinned in ", path,
+                     " does not verify against its key (was the pin altered?): ", s.message()));
   }
   return pin;
 }

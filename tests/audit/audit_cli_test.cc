@@ -35,10 +35,9 @@ TEST_F(AuditCliTest, ExportVerifiesOfflineAndTamperingIsNamed) {
   // --expect-key: the hub's real key passes, any other key fails.
   const auto records = ReadExportRecords(Path("ledger.export"));
   ASSERT_TRUE(records.at(0).has_header());
-  {
-    std::ofstream(Path("hub-ledger.pub")) << records[0].header().public_key_pem();
-  }
-  r = Ctl({"audit", "verify", "--file", Path("ledger.export"), "--expect-key", Path("hub-ledger.pub"), "--json"});
+  { std::ofstream(Path("hub-ledger.pub")) << records[0].header().public_key_pem(); }
+  r = Ctl(
+      {"audit", "verify", "--file", Path("ledger.export"), "--expect-key", Path("hub-ledger.pub"), "--json"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "\"ok\": true")) << r.out;
   ASSERT_EQ(Ctl({"keygen", "--out", Path("other")}).exit_code, 0);
@@ -154,8 +153,10 @@ TEST_F(AuditCliTest, PinThenCheckConsistencyCatchesRewrittenHistory) {
   PublishAndWait(0, 10, 10);
   CtlResult r = Ctl({"audit", "pin", "--out", Path("hub.pin")}, true);
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_TRUE(absl::StrContains(ReadFileOrDie(Path("hub.pin")), "\"tree_size\": 10")) << ReadFileOrDie(Path("hub.pin"));
-  EXPECT_EQ(Ctl({"audit", "pin", "--out", Path("hub.pin")}, true).exit_code, 1) << "no overwrite without --force";
+  EXPECT_TRUE(absl::StrContains(ReadFileOrDie(Path("hub.pin")), "\"tree_size\": 10"))
+      << ReadFileOrDie(Path("hub.pin"));
+  EXPECT_EQ(Ctl({"audit", "pin", "--out", Path("hub.pin")}, true).exit_code, 1)
+      << "no overwrite without --force";
 
   // The hub grows honestly: consistent.
   PublishAndWait(10, 10, 20);

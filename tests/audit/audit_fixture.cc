@@ -24,9 +24,9 @@ void AuditCliTest::StartHub(const std::string& data_dir, bool submit_agreement) 
   hub_ = std::make_unique<HubProcess>();
   const std::string& d = dir_.path();
   ASSERT_TRUE(hub_->Start(ACCORD_HUB_BINARY,
-                          {"--listen", "127.0.0.1:0", "--data-dir", Path(data_dir), "--tls-ca", d + "/pki/ca.crt",
-                           "--tls-cert", d + "/pki/hub.crt", "--tls-key", d + "/pki/hub.key", "--metrics-listen",
-                           "", "--hub-instance", "audit-hub"}));
+                          {"--listen", "127.0.0.1:0", "--data-dir", Path(data_dir), "--tls-ca",
+                           d + "/pki/ca.crt", "--tls-cert", d + "/pki/hub.crt", "--tls-key",
+                           d + "/pki/hub.key", "--metrics-listen", "", "--hub-instance", "audit-hub"}));
   if (!submit_agreement) return;
   auto stub = v1::AgreementService::NewStub(AgencyChannel(d, hub_->port(), kPolice));
   grpc::ClientContext ctx;
@@ -74,8 +74,9 @@ CtlResult AuditCliTest::Ctl(const std::vector<std::string>& args, bool hub) {
   argv.insert(argv.end(), args.begin(), args.end());
   if (hub) {
     const std::string pki = dir_.path() + "/pki/";
-    for (std::string a : std::vector<std::string>{"--hub", absl::StrCat("127.0.0.1:", hub_->port()), "--ca", pki + "ca.crt", "--cert",
-                          pki + kAnalyst + ".crt", "--key", pki + kAnalyst + ".key"}) {
+    for (std::string a :
+         std::vector<std::string>{"--hub", absl::StrCat("127.0.0.1:", hub_->port()), "--ca", pki + "ca.crt",
+                                  "--cert", pki + kAnalyst + ".crt", "--key", pki + kAnalyst + ".key"}) {
       argv.push_back(a);
     }
   }
