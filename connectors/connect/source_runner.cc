@@ -18,6 +18,7 @@ absl::Status Pump(RowSource& source, const RunOptions& o, Deliverer* d, Progress
                   uint64_t* end_line) {
   SourceRow row;
   v1::Record record;
+  uint64_t rows_seen = 0;  // this pass, for the progress line
   for (;;) {
     if (o.stop != nullptr && o.stop->load(std::memory_order_relaxed)) {
       return absl::CancelledError("stopped by a signal");
@@ -48,8 +49,7 @@ absl::Status Pump(RowSource& source, const RunOptions& o, Deliverer* d, Progress
                        : d->AddLocalFailure(row, absl::StrCat("mapping: ", mapped.message()));
     }
     if (!st.ok()) return st;
-    const DeliveryStats s = d->stats();  // cheap enough: a copy under a mutex
-    progress->Update(s.read, row.end_offset);
+    progress->Update(++rows_seen, row.end_offset);
     maybe_checkpoint();
   }
 }
