@@ -4,6 +4,7 @@
 // history (same key, new data) is caught by check-consistency.
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -146,6 +147,34 @@ TEST_F(AuditCliTest, OnlineVerifyAndInclusionProofs) {
   EXPECT_EQ(r.exit_code, 5) << r.out;
   r = Ctl({"audit", "verify", "--expect-key", Path("other.pub")}, true);
   EXPECT_EQ(r.exit_code, 5) << r.out;
+}
+
+// Exports, pins and proofs taken while the hub keeps appending are each
+// consistent with themselves and with what follows.
+TEST_F(AuditCliTest, ExportWhileAppendingVerifies) {
+  StartHub("data");
+  PublishAndWait(0, 10, 10);
+  std::thread more([&] {
+    for (int batch = 1; batch <= 8; ++batch) PublishAndWait(batch * 10, 10, (batch + 1) * 10);
+  });
+  int exports = 0;
+  for (int i = 0; i < 4; ++i) {
+    const std::string file = Path(absl::StrCat("live", i, ".export"));
+    CtlResult r = Ctl({"audit", "export", "--out", file}, true);
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    r = Ctl({"audit", "verify", "--file", file});
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    ++exports;
+    r = Ctl({"audit", "pin", "--out", Path("live.pin"), "--force"}, true);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+  }
+  more.join();
+  EXPECT_EQ(exports, 4);
+  CtlResult r = Ctl({"audit", "check-consistency", "--pin", Path("live.pin")}, true);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  r = Ctl({"audit", "verify", "--pin", Path("live.pin")}, true);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "Ledger verified: 90 disclosures")) << r.out;
 }
 
 TEST_F(AuditCliTest, PinThenCheckConsistencyCatchesRewrittenHistory) {
