@@ -1,10 +1,17 @@
 // accordctl audit verify: recompute the ledger from an export file (offline)
-// or from a running hub's export stream, and check every signed head.
+// or from a running hub's export stream (spooled to a temporary export file),
+// and check every signed head.
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "accord/hub/ledger/verify.h"
 #include "audit_client.h"
+#include "audit_export.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "files.h"
@@ -88,8 +95,9 @@ int AddPinnedHeads(const AuditVerifyOptions& o, const std::string& public_pem,
   return -1;
 }
 
-int VerifyFile(const AuditVerifyOptions& o) {
-  auto index = ReadExportIndex(o.file);
+// Verifies the export at `path`; `source` names it in the report.
+int VerifyFile(const AuditVerifyOptions& o, const std::string& path, const std::string& source) {
+  auto index = ReadExportIndex(path);
   if (!index.ok()) {
     if (index.status().code() == absl::StatusCode::kDataLoss)
       return Tampered(std::string(index.status().message()), o.json);
@@ -101,53 +109,52 @@ int VerifyFile(const AuditVerifyOptions& o) {
     return FailStatus(s);
   }
   if (int rc = AddPinnedHeads(o, pem, &index->heads); rc >= 0) return rc;
-  auto entries = ExportEntryReader::Open(o.file);
+  auto entries = ExportEntryReader::Open(path);
   if (!entries.ok()) return FailStatus(entries.status());
   auto report = ledger::VerifyEntriesAgainstHeads(
       [&](ledger::SourceEntry* out) { return (*entries)->Next(out); }, index->heads, pem);
-  return Report(report, pem, o.file, o.json);
+  return Report(report, pem, source, o.json);
 }
 
+// A temporary file under $TMPDIR (or /tmp), removed on destruction.
+class TempFile {
+ public:
+  TempFile() {
+    const char* dir = std::getenv("TMPDIR");
+    std::string name =
+        absl::StrCat(dir != nullptr && *dir != '\0' ? dir : "/tmp", "/accordctl-verify-XXXXXX");
+    const int fd = ::mkstemp(name.data());
+    if (fd >= 0) {
+      ::close(fd);
+      path_ = name;
+    }
+  }
+  ~TempFile() {
+    if (!path_.empty()) std::remove(path_.c_str());
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Spools the hub's export stream to a temporary file and verifies that, so
+// memory stays flat however long the ledger is.
 int VerifyOnline(const AuditVerifyOptions& o) {
   auto client = AuditClient::Create(o.hub);
   if (!client.ok()) return FailStatus(client.status());
-  grpc::ClientContext ctx;  // no deadline: a large ledger takes a while
-  if (o.hub.insecure_dev) ctx.AddMetadata("x-accord-agency", o.hub.agency);
-  auto reader = client->stub->ExportLedger(&ctx, v1::ExportLedgerRequest());
-  std::string public_pem;
-  std::vector<std::pair<uint64_t, std::string>> entries;  // as the hub numbered them
-  std::vector<ledger::SignedTreeHead> heads;
-  v1::ExportLedgerChunk chunk;
-  std::string malformed;
-  while (reader->Read(&chunk)) {
-    if (chunk.has_public_key_pem()) public_pem = chunk.public_key_pem();
-    if (chunk.has_entry()) entries.emplace_back(chunk.entry().index(), chunk.entry().entry_bytes());
-    if (chunk.has_head()) {
-      auto sth = HeadFromProto(chunk.head());
-      if (!sth.ok() && malformed.empty()) malformed = std::string(sth.status().message());
-      if (sth.ok()) heads.push_back(*std::move(sth));
-    }
+  TempFile spool;
+  if (spool.path().empty()) {
+    std::cerr << "accordctl: cannot create a temporary file to spool the ledger (set TMPDIR)\n";
+    return kExitUsage;
   }
-  if (grpc::Status s = reader->Finish(); !s.ok()) return FailStatus(FromGrpc(s));
-  if (absl::Status s = CheckExpectedKey(o.expect_key, public_pem); !s.ok()) {
-    if (s.code() == absl::StatusCode::kFailedPrecondition) return Tampered(std::string(s.message()), o.json);
-    return FailStatus(s);
+  auto stats = ExportFromHub(*client, spool.path(), /*overwrite=*/true);
+  if (!stats.ok()) {
+    if (stats.status().code() == absl::StatusCode::kDataLoss)
+      return Tampered(std::string(stats.status().message()), o.json);
+    return FailStatus(stats.status());
   }
-  if (int rc = AddPinnedHeads(o, public_pem, &heads); rc >= 0) return rc;
-  size_t next = 0;
-  auto report = ledger::VerifyEntriesAgainstHeads(
-      [&](ledger::SourceEntry* out) -> absl::StatusOr<bool> {
-        if (next == entries.size()) return false;
-        out->index = entries[next].first;
-        out->bytes = std::move(entries[next++].second);
-        return true;
-      },
-      heads, public_pem);
-  if (report.ok && !malformed.empty()) {
-    report.ok = false;
-    report.problem = malformed;
-  }
-  return Report(report, public_pem, o.hub.target, o.json);
+  return VerifyFile(o, spool.path(), o.hub.target);
 }
 
 }  // namespace
@@ -157,7 +164,7 @@ int RunAuditVerify(const AuditVerifyOptions& o) {
     std::cerr << "accordctl: give exactly one of --file EXPORT (offline) or --hub HOST:PORT (online)\n";
     return kExitUsage;
   }
-  return o.file.empty() ? VerifyOnline(o) : VerifyFile(o);
+  return o.file.empty() ? VerifyOnline(o) : VerifyFile(o, o.file, o.file);
 }
 
 }  // namespace accord::ctl

@@ -64,7 +64,7 @@ ExportWriter::~ExportWriter() {
 
 absl::Status ExportWriter::Write(const v1::LedgerExportRecord& record) {
   if (!google::protobuf::util::SerializeDelimitedToOstream(record, &out_) || !out_) {
-    return absl::DataLossError(absl::StrCat("writing ", partial_, " failed (disk full?)"));
+    return absl::ResourceExhaustedError(absl::StrCat("writing ", partial_, " failed (disk full?)"));
   }
   return absl::OkStatus();
 }
@@ -105,7 +105,7 @@ absl::Status ExportWriter::WriteHead(const v1::SignedTreeHead& head) {
 absl::Status ExportWriter::Finish() {
   out_.flush();
   out_.close();
-  if (!out_) return absl::DataLossError(absl::StrCat("writing ", partial_, " failed (disk full?)"));
+  if (!out_) return absl::ResourceExhaustedError(absl::StrCat("writing ", partial_, " failed (disk full?)"));
   if (std::rename(partial_.c_str(), path_.c_str()) != 0) {
     return absl::PermissionDeniedError(absl::StrCat("cannot rename ", partial_, " to ", path_));
   }
