@@ -72,6 +72,7 @@ std::vector<LinkageFigures> CardiffLinkage(const std::vector<Fact>& facts, absl:
     if (IsViolence(f.category)) police_violence.push_back(&f);
   }
   std::map<std::string, LinkageFigures> out;
+  std::map<std::string, std::set<bool>> incident_place;  // agreement -> kinds of A&E place used
   for (const Fact& f : facts) {
     if (f.source != Source::kAe) continue;
     auto agreement = police_by_victim.find(f.agreement_id);
@@ -87,6 +88,7 @@ std::vector<LinkageFigures> CardiffLinkage(const std::vector<Fact>& facts, absl:
         for (absl::Time t : victim->second) matched |= Abs(t - f.event_time) <= absl::Hours(24 * 7);
       }
     } else {
+      incident_place[f.agreement_id].insert(f.incident_place);
       for (const Fact* p : police_violence) {
         if (Abs(p->event_time - f.event_time) <= window && SamePlace(p->postcode_area, f.postcode_area)) {
           matched = true;
@@ -97,7 +99,17 @@ std::vector<LinkageFigures> CardiffLinkage(const std::vector<Fact>& facts, absl:
     if (!matched) ++l.unmatched;
   }
   std::vector<LinkageFigures> v;
-  for (auto& [k, l] : out) v.push_back(std::move(l));
+  for (auto& [k, l] : out) {
+    const std::set<bool>& kinds = incident_place[k];
+    if (kinds.size() == 2) {
+      l.place = "incident or home postcode";
+    } else if (kinds.count(true)) {
+      l.place = "incident postcode";
+    } else if (kinds.count(false)) {
+      l.place = "home postcode";
+    }
+    v.push_back(std::move(l));
+  }
   return v;
 }
 

@@ -46,6 +46,9 @@ std::vector<RepeatFigures> RepeatVictimisation(const std::vector<Fact>& facts, a
 struct LinkageFigures {
   std::string agreement_id;  // of the A&E records
   std::string method;        // "pseudonym" or "time_and_place"
+  // time_and_place: where the A&E side's place came from: "incident
+  // postcode", "home postcode" (no incident location shared) or both.
+  std::string place;
   int64_t attendances = 0;
   int64_t unmatched = 0;     // no matching police-recorded violence
 };

@@ -115,10 +115,12 @@ TEST(AuditTest, CardiffLinkageByPseudonymAndByTimeAndPlace) {
   ASSERT_EQ(l.size(), 2u);
   EXPECT_EQ(l[0].agreement_id, "isa-ae");
   EXPECT_EQ(l[0].method, "time_and_place");
+  EXPECT_EQ(l[0].place, "home postcode");
   EXPECT_EQ(l[0].attendances, 4);
   EXPECT_EQ(l[0].unmatched, 2);
   EXPECT_EQ(l[1].agreement_id, "isa-rv");
   EXPECT_EQ(l[1].method, "pseudonym");
+  EXPECT_EQ(l[1].place, "");
   EXPECT_EQ(l[1].attendances, 3);
   EXPECT_EQ(l[1].unmatched, 2);
 }
@@ -185,6 +187,15 @@ TEST(FactTest, ReadsTheHubsGeneralisedForms) {
   EXPECT_EQ(f.area, "AL1 4");
   EXPECT_EQ(f.victim, "isa-ae|pz1_abc");
   EXPECT_EQ(f.location, "The Crown, George Street");
+  EXPECT_EQ(f.postcode_area, "AL1 4");
+  EXPECT_FALSE(f.incident_place);
+  // An agreement that shares where the assault happened: that place wins.
+  auto* loc = r.add_fields();
+  loc->set_name("location_postcode");
+  loc->mutable_value()->set_text("AL1 3");
+  Fact g = FactFromRecord(r);
+  EXPECT_EQ(g.postcode_area, "AL1 3");
+  EXPECT_TRUE(g.incident_place);
 }
 
 }  // namespace

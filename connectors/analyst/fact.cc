@@ -45,6 +45,7 @@ Fact FactFromRecord(const v1::CleanedRecord& r) {
   f.area = r.area();
   if (f.area.empty()) f.area = Text(Find(r, {"location_postcode", "home_postcode"}));
   f.postcode_area = Text(Find(r, {"location_postcode", "home_postcode"}));
+  f.incident_place = !Text(Find(r, {"location_postcode"})).empty();
   f.location = Text(Find(r, {"location_description"}));
   std::string victim = Text(Find(r, {"victim_nhs_number", "nhs_number"}));
   if (victim.empty()) {

@@ -3,6 +3,7 @@
 //
 //   category  offence_category | assault_method | category
 //   area      CleanedRecord.area, else location_postcode | home_postcode
+//   place     location_postcode (incident) | home_postcode (the proxy)
 //   victim    victim_nhs_number | nhs_number, else victim_name + victim_date_of_birth
 //             (pseudonyms: used for linkage inside the program only, never output)
 //   location  location_description (A&E, already redacted by the hub)
@@ -36,9 +37,12 @@ struct Fact {
   // empty when the record carries no victim pseudonym. NEVER published.
   std::string victim;
   std::string location;
-  // Postcode sector or district of the incident (police) or home (A&E), for
+  // Postcode sector or district of the incident (location_postcode) or, for
+  // A&E records without one, of the patient's home (home_postcode), for
   // time-and-place matching; may be empty.
   std::string postcode_area;
+  // postcode_area is where the incident happened, not a home.
+  bool incident_place = false;
   // When this analyst stored the record (set by the store, not the hub).
   absl::Time received_at = absl::InfinitePast();
   // Names of the fields present in the record (for missing-field rates).

@@ -311,6 +311,7 @@ json LinkageJson(const PublishInput& in, const std::set<std::string>& withheld) 
     out.push_back({{"agreement", l.agreement_id},
                    {"threshold", t},
                    {"method", l.method},
+                   {"place", l.place},
                    {"ae_assault_attendances", table.Published(total)},
                    {"unknown_to_police", table.Published(unmatched)},
                    {"matched_police_violence", table.Published(matched)},

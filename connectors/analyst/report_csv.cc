@@ -60,7 +60,7 @@ std::map<std::string, std::string> RenderCsv(const json& f) {
       Table(repeat, {"agreement", "threshold", "victims", "repeat_victims", "repeat_share", "top_repeat_locations"});
   out["cardiff_linkage.csv"] =
       Table(f.value("cardiff_linkage", json::array()),
-            {"agreement", "threshold", "method", "ae_assault_attendances", "unknown_to_police",
+            {"agreement", "threshold", "method", "place", "ae_assault_attendances", "unknown_to_police",
              "matched_police_violence", "unknown_share"});
   const json hotspots = f.value("ae_hotspots", json::object());
   out["ae_hotspot_locations.csv"] = Table(hotspots.value("locations", json::array()), {"location", "attendances"});

@@ -295,6 +295,7 @@ std::string RenderHtml(const json& f) {
                   Table(f.value("cardiff_linkage", json::array()),
                         {{"agreement", "Agreement"},
                          {"method", "Linked by"},
+                         {"place", "A&E place"},
                          {"ae_assault_attendances", "Attendances"},
                          {"unknown_to_police", "No police record"},
                          {"matched_police_violence", "Matched"},
