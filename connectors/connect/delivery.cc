@@ -6,6 +6,12 @@
 
 namespace accord::connect {
 namespace {
+// Retry after these stream codes, except RESOURCE_EXHAUSTED: the hub uses it
+// for a message or batch over its limits, which resending cannot fix.
+bool ShouldRetry(absl::StatusCode code) {
+  return code != absl::StatusCode::kResourceExhausted && client::IsRetryable(code);
+}
+
 uint64_t NextLine(const SourceRow& row) {
   return row.line + 1 + std::count(row.raw.begin(), row.raw.end(), '\n');
 }
@@ -108,7 +114,7 @@ absl::Status Deliverer::Send(v1::Record record, const SourceRow& row) {
   absl::Status s = publisher_->Publish(std::move(record));
   if (!s.ok()) {
     absl::MutexLock lock(&mu_);
-    if (!client::IsRetryable(s.code())) {
+    if (!ShouldRetry(s.code())) {
       fatal_ = s;
       return s;
     }
@@ -126,7 +132,7 @@ void Deliverer::OnOutcome(const v1::Record& record, const v1::RecordOutcome& out
   if (outcome.status() == v1::RecordOutcome::REJECTED &&
       outcome.reason() == v1::REJECT_UNAVAILABLE) {
     const auto code = static_cast<absl::StatusCode>(outcome.code());
-    if (outcome.code() == 0 || client::IsRetryable(code)) {
+    if (outcome.code() == 0 || ShouldRetry(code)) {
       retry_ = true;
     } else {
       fatal_ = absl::Status(code, absl::StrCat("the hub ended the stream: ", outcome.message()));
@@ -156,7 +162,7 @@ absl::Status Deliverer::Drain() {
   absl::Status s = publisher_->Flush();
   if (absl::Status st = StreamStatus(); !st.ok()) return st;
   if (!s.ok()) {
-    if (client::IsRetryable(s.code())) {
+    if (ShouldRetry(s.code())) {
       absl::MutexLock lock(&mu_);
       retry_ = true;
       return absl::UnavailableError(absl::StrCat("the hub stream failed: ", s.message()));

@@ -12,7 +12,8 @@
 // The caller then calls Recover() (backoff with jitter, a fresh channel and
 // stream) and re-reads its source from progress(); rows already delivered
 // come back as DUPLICATE. Memory is bounded by the Publisher's window plus
-// one entry per row in it. A non-retryable code (PERMISSION_DENIED, ...) is
+// one entry per row in it. A non-retryable code (PERMISSION_DENIED, ...,
+// and RESOURCE_EXHAUSTED: a batch or record over the hub's limits) is
 // returned as is and ends the run.
 //
 // Dead letters are written once per row and run: a row re-read after a

@@ -89,6 +89,30 @@ check "restart sent only the rest ($sent2 of $n)" test "$sent2" -lt "$n"
 check "resend of the whole file: $n duplicates, 0 accepted ($(tr -d '\n ' <"$work/kill3.out" | head -c 200))" \
   python3 -c "import json,sys;j=json.load(open('$work/kill3.out'));sys.exit(0 if j['duplicate']==$n and j['accepted']==0 else 1)"
 
+# ---- 3b. SIGTERM: drain, checkpoint, stop; a rerun resumes ----
+python3 "$root/tests/connect/make_rows.py" "$sample" "$work/term.csv" 20000 TERM
+"$connect" publish $(as herts-police) --mapping "$mapping" --source "$work/term.csv" \
+  --checkpoint-dir "$work/cp" --batch 200 --max-inflight 2 >"$work/term1.out" 2>"$work/term1.err" &
+pid=$!
+for _ in $(seq 300); do
+  [[ -f $work/cp/term.csv.accord-checkpoint ]] && break
+  sleep 0.05
+done
+kill -TERM $pid
+wait $pid
+check "SIGTERM: exit 1, stopped by a signal" grep -q "stopped by a signal" "$work/term1.err"
+"$connect" publish $(as herts-police) --mapping "$mapping" --source "$work/term.csv" \
+  --checkpoint-dir "$work/cp" --json >"$work/term2.out" 2>"$work/term2.err"
+check "SIGTERM: the rerun resumes and completes with no duplicates" \
+  python3 -c "import json,sys;j=json.load(open('$work/term2.out'));sys.exit(0 if j['duplicate']==0 and j['sent']<20000 else 1)"
+
+# ---- 3c. a batch over the hub's limit is refused, not retried forever ----
+timeout 60 "$connect" publish $(as herts-police) --mapping "$mapping" --source "$work/term.csv" \
+  --batch 5000 >"$work/big_batch.out" 2>"$work/big_batch.err"
+rc=$?
+check "a batch over the hub's limit ends the run with exit 1 (got $rc: $(cat "$work/big_batch.err"))" \
+  test $rc -eq 1 -a "$(grep -c 'stream failed' "$work/big_batch.err")" -eq 0
+
 # ---- 4. the hub stopped for 10 s mid-file ----
 m=30000
 python3 "$root/tests/connect/make_rows.py" "$sample" "$work/down.csv" $m DOWN
@@ -138,7 +162,7 @@ check "watch: 800 accepted ($(cat "$work/watch.out"))" grep -q "sent 800, accept
 
 # ---- the feed: exactly one cleaned record per delivered police row ----
 "$analyst" sync $(as csp-herts-analyst) --state "$work/state" --idle 3 >"$work/sync.out" 2>&1
-want=$((2 + n + m + 800))
+want=$((2 + n + 20000 + m + 800))
 check "feed holds $want records, none twice (got: $(cat "$work/sync.out"))" \
   grep -q "^Stored $want new records (0 duplicates dropped)" "$work/sync.out"
 
