@@ -599,3 +599,37 @@ TEST(PublishTest, ProvidersOfOneDatasetDoNotAddUpToAWithheldTotal) {
 
 }  // namespace
 }  // namespace accord::analyst
+
+namespace accord::analyst {
+namespace {
+
+TEST(PublishAttackTest, SixMonthsAcrossAYearEndResistTheAttack) {
+  // Four categories x four areas, October 2026 to March 2027: ISO week
+  // 2026-W53 straddles the year, two quarters, every month end straddled.
+  const std::vector<std::string> areas = {"BNG250:514000:207000", "BNG250:514250:207000", "BNG250:514000:207250",
+                                          "BNG250:514250:207250"};
+  const std::vector<std::string> cats = {"robbery", "theft", "criminal_damage", "violence_with_injury"};
+  for (int seed = 1; seed <= 2; ++seed) {
+    std::mt19937 rng(100 + seed);
+    PublishInput in;
+    in.terms.threshold["isa-crime"] = seed == 1 ? 5 : 10;
+    in.as_of = absl::FromCivil(absl::CivilDay(2027, 4, 2), absl::UTCTimeZone());
+    for (int i = 0; i < 900; ++i) {
+      absl::CivilDay d = absl::CivilDay(2026, 10, 1) + static_cast<int>(rng() % 182);
+      int c = rng() % 3 ? static_cast<int>(rng() % 2) : static_cast<int>(rng() % 4);
+      int a = rng() % 3 ? static_cast<int>(rng() % 2) : static_cast<int>(rng() % 4);
+      in.facts.push_back(CrimeAt(d, cats[c], areas[a]));
+    }
+    nlohmann::json f = PublishFigures(in);
+    ASSERT_NE(Row(f, "week", "2026-W53", "all", "all"), nullptr);
+    Attacker attacker(f);
+    SCOPED_TRACE(seed);
+    EXPECT_EQ(attacker.Inconsistent(in.facts), "");
+    EXPECT_GT(attacker.hidden(), 50u);
+    auto leaks = attacker.Leaks();
+    EXPECT_TRUE(leaks.empty()) << Describe(leaks);
+  }
+}
+
+}  // namespace
+}  // namespace accord::analyst
