@@ -360,12 +360,17 @@ absl::Status MapRow(const Mapping& m, const std::vector<std::string>& cells, v1:
   std::string v;
   for (size_t i = 0; i < m.fields.size(); ++i) {
     const FieldMapping& f = m.fields[i];
-    v1::Value value;
+    // Built in place (one allocation per message); an empty cell removes it.
+    v1::Field* out = r->add_fields();
+    v1::Value& value = *out->mutable_value();
     if (f.kind == ValueKind::kGeo) {
       std::string lat, lon;
       const bool has_lat = Clean(f, cells[f.lat_column], &lat);
       const bool has_lon = Clean(f, cells[f.lon_column], &lon);
-      if (!has_lat && !has_lon) continue;
+      if (!has_lat && !has_lon) {
+        r->mutable_fields()->RemoveLast();
+        continue;
+      }
       double la, lo;
       if (!has_lat || !has_lon || !absl::SimpleAtod(lat, &la) || !absl::SimpleAtod(lon, &lo) ||
           la < -90 || la > 90 || lo < -180 || lo > 180) {
@@ -389,6 +394,7 @@ absl::Status MapRow(const Mapping& m, const std::vector<std::string>& cells, v1:
         if (static_cast<int>(i) == m.event_time_field) {
           return Bad(m, f, f.column, "is empty, and it gives the record's event time");
         }
+        r->mutable_fields()->RemoveLast();
         continue;
       }
       switch (f.kind) {
@@ -447,9 +453,7 @@ absl::Status MapRow(const Mapping& m, const std::vector<std::string>& cells, v1:
         SetTimestamp(t, r->mutable_event_time());
       }
     }
-    v1::Field* out = r->add_fields();
     out->set_name(f.field);
-    *out->mutable_value() = std::move(value);
   }
   return absl::OkStatus();
 }
