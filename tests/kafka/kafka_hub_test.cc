@@ -67,7 +67,13 @@ class KafkaHubTest : public ::testing::Test {
     ASSERT_EQ(resp.agreement().state(), v1::ACTIVE);
   }
 
-  // Publishes batches of 100 until `stop`; records every acknowledged crime ref.
+  // Publishes batches of 50 (at most ~2,500 records/s, at most kMaxRecords in
+  // all) until `stop`; records every acknowledged crime ref. The cap matters:
+  // the mock cluster keeps only about 5 MB per partition and deletes older
+  // messages, so a hub that falls behind on a loaded machine would otherwise
+  // see acknowledged records vanish from the topic (as a real cluster with
+  // too short a retention would).
+  static constexpr int kMaxRecords = 12000;
   void PublishUntil(int port, const std::atomic<bool>& stop, int first) {
     auto stub = v1::IngestService::NewStub(AgencyChannel(dir_.path(), port, kPolice));
     grpc::ClientContext ctx;
@@ -91,11 +97,11 @@ class KafkaHubTest : public ::testing::Test {
       }
     });
     int next = first;
-    for (uint64_t seq = 1; !stop; ++seq) {
+    for (uint64_t seq = 1; !stop && next - first < kMaxRecords; ++seq) {
       v1::PublishRequest req;
       req.set_sequence(seq);
       std::vector<std::string> refs;
-      for (int i = 0; i < 100; ++i) {
+      for (int i = 0; i < 50; ++i) {
         v1::Record r = PoliceRecord(next++);
         refs.push_back(r.fields(0).value().text());
         *req.add_records() = std::move(r);
@@ -105,7 +111,7 @@ class KafkaHubTest : public ::testing::Test {
         sent[seq] = refs;
       }
       if (!stream->Write(req)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     stream->WritesDone();
     reader.join();

@@ -6,6 +6,8 @@
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 
+#include <atomic>
+
 #include "absl/strings/str_cat.h"
 #include "accord/policy/openssl.h"
 
@@ -26,14 +28,41 @@ std::string Aad(const v1::Record& r, const std::string& field) {
 unsigned char* U8(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
 const unsigned char* U8(const std::string& s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
-// One cipher context per thread, re-keyed per value (the key changes rarely,
-// the nonce always).
-EVP_CIPHER_CTX* ThreadCipherCtx() {
-  thread_local policy::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  return ctx.get();
+// A cipher context that keeps its AES key schedule between values: re-keyed
+// only when the (FieldCrypto instance, key id) changes, given a fresh nonce
+// for every value. One per thread and direction.
+struct KeyedCtx {
+  uint64_t instance = 0;
+  std::string key_id;
+  policy::EvpCipherCtxPtr ctx{EVP_CIPHER_CTX_new()};
+};
+
+// Returns the thread's context for `encrypt`, keyed with `key` and given
+// `nonce`; nullptr on an OpenSSL failure.
+EVP_CIPHER_CTX* KeyedCipherCtx(bool encrypt, uint64_t instance, const std::string& key_id,
+                               const std::string& key, const std::string& nonce) {
+  thread_local KeyedCtx enc, dec;
+  KeyedCtx& k = encrypt ? enc : dec;
+  const bool rekey = k.instance != instance || k.key_id != key_id;
+  const unsigned char* key_bytes = rekey ? U8(key) : nullptr;
+  const EVP_CIPHER* cipher = rekey ? EVP_aes_256_gcm() : nullptr;
+  const int ok = encrypt ? EVP_EncryptInit_ex2(k.ctx.get(), cipher, key_bytes, U8(nonce), nullptr)
+                         : EVP_DecryptInit_ex2(k.ctx.get(), cipher, key_bytes, U8(nonce), nullptr);
+  if (ok != 1) {
+    k.instance = 0;
+    return nullptr;
+  }
+  k.instance = instance;
+  if (rekey) k.key_id = key_id;
+  return k.ctx.get();
 }
 
+std::atomic<uint64_t> next_instance{1};
+
 }  // namespace
+
+FieldCrypto::FieldCrypto(std::string master_key, std::string key_id)
+    : instance_(next_instance.fetch_add(1)), master_key_(std::move(master_key)), key_id_(std::move(key_id)) {}
 
 absl::StatusOr<std::unique_ptr<FieldCrypto>> FieldCrypto::Create(std::string master_key,
                                                                   std::string key_id) {
@@ -75,7 +104,6 @@ absl::StatusOr<int> FieldCrypto::Seal(v1::Record* record,
                                       const std::function<bool(const v1::Field&)>& protect) const {
   auto key = Key(key_id_);
   if (!key.ok()) return key.status();
-  EVP_CIPHER_CTX* ctx = ThreadCipherCtx();
   int sealed = 0;
   std::string plain;
   for (v1::Field& field : *record->mutable_fields()) {
@@ -89,7 +117,8 @@ absl::StatusOr<int> FieldCrypto::Seal(v1::Record* record,
     const std::string aad = Aad(*record, field.name());
     std::string out(plain.size() + kTagBytes, '\0');
     int len = 0, fin = 0;
-    if (EVP_EncryptInit_ex2(ctx, EVP_aes_256_gcm(), U8(*key), U8(nonce), nullptr) != 1 ||
+    EVP_CIPHER_CTX* ctx = KeyedCipherCtx(true, instance_, key_id_, *key, nonce);
+    if (ctx == nullptr ||
         EVP_EncryptUpdate(ctx, nullptr, &len, U8(aad), static_cast<int>(aad.size())) != 1 ||
         EVP_EncryptUpdate(ctx, U8(out), &len, U8(plain), static_cast<int>(plain.size())) != 1 ||
         EVP_EncryptFinal_ex(ctx, U8(out) + len, &fin) != 1 ||
@@ -107,7 +136,6 @@ absl::StatusOr<int> FieldCrypto::Seal(v1::Record* record,
 }
 
 absl::Status FieldCrypto::Open(v1::Record* record) const {
-  EVP_CIPHER_CTX* ctx = ThreadCipherCtx();
   for (v1::Field& field : *record->mutable_fields()) {
     if (!field.value().has_sealed() || field.value().sealed().scheme() != kScheme) continue;
     const v1::SealedValue& s = field.value().sealed();
@@ -121,8 +149,9 @@ absl::Status FieldCrypto::Open(v1::Record* record) const {
     std::string plain(n, '\0');
     std::string tag = s.ciphertext().substr(n);
     int len = 0, fin = 0;
+    EVP_CIPHER_CTX* ctx = KeyedCipherCtx(false, instance_, s.key_fingerprint(), *key, s.nonce());
     const bool ok =
-        EVP_DecryptInit_ex2(ctx, EVP_aes_256_gcm(), U8(*key), U8(s.nonce()), nullptr) == 1 &&
+        ctx != nullptr &&
         EVP_DecryptUpdate(ctx, nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
         EVP_DecryptUpdate(ctx, U8(plain), &len, U8(s.ciphertext()), static_cast<int>(n)) == 1 &&
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, U8(tag)) == 1 &&

@@ -47,10 +47,10 @@ class FieldCrypto {
   absl::Status Open(v1::Record* record) const;
 
  private:
-  FieldCrypto(std::string master_key, std::string key_id)
-      : master_key_(std::move(master_key)), key_id_(std::move(key_id)) {}
+  FieldCrypto(std::string master_key, std::string key_id);
   absl::StatusOr<std::string> Key(const std::string& id) const;
 
+  const uint64_t instance_;  // names this object's keys in per-thread cipher contexts
   const std::string master_key_;
   const std::string key_id_;
   mutable absl::Mutex mu_;

@@ -1,0 +1,200 @@
+// Throughput of the Kafka ingest log against librdkafka's mock cluster (3
+// brokers on loopback, in this process), next to raw librdkafka producing and
+// consuming the same record bytes: the hub/raw ratio of the Kafka issue.
+//
+//   ./build/hub/kafka/kafka_log_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "accord/hub/kafka/kafka_ingest_log.h"
+#include "benchmark/benchmark.h"
+
+namespace accord::hub {
+namespace {
+
+// The mock cluster keeps about 5 MB per partition and deletes older messages,
+// so one round stays well below that (about 750 bytes per sealed record).
+constexpr int kRecords = 15000;
+constexpr int kBatch = 500;
+
+v1::Record MakeRecord(int n) {
+  v1::Record r;
+  r.set_provider("herts-police");
+  r.set_dataset("police_incident");
+  r.set_dataset_version(1);
+  r.set_record_id(absl::StrCat("R", n));
+  r.mutable_event_time()->set_seconds(1795000000 + n);
+  auto add = [&](const char* name, const std::string& v) {
+    auto* f = r.add_fields();
+    f->set_name(name);
+    f->mutable_value()->set_text(v);
+  };
+  add("crime_ref", absl::StrCat("41/", 100000 + n, "/26"));
+  add("offence", "assault");
+  add("victim_name", "John Smith");
+  add("victim_nhs", "943 476 5919");
+  add("victim_phone", "07700 900123");
+  add("postcode", "AL1 3XY");
+  add("narrative", "Victim SMITH, John assaulted outside The Crown, George St AL1 3XY. Called from 07700 900123.");
+  return r;
+}
+
+struct Cluster {
+  Cluster() {
+    char err[256];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof(err));
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    mc = rd_kafka_mock_cluster_new(rk, 3);
+  }
+  ~Cluster() {
+    rd_kafka_mock_cluster_destroy(mc);
+    rd_kafka_destroy(rk);
+  }
+  rd_kafka_t* rk;
+  rd_kafka_mock_cluster_t* mc;
+};
+
+rd_kafka_t* NewClient(rd_kafka_type_t type, const std::string& brokers, const std::string& group) {
+  char err[256];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  auto set = [&](const char* k, const std::string& v) { rd_kafka_conf_set(conf, k, v.c_str(), err, sizeof(err)); };
+  set("bootstrap.servers", brokers);
+  set("log_level", "0");
+  if (type == RD_KAFKA_PRODUCER) {
+    set("enable.idempotence", "true");
+    set("acks", "all");
+    set("linger.ms", "5");
+    set("batch.size", "1048576");
+  } else {
+    set("group.id", group);
+    set("auto.offset.reset", "earliest");
+    set("enable.auto.commit", "false");
+  }
+  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof(err));
+  if (type == RD_KAFKA_CONSUMER) rd_kafka_poll_set_consumer(rk);
+  return rk;
+}
+
+// Raw librdkafka: produce kRecords copies of one serialized record, wait for
+// every ack, consume them all and commit per batch.
+void BM_RawLibrdkafkaProduceConsume(benchmark::State& state) {
+  Cluster cluster;
+  const std::string brokers = rd_kafka_mock_cluster_bootstraps(cluster.mc);
+  std::string bytes;
+  MakeRecord(1).SerializeToString(&bytes);
+  int round = 0;
+  for (auto _ : state) {
+    // Untimed: the consumer joins its group first (the mock delays a new group ~3 s).
+    state.PauseTiming();
+    const std::string topic = absl::StrCat("raw", round++);
+    rd_kafka_mock_topic_create(cluster.mc, topic.c_str(), 3, 3);
+    rd_kafka_t* consumer = NewClient(RD_KAFKA_CONSUMER, brokers, topic);
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(consumer, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    for (int assigned = 0; assigned == 0;) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 100);
+      if (m) rd_kafka_message_destroy(m);
+      rd_kafka_topic_partition_list_t* a = nullptr;
+      rd_kafka_assignment(consumer, &a);
+      assigned = a ? a->cnt : 0;
+      if (a) rd_kafka_topic_partition_list_destroy(a);
+    }
+    rd_kafka_t* producer = NewClient(RD_KAFKA_PRODUCER, brokers, "");
+    state.ResumeTiming();
+    for (int i = 0; i < kRecords; ++i) {
+      const std::string key = absl::StrCat(i);
+      while (rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                               RD_KAFKA_V_KEY(key.data(), key.size()),
+                               RD_KAFKA_V_VALUE(bytes.data(), bytes.size()), RD_KAFKA_V_END) ==
+             RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(producer, 1);
+      }
+    }
+    rd_kafka_flush(producer, 60000);
+    int got = 0;
+    while (got < kRecords) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 100);
+      if (m == nullptr) continue;
+      if (!m->err) ++got;
+      rd_kafka_message_destroy(m);
+      if (got % kBatch == 0) rd_kafka_commit(consumer, nullptr, 0);
+    }
+    state.PauseTiming();
+    rd_kafka_destroy(producer);
+    rd_kafka_consumer_close(consumer);
+    rd_kafka_destroy(consumer);
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * kRecords);
+}
+BENCHMARK(BM_RawLibrdkafkaProduceConsume)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+
+// The hub's KafkaIngestLog: records sealed (4 personal fields) and produced
+// in Publish-sized batches with durable acks, then polled (opened) and
+// committed by the consumer side, as the policy stage does.
+void BM_KafkaIngestLogAppendAndConsume(benchmark::State& state) {
+  Cluster cluster;
+  int round = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    KafkaConfig config;
+    config.brokers = rd_kafka_mock_cluster_bootstraps(cluster.mc);
+    config.topic_prefix = absl::StrCat("hub", round++);
+    config.partitions = 3;
+    config.replication_factor = 3;
+    config.properties["log_level"] = "0";
+    rd_kafka_mock_topic_create(cluster.mc, config.ingest_topic().c_str(), 3, 3);
+    auto log = KafkaIngestLog::Open(config, std::string(32, 'k'), std::string(32, 'm'),
+                                    [](const v1::Record&, const v1::Field& f) {
+                                      return f.name() != "offence" && f.name() != "crime_ref" &&
+                                             f.name() != "postcode";
+                                    });
+    if (!log.ok()) {
+      state.SkipWithError(std::string(log.status().message()).c_str());
+      return;
+    }
+    // Let the consumer join its group before timing (the mock delays ~3 s).
+    std::vector<IngestLog::Entry> none;
+    (*log)->Poll(absl::Seconds(4), 1, &none).IgnoreError();
+    std::vector<IngestLog::Batch> batches(kRecords / kBatch);
+    for (int b = 0; b < kRecords / kBatch; ++b) {
+      for (int i = 0; i < kBatch; ++i) batches[b].records.push_back(MakeRecord(b * kBatch + i));
+    }
+    state.ResumeTiming();
+    std::atomic<int> acked{0};
+    absl::Notification all_acked;
+    for (auto& batch : batches) {
+      batch.done = [&](absl::Status s, const std::vector<IngestLog::Outcome>& o) {
+        if (acked.fetch_add(static_cast<int>(o.size())) + static_cast<int>(o.size()) == kRecords) {
+          all_acked.Notify();
+        }
+      };
+      while (!(*log)->TryAppend(batch)) absl::SleepFor(absl::Milliseconds(1));
+    }
+    all_acked.WaitForNotification();
+    std::vector<IngestLog::Entry> entries;
+    int got = 0;
+    while (got < kRecords) {
+      if (!(*log)->Poll(absl::Milliseconds(100), 2000, &entries).ok()) continue;
+      got += static_cast<int>(entries.size());
+      if (!entries.empty()) (*log)->Consumed(entries).IgnoreError();
+    }
+    state.PauseTiming();
+    log->reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * kRecords);
+}
+BENCHMARK(BM_KafkaIngestLogAppendAndConsume)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+
+}  // namespace
+}  // namespace accord::hub
+
+BENCHMARK_MAIN();
