@@ -1,5 +1,6 @@
 // How long the live figures take to publish (audit + disclosure control) for
-// a quarter-like volume of police records spread over grid cells.
+// a quarter-like volume of police records spread over grid cells, and for a
+// year of them.
 //   build-analyst/connectors/analyst/analyst_publish_bench --benchmark_repetitions=5
 #include <random>
 
@@ -10,7 +11,7 @@
 namespace accord::analyst {
 namespace {
 
-PublishInput MakeInput(int records, int cells_per_side) {
+PublishInput MakeInput(int records, int cells_per_side, int days = 90) {
   PublishInput in;
   in.terms.threshold["isa-crime"] = 10;
   in.as_of = absl::FromCivil(absl::CivilDay(2026, 12, 31), absl::UTCTimeZone());
@@ -22,7 +23,7 @@ PublishInput MakeInput(int records, int cells_per_side) {
     f.agreement_id = "isa-crime";
     f.provider = "herts-police";
     f.dataset = "recorded_crime";
-    f.event_time = absl::FromCivil(absl::CivilDay(2026, 10, 1), absl::UTCTimeZone()) + absl::Hours(rng() % (24 * 90));
+    f.event_time = absl::FromCivil(absl::CivilDay(2026, 10, 1), absl::UTCTimeZone()) + absl::Hours(rng() % (24 * days));
     f.category = kCategories[rng() % 8];
     // Skewed towards a few hot cells.
     int e = static_cast<int>(rng() % cells_per_side), n = static_cast<int>(rng() % cells_per_side);
@@ -41,6 +42,15 @@ void BM_PublishFigures(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_PublishFigures)->Args({1000, 6})->Args({10000, 10})->Unit(benchmark::kMillisecond);
+
+// A year of records (weeks, months and quarters all linked in one system).
+void BM_PublishFiguresYear(benchmark::State& state) {
+  PublishInput in = MakeInput(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), 365);
+  in.as_of = absl::FromCivil(absl::CivilDay(2027, 10, 1), absl::UTCTimeZone());
+  for (auto _ : state) benchmark::DoNotOptimize(PublishFigures(in));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_PublishFiguresYear)->Args({40000, 10})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace accord::analyst

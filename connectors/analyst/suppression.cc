@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 #include <random>
-#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -50,23 +49,41 @@ std::vector<bool> PinnedColumns(int n, std::vector<SparseRow> rows) {
   for (int r = 0; r < m; ++r) {
     for (const auto& [c, a] : rows[r]) col_rows[c].push_back(r);
   }
-  std::set<std::pair<size_t, int>> queue;  // (length, row) of rows not yet pivots
+  // Rows not yet pivots, bucketed by length (stale entries skipped on pop).
+  std::vector<std::vector<int>> buckets(1);
+  size_t shortest = 0;
   std::vector<char> active(m, 0);
+  auto enqueue = [&](int r) {
+    size_t len = rows[r].size();
+    if (buckets.size() <= len) buckets.resize(len + 1);
+    buckets[len].push_back(r);
+    shortest = std::min(shortest, len);
+  };
   for (int r = 0; r < m; ++r) {
     if (!rows[r].empty()) {
-      queue.insert({rows[r].size(), r});
+      enqueue(r);
       active[r] = 1;
     }
   }
+  auto pop = [&]() -> int {
+    for (; shortest < buckets.size(); ++shortest) {
+      auto& b = buckets[shortest];
+      while (!b.empty()) {
+        int r = b.back();
+        b.pop_back();
+        if (active[r] && rows[r].size() == shortest) return r;
+      }
+    }
+    return -1;
+  };
   auto coefficient = [&](const SparseRow& row, int c) -> u64 {
     auto it = std::lower_bound(row.begin(), row.end(), std::make_pair(c, u64{0}));
     return it != row.end() && it->first == c ? it->second : 0;
   };
   std::vector<int> order, pivot_col(m, -1);
+  std::vector<u64> pivot_inverse(m, 0);
   SparseRow merged;
-  while (!queue.empty()) {
-    int r = queue.begin()->second;
-    queue.erase(queue.begin());
+  for (int r = pop(); r >= 0; r = pop()) {
     active[r] = 0;
     int c = -1;
     for (const auto& [col, a] : rows[r]) {
@@ -75,6 +92,7 @@ std::vector<bool> PinnedColumns(int n, std::vector<SparseRow> rows) {
     pivot_col[r] = c;
     order.push_back(r);
     const u64 inv = Inverse(coefficient(rows[r], c));
+    pivot_inverse[r] = inv;
     std::vector<int> users;
     users.swap(col_rows[c]);
     for (int r2 : users) {
@@ -100,12 +118,11 @@ std::vector<bool> PinnedColumns(int n, std::vector<SparseRow> rows) {
           ++j;
         }
       }
-      queue.erase({rows[r2].size(), r2});
       rows[r2].swap(merged);
       if (rows[r2].empty()) {
         active[r2] = 0;
       } else {
-        queue.insert({rows[r2].size(), r2});
+        enqueue(r2);
       }
     }
     // The pivot row keeps column c; other rows no longer have it.
@@ -127,15 +144,11 @@ std::vector<bool> PinnedColumns(int n, std::vector<SparseRow> rows) {
     }
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       const int r = *it, c = pivot_col[r];
-      u64 sum = 0, own = 0;
+      u64 sum = 0;
       for (const auto& [col, a] : rows[r]) {
-        if (col == c) {
-          own = a;
-        } else {
-          sum = Add(sum, Mul(a, x[col]));
-        }
+        if (col != c) sum = Add(sum, Mul(a, x[col]));
       }
-      x[c] = Mul(Neg(sum), Inverse(own));
+      x[c] = Mul(Neg(sum), pivot_inverse[r]);
       if (x[c] != 0) pinned[c] = false;
     }
   }
@@ -278,29 +291,38 @@ std::vector<int> SuppressionTable::DeterminedHiddenCells() const {
     determined.push_back(cell);
     return true;
   };
-  for (;;) {
+  for (bool first = true;; first = false) {
     // Non-negativity: if one side is fully known and the other side's known
     // terms already reach it, the other side's unknown terms are all 0.
+    bool learned = false;
     for (bool changed = true; changed;) {
       changed = false;
       for (const auto& eq : equations_) {
-        std::vector<int> rhs = eq.more_totals;
-        rhs.push_back(eq.total);
-        auto side = [&](const std::vector<int>& cells, int64_t* sum) {
-          bool all = true;
-          for (int c : cells) {
-            if (known[c]) *sum += cells_[c].value;
-            else all = false;
-          }
-          return all;
-        };
         int64_t lhs_sum = 0, rhs_sum = 0;
-        bool lhs_known = side(eq.members, &lhs_sum), rhs_known = side(rhs, &rhs_sum);
+        bool lhs_known = true, rhs_known = true;
+        for (int c : eq.members) {
+          if (known[c]) lhs_sum += cells_[c].value;
+          else lhs_known = false;
+        }
+        auto rhs_term = [&](int c) {
+          if (known[c]) rhs_sum += cells_[c].value;
+          else rhs_known = false;
+        };
+        rhs_term(eq.total);
+        for (int c : eq.more_totals) rhs_term(c);
         if (lhs_known == rhs_known || lhs_sum != rhs_sum) continue;
-        for (int c : lhs_known ? rhs : eq.members) changed |= learn(c);
+        if (lhs_known) {
+          changed |= learn(eq.total);
+          for (int c : eq.more_totals) changed |= learn(c);
+        } else {
+          for (int c : eq.members) changed |= learn(c);
+        }
       }
+      learned |= changed;
     }
-    // Linear algebra over the unknowns.
+    // Linear algebra over the unknowns. Cells it pinned stay in the span, so
+    // solving again helps only if non-negativity learned something new.
+    if (!first && !learned) break;
     std::vector<int> column(n, -1), cell_of;
     for (int i = 0; i < n; ++i) {
       if (!known[i]) {
@@ -309,20 +331,28 @@ std::vector<int> SuppressionTable::DeterminedHiddenCells() const {
       }
     }
     std::vector<SparseRow> rows;
+    SparseRow row;
     for (const auto& eq : equations_) {
-      std::map<int, u64> row;
+      row.clear();
       for (int c : eq.members) {
-        if (!known[c]) row[column[c]] = Add(row[column[c]], 1);
+        if (!known[c]) row.push_back({column[c], 1});
       }
       auto subtract = [&](int c) {
-        if (!known[c]) row[column[c]] = Add(row[column[c]], kP - 1);
+        if (!known[c]) row.push_back({column[c], kP - 1});
       };
       subtract(eq.total);
       for (int c : eq.more_totals) subtract(c);
+      if (row.empty()) continue;
+      std::sort(row.begin(), row.end());
       SparseRow sparse;
       for (const auto& [col, a] : row) {
-        if (a != 0) sparse.push_back({col, a});
+        if (!sparse.empty() && sparse.back().first == col) {
+          sparse.back().second = Add(sparse.back().second, a);
+        } else {
+          sparse.push_back({col, a});
+        }
       }
+      std::erase_if(sparse, [](const auto& e) { return e.second == 0; });
       if (!sparse.empty()) rows.push_back(std::move(sparse));
     }
     std::vector<bool> pinned = PinnedColumns(static_cast<int>(cell_of.size()), std::move(rows));
