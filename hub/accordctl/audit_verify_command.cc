@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "accord/hub/ledger/merkle.h"
 #include "accord/hub/ledger/verify.h"
 #include "audit_client.h"
 #include "audit_export.h"
@@ -95,25 +96,67 @@ int AddPinnedHeads(const AuditVerifyOptions& o, const std::string& public_pem,
   return -1;
 }
 
-// Verifies the export at `path`; `source` names it in the report.
-int VerifyFile(const AuditVerifyOptions& o, const std::string& path, const std::string& source) {
+// Verifies the export at `path` into `*report` (with its key in `*pem` and
+// its heads in `*heads`). Returns an exit code if it stopped early, else -1.
+int CheckFile(const AuditVerifyOptions& o, const std::string& path, ledger::VerifyReport* report,
+              std::string* pem, std::vector<ledger::SignedTreeHead>* heads) {
   auto index = ReadExportIndex(path);
   if (!index.ok()) {
     if (index.status().code() == absl::StatusCode::kDataLoss)
       return Tampered(std::string(index.status().message()), o.json);
     return FailStatus(index.status());
   }
-  const std::string& pem = index->header.public_key_pem();
-  if (absl::Status s = CheckExpectedKey(o.expect_key, pem); !s.ok()) {
+  *pem = index->header.public_key_pem();
+  if (absl::Status s = CheckExpectedKey(o.expect_key, *pem); !s.ok()) {
     if (s.code() == absl::StatusCode::kFailedPrecondition) return Tampered(std::string(s.message()), o.json);
     return FailStatus(s);
   }
-  if (int rc = AddPinnedHeads(o, pem, &index->heads); rc >= 0) return rc;
+  *heads = std::move(index->heads);
+  if (int rc = AddPinnedHeads(o, *pem, heads); rc >= 0) return rc;
   auto entries = ExportEntryReader::Open(path);
   if (!entries.ok()) return FailStatus(entries.status());
-  auto report = ledger::VerifyEntriesAgainstHeads(
-      [&](ledger::SourceEntry* out) { return (*entries)->Next(out); }, index->heads, pem);
-  return Report(report, pem, source, o.json);
+  *report = ledger::VerifyEntriesAgainstHeads([&](ledger::SourceEntry* out) { return (*entries)->Next(out); },
+                                              *heads, *pem);
+  return -1;
+}
+
+int VerifyFile(const AuditVerifyOptions& o) {
+  ledger::VerifyReport report;
+  std::string pem;
+  std::vector<ledger::SignedTreeHead> heads;
+  if (int rc = CheckFile(o, o.file, &report, &pem, &heads); rc >= 0) return rc;
+  return Report(report, pem, o.file, o.json);
+}
+
+// When the report names only the start of a signed interval whose root
+// failed, asks the hub for each entry's inclusion proof against that signed
+// head, from its stored nodes: the first entry whose bytes do not prove is the
+// one that was changed after signing. At most kMaxNarrowing proofs.
+void Narrow(AuditClient& client, absl::Span<const ledger::SignedTreeHead> heads,
+            ledger::VerifyReport* report) {
+  constexpr uint64_t kMaxNarrowing = 10000;
+  if (!report->first_bad_index || !report->interval_end) return;
+  const uint64_t begin = *report->first_bad_index, size = *report->interval_end;
+  const ledger::SignedTreeHead* head = nullptr;
+  for (const auto& h : heads) {
+    if (h.head.tree_size == size) head = &h;
+  }
+  if (head == nullptr || size - begin > kMaxNarrowing) return;
+  for (uint64_t i = begin; i < size; ++i) {
+    auto proof = client.Inclusion(i, size);
+    if (!proof.ok()) return;
+    auto hashes = HashesFromProto(proof->hashes());
+    if (!hashes.ok()) return;
+    const ledger::Hash leaf = ledger::LeafHash(proof->entry_bytes());
+    if (!ledger::VerifyInclusion(i, size, leaf, *hashes, head->head.root).ok()) {
+      report->first_bad_index = i;
+      report->interval_end.reset();
+      report->problem = absl::StrCat(report->problem, "; entry ", i,
+                                     " is the first whose bytes do not prove against that head (its "
+                                     "inclusion proof from the hub's stored hashes fails)");
+      return;
+    }
+  }
 }
 
 // A temporary file under $TMPDIR (or /tmp), removed on destruction.
@@ -154,7 +197,12 @@ int VerifyOnline(const AuditVerifyOptions& o) {
       return Tampered(std::string(stats.status().message()), o.json);
     return FailStatus(stats.status());
   }
-  return VerifyFile(o, spool.path(), o.hub.target);
+  ledger::VerifyReport report;
+  std::string pem;
+  std::vector<ledger::SignedTreeHead> heads;
+  if (int rc = CheckFile(o, spool.path(), &report, &pem, &heads); rc >= 0) return rc;
+  if (!report.ok) Narrow(*client, heads, &report);
+  return Report(report, pem, o.hub.target, o.json);
 }
 
 }  // namespace
@@ -164,7 +212,7 @@ int RunAuditVerify(const AuditVerifyOptions& o) {
     std::cerr << "accordctl: give exactly one of --file EXPORT (offline) or --hub HOST:PORT (online)\n";
     return kExitUsage;
   }
-  return o.file.empty() ? VerifyOnline(o) : VerifyFile(o, o.file, o.file);
+  return o.file.empty() ? VerifyOnline(o) : VerifyFile(o);
 }
 
 }  // namespace accord::ctl

@@ -130,6 +130,7 @@ VerifyReport VerifyEntriesAgainstHeads(EntrySource next, absl::Span<const Signed
                                size),
                   first_leaf_mismatch);
     }
+    report.interval_end = size;
     return Fail(report,
                 absl::StrCat("entries in [", interval_begin, ", ", size,
                              ") do not match the signed head at size ", size),

@@ -84,12 +84,14 @@ TEST_F(VerifyEntriesTest, AlteredEntryIsNamedExactlyWithStoredHashes) {
   VerifyReport r = Run(source);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad_index, 43u) << r.problem;
+  EXPECT_FALSE(r.interval_end.has_value()) << "exact, not an interval";
   // Without stored leaf hashes, the head interval is named: [40, 50).
   source = Source(false);
   source[43].bytes[5] ^= 0x01;
   r = Run(source);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad_index, 40u) << r.problem;
+  EXPECT_EQ(r.interval_end, 50u) << r.problem;
   EXPECT_NE(r.problem.find("[40, 50)"), std::string::npos) << r.problem;
 }
 

@@ -31,6 +31,12 @@ struct VerifyReport {
   // re-signed heads match the rewrite, so the interval is only where the
   // pinned head first disagrees: the problem names that head's size.)
   std::optional<uint64_t> first_bad_index;
+  // Set when first_bad_index is only the start of the interval
+  // [first_bad_index, interval_end) under the signed head of size interval_end
+  // whose root failed, not the exact entry. A caller that can fetch inclusion
+  // proofs from the log's stored nodes may narrow it (accordctl audit verify
+  // --hub does).
+  std::optional<uint64_t> interval_end;
   uint64_t entries_checked = 0;
   uint64_t heads_checked = 0;
 };
