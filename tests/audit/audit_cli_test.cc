@@ -26,6 +26,10 @@ TEST_F(AuditCliTest, ExportVerifiesOfflineAndTamperingIsNamed) {
   EXPECT_TRUE(absl::StrContains(r.out, "Exported 30 disclosures")) << r.out;
   r = Ctl({"audit", "export", "--out", Path("ledger.export")}, true);
   EXPECT_EQ(r.exit_code, 1) << "refuses to overwrite without --force: " << r.out;
+  r = Ctl({"audit", "export", "--out", Path("ledger.export"), "--force", "--json"}, true);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "\"entries\": 30")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "\"tree_size\": 30")) << r.out;
 
   // The hub is not needed from here on.
   hub_->Terminate(10);
@@ -186,6 +190,9 @@ TEST_F(AuditCliTest, PinThenCheckConsistencyCatchesRewrittenHistory) {
       << ReadFileOrDie(Path("hub.pin"));
   EXPECT_EQ(Ctl({"audit", "pin", "--out", Path("hub.pin")}, true).exit_code, 1)
       << "no overwrite without --force";
+  r = Ctl({"audit", "pin", "--out", Path("json.pin"), "--json"}, true);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "\"tree_size\": 10")) << r.out;
 
   // The hub grows honestly: consistent.
   PublishAndWait(10, 10, 20);
