@@ -103,14 +103,17 @@ absl::Status Deliverer::Send(v1::Record record, const SourceRow& row) {
     PopFinalLocked();
     return absl::OkStatus();
   }
-  if (absl::Status s = StreamStatus(); !s.ok()) return s;
-  if (absl::Status s = EnsurePublisher(); !s.ok()) return s;
+  // The entry goes in first: if the stream has already failed, a row that
+  // cannot be re-read (stdin) is still kept for Replay().
   {
     absl::MutexLock lock(&mu_);
     if (first) ++stats_.read, ++stats_.sent;
     else ++stats_.resent;
-    pending_.push_back(Entry{row.end_offset, NextLine(row), row.line, row.begin_offset, false, row.raw});
+    pending_.push_back(Entry{row.end_offset, NextLine(row), row.line, row.begin_offset, false, row.raw,
+                             keep_for_replay_ ? std::make_shared<const v1::Record>(record) : nullptr});
   }
+  if (absl::Status s = StreamStatus(); !s.ok()) return s;
+  if (absl::Status s = EnsurePublisher(); !s.ok()) return s;
   absl::Status s = publisher_->Publish(std::move(record));
   if (!s.ok()) {
     absl::MutexLock lock(&mu_);
@@ -184,6 +187,12 @@ absl::Status Deliverer::Recover() {
     if (acked_since_recover_) backoff_ = options_.initial_backoff;
     acked_since_recover_ = false;
     retry_ = false;
+    if (keep_for_replay_) {
+      // Unfinished rows, then those not yet replayed after an earlier failure.
+      std::deque<Entry> next = std::move(pending_);
+      for (auto& e : replay_) next.push_back(std::move(e));
+      replay_ = std::move(next);
+    }
     pending_.clear();
     ++stats_.reconnects;
   }
@@ -191,6 +200,37 @@ absl::Status Deliverer::Recover() {
   const double jitter = absl::Uniform(rng_, 0.75, 1.25);
   absl::SleepFor(backoff_ * jitter);
   backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+  return absl::OkStatus();
+}
+
+absl::Status Deliverer::Replay() {
+  if (absl::Status s = EnsurePublisher(); !s.ok()) return s;
+  while (!replay_.empty()) {
+    if (absl::Status s = StreamStatus(); !s.ok()) return s;
+    Entry e = std::move(replay_.front());
+    replay_.pop_front();
+    std::shared_ptr<const v1::Record> record = e.record;
+    {
+      absl::MutexLock lock(&mu_);
+      const bool local = e.local;
+      if (!local) ++stats_.resent;
+      pending_.push_back(std::move(e));
+      if (local) {
+        PopFinalLocked();
+        continue;
+      }
+    }
+    absl::Status s = publisher_->Publish(*record);
+    if (!s.ok()) {
+      absl::MutexLock lock(&mu_);
+      if (!ShouldRetry(s.code())) {
+        fatal_ = s;
+        return s;
+      }
+      retry_ = true;
+      return absl::UnavailableError(absl::StrCat("the hub stream failed: ", s.message()));
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -87,6 +87,13 @@ class Deliverer {
   // After UnavailableError: drops the failed stream, waits the backoff, and
   // prepares a fresh channel. Resume from progress().
   absl::Status Recover();
+  // For sources that cannot be re-read (stdin): keep a copy of every record
+  // until its outcome is final, so that after Recover() Replay() can resend
+  // the unfinished ones from memory (bounded by the Publisher's window).
+  void set_keep_for_replay(bool keep) { keep_for_replay_ = keep; }
+  // After Recover() with keep_for_replay: resends, in order, every row whose
+  // outcome was not final. UnavailableError if the stream fails again.
+  absl::Status Replay();
   // Marks the end of the source (trailing blank lines) once drained.
   void MarkEnd(uint64_t offset, uint64_t line);
   // Closes the stream. OK or the hub's final status.
@@ -107,6 +114,7 @@ class Deliverer {
     uint64_t begin_offset;
     bool local;  // failed locally (final already)
     std::string raw;
+    std::shared_ptr<const v1::Record> record;  // keep_for_replay only
   };
   void OnOutcome(const v1::Record& record, const v1::RecordOutcome& outcome);
   void PopFinalLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -121,6 +129,8 @@ class Deliverer {
   absl::Duration backoff_;
   absl::BitGen rng_;
   uint64_t sent_high_ = 0;  // highest end_offset sent at least once (this run)
+  bool keep_for_replay_ = false;
+  std::deque<Entry> replay_;  // after Recover(): rows to resend, in order
 
   mutable absl::Mutex mu_;
   std::deque<Entry> pending_ ABSL_GUARDED_BY(mu_);

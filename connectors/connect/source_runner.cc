@@ -96,15 +96,29 @@ absl::Status RunSource(const std::string& path, const RunOptions& o, Deliverer* 
   auto maybe_checkpoint = [&] {
     if ((++checks & 63) == 0) (void)save(false);
   };
+  // Files are re-read from the checkpoint after a reconnect; stdin cannot be,
+  // so its unfinished rows are resent from memory instead.
+  const bool from_memory = path == "-";
+  d->set_keep_for_replay(from_memory);
+  std::unique_ptr<RowSource> source;
   bool first_pass = true;
+  bool at_end = false;
+  uint64_t end_offset = 0, end_line = 1;
   for (;;) {
-    const Position at = d->progress();
-    auto source = OpenSource(path, o.mapping, at.offset, at.line);
-    if (!source.ok()) return source.status();
-    if (first_pass) progress->Start(path, (*source)->size_hint(), at.offset);
-    first_pass = false;
-    uint64_t end_offset = at.offset, end_line = at.line;
-    absl::Status s = Pump(**source, o, d, progress, maybe_checkpoint, &end_offset, &end_line);
+    if (!source || !from_memory) {
+      const Position at = d->progress();
+      auto opened = OpenSource(path, o.mapping, at.offset, at.line);
+      if (!opened.ok()) return opened.status();
+      source = std::move(*opened);
+      if (first_pass) progress->Start(path, source->size_hint(), at.offset);
+      first_pass = false;
+      end_offset = at.offset;
+      end_line = at.line;
+      at_end = false;
+    }
+    absl::Status s = at_end ? absl::OkStatus()
+                            : Pump(*source, o, d, progress, maybe_checkpoint, &end_offset, &end_line);
+    if (s.ok()) at_end = true;
     if (s.ok() || absl::IsCancelled(s)) {
       absl::Status drained = d->Drain();
       if (drained.ok()) {
@@ -116,18 +130,19 @@ absl::Status RunSource(const std::string& path, const RunOptions& o, Deliverer* 
       }
       s = drained;
     }
-    if (!absl::IsUnavailable(s)) {
+    for (;;) {  // reconnect until the hub is back (and, for stdin, the replay is through)
+      if (!absl::IsUnavailable(s)) {
+        (void)save(true);
+        return s;
+      }
       (void)save(true);
-      return s;
+      if (o.stop != nullptr && o.stop->load()) return absl::CancelledError("stopped by a signal");
+      std::cerr << "accord-connect: " << s.message() << "\n";
+      if (absl::Status r = d->Recover(); !r.ok()) return r;
+      if (!from_memory) break;
+      s = d->Replay();
+      if (s.ok()) break;
     }
-    if (path == "-") {
-      return absl::UnavailableError(absl::StrCat(
-          "the hub went away while reading stdin, which cannot be re-read: ", s.message()));
-    }
-    (void)save(true);
-    if (o.stop != nullptr && o.stop->load()) return absl::CancelledError("stopped by a signal");
-    std::cerr << "accord-connect: " << s.message() << "\n";
-    if (absl::Status r = d->Recover(); !r.ok()) return r;
   }
 }
 

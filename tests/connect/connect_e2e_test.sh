@@ -3,7 +3,8 @@
 #   1. check refuses a mapping that does not match the agreement's schema;
 #   2. malformed rows are dead-lettered with their reasons, the rest delivered;
 #   3. SIGKILL mid-file, restart: resumes from the checkpoint, every row once;
-#   4. the hub stopped for 10 s mid-file: the connector completes, nothing lost;
+#   4. the hub stopped for 10 s mid-file: the connector completes, nothing lost
+#      (and stdin through a hub restart, resent from memory);
 #   5. a watched drop directory, driven by a YAML config file.
 # Exactly-once is checked at the hub: resending a whole file afterwards gives
 # only DUPLICATEs, and the analyst's feed holds exactly one record per row.
@@ -137,6 +138,24 @@ check "it reconnected" python3 -c "import json,sys;j=json.load(open('$work/down.
 check "nothing lost: a full resend is $m duplicates" \
   python3 -c "import json,sys;j=json.load(open('$work/down2.out'));sys.exit(0 if j['duplicate']==$m and j['accepted']==0 else 1)"
 
+# ---- 4b. stdin through a hub restart: unfinished rows are resent from memory ----
+k=20000
+python3 "$root/tests/connect/make_rows.py" "$sample" "$work/stdin.csv" $k STDIN
+"$connect" publish $(as herts-police) --mapping "$mapping" --source - --batch 200 --max-inflight 2 \
+  --max-backoff-ms 1000 --dead-letter "$work/stdin.dead" --json <"$work/stdin.csv" \
+  >"$work/stdin.out" 2>"$work/stdin.err" &
+pid=$!
+sleep 0.5
+stop_hub
+sleep 3
+run_hub || exit 1
+wait $pid
+check "stdin: completed after the hub came back ($(tail -c 300 "$work/stdin.err"))" test $? -eq 0
+"$connect" publish $(as herts-police) --mapping "$mapping" --source "$work/stdin.csv" --json \
+  >"$work/stdin2.out" 2>&1
+check "stdin: nothing lost, nothing twice: a full resend is $k duplicates ($(tr -d '\n ' <"$work/stdin.out") $(tr -d '\n ' <"$work/stdin2.out"))" \
+  python3 -c "import json,sys;j=json.load(open('$work/stdin2.out'));sys.exit(0 if j['duplicate']==$k and j['accepted']==0 else 1)"
+
 # ---- 5. a watched drop directory, configured by one YAML file ----
 mkdir -p "$work/drop"
 cat >"$work/connect.yaml" <<YAML
@@ -162,7 +181,7 @@ check "watch: 800 accepted ($(cat "$work/watch.out"))" grep -q "sent 800, accept
 
 # ---- the feed: exactly one cleaned record per delivered police row ----
 "$analyst" sync $(as csp-herts-analyst) --state "$work/state" --idle 3 >"$work/sync.out" 2>&1
-want=$((2 + n + 20000 + m + 800))
+want=$((2 + n + 20000 + m + k + 800))
 check "feed holds $want records, none twice (got: $(cat "$work/sync.out"))" \
   grep -q "^Stored $want new records (0 duplicates dropped)" "$work/sync.out"
 
