@@ -196,9 +196,11 @@ void SuppressionTable::Apply(int64_t threshold) {
   HideLoneTerms();
   // Lone terms are the common case; chains of equations can still pin a
   // cell (e.g. rows summing to a grand total), so check exactly and widen.
+  std::vector<int> pinned;
   for (;;) {
+    pinned = DeterminedHiddenCells();
     std::vector<int> determined;
-    for (int cell : DeterminedHiddenCells()) {
+    for (int cell : pinned) {
       if (cells_[cell].primary) determined.push_back(cell);
     }
     if (determined.empty()) break;
@@ -215,18 +217,15 @@ void SuppressionTable::Apply(int64_t threshold) {
       if (!widened) {
         // Still pinned with every partner hidden: withhold the whole table.
         for (auto& c : cells_) c.hidden = true;
+        pinned.clear();  // nothing is visible, so nothing is pinned
         break;
       }
     }
     HideLoneTerms();
   }
-  PublishDeterminedSecondaries();
-}
-
-void SuppressionTable::PublishDeterminedSecondaries() {
   // A hidden secondary the published counts pin is known anyway: publish it
   // (the attacker's knowledge is unchanged, so nothing else becomes pinned).
-  for (int cell : DeterminedHiddenCells()) {
+  for (int cell : pinned) {
     if (!cells_[cell].primary) cells_[cell].hidden = false;
   }
 }

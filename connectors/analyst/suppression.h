@@ -87,7 +87,6 @@ class SuppressionTable {
   // `far`: also look beyond the equations of `cell`, outwards.
   bool HidePartnerOf(int cell, bool far);
   bool HideAllPartnersOf(int cell);
-  void PublishDeterminedSecondaries();
   std::vector<Cell> cells_;
   std::vector<Equation> equations_;
   std::vector<std::vector<int>> equations_of_;  // cell -> equations (during Apply)
