@@ -35,26 +35,36 @@ int RunAuditProve(const AuditProveOptions& o) {
   auto client = AuditClient::Create(o.hub);
   if (!client.ok()) return FailStatus(client.status());
 
-  // The head to prove against, and the key that must have signed it.
+  // The head to prove against, and the key that must have signed it: the
+  // pinned head and key with --pin (another size with --tree-size, still
+  // under the pinned key), else the hub's head under --expect-key or its key.
   std::string public_pem;
   ledger::SignedTreeHead head;
-  if (!o.pin.empty() && o.tree_size == 0) {
+  bool from_pin = false;
+  if (!o.pin.empty()) {
     auto text = ReadFile(o.pin, 1 << 20);
     if (!text.ok()) return FailStatus(text.status());
     auto pin = ParsePin(*text, o.pin);
-    if (!pin.ok()) return FailStatus(pin.status());
+    if (!pin.ok()) {
+      if (pin.status().code() == absl::StatusCode::kDataLoss)
+        return Tampered(std::string(pin.status().message()), o.json);
+      return FailStatus(pin.status());
+    }
     public_pem = pin->public_pem;
     head = pin->head;
+    from_pin = o.tree_size == 0 || o.tree_size == head.head.tree_size;
   } else {
     auto pem = client->LedgerKey(o.expect_key);
     if (!pem.ok()) return FailStatus(pem.status());
     public_pem = *pem;
+  }
+  if (!from_pin) {
     auto sth = client->Head(o.tree_size);
     if (!sth.ok()) return FailStatus(sth.status());
     head = *sth;
     if (absl::Status s = ledger::VerifyTreeHead(head, public_pem); !s.ok()) {
-      return Tampered(absl::StrCat("the hub's tree head of size ", head.head.tree_size,
-                                   " is not signed by its ledger key: ", s.message()),
+      return Tampered(absl::StrCat("the hub's tree head of size ", head.head.tree_size, " is not signed by ",
+                                   o.pin.empty() ? "its" : "the pinned", " ledger key: ", s.message()),
                       o.json);
     }
   }

@@ -204,6 +204,8 @@ TEST_F(AuditCliTest, PinThenCheckConsistencyCatchesRewrittenHistory) {
   r = Ctl({"audit", "prove", "--index", "4", "--pin", Path("hub.pin")}, true);
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "tree head of size 10")) << r.out;
+  r = Ctl({"audit", "prove", "--index", "15", "--pin", Path("hub.pin"), "--tree-size", "20"}, true);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
   // A second pin, moved forward with --update, stays consistent.
   ASSERT_EQ(Ctl({"audit", "pin", "--out", Path("later.pin")}, true).exit_code, 0);
   r = Ctl({"audit", "check-consistency", "--pin", Path("later.pin"), "--update", "--json"}, true);
@@ -256,6 +258,9 @@ TEST_F(AuditCliTest, PinThenCheckConsistencyCatchesRewrittenHistory) {
   StartHub("new-key");
   PublishAndWait(300, 12, 12);
   r = Ctl({"audit", "check-consistency", "--pin", Path("hub.pin")}, true);
+  EXPECT_EQ(r.exit_code, 5) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "not signed by the pinned ledger key")) << r.out;
+  r = Ctl({"audit", "prove", "--index", "1", "--pin", Path("hub.pin"), "--tree-size", "12"}, true);
   EXPECT_EQ(r.exit_code, 5) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "not signed by the pinned ledger key")) << r.out;
   r = Ctl({"audit", "verify", "--pin", Path("hub.pin")}, true);
