@@ -182,7 +182,7 @@ TEST(PublishTest, TotalsEqualToAWithheldCountStayWithheld) {
 }  // namespace accord::analyst
 
 // ---------------------------------------------------------------------------
-// The linked-tables attacker. It reads only the published JSON and knows what
+// The linked-tables attacker (one dataset). It reads only the published JSON and knows what
 // every figure means: a count row is the number of records of its category
 // (or all) x area (or all) in its period; a row that is absent is 0; a change
 // is the difference of two counts; the health table's records_received and
