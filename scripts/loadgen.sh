@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Load test of accord-hub on the embedded default (RocksDB), over mTLS: makes a
+# dev PKI and signing keys, signs deploy/loadgen/agreement.yaml (16 fields, two
+# flows), starts a hub, submits the agreement, runs accord-loadgen with the
+# given options, then stops the hub. Everything lives in a temp dir.
+#
+#   scripts/loadgen.sh [accord-loadgen options]       e.g. -n 2 -m 2 -d 20
+#   scripts/loadgen.sh --rate 20000 --json
+# Environment: ACCORD_BUILD_DIR (default build/), ACCORD_HUB_ARGS (extra hub flags),
+# KEEP=1 keeps the work dir.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${ACCORD_BUILD_DIR:-$root/build}
+ctl=$build/hub/accordctl/accordctl
+hubbin=$build/hub/server/accord-hub
+loadgen=$build/connectors/loadgen/accord-loadgen
+for b in "$ctl" "$hubbin" "$loadgen"; do
+  [[ -x $b ]] || { echo "loadgen.sh: $b is not built (run scripts/build.sh)" >&2; exit 1; }
+done
+work=$(mktemp -d /tmp/accord-loadgen.XXXXXX)
+hub_pid=
+cleanup() {
+  [[ -n $hub_pid ]] && { kill "$hub_pid" 2>/dev/null; wait "$hub_pid" 2>/dev/null || true; }
+  [[ ${KEEP:-0} == 1 ]] && echo "work dir kept: $work" >&2 || rm -rf "$work"
+}
+trap cleanup EXIT
+parties=(loadgen-police loadgen-csp loadgen-council)
+"$ctl" pki init --dir "$work/pki" $(printf -- '--agency %s ' "${parties[@]}") >/dev/null
+doc=$work/agreement.yaml
+cp "$root/deploy/loadgen/agreement.yaml" "$doc"
+for p in "${parties[@]}"; do
+  "$ctl" keygen --out "$work/$p" >/dev/null
+  "$ctl" agreement set-key "$doc" --party "$p" --public-key "$work/$p.pub" >/dev/null
+done
+for p in "${parties[@]}"; do "$ctl" agreement sign "$doc" --key "$work/$p.key" >/dev/null; done
+# shellcheck disable=SC2086
+"$hubbin" --listen 127.0.0.1:0 --data-dir "$work/data" --metrics-listen "" \
+  --tls-ca "$work/pki/ca.crt" --tls-cert "$work/pki/hub.crt" --tls-key "$work/pki/hub.key" \
+  --hub-instance loadgen-hub ${ACCORD_HUB_ARGS:-} >"$work/hub.out" 2>"$work/hub.log" &
+hub_pid=$!
+for _ in $(seq 300); do
+  grep -q "ready on port" "$work/hub.out" 2>/dev/null && break
+  kill -0 "$hub_pid" 2>/dev/null || { cat "$work/hub.log" >&2; exit 1; }
+  sleep 0.1
+done
+port=$(sed -n 's/.*ready on port \([0-9]*\).*/\1/p' "$work/hub.out")
+[[ -n $port ]] || { echo "loadgen.sh: the hub did not start" >&2; cat "$work/hub.log" >&2; exit 1; }
+"$ctl" agreement submit --hub "localhost:$port" --ca "$work/pki/ca.crt" \
+  --cert "$work/pki/loadgen-police.crt" --key "$work/pki/loadgen-police.key" "$doc" >/dev/null
+"$loadgen" --hub "localhost:$port" --pki "$work/pki" --hub-pid "$hub_pid" "$@"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs scripts/loadgen.sh for a few seconds at 1,000 records/s and checks the
+# JSON report: records acknowledged and delivered to both recipients (two
+# flows), none rejected or undelivered, latencies and the hub's RSS reported.
+set -euo pipefail
+root=$1 build=$2
+out=$(ACCORD_BUILD_DIR=$build bash "$root/scripts/loadgen.sh" -n 2 -m 2 -r 1000 -d 2 --warmup 1 --drain 60 --json)
+echo "$out"
+python3 - "$out" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+problems = []
+if r["accepted"] < 1500: problems.append(f"only {r['accepted']} records acknowledged")
+if r["sent"] != r["accepted"]: problems.append(f"sent {r['sent']} but accepted {r['accepted']}")
+if r["rejected"]: problems.append(f"rejected: {r['rejected']}")
+if r["delivered_min_per_subscriber"] != r["accepted"]:
+    problems.append(f"a subscriber got {r['delivered_min_per_subscriber']} of {r['accepted']}")
+if r["undelivered_after_drain"] != 0: problems.append("records undelivered")
+for k in ("ack_p50_ms", "ack_p99_ms", "delivery_p50_ms", "delivery_p99_ms", "hub_peak_rss_mib"):
+    if not r[k] > 0: problems.append(f"{k} not reported")
+if not r["ack_p50_ms"] <= r["ack_p99_ms"]: problems.append("ack p50 > p99")
+if not 500 <= r["acked_per_second"] <= 1100: problems.append(f"rate {r['acked_per_second']} off the 1000/s target")
+if r["error"]: problems.append(r["error"])
+for p in problems: print("FAIL:", p)
+sys.exit(1 if problems else 0)
+PY
+echo "loadgen_smoke: ok"
