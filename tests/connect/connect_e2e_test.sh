@@ -179,9 +179,21 @@ check "watch: exit 0 ($(cat "$work/watch.out"))" test $? -eq 0
 check "watch: both files moved to done/" test -f "$work/drop/done/a.csv" -a -f "$work/drop/done/b.csv"
 check "watch: 800 accepted ($(cat "$work/watch.out"))" grep -q "sent 800, accepted 800" "$work/watch.out"
 
+# files dropped while the watcher runs are picked up as they arrive; SIGTERM stops it
+"$connect" publish --config "$work/connect.yaml" --once=false >"$work/watch2.out" 2>&1 &
+pid=$!
+sleep 0.5
+python3 "$root/tests/connect/make_rows.py" "$sample" "$work/c.tmp" 200 DROPC
+mv "$work/c.tmp" "$work/drop/c.csv"
+for _ in $(seq 100); do [[ -f $work/drop/done/c.csv ]] && break; sleep 0.1; done
+check "watch: a file dropped later is delivered and moved to done/" test -f "$work/drop/done/c.csv"
+kill -TERM $pid
+wait $pid
+check "watch: SIGTERM stops the watcher cleanly (exit $?)" grep -q "sent 200, accepted 200" "$work/watch2.out"
+
 # ---- the feed: exactly one cleaned record per delivered police row ----
 "$analyst" sync $(as csp-herts-analyst) --state "$work/state" --idle 3 >"$work/sync.out" 2>&1
-want=$((2 + n + 20000 + m + k + 800))
+want=$((2 + n + 20000 + m + k + 800 + 200))
 check "feed holds $want records, none twice (got: $(cat "$work/sync.out"))" \
   grep -q "^Stored $want new records (0 duplicates dropped)" "$work/sync.out"
 
