@@ -2,6 +2,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "accord/policy/normalise.h"
 #include "mapping.h"
 #include "re2/re2.h"
@@ -33,10 +34,15 @@ bool Clean(const FieldMapping& f, absl::string_view cell, std::string* out) {
   return !out->empty();
 }
 
+// Parses with the field's formats. A year outside 1850..2199 is refused too:
+// it is almost always a two-digit year read with a yyyy pattern ("02/06/66").
 bool ParseInstant(const FieldMapping& f, const std::string& text, absl::Time* t) {
   std::string err;
   for (const auto& fmt : f.time_formats) {
-    if (absl::ParseTime(fmt, text, f.zone, t, &err)) return true;
+    if (absl::ParseTime(fmt, text, f.zone, t, &err)) {
+      const int64_t year = absl::ToCivilYear(*t, absl::UTCTimeZone()).year();
+      return year >= 1850 && year < 2200;
+    }
   }
   return false;
 }

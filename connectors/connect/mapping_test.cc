@@ -77,6 +77,9 @@ TEST(MappingTest, BadValuesNameTheFieldNeverTheValue) {
   row[5] = "1966-06-02";
   EXPECT_FALSE(MapRow(*m, row, &r).ok());
   row = Row();
+  row[5] = "02/06/66";  // a two-digit year under a yyyy pattern
+  EXPECT_FALSE(MapRow(*m, row, &r).ok());
+  row = Row();
   row[3] = "";
   EXPECT_FALSE(MapRow(*m, row, &r).ok());  // lat without lon
   row = Row();
