@@ -289,19 +289,37 @@ json RepeatJson(const PublishInput& in) {
   return out;
 }
 
+// `published`: datasets whose all-time count the counts tables published,
+// with that count; a total equal to it is public, and treated so.
+using PublishedTotals = std::map<std::string, int64_t>;
+
+// Marks `total` public when the records it counts are exactly one dataset
+// whose all-time count is published (and equal).
+void PublishIfPublic(SuppressionTable& table, int total, const std::set<std::string>& datasets,
+                     const PublishedTotals& published) {
+  if (datasets.size() != 1) return;
+  auto it = published.find(*datasets.begin());
+  if (it != published.end() && it->second == table.value(total)) table.Publish(total);
+}
+
 // `withheld`: datasets whose all-time count the counts tables hid; a total
 // equal to it must stay hidden here too.
-json LinkageJson(const PublishInput& in, const std::set<std::string>& withheld) {
+json LinkageJson(const PublishInput& in, const std::set<std::string>& withheld, const PublishedTotals& published) {
   json out = json::array();
   for (const LinkageFigures& l : CardiffLinkage(in.facts)) {
     int64_t t = in.terms.ThresholdFor(l.agreement_id);
     SuppressionTable table;
     int total = table.AddCell(l.attendances);
+    std::set<std::string> datasets;
     for (const Fact& f : in.facts) {
-      if (f.source == Source::kAe && f.agreement_id == l.agreement_id && withheld.count(f.dataset)) {
-        table.Withhold(total);
-        break;
-      }
+      if (f.source == Source::kAe && f.agreement_id == l.agreement_id) datasets.insert(f.dataset);
+    }
+    bool withhold = false;
+    for (const auto& d : datasets) withhold |= withheld.count(d) > 0;
+    if (withhold) {
+      table.Withhold(total);
+    } else {
+      PublishIfPublic(table, total, datasets, published);
     }
     int unmatched = table.AddCell(l.unmatched);
     int matched = table.AddCell(l.attendances - l.unmatched);
@@ -320,13 +338,15 @@ json LinkageJson(const PublishInput& in, const std::set<std::string>& withheld) 
   return out;
 }
 
-json HotspotsJson(const PublishInput& in, const std::set<std::string>& withheld) {
+json HotspotsJson(const PublishInput& in, const std::set<std::string>& withheld, const PublishedTotals& published) {
   std::vector<const Fact*> ae;
   bool withhold_total = false;
+  std::set<std::string> datasets;
   for (const Fact& f : in.facts) {
     if (f.source == Source::kAe && f.dataset.find("assault") != std::string::npos) {
       ae.push_back(&f);
       withhold_total |= withheld.count(f.dataset) > 0;
+      datasets.insert(f.dataset);
     }
   }
   const int64_t t = MaxThreshold(ae, in.terms);
@@ -364,7 +384,11 @@ json HotspotsJson(const PublishInput& in, const std::set<std::string>& withheld)
     all_id = locations.AddCell(all);
     locations.AddEquation(members, all_id);
   }
-  if (withhold_total) locations.Withhold(all_id);
+  if (withhold_total) {
+    locations.Withhold(all_id);
+  } else {
+    PublishIfPublic(locations, all_id, datasets, published);
+  }
   locations.Apply(t);
   json location_rows = json::array();
   for (const auto& [name, id] : named) {
@@ -475,8 +499,12 @@ json PublishFigures(const PublishInput& in) {
   out["records"] = withheld.empty() && counted == static_cast<int64_t>(in.facts.size())
                        ? json(absl::StrCat(in.facts.size()))
                        : json(kWithheld);
-  out["cardiff_linkage"] = LinkageJson(in, withheld);
-  out["ae_hotspots"] = HotspotsJson(in, withheld);
+  PublishedTotals public_totals;
+  for (const auto& [dataset, dt] : dataset_totals) {
+    if (!withheld.count(dataset)) public_totals[dataset] = dt.all_time.first;
+  }
+  out["cardiff_linkage"] = LinkageJson(in, withheld, public_totals);
+  out["ae_hotspots"] = HotspotsJson(in, withheld, public_totals);
   out["displacement"] = displacement;
 
   // Data-sharing health (operational counts of records, not of people).

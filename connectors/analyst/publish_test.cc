@@ -633,3 +633,37 @@ TEST(PublishAttackTest, SixMonthsAcrossAYearEndResistTheAttack) {
 
 }  // namespace
 }  // namespace accord::analyst
+
+namespace accord::analyst {
+namespace {
+
+TEST(PublishTest, TotalsEqualToAPublishedCountArePublished) {
+  // 14 A&E assault attendances, all in September (threshold 5), mostly at
+  // one hour: the counts publish the all-time 14, so the linkage and
+  // hotspot totals (the same 14) are public too, never a withheld partner.
+  PublishInput in;
+  in.terms.threshold["isa-ae"] = 5;
+  in.as_of = absl::FromCivil(absl::CivilDay(2026, 11, 20), absl::UTCTimeZone());
+  for (int i = 0; i < 14; ++i) {
+    Fact f;
+    f.agreement_id = "isa-ae";
+    f.provider = "nhs-lister-ae";
+    f.dataset = "ae_assault";
+    f.source = Source::kAe;
+    f.event_time = absl::FromCivil(absl::CivilDay(2026, 9, 7 + i), absl::UTCTimeZone());  // two full weeks
+    f.category = "fist";
+    f.area = "AL1 3";
+    f.postcode_area = "AL1 3";
+    f.location = i < 12 ? "The Crown, George Street" : "Bus station";
+    f.hour_of_week = i < 13 ? 5 * 24 + 22 : 2 * 24 + 3;
+    in.facts.push_back(f);
+  }
+  nlohmann::json f = PublishFigures(in);
+  EXPECT_EQ(f["health"]["datasets"][0]["records_received"], "14");
+  EXPECT_EQ(f["cardiff_linkage"][0]["ae_assault_attendances"], "14");
+  EXPECT_EQ(f["ae_hotspots"]["attendances"], "14");
+  EXPECT_EQ(f["ae_hotspots"]["hour_of_week"][2]["hours"][3], "<5");
+}
+
+}  // namespace
+}  // namespace accord::analyst

@@ -187,7 +187,7 @@ void SuppressionTable::Apply(int64_t threshold) {
   if (threshold <= 1) return;
   for (auto& c : cells_) {
     if (c.hidden && !c.primary && c.value > 0 && c.value < threshold) c.primary = true;
-    if (c.value > 0 && c.value < threshold) c.hidden = c.primary = true;
+    if (c.value > 0 && c.value < threshold && !c.known) c.hidden = c.primary = true;
   }
   equations_of_.assign(cells_.size(), {});
   for (size_t e = 0; e < equations_.size(); ++e) {
@@ -215,9 +215,10 @@ void SuppressionTable::Apply(int64_t threshold) {
         for (int cell : determined) widened |= HidePartnerOf(cell, /*far=*/true);
       }
       if (!widened) {
-        // Still pinned with every partner hidden: withhold the whole table.
-        for (auto& c : cells_) c.hidden = true;
-        pinned.clear();  // nothing is visible, so nothing is pinned
+        // Still pinned with every partner hidden: withhold the whole table
+        // (but for counts published elsewhere).
+        for (auto& c : cells_) c.hidden = !c.known;
+        pinned = DeterminedHiddenCells();
         break;
       }
     }
@@ -234,6 +235,7 @@ bool SuppressionTable::HideAllPartnersOf(int cell) {
   bool any = false;
   for (int e : equations_of_[cell]) {
     for (int t : Terms(equations_[e])) {
+      if (cells_[t].known) continue;
       any |= !cells_[t].hidden;
       cells_[t].hidden = true;
     }
@@ -264,7 +266,7 @@ bool SuppressionTable::HidePartnerOf(int cell, bool far) {
             seen_cell[t] = 1;
             continue;
           }
-          if (c.value <= 0) continue;
+          if (c.value <= 0 || c.known) continue;
           if (pick < 0 || c.value < cells_[pick].value) pick = t;
         }
       }
@@ -282,7 +284,7 @@ bool SuppressionTable::HidePartnerOf(int cell, bool far) {
 std::vector<int> SuppressionTable::DeterminedHiddenCells() const {
   const int n = size();
   std::vector<char> known(n);
-  for (int i = 0; i < n; ++i) known[i] = !cells_[i].hidden;
+  for (int i = 0; i < n; ++i) known[i] = !cells_[i].hidden || cells_[i].known;
   std::vector<int> determined;
   auto learn = [&](int cell) {
     if (known[cell]) return false;
@@ -376,22 +378,24 @@ void SuppressionTable::HideLoneTerms() {
         // A balance: any term may take the second place.
         for (int t : Terms(eq)) {
           const Cell& c = cells_[t];
-          if (c.hidden || c.value <= 0) continue;
+          if (c.hidden || c.known || c.value <= 0) continue;
           if (pick < 0 || c.value < cells_[pick].value) pick = t;
         }
-        if (pick < 0) continue;  // every visible term is 0: so is the hidden one
+        if (pick < 0) continue;  // every hideable term is 0; the exact check decides
       } else {
-        if (eq.prefer_total && !cells_[eq.total].hidden && cells_[eq.total].value > 0) pick = eq.total;
+        const Cell& total = cells_[eq.total];
+        if (eq.prefer_total && !total.hidden && !total.known && total.value > 0) pick = eq.total;
         for (int m : eq.members) {
           const Cell& c = cells_[m];
-          if (pick == eq.total || c.hidden || c.value <= 0) continue;
+          if (pick == eq.total || c.hidden || c.known || c.value <= 0) continue;
           if (pick < 0 || c.value < cells_[pick].value) pick = m;
         }
         if (pick < 0) pick = eq.total;
       }
-      if (cells_[pick].hidden) {
-        // Only the total could be picked and it is the hidden one: the members
-        // are all visible zeros, so the total is 0 and not sensitive.
+      if (cells_[pick].hidden || cells_[pick].known) {
+        // Only the total could be picked and it is the hidden one (the
+        // members are all visible zeros, so the total is 0 and not
+        // sensitive) or published elsewhere (the exact check widens).
         continue;
       }
       cells_[pick].hidden = true;
@@ -405,7 +409,7 @@ void SuppressionTable::HideLoneTerms() {
 
 std::string SuppressionTable::Published(int i) const {
   if (cells_[i].primary) return absl::StrCat("<", threshold_);
-  if (cells_[i].hidden) return kWithheld;
+  if (cells_[i].hidden) return kWithheld;  // (never a known cell)
   return absl::StrCat(cells_[i].value);
 }
 

@@ -51,6 +51,9 @@ class SuppressionTable {
 
   // Hides `i` before Apply: a count equal to one hidden in another table.
   void Withhold(int i) { cells_[i].hidden = true; }
+  // The reverse: `i` equals a count another table publishes, so the attacker
+  // knows it. It is never hidden, and the exact check treats it as visible.
+  void Publish(int i) { cells_[i].known = true; }
 
   // Applies primary then secondary suppression. threshold <= 1 hides nothing
   // (but Withhold() still applies).
@@ -82,6 +85,7 @@ class SuppressionTable {
     int64_t value = 0;
     bool hidden = false;
     bool primary = false;
+    bool known = false;  // Publish()
   };
   void HideLoneTerms();
   // `far`: also look beyond the equations of `cell`, outwards.

@@ -324,3 +324,35 @@ TEST(SuppressionTest, RandomLinkedWeeksAndMonthResistTheAttack) {
 
 }  // namespace
 }  // namespace accord::analyst
+
+namespace accord::analyst {
+namespace {
+
+TEST(SuppressionTest, ACountPublishedElsewhereStaysVisibleAndCounts) {
+  // total = 13 is published by another table. The 3 is small and its only
+  // partner is a 0: the total cannot be hidden, so the 0 is.
+  SuppressionTable t;
+  int a = t.AddCell(3), zero = t.AddCell(0), b = t.AddCell(10), total = t.AddCell(13);
+  t.AddEquation({a, zero, b}, total);
+  t.Publish(total);
+  t.Apply(5);
+  EXPECT_EQ(t.Published(total), "13");
+  EXPECT_EQ(t.Published(a), "<5");
+  EXPECT_TRUE(t.hidden(b));
+  EXPECT_TRUE(t.DeterminedHiddenCells().empty());
+  ExpectNoHiddenRecoverable(t, 20);
+  // A 3 whose only partner is a 0 and whose public total is 3: the 0 is
+  // hidden (as "[c]"), the only way left to keep the 3 unpinned.
+  SuppressionTable u;
+  int ua = u.AddCell(3), uz = u.AddCell(0), ut = u.AddCell(3);
+  u.AddEquation({ua, uz}, ut);
+  u.Publish(ut);
+  u.Apply(5);
+  EXPECT_EQ(u.Published(ut), "3");
+  EXPECT_EQ(u.Published(uz), kWithheld);
+  EXPECT_TRUE(u.DeterminedHiddenCells().empty());
+  ExpectNoHiddenRecoverable(u, 10);
+}
+
+}  // namespace
+}  // namespace accord::analyst
