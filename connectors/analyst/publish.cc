@@ -147,7 +147,6 @@ class CountTables {
  private:
   void LinkWeeksToMonths(const std::vector<Fact>& facts, const std::map<Key, int>& grid_cells);
 
-
   SuppressionTable table_;
   std::map<Key, int> ids_;
   int all_time_ = -1;
