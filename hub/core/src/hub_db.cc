@@ -7,6 +7,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "rocksdb/write_buffer_manager.h"
 
 namespace accord::hub {
 namespace {
@@ -27,6 +28,9 @@ absl::Status HubDbOptions::Validate() const {
   if (write_buffer_bytes < (1u << 20)) {
     return absl::InvalidArgumentError("write buffer must be at least 1 MiB");
   }
+  if (memtable_budget_bytes < write_buffer_bytes) {
+    return absl::InvalidArgumentError("the memtable budget must be at least one write buffer");
+  }
   return absl::OkStatus();
 }
 
@@ -39,6 +43,9 @@ absl::StatusOr<std::unique_ptr<HubDb>> HubDb::Open(const HubDbOptions& options) 
   db_options.bytes_per_sync = 1 << 20;
   // The WAL is our durability: every acknowledged write is fsync'd (WriteSync).
   db_options.manual_wal_flush = false;
+  // One memory budget for every column family's memtables (flushes start
+  // when it is reached), so RSS stays bounded under sustained overload.
+  db_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);

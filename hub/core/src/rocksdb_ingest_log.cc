@@ -16,6 +16,7 @@ constexpr char kLastKey[] = "ingest_last";
 
 absl::Status RocksDbIngestLogOptions::Validate() const {
   if (max_queued_batches == 0) return absl::InvalidArgumentError("max_queued_batches must be > 0");
+  if (max_backlog_records == 0) return absl::InvalidArgumentError("max_backlog_records must be > 0");
   if (dedupe_key.size() < 32) return absl::InvalidArgumentError("dedupe key must be >= 32 bytes");
   return absl::OkStatus();
 }
@@ -61,7 +62,10 @@ RocksDbIngestLog::~RocksDbIngestLog() { Stop(); }
 
 bool RocksDbIngestLog::TryAppend(Batch& batch) {
   absl::MutexLock lock(&mu_);
-  if (stopping_ || queue_.size() >= options_.max_queued_batches) return false;
+  if (stopping_ || queue_.size() >= options_.max_queued_batches ||
+      last_offset_ - consumed_ >= options_.max_backlog_records) {
+    return false;
+  }
   queue_.push_back(std::move(batch));
   return true;
 }

@@ -57,6 +57,38 @@ TEST(RocksDbIngestLogTest, OptionsAreValidated) {
   EXPECT_TRUE(options.Validate().ok());
   options.max_queued_batches = 0;
   EXPECT_FALSE(options.Validate().ok());
+  options.max_queued_batches = 1;
+  options.max_backlog_records = 0;
+  EXPECT_FALSE(options.Validate().ok());
+}
+
+TEST(RocksDbIngestLogTest, BacklogLimitRefusesUntilThePolicyStageCatchesUp) {
+  TempDir dir;
+  auto db = OpenDb(dir.path());
+  RocksDbIngestLogOptions options;
+  options.dedupe_key = std::string(32, 'd');
+  options.max_backlog_records = 3;
+  auto log = RocksDbIngestLog::Open(db.get(), options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  auto r = Append(log->get(), {MakeRecord("police", "a"), MakeRecord("police", "b"),
+                               MakeRecord("police", "c")});
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ((*log)->backlog(), 3u);
+  IngestLog::Batch refused;
+  refused.records.push_back(MakeRecord("police", "d"));
+  refused.done = [](absl::Status, const std::vector<IngestLog::Outcome>&) { ADD_FAILURE() << "refused batch ran"; };
+  EXPECT_FALSE((*log)->TryAppend(refused));
+  EXPECT_EQ(refused.records.size(), 1u) << "a refused batch stays with the caller";
+  // The policy stage consumes two: room again.
+  std::vector<IngestLog::Entry> entries;
+  ASSERT_TRUE((*log)->Poll(absl::ZeroDuration(), 2, &entries).ok());
+  rocksdb::WriteBatch wb;
+  (*log)->StageConsumed(entries, &wb);
+  ASSERT_TRUE(db->WriteSync(&wb).ok());
+  ASSERT_TRUE((*log)->Consumed(entries).ok());
+  r = Append(log->get(), {MakeRecord("police", "d")});
+  EXPECT_TRUE(r.status.ok());
+  (*log)->Stop();
 }
 
 TEST(RocksDbIngestLogTest, AppendsDeduplicatesPollsAndConsumesAcrossRestarts) {

@@ -13,8 +13,11 @@
 // consumer's own WriteBatch together with a DeleteRange of the raw records,
 // so the outcome and the position commit atomically (exactly once).
 //
-// Bounded: at most `max_queued_batches` batches wait; TryAppend() returns
-// false beyond that and the caller applies back-pressure.
+// Bounded: at most `max_queued_batches` batches wait, and at most
+// `max_backlog_records` stored records wait for the policy stage; TryAppend()
+// returns false beyond either and the caller applies back-pressure (the hub
+// answers UNAVAILABLE, and publishers retry), so an overloaded hub slows its
+// publishers instead of building an ever longer queue.
 //
 // Threading: see ingest_log.h. One writer thread, started by Open().
 #pragma once
@@ -40,6 +43,9 @@ namespace accord::hub {
 struct RocksDbIngestLogOptions {
   // Batches that may wait for the writer. Default: 256.
   size_t max_queued_batches = 256;
+  // Stored records not yet consumed by the policy stage before TryAppend()
+  // refuses. Default: 200,000 (a few seconds of work); > 0.
+  uint64_t max_backlog_records = 200000;
   // Secret (>= 32 bytes) keying the dedupe index so record ids are never
   // stored in clear. Required.
   std::string dedupe_key;
