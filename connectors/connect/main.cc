@@ -8,8 +8,9 @@
 //   accord-connect check --mapping police.yaml --agreement isa.yaml
 //
 // See connectors/README.md. Exit status: 0 every row delivered; 2 some rows
-// dead-lettered (the run still completed); 1 an error stopped the run (the
-// checkpoint keeps what was delivered).
+// dead-lettered or (--watch) a file set aside in failed/ (the run still
+// completed); 1 an error stopped the run (the checkpoint keeps what was
+// delivered).
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -252,11 +253,13 @@ int main(int argc, char** argv) {
   w.settle = absl::Milliseconds(c.settle_ms);
   w.poll = absl::Milliseconds(c.poll_ms);
   w.once = c.once;
+  size_t files_failed = 0;
   accord::connect::DeliveryStats before;
   status = accord::connect::WatchDirectory(
       c.watch, w, run, &deliverer, &progress, [&](const std::string& file, const absl::Status& s) {
         const auto now = deliverer.stats();
         if (s.ok()) std::cerr << "accord-connect: " << file << ": delivered, moved to done/\n";
+        else ++files_failed, std::cerr << "accord-connect: " << s.message() << "\n";
         (void)before;
         before = now;
       });
@@ -265,5 +268,6 @@ int main(int argc, char** argv) {
   PrintSummary(c.watch, deliverer.stats(), absl::ToDoubleSeconds(absl::Now() - start),
                c.watch + "/done/*.dead-letter.jsonl", c.json, c.dry_run);
   if (!status.ok()) return Fail(status);
-  return deliverer.stats().dead_lettered > 0 ? 2 : 0;
+  if (files_failed > 0) std::cout << "  " << files_failed << " file(s) moved to " << c.watch << "/failed/\n";
+  return deliverer.stats().dead_lettered > 0 || files_failed > 0 ? 2 : 0;
 }

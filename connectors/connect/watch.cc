@@ -1,6 +1,7 @@
 #include "watch.h"
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <vector>
 
@@ -52,6 +53,16 @@ absl::Status WatchDirectory(const std::string& dir, const WatchOptions& watch, R
         fs::rename(file, done / name, ec);
         if (ec) s = absl::PermissionDeniedError(absl::StrCat("cannot move ", name, " to done/"));
         fs::remove(CheckpointPath(file.string(), run.checkpoint_dir), ec);
+      } else if (absl::IsFailedPrecondition(s) || absl::IsInvalidArgument(s) || absl::IsDataLoss(s)) {
+        // Something about this file (no header, a mapped column missing):
+        // set it aside with the reason and carry on with the others.
+        const fs::path failed = fs::path(dir) / "failed";
+        fs::create_directories(failed, ec);
+        fs::rename(file, failed / name, ec);
+        std::ofstream(failed / (name + ".error.txt")) << s.message() << "\n";
+        fs::remove(CheckpointPath(file.string(), run.checkpoint_dir), ec);
+        on_file(file.string(), s);
+        continue;
       }
       on_file(file.string(), s);
       if (!s.ok()) return s;

@@ -6,7 +6,10 @@
 // or .jsonl; .jsonl without a mapping), does not start with '.', and has not
 // changed for `settle` (so a file still being copied in is left alone; the
 // usual write-then-rename into the directory is picked up at once).
-// Files are taken in name order. Checkpoints live in <dir>/.accord/.
+// Files are taken in name order. Checkpoints live in <dir>/.accord/. A file
+// that cannot be read as a whole (no header, a mapped column missing) is
+// moved to <dir>/failed/ with <name>.error.txt saying why, and the watcher
+// carries on; errors about the hub or the connection stop it.
 #pragma once
 
 #include <atomic>

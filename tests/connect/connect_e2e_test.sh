@@ -150,7 +150,8 @@ stop_hub
 sleep 3
 run_hub || exit 1
 wait $pid
-check "stdin: completed after the hub came back ($(tail -c 300 "$work/stdin.err"))" test $? -eq 0
+rc=$?
+check "stdin: completed after the hub came back (got $rc: $(tail -c 300 "$work/stdin.err"))" test $rc -eq 0
 "$connect" publish $(as herts-police) --mapping "$mapping" --source "$work/stdin.csv" --json \
   >"$work/stdin2.out" 2>&1
 check "stdin: nothing lost, nothing twice: a full resend is $k duplicates ($(tr -d '\n ' <"$work/stdin.out") $(tr -d '\n ' <"$work/stdin2.out"))" \
@@ -173,10 +174,14 @@ YAML
 python3 "$root/tests/connect/make_rows.py" "$sample" "$work/drop/a.csv" 500 DROPA
 python3 "$root/tests/connect/make_rows.py" "$sample" "$work/drop/.b.csv.part" 300 DROPB
 mv "$work/drop/.b.csv.part" "$work/drop/b.csv"
+printf 'Incident Ref,Something Else\r\nX-1,y\r\n' >"$work/drop/0-wrong-columns.csv"
 sleep 0.3
 "$connect" publish --config "$work/connect.yaml" >"$work/watch.out" 2>&1
-check "watch: exit 0 ($(cat "$work/watch.out"))" test $? -eq 0
+rc=$?
+check "watch: exit 2 for the file set aside (got $rc: $(cat "$work/watch.out"))" test $rc -eq 2
 check "watch: both files moved to done/" test -f "$work/drop/done/a.csv" -a -f "$work/drop/done/b.csv"
+check "watch: a file without the mapped columns goes to failed/ with the reason" \
+  grep -q "lacks the mapped column" "$work/drop/failed/0-wrong-columns.csv.error.txt"
 check "watch: 800 accepted ($(cat "$work/watch.out"))" grep -q "sent 800, accepted 800" "$work/watch.out"
 
 # files dropped while the watcher runs are picked up as they arrive; SIGTERM stops it
@@ -189,7 +194,7 @@ for _ in $(seq 100); do [[ -f $work/drop/done/c.csv ]] && break; sleep 0.1; done
 check "watch: a file dropped later is delivered and moved to done/" test -f "$work/drop/done/c.csv"
 kill -TERM $pid
 wait $pid
-check "watch: SIGTERM stops the watcher cleanly (exit $?)" grep -q "sent 200, accepted 200" "$work/watch2.out"
+check "watch: SIGTERM stops the watcher cleanly" grep -q "sent 200, accepted 200" "$work/watch2.out"
 
 # ---- the feed: exactly one cleaned record per delivered police row ----
 "$analyst" sync $(as csp-herts-analyst) --state "$work/state" --idle 3 >"$work/sync.out" 2>&1
