@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -42,8 +43,16 @@ absl::StatusOr<FileIdentity> IdentifyFile(const std::string& path, uint64_t head
 
 std::string CheckpointPath(const std::string& source, const std::string& dir) {
   if (dir.empty()) return source + ".accord-checkpoint";
+  // Name plus a short hash of the absolute path: two sources with the same
+  // name in different folders never share a checkpoint.
+  std::error_code ec;
+  std::string full = std::filesystem::weakly_canonical(source, ec).string();
+  if (ec || full.empty()) full = source;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(full.data()), full.size(), digest);
   const size_t slash = source.rfind('/');
-  return absl::StrCat(dir, "/", slash == std::string::npos ? source : source.substr(slash + 1),
+  return absl::StrCat(dir, "/", slash == std::string::npos ? source : source.substr(slash + 1), ".",
+                      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), 4)),
                       ".accord-checkpoint");
 }
 

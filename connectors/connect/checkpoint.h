@@ -44,7 +44,9 @@ struct Checkpoint {
   uint64_t rows_done = 0;
 };
 
-// The checkpoint file used for `source` (in `dir` if non-empty, else beside it).
+// The checkpoint file used for `source`: beside it (<source>.accord-checkpoint)
+// when `dir` is empty, else <dir>/<name>.<8 hex of SHA-256 of its absolute
+// path>.accord-checkpoint.
 std::string CheckpointPath(const std::string& source, const std::string& dir);
 
 // NotFound if there is none; DataLoss if it cannot be parsed.

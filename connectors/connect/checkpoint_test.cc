@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 
 namespace accord::connect {
@@ -25,7 +26,10 @@ class CheckpointTest : public ::testing::Test {
 
 TEST_F(CheckpointTest, SaveLoadRoundTripsAtomically) {
   const std::string path = CheckpointPath(source_, dir_);
-  EXPECT_EQ(path, dir_ + "/incidents.csv.accord-checkpoint");
+  EXPECT_TRUE(absl::StartsWith(path, dir_ + "/incidents.csv.")) << path;
+  EXPECT_TRUE(absl::EndsWith(path, ".accord-checkpoint")) << path;
+  EXPECT_EQ(path.size(), dir_.size() + std::string("/incidents.csv.12345678.accord-checkpoint").size());
+  EXPECT_NE(path, CheckpointPath("/elsewhere/incidents.csv", dir_));  // same name, other folder
   std::string note;
   auto start = ResumePoint(source_, path, &note);
   ASSERT_TRUE(start.ok());

@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
                       "Agreement YAML: validate every row against its dataset before sending "
                       "(bad rows are dead-lettered locally)");
   publish->add_option("--checkpoint-dir", c.checkpoint_dir,
-                      "Directory for the durable checkpoints (<name>.accord-checkpoint) that let a "
+                      "Directory for the durable checkpoints (<name>.<path hash>.accord-checkpoint) that let a "
                       "restarted connector resume where it stopped. Without it (and without --watch, "
                       "which keeps them in <dir>/.accord/) a rerun starts from the top; the hub "
                       "de-duplicates, so nothing arrives twice");

@@ -69,13 +69,13 @@ mkdir -p "$work/cp"
   --checkpoint-dir "$work/cp" --batch 200 --max-inflight 2 >"$work/kill1.out" 2>&1 &
 pid=$!
 for _ in $(seq 300); do
-  [[ -f $work/cp/kill.csv.accord-checkpoint ]] && break
+  compgen -G "$work/cp/kill.csv.*.accord-checkpoint" >/dev/null && break
   sleep 0.05
 done
 sleep 0.3
 kill -KILL $pid
 wait $pid 2>/dev/null
-cp_offset=$(python3 -c "import json;print(json.load(open('$work/cp/kill.csv.accord-checkpoint'))['offset'])")
+cp_offset=$(python3 -c "import glob,json;print(json.load(open(glob.glob('$work/cp/kill.csv.*.accord-checkpoint')[0]))['offset'])")
 size=$(stat -c %s "$work/kill.csv")
 check "killed mid-file (checkpoint at $cp_offset of $size bytes)" test "$cp_offset" -gt 0 -a "$cp_offset" -lt "$size"
 "$connect" publish $(as herts-police) --mapping "$mapping" --source "$work/kill.csv" \
@@ -96,7 +96,7 @@ python3 "$root/tests/connect/make_rows.py" "$sample" "$work/term.csv" 20000 TERM
   --checkpoint-dir "$work/cp" --batch 200 --max-inflight 2 >"$work/term1.out" 2>"$work/term1.err" &
 pid=$!
 for _ in $(seq 300); do
-  [[ -f $work/cp/term.csv.accord-checkpoint ]] && break
+  compgen -G "$work/cp/term.csv.*.accord-checkpoint" >/dev/null && break
   sleep 0.05
 done
 kill -TERM $pid
@@ -122,7 +122,7 @@ python3 "$root/tests/connect/make_rows.py" "$sample" "$work/down.csv" $m DOWN
   >"$work/down.out" 2>"$work/down.err" &
 pid=$!
 for _ in $(seq 300); do
-  [[ -f $work/cp/down.csv.accord-checkpoint ]] && break
+  compgen -G "$work/cp/down.csv.*.accord-checkpoint" >/dev/null && break
   sleep 0.05
 done
 stop_hub
