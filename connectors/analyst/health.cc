@@ -103,4 +103,23 @@ absl::StatusOr<std::map<std::string, int64_t>> ParseRejections(const std::string
   return out;
 }
 
+absl::StatusOr<std::vector<SourceRejections>> ParseRejectionsBySource(const std::string& metrics_text) {
+  static const RE2 kLine(
+      R"re(^accord_records_rejected_by_source_total\{agency="([a-z0-9._-]+)",dataset="([A-Za-z0-9._-]+)",reason="([A-Z0-9_]+)"\} ([0-9]+)$)re");
+  std::vector<SourceRejections> out;
+  bool metrics = false;
+  for (absl::string_view line : absl::StrSplit(metrics_text, '\n')) {
+    if (absl::StartsWith(line, "accord_")) metrics = true;
+    SourceRejections r;
+    if (RE2::FullMatch(re2::StringPiece(line.data(), line.size()), kLine, &r.agency, &r.dataset, &r.reason,
+                       &r.records)) {
+      out.push_back(std::move(r));
+    }
+  }
+  if (!metrics && !metrics_text.empty()) {
+    return absl::InvalidArgumentError("hub metrics: no accord_ series in the response");
+  }
+  return out;
+}
+
 }  // namespace accord::analyst

@@ -55,8 +55,19 @@ std::vector<AgreementHealth> AgreementDates(const std::vector<v1::AgreementInfo>
                                             absl::Time as_of, int64_t warn_days = 90);
 
 // Rejections by reason from the hub's Prometheus text
-// (accord_records_rejected_total{reason="..."} N). The hub labels them by
-// reason only, hub-wide. InvalidArgument if the text is not metrics at all.
+// (accord_records_rejected_total{reason="..."} N), hub-wide. InvalidArgument
+// if the text is not metrics at all.
 absl::StatusOr<std::map<std::string, int64_t>> ParseRejections(const std::string& metrics_text);
+
+// Rejections per publishing agency, dataset and reason
+// (accord_records_rejected_by_source_total{agency,dataset,reason} N); the
+// hub labels a dataset the agency has no flow for "unknown". Same errors.
+struct SourceRejections {
+  std::string agency;
+  std::string dataset;
+  std::string reason;
+  int64_t records = 0;
+};
+absl::StatusOr<std::vector<SourceRejections>> ParseRejectionsBySource(const std::string& metrics_text);
 
 }  // namespace accord::analyst

@@ -75,5 +75,22 @@ TEST(HealthTest, ParsesRejectionsFromMetrics) {
   EXPECT_FALSE(ParseRejections("<html>not metrics</html>").ok());
 }
 
+TEST(HealthTest, ParsesRejectionsPerAgencyAndDataset) {
+  auto r = ParseRejectionsBySource(
+      "accord_records_rejected_total{reason=\"REJECT_UNKNOWN_FIELD\"} 3\n"
+      "accord_records_rejected_by_source_total{agency=\"herts-police\",dataset=\"recorded_crime\","
+      "reason=\"REJECT_UNKNOWN_FIELD\"} 2\n"
+      "accord_records_rejected_by_source_total{agency=\"nhs-lister-ae\",dataset=\"unknown\","
+      "reason=\"REJECT_NO_AGREEMENT\"} 1\n");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].agency, "herts-police");
+  EXPECT_EQ((*r)[0].dataset, "recorded_crime");
+  EXPECT_EQ((*r)[0].reason, "REJECT_UNKNOWN_FIELD");
+  EXPECT_EQ((*r)[0].records, 2);
+  EXPECT_EQ((*r)[1].dataset, "unknown");
+  EXPECT_FALSE(ParseRejectionsBySource("<html>not metrics</html>").ok());
+}
+
 }  // namespace
 }  // namespace accord::analyst

@@ -49,6 +49,8 @@ absl::StatusOr<nlohmann::json> ComputeFigures(const AnalystStore& store, const F
     auto parsed = text.ok() ? ParseRejections(*text) : text.status();
     if (parsed.ok()) {
       in.rejections = *parsed;
+      auto by_source = ParseRejectionsBySource(*text);
+      if (by_source.ok()) in.rejections_by_source = std::move(*by_source);
     } else {
       in.rejections_note = std::string(parsed.status().message());
     }

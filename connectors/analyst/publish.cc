@@ -255,6 +255,16 @@ int64_t MaxThreshold(const std::vector<const Fact*>& facts, const AgreementTerms
   return t == 0 ? kDefaultThreshold : t;
 }
 
+// Rejection counts per agency, dataset and reason (counts of records the hub
+// refused, not of people: no disclosure control needed).
+json RejectionsBySource(const PublishInput& in) {
+  json out = json::array();
+  for (const SourceRejections& r : in.rejections_by_source) {
+    out.push_back({{"agency", r.agency}, {"dataset", r.dataset}, {"reason", r.reason}, {"records", r.records}});
+  }
+  return out;
+}
+
 json RepeatJson(const PublishInput& in) {
   json out = json::array();
   for (const RepeatFigures& r : RepeatVictimisation(in.facts, in.as_of)) {
@@ -562,6 +572,7 @@ json PublishFigures(const PublishInput& in) {
   out["health"] = {{"datasets", datasets},
                    {"agreements", agreements},
                    {"rejections_hub_wide", rejections},
+                   {"rejections_by_source", RejectionsBySource(in)},
                    {"rejections_note", in.rejections_note}};
   return out;
 }

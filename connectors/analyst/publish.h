@@ -25,6 +25,7 @@
 #include "accord/v1/agreement_service.pb.h"
 #include "agreements.h"
 #include "fact.h"
+#include "health.h"
 #include "nlohmann/json.hpp"
 
 namespace accord::analyst {
@@ -36,6 +37,7 @@ struct PublishInput {
   absl::Time as_of;
   // Rejections by reason from the hub's metrics; absent if not fetched.
   std::optional<std::map<std::string, int64_t>> rejections;
+  std::vector<SourceRejections> rejections_by_source;  // per agency, dataset, reason
   std::string rejections_note;  // why they are absent, if they are
 };
 

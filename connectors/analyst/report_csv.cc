@@ -100,6 +100,8 @@ std::map<std::string, std::string> RenderCsv(const json& f) {
     }
   }
   out["health_rejections.csv"] = Table(rejections, {"reason", "records"});
+  out["health_rejections_by_source.csv"] =
+      Table(health.value("rejections_by_source", json::array()), {"agency", "dataset", "reason", "records"});
   return out;
 }
 

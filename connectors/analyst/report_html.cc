@@ -336,9 +336,14 @@ std::string RenderHtml(const json& f) {
   if (health.contains("rejections_hub_wide") && health["rejections_hub_wide"].is_object()) {
     json rows = json::array();
     for (const auto& [reason, n] : health["rejections_hub_wide"].items()) rows.push_back({{"reason", reason}, {"n", n}});
-    absl::StrAppend(&html, rows.empty() ? std::string("<p class='note ok'>None.</p>")
-                                        : Table(rows, {{"reason", "Reason"}, {"n", "Records"}}),
-                    "<p class='note'>Hub-wide: the hub's metrics do not yet split rejections by agency.</p>");
+    json by_source = health.value("rejections_by_source", json::array());
+    if (!by_source.empty()) {
+      absl::StrAppend(&html, Table(by_source, {{"agency", "Agency"}, {"dataset", "Dataset"},
+                                               {"reason", "Reason"}, {"records", "Records"}}));
+    } else {
+      absl::StrAppend(&html, rows.empty() ? std::string("<p class='note ok'>None.</p>")
+                                          : Table(rows, {{"reason", "Reason"}, {"n", "Records"}}));
+    }
   } else {
     absl::StrAppend(&html, "<p class='note'>", HtmlEscape(Text(health.value("rejections_note", json("")))),
                     "</p>");

@@ -79,6 +79,11 @@ check "CSV shows the visible 12" grep -q "^recorded_crime,10,month,2026-09,robbe
 check "health: the record total is withheld with October" grep -q "^herts-police,recorded_crime,\[c\]," "$work/out1/health_datasets.csv"
 check "health: agreement dates listed" grep -q "^isa-herts-police-crime,1," "$work/out1/health_agreements.csv"
 check "health: rejections read from the hub's metrics" python3 -c "import json,sys; h=json.load(open('$J'))['health']; sys.exit(0 if isinstance(h['rejections_hub_wide'], dict) else 1)"
+check "health: rejections per agency and dataset agree with the hub-wide ones" python3 -c "
+import json,sys; h=json.load(open('$J'))['health']; s=h['rejections_by_source']; w=h['rejections_hub_wide']
+tot={}
+for r in s: tot[r['reason']]=tot.get(r['reason'],0)+r['records']
+sys.exit(0 if isinstance(s, list) and tot=={k:v for k,v in w.items() if v} else 1)"
 check "no pseudonym, name or reference in any output" bash -c "! grep -rlE 'pz1_|Smith|41/0000|AL1 3XY' '$work/out1'"
 
 # Restart: new records, the analyst resumes where it stopped; nothing doubles.

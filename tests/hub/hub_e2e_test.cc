@@ -120,6 +120,32 @@ TEST_F(HubE2eTest, PublishSubscribeQueryAndVerifiedLedger) {
   EXPECT_EQ(outcomes[0].status(), v1::RecordOutcome::DUPLICATE);
   EXPECT_EQ(outcomes[1].status(), v1::RecordOutcome::DUPLICATE);
 
+  // Rejections are counted per agency and dataset; a dataset the agency has
+  // no flow for is labelled "unknown", never with the name the caller sent.
+  {
+    v1::Record unknown_field = PoliceRecord(1000);
+    auto* f = unknown_field.add_fields();
+    f->set_name("shoe_size");
+    f->mutable_value()->set_integer(9);
+    v1::Record made_up = PoliceRecord(1001);
+    made_up.set_dataset("Smith-family-dataset");
+    outcomes.clear();
+    ASSERT_TRUE(Publish(kPolice, {unknown_field, made_up}, &outcomes).ok());
+    ASSERT_EQ(outcomes.size(), 2u);
+    EXPECT_EQ(outcomes[0].reason(), v1::REJECT_UNKNOWN_FIELD);
+    EXPECT_EQ(outcomes[1].status(), v1::RecordOutcome::REJECTED);
+    httplib::Client metrics("127.0.0.1", hub_->metrics_port());
+    auto res = metrics.Get("/metrics");
+    ASSERT_TRUE(res);
+    EXPECT_TRUE(absl::StrContains(res->body, absl::StrCat(
+        "accord_records_rejected_by_source_total{agency=\"herts-police\",dataset=\"",
+        records[0].dataset(), "\",reason=\"REJECT_UNKNOWN_FIELD\"} 1\n"))) << res->body;
+    EXPECT_TRUE(absl::StrContains(res->body, absl::StrCat(
+        "accord_records_rejected_by_source_total{agency=\"herts-police\",dataset=\"unknown\",reason=\"",
+        v1::RejectReason_Name(outcomes[1].reason()), "\"} 1\n"))) << res->body;
+    EXPECT_FALSE(absl::StrContains(res->body, "Smith")) << res->body;
+  }
+
   std::vector<v1::Delivery> feed = ReadFeed(100);
   ASSERT_EQ(feed.size(), 100u);
 

@@ -79,6 +79,7 @@ std::string HubMetrics::Render() const {
   counter("accord_records_accepted_total", records_accepted);
   counter("accord_records_duplicate_total", records_duplicate);
   records_rejected.Render("accord_records_rejected_total", &out);
+  records_rejected_by_source.Render("accord_records_rejected_by_source_total", &out);
   disclosures.Render("accord_disclosures_total", &out);
   counter("accord_records_quarantined_total", quarantined);
   publish_ack_seconds.Render("accord_publish_ack_seconds", "", &out);

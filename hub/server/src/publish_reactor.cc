@@ -113,9 +113,27 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
                         "reconnect and resend the rest");
   }
 
+  // A dataset name fit for a metric label: one this agency has an active
+  // flow for (so bounded, and never a value a caller made up), else "unknown".
+  std::string DatasetLabel(const v1::Record& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return engine_.policy() != nullptr && !engine_.policy()->FlowsFor(agency_, record.dataset()).empty()
+               ? record.dataset()
+               : std::string("unknown");
+  }
+
+  struct Pending;
+  void CountUnavailableBySource(const Pending& pending) {
+    for (const auto& [dataset, n] : pending.dataset_runs) {
+      hub_->metrics->records_rejected_by_source.With({agency_, dataset, "REJECT_UNAVAILABLE"}).Add(n);
+    }
+  }
+
   struct Pending {
     v1::PublishResponse response;
     std::vector<int> accepted_slots;  // response outcome index of each submitted record
+    // Dataset label and count of the submitted records, in runs (for the
+    // per-source rejection metric should the log fail the batch).
+    std::vector<std::pair<std::string, size_t>> dataset_runs;
     bool complete = false;
     absl::Time received;
   };
@@ -149,6 +167,8 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
     for (size_t i = 0; i < batch_.records.size(); ++i) {
       if (batch_.bad[i].ok() && batch_.records[i].provider() != agency_) {
         m->records_rejected.With({"REJECT_WRONG_PROVIDER"}).Add(batch_.records.size());
+        m->records_rejected_by_source.With({agency_, "unknown", "REJECT_WRONG_PROVIDER"})
+            .Add(batch_.records.size());
         FailLocked(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                                 absl::StrCat("you are '", agency_,
                                              "' but a record claims another provider; nothing in "
@@ -177,9 +197,15 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
         outcome->set_field(rej.field);
         outcome->set_code(CodeFor(rej.reason));
         m->records_rejected.With({v1::RejectReason_Name(rej.reason)}).Add();
+        m->records_rejected_by_source.With({agency_, DatasetLabel(*record), v1::RejectReason_Name(rej.reason)})
+            .Add();
         continue;
       }
       pending->accepted_slots.push_back(i);
+      if (pending->dataset_runs.empty() || pending->dataset_runs.back().first != record->dataset()) {
+        pending->dataset_runs.emplace_back(DatasetLabel(*record), 0);
+      }
+      ++pending->dataset_runs.back().second;
       batch.records.push_back(std::move(*record));
     }
     pending_.push_back(pending);
@@ -203,6 +229,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
         o->set_message("the hub is overloaded and stored nothing of this batch; retry it");
       }
       m->records_rejected.With({"REJECT_UNAVAILABLE"}).Add(pending->accepted_slots.size());
+      CountUnavailableBySource(*pending);
       pending->complete = true;
       MaybeWriteLocked();
     }
@@ -212,6 +239,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
                       const std::vector<IngestLog::Outcome>& outcomes) {
     absl::MutexLock lock(&mu_);
     HubMetrics* m = hub_->metrics;
+    if (!status.ok()) CountUnavailableBySource(*pending);
     for (size_t k = 0; k < pending->accepted_slots.size(); ++k) {
       auto* o = pending->response.mutable_outcomes(pending->accepted_slots[k]);
       if (!status.ok()) {

@@ -64,6 +64,10 @@ class HubMetrics {
   Counter records_accepted;
   Counter records_duplicate;
   CounterFamily records_rejected{{"reason"}};
+  // The same rejections per publishing agency (its certificate) and dataset
+  // (a dataset the agency has an active flow for, else "unknown", so a
+  // caller cannot grow the label set): the analyst's data-sharing health.
+  CounterFamily records_rejected_by_source{{"agency", "dataset", "reason"}};
   CounterFamily disclosures{{"agreement", "recipient"}};
   Histogram publish_ack_seconds;      // batch received -> acked
   Histogram publish_delivery_seconds; // record accepted -> committed to feeds
