@@ -80,6 +80,9 @@ struct PublisherStats {
   uint64_t accepted = 0;
   std::map<std::string, uint64_t> rejected;
   int64_t last_ack_us = 0;
+  // Set by the outcome callback when the hub refuses for overload: the
+  // publisher pauses until then, as a real connector backs off.
+  std::atomic<int64_t> backoff_until_us{0};
   LatencyRecorder ack_latency;
   std::string error;
 };
@@ -115,6 +118,7 @@ void RunPublisher(const Options& o, int index, int64_t start_us, int64_t warm_us
           if (sent >= warm_us) stats->ack_latency.Add(now - sent);
         } else {
           ++stats->rejected[v1::RejectReason_Name(outcome.reason())];
+          if (outcome.reason() == v1::REJECT_UNAVAILABLE) stats->backoff_until_us.store(now + 50000);
         }
         stats->last_ack_us = now;
       });
@@ -126,6 +130,9 @@ void RunPublisher(const Options& o, int index, int64_t start_us, int64_t warm_us
   for (uint64_t n = 0;; ++n) {
     const int64_t now = NowMicros();
     if (now >= end_us) break;
+    if (const int64_t until = stats->backoff_until_us.load(); until > now) {
+      absl::SleepFor(absl::Microseconds(until - now));
+    }
     if (per_publisher > 0 && n % 50 == 0) {
       const int64_t due = start_us + static_cast<int64_t>(static_cast<double>(n) * 1e6 / per_publisher);
       if (due > now) absl::SleepFor(absl::Microseconds(due - now));
