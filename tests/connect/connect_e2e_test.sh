@@ -62,7 +62,7 @@ check "dead letter keeps the row" grep -q 'Jaywalking' "$dl"
 check "no row value on stderr or in the summary" bash -c "! grep -q 'Clarke\|Jaywalking\|AL1 3XY' '$work/bad.out' '$work/bad.err'"
 
 # ---- 3. SIGKILL mid-file, restart: exactly once ----
-n=40000
+n=100000
 python3 "$root/tests/connect/make_rows.py" "$sample" "$work/kill.csv" $n KILL
 mkdir -p "$work/cp"
 "$connect" publish $(as herts-police) --mapping "$mapping" --source "$work/kill.csv" \
@@ -91,7 +91,8 @@ check "resend of the whole file: $n duplicates, 0 accepted ($(tr -d '\n ' <"$wor
   python3 -c "import json,sys;j=json.load(open('$work/kill3.out'));sys.exit(0 if j['duplicate']==$n and j['accepted']==0 else 1)"
 
 # ---- 3b. SIGTERM: drain, checkpoint, stop; a rerun resumes ----
-python3 "$root/tests/connect/make_rows.py" "$sample" "$work/term.csv" 20000 TERM
+t=100000
+python3 "$root/tests/connect/make_rows.py" "$sample" "$work/term.csv" $t TERM
 "$connect" publish $(as herts-police) --mapping "$mapping" --source "$work/term.csv" \
   --checkpoint-dir "$work/cp" --batch 200 --max-inflight 2 >"$work/term1.out" 2>"$work/term1.err" &
 pid=$!
@@ -101,11 +102,11 @@ for _ in $(seq 300); do
 done
 kill -TERM $pid
 wait $pid
-check "SIGTERM: exit 1, stopped by a signal" grep -q "stopped by a signal" "$work/term1.err"
+check "SIGTERM: exit 1, stopped by a signal ($(tail -c 200 "$work/term1.err"))" grep -q "stopped by a signal" "$work/term1.err"
 "$connect" publish $(as herts-police) --mapping "$mapping" --source "$work/term.csv" \
   --checkpoint-dir "$work/cp" --json >"$work/term2.out" 2>"$work/term2.err"
 check "SIGTERM: the rerun resumes and completes with no duplicates" \
-  python3 -c "import json,sys;j=json.load(open('$work/term2.out'));sys.exit(0 if j['duplicate']==0 and j['sent']<20000 else 1)"
+  python3 -c "import json,sys;j=json.load(open('$work/term2.out'));sys.exit(0 if j['duplicate']==0 and j['sent']<$t else 1)"
 
 # ---- 3c. a batch over the hub's limit is refused, not retried forever ----
 timeout 60 "$connect" publish $(as herts-police) --mapping "$mapping" --source "$work/term.csv" \
@@ -139,7 +140,7 @@ check "nothing lost: a full resend is $m duplicates" \
   python3 -c "import json,sys;j=json.load(open('$work/down2.out'));sys.exit(0 if j['duplicate']==$m and j['accepted']==0 else 1)"
 
 # ---- 4b. stdin through a hub restart: unfinished rows are resent from memory ----
-k=20000
+k=60000
 python3 "$root/tests/connect/make_rows.py" "$sample" "$work/stdin.csv" $k STDIN
 "$connect" publish $(as herts-police) --mapping "$mapping" --source - --batch 200 --max-inflight 2 \
   --max-backoff-ms 1000 --dead-letter "$work/stdin.dead" --json <"$work/stdin.csv" \
@@ -154,6 +155,8 @@ rc=$?
 check "stdin: completed after the hub came back (got $rc: $(tail -c 300 "$work/stdin.err"))" test $rc -eq 0
 "$connect" publish $(as herts-police) --mapping "$mapping" --source "$work/stdin.csv" --json \
   >"$work/stdin2.out" 2>&1
+check "stdin: it did reconnect" \
+  python3 -c "import json,sys;j=json.load(open('$work/stdin.out'));sys.exit(0 if j['reconnects']>=1 else 1)"
 check "stdin: nothing lost, nothing twice: a full resend is $k duplicates ($(tr -d '\n ' <"$work/stdin.out") $(tr -d '\n ' <"$work/stdin2.out"))" \
   python3 -c "import json,sys;j=json.load(open('$work/stdin2.out'));sys.exit(0 if j['duplicate']==$k and j['accepted']==0 else 1)"
 
@@ -198,7 +201,7 @@ check "watch: SIGTERM stops the watcher cleanly" grep -q "sent 200, accepted 200
 
 # ---- the feed: exactly one cleaned record per delivered police row ----
 "$analyst" sync $(as csp-herts-analyst) --state "$work/state" --idle 3 >"$work/sync.out" 2>&1
-want=$((2 + n + 20000 + m + k + 800 + 200))
+want=$((2 + n + t + m + k + 800 + 200))
 check "feed holds $want records, none twice (got: $(cat "$work/sync.out"))" \
   grep -q "^Stored $want new records (0 duplicates dropped)" "$work/sync.out"
 
