@@ -116,7 +116,7 @@ check "a batch over the hub's limit ends the run with exit 1 (got $rc: $(cat "$w
   test $rc -eq 1 -a "$(grep -c 'stream failed' "$work/big_batch.err")" -eq 0
 
 # ---- 4. the hub stopped for 10 s mid-file ----
-m=30000
+m=100000
 python3 "$root/tests/connect/make_rows.py" "$sample" "$work/down.csv" $m DOWN
 "$connect" publish $(as herts-police) --mapping "$mapping" --source "$work/down.csv" \
   --checkpoint-dir "$work/cp" --batch 200 --max-inflight 2 --max-backoff-ms 2000 --json \
