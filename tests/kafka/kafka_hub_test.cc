@@ -32,11 +32,27 @@ std::string CrimeRef(const v1::CleanedRecord& r) {
   return "";
 }
 
+// The analyst's feed mirrored to Kafka (kafka.feed_topics, on by default).
+constexpr char kFeedTopic[] = "accord.feed.csp-herts-analyst";
+
+// Runs a shell command and returns its standard output.
+std::string RunCommand(const std::string& command) {
+  std::string out;
+  if (FILE* p = popen(command.c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+    pclose(p);
+  }
+  return out;
+}
+
 class KafkaHubTest : public ::testing::Test {
  protected:
   void SetUp() override {
     MakePki(dir_.path());
     cluster_.CreateTopic("accord.ingest", 3, 3);
+    cluster_.CreateTopic(kFeedTopic, 1, 3);  // the mock cluster does not serve CreateTopics
     std::ofstream config(dir_.path() + "/hub.yaml");
     config << "log_backend: kafka\n"
            << "kafka:\n"
@@ -212,6 +228,43 @@ TEST_F(KafkaHubTest, EndToEndThroughBrokerFaultsWithNoIdentifierInTheTopic) {
       ASSERT_FALSE(absl::StrContains(v, planted)) << planted << " readable in the ingest topic";
     }
   }
+
+  // A recipient reading Kafka directly: its feed topic holds every delivery
+  // (accord.v1.Delivery, keyed by delivery id) once, in position order, and
+  // no identifier. At-least-once: wait until the mirror has caught up.
+  std::vector<std::string> feed;
+  std::set<std::string> ids;
+  for (int attempt = 0; attempt < 4 && ids.size() < Acked(); ++attempt) {
+    feed = ReadTopicRaw(cluster_.bootstraps(), kFeedTopic, Acked(), 30000, "feed-reader");
+    ids.clear();
+    for (std::string& v : feed) {
+      // ReadTopicRaw appends the headers as "|name=value".
+      const size_t header = v.rfind("|accord-position=");
+      ASSERT_NE(header, std::string::npos) << "a feed message without its position header";
+      v.resize(header);
+      v1::Delivery d;
+      if (d.ParseFromString(v)) ids.insert(d.record().delivery_id());
+    }
+  }
+  EXPECT_EQ(ids.size(), Acked()) << "deliveries in the feed topic";
+  uint64_t last_position = 0;
+  for (const std::string& v : feed) {
+    v1::Delivery d;
+    ASSERT_TRUE(d.ParseFromString(v)) << "a feed message is not an accord.v1.Delivery";
+    EXPECT_EQ(d.record().recipient(), kAnalyst);
+    EXPECT_GT(d.position(), last_position) << "feed topic out of order";
+    last_position = d.position();
+    for (const char* planted : {"Smith", "SMITH", "07700 900123", "943 476 5919"}) {
+      ASSERT_FALSE(absl::StrContains(v, planted)) << planted << " in the feed topic";
+    }
+  }
+  // Any Kafka client can read it, e.g. kcat (keys are the delivery ids).
+  if (!ids.empty() && system("command -v kcat >/dev/null 2>&1") == 0) {
+    const std::string keys = RunCommand(absl::StrCat("kcat -C -b ", cluster_.bootstraps(), " -t ", kFeedTopic,
+                                              " -o beginning -e -q -f '%k\\n' 2>/dev/null"));
+    EXPECT_TRUE(absl::StrContains(keys, *ids.begin())) << keys.substr(0, 500);
+  }
+
   const int status = hub.Terminate(20);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }

@@ -66,11 +66,12 @@ class MockCluster {
 // Every message value (and header values) of `topic`, read from the start
 // by a plain consumer in its own group: what a broker administrator sees.
 inline std::vector<std::string> ReadTopicRaw(const std::string& bootstraps, const std::string& topic,
-                                             size_t expect, int timeout_ms = 20000) {
+                                             size_t expect, int timeout_ms = 20000,
+                                             const std::string& group = "raw-reader") {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps.c_str(), err, sizeof(err));
-  rd_kafka_conf_set(conf, "group.id", "raw-reader", err, sizeof(err));
+  rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof(err));
   rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof(err));
   rd_kafka_conf_set(conf, "log_level", "0", err, sizeof(err));
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));

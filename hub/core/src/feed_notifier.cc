@@ -36,4 +36,9 @@ void FeedNotifier::SetHead(const std::string& recipient, uint64_t head) {
   heads_[recipient] = head;
 }
 
+std::map<std::string, uint64_t> FeedNotifier::Heads() const {
+  absl::MutexLock lock(&mu_);
+  return std::map<std::string, uint64_t>(heads_.begin(), heads_.end());
+}
+
 }  // namespace accord::hub

@@ -124,7 +124,8 @@ absl::StatusOr<HubConfig> LoadHubConfig(const std::string& path) {
   if (const YAML::Node kafka = root["kafka"]) {
     CheckKeys(kafka, "kafka",
               {"brokers", "topic_prefix", "partitions", "replication_factor", "group_id", "linger_ms",
-               "batch_bytes", "message_timeout_ms", "max_inflight_batches", "data_key_id", "properties"},
+               "batch_bytes", "message_timeout_ms", "max_inflight_batches", "data_key_id", "feed_topics",
+               "properties"},
               &errors);
     Read(kafka, "brokers", &c.kafka.brokers, &errors);
     Read(kafka, "topic_prefix", &c.kafka.topic_prefix, &errors);
@@ -136,6 +137,7 @@ absl::StatusOr<HubConfig> LoadHubConfig(const std::string& path) {
     Read(kafka, "message_timeout_ms", &c.kafka.message_timeout_ms, &errors);
     Read(kafka, "max_inflight_batches", &c.kafka.max_inflight_batches, &errors);
     Read(kafka, "data_key_id", &c.kafka.data_key_id, &errors);
+    Read(kafka, "feed_topics", &c.kafka.feed_topics, &errors);
     if (const YAML::Node props = kafka["properties"]) {
       if (!props.IsMap()) {
         errors.push_back("kafka.properties must be a mapping of librdkafka property to value");

@@ -16,6 +16,7 @@
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
 #include "accord/hub/core/rocksdb_ingest_log.h"
+#include "accord/hub/kafka/feed_mirror.h"
 #include "accord/hub/kafka/kafka_ingest_log.h"
 #include "accord/hub/core/policy_stage.h"
 #include "accord/hub/core/record_store.h"
@@ -96,6 +97,7 @@ class HubImpl final : public Hub {
   std::unique_ptr<RecordStore> records_;
   std::unique_ptr<IngestLog> ingest_;
   std::unique_ptr<PolicyStage> policy_;
+  std::unique_ptr<FeedMirror> feed_mirror_;  // Kafka feed topics (kafka backend only)
   HubMetrics metrics_;
   StreamRegistry streams_;
   HubContext context_;
@@ -203,6 +205,12 @@ absl::Status HubImpl::Init() {
       });
   if (!stage.ok()) return stage.status();
   policy_ = std::move(stage).value();
+
+  if (config_.log_backend == "kafka" && config_.kafka.feed_topics) {
+    auto mirror = FeedMirror::Start(config_.kafka, db_.get(), [this] { return feeds_.Heads(); });
+    if (!mirror.ok()) return mirror.status();
+    feed_mirror_ = std::move(mirror).value();
+  }
 
   refresher_ = std::thread([this] {
     while (!stop_refresher_.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
@@ -325,6 +333,8 @@ void HubImpl::Shutdown() {
     policy_->Stop();
     spdlog::info("policy stage stopped ({} records not yet processed)", ingest_->backlog());
   }
+  if (feed_mirror_) feed_mirror_->Stop();
+  feed_mirror_.reset();
   policy_.reset();
   ingest_.reset();
   server_.reset();

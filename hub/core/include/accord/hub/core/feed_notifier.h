@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -35,6 +36,8 @@ class FeedNotifier {
   // Last head notified for `recipient` (0 if none yet).
   uint64_t Head(const std::string& recipient) const;
   void SetHead(const std::string& recipient, uint64_t head);
+  // Every recipient's last head (a copy).
+  std::map<std::string, uint64_t> Heads() const;
 
  private:
   mutable absl::Mutex mu_;

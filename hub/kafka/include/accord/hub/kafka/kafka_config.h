@@ -11,6 +11,7 @@
 //     message_timeout_ms: 30000      # an append not stored by then fails with UNAVAILABLE
 //     max_inflight_batches: 256      # Publish batches awaiting Kafka acks (back-pressure beyond)
 //     data_key_id: k1                # current data key for personal fields (rotate by changing it)
+//     feed_topics: true              # mirror each recipient's feed to <prefix>.feed.<recipient>
 //     properties:                    # passed to librdkafka as is (security.protocol, sasl.*, ssl.*...)
 //       security.protocol: SASL_SSL
 //
@@ -35,9 +36,14 @@ struct KafkaConfig {
   int message_timeout_ms = 30000;
   size_t max_inflight_batches = 256;
   std::string data_key_id = "k1";
+  // Mirror every recipient's cleaned feed to its own topic, for recipients
+  // that read Kafka directly (see hub/README.md). Default: true.
+  bool feed_topics = true;
   std::map<std::string, std::string> properties;
 
   std::string ingest_topic() const { return topic_prefix + ".ingest"; }
+  // One partition each, so a recipient reads its feed in position order.
+  std::string feed_topic(const std::string& recipient) const { return topic_prefix + ".feed." + recipient; }
   std::string consumer_group() const { return group_id.empty() ? topic_prefix + ".policy" : group_id; }
 
   // Every problem in one InvalidArgument, naming the key.
