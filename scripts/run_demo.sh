@@ -73,7 +73,13 @@ step "5. The partnership analyst subscribes: depersonalised records only"
 "$analyst" tail $(as csp-herts-analyst) --show 3 --idle 2
 
 step "6. Anyone can verify the disclosure ledger"
+# A partner pins the head it has seen, then later checks the hub never rewrote history.
+"$ctl" audit pin $(as csp-herts-analyst) --out "$work/analyst.pin"
 "$ctl" audit verify $(as csp-herts-analyst)
+# An inspector takes an export away and verifies it offline, without trusting the hub.
+"$ctl" audit export $(as csp-herts-analyst) --out "$work/ledger.export"
+"$ctl" audit verify --file "$work/ledger.export"
+"$ctl" audit check-consistency $(as csp-herts-analyst) --pin "$work/analyst.pin"
 
 # ---- analyst (issue 7): the live audit from the analyst's own state ----
 step "7. The partnership analyst's live audit: state, figures, review pack"

@@ -26,6 +26,11 @@ done
 expect "Received 640 cleaned records"
 expect "seen by both police and A&E: [1-9][0-9]*"
 expect "Ledger verified: 640 disclosures"
+expect "^Pinned the hub's signed tree head \(size 640"
+expect "^Exported 640 disclosures"
+[[ $(grep -c "^Ledger verified: 640 disclosures" "$out") == 2 ]] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: online and offline verification both pass"; }
+expect "^Consistent: the hub's ledger grew from 640 to 640"
 # Nothing personal reached the analyst's screen.
 for raw in "07700 900" "Smith" "AL1 3XY" "41/000001/26"; do
   if grep -q -- "$raw" <(sed -n '/5. The partnership analyst/,/6. Anyone/p' "$out"); then
