@@ -36,9 +36,23 @@ class HubE2eTest : public ::testing::Test {
     config.metrics_listen = "127.0.0.1:0";
     config.hub_instance = "test-hub";
     config.limits.max_message_bytes = 1 << 20;
+    config_ = config;
     auto hub = Hub::Start(config);
     ASSERT_TRUE(hub.ok()) << hub.status();
     hub_ = std::move(hub).value();
+  }
+
+  size_t CountRecords(const std::string& dataset) {
+    auto audit = v1::AuditService::NewStub(Channel(kAnalyst));
+    grpc::ClientContext ctx;
+    v1::QueryRecordsRequest q;
+    q.set_dataset(dataset);
+    auto reader = audit->QueryRecords(&ctx, q);
+    v1::QueryRecordsResponse page;
+    size_t n = 0;
+    while (reader->Read(&page)) n += page.records_size();
+    EXPECT_TRUE(reader->Finish().ok());
+    return n;
   }
 
   std::shared_ptr<grpc::Channel> Channel(const std::string& agency, bool rogue = false, bool no_cert = false) {
@@ -98,6 +112,7 @@ class HubE2eTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  HubConfig config_;
   std::unique_ptr<Hub> hub_;
 };
 
@@ -492,6 +507,49 @@ TEST_F(HubE2eTest, UnreadableRecordIsRejectedAloneAndItsNeighboursAreStored) {
   EXPECT_EQ(outcomes[1].reason(), v1::REJECT_INVALID_UTF8);
   EXPECT_EQ(outcomes[2].status(), v1::RecordOutcome::ACCEPTED);
   EXPECT_EQ(ReadFeed(2).size(), 2u);
+}
+
+}  // namespace
+}  // namespace accord::testing
+
+namespace accord::testing {
+namespace {
+
+// Retention by crypto-shredding: a month past the agreement's retention
+// (365 days) is erased at the next sweep (the hub sweeps at start): its
+// records can no longer be queried, newer ones still can, and the ledger
+// entries of every disclosure remain and verify.
+TEST_F(HubE2eTest, RetentionErasesExpiredMonthsAndTheLedgerStillVerifies) {
+  Submit(SignedPoliceAgreement());
+  std::vector<v1::Record> records;
+  for (int i = 0; i < 20; ++i) {
+    v1::Record r = PoliceRecord(i);
+    if (i < 10) r.mutable_event_time()->set_seconds(1717200000 + i * 60);  // June 2024
+    records.push_back(r);
+  }
+  std::vector<v1::RecordOutcome> outcomes;
+  ASSERT_TRUE(Publish(kPolice, records, &outcomes).ok());
+  ASSERT_EQ(outcomes.size(), 20u);
+  for (const auto& o : outcomes) ASSERT_EQ(o.status(), v1::RecordOutcome::ACCEPTED) << o.message();
+  ASSERT_EQ(ReadFeed(20).size(), 20u);
+  ASSERT_EQ(CountRecords("police_incident"), 20u);
+
+  hub_.reset();  // restart: the start-up sweep applies retention
+  auto again = Hub::Start(config_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  hub_ = std::move(again).value();
+  size_t left = 0;
+  for (int i = 0; i < 100 && (left = CountRecords("police_incident")) != 10u; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(left, 10u) << "June 2024 is past the 365-day retention";
+
+  auto audit = v1::AuditService::NewStub(Channel(kAnalyst));
+  LedgerExport exported = ExportLedger(audit.get());
+  ASSERT_TRUE(exported.status.ok()) << exported.status.error_message();
+  EXPECT_EQ(exported.entries.size(), 20u) << "every disclosure stays in the ledger";
+  auto report = VerifyExport(exported);
+  EXPECT_TRUE(report.ok) << report.problem;
 }
 
 }  // namespace

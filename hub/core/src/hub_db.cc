@@ -56,12 +56,18 @@ absl::StatusOr<std::unique_ptr<HubDb>> HubDb::Open(const HubDbOptions& options) 
   cf_options.compression = rocksdb::kLZ4Compression;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (int i = 0; i < kCfCount; ++i) descriptors.emplace_back(kCfNames[i], cf_options);
+  for (int i = 0; i < kCfCount; ++i) {
+    descriptors.emplace_back(kCfNames[i], cf_options);
+    if (i == kRecords && options.records_filter) {
+      descriptors.back().options.compaction_filter = options.records_filter.get();
+    }
+  }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
   if (!s.ok()) return ledger::FromRocksDb(s, absl::StrCat("opening ", options.path));
   std::unique_ptr<HubDb> hub(new HubDb());
+  hub->records_filter_ = options.records_filter;
   hub->db_.reset(raw);
   hub->handles_ = std::move(handles);
   return hub;

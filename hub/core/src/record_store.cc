@@ -1,12 +1,30 @@
 #include "accord/hub/core/record_store.h"
 
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
 #include "accord/hub/ledger/rocksdb_status.h"
+#include "accord/policy/openssl.h"
 #include "rocksdb/iterator.h"
+#include "spdlog/spdlog.h"
 
 namespace accord::hub {
 namespace {
 
 constexpr size_t kMaxPage = 1000;
+constexpr char kVersion = '\x01';
+constexpr size_t kPeriodBytes = 7;  // "YYYY-MM"
+constexpr size_t kNonceBytes = 12;
+constexpr size_t kTagBytes = 16;
+constexpr char kKeyPrefix[] = "record_key/";       // + agreement/period -> wrapped data key
+constexpr char kErasedPrefix[] = "record_erased/";  // + agreement/period -> ""
 
 int64_t EventMillis(const v1::CleanedRecord& r) {
   return r.event_time().seconds() * 1000 + r.event_time().nanos() / 1000000;
@@ -29,27 +47,209 @@ std::string Prefix(std::string_view recipient, std::string_view dataset) {
   return p;
 }
 
+std::string Period(const v1::CleanedRecord& r) {
+  const absl::CivilSecond c = absl::ToCivilSecond(absl::FromUnixSeconds(r.event_time().seconds()),
+                                                  absl::UTCTimeZone());
+  const int64_t year = std::clamp<int64_t>(c.year(), 0, 9999);
+  return absl::StrFormat("%04d-%02d", year, c.month());
+}
+
+// The (agreement, period) of a sealed value: "agreement/YYYY-MM", or empty.
+std::string SealedPeriod(std::string_view value) {
+  if (value.size() < 2 || value[0] != kVersion) return "";
+  const size_t n = static_cast<unsigned char>(value[1]);
+  if (value.size() < 2 + n + kPeriodBytes) return "";
+  return std::string(value.substr(2, n)) + "/" + std::string(value.substr(2 + n, kPeriodBytes));
+}
+
+unsigned char* U8(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
+const unsigned char* U8(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+
+// AES-256-GCM of `plain` under `key` with `aad`: nonce || ciphertext || tag.
+absl::StatusOr<std::string> SealGcm(const std::string& key, std::string_view plain, std::string_view aad) {
+  std::string out(kNonceBytes + plain.size() + kTagBytes, '\0');
+  if (RAND_bytes(U8(out), kNonceBytes) != 1) return policy::OpenSslError("generating a nonce");
+  policy::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  int len = 0, fin = 0;
+  unsigned char* body = U8(out) + kNonceBytes;
+  if (!ctx || EVP_EncryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), U8(key), U8(out), nullptr) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, U8(aad), static_cast<int>(aad.size())) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), body, &len, U8(plain), static_cast<int>(plain.size())) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), body + len, &fin) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, body + plain.size()) != 1) {
+    return policy::OpenSslError("sealing a stored record");
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> OpenGcm(const std::string& key, std::string_view sealed, std::string_view aad) {
+  if (sealed.size() < kNonceBytes + kTagBytes) return absl::DataLossError("a sealed record is truncated");
+  const size_t n = sealed.size() - kNonceBytes - kTagBytes;
+  std::string plain(n, '\0');
+  std::string tag(sealed.substr(kNonceBytes + n));
+  policy::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  int len = 0, fin = 0;
+  const bool ok = ctx && EVP_DecryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), U8(key), U8(sealed), nullptr) == 1 &&
+                  EVP_DecryptUpdate(ctx.get(), nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
+                  EVP_DecryptUpdate(ctx.get(), U8(plain), &len, U8(sealed) + kNonceBytes, static_cast<int>(n)) == 1 &&
+                  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, U8(tag)) == 1 &&
+                  EVP_DecryptFinal_ex(ctx.get(), U8(plain) + len, &fin) == 1;
+  if (!ok) {
+    ERR_clear_error();
+    return absl::DataLossError("a stored record does not authenticate");
+  }
+  return plain;
+}
+
+absl::StatusOr<std::string> DeriveKek(const std::string& secret) {
+  policy::EvpKdfPtr kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+  if (!kdf) return policy::OpenSslError("HKDF unavailable");
+  policy::EvpKdfCtxPtr ctx(EVP_KDF_CTX_new(kdf.get()));
+  char digest[] = "SHA256";
+  std::string info = "accord.records.kek.v1";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char*>(secret.data()), secret.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
+      OSSL_PARAM_construct_end()};
+  std::string key(32, '\0');
+  if (!ctx || EVP_KDF_derive(ctx.get(), U8(key), key.size(), params) != 1) {
+    return policy::OpenSslError("deriving the records key-encryption key");
+  }
+  return key;
+}
+
 }  // namespace
+
+bool ErasedRecordsFilter::Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*,
+                                 bool*) const {
+  const std::string period = SealedPeriod(value.ToStringView());
+  return !period.empty() && IsErased(period);
+}
+
+void ErasedRecordsFilter::MarkErased(const std::string& agreement_period) {
+  absl::MutexLock lock(&mu_);
+  erased_.insert(agreement_period);
+}
+
+bool ErasedRecordsFilter::IsErased(const std::string& agreement_period) const {
+  absl::MutexLock lock(&mu_);
+  return erased_.contains(agreement_period);
+}
+
+struct RecordStore::Impl {
+  HubDb* db = nullptr;
+  std::string kek;
+  std::shared_ptr<ErasedRecordsFilter> filter;
+  mutable absl::Mutex mu;
+  // "agreement/period" -> data key; erased periods are absent.
+  mutable absl::flat_hash_map<std::string, std::string> keys ABSL_GUARDED_BY(mu);
+  // Wrapped form of every key Stage() used, re-put once into each batch that
+  // uses it (idempotent), so a batch that failed and is retried never leaves
+  // records sealed under a key that was not stored. Policy thread only.
+  absl::flat_hash_map<std::string, std::string> wrapped;
+  const rocksdb::WriteBatch* last_batch = nullptr;
+  uint32_t last_count = 0;
+  absl::flat_hash_set<std::string> put_in_batch;
+
+  // The data key of `ap`, or NotFound if it does not exist (or was erased).
+  absl::StatusOr<std::string> Key(const std::string& ap) const {
+    {
+      absl::MutexLock lock(&mu);
+      if (auto it = keys.find(ap); it != keys.end()) return it->second;
+    }
+    auto wrapped = db->Get(HubDb::kMeta, absl::StrCat(kKeyPrefix, ap));
+    if (!wrapped.ok()) return wrapped.status();
+    auto key = OpenGcm(kek, *wrapped, ap);
+    if (!key.ok()) return key.status();
+    absl::MutexLock lock(&mu);
+    keys[ap] = *key;
+    return key;
+  }
+};
+
+RecordStore::RecordStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RecordStore::~RecordStore() = default;
+
+absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(HubDb* db, const std::string& key_secret,
+                                                               std::shared_ptr<ErasedRecordsFilter> filter) {
+  if (key_secret.size() < 32) return absl::InvalidArgumentError("the records key secret must be >= 32 bytes");
+  if (!filter) return absl::InvalidArgumentError("RecordStore needs the records compaction filter");
+  auto impl = std::make_unique<Impl>();
+  impl->db = db;
+  auto kek = DeriveKek(key_secret);
+  if (!kek.ok()) return kek.status();
+  impl->kek = std::move(*kek);
+  impl->filter = std::move(filter);
+  std::unique_ptr<rocksdb::Iterator> it(db->db()->NewIterator(rocksdb::ReadOptions(), db->cf(HubDb::kMeta)));
+  for (it->Seek(kErasedPrefix); it->Valid() && it->key().starts_with(kErasedPrefix); it->Next()) {
+    impl->filter->MarkErased(it->key().ToString().substr(sizeof(kErasedPrefix) - 1));
+  }
+  if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading erased periods");
+  return std::unique_ptr<RecordStore>(new RecordStore(std::move(impl)));
+}
 
 absl::Status RecordStore::Stage(const v1::CleanedRecord& record, uint64_t ledger_index,
                                 rocksdb::WriteBatch* batch) {
+  Impl& im = *impl_;
   std::string suffix;
   AppendU64(&suffix, Biased(EventMillis(record)));
   AppendU64(&suffix, ledger_index);
   const std::string prefix = Prefix(record.recipient(), record.dataset());
+  const std::string key = prefix + suffix;
+  const std::string period = Period(record);
+  const std::string agreement = record.agreement_id().substr(0, 255);
+  const std::string ap = absl::StrCat(agreement, "/", period);
+  if (batch != im.last_batch || batch->Count() < im.last_count) im.put_in_batch.clear();
+  std::string data_key;
+  if (auto existing = im.Key(ap); existing.ok()) {
+    data_key = *existing;
+    if (auto w = im.wrapped.find(ap); w != im.wrapped.end() && im.put_in_batch.insert(ap).second) {
+      batch->Put(im.db->cf(HubDb::kMeta), absl::StrCat(kKeyPrefix, ap), w->second);
+    }
+  } else if (absl::IsNotFound(existing.status())) {
+    if (im.filter->IsErased(ap)) {
+      // The period is past retention: the record is not kept (its disclosure
+      // is still in the ledger and the recipient's feed).
+      return absl::OkStatus();
+    }
+    data_key.assign(32, '\0');
+    if (RAND_bytes(U8(data_key), 32) != 1) return policy::OpenSslError("generating a records data key");
+    auto wrapped = SealGcm(im.kek, data_key, ap);
+    if (!wrapped.ok()) return wrapped.status();
+    batch->Put(im.db->cf(HubDb::kMeta), absl::StrCat(kKeyPrefix, ap), *wrapped);
+    im.wrapped[ap] = *wrapped;
+    im.put_in_batch.insert(ap);
+    absl::MutexLock lock(&im.mu);
+    im.keys[ap] = data_key;  // the batch commits before any reader can see these records
+  } else {
+    return existing.status();
+  }
+  std::string plain;
+  record.SerializeToString(&plain);
+  auto sealed = SealGcm(data_key, plain, key);
+  if (!sealed.ok()) return sealed.status();
   std::string value;
-  record.SerializeToString(&value);
-  batch->Put(db_->cf(HubDb::kRecords), prefix + suffix, value);
+  value.reserve(2 + agreement.size() + kPeriodBytes + sealed->size());
+  value.push_back(kVersion);
+  value.push_back(static_cast<char>(agreement.size()));
+  value += agreement;
+  value += period;
+  value += *sealed;
+  batch->Put(im.db->cf(HubDb::kRecords), key, value);
+  im.last_batch = batch;
   if (!record.area().empty()) {
     std::string area_key = prefix + record.area();
     area_key.push_back('\0');
     area_key += suffix;
-    batch->Put(db_->cf(HubDb::kRecordsByArea), area_key, "");
+    batch->Put(im.db->cf(HubDb::kRecordsByArea), area_key, "");
   }
+  im.last_count = batch->Count();
   return absl::OkStatus();
 }
 
 absl::StatusOr<RecordPage> RecordStore::Query(const RecordQuery& q) const {
+  const Impl& im = *impl_;
   if (q.recipient.empty() || q.dataset.empty()) {
     return absl::InvalidArgumentError("a record query needs a dataset");
   }
@@ -71,8 +271,8 @@ absl::StatusOr<RecordPage> RecordStore::Query(const RecordQuery& q) const {
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  auto* cf = db_->cf(q.area.empty() ? HubDb::kRecords : HubDb::kRecordsByArea);
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, cf));
+  auto* cf = im.db->cf(q.area.empty() ? HubDb::kRecords : HubDb::kRecordsByArea);
+  std::unique_ptr<rocksdb::Iterator> it(im.db->db()->NewIterator(ro, cf));
   RecordPage out;
   // The page token is the key suffix of the first record of the next page.
   for (it->Seek(start); it->Valid(); it->Next()) {
@@ -81,20 +281,87 @@ absl::StatusOr<RecordPage> RecordStore::Query(const RecordQuery& q) const {
       out.next_page_token = std::string(key.substr(scan_prefix.size(), 16));
       break;
     }
+    const std::string record_key = prefix + std::string(key.substr(scan_prefix.size(), 16));
     std::string value;
     if (q.area.empty()) {
       value = it->value().ToString();
     } else {
-      auto got = db_->Get(HubDb::kRecords, prefix + std::string(key.substr(scan_prefix.size(), 16)));
+      auto got = im.db->Get(HubDb::kRecords, record_key);
       if (!got.ok()) continue;  // erased (retention) since indexed
       value = std::move(got).value();
     }
-    if (!out.records.emplace_back().ParseFromString(value)) {
+    const std::string ap = SealedPeriod(value);
+    if (ap.empty()) return absl::DataLossError("a stored record has an unknown format");
+    auto data_key = im.Key(ap);
+    if (absl::IsNotFound(data_key.status())) continue;  // erased: unreadable by design
+    if (!data_key.ok()) return data_key.status();
+    const size_t header = 2 + static_cast<unsigned char>(value[1]) + kPeriodBytes;
+    auto plain = OpenGcm(*data_key, std::string_view(value).substr(header), record_key);
+    if (!plain.ok()) return plain.status();
+    if (!out.records.emplace_back().ParseFromString(*plain)) {
       return absl::DataLossError("a stored record does not parse");
     }
   }
   if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "querying records");
   return out;
+}
+
+absl::Status RecordStore::ErasePeriod(const std::string& agreement_id, const std::string& period) {
+  Impl& im = *impl_;
+  const std::string ap = absl::StrCat(agreement_id, "/", period);
+  rocksdb::WriteBatch wb;
+  wb.Delete(im.db->cf(HubDb::kMeta), absl::StrCat(kKeyPrefix, ap));
+  wb.Put(im.db->cf(HubDb::kMeta), absl::StrCat(kErasedPrefix, ap), "");
+  im.filter->MarkErased(ap);
+  {
+    absl::MutexLock lock(&im.mu);
+    im.keys.erase(ap);
+  }
+  if (auto s = im.db->WriteSync(&wb); !s.ok()) return s;
+  // The key is gone from the memtable/WAL view; compact so that neither the
+  // wrapped key nor the records' ciphertext remain in any SST file.
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (HubDb::Cf cf : {HubDb::kRecords, HubDb::kMeta}) {
+    if (auto s = ledger::FromRocksDb(im.db->db()->CompactRange(co, im.db->cf(cf), nullptr, nullptr),
+                                     "compacting erased records");
+        !s.ok()) {
+      return s;
+    }
+  }
+  spdlog::info("records of {} erased (data key destroyed, ciphertext compacted away)", ap);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> RecordStore::EraseExpired(const policy::PolicySet& policy,
+                                                                   absl::Time now) {
+  Impl& im = *impl_;
+  absl::flat_hash_map<std::string, uint32_t> retention;
+  for (const auto& compiled : policy.agreements()) {
+    const policy::Agreement& a = compiled->agreement();
+    if (a.retention_days > 0) retention[a.id] = a.retention_days;
+  }
+  std::vector<std::pair<std::string, std::string>> expired;
+  std::unique_ptr<rocksdb::Iterator> it(im.db->db()->NewIterator(rocksdb::ReadOptions(), im.db->cf(HubDb::kMeta)));
+  for (it->Seek(kKeyPrefix); it->Valid() && it->key().starts_with(kKeyPrefix); it->Next()) {
+    const std::string ap = it->key().ToString().substr(sizeof(kKeyPrefix) - 1);
+    const size_t slash = ap.rfind('/');
+    if (slash == std::string::npos || ap.size() - slash - 1 != kPeriodBytes) continue;
+    const std::string agreement = ap.substr(0, slash), period = ap.substr(slash + 1);
+    auto days = retention.find(agreement);
+    if (days == retention.end()) continue;
+    absl::CivilMonth month;
+    if (!absl::ParseCivilTime(period, &month)) continue;
+    const absl::Time month_end = absl::FromCivil(month + 1, absl::UTCTimeZone());
+    if (month_end + absl::Hours(24) * days->second <= now) expired.emplace_back(agreement, period);
+  }
+  if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading record keys");
+  std::vector<std::string> erased;
+  for (const auto& [agreement, period] : expired) {
+    if (auto s = ErasePeriod(agreement, period); !s.ok()) return s;
+    erased.push_back(absl::StrCat(agreement, "/", period));
+  }
+  return erased;
 }
 
 }  // namespace accord::hub

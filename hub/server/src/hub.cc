@@ -140,6 +140,8 @@ absl::Status HubImpl::Init() {
 
   HubDbOptions db_options;
   db_options.path = config_.data_dir + "/db";
+  auto records_filter = std::make_shared<ErasedRecordsFilter>();
+  db_options.records_filter = records_filter;
   auto db = HubDb::Open(db_options);
   if (!db.ok()) return db.status();
   db_ = std::move(db).value();
@@ -158,7 +160,9 @@ absl::Status HubImpl::Init() {
   if (!registry.ok()) return registry.status();
   agreements_ = std::move(registry).value();
 
-  records_ = std::make_unique<RecordStore>(db_.get());
+  auto records = RecordStore::Open(db_.get(), *secrets, records_filter);
+  if (!records.ok()) return records.status();
+  records_ = std::move(records).value();
   auto redactor = policy::Redactor::Create();
   if (!redactor.ok()) return redactor.status();
   std::shared_ptr<const policy::Redactor> shared_redactor = std::move(redactor).value();
@@ -213,9 +217,17 @@ absl::Status HubImpl::Init() {
   }
 
   refresher_ = std::thread([this] {
-    while (!stop_refresher_.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
+    // Agreements' status every 200 ms; retention (crypto-shredding of record
+    // periods past their agreement's retention) at start and every 10 minutes.
+    absl::Time next_retention = absl::Now();
+    do {
       agreements_->Refresh();
-    }
+      if (absl::Now() >= next_retention) {
+        auto erased = records_->EraseExpired(*agreements_->policy(), absl::Now());
+        if (!erased.ok()) spdlog::error("retention: {}", std::string(erased.status().message()));
+        next_retention = absl::Now() + absl::Minutes(10);
+      }
+    } while (!stop_refresher_.WaitForNotificationWithTimeout(absl::Milliseconds(200)));
   });
 
   context_ = HubContext{&config_, db_.get(), ingest_.get(), agreements_.get(), &feeds_,

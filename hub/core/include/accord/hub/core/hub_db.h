@@ -37,6 +37,9 @@ struct HubDbOptions {
   // column families the per-family size alone would allow ~1.6 GiB under a
   // sustained write load. Default: 256 MiB; at least write_buffer_bytes.
   size_t memtable_budget_bytes = 256u << 20;
+  // Compaction filter of the records column family (RecordStore's erased
+  // periods). Optional; shared with the RecordStore.
+  std::shared_ptr<rocksdb::CompactionFilter> records_filter;
 
   absl::Status Validate() const;
 };
@@ -78,6 +81,7 @@ class HubDb {
   HubDb() = default;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<rocksdb::DB> db_;
+  std::shared_ptr<rocksdb::CompactionFilter> records_filter_;  // outlives db_
 };
 
 // Big-endian fixed-width encodings used in keys (so byte order = numeric order).

@@ -2,21 +2,37 @@
 // kept for analysis services to query by dataset, time range and area.
 //
 // Keys make every query a range scan:
-//   records          recipient 0 dataset 0 event_ms (8 B BE) ledger_index (8 B BE) -> CleanedRecord
+//   records          recipient 0 dataset 0 event_ms (8 B BE) ledger_index (8 B BE) -> sealed CleanedRecord
 //   records_by_area  recipient 0 dataset 0 area 0 event_ms ledger_index           -> (empty)
 // Callers only ever see records of which they are the recipient.
 //
-// Threading: Stage() is called by the single policy thread; Query() is
-// thread-safe (RocksDB iterators).
+// Retention by crypto-shredding: each record is sealed (AES-256-GCM, the key
+// bound to the record's key as associated data) under a data key of its
+// agreement and event month ("2026-10"). Data keys are random, stored in the
+// meta column family wrapped under a key-encryption key derived from the
+// hub's secret. ErasePeriod() destroys a period's key: its records can no
+// longer be read (queries skip them), and a compaction filter drops their
+// ciphertext at the next compaction (ErasePeriod runs one). The ledger
+// entries that refer to them are untouched and still verify.
+// EraseExpired() applies each agreement's retention_days to whole months:
+// a month is erased once its last day is more than retention_days ago.
+//
+// Threading: Stage() is called by the single policy thread; Query(),
+// ErasePeriod() and EraseExpired() are thread-safe.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "accord/hub/core/disclosure_sink.h"
 #include "accord/hub/core/hub_db.h"
+#include "accord/policy/policy_set.h"
+#include "rocksdb/compaction_filter.h"
 
 namespace accord::hub {
 
@@ -35,15 +51,47 @@ struct RecordPage {
   std::string next_page_token;  // empty at the end
 };
 
+// The compaction filter of the records column family: drops records whose
+// period was erased. Create one per HubDb, pass it to HubDbOptions and to
+// RecordStore::Open. Thread-safe.
+class ErasedRecordsFilter : public rocksdb::CompactionFilter {
+ public:
+  bool Filter(int level, const rocksdb::Slice& key, const rocksdb::Slice& value, std::string* new_value,
+              bool* value_changed) const override;
+  const char* Name() const override { return "accord.ErasedRecordsFilter"; }
+  void MarkErased(const std::string& agreement_period);
+  bool IsErased(const std::string& agreement_period) const;
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_set<std::string> erased_ ABSL_GUARDED_BY(mu_);
+};
+
 class RecordStore : public DisclosureSink {
  public:
-  explicit RecordStore(HubDb* db) : db_(db) {}
+  // `key_secret` (>= 32 bytes) derives the key-encryption key. `db` must
+  // have been opened with HubDbOptions::records_filter = `filter`.
+  static absl::StatusOr<std::unique_ptr<RecordStore>> Open(HubDb* db, const std::string& key_secret,
+                                                           std::shared_ptr<ErasedRecordsFilter> filter);
+  ~RecordStore() override;
+
   absl::Status Stage(const v1::CleanedRecord& record, uint64_t ledger_index,
                      rocksdb::WriteBatch* batch) override;
   absl::StatusOr<RecordPage> Query(const RecordQuery& q) const;
 
+  // Destroys the data key of (agreement, "YYYY-MM"), durably, then compacts
+  // the records away. OK if it was already erased or never existed.
+  absl::Status ErasePeriod(const std::string& agreement_id, const std::string& period);
+  // Erases every period past its agreement's retention at `now`; agreements
+  // not in `policy` (expired, withdrawn) keep the retention they last had.
+  // Returns the periods erased ("agreement/YYYY-MM").
+  absl::StatusOr<std::vector<std::string>> EraseExpired(const policy::PolicySet& policy, absl::Time now);
+
+  struct Impl;
+
  private:
-  HubDb* const db_;
+  explicit RecordStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace accord::hub
