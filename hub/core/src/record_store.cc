@@ -333,14 +333,18 @@ absl::Status RecordStore::ErasePeriod(const std::string& agreement_id, const std
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::string>> RecordStore::EraseExpired(const policy::PolicySet& policy,
-                                                                   absl::Time now) {
-  Impl& im = *impl_;
+absl::flat_hash_map<std::string, uint32_t> RecordStore::RetentionOf(const policy::PolicySet& policy) {
   absl::flat_hash_map<std::string, uint32_t> retention;
   for (const auto& compiled : policy.agreements()) {
     const policy::Agreement& a = compiled->agreement();
     if (a.retention_days > 0) retention[a.id] = a.retention_days;
   }
+  return retention;
+}
+
+absl::StatusOr<std::vector<std::string>> RecordStore::EraseExpired(
+    const absl::flat_hash_map<std::string, uint32_t>& retention, absl::Time now) {
+  Impl& im = *impl_;
   std::vector<std::pair<std::string, std::string>> expired;
   std::unique_ptr<rocksdb::Iterator> it(im.db->db()->NewIterator(rocksdb::ReadOptions(), im.db->cf(HubDb::kMeta)));
   for (it->Seek(kKeyPrefix); it->Valid() && it->key().starts_with(kKeyPrefix); it->Next()) {
@@ -349,7 +353,7 @@ absl::StatusOr<std::vector<std::string>> RecordStore::EraseExpired(const policy:
     if (slash == std::string::npos || ap.size() - slash - 1 != kPeriodBytes) continue;
     const std::string agreement = ap.substr(0, slash), period = ap.substr(slash + 1);
     auto days = retention.find(agreement);
-    if (days == retention.end()) continue;
+    if (days == retention.end() || days->second == 0) continue;
     absl::CivilMonth month;
     if (!absl::ParseCivilTime(period, &month)) continue;
     const absl::Time month_end = absl::FromCivil(month + 1, absl::UTCTimeZone());

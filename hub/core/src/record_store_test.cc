@@ -114,7 +114,7 @@ TEST(RecordStoreTest, RetentionDestroysThePeriodKeyAndCompactsItsRecordsAway) {
     Stage(s, batch, 0);
     ASSERT_EQ(Count(s), 7u);
     // 2026-11-30: January 2024 ended more than 730 days ago; October 2026 did not.
-    auto erased = s.records->EraseExpired(**set, Day(2026, 11, 30));
+    auto erased = s.records->EraseExpired(RecordStore::RetentionOf(**set), Day(2026, 11, 30));
     ASSERT_TRUE(erased.ok()) << erased.status();
     EXPECT_EQ(*erased, std::vector<std::string>{absl::StrCat(kAgreement, "/2024-01")});
     EXPECT_EQ(Count(s), 3u);
@@ -125,7 +125,7 @@ TEST(RecordStoreTest, RetentionDestroysThePeriodKeyAndCompactsItsRecordsAway) {
     Stage(s, {Cleaned(Day(2024, 1, 20), 99)}, 100);
     EXPECT_EQ(Count(s), 3u);
     // A second sweep finds nothing more.
-    auto again = s.records->EraseExpired(**set, Day(2026, 11, 30));
+    auto again = s.records->EraseExpired(RecordStore::RetentionOf(**set), Day(2026, 11, 30));
     ASSERT_TRUE(again.ok());
     EXPECT_TRUE(again->empty());
   }
@@ -141,7 +141,7 @@ TEST(RecordStoreTest, UnknownAgreementsKeepTheirRecords) {
   TempDir dir;
   Store s(dir.path());
   Stage(s, {Cleaned(Day(2020, 1, 1), 0)}, 0);
-  auto erased = s.records->EraseExpired(*policy::PolicySet::Empty(), Day(2026, 11, 30));
+  auto erased = s.records->EraseExpired(RecordStore::RetentionOf(*policy::PolicySet::Empty()), Day(2026, 11, 30));
   ASSERT_TRUE(erased.ok());
   EXPECT_TRUE(erased->empty());
   EXPECT_EQ(Count(s), 1u);

@@ -223,7 +223,23 @@ absl::Status HubImpl::Init() {
     do {
       agreements_->Refresh();
       if (absl::Now() >= next_retention) {
-        auto erased = records_->EraseExpired(*agreements_->policy(), absl::Now());
+        // The terms of every agreement that was in force, the highest version
+        // winning: an expired or withdrawn agreement's data still leaves on time.
+        absl::flat_hash_map<std::string, uint32_t> retention;
+        absl::flat_hash_map<std::string, uint32_t> version;
+        for (const AgreementView& view : agreements_->List()) {
+          const auto state = view.status.state;
+          if (state != policy::AgreementState::kActive && state != policy::AgreementState::kExpired &&
+              state != policy::AgreementState::kWithdrawn) {
+            continue;
+          }
+          const policy::Agreement& a = *view.agreement;
+          if (a.version >= version[a.id]) {
+            version[a.id] = a.version;
+            retention[a.id] = a.retention_days;
+          }
+        }
+        auto erased = records_->EraseExpired(retention, absl::Now());
         if (!erased.ok()) spdlog::error("retention: {}", std::string(erased.status().message()));
         next_retention = absl::Now() + absl::Minutes(10);
       }

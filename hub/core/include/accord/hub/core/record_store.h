@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -82,10 +83,15 @@ class RecordStore : public DisclosureSink {
   // Destroys the data key of (agreement, "YYYY-MM"), durably, then compacts
   // the records away. OK if it was already erased or never existed.
   absl::Status ErasePeriod(const std::string& agreement_id, const std::string& period);
-  // Erases every period past its agreement's retention at `now`; agreements
-  // not in `policy` (expired, withdrawn) keep the retention they last had.
+  // Erases every period past its agreement's retention at `now`.
+  // `retention_days`: agreement id -> days (the hub passes the terms of every
+  // agreement that was in force: active, expired or withdrawn, so data of an
+  // ended agreement still leaves on time). Agreements absent keep their data.
   // Returns the periods erased ("agreement/YYYY-MM").
-  absl::StatusOr<std::vector<std::string>> EraseExpired(const policy::PolicySet& policy, absl::Time now);
+  absl::StatusOr<std::vector<std::string>> EraseExpired(
+      const absl::flat_hash_map<std::string, uint32_t>& retention_days, absl::Time now);
+  // The retention of each agreement in `policy` (a convenience for tests).
+  static absl::flat_hash_map<std::string, uint32_t> RetentionOf(const policy::PolicySet& policy);
 
   struct Impl;
 
