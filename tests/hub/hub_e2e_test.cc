@@ -552,5 +552,75 @@ TEST_F(HubE2eTest, RetentionErasesExpiredMonthsAndTheLedgerStillVerifies) {
   EXPECT_TRUE(report.ok) << report.problem;
 }
 
+// The DPA 2018 s62 log, queried: a partner sees the disclosures it made or
+// received, filtered by provider, recipient, agreement and time; entries name
+// the agreement, purpose, fields and treatments, never a value.
+TEST_F(HubE2eTest, DisclosureQueriesByPartyAgreementAndTime) {
+  v1::AgreementInfo info = Submit(SignedPoliceAgreement());
+  std::vector<v1::Record> records;
+  for (int i = 0; i < 30; ++i) records.push_back(PoliceRecord(i));
+  std::vector<v1::RecordOutcome> outcomes;
+  ASSERT_TRUE(Publish(kPolice, records, &outcomes).ok());
+  ASSERT_EQ(ReadFeed(30).size(), 30u);
+
+  auto query = [&](const std::string& as, v1::QueryDisclosuresRequest req, grpc::Status* status = nullptr) {
+    auto stub = v1::AuditService::NewStub(Channel(as));
+    grpc::ClientContext ctx;
+    req.set_page_size(7);  // several pages
+    auto reader = stub->QueryDisclosures(&ctx, req);
+    std::vector<v1::Disclosure> out;
+    v1::QueryDisclosuresResponse page;
+    while (reader->Read(&page)) {
+      for (const auto& d : page.disclosures()) out.push_back(d);
+    }
+    grpc::Status s = reader->Finish();
+    if (status != nullptr) *status = s;
+    return out;
+  };
+  v1::QueryDisclosuresRequest all;
+  auto received = query(kAnalyst, all);
+  ASSERT_EQ(received.size(), 30u);
+  std::set<uint64_t> indexes;
+  for (const auto& d : received) {
+    indexes.insert(d.index());
+    const v1::LedgerEntry& e = d.entry();
+    EXPECT_EQ(e.provider(), kPolice);
+    EXPECT_EQ(e.recipient(), kAnalyst);
+    EXPECT_EQ(e.agreement_id(), info.id());
+    EXPECT_FALSE(e.purpose().empty());
+    EXPECT_FALSE(e.fields().empty());
+    EXPECT_EQ(e.hub_instance(), "test-hub");
+    EXPECT_EQ(e.cleaned_record_sha256().size(), 32u);
+    EXPECT_FALSE(absl::StrContains(e.DebugString(), "Smith"));
+  }
+  EXPECT_EQ(indexes.size(), 30u);
+  // The provider sees the same disclosures; an agency that is neither sees none.
+  EXPECT_EQ(query(kPolice, all).size(), 30u);
+  EXPECT_EQ(query(kAe, all).size(), 0u);
+  // Filters.
+  v1::QueryDisclosuresRequest by_agreement;
+  by_agreement.set_agreement_id(info.id());
+  EXPECT_EQ(query(kAnalyst, by_agreement).size(), 30u);
+  by_agreement.set_agreement_id("some-other-agreement");
+  EXPECT_EQ(query(kAnalyst, by_agreement).size(), 0u);
+  v1::QueryDisclosuresRequest by_provider;
+  by_provider.set_provider(kAe);
+  EXPECT_EQ(query(kAnalyst, by_provider).size(), 0u);
+  v1::QueryDisclosuresRequest future;
+  future.mutable_from_time()->set_seconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
+  EXPECT_EQ(query(kAnalyst, future).size(), 0u);
+  v1::QueryDisclosuresRequest window;
+  window.mutable_from_time()->set_seconds(absl::ToUnixSeconds(absl::Now() - absl::Hours(1)));
+  window.mutable_to_time()->set_seconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
+  EXPECT_EQ(query(kAnalyst, window).size(), 30u);
+  // Asking for other parties' disclosures is refused.
+  v1::QueryDisclosuresRequest others;
+  others.set_provider(kAe);
+  others.set_recipient(kPolice);
+  grpc::Status status;
+  query(kAnalyst, others, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
 }  // namespace
 }  // namespace accord::testing
