@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "accord/hub/core/hub_db.h"
 #include "accord/hub/ledger/merkle.h"
 #include "accord/hub/ledger/tree_head.h"
 #include "accord/hub/ledger/verify.h"
@@ -620,6 +621,24 @@ TEST_F(HubE2eTest, DisclosureQueriesByPartyAgreementAndTime) {
   grpc::Status status;
   query(kAnalyst, others, &status);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  // A ledger written before the disclosure index existed is indexed at start.
+  hub_.reset();
+  {
+    hub::HubDbOptions options;
+    options.path = config_.data_dir + "/db";
+    auto db = hub::HubDb::Open(options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    rocksdb::WriteBatch wb;
+    wb.DeleteRange((*db)->cf(hub::HubDb::kLedgerByParty), "", "\xff");
+    wb.Delete((*db)->cf(hub::HubDb::kMeta), "ledger_by_party_upto");
+    ASSERT_TRUE((*db)->WriteSync(&wb).ok());
+  }
+  auto again = Hub::Start(config_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  hub_ = std::move(again).value();
+  EXPECT_EQ(query(kAnalyst, all).size(), 30u);
+  EXPECT_EQ(query(kPolice, all).size(), 30u);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ constexpr const char* kCfNames[HubDb::kCfCount] = {
     "default",
     "ingest", "dedupe", "feeds", "meta", "agreements", "withdrawals", "quarantine",
     "records", "records_by_area", "ledger_entries", "ledger_nodes", "ledger_heads",
+    "ledger_by_party",
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "chunk_pool.h"
 #include "accord/policy/canonical.h"
+#include "accord/hub/core/disclosure_index.h"
 #include "accord/v1/audit_service.pb.h"
 #include "rocksdb/iterator.h"
 #include "spdlog/spdlog.h"
@@ -274,6 +275,7 @@ absl::Status PolicyStage::ProcessBatch(const std::vector<IngestLog::Entry>& entr
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     if (auto s = sink_->Stage(outputs[i]->record, first_index + i, &wb); !s.ok()) return s;
+    StageDisclosureIndex(db_, outputs[i]->record, first_index + i, &wb);
   }
   for (const auto& [recipient, head] : new_heads) {
     wb.Put(db_->cf(HubDb::kMeta), absl::StrCat(kFeedHeadPrefix, recipient), EncodeU64(head));

@@ -3,7 +3,9 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
+#include "accord/hub/core/disclosure_index.h"
 #include "accord/hub/ledger/merkle.h"
+#include "rocksdb/iterator.h"
 #include "identity.h"
 
 namespace accord::hub {
@@ -88,14 +90,25 @@ grpc::ServerWriteReactor<v1::QueryDisclosuresResponse>* AuditServiceImpl::QueryD
   const uint32_t page = req->page_size() == 0 ? 500 : std::min(req->page_size(), kMaxPage);
   const absl::Time from = req->has_from_time() ? FromProto(req->from_time()) : absl::InfinitePast();
   const absl::Time to = req->has_to_time() ? FromProto(req->to_time()) : absl::InfiniteFuture();
+  // A range scan of the caller's own entries in the disclosure index
+  // (ledger_by_party), from the next unread ledger index.
   const uint64_t size = hub_->ledger->size();
-  auto index = std::make_shared<uint64_t>(0);
+  auto next = std::make_shared<uint64_t>(0);
   return new PullReactor<v1::QueryDisclosuresResponse>(
-      [this, req = *req, caller = *caller, page, from, to, size, index](
+      [this, req = *req, caller = *caller, page, from, to, size, next](
           v1::QueryDisclosuresResponse* msg, grpc::Status* status) {
+        const std::string begin = DisclosureIndexKey(caller, *next);
+        const std::string end = DisclosureIndexKey(caller, size);
+        rocksdb::Slice upper(end);
+        rocksdb::ReadOptions ro;
+        ro.iterate_upper_bound = &upper;
+        std::unique_ptr<rocksdb::Iterator> it(
+            hub_->db->db()->NewIterator(ro, hub_->db->cf(HubDb::kLedgerByParty)));
         v1::LedgerEntry entry;
-        while (*index < size && static_cast<uint32_t>(msg->disclosures_size()) < page) {
-          auto bytes = hub_->ledger->Entry((*index)++);
+        for (it->Seek(begin); it->Valid() && static_cast<uint32_t>(msg->disclosures_size()) < page; it->Next()) {
+          const uint64_t i = DecodeU64(it->key().ToStringView().substr(caller.size() + 1));
+          *next = i + 1;
+          auto bytes = hub_->ledger->Entry(i);
           if (!bytes.ok() || !entry.ParseFromString(*bytes)) {
             *status = grpc::Status(grpc::StatusCode::DATA_LOSS, "a ledger entry could not be read");
             return false;
@@ -107,8 +120,12 @@ grpc::ServerWriteReactor<v1::QueryDisclosuresResponse>* AuditServiceImpl::QueryD
           const absl::Time t = FromProto(entry.disclosed_at());
           if (t < from || t >= to) continue;
           auto* d = msg->add_disclosures();
-          d->set_index(*index - 1);
+          d->set_index(i);
           *d->mutable_entry() = entry;
+        }
+        if (!it->status().ok()) {
+          *status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the disclosure index could not be read");
+          return false;
         }
         if (msg->disclosures_size() > 0) return true;
         *status = grpc::Status::OK;

@@ -16,6 +16,7 @@
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
 #include "accord/hub/core/rocksdb_ingest_log.h"
+#include "accord/hub/core/disclosure_index.h"
 #include "accord/hub/kafka/feed_mirror.h"
 #include "accord/hub/kafka/kafka_ingest_log.h"
 #include "accord/hub/core/policy_stage.h"
@@ -153,6 +154,8 @@ absl::Status HubImpl::Init() {
       signer_.get());
   if (!log.ok()) return log.status();
   ledger_ = std::move(log).value();
+  // Ledgers written before the disclosure index existed are indexed now.
+  if (auto s = BackfillDisclosureIndex(db_.get(), *ledger_); !s.ok()) return s;
 
   AgreementRegistryOptions reg_options;
   reg_options.linkage_master_key = secrets->substr(0, 32);

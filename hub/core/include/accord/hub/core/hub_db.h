@@ -60,6 +60,7 @@ class HubDb {
     kLedgerEntries,
     kLedgerNodes,
     kLedgerHeads,
+    kLedgerByParty,  // party 0 ledger_index (8 B BE) -> "": disclosures a party made or received
     kCfCount,
   };
 

@@ -1,0 +1,60 @@
+#include "accord/hub/core/disclosure_index.h"
+
+#include "absl/strings/str_cat.h"
+#include "accord/v1/audit_service.pb.h"
+#include "rocksdb/write_batch.h"
+
+namespace accord::hub {
+namespace {
+
+constexpr char kUptoKey[] = "ledger_by_party_upto";
+constexpr uint64_t kBackfillBatch = 10000;
+
+}  // namespace
+
+std::string DisclosureIndexKey(const std::string& party, uint64_t index) {
+  std::string key = party;
+  key.push_back('\0');
+  AppendU64(&key, index);
+  return key;
+}
+
+void StageDisclosureIndex(HubDb* db, const v1::CleanedRecord& record, uint64_t index,
+                          rocksdb::WriteBatch* batch) {
+  batch->Put(db->cf(HubDb::kLedgerByParty), DisclosureIndexKey(record.provider(), index), "");
+  if (record.recipient() != record.provider()) {
+    batch->Put(db->cf(HubDb::kLedgerByParty), DisclosureIndexKey(record.recipient(), index), "");
+  }
+  batch->Put(db->cf(HubDb::kMeta), kUptoKey, EncodeU64(index + 1));
+}
+
+absl::Status BackfillDisclosureIndex(HubDb* db, const ledger::MerkleLog& ledger) {
+  uint64_t upto = 0;
+  auto stored = db->Get(HubDb::kMeta, kUptoKey);
+  if (stored.ok() && stored->size() == 8) {
+    upto = DecodeU64(*stored);
+  } else if (!stored.ok() && !absl::IsNotFound(stored.status())) {
+    return stored.status();
+  }
+  const uint64_t size = ledger.size();
+  v1::LedgerEntry entry;
+  while (upto < size) {
+    rocksdb::WriteBatch wb;
+    const uint64_t end = std::min(size, upto + kBackfillBatch);
+    for (uint64_t i = upto; i < end; ++i) {
+      auto bytes = ledger.Entry(i);
+      if (!bytes.ok()) return bytes.status();
+      if (!entry.ParseFromString(*bytes)) {
+        return absl::DataLossError(absl::StrCat("ledger entry ", i, " does not parse"));
+      }
+      wb.Put(db->cf(HubDb::kLedgerByParty), DisclosureIndexKey(entry.provider(), i), "");
+      wb.Put(db->cf(HubDb::kLedgerByParty), DisclosureIndexKey(entry.recipient(), i), "");
+    }
+    wb.Put(db->cf(HubDb::kMeta), kUptoKey, EncodeU64(end));
+    if (auto s = db->WriteSync(&wb); !s.ok()) return s;
+    upto = end;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace accord::hub
