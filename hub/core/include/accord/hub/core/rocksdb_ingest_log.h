@@ -44,9 +44,11 @@ struct RocksDbIngestLogOptions {
   // Batches that may wait for the writer. Default: 256.
   size_t max_queued_batches = 256;
   // Stored records not yet consumed by the policy stage before TryAppend()
-  // refuses. Default: 50,000 (about 5 s of policy work on a 2-core machine,
-  // so latency under overload stays bounded too); > 0.
-  uint64_t max_backlog_records = 50000;
+  // refuses. Default: 200,000 (about 20 s of policy work on a 2-core
+  // machine: bursts are absorbed on disk, sustained overload is refused);
+  // > 0. A refused batch is not stored, so a publisher that resends gets
+  // DUPLICATE for later batches the hub did store.
+  uint64_t max_backlog_records = 200000;
   // Secret (>= 32 bytes) keying the dedupe index so record ids are never
   // stored in clear. Required.
   std::string dedupe_key;
