@@ -33,7 +33,7 @@ struct HubDbOptions {
   size_t block_cache_bytes = 128u << 20;
   // Memtable size per column family, bytes. Default: 64 MiB.
   size_t write_buffer_bytes = 64u << 20;
-  // All memtables together, bytes (a RocksDB WriteBufferManager): with 13
+  // All memtables together, bytes (a RocksDB WriteBufferManager): with 14
   // column families the per-family size alone would allow ~1.6 GiB under a
   // sustained write load. Default: 256 MiB; at least write_buffer_bytes.
   size_t memtable_budget_bytes = 256u << 20;
