@@ -1,7 +1,5 @@
 #include "accord/hub/core/agreement_registry.h"
 
-#include <openssl/core_names.h>
-#include <openssl/kdf.h>
 
 #include <algorithm>
 
@@ -101,24 +99,8 @@ void AgreementRegistry::Evaluate(Entry& e, absl::Time now) {
 }
 
 absl::StatusOr<std::string> AgreementRegistry::LinkageKey(const std::string& id) const {
-  policy::EvpKdfPtr kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
-  if (!kdf) return policy::OpenSslError("HKDF unavailable");
-  policy::EvpKdfCtxPtr ctx(EVP_KDF_CTX_new(kdf.get()));
-  std::string info = absl::StrCat("accord.linkage.v1", std::string(1, '\0'), id);
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                        const_cast<char*>(options_.linkage_master_key.data()),
-                                        options_.linkage_master_key.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
-      OSSL_PARAM_construct_end()};
-  std::string key(32, '\0');
-  if (!ctx || EVP_KDF_derive(ctx.get(), reinterpret_cast<unsigned char*>(key.data()), key.size(),
-                             params) != 1) {
-    return policy::OpenSslError("deriving a linkage key");
-  }
-  return key;
+  return policy::HkdfSha256(options_.linkage_master_key,
+                            absl::StrCat("accord.linkage.v1", std::string(1, '\0'), id), "deriving a linkage key");
 }
 
 void AgreementRegistry::RebuildIfChanged() {

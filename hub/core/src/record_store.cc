@@ -1,9 +1,7 @@
 #include "accord/hub/core/record_store.h"
 
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 #include <openssl/rand.h>
 
 #include "absl/container/flat_hash_map.h"
@@ -101,24 +99,6 @@ absl::StatusOr<std::string> OpenGcm(const std::string& key, std::string_view sea
   return plain;
 }
 
-absl::StatusOr<std::string> DeriveKek(const std::string& secret) {
-  policy::EvpKdfPtr kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
-  if (!kdf) return policy::OpenSslError("HKDF unavailable");
-  policy::EvpKdfCtxPtr ctx(EVP_KDF_CTX_new(kdf.get()));
-  char digest[] = "SHA256";
-  std::string info = "accord.records.kek.v1";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char*>(secret.data()), secret.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
-      OSSL_PARAM_construct_end()};
-  std::string key(32, '\0');
-  if (!ctx || EVP_KDF_derive(ctx.get(), U8(key), key.size(), params) != 1) {
-    return policy::OpenSslError("deriving the records key-encryption key");
-  }
-  return key;
-}
-
 }  // namespace
 
 bool ErasedRecordsFilter::Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*,
@@ -177,7 +157,7 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(HubDb* db, const 
   if (!filter) return absl::InvalidArgumentError("RecordStore needs the records compaction filter");
   auto impl = std::make_unique<Impl>();
   impl->db = db;
-  auto kek = DeriveKek(key_secret);
+  auto kek = policy::HkdfSha256(key_secret, "accord.records.kek.v1", "deriving the records key-encryption key");
   if (!kek.ok()) return kek.status();
   impl->kek = std::move(*kek);
   impl->filter = std::move(filter);

@@ -1,9 +1,7 @@
 #include "accord/hub/kafka/field_crypto.h"
 
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 #include <openssl/rand.h>
 
 #include <atomic>
@@ -79,24 +77,12 @@ absl::StatusOr<std::string> FieldCrypto::Key(const std::string& id) const {
     auto it = keys_.find(id);
     if (it != keys_.end()) return it->second;
   }
-  policy::EvpKdfPtr kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
-  if (!kdf) return policy::OpenSslError("HKDF unavailable");
-  policy::EvpKdfCtxPtr ctx(EVP_KDF_CTX_new(kdf.get()));
-  std::string info = absl::StrCat("accord.kafka.data.v1", std::string(1, '\0'), id);
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char*>(master_key_.data()),
-                                        master_key_.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
-      OSSL_PARAM_construct_end()};
-  std::string key(32, '\0');
-  if (!ctx || EVP_KDF_derive(ctx.get(), U8(key), key.size(), params) != 1) {
-    return policy::OpenSslError("deriving a Kafka data key");
-  }
+  auto key = policy::HkdfSha256(master_key_, absl::StrCat("accord.kafka.data.v1", std::string(1, '\0'), id),
+                                "deriving a Kafka data key");
+  if (!key.ok()) return key.status();
   absl::MutexLock lock(&mu_);
   if (keys_.size() > 1024) keys_.clear();  // bounded: ids are few; never grows without limit
-  keys_[id] = key;
+  keys_[id] = *key;
   return key;
 }
 

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace accord::policy {
 
@@ -34,5 +36,11 @@ using EvpKdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, EvpKdfCtxDeleter>;
 // message is "<what>: <openssl reason>". Never includes key material or data.
 absl::Status OpenSslError(std::string_view what,
                           absl::StatusCode code = absl::StatusCode::kInternal);
+
+// HKDF-SHA256 (RFC 5869) of `key` with `info` and no salt: `length` bytes.
+// The one derivation of sub-keys from a hub secret (linkage keys, Kafka data
+// keys, the records key-encryption key). `what` names it in errors.
+absl::StatusOr<std::string> HkdfSha256(std::string_view key, std::string_view info, std::string_view what,
+                                       size_t length = 32);
 
 }  // namespace accord::policy
