@@ -12,18 +12,11 @@ constexpr uint64_t kBackfillBatch = 10000;
 
 }  // namespace
 
-std::string DisclosureIndexKey(const std::string& party, uint64_t index) {
-  std::string key = party;
-  key.push_back('\0');
-  AppendU64(&key, index);
-  return key;
-}
-
 void StageDisclosureIndex(HubDb* db, const v1::CleanedRecord& record, uint64_t index,
                           rocksdb::WriteBatch* batch) {
-  batch->Put(db->cf(HubDb::kLedgerByParty), DisclosureIndexKey(record.provider(), index), "");
+  batch->Put(db->cf(HubDb::kLedgerByParty), NameU64Key(record.provider(), index), "");
   if (record.recipient() != record.provider()) {
-    batch->Put(db->cf(HubDb::kLedgerByParty), DisclosureIndexKey(record.recipient(), index), "");
+    batch->Put(db->cf(HubDb::kLedgerByParty), NameU64Key(record.recipient(), index), "");
   }
   batch->Put(db->cf(HubDb::kMeta), kUptoKey, EncodeU64(index + 1));
 }
@@ -47,8 +40,8 @@ absl::Status BackfillDisclosureIndex(HubDb* db, const ledger::MerkleLog& ledger)
       if (!entry.ParseFromString(*bytes)) {
         return absl::DataLossError(absl::StrCat("ledger entry ", i, " does not parse"));
       }
-      wb.Put(db->cf(HubDb::kLedgerByParty), DisclosureIndexKey(entry.provider(), i), "");
-      wb.Put(db->cf(HubDb::kLedgerByParty), DisclosureIndexKey(entry.recipient(), i), "");
+      wb.Put(db->cf(HubDb::kLedgerByParty), NameU64Key(entry.provider(), i), "");
+      wb.Put(db->cf(HubDb::kLedgerByParty), NameU64Key(entry.recipient(), i), "");
     }
     wb.Put(db->cf(HubDb::kMeta), kUptoKey, EncodeU64(end));
     if (auto s = db->WriteSync(&wb); !s.ok()) return s;

@@ -121,4 +121,11 @@ uint64_t DecodeU64(std::string_view bytes) {
   return v;
 }
 
+std::string NameU64Key(std::string_view name, uint64_t n) {
+  std::string key(name);
+  key.push_back('\0');
+  AppendU64(&key, n);
+  return key;
+}
+
 }  // namespace accord::hub

@@ -30,12 +30,6 @@ void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
   ts->set_nanos(static_cast<int32_t>(rem * 1000));
 }
 
-std::string FeedKey(std::string_view recipient, uint64_t position) {
-  std::string key(recipient);
-  key.push_back('\0');
-  AppendU64(&key, position);
-  return key;
-}
 
 // The disclosure's ledger entry (DPA 2018 s62): who, to whom, under what, which
 // fields with which treatment, a digest of what was sent; never values.
@@ -261,7 +255,7 @@ absl::Status PolicyStage::ProcessBatch(const std::vector<IngestLog::Entry>& entr
       head = known == feed_heads_.end() ? 0 : known->second;
     }
     ++head;
-    wb.Put(db_->cf(HubDb::kFeeds), FeedKey(rec.recipient(), head), item->serialized[k]);
+    wb.Put(db_->cf(HubDb::kFeeds), NameU64Key(rec.recipient(), head), item->serialized[k]);
     ledger_entries.push_back(std::move(item->ledger_bytes[k]));
   }
 

@@ -64,11 +64,8 @@ struct FeedMirror::Impl {
       topics_ready.insert(topic);
     }
     const uint64_t last = std::min<uint64_t>(head, from + kMaxBatch);
-    std::string begin(recipient), end(recipient);
-    begin.push_back('\0');
-    end.push_back('\0');
-    begin += EncodeU64(from + 1);
-    end += EncodeU64(last + 1);
+    const std::string begin = NameU64Key(recipient, from + 1);
+    const std::string end = NameU64Key(recipient, last + 1);
     rocksdb::Slice upper(end);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper;

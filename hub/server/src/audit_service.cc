@@ -3,7 +3,7 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
-#include "accord/hub/core/disclosure_index.h"
+#include "accord/hub/core/hub_db.h"
 #include "accord/hub/ledger/merkle.h"
 #include "rocksdb/iterator.h"
 #include "identity.h"
@@ -97,8 +97,8 @@ grpc::ServerWriteReactor<v1::QueryDisclosuresResponse>* AuditServiceImpl::QueryD
   return new PullReactor<v1::QueryDisclosuresResponse>(
       [this, req = *req, caller = *caller, page, from, to, size, next](
           v1::QueryDisclosuresResponse* msg, grpc::Status* status) {
-        const std::string begin = DisclosureIndexKey(caller, *next);
-        const std::string end = DisclosureIndexKey(caller, size);
+        const std::string begin = NameU64Key(caller, *next);
+        const std::string end = NameU64Key(caller, size);
         rocksdb::Slice upper(end);
         rocksdb::ReadOptions ro;
         ro.iterate_upper_bound = &upper;

@@ -110,11 +110,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
     if (writing_ || stopping_ || finished_) return;
     while (next_ <= known_head_) {
       response_.Clear();
-      std::string begin(recipient_);
-      begin.push_back('\0');
-      std::string end = begin;
-      AppendU64(&begin, next_);
-      AppendU64(&end, known_head_ + 1);
+      const std::string begin = NameU64Key(recipient_, next_);
+      const std::string end = NameU64Key(recipient_, known_head_ + 1);
       rocksdb::Slice upper(end);
       rocksdb::ReadOptions ro;
       ro.iterate_upper_bound = &upper;

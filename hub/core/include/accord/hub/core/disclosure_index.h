@@ -1,7 +1,7 @@
 // The disclosure index: for each ledger entry, one key under its provider and
 // one under its recipient (column family ledger_by_party, key
 // party 0 ledger_index (8 B BE)), so a partner's disclosure query is a range
-// scan over its own entries, never a scan of the whole ledger. Written in the
+// scan over its own entries (keys: NameU64Key in hub_db.h), never a scan of the whole ledger. Written in the
 // policy stage's WriteBatch together with the entries; the meta key
 // "ledger_by_party_upto" holds how many entries are indexed.
 //
@@ -18,9 +18,6 @@
 #include "accord/v1/record.pb.h"
 
 namespace accord::hub {
-
-// The index key of entry `index` for `party`.
-std::string DisclosureIndexKey(const std::string& party, uint64_t index);
 
 // Adds the keys of the entry at `index` disclosing `record`, and moves the
 // indexed mark to `index` + 1.

@@ -89,5 +89,8 @@ class HubDb {
 std::string EncodeU64(uint64_t v);
 void AppendU64(std::string* out, uint64_t v);
 uint64_t DecodeU64(std::string_view bytes);  // requires bytes.size() >= 8
+// `name` 0 `n` (8 B BE): the keys of feeds (recipient, position) and of
+// ledger_by_party (party, ledger index), so one name's keys are a range.
+std::string NameU64Key(std::string_view name, uint64_t n);
 
 }  // namespace accord::hub
