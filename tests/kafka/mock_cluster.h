@@ -73,6 +73,9 @@ inline std::vector<std::string> ReadTopicRaw(const std::string& bootstraps, cons
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps.c_str(), err, sizeof(err));
   rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof(err));
   rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof(err));
+  // Never commit: every read starts from the beginning, so a retry sees the
+  // whole topic, not what a previous read left.
+  rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
   rd_kafka_conf_set(conf, "log_level", "0", err, sizeof(err));
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
   rd_kafka_poll_set_consumer(rk);
