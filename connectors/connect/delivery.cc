@@ -66,7 +66,7 @@ absl::Status Deliverer::AddLocalFailure(const SourceRow& row, const std::string&
       return s;
     }
   }
-  pending_.push_back(Entry{row.end_offset, NextLine(row), row.line, row.begin_offset, true, {}});
+  pending_.push_back(Entry{row.end_offset, NextLine(row), row.line, row.begin_offset, true, {}, nullptr});
   PopFinalLocked();
   return absl::OkStatus();
 }
@@ -99,7 +99,7 @@ absl::Status Deliverer::Send(v1::Record record, const SourceRow& row) {
   if (options_.dry_run) {
     absl::MutexLock lock(&mu_);
     if (first) ++stats_.read, ++stats_.sent, ++stats_.accepted;
-    pending_.push_back(Entry{row.end_offset, NextLine(row), row.line, row.begin_offset, true, {}});
+    pending_.push_back(Entry{row.end_offset, NextLine(row), row.line, row.begin_offset, true, {}, nullptr});
     PopFinalLocked();
     return absl::OkStatus();
   }
@@ -109,10 +109,18 @@ absl::Status Deliverer::Send(v1::Record record, const SourceRow& row) {
     absl::MutexLock lock(&mu_);
     if (first) ++stats_.read, ++stats_.sent;
     else ++stats_.resent;
-    pending_.push_back(Entry{row.end_offset, NextLine(row), row.line, row.begin_offset, false, row.raw,
+    std::string raw;
+    if (!spare_raw_.empty()) {
+      raw = std::move(spare_raw_.back());
+      spare_raw_.pop_back();
+    }
+    raw.assign(row.raw);
+    pending_.push_back(Entry{row.end_offset, NextLine(row), row.line, row.begin_offset, false,
+                             std::move(raw),
                              keep_for_replay_ ? std::make_shared<const v1::Record>(record) : nullptr});
+    if (!fatal_.ok()) return fatal_;
+    if (retry_) return absl::UnavailableError("the hub stream failed; retrying");
   }
-  if (absl::Status s = StreamStatus(); !s.ok()) return s;
   if (absl::Status s = EnsurePublisher(); !s.ok()) return s;
   absl::Status s = publisher_->Publish(std::move(record));
   if (!s.ok()) {
@@ -158,6 +166,10 @@ void Deliverer::OnOutcome(const v1::Record& record, const v1::RecordOutcome& out
   AdvanceLocked(e);
   acked_since_recover_ = true;
   PopFinalLocked();
+  // Back to Send() for the next row: no allocation there, no free here.
+  if (spare_raw_.size() < kMaxSpareRaw && e.raw.capacity() <= kMaxSpareRawBytes) {
+    spare_raw_.push_back(std::move(e.raw));
+  }
 }
 
 absl::Status Deliverer::Drain() {

@@ -29,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/random/random.h"
 #include "absl/status/status.h"
@@ -134,6 +135,12 @@ class Deliverer {
 
   mutable absl::Mutex mu_;
   std::deque<Entry> pending_ ABSL_GUARDED_BY(mu_);
+  // Row texts whose outcome is final, kept for reuse: the reading thread
+  // would otherwise allocate one per row and the Publisher's reader thread
+  // free it. At most kMaxSpareRaw strings of kMaxSpareRawBytes each.
+  static constexpr size_t kMaxSpareRaw = 1024;
+  static constexpr size_t kMaxSpareRawBytes = 4096;
+  std::vector<std::string> spare_raw_ ABSL_GUARDED_BY(mu_);
   Position done_ ABSL_GUARDED_BY(mu_);
   uint64_t dead_high_ ABSL_GUARDED_BY(mu_) = 0;  // highest end_offset dead-lettered
   bool retry_ ABSL_GUARDED_BY(mu_) = false;      // stream failed, retryable

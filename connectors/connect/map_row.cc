@@ -36,15 +36,32 @@ bool Clean(const FieldMapping& f, absl::string_view cell, std::string* out) {
 
 // Parses with the field's formats. A year outside 1850..2199 is refused too:
 // it is almost always a two-digit year read with a yyyy pattern ("02/06/66").
-bool ParseInstant(const FieldMapping& f, const std::string& text, absl::Time* t) {
-  std::string err;
+// *day is the UTC calendar day of *t.
+bool ParseInstant(const FieldMapping& f, const std::string& text, absl::Time* t, absl::CivilDay* day) {
   for (const auto& fmt : f.time_formats) {
-    if (absl::ParseTime(fmt, text, f.zone, t, &err)) {
-      const int64_t year = absl::ToCivilYear(*t, absl::UTCTimeZone()).year();
-      return year >= 1850 && year < 2200;
+    if (absl::ParseTime(fmt, text, f.zone, t, nullptr)) {
+      *day = absl::ToCivilDay(*t, absl::UTCTimeZone());
+      return day->year() >= 1850 && day->year() < 2200;
     }
   }
   return false;
+}
+
+// "yyyy-mm-dd" of a day whose year has four digits (ParseInstant checks).
+void FormatDay(absl::CivilDay day, std::string* out) {
+  const int y = static_cast<int>(day.year()), m = day.month(), d = day.day();
+  out->resize(10);
+  char* p = out->data();
+  p[0] = static_cast<char>('0' + y / 1000);
+  p[1] = static_cast<char>('0' + y / 100 % 10);
+  p[2] = static_cast<char>('0' + y / 10 % 10);
+  p[3] = static_cast<char>('0' + y % 10);
+  p[4] = '-';
+  p[5] = static_cast<char>('0' + m / 10);
+  p[6] = static_cast<char>('0' + m % 10);
+  p[7] = '-';
+  p[8] = static_cast<char>('0' + d / 10);
+  p[9] = static_cast<char>('0' + d % 10);
 }
 
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
@@ -70,12 +87,14 @@ absl::Status MapRow(const Mapping& m, const std::vector<std::string>& cells, v1:
                                                    m.columns[m.record_id_column], "\" is empty"));
   }
   r->set_record_id(absl::StrCat(m.record_id_prefix, id));
+  // Reused across fields: no allocation for short values.
   std::string v;
   for (size_t i = 0; i < m.fields.size(); ++i) {
     const FieldMapping& f = m.fields[i];
     // Built in place (one allocation per message); an empty cell removes it.
     v1::Field* out = r->add_fields();
     v1::Value& value = *out->mutable_value();
+    const bool is_event_time = static_cast<int>(i) == m.event_time_field;
     if (f.kind == ValueKind::kGeo) {
       std::string lat, lon;
       const bool has_lat = Clean(f, cells[f.lat_column], &lat);
@@ -92,19 +111,21 @@ absl::Status MapRow(const Mapping& m, const std::vector<std::string>& cells, v1:
       value.mutable_geo()->set_lat(la);
       value.mutable_geo()->set_lon(lo);
     } else {
+      // Text is cleaned straight into the record (no copy of long values).
+      std::string* text = f.kind == ValueKind::kText ? value.mutable_text() : &v;
       bool present;
       if (f.constant) {
-        v = *f.constant;
+        *text = *f.constant;
         present = true;
       } else {
-        present = Clean(f, cells[f.column], &v);
+        present = Clean(f, cells[f.column], text);
       }
       if (!present && f.default_value) {
-        v = *f.default_value;
+        *text = *f.default_value;
         present = true;
       }
       if (!present) {
-        if (static_cast<int>(i) == m.event_time_field) {
+        if (is_event_time) {
           return Bad(m, f, f.column, "is empty, and it gives the record's event time");
         }
         r->mutable_fields()->RemoveLast();
@@ -112,8 +133,7 @@ absl::Status MapRow(const Mapping& m, const std::vector<std::string>& cells, v1:
       }
       switch (f.kind) {
         case ValueKind::kText:
-          if (!policy::IsValidUtf8(v)) return Bad(m, f, f.column, "not valid UTF-8");
-          value.set_text(v);
+          if (!policy::IsValidUtf8(*text)) return Bad(m, f, f.column, "not valid UTF-8");
           break;
         case ValueKind::kInteger: {
           int64_t n;
@@ -128,42 +148,41 @@ absl::Status MapRow(const Mapping& m, const std::vector<std::string>& cells, v1:
           break;
         }
         case ValueKind::kBoolean: {
-          const std::string lower = absl::AsciiStrToLower(v);
+          absl::AsciiStrToLower(&v);
           bool found = false;
           for (const auto& t : f.true_values) {
-            if (lower == t) { value.set_boolean(true); found = true; }
+            if (v == t) { value.set_boolean(true); found = true; }
           }
           for (const auto& t : f.false_values) {
-            if (lower == t) { value.set_boolean(false); found = true; }
+            if (v == t) { value.set_boolean(false); found = true; }
           }
           if (!found) return Bad(m, f, f.column, "not one of the mapping's true/false values");
           break;
         }
         case ValueKind::kDate: {
           absl::Time t;
-          if (!ParseInstant(f, v, &t)) return Bad(m, f, f.column, "not a date in the mapping's format");
-          value.set_date(absl::FormatTime("%Y-%m-%d", t, absl::UTCTimeZone()));
+          absl::CivilDay day;
+          if (!ParseInstant(f, v, &t, &day)) {
+            return Bad(m, f, f.column, "not a date in the mapping's format");
+          }
+          FormatDay(day, value.mutable_date());
+          if (is_event_time) {
+            SetTimestamp(absl::FromCivil(day, absl::UTCTimeZone()), r->mutable_event_time());
+          }
           break;
         }
         case ValueKind::kDateTime: {
           absl::Time t;
-          if (!ParseInstant(f, v, &t)) {
+          absl::CivilDay day;
+          if (!ParseInstant(f, v, &t, &day)) {
             return Bad(m, f, f.column, "not a date and time in the mapping's format");
           }
           SetTimestamp(t, value.mutable_datetime());
+          if (is_event_time) *r->mutable_event_time() = value.datetime();
           break;
         }
         case ValueKind::kGeo:
           break;
-      }
-    }
-    if (static_cast<int>(i) == m.event_time_field) {
-      if (value.has_datetime()) {
-        *r->mutable_event_time() = value.datetime();
-      } else {
-        absl::Time t;
-        absl::ParseTime("%Y-%m-%d", value.date(), absl::UTCTimeZone(), &t, nullptr);
-        SetTimestamp(t, r->mutable_event_time());
       }
     }
     out->set_name(f.field);

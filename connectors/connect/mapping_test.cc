@@ -105,6 +105,34 @@ fields:
   EXPECT_EQ(r.event_time().seconds(), 1782937800);
 }
 
+TEST(MappingTest, DateGivesEventTimeAtUtcMidnight) {
+  auto m = ParseMapping(R"yaml(
+provider: p
+dataset: d
+dataset_version: 1
+record_id: id
+event_time: day
+fields:
+  - {field: day, column: day, type: date, format: dd/mm/yyyy}
+  - {field: note, column: note, case: upper, values: {"X": "ex"}}
+)yaml", "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.status();
+  // Cells in mapping.columns order: day, note, id.
+  v1::Record r;
+  ASSERT_TRUE(MapRow(*m, {"2/6/1966", " x ", "1"}, &r).ok());
+  ASSERT_EQ(r.fields_size(), 2);
+  EXPECT_EQ(r.fields(0).value().date(), "1966-06-02");
+  EXPECT_EQ(r.event_time().seconds(), -113097600);  // 1966-06-02T00:00:00Z
+  EXPECT_EQ(r.event_time().nanos(), 0);
+  EXPECT_EQ(r.fields(1).value().text(), "ex");
+  ASSERT_TRUE(MapRow(*m, {"31/12/2199", "", "2"}, &r).ok());
+  EXPECT_EQ(r.fields(0).value().date(), "2199-12-31");
+  EXPECT_EQ(r.fields_size(), 1);  // an empty text cell leaves the field out
+  EXPECT_FALSE(MapRow(*m, {"01/01/2200", "", "3"}, &r).ok());
+  EXPECT_FALSE(MapRow(*m, {"31/12/1849", "", "3"}, &r).ok());
+  EXPECT_FALSE(MapRow(*m, {"", "", "3"}, &r).ok());  // the event time is required
+}
+
 TEST(MappingTest, ParseErrorsAreAllListedWithLines) {
   auto m = ParseMapping(R"yaml(
 provider: p
