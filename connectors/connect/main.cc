@@ -24,6 +24,7 @@
 #include "dead_letter.h"
 #include "delivery.h"
 #include "mapping.h"
+#include "malloc_tuning.h"
 #include "mapping_check.h"
 #include "source_runner.h"
 #include "watch.h"
@@ -103,6 +104,7 @@ void PrintSummary(const std::string& what, const accord::connect::DeliveryStats&
 }  // namespace
 
 int main(int argc, char** argv) {
+  accord::connect::TuneMallocForPublishing();  // before any other thread starts
   Config c;
   std::string config_file;
   CLI::App app{
