@@ -13,19 +13,39 @@ namespace {
 constexpr int64_t kMinTimestampSeconds = -62135596800;  // 0001-01-01T00:00:00Z
 constexpr int64_t kMaxTimestampSeconds = 253402300799;  // 9999-12-31T23:59:59Z
 
-// Zero-padded decimal of at least `width` digits (negative values keep their sign).
-std::string Pad(int64_t v, int width) {
-  std::string digits = std::to_string(v < 0 ? -v : v);
-  if (digits.size() < static_cast<size_t>(width)) digits.insert(0, width - digits.size(), '0');
-  return v < 0 ? "-" + digits : digits;
+// Appends the zero-padded decimal of at least `width` digits (negative values
+// keep their sign: -5 -> "-0005"). Formats into a stack buffer, so labels cost
+// no allocation beyond their own (short, usually inline) string.
+void AppendPadded(int64_t v, int width, std::string* out) {
+  uint64_t magnitude = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  char buf[24];
+  char* end = buf + sizeof(buf);
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude != 0);
+  while (end - p < width) *--p = '0';
+  if (v < 0) out->push_back('-');
+  out->append(p, end);
 }
 
 std::string DayLabel(absl::CivilDay d) {
-  return absl::StrCat(Pad(d.year(), 4), "-", Pad(d.month(), 2), "-", Pad(d.day(), 2));
+  std::string out;
+  AppendPadded(d.year(), 4, &out);
+  out.push_back('-');
+  AppendPadded(d.month(), 2, &out);
+  out.push_back('-');
+  AppendPadded(d.day(), 2, &out);
+  return out;
 }
 
 std::string MonthLabel(absl::CivilDay d) {
-  return absl::StrCat(Pad(d.year(), 4), "-", Pad(d.month(), 2));
+  std::string out;
+  AppendPadded(d.year(), 4, &out);
+  out.push_back('-');
+  AppendPadded(d.month(), 2, &out);
+  return out;
 }
 
 absl::CivilDay IsoWeekMonday(absl::CivilDay d) {
@@ -36,11 +56,49 @@ absl::CivilDay IsoWeekMonday(absl::CivilDay d) {
 std::string IsoWeekLabel(absl::CivilDay d) {
   absl::CivilDay thursday = IsoWeekMonday(d) + 3;  // its year is the ISO week-year
   int week = (absl::GetYearDay(thursday) - 1) / 7 + 1;
-  return absl::StrCat(Pad(thursday.year(), 4), "-W", Pad(week, 2));
+  std::string out;
+  AppendPadded(thursday.year(), 4, &out);
+  out.append("-W");
+  AppendPadded(week, 2, &out);
+  return out;
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  const int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+// Whole seconds of t since the epoch, floored, when t lies within the range of
+// a Timestamp (years 0001..9999), where the plain arithmetic below is exact.
+// Outside it (only for times the callers never accept) the absl civil-time
+// functions are used instead, so every result is the one they give.
+bool InTimestampRange(absl::Time t, int64_t* seconds) {
+  if (t < absl::FromUnixSeconds(kMinTimestampSeconds) ||
+      t >= absl::FromUnixSeconds(kMaxTimestampSeconds + 1)) {
+    return false;
+  }
+  *seconds = absl::ToUnixSeconds(t);  // rounds toward negative infinity
+  return true;
+}
+
+// The proleptic Gregorian date `days` after 1970-01-01 (H. Hinnant's
+// civil_from_days): a few integer operations instead of a time-zone lookup.
+absl::CivilDay CivilDayFromDays(int64_t days) {
+  const int64_t z = days + 719468;
+  const int64_t era = FloorDiv(z, 146097);
+  const int64_t doe = z - era * 146097;                                   // [0, 146096]
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);             // [0, 365]
+  const int64_t mp = (5 * doy + 2) / 153;                                  // [0, 11]
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;                        // [1, 31]
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;                         // [1, 12]
+  return absl::CivilDay(yoe + era * 400 + (month <= 2 ? 1 : 0), month, day);
 }
 
 absl::CivilDay UtcDay(absl::Time t) {
-  return absl::ToCivilDay(t, absl::UTCTimeZone());
+  int64_t seconds;
+  if (!InTimestampRange(t, &seconds)) return absl::ToCivilDay(t, absl::UTCTimeZone());
+  return CivilDayFromDays(FloorDiv(seconds, 86400));
 }
 
 absl::Status CheckAgeBands(absl::Span<const int> bounds) {
@@ -56,10 +114,13 @@ absl::Status CheckAgeBands(absl::Span<const int> bounds) {
 
 absl::StatusOr<absl::CivilDay> ParseDay(std::string_view text) {
   ACCORD_ASSIGN_OR_RETURN(std::string canonical, NormaliseDate(text));
-  int y = std::stoi(canonical.substr(0, 4));
-  int m = std::stoi(canonical.substr(5, 2));
-  int d = std::stoi(canonical.substr(8, 2));
-  return absl::CivilDay(y, m, d);
+  // Canonical "YYYY-MM-DD": every position is known to hold a digit.
+  auto digits = [&canonical](size_t at, size_t n) {
+    int v = 0;
+    for (size_t i = at; i < at + n; ++i) v = v * 10 + (canonical[i] - '0');
+    return v;
+  };
+  return absl::CivilDay(digits(0, 4), digits(5, 2), digits(8, 2));
 }
 
 absl::StatusOr<absl::Time> ToTime(const google::protobuf::Timestamp& ts) {
@@ -113,6 +174,11 @@ absl::StatusOr<std::string> AgeBand(absl::CivilDay dob, absl::CivilDay at,
 }
 
 absl::Time TruncateTime(absl::Time t, Generalisation g) {
+  int64_t seconds;
+  if ((g == Generalisation::kHour || g == Generalisation::kDay) && InTimestampRange(t, &seconds)) {
+    const int64_t unit = g == Generalisation::kHour ? 3600 : 86400;
+    return absl::FromUnixSeconds(FloorDiv(seconds, unit) * unit);
+  }
   const absl::TimeZone utc = absl::UTCTimeZone();
   switch (g) {
     case Generalisation::kHour:
@@ -130,8 +196,20 @@ absl::Time TruncateTime(absl::Time t, Generalisation g) {
 
 std::string TimeBucketLabel(absl::Time t, Generalisation g) {
   if (g == Generalisation::kHour) {
-    absl::CivilHour h = absl::ToCivilHour(t, absl::UTCTimeZone());
-    return absl::StrCat(DayLabel(absl::CivilDay(h)), "T", Pad(h.hour(), 2));
+    int64_t seconds;
+    std::string label;
+    if (InTimestampRange(t, &seconds)) {
+      const int64_t days = FloorDiv(seconds, 86400);
+      label = DayLabel(CivilDayFromDays(days));
+      label.push_back('T');
+      AppendPadded((seconds - days * 86400) / 3600, 2, &label);
+    } else {
+      absl::CivilHour h = absl::ToCivilHour(t, absl::UTCTimeZone());
+      label = DayLabel(absl::CivilDay(h));
+      label.push_back('T');
+      AppendPadded(h.hour(), 2, &label);
+    }
+    return label;
   }
   return DayBucketLabel(UtcDay(t), g);
 }
