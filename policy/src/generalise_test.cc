@@ -1,5 +1,6 @@
 #include "accord/policy/generalise.h"
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,41 @@ TEST(Time, IsoWeekYearBoundaries) {
   EXPECT_EQ(DayBucketLabel(absl::CivilDay(2026, 3, 5), Generalisation::kMonth), "2026-03");
   EXPECT_EQ(DayBucketLabel(absl::CivilDay(2026, 3, 5), Generalisation::kDay), "2026-03-05");
   EXPECT_EQ(DayBucketLabel(absl::CivilDay(2026, 3, 5), Generalisation::kHour), "2026-03-05");
+}
+
+// Day and hour labels and truncation take an integer-arithmetic path for
+// times within the Timestamp range; it must agree with absl's civil time
+// everywhere, including before 1970, on leap days and at the range ends.
+TEST(Time, ArithmeticPathAgreesWithCivilTime) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  auto expect_same = [&](absl::Time t) {
+    const absl::CivilHour h = absl::ToCivilHour(t, utc);
+    const absl::CivilDay d = absl::ToCivilDay(t, utc);
+    char hour[32];
+    std::snprintf(hour, sizeof(hour), "%04d-%02d-%02dT%02d", static_cast<int>(h.year()), h.month(),
+                  h.day(), h.hour());
+    EXPECT_EQ(TimeBucketLabel(t, Generalisation::kHour), hour) << t;
+    EXPECT_EQ(TimeBucketLabel(t, Generalisation::kDay), std::string(hour, 10)) << t;
+    EXPECT_EQ(TruncateTime(t, Generalisation::kHour), absl::FromCivil(h, utc)) << t;
+    EXPECT_EQ(TruncateTime(t, Generalisation::kDay), absl::FromCivil(d, utc)) << t;
+  };
+  const absl::Time first = Utc(1, 1, 1);
+  const absl::Time last = Utc(9999, 12, 31, 23, 59, 59);
+  for (absl::Time t : {first, first + absl::Nanoseconds(1), last, last + absl::Milliseconds(999),
+                       Utc(1970, 1, 1), Utc(1970, 1, 1) - absl::Nanoseconds(1),
+                       Utc(1969, 12, 31, 23, 59, 59), Utc(2000, 2, 29, 12), Utc(1900, 3, 1),
+                       Utc(2024, 2, 29, 23, 59, 59), Utc(2100, 3, 1), Utc(1600, 2, 29, 1)}) {
+    expect_same(t);
+  }
+  // A sweep of every ~13 days and a bit over the whole range.
+  for (absl::Time t = first; t < last; t += absl::Hours(24 * 13 + 7) + absl::Seconds(11)) {
+    expect_same(t);
+  }
+  // Outside the Timestamp range the civil-time result is kept.
+  EXPECT_EQ(TimeBucketLabel(first - absl::Seconds(1), Generalisation::kHour), "0000-12-31T23");
+  EXPECT_EQ(TimeBucketLabel(last + absl::Seconds(1), Generalisation::kDay), "10000-01-01");
+  EXPECT_EQ(TruncateTime(absl::InfiniteFuture(), Generalisation::kHour),
+            absl::FromCivil(absl::ToCivilHour(absl::InfiniteFuture(), utc), utc));
 }
 
 TEST(Numbers, IntegerBuckets) {
