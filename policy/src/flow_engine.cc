@@ -2,7 +2,6 @@
 
 #include <openssl/evp.h>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "accord/policy/generalise.h"
 #include "accord/policy/openssl.h"
@@ -54,7 +53,7 @@ void IndexFields(const v1::Record& record, const DatasetSpec& schema,
   const size_t n = schema.fields.size();
   for (const v1::Field& field : record.fields()) {
     for (size_t k = 0; k < n; ++k) {
-      const size_t i = (hint + k) % n;
+      const size_t i = hint + k < n ? hint + k : hint + k - n;
       if (schema.fields[i].name == field.name()) {
         (*by_index)[i] = &field;
         hint = i + 1;
@@ -262,8 +261,14 @@ absl::Status FlowEngine::ApplyFlow(const CompiledFlow& cf, const v1::Record& rec
         EVP_DigestFinal_ex(md_.get(), digest, &len) != 1) {
       return OpenSslError("delivery id digest");
     }
-    rec.set_delivery_id(absl::StrCat(
-        "d1_", absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), 16))));
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string* id = rec.mutable_delivery_id();
+    id->assign("d1_");
+    id->resize(3 + 32);
+    for (size_t k = 0; k < 16; ++k) {
+      (*id)[3 + 2 * k] = kHex[digest[k] >> 4];
+      (*id)[4 + 2 * k] = kHex[digest[k] & 0x0f];
+    }
   }
   return absl::OkStatus();
 }

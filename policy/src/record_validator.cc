@@ -205,11 +205,21 @@ Rejection ValidateAgainstSchema(const v1::Record& record, const DatasetSpec& sch
   for (size_t i = 0; i < schema.fields.size() && i < 64; ++i) {
     if (schema.fields[i].required) ++required_count;
   }
+  // Field names are unique in a schema, and records usually send fields in
+  // schema order, so each search starts just after the previous match.
+  const size_t n = schema.fields.size();
+  size_t hint = 0;
   for (const auto& field : record.fields()) {
     const FieldSpec* spec = nullptr;
     size_t index = 0;
-    for (; index < schema.fields.size(); ++index) {
-      if (schema.fields[index].name == field.name()) { spec = &schema.fields[index]; break; }
+    for (size_t k = 0; k < n; ++k) {
+      const size_t i = hint + k < n ? hint + k : hint + k - n;
+      if (schema.fields[i].name == field.name()) {
+        spec = &schema.fields[i];
+        index = i;
+        hint = i + 1;
+        break;
+      }
     }
     if (spec == nullptr) {
       return Reject(v1::REJECT_UNKNOWN_FIELD, IsValidUtf8(field.name()) ? field.name() : "",
