@@ -1,7 +1,5 @@
 #include "accord/policy/flow_engine.h"
 
-#include <openssl/evp.h>
-
 #include "absl/strings/str_cat.h"
 #include "accord/policy/generalise.h"
 #include "accord/policy/openssl.h"
@@ -11,11 +9,6 @@ namespace {
 
 Rejection Reject(v1::RejectReason reason, std::string_view field, std::string message) {
   return Rejection{reason, std::string(field), std::move(message)};
-}
-
-const EVP_MD* Sha256() {
-  static EVP_MD* const kMd = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return kMd;
 }
 
 absl::Time ToTime(const google::protobuf::Timestamp& ts) {
@@ -66,9 +59,7 @@ void IndexFields(const v1::Record& record, const DatasetSpec& schema,
 }  // namespace
 
 FlowEngine::FlowEngine(std::shared_ptr<const Redactor> redactor)
-    : redactor_(std::move(redactor)), policy_(PolicySet::Empty()), md_(EVP_MD_CTX_new()) {
-  if (md_ == nullptr) std::abort();
-}
+    : redactor_(std::move(redactor)), policy_(PolicySet::Empty()) {}
 
 void FlowEngine::SetPolicy(std::shared_ptr<const PolicySet> policy) {
   if (policy == policy_) return;
@@ -254,13 +245,8 @@ absl::Status FlowEngine::ApplyFlow(const CompiledFlow& cf, const v1::Record& rec
     scratch_.clear();
     absl::StrAppend(&scratch_, agreement.id, "\x1f", agreement.version, "\x1f", flow.id, "\x1f",
                     recipient, "\x1f", rec.record_ref());
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_DigestInit_ex2(md_.get(), Sha256(), nullptr) != 1 ||
-        EVP_DigestUpdate(md_.get(), scratch_.data(), scratch_.size()) != 1 ||
-        EVP_DigestFinal_ex(md_.get(), digest, &len) != 1) {
-      return OpenSslError("delivery id digest");
-    }
+    unsigned char digest[kSha256Bytes];
+    Sha256(scratch_, digest);
     static constexpr char kHex[] = "0123456789abcdef";
     std::string* id = rec.mutable_delivery_id();
     id->assign("d1_");

@@ -1,8 +1,5 @@
 #include "accord/policy/pseudonymiser.h"
 
-#include <openssl/core_names.h>
-#include <openssl/params.h>
-
 #include <charconv>
 #include <cstdlib>
 
@@ -18,12 +15,6 @@ constexpr size_t kTokenBytes = 16;
 // Timestamp's valid range (0001-01-01 .. 9999-12-31).
 constexpr int64_t kMinTimestampSeconds = -62135596800;
 constexpr int64_t kMaxTimestampSeconds = 253402300799;
-
-// A failing HMAC on a context that was keyed successfully is a broken
-// invariant (out of memory or a corrupted library), not bad input.
-void CheckOpenSsl(int ok) {
-  if (ok != 1) std::abort();
-}
 
 absl::StatusOr<std::string> CanonicalInteger(std::string_view text) {
   int64_t v = 0;
@@ -114,30 +105,15 @@ absl::StatusOr<Pseudonymiser> Pseudonymiser::Create(std::string_view key) {
   if (key.size() < kMinKeyBytes) {
     return absl::InvalidArgumentError("linkage key must be at least 32 bytes");
   }
-  EvpMacPtr mac(EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr));
-  if (!mac) return OpenSslError("fetching HMAC");
-  EvpMacCtxPtr ctx(EVP_MAC_CTX_new(mac.get()));
-  if (!ctx) return OpenSslError("creating HMAC context");
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_end()};
-  if (EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
-                   params) != 1) {
-    return OpenSslError("keying HMAC");
-  }
-  return Pseudonymiser(std::move(ctx));
+  return Pseudonymiser(HmacSha256(key));
 }
 
 absl::StatusOr<Pseudonymiser> Pseudonymiser::Clone() const {
-  EvpMacCtxPtr copy(EVP_MAC_CTX_dup(ctx_.get()));
-  if (!copy) return OpenSslError("copying HMAC context");
-  return Pseudonymiser(std::move(copy));
+  return Pseudonymiser(HmacSha256(mac_));
 }
 
 void Pseudonymiser::Digest(std::string_view prefix, std::initializer_list<std::string_view> parts,
                            std::string* out) {
-  // One EVP_MAC_update per value: each call crosses the provider boundary.
   message_.clear();
   bool first = true;
   for (std::string_view part : parts) {
@@ -145,13 +121,8 @@ void Pseudonymiser::Digest(std::string_view prefix, std::initializer_list<std::s
     first = false;
     message_.append(part);
   }
-  CheckOpenSsl(EVP_MAC_init(ctx_.get(), nullptr, 0, nullptr));
-  CheckOpenSsl(EVP_MAC_update(ctx_.get(), reinterpret_cast<const unsigned char*>(message_.data()),
-                              message_.size()));
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  size_t mac_len = 0;
-  CheckOpenSsl(EVP_MAC_final(ctx_.get(), mac, &mac_len, sizeof(mac)));
-  if (mac_len < kTokenBytes) std::abort();
+  unsigned char mac[kSha256Bytes];
+  mac_.Mac(message_, mac);
   out->assign(prefix);
   AppendHex(mac, kTokenBytes, out);
 }

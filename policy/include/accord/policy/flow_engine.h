@@ -70,7 +70,6 @@ class FlowEngine {
   std::vector<std::unique_ptr<Pseudonymiser>> pseudonymisers_;  // by agreement slot
   std::vector<const v1::Field*> by_schema_index_;                // scratch
   std::string scratch_;
-  EvpMdCtxPtr md_;
 };
 
 }  // namespace accord::policy

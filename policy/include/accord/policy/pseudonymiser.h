@@ -27,8 +27,9 @@
 // The key is used only to key the HMAC context; it is not kept elsewhere and
 // never appears in any output or error. Error messages never contain values.
 //
-// Thread safety: NOT thread-safe; each thread owns its instance (Clone() is a
-// cheap copy of the pre-keyed context). Movable, not copyable.
+// Thread safety: NOT thread-safe (it reuses a scratch buffer); each thread
+// owns its instance (Clone() is a cheap copy of the pre-keyed HMAC states).
+// Movable, not copyable.
 #pragma once
 
 #include <initializer_list>
@@ -75,13 +76,13 @@ class Pseudonymiser {
                  std::string* out);
 
  private:
-  explicit Pseudonymiser(EvpMacCtxPtr ctx) : ctx_(std::move(ctx)) {}
+  explicit Pseudonymiser(HmacSha256 mac) : mac_(std::move(mac)) {}
 
   // HMAC over the parts joined with 0x1f; writes prefix + 32 hex to *out.
   void Digest(std::string_view prefix, std::initializer_list<std::string_view> parts,
               std::string* out);
 
-  EvpMacCtxPtr ctx_;      // keyed HMAC-SHA256; re-initialised per value
+  HmacSha256 mac_;        // keyed HMAC-SHA256 (pre-keyed states, copied per value)
   std::string message_;   // scratch: the HMAC input, reused to avoid allocation
 };
 

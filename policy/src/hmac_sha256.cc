@@ -1,0 +1,78 @@
+// HmacSha256 and Sha256 of openssl.h. The low-level SHA256_* API is
+// deprecated in OpenSSL 3.0; openssl.h says why it is used here, and only here.
+#define OPENSSL_SUPPRESS_DEPRECATED
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "accord/policy/openssl.h"
+
+#include <cstdlib>
+
+namespace accord::policy {
+namespace {
+
+constexpr size_t kBlock = 64;
+
+// SHA256_* fail only on a null argument; a failure is a broken invariant.
+void Check(int ok) {
+  if (ok != 1) std::abort();
+}
+
+}  // namespace
+
+struct HmacSha256::State {
+  SHA256_CTX inner;  // after absorbing key ^ ipad
+  SHA256_CTX outer;  // after absorbing key ^ opad
+};
+
+HmacSha256::HmacSha256(std::string_view key) : state_(std::make_unique<State>()) {
+  unsigned char block[kBlock] = {};
+  if (key.size() > kBlock) {
+    Sha256(key, block);
+  } else {
+    for (size_t i = 0; i < key.size(); ++i) block[i] = static_cast<unsigned char>(key[i]);
+  }
+  unsigned char pad[kBlock];
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = block[i] ^ 0x36;
+  Check(SHA256_Init(&state_->inner));
+  Check(SHA256_Update(&state_->inner, pad, kBlock));
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = block[i] ^ 0x5c;
+  Check(SHA256_Init(&state_->outer));
+  Check(SHA256_Update(&state_->outer, pad, kBlock));
+  OPENSSL_cleanse(block, sizeof(block));
+  OPENSSL_cleanse(pad, sizeof(pad));
+}
+
+HmacSha256::HmacSha256(const HmacSha256& other)
+    : state_(std::make_unique<State>(*other.state_)) {}
+
+HmacSha256::HmacSha256(HmacSha256&&) noexcept = default;
+HmacSha256& HmacSha256::operator=(HmacSha256&& other) noexcept {
+  if (this != &other) {
+    if (state_ != nullptr) OPENSSL_cleanse(state_.get(), sizeof(State));
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+HmacSha256::~HmacSha256() {
+  if (state_ != nullptr) OPENSSL_cleanse(state_.get(), sizeof(State));
+}
+
+void HmacSha256::Mac(std::string_view message, unsigned char* out) const {
+  SHA256_CTX ctx = state_->inner;
+  Check(SHA256_Update(&ctx, message.data(), message.size()));
+  unsigned char inner[kSha256Bytes];
+  Check(SHA256_Final(inner, &ctx));
+  ctx = state_->outer;
+  Check(SHA256_Update(&ctx, inner, sizeof(inner)));
+  Check(SHA256_Final(out, &ctx));
+  OPENSSL_cleanse(&ctx, sizeof(ctx));
+}
+
+void Sha256(std::string_view data, unsigned char* out) {
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
+}
+
+}  // namespace accord::policy
