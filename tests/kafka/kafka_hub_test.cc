@@ -52,6 +52,7 @@ class KafkaHubTest : public ::testing::Test {
   void SetUp() override {
     MakePki(dir_.path());
     cluster_.CreateTopic("accord.ingest", 3, 3);
+    cluster_.CreateTopic("accord.journal", 1, 3);
     cluster_.CreateTopic(kFeedTopic, 1, 3);  // the mock cluster does not serve CreateTopics
     std::ofstream config(dir_.path() + "/hub.yaml");
     config << "log_backend: kafka\n"
@@ -66,11 +67,20 @@ class KafkaHubTest : public ::testing::Test {
            << "    log_level: 3\n";
   }
 
-  std::vector<std::string> Args() const {
+  std::vector<std::string> Args(const std::string& data = "data",
+                                const std::string& instance = "kafka-hub") const {
     const std::string& d = dir_.path();
-    return {"--config", d + "/hub.yaml", "--listen", "127.0.0.1:0", "--data-dir", d + "/data",
+    return {"--config", d + "/hub.yaml", "--listen", "127.0.0.1:0", "--data-dir", d + "/" + data,
             "--tls-ca", d + "/pki/ca.crt", "--tls-cert", d + "/pki/hub.crt", "--tls-key",
-            d + "/pki/hub.key", "--metrics-listen", "", "--hub-instance", "kafka-hub"};
+            d + "/pki/hub.key", "--metrics-listen", "", "--hub-instance", instance};
+  }
+
+  // Several processes of one partnership share the ledger key and the secrets.
+  void ShareKeys() {
+    std::ofstream config(dir_.path() + "/hub.yaml", std::ios::app);
+    config << "keys:\n"
+           << "  ledger_signing_key: " << dir_.path() << "/shared-keys/ledger.key\n"
+           << "  secrets: " << dir_.path() << "/shared-keys/secrets.bin\n";
   }
 
   void SubmitAgreement(int port) {
@@ -90,7 +100,8 @@ class KafkaHubTest : public ::testing::Test {
   // see acknowledged records vanish from the topic (as a real cluster with
   // too short a retention would).
   static constexpr int kMaxRecords = 12000;
-  void PublishUntil(int port, const std::atomic<bool>& stop, int first) {
+  void PublishUntil(int port, const std::atomic<bool>& stop, int first, int max_records = kMaxRecords,
+                    int pause_ms = 20) {
     auto stub = v1::IngestService::NewStub(AgencyChannel(dir_.path(), port, kPolice));
     grpc::ClientContext ctx;
     auto stream = stub->Publish(&ctx);
@@ -113,7 +124,7 @@ class KafkaHubTest : public ::testing::Test {
       }
     });
     int next = first;
-    for (uint64_t seq = 1; !stop && next - first < kMaxRecords; ++seq) {
+    for (uint64_t seq = 1; !stop && next - first < max_records; ++seq) {
       v1::PublishRequest req;
       req.set_sequence(seq);
       std::vector<std::string> refs;
@@ -127,7 +138,7 @@ class KafkaHubTest : public ::testing::Test {
         sent[seq] = refs;
       }
       if (!stream->Write(req)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
     }
     stream->WritesDone();
     reader.join();
@@ -285,6 +296,111 @@ TEST_F(KafkaHubTest, SigkilledHubRestartsWithNothingLostOrDuplicated) {
   HubProcess again;
   ASSERT_TRUE(again.Start(ACCORD_HUB_BINARY, Args()));
   ExpectExactlyOnceAndVerifiedLedger(again.port());
+}
+
+// Two hub processes on one cluster: they share the ingest work through the
+// consumer group and build one ledger through the journal. One is SIGKILLed
+// mid-stream: the other takes over its partitions with nothing lost; restarted,
+// it catches up and both serve the same signed tree head.
+TEST_F(KafkaHubTest, TwoHubProcessesShareOneLedgerAndSurviveOneKilled) {
+  ShareKeys();
+  auto a = std::make_unique<HubProcess>();
+  ASSERT_TRUE(a->Start(ACCORD_HUB_BINARY, Args("data-a", "hub-a")));
+  auto b = std::make_unique<HubProcess>();
+  ASSERT_TRUE(b->Start(ACCORD_HUB_BINARY, Args("data-b", "hub-b")));
+  // An agreement submitted to one process is in force on both.
+  SubmitAgreement(a->port());
+  auto agreement_state = [&](int port) {
+    auto stub = v1::AgreementService::NewStub(AgencyChannel(dir_.path(), port, kPolice));
+    grpc::ClientContext ctx;
+    v1::ListAgreementsRequest req;
+    v1::ListAgreementsResponse resp;
+    if (!stub->ListAgreements(&ctx, req, &resp).ok() || resp.agreements_size() == 0) {
+      return v1::AGREEMENT_STATE_UNSPECIFIED;
+    }
+    return resp.agreements(0).state();
+  };
+  for (int i = 0; i < 100 && agreement_state(b->port()) != v1::ACTIVE; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(agreement_state(b->port()), v1::ACTIVE) << "the agreement did not reach the second process";
+
+  // Both publish (about 500 records/s each); wait until both processes have
+  // applied flows (the ledger names each), then kill B.
+  std::atomic<bool> stop_a{false}, stop_b{false};
+  std::thread publisher_a([&] { PublishUntil(a->port(), stop_a, 0, 6000, 100); });
+  std::thread publisher_b([&] { PublishUntil(b->port(), stop_b, 100000, 6000, 100); });
+  auto instances = [&](int port) {
+    auto audit = v1::AuditService::NewStub(AgencyChannel(dir_.path(), port, kAnalyst));
+    std::set<std::string> out;
+    for (const auto& d : ExportLedger(audit.get()).entries) out.insert(d.entry().hub_instance());
+    return out;
+  };
+  std::set<std::string> seen_instances;
+  for (int i = 0; i < 60 && seen_instances.size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    seen_instances = instances(a->port());
+  }
+  EXPECT_EQ(seen_instances, (std::set<std::string>{"hub-a", "hub-b"})) << "the work was not shared";
+  const size_t acked_before_kill = Acked();
+  b->Kill(SIGKILL);
+  stop_b = true;
+  publisher_b.join();
+  b.reset();
+  // A goes on alone and takes over B's partitions.
+  for (int i = 0; i < 200 && Acked() < acked_before_kill + 1000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  stop_a = true;
+  publisher_a.join();
+  EXPECT_GT(Acked(), acked_before_kill) << "publishing to the survivor continued";
+  ExpectExactlyOnceAndVerifiedLedger(a->port());
+
+  // B restarts from its own data, catches up from the journal, and both
+  // processes serve the same ledger: the same signed head, byte for byte.
+  b = std::make_unique<HubProcess>();
+  ASSERT_TRUE(b->Start(ACCORD_HUB_BINARY, Args("data-b", "hub-b")));
+  auto head = [&](int port) {
+    auto audit = v1::AuditService::NewStub(AgencyChannel(dir_.path(), port, kAnalyst));
+    grpc::ClientContext ctx;
+    v1::GetTreeHeadRequest req;
+    v1::SignedTreeHead sth;
+    EXPECT_TRUE(audit->GetTreeHead(&ctx, req, &sth).ok());
+    return sth;
+  };
+  v1::SignedTreeHead head_a = head(a->port()), head_b = head(b->port());
+  for (int i = 0; i < 200 && head_b.tree_size() != head_a.tree_size(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    head_a = head(a->port());
+    head_b = head(b->port());
+  }
+  ASSERT_GT(head_a.tree_size(), 0u);
+  EXPECT_EQ(head_b.SerializeAsString(), head_a.SerializeAsString())
+      << "sizes " << head_a.tree_size() << " and " << head_b.tree_size();
+  ExpectExactlyOnceAndVerifiedLedger(b->port());
+  std::cout << Acked() << " records acknowledged; ledger size " << head_a.tree_size() << "\n";
+
+  // One process at a time mirrors the feed topic (a lease): every position
+  // once, or twice around a takeover, never two different deliveries.
+  std::map<uint64_t, std::string> by_position;
+  std::map<uint64_t, int> copies;
+  for (int attempt = 0; attempt < 6 && by_position.size() < head_a.tree_size(); ++attempt) {
+    by_position.clear();
+    copies.clear();
+    for (std::string& v : ReadTopicRaw(cluster_.bootstraps(), kFeedTopic, head_a.tree_size(), 10000,
+                                       absl::StrCat("two-hub-feed-", attempt))) {
+      v.resize(v.rfind("|accord-position="));
+      v1::Delivery d;
+      ASSERT_TRUE(d.ParseFromString(v));
+      auto [it, fresh] = by_position.emplace(d.position(), d.record().delivery_id());
+      EXPECT_EQ(it->second, d.record().delivery_id()) << "position " << d.position();
+      ++copies[d.position()];
+    }
+  }
+  EXPECT_EQ(by_position.size(), head_a.tree_size()) << "positions in the feed topic";
+  for (const auto& [position, n] : copies) EXPECT_LE(n, 2) << "position " << position;
+  EXPECT_EQ(a->Terminate(20), 0);
+  EXPECT_EQ(b->Terminate(20), 0);
 }
 
 }  // namespace

@@ -2,24 +2,15 @@
 
 #include <algorithm>
 
-#include "absl/container/flat_hash_set.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "accord/hub/ledger/rocksdb_status.h"
-#include "chunk_pool.h"
 #include "accord/policy/canonical.h"
-#include "accord/hub/core/disclosure_index.h"
 #include "accord/v1/audit_service.pb.h"
-#include "rocksdb/iterator.h"
-#include "spdlog/spdlog.h"
+#include "chunk_pool.h"
 #include "rocksdb/write_batch.h"
+#include "spdlog/spdlog.h"
 
 namespace accord::hub {
 namespace {
-
-constexpr char kFeedHeadPrefix[] = "feed_head/";
-// In the dedupe column family, beside the ingest log's 32-byte record digests.
-constexpr char kDeliveredPrefix[] = "delivered/";
 
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
   const int64_t micros = absl::ToUnixMicros(t);
@@ -71,25 +62,9 @@ absl::Status PolicyStageOptions::Validate() const {
   return absl::OkStatus();
 }
 
-// One record's result: its flow outputs, or why it was quarantined.
-struct PolicyStage::Work {
-  struct Item {
-    uint64_t offset = 0;
-    int32_t partition = 0;
-    std::string quarantine_reason;  // non-empty: quarantined (a reason, never values)
-    std::vector<policy::FlowOutput> outputs;
-    std::vector<std::string> serialized;    // per output: the cleaned record as sent
-    std::vector<std::string> ledger_bytes;  // per output: its ledger entry
-  };
-  std::vector<Item> items;
-};
-
-PolicyStage::PolicyStage(HubDb* db, IngestLog* log, ledger::MerkleLog* ledger,
-                         DisclosureSink* sink, FeedNotifier* feeds, PolicySource policy,
-                         std::shared_ptr<const policy::Redactor> redactor,
-                         PolicyStageOptions options, DisclosureObserver observer)
-    : db_(db), log_(log), ledger_(ledger), sink_(sink), feeds_(feeds), policy_(std::move(policy)),
-      options_(std::move(options)), observer_(std::move(observer)) {
+PolicyStage::PolicyStage(IngestLog* log, PolicySource policy,
+                         std::shared_ptr<const policy::Redactor> redactor, PolicyStageOptions options)
+    : log_(log), policy_(std::move(policy)), options_(std::move(options)) {
   size_t workers = options_.workers;
   if (workers == 0) workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
   for (size_t i = 0; i < workers; ++i) engines_.push_back(std::make_unique<policy::FlowEngine>(redactor));
@@ -101,20 +76,24 @@ absl::StatusOr<std::unique_ptr<PolicyStage>> PolicyStage::Start(
     FeedNotifier* feeds, PolicySource policy, std::shared_ptr<const policy::Redactor> redactor,
     PolicyStageOptions options, DisclosureObserver observer) {
   if (auto s = options.Validate(); !s.ok()) return s;
-  std::unique_ptr<PolicyStage> stage(new PolicyStage(db, log, ledger, sink, feeds,
-                                                     std::move(policy), std::move(redactor),
-                                                     std::move(options), std::move(observer)));
-  // Feed heads.
-  std::unique_ptr<rocksdb::Iterator> it(
-      db->db()->NewIterator(rocksdb::ReadOptions(), db->cf(HubDb::kMeta)));
-  for (it->Seek(kFeedHeadPrefix); it->Valid() && it->key().starts_with(kFeedHeadPrefix); it->Next()) {
-    if (it->value().size() != 8) return absl::DataLossError("corrupt feed head");
-    std::string recipient = it->key().ToString().substr(sizeof(kFeedHeadPrefix) - 1);
-    const uint64_t head = DecodeU64(it->value().ToStringView());
-    stage->feed_heads_[recipient] = head;
-    feeds->SetHead(recipient, head);
-  }
-  if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading feed heads");
+  const bool dedupe = options.dedupe_deliveries;
+  std::unique_ptr<PolicyStage> stage(
+      new PolicyStage(log, std::move(policy), std::move(redactor), std::move(options)));
+  auto committer = OutcomeCommitter::Open(db, ledger, sink, feeds, dedupe, &stage->stats_,
+                                          std::move(observer));
+  if (!committer.ok()) return committer.status();
+  stage->committer_ = std::move(committer).value();
+  stage->thread_ = std::thread([raw = stage.get()] { raw->Run(); });
+  return stage;
+}
+
+absl::StatusOr<std::unique_ptr<PolicyStage>> PolicyStage::StartJournaled(
+    IngestLog* log, Journal* journal, PolicySource policy,
+    std::shared_ptr<const policy::Redactor> redactor, PolicyStageOptions options) {
+  if (auto s = options.Validate(); !s.ok()) return s;
+  std::unique_ptr<PolicyStage> stage(
+      new PolicyStage(log, std::move(policy), std::move(redactor), std::move(options)));
+  stage->journal_ = journal;
   stage->thread_ = std::thread([raw = stage.get()] { raw->Run(); });
   return stage;
 }
@@ -142,22 +121,27 @@ void PolicyStage::Run() {
       continue;
     }
     if (entries.empty()) continue;
-    // Nothing of a failed batch is committed; retry the same records until it
-    // succeeds (the log keeps them until Consumed).
-    for (;;) {
-      if (ProcessBatch(entries).ok()) break;
+    StageOutcome outcome = Compute(entries);
+    // Nothing of a failed batch is consumed; retry the same outcome until it
+    // succeeds (the log keeps the records until Consumed).
+    for (absl::Status s = Deliver(entries, outcome); !s.ok(); s = Deliver(entries, outcome)) {
+      spdlog::warn("policy stage: {} (retrying)", std::string(s.message()));
       if (stopping()) return;
       absl::SleepFor(absl::Milliseconds(100));
     }
   }
 }
 
-absl::Status PolicyStage::ProcessBatch(const std::vector<IngestLog::Entry>& entries) {
-  // 1. Apply the flows, in parallel chunks, each worker with its own engine.
+StageOutcome PolicyStage::Compute(const std::vector<IngestLog::Entry>& entries) {
+  // Applies the flows, in parallel chunks, each worker with its own engine;
+  // per record: its disclosures, or why it was quarantined.
+  struct Item {
+    std::string quarantine_reason;  // non-empty: quarantined (a reason, never values)
+    std::vector<StageOutcome::Disclosure> disclosures;
+  };
   auto snapshot = policy_();
   const absl::Time now = absl::Now();
-  Work work;
-  work.items.resize(entries.size());
+  std::vector<Item> items(entries.size());
   const size_t chunks = std::min(engines_.size(), (entries.size() + 63) / 64);
   const size_t per_chunk = (entries.size() + chunks - 1) / chunks;
   pool_->Run(chunks, [&](size_t c) {
@@ -168,9 +152,7 @@ absl::Status PolicyStage::ProcessBatch(const std::vector<IngestLog::Entry>& entr
     v1::LedgerEntry entry;
     const size_t end = std::min(entries.size(), (c + 1) * per_chunk);
     for (size_t i = c * per_chunk; i < end; ++i) {
-      Work::Item& item = work.items[i];
-      item.offset = entries[i].offset;
-      item.partition = entries[i].partition;
+      Item& item = items[i];
       if (!entries[i].unreadable_reason.empty()) {
         item.quarantine_reason = entries[i].unreadable_reason;
         continue;
@@ -186,111 +168,44 @@ absl::Status PolicyStage::ProcessBatch(const std::vector<IngestLog::Entry>& entr
         item.quarantine_reason = result.rejection.message;
         continue;
       }
-      item.outputs = std::move(result.outputs);
-      result.outputs = {};
-      item.serialized.resize(item.outputs.size());
-      item.ledger_bytes.resize(item.outputs.size());
-      for (size_t k = 0; k < item.outputs.size(); ++k) {
-        item.outputs[k].record.SerializeToString(&item.serialized[k]);
-        LedgerEntryFor(item.outputs[k], item.serialized[k], now, options_.hub_instance, &entry,
-                       &item.ledger_bytes[k]);
+      item.disclosures.resize(result.outputs.size());
+      for (size_t k = 0; k < result.outputs.size(); ++k) {
+        StageOutcome::Disclosure& d = item.disclosures[k];
+        result.outputs[k].record.SerializeToString(&d.serialized);
+        LedgerEntryFor(result.outputs[k], d.serialized, now, options_.hub_instance, &entry,
+                       &d.ledger_entry);
+        d.record = std::move(result.outputs[k].record);
       }
     }
   });
   stats_.records.fetch_add(entries.size(), std::memory_order_relaxed);
 
-  // 2. One WriteBatch: quarantine, feeds, ledger, audit store, log position.
-  rocksdb::WriteBatch wb;
-  std::vector<std::string> ledger_entries;
-  std::vector<const policy::FlowOutput*> outputs;  // in ledger order
-  absl::flat_hash_map<std::string, uint64_t> new_heads;
-  size_t quarantined = 0;
-  // Disclosures to make: (item, output) pairs, in record order.
-  std::vector<std::pair<Work::Item*, size_t>> todo;
-  for (Work::Item& item : work.items) {
-    if (!item.quarantine_reason.empty()) {
-      std::string key = EncodeU64(item.offset);
-      if (item.partition != 0) key = absl::StrCat(item.partition, "/", key);
-      wb.Put(db_->cf(HubDb::kQuarantine), key, item.quarantine_reason);
-      // Reasons name fields and rules, never values.
-      spdlog::warn("quarantined ingest record {}:{}: {}", item.partition, item.offset, item.quarantine_reason);
-      ++quarantined;
+  StageOutcome outcome;
+  outcome.decided_at = now;
+  size_t disclosures = 0;
+  for (const Item& item : items) disclosures += item.disclosures.size();
+  outcome.disclosures.reserve(disclosures);
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].quarantine_reason.empty()) {
+      outcome.quarantined.push_back(
+          {entries[i].partition, entries[i].offset, std::move(items[i].quarantine_reason)});
       continue;
     }
-    for (size_t k = 0; k < item.outputs.size(); ++k) todo.emplace_back(&item, k);
+    for (auto& d : items[i].disclosures) outcome.disclosures.push_back(std::move(d));
   }
-  if (options_.dedupe_deliveries && !todo.empty()) {
-    // At-least-once logs may deliver a record again: a delivery id already
-    // disclosed (or seen earlier in this batch) is not disclosed twice.
-    std::vector<std::string> keys;
-    keys.reserve(todo.size());
-    for (const auto& [item, k] : todo) {
-      keys.push_back(absl::StrCat(kDeliveredPrefix, item->outputs[k].record.delivery_id()));
-    }
-    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-    std::vector<std::string> values(keys.size());
-    std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), db_->cf(HubDb::kDedupe));
-    std::vector<rocksdb::Status> found = db_->db()->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
-    absl::flat_hash_set<std::string> in_batch;
-    std::vector<std::pair<Work::Item*, size_t>> fresh;
-    for (size_t i = 0; i < todo.size(); ++i) {
-      if (!found[i].ok() && !found[i].IsNotFound()) {
-        return ledger::FromRocksDb(found[i], "checking disclosed delivery ids");
-      }
-      if (found[i].ok() || !in_batch.insert(keys[i]).second) {
-        stats_.duplicates_skipped.fetch_add(1, std::memory_order_relaxed);
-        continue;
-      }
-      wb.Put(db_->cf(HubDb::kDedupe), keys[i], "");
-      fresh.push_back(todo[i]);
-    }
-    todo = std::move(fresh);
-  }
-  for (const auto& [item, k] : todo) {
-    outputs.push_back(&item->outputs[k]);
-    const v1::CleanedRecord& rec = item->outputs[k].record;
-    uint64_t& head = new_heads.try_emplace(rec.recipient(), 0).first->second;
-    if (head == 0) {
-      auto known = feed_heads_.find(rec.recipient());
-      head = known == feed_heads_.end() ? 0 : known->second;
-    }
-    ++head;
-    wb.Put(db_->cf(HubDb::kFeeds), NameU64Key(rec.recipient(), head), item->serialized[k]);
-    ledger_entries.push_back(std::move(item->ledger_bytes[k]));
-  }
+  return outcome;
+}
 
-  uint64_t first_index = ledger_->size();
-  std::optional<ledger::MerkleLog::PendingAppend> pending;
-  if (!ledger_entries.empty()) {
-    auto staged = ledger_->Stage(ledger_entries, now, &wb);
-    if (!staged.ok()) return staged.status();
-    first_index = staged->first_index;
-    pending = std::move(staged).value();
+absl::Status PolicyStage::Deliver(const std::vector<IngestLog::Entry>& entries, StageOutcome& outcome) {
+  if (journal_ != nullptr) {
+    if (auto s = journal_->AppendOutcome(outcome); !s.ok()) return s;
+  } else {
+    auto s = committer_->Commit(outcome, [&](rocksdb::WriteBatch* wb) { log_->StageConsumed(entries, wb); });
+    if (!s.ok()) return s;
   }
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    if (auto s = sink_->Stage(outputs[i]->record, first_index + i, &wb); !s.ok()) return s;
-    StageDisclosureIndex(db_, outputs[i]->record, first_index + i, &wb);
-  }
-  for (const auto& [recipient, head] : new_heads) {
-    wb.Put(db_->cf(HubDb::kMeta), absl::StrCat(kFeedHeadPrefix, recipient), EncodeU64(head));
-  }
-  log_->StageConsumed(entries, &wb);
-  if (auto s = db_->WriteSync(&wb); !s.ok()) return s;
-  if (pending) ledger_->Commit(*pending);
   // The outcome is durable: never retry it. A log that fails to record the
-  // position re-delivers, and the ledger's delivery ids expose any repeat.
+  // position re-delivers, and committing de-duplicates by delivery id.
   log_->Consumed(entries).IgnoreError();
-
-  stats_.batches.fetch_add(1, std::memory_order_relaxed);
-  stats_.disclosures.fetch_add(outputs.size(), std::memory_order_relaxed);
-  stats_.quarantined.fetch_add(quarantined, std::memory_order_relaxed);
-  if (observer_) {
-    for (const policy::FlowOutput* out : outputs) observer_(*out);
-  }
-  for (const auto& [recipient, head] : new_heads) {
-    feed_heads_[recipient] = head;
-    feeds_->Notify(recipient, head);
-  }
   return absl::OkStatus();
 }
 

@@ -59,17 +59,6 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
   Release(pb, 1);
 }
 
-void OnLog(const rd_kafka_t*, int level, const char* facility, const char* message) {
-  // librdkafka's own diagnostics (brokers, partitions); never record values.
-  if (level <= 3) {
-    spdlog::error("kafka {}: {}", facility, message);
-  } else if (level <= 4) {
-    spdlog::warn("kafka {}: {}", facility, message);
-  } else {
-    spdlog::debug("kafka {}: {}", facility, message);
-  }
-}
-
 }  // namespace
 
 struct KafkaIngestLog::Impl {
@@ -109,18 +98,9 @@ absl::StatusOr<std::unique_ptr<KafkaIngestLog>> KafkaIngestLog::Open(const Kafka
   impl->crypto = std::move(crypto).value();
 
   // Pass-through properties first, then the ones the guarantees depend on.
-  std::map<std::string, std::string> common = config.properties;
-  common["bootstrap.servers"] = config.brokers;
-  std::map<std::string, std::string> producer_props = common;
-  producer_props["enable.idempotence"] = "true";
-  producer_props["acks"] = "all";
-  producer_props["linger.ms"] = std::to_string(config.linger_ms);
-  producer_props["batch.size"] = std::to_string(config.batch_bytes);
-  producer_props["message.timeout.ms"] = std::to_string(config.message_timeout_ms);
-  auto pconf = kafka::MakeConf(producer_props);
+  auto pconf = kafka::MakeConf(kafka::IdempotentProducerProperties(config));
   if (!pconf.ok()) return pconf.status();
   rd_kafka_conf_set_dr_msg_cb(pconf->get(), &OnDelivery);
-  rd_kafka_conf_set_log_cb(pconf->get(), &OnLog);
   char err[512];
   impl->producer.reset(rd_kafka_new(RD_KAFKA_PRODUCER, pconf->release(), err, sizeof(err)));
   if (!impl->producer) return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", err));
@@ -131,14 +111,13 @@ absl::StatusOr<std::unique_ptr<KafkaIngestLog>> KafkaIngestLog::Open(const Kafka
     return s;
   }
 
-  std::map<std::string, std::string> consumer_props = common;
+  std::map<std::string, std::string> consumer_props = kafka::CommonProperties(config);
   consumer_props["group.id"] = config.consumer_group();
   consumer_props["enable.auto.commit"] = "false";
   consumer_props["enable.auto.offset.store"] = "false";
   if (!consumer_props.count("auto.offset.reset")) consumer_props["auto.offset.reset"] = "earliest";
   auto cconf = kafka::MakeConf(consumer_props);
   if (!cconf.ok()) return cconf.status();
-  rd_kafka_conf_set_log_cb(cconf->get(), &OnLog);
   impl->consumer.reset(rd_kafka_new(RD_KAFKA_CONSUMER, cconf->release(), err, sizeof(err)));
   if (!impl->consumer) return absl::InvalidArgumentError(absl::StrCat("Kafka consumer: ", err));
   rd_kafka_poll_set_consumer(impl->consumer.get());

@@ -1,6 +1,7 @@
 #include "rdkafka.h"
 
 #include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
 
 namespace accord::hub::kafka {
 
@@ -41,8 +42,39 @@ absl::Status FromKafka(rd_kafka_resp_err_t err, std::string_view what) {
   }
 }
 
+namespace {
+
+void LogToSpdlog(const rd_kafka_t*, int level, const char* facility, const char* message) {
+  if (level <= 3) {
+    spdlog::error("kafka {}: {}", facility, message);
+  } else if (level <= 4) {
+    spdlog::warn("kafka {}: {}", facility, message);
+  } else {
+    spdlog::debug("kafka {}: {}", facility, message);
+  }
+}
+
+}  // namespace
+
+std::map<std::string, std::string> CommonProperties(const KafkaConfig& config) {
+  std::map<std::string, std::string> props = config.properties;
+  props["bootstrap.servers"] = config.brokers;
+  return props;
+}
+
+std::map<std::string, std::string> IdempotentProducerProperties(const KafkaConfig& config) {
+  std::map<std::string, std::string> props = CommonProperties(config);
+  props["enable.idempotence"] = "true";
+  props["acks"] = "all";
+  props["linger.ms"] = std::to_string(config.linger_ms);
+  props["batch.size"] = std::to_string(config.batch_bytes);
+  props["message.timeout.ms"] = std::to_string(config.message_timeout_ms);
+  return props;
+}
+
 absl::StatusOr<KafkaConfPtr> MakeConf(const std::map<std::string, std::string>& properties) {
   KafkaConfPtr conf(rd_kafka_conf_new());
+  rd_kafka_conf_set_log_cb(conf.get(), &LogToSpdlog);
   char err[512];
   for (const auto& [key, value] : properties) {
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {

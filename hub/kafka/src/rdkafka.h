@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "accord/hub/kafka/kafka_config.h"
 
 namespace accord::hub::kafka {
 
@@ -40,7 +41,14 @@ using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, RdKafkaDeleter>;
 absl::Status FromKafka(rd_kafka_resp_err_t err, std::string_view what);
 
 // A configuration with `properties` applied in order; InvalidArgument naming
-// the property librdkafka refused.
+// the property librdkafka refused. librdkafka's own diagnostics go to the
+// hub's log (they name brokers and partitions, never values).
 absl::StatusOr<KafkaConfPtr> MakeConf(const std::map<std::string, std::string>& properties);
+
+// The pass-through properties plus the brokers.
+std::map<std::string, std::string> CommonProperties(const KafkaConfig& config);
+// CommonProperties plus what the hub's guarantees need of a producer:
+// idempotence, acks=all, and the configured batching and timeout.
+std::map<std::string, std::string> IdempotentProducerProperties(const KafkaConfig& config);
 
 }  // namespace accord::hub::kafka

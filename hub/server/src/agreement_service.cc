@@ -28,6 +28,30 @@ grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, const grpc::Sta
   return reactor;
 }
 
+// Stored here: with several hub processes (a journal), finish once the
+// journal holds the event, so every process applies it; otherwise at once.
+grpc::ServerUnaryReactor* Share(grpc::CallbackServerContext* ctx, Journal* journal,
+                                v1::AgreementEvent::Kind kind, const std::string& document,
+                                const std::string& source_name) {
+  if (journal == nullptr) return Done(ctx, grpc::Status::OK);
+  auto* reactor = ctx->DefaultReactor();
+  v1::AgreementEvent event;
+  event.set_kind(kind);
+  event.set_document(document);
+  event.set_source_name(source_name);
+  journal->AppendAgreement(event, [reactor](absl::Status s) {
+    if (s.ok()) {
+      reactor->Finish(grpc::Status::OK);
+    } else {
+      reactor->Finish(grpc::Status(
+          grpc::StatusCode::UNAVAILABLE,
+          absl::StrCat("stored on this hub process but not yet shared with the others (", s.message(),
+                       "); submit it again")));
+    }
+  });
+  return reactor;
+}
+
 }  // namespace
 
 void ToAgreementInfo(const AgreementView& view, bool with_document, v1::AgreementInfo* info) {
@@ -84,7 +108,8 @@ grpc::ServerUnaryReactor* AgreementServiceImpl::SubmitAgreement(
     w->set_code(d.code);
     w->set_message(d.message);
   }
-  return Done(ctx, grpc::Status::OK);
+  return Share(ctx, hub_->journal, v1::AgreementEvent::AGREEMENT, req->document(),
+               req->source_name().empty() ? "submitted" : req->source_name());
 }
 
 grpc::ServerUnaryReactor* AgreementServiceImpl::SubmitWithdrawal(
@@ -99,7 +124,7 @@ grpc::ServerUnaryReactor* AgreementServiceImpl::SubmitWithdrawal(
   auto view = hub_->agreements->SubmitWithdrawal(req->document());
   if (!view.ok()) return Done(ctx, ToGrpc(view.status()));
   ToAgreementInfo(*view, false, resp->mutable_agreement());
-  return Done(ctx, grpc::Status::OK);
+  return Share(ctx, hub_->journal, v1::AgreementEvent::WITHDRAWAL, req->document(), "withdrawal");
 }
 
 grpc::ServerUnaryReactor* AgreementServiceImpl::ListAgreements(grpc::CallbackServerContext* ctx,

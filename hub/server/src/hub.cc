@@ -19,6 +19,8 @@
 #include "accord/hub/core/disclosure_index.h"
 #include "accord/hub/kafka/feed_mirror.h"
 #include "accord/hub/kafka/kafka_ingest_log.h"
+#include "accord/hub/kafka/kafka_journal.h"
+#include "accord/hub/core/outcome_committer.h"
 #include "accord/hub/core/policy_stage.h"
 #include "accord/hub/core/record_store.h"
 #include "accord/hub/ledger/merkle_log.h"
@@ -97,6 +99,9 @@ class HubImpl final : public Hub {
   FeedNotifier feeds_;
   std::unique_ptr<RecordStore> records_;
   std::unique_ptr<IngestLog> ingest_;
+  PipelineStats pipeline_stats_;                // journal mode: counted by committer_
+  std::unique_ptr<OutcomeCommitter> committer_;  // Kafka backend: applies the journal
+  std::unique_ptr<KafkaJournal> journal_;        // Kafka backend
   std::unique_ptr<PolicyStage> policy_;
   std::unique_ptr<FeedMirror> feed_mirror_;  // Kafka feed topics (kafka backend only)
   HubMetrics metrics_;
@@ -203,13 +208,38 @@ absl::Status HubImpl::Init() {
   PolicyStageOptions stage_options;
   stage_options.hub_instance = config_.hub_instance;
   stage_options.workers = config_.policy_workers;
-  stage_options.dedupe_deliveries = config_.log_backend == "kafka";  // at-least-once log
-  auto stage = PolicyStage::Start(
-      db_.get(), ingest_.get(), ledger_.get(), records_.get(), &feeds_,
-      [this] { return agreements_->policy(); }, shared_redactor, stage_options,
-      [this](const policy::FlowOutput& out) {
-        metrics_.disclosures.With({out.record.agreement_id(), out.record.recipient()}).Add();
-      });
+  auto count_disclosure = [this](const v1::CleanedRecord& record) {
+    metrics_.disclosures.With({record.agreement_id(), record.recipient()}).Add();
+  };
+  absl::StatusOr<std::unique_ptr<PolicyStage>> stage;
+  if (config_.log_backend == "kafka") {
+    // Several hub processes share the work: each applies the flows to its
+    // share of the ingest partitions and appends the outcome to the journal;
+    // every process commits the whole journal in order (hub/README.md).
+    auto committer = OutcomeCommitter::Open(db_.get(), ledger_.get(), records_.get(), &feeds_,
+                                            /*dedupe_deliveries=*/true, &pipeline_stats_,
+                                            count_disclosure);
+    if (!committer.ok()) return committer.status();
+    committer_ = std::move(committer).value();
+    auto journal = KafkaJournal::Open(
+        config_.kafka, config_.hub_instance, db_.get(), committer_.get(),
+        [this](const v1::AgreementEvent& event) {
+          // Another process's submission (or this one's, again: idempotent).
+          absl::Status s = event.kind() == v1::AgreementEvent::WITHDRAWAL
+                               ? agreements_->SubmitWithdrawal(event.document()).status()
+                               : agreements_->Submit(event.document(), event.source_name()).status();
+          if (!s.ok()) spdlog::warn("journal agreement event not applied: {}", std::string(s.message()));
+        });
+    if (!journal.ok()) return journal.status();
+    journal_ = std::move(journal).value();
+    stage = PolicyStage::StartJournaled(
+        ingest_.get(), journal_.get(), [this] { return agreements_->policy(); }, shared_redactor,
+        stage_options);
+  } else {
+    stage = PolicyStage::Start(
+        db_.get(), ingest_.get(), ledger_.get(), records_.get(), &feeds_,
+        [this] { return agreements_->policy(); }, shared_redactor, stage_options, count_disclosure);
+  }
   if (!stage.ok()) return stage.status();
   policy_ = std::move(stage).value();
 
@@ -249,12 +279,19 @@ absl::Status HubImpl::Init() {
     } while (!stop_refresher_.WaitForNotificationWithTimeout(absl::Milliseconds(200)));
   });
 
-  context_ = HubContext{&config_, db_.get(), ingest_.get(), agreements_.get(), &feeds_,
-                        records_.get(), ledger_.get(), signer_.get(), &metrics_, &streams_};
+  context_ = HubContext{&config_,       db_.get(),     ingest_.get(),  agreements_.get(),
+                        &feeds_,        records_.get(), ledger_.get(), signer_.get(),
+                        &metrics_,      &streams_,     journal_.get()};
   metrics_.AddGaugeSource([this](std::string* out) {
     absl::StrAppend(out, "# TYPE accord_ledger_size gauge\naccord_ledger_size ", ledger_->size(), "\n");
     absl::StrAppend(out, "# TYPE accord_ingest_backlog gauge\naccord_ingest_backlog ",
                     ingest_->backlog(), "\n");
+    if (journal_) {
+      // Journal entries not applied here yet; healthy 0 = this process lost entries it needed.
+      absl::StrAppend(out, "# TYPE accord_journal_lag gauge\naccord_journal_lag ", journal_->lag(),
+                      "\n# TYPE accord_journal_healthy gauge\naccord_journal_healthy ",
+                      journal_->healthy() ? 1 : 0, "\n");
+    }
     // Per open subscription: how far it is behind its feed (the largest lag
     // per recipient). Counts only; agency ids are not personal data.
     absl::flat_hash_map<std::string, uint64_t> lag;
@@ -364,9 +401,21 @@ void HubImpl::Shutdown() {
     policy_->Stop();
     spdlog::info("policy stage stopped ({} records not yet processed)", ingest_->backlog());
   }
+  if (journal_) {
+    // Apply what is in the journal now, so this process stops up to date.
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while (journal_->healthy() && journal_->lag() > 0 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    spdlog::info("journal: applied up to entry {} ({} not yet applied)", journal_->next_offset(),
+                 journal_->lag());
+    journal_->Stop();
+  }
   if (feed_mirror_) feed_mirror_->Stop();
   feed_mirror_.reset();
   policy_.reset();
+  journal_.reset();
+  committer_.reset();
   ingest_.reset();
   server_.reset();
   ledger_.reset();

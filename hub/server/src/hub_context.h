@@ -6,6 +6,7 @@
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
 #include "accord/hub/core/ingest_log.h"
+#include "accord/hub/core/journal.h"
 #include "accord/hub/core/policy_stage.h"
 #include "accord/hub/core/record_store.h"
 #include "accord/hub/ledger/merkle_log.h"
@@ -26,6 +27,8 @@ struct HubContext {
   const ledger::TreeHeadSigner* signer = nullptr;
   HubMetrics* metrics = nullptr;
   StreamRegistry* streams = nullptr;
+  // The journal shared with other hub processes (Kafka backend); null when embedded.
+  Journal* journal = nullptr;
 };
 
 }  // namespace accord::hub

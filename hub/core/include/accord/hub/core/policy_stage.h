@@ -1,20 +1,20 @@
 // The policy stage: ingest log -> flows -> feeds, audit store and ledger.
 //
 // One thread polls the ingest log (IngestLog, ingest_log.h) for a batch of
-// records, applies every active flow (policy::FlowEngine) to them — in
+// records and applies every active flow (policy::FlowEngine) to them — in
 // parallel over `workers` threads, each with its own engine, keeping the
-// records' order — and writes, in ONE fsync'd WriteBatch per batch:
-//   - each cleaned record appended to its recipient's feed,
-//   - each disclosure staged into the audit store (DisclosureSink),
-//   - each disclosure's ledger entry plus the new signed tree head,
-//   - whatever the log needs to mark the batch consumed (the embedded log:
-//     its position and the deletion of the processed raw records).
-// A crash at any point therefore either commits a whole batch or none of it:
-// after a restart the stage resumes after the consumed position and every
-// disclosure appears exactly once. Raw records are deleted once processed: the
-// hub keeps no personal data beyond what the flows disclosed. A batch whose
-// write fails is retried (same records, same order) until it succeeds or the
-// stage stops.
+// records' order. The batch's outcome (StageOutcome) then goes to one of:
+//   - Start(): an OutcomeCommitter (outcome_committer.h) that writes it, with
+//     whatever the log needs to mark the batch consumed (the embedded log: its
+//     position and the deletion of the processed raw records), in ONE fsync'd
+//     WriteBatch. A crash commits a whole batch or none of it: after a restart
+//     the stage resumes after the consumed position and every disclosure
+//     appears exactly once. Raw records are deleted once processed.
+//   - StartJournaled(): the shared journal (journal.h) of several hub
+//     processes; the batch is marked consumed once the journal holds its
+//     outcome, and every process commits the journal in order.
+// A batch that fails is retried (same records, same order) until it succeeds
+// or the stage stops.
 //
 // A record whose values a treatment cannot process goes to quarantine with
 // its reason (never its values).
@@ -38,6 +38,8 @@
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
 #include "accord/hub/core/ingest_log.h"
+#include "accord/hub/core/journal.h"
+#include "accord/hub/core/outcome_committer.h"
 #include "accord/hub/ledger/merkle_log.h"
 #include "accord/policy/flow_engine.h"
 
@@ -51,7 +53,7 @@ struct PolicyStageOptions {
   size_t workers = 0;  // 0 = default
   // Skip disclosures whose delivery id was disclosed before (needed with an
   // at-least-once log such as Kafka; the embedded log de-duplicates at
-  // ingest). Default: false.
+  // ingest). Used by Start() only. Default: false.
   bool dedupe_deliveries = false;
   // Identifies this hub process in ledger entries. Required.
   std::string hub_instance;
@@ -59,62 +61,52 @@ struct PolicyStageOptions {
   absl::Status Validate() const;
 };
 
-// Counters for metrics; all monotonic.
-struct PolicyStageStats {
-  std::atomic<uint64_t> records{0};
-  std::atomic<uint64_t> disclosures{0};
-  std::atomic<uint64_t> quarantined{0};
-  std::atomic<uint64_t> batches{0};
-  std::atomic<uint64_t> duplicates_skipped{0};  // with dedupe_deliveries
-};
-
 class PolicyStage {
  public:
   using PolicySource = std::function<std::shared_ptr<const policy::PolicySet>()>;
-  // Called after each commit for each disclosure (for metrics), on the stage thread.
-  using DisclosureObserver = std::function<void(const policy::FlowOutput&)>;
+  using DisclosureObserver = OutcomeCommitter::DisclosureObserver;
 
-  // All pointers are borrowed and must outlive the stage.
+  // Commits each batch locally. All pointers are borrowed and must outlive the stage.
   static absl::StatusOr<std::unique_ptr<PolicyStage>> Start(
       HubDb* db, IngestLog* log, ledger::MerkleLog* ledger, DisclosureSink* sink,
       FeedNotifier* feeds, PolicySource policy, std::shared_ptr<const policy::Redactor> redactor,
       PolicyStageOptions options, DisclosureObserver observer = nullptr);
+  // Appends each batch's outcome to `journal` (borrowed, must outlive the
+  // stage) and commits nothing locally.
+  static absl::StatusOr<std::unique_ptr<PolicyStage>> StartJournaled(
+      IngestLog* log, Journal* journal, PolicySource policy,
+      std::shared_ptr<const policy::Redactor> redactor, PolicyStageOptions options);
   ~PolicyStage();
 
-  const PolicyStageStats& stats() const { return stats_; }
+  // With Start(): everything; with StartJournaled(): `records` only (the
+  // journal's committer counts the rest).
+  const PipelineStats& stats() const { return stats_; }
 
   // Stops after the batch in progress (it is committed or not at all).
   void Stop();
 
  private:
-  struct Work;  // one batch's per-record results (policy_stage.cc)
-
-  PolicyStage(HubDb* db, IngestLog* log, ledger::MerkleLog* ledger, DisclosureSink* sink,
-              FeedNotifier* feeds, PolicySource policy,
-              std::shared_ptr<const policy::Redactor> redactor, PolicyStageOptions options,
-              DisclosureObserver observer);
+  PolicyStage(IngestLog* log, PolicySource policy,
+              std::shared_ptr<const policy::Redactor> redactor, PolicyStageOptions options);
   void Run();
   bool stopping() const;
-  // Applies the flows to `entries` and commits the outcome in one WriteBatch.
-  absl::Status ProcessBatch(const std::vector<IngestLog::Entry>& entries);
+  // Applies the flows to `entries`.
+  StageOutcome Compute(const std::vector<IngestLog::Entry>& entries);
+  // Makes `outcome` durable (committer or journal) and marks `entries` consumed.
+  absl::Status Deliver(const std::vector<IngestLog::Entry>& entries, StageOutcome& outcome);
 
-  HubDb* const db_;
   IngestLog* const log_;
-  ledger::MerkleLog* const ledger_;
-  DisclosureSink* const sink_;
-  FeedNotifier* const feeds_;
   const PolicySource policy_;
   const PolicyStageOptions options_;
-  const DisclosureObserver observer_;
+  std::unique_ptr<OutcomeCommitter> committer_;  // Start()
+  Journal* journal_ = nullptr;                   // StartJournaled()
   std::vector<std::unique_ptr<policy::FlowEngine>> engines_;  // one per worker
   std::unique_ptr<class ChunkPool> pool_;
-  PolicyStageStats stats_;
+  PipelineStats stats_;
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 
-  // Stage-thread state.
-  absl::flat_hash_map<std::string, uint64_t> feed_heads_;
   std::thread thread_;
 };
 

@@ -13,6 +13,13 @@
 // the mirrored position is stored in the meta column family under
 // "kafka_feed/<recipient>". The feed in RocksDB stays the source of truth.
 //
+// Several hub processes: every process holds the same feeds (the journal), but
+// only one mirrors: the one the consumer group <group>.feed-mirror assigns the
+// journal topic's partition (a lease; no message is read through it). A process
+// that takes the lease over resumes after the last position found in each feed
+// topic, so a takeover may repeat a short run of deliveries (at-least-once;
+// readers skip positions they have seen) but never skips one.
+//
 // Threading: Start() launches one thread; Stop() (or the destructor) joins it.
 // `heads` is called on that thread and must be thread-safe.
 #pragma once

@@ -44,6 +44,8 @@ struct KafkaConfig {
   std::string ingest_topic() const { return topic_prefix + ".ingest"; }
   // One partition each, so a recipient reads its feed in position order.
   std::string feed_topic(const std::string& recipient) const { return topic_prefix + ".feed." + recipient; }
+  // The hub journal shared by every hub process (kafka_journal.h); one partition.
+  std::string journal_topic() const { return topic_prefix + ".journal"; }
   std::string consumer_group() const { return group_id.empty() ? topic_prefix + ".policy" : group_id; }
 
   // Every problem in one InvalidArgument, naming the key.

@@ -1,0 +1,116 @@
+// The second half of the policy stage: making one batch's outcome durable.
+//
+// A StageOutcome is what applying the flows to a run of ingest records
+// produced: the disclosures to make (cleaned record, its bytes as sent and
+// its ledger entry) and the records quarantined. OutcomeCommitter writes it,
+// in ONE fsync'd WriteBatch:
+//   - each quarantined record's reason,
+//   - each cleaned record appended to its recipient's feed,
+//   - each disclosure staged into the audit store (DisclosureSink) and the
+//     disclosure index,
+//   - the ledger entries plus the new signed tree head (one ledger append per
+//     outcome, timestamped `decided_at`),
+//   - whatever the caller adds (its input position),
+// so a crash commits all of it or none.
+//
+// Determinism: the result depends only on the committed state and the
+// outcome, never on the clock or on this process. With several hub processes
+// (the Kafka journal, journal.h) every process commits the same outcomes in
+// the same order and so holds the same feeds and a byte-identical ledger with
+// identical signed tree heads (Ed25519 signatures are deterministic; the
+// processes share the ledger signing key).
+//
+// Threading: Open() and Commit() on one writer thread; stats() anywhere.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "accord/hub/core/disclosure_sink.h"
+#include "accord/hub/core/feed_notifier.h"
+#include "accord/hub/core/hub_db.h"
+#include "accord/hub/ledger/merkle_log.h"
+#include "accord/v1/journal.pb.h"
+#include "accord/v1/record.pb.h"
+#include "rocksdb/write_batch.h"
+
+namespace accord::hub {
+
+struct StageOutcome {
+  // The ledger time of the append (the tree head's timestamp, never earlier
+  // than the previous head's).
+  absl::Time decided_at;
+  struct Disclosure {
+    v1::CleanedRecord record;
+    std::string serialized;    // `record` exactly as the recipient receives it
+    std::string ledger_entry;  // the serialized v1::LedgerEntry (Merkle leaf)
+  };
+  std::vector<Disclosure> disclosures;
+  struct Quarantined {
+    int32_t partition = 0;
+    uint64_t offset = 0;
+    std::string reason;  // names fields and rules, never values
+  };
+  std::vector<Quarantined> quarantined;
+};
+
+// The journal form (accord/v1/journal.proto), split into parts whose
+// disclosures take at most `max_bytes` each (a part holds at least one
+// disclosure, so a larger one goes alone); quarantined records go in the first
+// part. Each part has `decided_at`. No parts for an empty outcome.
+std::vector<v1::PolicyOutcome> ToJournal(const StageOutcome& outcome, size_t max_bytes);
+// And back. DataLoss when a cleaned record does not parse or lacks its
+// recipient or delivery id.
+absl::StatusOr<StageOutcome> FromJournal(const v1::PolicyOutcome& in);
+
+// Counters for metrics; all monotonic.
+struct PipelineStats {
+  std::atomic<uint64_t> records{0};  // ingest records the flows were applied to
+  std::atomic<uint64_t> disclosures{0};
+  std::atomic<uint64_t> quarantined{0};
+  std::atomic<uint64_t> batches{0};             // outcomes committed
+  std::atomic<uint64_t> duplicates_skipped{0};  // with dedupe_deliveries
+};
+
+class OutcomeCommitter {
+ public:
+  // Called after each commit for each disclosure (for metrics), on the writer thread.
+  using DisclosureObserver = std::function<void(const v1::CleanedRecord&)>;
+
+  // `dedupe_deliveries`: skip disclosures whose delivery id was committed
+  // before (needed with an at-least-once log such as Kafka). Reads the feed
+  // heads. Every pointer is borrowed and must outlive the committer.
+  static absl::StatusOr<std::unique_ptr<OutcomeCommitter>> Open(
+      HubDb* db, ledger::MerkleLog* ledger, DisclosureSink* sink, FeedNotifier* feeds,
+      bool dedupe_deliveries, PipelineStats* stats, DisclosureObserver observer = nullptr);
+
+  // Commits `outcome` (its disclosures may be moved from) plus whatever
+  // `stage_position` adds to the batch, durably (fsync). On error nothing
+  // changed: call again with the same outcome.
+  absl::Status Commit(StageOutcome& outcome,
+                      const std::function<void(rocksdb::WriteBatch*)>& stage_position);
+
+ private:
+  OutcomeCommitter(HubDb* db, ledger::MerkleLog* ledger, DisclosureSink* sink,
+                   FeedNotifier* feeds, bool dedupe, PipelineStats* stats,
+                   DisclosureObserver observer)
+      : db_(db), ledger_(ledger), sink_(sink), feeds_(feeds), dedupe_(dedupe), stats_(stats),
+        observer_(std::move(observer)) {}
+
+  HubDb* const db_;
+  ledger::MerkleLog* const ledger_;
+  DisclosureSink* const sink_;
+  FeedNotifier* const feeds_;
+  const bool dedupe_;
+  PipelineStats* const stats_;
+  const DisclosureObserver observer_;
+  absl::flat_hash_map<std::string, uint64_t> feed_heads_;  // committed
+};
+
+}  // namespace accord::hub

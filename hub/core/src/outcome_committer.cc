@@ -1,0 +1,207 @@
+#include "accord/hub/core/outcome_committer.h"
+
+#include <optional>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "accord/hub/core/disclosure_index.h"
+#include "accord/hub/ledger/rocksdb_status.h"
+#include "rocksdb/iterator.h"
+#include "spdlog/spdlog.h"
+
+namespace accord::hub {
+namespace {
+
+constexpr char kFeedHeadPrefix[] = "feed_head/";
+// In the dedupe column family, beside the ingest log's 32-byte record digests.
+constexpr char kDeliveredPrefix[] = "delivered/";
+
+void ToTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
+  const int64_t micros = absl::ToUnixMicros(t);
+  int64_t seconds = micros / 1000000;
+  int64_t rem = micros % 1000000;
+  if (rem < 0) {
+    rem += 1000000;
+    --seconds;
+  }
+  ts->set_seconds(seconds);
+  ts->set_nanos(static_cast<int32_t>(rem * 1000));
+}
+
+}  // namespace
+
+std::vector<v1::PolicyOutcome> ToJournal(const StageOutcome& outcome, size_t max_bytes) {
+  std::vector<v1::PolicyOutcome> parts;
+  if (outcome.disclosures.empty() && outcome.quarantined.empty()) return parts;
+  auto start_part = [&] {
+    v1::PolicyOutcome& part = parts.emplace_back();
+    ToTimestamp(outcome.decided_at, part.mutable_decided_at());
+    return &part;
+  };
+  v1::PolicyOutcome* part = start_part();
+  for (const auto& q : outcome.quarantined) {
+    auto* j = part->add_quarantined();
+    j->set_partition(q.partition);
+    j->set_offset(q.offset);
+    j->set_reason(q.reason);
+  }
+  size_t bytes = 0;
+  for (const auto& d : outcome.disclosures) {
+    const size_t size = d.serialized.size() + d.ledger_entry.size() + 16;  // + tags and lengths
+    if (part->disclosures_size() > 0 && bytes + size > max_bytes) {
+      part = start_part();
+      bytes = 0;
+    }
+    auto* j = part->add_disclosures();
+    j->set_cleaned_record(d.serialized);
+    j->set_ledger_entry(d.ledger_entry);
+    bytes += size;
+  }
+  return parts;
+}
+
+absl::StatusOr<StageOutcome> FromJournal(const v1::PolicyOutcome& in) {
+  StageOutcome out;
+  out.decided_at = absl::FromUnixSeconds(in.decided_at().seconds()) +
+                   absl::Nanoseconds(in.decided_at().nanos());
+  out.disclosures.resize(in.disclosures_size());
+  for (int i = 0; i < in.disclosures_size(); ++i) {
+    StageOutcome::Disclosure& d = out.disclosures[i];
+    d.serialized = in.disclosures(i).cleaned_record();
+    d.ledger_entry = in.disclosures(i).ledger_entry();
+    if (!d.record.ParseFromString(d.serialized) || d.record.recipient().empty() ||
+        d.record.delivery_id().empty()) {
+      return absl::DataLossError(
+          absl::StrCat("journal outcome: disclosure ", i, " is not a complete accord.v1.CleanedRecord"));
+    }
+  }
+  for (const auto& q : in.quarantined()) {
+    out.quarantined.push_back({q.partition(), q.offset(), q.reason()});
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<OutcomeCommitter>> OutcomeCommitter::Open(
+    HubDb* db, ledger::MerkleLog* ledger, DisclosureSink* sink, FeedNotifier* feeds,
+    bool dedupe_deliveries, PipelineStats* stats, DisclosureObserver observer) {
+  std::unique_ptr<OutcomeCommitter> c(new OutcomeCommitter(db, ledger, sink, feeds, dedupe_deliveries,
+                                                           stats, std::move(observer)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->db()->NewIterator(rocksdb::ReadOptions(), db->cf(HubDb::kMeta)));
+  for (it->Seek(kFeedHeadPrefix); it->Valid() && it->key().starts_with(kFeedHeadPrefix); it->Next()) {
+    if (it->value().size() != 8) return absl::DataLossError("corrupt feed head");
+    std::string recipient = it->key().ToString().substr(sizeof(kFeedHeadPrefix) - 1);
+    const uint64_t head = DecodeU64(it->value().ToStringView());
+    c->feed_heads_[recipient] = head;
+    feeds->SetHead(recipient, head);
+  }
+  if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading feed heads");
+  return c;
+}
+
+absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
+                                      const std::function<void(rocksdb::WriteBatch*)>& stage_position) {
+  rocksdb::WriteBatch wb;
+  for (const auto& q : outcome.quarantined) {
+    std::string key = EncodeU64(q.offset);
+    if (q.partition != 0) key = absl::StrCat(q.partition, "/", key);
+    wb.Put(db_->cf(HubDb::kQuarantine), key, q.reason);
+    // Reasons name fields and rules, never values.
+    spdlog::warn("quarantined ingest record {}:{}: {}", q.partition, q.offset, q.reason);
+  }
+
+  // The disclosures to make, in outcome order.
+  std::vector<StageOutcome::Disclosure*> todo;
+  todo.reserve(outcome.disclosures.size());
+  for (auto& d : outcome.disclosures) todo.push_back(&d);
+  uint64_t duplicates = 0;
+  if (dedupe_ && !todo.empty()) {
+    // At-least-once logs may deliver a record again: a delivery id already
+    // disclosed (or seen earlier in this outcome) is not disclosed twice.
+    std::vector<std::string> keys;
+    keys.reserve(todo.size());
+    for (const auto* d : todo) keys.push_back(absl::StrCat(kDeliveredPrefix, d->record.delivery_id()));
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<std::string> values(keys.size());
+    std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), db_->cf(HubDb::kDedupe));
+    std::vector<rocksdb::Status> found = db_->db()->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+    absl::flat_hash_set<std::string> in_batch;
+    std::vector<StageOutcome::Disclosure*> fresh;
+    for (size_t i = 0; i < todo.size(); ++i) {
+      if (!found[i].ok() && !found[i].IsNotFound()) {
+        return ledger::FromRocksDb(found[i], "checking disclosed delivery ids");
+      }
+      if (found[i].ok() || !in_batch.insert(keys[i]).second) {
+        ++duplicates;
+        continue;
+      }
+      wb.Put(db_->cf(HubDb::kDedupe), keys[i], "");
+      fresh.push_back(todo[i]);
+    }
+    todo = std::move(fresh);
+  }
+
+  absl::flat_hash_map<std::string, uint64_t> new_heads;
+  std::vector<std::string> ledger_entries;
+  ledger_entries.reserve(todo.size());
+  for (StageOutcome::Disclosure* d : todo) {
+    const std::string& recipient = d->record.recipient();
+    auto [slot, inserted] = new_heads.try_emplace(recipient, 0);
+    if (inserted) {
+      auto known = feed_heads_.find(recipient);
+      slot->second = known == feed_heads_.end() ? 0 : known->second;
+    }
+    const uint64_t head = ++slot->second;
+    wb.Put(db_->cf(HubDb::kFeeds), NameU64Key(recipient, head), d->serialized);
+    ledger_entries.push_back(std::move(d->ledger_entry));
+  }
+
+  // On failure the outcome is left as it was, for a retry.
+  auto restore = [&] {
+    for (size_t i = 0; i < todo.size(); ++i) todo[i]->ledger_entry = std::move(ledger_entries[i]);
+  };
+  uint64_t first_index = ledger_->size();
+  std::optional<ledger::MerkleLog::PendingAppend> pending;
+  if (!ledger_entries.empty()) {
+    auto staged = ledger_->Stage(ledger_entries, outcome.decided_at, &wb);
+    if (!staged.ok()) {
+      restore();
+      return staged.status();
+    }
+    first_index = staged->first_index;
+    pending = std::move(staged).value();
+  }
+  for (size_t i = 0; i < todo.size(); ++i) {
+    if (auto s = sink_->Stage(todo[i]->record, first_index + i, &wb); !s.ok()) {
+      restore();
+      return s;
+    }
+    StageDisclosureIndex(db_, todo[i]->record, first_index + i, &wb);
+  }
+  for (const auto& [recipient, head] : new_heads) {
+    wb.Put(db_->cf(HubDb::kMeta), absl::StrCat(kFeedHeadPrefix, recipient), EncodeU64(head));
+  }
+  if (stage_position) stage_position(&wb);
+  if (auto s = db_->WriteSync(&wb); !s.ok()) {
+    restore();
+    return s;
+  }
+  if (pending) ledger_->Commit(*pending);
+
+  if (stats_ != nullptr) {
+    stats_->batches.fetch_add(1, std::memory_order_relaxed);
+    stats_->disclosures.fetch_add(todo.size(), std::memory_order_relaxed);
+    stats_->quarantined.fetch_add(outcome.quarantined.size(), std::memory_order_relaxed);
+    stats_->duplicates_skipped.fetch_add(duplicates, std::memory_order_relaxed);
+  }
+  if (observer_) {
+    for (const auto* d : todo) observer_(d->record);
+  }
+  for (const auto& [recipient, head] : new_heads) {
+    feed_heads_[recipient] = head;
+    feeds_->Notify(recipient, head);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace accord::hub

@@ -1,0 +1,306 @@
+#include "accord/hub/kafka/kafka_journal.h"
+
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "rdkafka.h"
+#include "spdlog/spdlog.h"
+#include "topics.h"
+
+namespace accord::hub {
+
+using kafka::FromKafka;
+using kafka::KafkaPtr;
+using kafka::MessagePtr;
+using kafka::PartitionListPtr;
+
+namespace {
+
+constexpr char kNextOffsetKey[] = "journal/next_offset";
+constexpr uint32_t kFormat = 1;
+constexpr int32_t kPartition = 0;
+
+// One append (all the messages of an outcome, or one agreement event) waiting
+// for Kafka's acknowledgements. Deleted by whoever brings `remaining` to zero.
+struct PendingAppend {
+  std::function<void(absl::Status)> done;
+  std::atomic<size_t> remaining{0};
+  absl::Mutex mu;
+  absl::Status error ABSL_GUARDED_BY(mu);
+};
+
+void Fail(PendingAppend* p, absl::Status status) {
+  absl::MutexLock lock(&p->mu);
+  if (p->error.ok()) p->error = std::move(status);
+}
+
+void Release(PendingAppend* p, size_t n) {
+  if (p->remaining.fetch_sub(n) != n) return;
+  absl::Status error;
+  {
+    absl::MutexLock lock(&p->mu);
+    error = p->error;
+  }
+  p->done(error.ok() ? error
+                     : absl::UnavailableError(absl::StrCat("Kafka did not store the journal entry: ",
+                                                           error.message())));
+  delete p;
+}
+
+void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
+  auto* p = static_cast<PendingAppend*>(msg->_private);
+  if (p == nullptr) return;
+  if (msg->err) Fail(p, FromKafka(msg->err, "producing to the journal"));
+  Release(p, 1);
+}
+
+}  // namespace
+
+struct KafkaJournal::Impl {
+  KafkaConfig config;
+  std::string topic;
+  std::string hub_instance;
+  HubDb* db = nullptr;
+  OutcomeCommitter* committer = nullptr;
+  AgreementFn apply_agreement;
+  KafkaPtr producer;
+  KafkaPtr consumer;
+  std::atomic<uint64_t> next{0};
+  std::atomic<bool> healthy{true};
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> poller_stop{false};
+  std::thread poller;
+  std::thread applier;
+
+  // Queues `messages` (serialized JournalEntry) for partition 0; `done` runs once.
+  void Produce(const std::vector<std::string>& messages, std::function<void(absl::Status)> done) {
+    auto* p = new PendingAppend;
+    p->done = std::move(done);
+    p->remaining.store(messages.size() + 1);  // +1: held until every message is queued
+    size_t queued = 0;
+    for (const std::string& value : messages) {
+      rd_kafka_resp_err_t err;
+      for (;;) {
+        err = rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+                                RD_KAFKA_V_PARTITION(kPartition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_KEY(hub_instance.data(), hub_instance.size()),
+                                RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                                RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
+        // A full local queue drains as Kafka acknowledges: wait, do not drop.
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || stopping.load()) break;
+        absl::SleepFor(absl::Milliseconds(5));
+      }
+      if (err) {
+        Fail(p, FromKafka(err, "queueing a journal entry"));
+        break;
+      }
+      ++queued;
+    }
+    Release(p, messages.size() - queued + 1);
+  }
+
+  absl::Status WriteNext(uint64_t next_offset) {
+    rocksdb::WriteBatch wb;
+    wb.Put(db->cf(HubDb::kMeta), kNextOffsetKey, EncodeU64(next_offset));
+    return db->WriteSync(&wb);
+  }
+
+  // Applies the entry at `offset`; retries storage errors until it succeeds or
+  // the journal stops.
+  void ApplyOne(uint64_t offset, const rd_kafka_message_t& msg) {
+    v1::JournalEntry entry;
+    absl::StatusOr<StageOutcome> outcome = absl::UnknownError("not an outcome");
+    if (!entry.ParseFromArray(msg.payload, static_cast<int>(msg.len))) {
+      spdlog::error("journal entry {} is not an accord.v1.JournalEntry: skipped", offset);
+    } else if (entry.format() != kFormat) {
+      spdlog::error("journal entry {} has format {} (this hub knows {}): skipped; upgrade this hub",
+                    offset, entry.format(), kFormat);
+    } else if (entry.has_agreement()) {
+      if (apply_agreement) apply_agreement(entry.agreement());
+    } else if (entry.has_outcome()) {
+      outcome = FromJournal(entry.outcome());
+      if (!outcome.ok()) {
+        spdlog::error("journal entry {} from {}: {}: skipped", offset, entry.hub_instance(),
+                      std::string(outcome.status().message()));
+      }
+    }
+    for (;;) {
+      absl::Status s = outcome.ok()
+                           ? committer->Commit(*outcome,
+                                               [&](rocksdb::WriteBatch* wb) {
+                                                 wb->Put(db->cf(HubDb::kMeta), kNextOffsetKey,
+                                                         EncodeU64(offset + 1));
+                                               })
+                           : WriteNext(offset + 1);
+      if (s.ok()) break;
+      spdlog::warn("applying journal entry {}: {} (retrying)", offset, std::string(s.message()));
+      if (stopping.load()) return;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    next.store(offset + 1);
+  }
+
+  void Apply() {
+    PartitionListPtr assignment(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), kPartition)->offset =
+        static_cast<int64_t>(next.load());
+    if (auto err = rd_kafka_assign(consumer.get(), assignment.get())) {
+      spdlog::critical("cannot read the journal: {}", rd_kafka_err2str(err));
+      healthy.store(false);
+      return;
+    }
+    while (!stopping.load()) {
+      MessagePtr msg(rd_kafka_consumer_poll(consumer.get(), 100));
+      if (!msg) continue;
+      if (msg->err) {
+        if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+        if (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+            msg->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
+          spdlog::critical(
+              "the journal no longer holds entry {}, which this hub process has not applied "
+              "(topic retention too short?): it stops applying and can no longer serve the shared "
+              "ledger; re-seed its data directory from a healthy process (deploy/kafka/OPERATIONS.md)",
+              next.load());
+          healthy.store(false);
+          return;
+        }
+        spdlog::warn("journal reader: {}", rd_kafka_message_errstr(msg.get()));
+        continue;
+      }
+      const auto offset = static_cast<uint64_t>(msg->offset);
+      if (offset < next.load()) continue;  // applied before
+      ApplyOne(offset, *msg);
+    }
+  }
+};
+
+KafkaJournal::KafkaJournal(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+absl::StatusOr<std::unique_ptr<KafkaJournal>> KafkaJournal::Open(const KafkaConfig& config,
+                                                                 std::string hub_instance, HubDb* db,
+                                                                 OutcomeCommitter* committer,
+                                                                 AgreementFn apply_agreement) {
+  if (auto s = config.Validate(); !s.ok()) return s;
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->topic = config.journal_topic();
+  impl->hub_instance = std::move(hub_instance);
+  impl->db = db;
+  impl->committer = committer;
+  impl->apply_agreement = std::move(apply_agreement);
+  auto stored = db->Get(HubDb::kMeta, kNextOffsetKey);
+  if (stored.ok()) {
+    if (stored->size() != 8) return absl::DataLossError("corrupt journal position");
+    impl->next.store(DecodeU64(*stored));
+  } else if (!absl::IsNotFound(stored.status())) {
+    return stored.status();
+  }
+
+  auto producer_props = kafka::IdempotentProducerProperties(config);
+  if (!config.properties.count("compression.type")) producer_props["compression.type"] = "lz4";
+  auto pconf = kafka::MakeConf(producer_props);
+  if (!pconf.ok()) return pconf.status();
+  rd_kafka_conf_set_dr_msg_cb(pconf->get(), &OnDelivery);
+  char err[512];
+  impl->producer.reset(rd_kafka_new(RD_KAFKA_PRODUCER, pconf->release(), err, sizeof(err)));
+  if (!impl->producer) return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", err));
+  if (auto s = kafka::EnsureTopic(impl->producer.get(), impl->topic, 1, config.replication_factor); !s.ok()) {
+    return s;
+  }
+
+  auto consumer_props = kafka::CommonProperties(config);
+  // No commits are made: the position lives in the hub's own database.
+  consumer_props["group.id"] = absl::StrCat(config.consumer_group(), ".journal-reader");
+  consumer_props["enable.auto.commit"] = "false";
+  consumer_props["enable.auto.offset.store"] = "false";
+  consumer_props["auto.offset.reset"] = "error";  // never skip entries silently
+  consumer_props["enable.partition.eof"] = "false";
+  if (!config.properties.count("fetch.wait.max.ms")) consumer_props["fetch.wait.max.ms"] = "10";
+  auto cconf = kafka::MakeConf(consumer_props);
+  if (!cconf.ok()) return cconf.status();
+  impl->consumer.reset(rd_kafka_new(RD_KAFKA_CONSUMER, cconf->release(), err, sizeof(err)));
+  if (!impl->consumer) return absl::InvalidArgumentError(absl::StrCat("Kafka consumer: ", err));
+  rd_kafka_poll_set_consumer(impl->consumer.get());
+
+  Impl* raw = impl.get();
+  impl->poller = std::thread([raw] {
+    while (!raw->poller_stop.load()) rd_kafka_poll(raw->producer.get(), 50);
+  });
+  impl->applier = std::thread([raw] { raw->Apply(); });
+  spdlog::info("journal {}: applying from entry {}", impl->topic, impl->next.load());
+  return std::unique_ptr<KafkaJournal>(new KafkaJournal(std::move(impl)));
+}
+
+KafkaJournal::~KafkaJournal() {
+  Stop();
+  if (impl_->consumer) rd_kafka_consumer_close(impl_->consumer.get());
+}
+
+absl::Status KafkaJournal::AppendOutcome(const StageOutcome& outcome) {
+  Impl& im = *impl_;
+  if (im.stopping.load()) return absl::UnavailableError("the journal is stopping");
+  std::vector<v1::PolicyOutcome> parts = ToJournal(outcome, kMaxMessageBytes);
+  if (parts.empty()) return absl::OkStatus();
+  std::vector<std::string> messages(parts.size());
+  v1::JournalEntry entry;
+  entry.set_format(kFormat);
+  entry.set_hub_instance(im.hub_instance);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    entry.mutable_outcome()->Swap(&parts[i]);
+    entry.SerializeToString(&messages[i]);
+  }
+  absl::Notification stored;
+  absl::Status result;
+  im.Produce(messages, [&](absl::Status s) {
+    result = std::move(s);
+    stored.Notify();
+  });
+  stored.WaitForNotification();
+  return result;
+}
+
+void KafkaJournal::AppendAgreement(const v1::AgreementEvent& event, std::function<void(absl::Status)> done) {
+  Impl& im = *impl_;
+  if (im.stopping.load()) {
+    done(absl::UnavailableError("the journal is stopping"));
+    return;
+  }
+  v1::JournalEntry entry;
+  entry.set_format(kFormat);
+  entry.set_hub_instance(im.hub_instance);
+  *entry.mutable_agreement() = event;
+  im.Produce({entry.SerializeAsString()}, std::move(done));
+}
+
+uint64_t KafkaJournal::next_offset() const { return impl_->next.load(); }
+
+uint64_t KafkaJournal::lag() const {
+  int64_t low = 0, high = 0;
+  if (rd_kafka_get_watermark_offsets(impl_->consumer.get(), impl_->topic.c_str(), kPartition, &low, &high) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return 0;
+  }
+  const uint64_t next = impl_->next.load();
+  return high > 0 && static_cast<uint64_t>(high) > next ? static_cast<uint64_t>(high) - next : 0;
+}
+
+bool KafkaJournal::healthy() const { return impl_->healthy.load(); }
+
+void KafkaJournal::Stop() {
+  Impl& im = *impl_;
+  if (im.stopping.exchange(true)) return;
+  if (im.applier.joinable()) im.applier.join();
+  // Let queued entries reach Kafka (each append is then acknowledged or failed).
+  if (rd_kafka_flush(im.producer.get(), im.config.message_timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_purge(im.producer.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(im.producer.get(), 1000);  // serves the purged messages' failure reports
+  }
+  im.poller_stop.store(true);
+  if (im.poller.joinable()) im.poller.join();
+}
+
+}  // namespace accord::hub
