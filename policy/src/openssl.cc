@@ -1,8 +1,10 @@
 #include "accord/policy/openssl.h"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 
+#include <algorithm>
 #include <string>
 
 namespace accord::policy {
@@ -37,6 +39,61 @@ absl::StatusOr<std::string> HkdfSha256(std::string_view key, std::string_view in
     return OpenSslError(what);
   }
   return out;
+}
+
+namespace {
+
+const unsigned char* U8(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+unsigned char* U8(absl::Span<char> s) { return reinterpret_cast<unsigned char*>(s.data()); }
+
+}  // namespace
+
+absl::Status AesGcmSeal(std::string_view key, std::string_view nonce, std::string_view plain,
+                        std::string_view aad, absl::Span<char> out, std::string_view what) {
+  if (key.size() != kAesGcmKeyBytes || nonce.size() != kAesGcmNonceBytes ||
+      out.size() != plain.size() + kAesGcmTagBytes) {
+    return absl::InvalidArgumentError("AES-256-GCM: wrong key, nonce or output size");
+  }
+  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  unsigned char* ct = U8(out);
+  int len = 0, final_len = 0;
+  const bool ok =
+      ctx && EVP_EncryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), U8(key), U8(nonce), nullptr) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), ct, &len, U8(plain), static_cast<int>(plain.size())) == 1 &&
+      EVP_EncryptFinal_ex(ctx.get(), ct + len, &final_len) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kAesGcmTagBytes,
+                          ct + plain.size()) == 1;
+  if (!ok) return OpenSslError(what);
+  return absl::OkStatus();
+}
+
+absl::Status AesGcmOpen(std::string_view key, std::string_view nonce, std::string_view sealed,
+                        std::string_view aad, absl::Span<char> out) {
+  if (key.size() != kAesGcmKeyBytes || nonce.size() != kAesGcmNonceBytes ||
+      sealed.size() < kAesGcmTagBytes || out.size() != sealed.size() - kAesGcmTagBytes) {
+    return absl::InvalidArgumentError("AES-256-GCM: wrong key, nonce, input or output size");
+  }
+  const size_t body = out.size();
+  unsigned char tag[kAesGcmTagBytes];
+  std::copy(sealed.end() - kAesGcmTagBytes, sealed.end(), reinterpret_cast<char*>(tag));
+  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  unsigned char* pt = U8(out);
+  int len = 0, final_len = 0;
+  const bool setup =
+      ctx && EVP_DecryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), U8(key), U8(nonce), nullptr) == 1 &&
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
+      EVP_DecryptUpdate(ctx.get(), pt, &len, U8(sealed), static_cast<int>(body)) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kAesGcmTagBytes, tag) == 1;
+  if (!setup) return OpenSslError("AES-256-GCM decryption");
+  if (EVP_DecryptFinal_ex(ctx.get(), pt + len, &final_len) != 1) {
+    OPENSSL_cleanse(out.data(), out.size());
+    ERR_clear_error();
+    return absl::DataLossError("AES-256-GCM authentication failed");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace accord::policy

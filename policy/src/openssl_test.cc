@@ -91,5 +91,58 @@ TEST(Sha256Test, KnownDigests) {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+std::string Unhex(std::string_view hex) { return absl::HexStringToBytes(absl::string_view(hex.data(), hex.size())); }
+
+// NIST GCM specification, test case 16 (AES-256, 60-byte plaintext, 20-byte AAD).
+TEST(AesGcmTest, NistVector) {
+  const std::string key =
+      Unhex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
+  const std::string nonce = Unhex("cafebabefacedbaddecaf888");
+  const std::string plain = Unhex(
+      "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e24"
+      "49a6b525b16aedf5aa0de657ba637b39");
+  const std::string aad = Unhex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
+  std::string sealed(plain.size() + kAesGcmTagBytes, '\0');
+  ASSERT_TRUE(AesGcmSeal(key, nonce, plain, aad, absl::MakeSpan(sealed)).ok());
+  EXPECT_EQ(absl::BytesToHexString(sealed),
+            "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b10"
+            "56828838c5f61e6393ba7a0abcc9f662"
+            "76fc6ece0f4e1768cddf8853bb2d551b");
+  std::string opened(plain.size(), '\0');
+  ASSERT_TRUE(AesGcmOpen(key, nonce, sealed, aad, absl::MakeSpan(opened)).ok());
+  EXPECT_EQ(opened, plain);
+}
+
+TEST(AesGcmTest, TamperingIsDataLossAndZeroesTheOutput) {
+  const std::string key(kAesGcmKeyBytes, 'k');
+  const std::string nonce(kAesGcmNonceBytes, 'n');
+  const std::string plain = "a personal value";
+  std::string sealed(plain.size() + kAesGcmTagBytes, '\0');
+  ASSERT_TRUE(AesGcmSeal(key, nonce, plain, "aad", absl::MakeSpan(sealed)).ok());
+  std::string out(plain.size(), '\0');
+  std::string altered = sealed;
+  altered[3] ^= 1;
+  absl::Status s = AesGcmOpen(key, nonce, altered, "aad", absl::MakeSpan(out));
+  EXPECT_TRUE(absl::IsDataLoss(s)) << s;
+  EXPECT_EQ(out, std::string(plain.size(), '\0'));
+  EXPECT_TRUE(absl::IsDataLoss(AesGcmOpen(key, nonce, sealed, "other", absl::MakeSpan(out))));
+  EXPECT_TRUE(absl::IsDataLoss(
+      AesGcmOpen(std::string(kAesGcmKeyBytes, 'x'), nonce, sealed, "aad", absl::MakeSpan(out))));
+  EXPECT_TRUE(AesGcmOpen(key, nonce, sealed, "aad", absl::MakeSpan(out)).ok());
+  EXPECT_EQ(out, plain);
+}
+
+TEST(AesGcmTest, WrongSizesAreInvalidArgument) {
+  const std::string key(kAesGcmKeyBytes, 'k');
+  const std::string nonce(kAesGcmNonceBytes, 'n');
+  std::string out(4 + kAesGcmTagBytes, '\0');
+  EXPECT_TRUE(absl::IsInvalidArgument(AesGcmSeal("short", nonce, "abcd", "", absl::MakeSpan(out))));
+  EXPECT_TRUE(absl::IsInvalidArgument(AesGcmSeal(key, "short", "abcd", "", absl::MakeSpan(out))));
+  EXPECT_TRUE(absl::IsInvalidArgument(AesGcmSeal(key, nonce, "abc", "", absl::MakeSpan(out))));
+  std::string plain(4, '\0');
+  EXPECT_TRUE(absl::IsInvalidArgument(AesGcmOpen(key, nonce, "short", "", absl::MakeSpan(plain))));
+  EXPECT_TRUE(absl::IsInvalidArgument(AesGcmOpen(key, nonce, out, "", absl::MakeSpan(out))));
+}
+
 }  // namespace
 }  // namespace accord::policy

@@ -18,8 +18,8 @@ namespace accord::policy {
 namespace {
 
 constexpr size_t kKeyBytes = 32;
-constexpr size_t kNonceBytes = 12;
-constexpr size_t kTagBytes = 16;
+constexpr size_t kNonceBytes = kAesGcmNonceBytes;
+constexpr size_t kTagBytes = kAesGcmTagBytes;
 constexpr char kSeparator = 0x1f;
 constexpr std::string_view kInfoLabel = "accord.sealed.v1";
 
@@ -35,6 +35,9 @@ struct Secret {
   std::array<unsigned char, N> bytes{};
   ~Secret() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
   unsigned char* data() { return bytes.data(); }
+  std::string_view view() const {
+    return std::string_view(reinterpret_cast<const char*>(bytes.data()), N);
+  }
 };
 
 const unsigned char* U8(std::string_view s) {
@@ -157,16 +160,9 @@ absl::Status RecipientSealer::Seal(std::string_view field_name, const v1::Value&
   std::string aad = Join(recipient_id_, field_name);
 
   std::string ciphertext(plaintext.size() + kTagBytes, '\0');
-  auto* ct = reinterpret_cast<unsigned char*>(ciphertext.data());
-  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  int len = 0, final_len = 0;
-  bool ok = ctx && EVP_EncryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), key.data(), U8(nonce), nullptr) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), ct, &len, U8(plaintext), static_cast<int>(plaintext.size())) == 1 &&
-            EVP_EncryptFinal_ex(ctx.get(), ct + len, &final_len) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, ct + len + final_len) == 1;
+  absl::Status sealed = AesGcmSeal(key.view(), nonce, plaintext, aad, absl::MakeSpan(ciphertext));
   OPENSSL_cleanse(plaintext.data(), plaintext.size());
-  if (!ok) return OpenSslError("AES-256-GCM encryption");
+  ACCORD_RETURN_IF_ERROR(sealed);
 
   out->Clear();
   out->set_scheme(std::string(kSealedScheme));
@@ -206,24 +202,13 @@ absl::StatusOr<v1::Value> OpenSealed(std::string_view recipient_id,
 
   std::string aad = Join(recipient_id, field_name);
   const std::string& ct = sealed.ciphertext();
-  size_t body = ct.size() - kTagBytes;
-  std::string plaintext(body, '\0');
-  auto* pt = reinterpret_cast<unsigned char*>(plaintext.data());
-  std::array<unsigned char, kTagBytes> tag;
-  std::copy(ct.end() - kTagBytes, ct.end(), tag.begin());
-  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  int len = 0, final_len = 0;
-  bool setup = ctx && EVP_DecryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), key.data(), U8(sealed.nonce()), nullptr) == 1 &&
-               EVP_DecryptUpdate(ctx.get(), nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
-               EVP_DecryptUpdate(ctx.get(), pt, &len, U8(ct), static_cast<int>(body)) == 1 &&
-               EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1;
-  if (!setup) return OpenSslError("AES-256-GCM decryption");
-  if (EVP_DecryptFinal_ex(ctx.get(), pt + len, &final_len) != 1) {
-    OPENSSL_cleanse(plaintext.data(), plaintext.size());
-    ERR_clear_error();
+  std::string plaintext(ct.size() - kTagBytes, '\0');
+  absl::Status opened = AesGcmOpen(key.view(), sealed.nonce(), ct, aad, absl::MakeSpan(plaintext));
+  if (absl::IsDataLoss(opened)) {
     return absl::DataLossError(
         "sealed value failed authentication (altered, or sealed for another field or key)");
   }
+  ACCORD_RETURN_IF_ERROR(opened);
   v1::Value value;
   bool parsed = value.ParseFromString(plaintext);
   OPENSSL_cleanse(plaintext.data(), plaintext.size());

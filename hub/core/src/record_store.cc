@@ -1,7 +1,5 @@
 #include "accord/hub/core/record_store.h"
 
-#include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "absl/container/flat_hash_map.h"
@@ -19,8 +17,8 @@ namespace {
 constexpr size_t kMaxPage = 1000;
 constexpr char kVersion = '\x01';
 constexpr size_t kPeriodBytes = 7;  // "YYYY-MM"
-constexpr size_t kNonceBytes = 12;
-constexpr size_t kTagBytes = 16;
+constexpr size_t kNonceBytes = policy::kAesGcmNonceBytes;
+constexpr size_t kTagBytes = policy::kAesGcmTagBytes;
 constexpr char kKeyPrefix[] = "record_key/";       // + agreement/period -> wrapped data key
 constexpr char kErasedPrefix[] = "record_erased/";  // + agreement/period -> ""
 
@@ -61,39 +59,24 @@ std::string SealedPeriod(std::string_view value) {
 }
 
 unsigned char* U8(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
-const unsigned char* U8(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
 // AES-256-GCM of `plain` under `key` with `aad`: nonce || ciphertext || tag.
 absl::StatusOr<std::string> SealGcm(const std::string& key, std::string_view plain, std::string_view aad) {
   std::string out(kNonceBytes + plain.size() + kTagBytes, '\0');
   if (RAND_bytes(U8(out), kNonceBytes) != 1) return policy::OpenSslError("generating a nonce");
-  policy::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  int len = 0, fin = 0;
-  unsigned char* body = U8(out) + kNonceBytes;
-  if (!ctx || EVP_EncryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), U8(key), U8(out), nullptr) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, U8(aad), static_cast<int>(aad.size())) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), body, &len, U8(plain), static_cast<int>(plain.size())) != 1 ||
-      EVP_EncryptFinal_ex(ctx.get(), body + len, &fin) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, body + plain.size()) != 1) {
-    return policy::OpenSslError("sealing a stored record");
-  }
+  const std::string_view nonce = std::string_view(out).substr(0, kNonceBytes);
+  absl::Status s = policy::AesGcmSeal(key, nonce, plain, aad, absl::MakeSpan(out).subspan(kNonceBytes),
+                                      "sealing a stored record");
+  if (!s.ok()) return s;
   return out;
 }
 
 absl::StatusOr<std::string> OpenGcm(const std::string& key, std::string_view sealed, std::string_view aad) {
   if (sealed.size() < kNonceBytes + kTagBytes) return absl::DataLossError("a sealed record is truncated");
-  const size_t n = sealed.size() - kNonceBytes - kTagBytes;
-  std::string plain(n, '\0');
-  std::string tag(sealed.substr(kNonceBytes + n));
-  policy::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  int len = 0, fin = 0;
-  const bool ok = ctx && EVP_DecryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), U8(key), U8(sealed), nullptr) == 1 &&
-                  EVP_DecryptUpdate(ctx.get(), nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
-                  EVP_DecryptUpdate(ctx.get(), U8(plain), &len, U8(sealed) + kNonceBytes, static_cast<int>(n)) == 1 &&
-                  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, U8(tag)) == 1 &&
-                  EVP_DecryptFinal_ex(ctx.get(), U8(plain) + len, &fin) == 1;
-  if (!ok) {
-    ERR_clear_error();
+  std::string plain(sealed.size() - kNonceBytes - kTagBytes, '\0');
+  if (!policy::AesGcmOpen(key, sealed.substr(0, kNonceBytes), sealed.substr(kNonceBytes), aad,
+                          absl::MakeSpan(plain))
+           .ok()) {
     return absl::DataLossError("a stored record does not authenticate");
   }
   return plain;

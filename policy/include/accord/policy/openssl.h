@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 
 namespace accord::policy {
 
@@ -42,6 +43,31 @@ absl::Status OpenSslError(std::string_view what,
 // keys, the records key-encryption key). `what` names it in errors.
 absl::StatusOr<std::string> HkdfSha256(std::string_view key, std::string_view info, std::string_view what,
                                        size_t length = 32);
+
+// AES-256-GCM with a 12-byte nonce and a 16-byte tag appended to the
+// ciphertext: the one AEAD of Accord (sealed values, the audit store's records
+// and data keys). The caller chooses the nonce (12 random bytes: RAND_bytes)
+// and where it is stored. Pure functions; thread-safe.
+inline constexpr size_t kAesGcmKeyBytes = 32;
+inline constexpr size_t kAesGcmNonceBytes = 12;
+inline constexpr size_t kAesGcmTagBytes = 16;
+
+// Writes ciphertext || tag of `plain` under `key` and `nonce`, authenticating
+// `aad`, to `out`, which must be exactly plain.size() + kAesGcmTagBytes long.
+// InvalidArgument for wrong key/nonce/out sizes; OpenSslError(what) if OpenSSL
+// fails.
+absl::Status AesGcmSeal(std::string_view key, std::string_view nonce, std::string_view plain,
+                        std::string_view aad, absl::Span<char> out,
+                        std::string_view what = "AES-256-GCM encryption");
+
+// Opens `sealed` (ciphertext || tag, as written by AesGcmSeal) into `out`,
+// which must be exactly sealed.size() - kAesGcmTagBytes long. DataLoss when
+// the tag does not verify (wrong key, nonce or aad, or altered bytes): `out`
+// is then zeroed and OpenSSL's error queue cleared. InvalidArgument for wrong
+// sizes (including `sealed` shorter than a tag); OpenSslError("AES-256-GCM
+// decryption") if OpenSSL fails otherwise.
+absl::Status AesGcmOpen(std::string_view key, std::string_view nonce, std::string_view sealed,
+                        std::string_view aad, absl::Span<char> out);
 
 inline constexpr size_t kSha256Bytes = 32;
 
