@@ -127,7 +127,15 @@ int main(int argc, char** argv) {
   publish->add_option("--mapping", c.mapping,
                       "Mapping YAML (columns -> dataset fields; see deploy/mappings/). Without it, "
                       "each line must be an accord.v1.Record in JSON");
-  publish->add_option("--source", c.source, "The file to read (CSV or JSON Lines, as the mapping says); '-' = stdin");
+  publish->add_option("--source", c.source,
+                      "The file to read (CSV or JSON Lines, as the mapping says); '-' = stdin. stdin "
+                      "has no checkpoint. A hub outage loses nothing (unfinished rows are kept in "
+                      "memory and resent); SIGINT/SIGTERM stop reading and deliver every row already "
+                      "read (the summary counts them; later input is not read). If the connector "
+                      "itself dies (SIGKILL, crash) the rows not yet acknowledged are lost to it: the "
+                      "caller must send the input again (all of it, or from the last row it knows "
+                      "was acknowledged); rows already delivered come back DUPLICATE, since the hub "
+                      "de-duplicates on the record id");
   publish->add_option("--jsonl", c.source, "Same as --source (kept for older scripts)");
   publish->add_option("--watch", c.watch,
                       "A drop directory: files are picked up as they arrive and moved to done/ when delivered");
@@ -139,7 +147,7 @@ int main(int argc, char** argv) {
                       "Directory for the durable checkpoints (<name>.<path hash>.accord-checkpoint) that let a "
                       "restarted connector resume where it stopped. Without it (and without --watch, "
                       "which keeps them in <dir>/.accord/) a rerun starts from the top; the hub "
-                      "de-duplicates, so nothing arrives twice");
+                      "de-duplicates, so nothing arrives twice. Files only: ignored for stdin");
   publish->add_option("--dead-letter", c.dead_letter,
                       "Dead-letter file for rows that cannot be parsed, mapped or are rejected "
                       "(default: <source>.dead-letter.jsonl; appended to)");
