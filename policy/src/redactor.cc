@@ -528,8 +528,7 @@ bool NameGap(std::string_view gap, bool after_initial, bool* comma_used) {
 }
 
 void MatchNames(std::string_view text, const NameKeys& keys, Spans* spans) {
-  std::string folded;
-  folded.reserve(64);
+  std::string folded;  // most names fold within the inline capacity: no allocation
   std::string joined;
   absl::InlinedVector<std::pair<size_t, size_t>, 4> parts;
 

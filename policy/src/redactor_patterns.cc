@@ -250,32 +250,6 @@ bool MayBeAddressAt(std::string_view text, size_t pos) {
   return At(text, i) >= 'A' && At(text, i) <= 'Z';
 }
 
-bool MayBeDobCueAt(std::string_view text, size_t pos) {
-  const auto c = static_cast<unsigned char>(At(text, pos) | 0x20);
-  const auto d = static_cast<unsigned char>(At(text, pos + 1) | 0x20);
-  if (c == 'd') return d == 'o' || d == '.' || d == 'a';
-  return c == 'b' && d == 'o';
-}
-
-bool MayBeDateAt(std::string_view text, size_t pos) {
-  const unsigned char c = At(text, pos);
-  if (IsDigit(c)) return true;
-  if (!IsAlpha(c)) return false;
-  const char b = static_cast<char>(At(text, pos + 1) | 0x20);
-  const char d = static_cast<char>(At(text, pos + 2) | 0x20);
-  switch (c | 0x20) {
-    case 'j': return (b == 'a' && d == 'n') || (b == 'u' && (d == 'n' || d == 'l'));
-    case 'f': return b == 'e' && d == 'b';
-    case 'm': return b == 'a' && (d == 'r' || d == 'y');
-    case 'a': return (b == 'p' && d == 'r') || (b == 'u' && d == 'g');
-    case 's': return b == 'e' && d == 'p';
-    case 'o': return b == 'c' && d == 't';
-    case 'n': return b == 'o' && d == 'v';
-    case 'd': return b == 'e' && d == 'c';
-    default: return false;
-  }
-}
-
 size_t EmailStartBefore(std::string_view text, size_t at) {
   size_t i = at;
   while (i > 0) {

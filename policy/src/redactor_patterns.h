@@ -48,9 +48,10 @@ size_t MatchRegPrefixAt(std::string_view text, size_t pos);
 
 // Pre-filters: false when the pattern certainly does not match at `pos`.
 bool MayBeAddressAt(std::string_view text, size_t pos);
-bool MayBeDobCueAt(std::string_view text, size_t pos);
+// (Inline below: they run at every word of the text.)
+inline bool MayBeDobCueAt(std::string_view text, size_t pos);
 // A digit, or the first three letters of a month name.
-bool MayBeDateAt(std::string_view text, size_t pos);
+inline bool MayBeDateAt(std::string_view text, size_t pos);
 // Where an e-mail address containing the '@' at `at` would begin (the start
 // of its local part); `at` itself if there is no local part.
 size_t EmailStartBefore(std::string_view text, size_t at);
@@ -119,5 +120,39 @@ NameChar ClassifyAndFold(std::string_view text, size_t pos, size_t* len,
 // Name particles ("ap", "ni", "van", "de", ...) and single letters: removed only
 // next to another part of a known name, never alone. `token` is folded.
 bool IsNameParticle(std::string_view token);
+
+// --- Inline pre-filters -----------------------------------------------------
+
+namespace detail {
+inline unsigned char ByteAt(std::string_view text, size_t i) {
+  return i < text.size() ? static_cast<unsigned char>(text[i]) : 0;
+}
+}  // namespace detail
+
+inline bool MayBeDobCueAt(std::string_view text, size_t pos) {
+  const auto c = static_cast<unsigned char>(detail::ByteAt(text, pos) | 0x20);
+  const auto d = static_cast<unsigned char>(detail::ByteAt(text, pos + 1) | 0x20);
+  if (c == 'd') return d == 'o' || d == '.' || d == 'a';
+  return c == 'b' && d == 'o';
+}
+
+inline bool MayBeDateAt(std::string_view text, size_t pos) {
+  const unsigned char c = detail::ByteAt(text, pos);
+  if (c >= '0' && c <= '9') return true;
+  if ((c | 0x20) < 'a' || (c | 0x20) > 'z') return false;
+  const char b = static_cast<char>(detail::ByteAt(text, pos + 1) | 0x20);
+  const char d = static_cast<char>(detail::ByteAt(text, pos + 2) | 0x20);
+  switch (c | 0x20) {
+    case 'j': return (b == 'a' && d == 'n') || (b == 'u' && (d == 'n' || d == 'l'));
+    case 'f': return b == 'e' && d == 'b';
+    case 'm': return b == 'a' && (d == 'r' || d == 'y');
+    case 'a': return (b == 'p' && d == 'r') || (b == 'u' && d == 'g');
+    case 's': return b == 'e' && d == 'p';
+    case 'o': return b == 'c' && d == 't';
+    case 'n': return b == 'o' && d == 'v';
+    case 'd': return b == 'e' && d == 'c';
+    default: return false;
+  }
+}
 
 }  // namespace accord::policy::redact_internal
