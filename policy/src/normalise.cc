@@ -273,14 +273,14 @@ std::vector<std::string> NameTokens(std::string_view utf8) {
 }
 
 absl::StatusOr<std::string> NormalisePhone(std::string_view text) {
-  std::string s;
-  s.reserve(16);
+  char compact[20];  // on the stack: a phone number never needs the heap here
+  size_t size = 0;
   for (char c : text) {
     if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '\t') continue;
-    if (s.size() == 20) return absl::InvalidArgumentError("phone number is too long");
-    s.push_back(c);
+    if (size == sizeof(compact)) return absl::InvalidArgumentError("phone number is too long");
+    compact[size++] = c;
   }
-  std::string_view rest = s;
+  std::string_view rest(compact, size);
   bool international = false;
   if (ConsumePrefix(&rest, "+44") || ConsumePrefix(&rest, "0044")) {
     international = true;
@@ -305,14 +305,14 @@ absl::StatusOr<std::string> NormaliseEmail(std::string_view text) {
   std::string_view t = Trim(text);
   if (t.size() > kMaxEmailBytes) return absl::InvalidArgumentError("e-mail address is too long");
   if (!IsValidUtf8(t)) return absl::InvalidArgumentError("e-mail address is not valid UTF-8");
-  std::string out;
-  out.reserve(t.size());
+  std::string out(t.size(), '\0');
   int ats = 0;
-  for (char c : t) {
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
     unsigned char u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u == 0x7F) return absl::InvalidArgumentError("e-mail address contains whitespace or a control character");
     if (c == '@') ++ats;
-    out.push_back(absl::ascii_tolower(u));
+    out[i] = static_cast<char>(absl::ascii_tolower(u));
   }
   size_t at = out.find('@');
   if (ats != 1 || at == 0 || at + 1 == out.size()) {
