@@ -250,8 +250,11 @@ uint64_t KafkaIngestLog::backlog() const {
     const auto& p = assigned->elems[i];
     int64_t low = 0, high = 0;
     if (rd_kafka_get_watermark_offsets(impl_->consumer.get(), p.topic, p.partition, &low, &high) != 0) continue;
-    const int64_t position = p.offset >= 0 ? p.offset : low;
-    if (high > position) lag += static_cast<uint64_t>(high - position);
+    // No position yet: nothing consumed from this partition since it was
+    // assigned (it is fetched from its committed offset, unknown here); its
+    // backlog shows once the first records arrive.
+    if (p.offset < 0) continue;
+    if (high > p.offset) lag += static_cast<uint64_t>(high - p.offset);
   }
   return lag;
 }

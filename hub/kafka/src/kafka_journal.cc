@@ -208,7 +208,10 @@ absl::StatusOr<std::unique_ptr<KafkaJournal>> KafkaJournal::Open(const KafkaConf
   char err[512];
   impl->producer.reset(rd_kafka_new(RD_KAFKA_PRODUCER, pconf->release(), err, sizeof(err)));
   if (!impl->producer) return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", err));
-  if (auto s = kafka::EnsureTopic(impl->producer.get(), impl->topic, 1, config.replication_factor); !s.ok()) {
+  // Kept forever: a new process rebuilds its state from the first entry.
+  if (auto s = kafka::EnsureTopic(impl->producer.get(), impl->topic, 1, config.replication_factor,
+                                  {{"retention.ms", "-1"}, {"retention.bytes", "-1"}});
+      !s.ok()) {
     return s;
   }
 

@@ -30,7 +30,8 @@ absl::Status CheckPartitions(rd_kafka_t* rk, const std::string& topic, int parti
 }  // namespace
 
 absl::Status EnsureTopic(rd_kafka_t* rk, const std::string& topic, int partitions,
-                         int replication_factor, int timeout_ms) {
+                         int replication_factor, const std::map<std::string, std::string>& configs,
+                         int timeout_ms) {
   // Already there (created by the hub before, or by the cluster's operators):
   // only check it.
   absl::Status existing = CheckPartitions(rk, topic, partitions, timeout_ms);
@@ -38,6 +39,11 @@ absl::Status EnsureTopic(rd_kafka_t* rk, const std::string& topic, int partition
   char err[512];
   NewTopicPtr new_topic(rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, err, sizeof(err)));
   if (!new_topic) return absl::InvalidArgumentError(absl::StrCat("topic ", topic, ": ", err));
+  for (const auto& [name, value] : configs) {
+    if (auto e = rd_kafka_NewTopic_set_config(new_topic.get(), name.c_str(), value.c_str())) {
+      return FromKafka(e, absl::StrCat("topic ", topic, " config ", name));
+    }
+  }
   QueuePtr queue(rd_kafka_queue_new(rk));
   AdminOptionsPtr options(rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS));
   rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms, err, sizeof(err));

@@ -2,7 +2,7 @@
 //
 //   kafka:
 //     brokers: "k1:9092,k2:9092"     # bootstrap servers (required)
-//     topic_prefix: accord           # topics are <prefix>.ingest, ...
+//     topic_prefix: accord           # topics: <prefix>.ingest, <prefix>.journal, <prefix>.feed.<recipient>
 //     partitions: 6                  # partitions of topics the hub creates
 //     replication_factor: 3          # replication of topics the hub creates (-1 = broker default)
 //     group_id: ""                   # consumer group (default <prefix>.policy)
