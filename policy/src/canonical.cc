@@ -1,9 +1,6 @@
 #include "accord/policy/canonical.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
-#include <cstdlib>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -72,15 +69,7 @@ std::vector<const T*> SortedBy(const std::vector<T>& items, Key key) {
 
 }  // namespace
 
-std::array<uint8_t, 32> Sha256(std::string_view data) {
-  std::array<uint8_t, 32> out{};
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 ||
-      len != out.size()) {
-    std::abort();  // SHA-256 is always available; failure is a broken build
-  }
-  return out;
-}
+// Sha256() is defined in hmac_sha256.cc, with the other hot-path hashing.
 
 std::string Sha256Text(const std::array<uint8_t, 32>& digest) {
   return "sha256:" + absl::BytesToHexString(

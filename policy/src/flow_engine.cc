@@ -1,6 +1,7 @@
 #include "accord/policy/flow_engine.h"
 
 #include "absl/strings/str_cat.h"
+#include "accord/policy/canonical.h"
 #include "accord/policy/generalise.h"
 #include "accord/policy/openssl.h"
 
@@ -245,8 +246,7 @@ absl::Status FlowEngine::ApplyFlow(const CompiledFlow& cf, const v1::Record& rec
     scratch_.clear();
     absl::StrAppend(&scratch_, agreement.id, "\x1f", agreement.version, "\x1f", flow.id, "\x1f",
                     recipient, "\x1f", rec.record_ref());
-    unsigned char digest[kSha256Bytes];
-    Sha256(scratch_, digest);
+    const std::array<uint8_t, 32> digest = Sha256(scratch_);
     static constexpr char kHex[] = "0123456789abcdef";
     std::string* id = rec.mutable_delivery_id();
     id->assign("d1_");

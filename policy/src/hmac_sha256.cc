@@ -1,12 +1,17 @@
-// HmacSha256 and Sha256 of openssl.h. The low-level SHA256_* API is
-// deprecated in OpenSSL 3.0; openssl.h says why it is used here, and only here.
+// HmacSha256 of openssl.h and Sha256 of canonical.h. The low-level SHA256_*
+// API is deprecated in OpenSSL 3.0; openssl.h says why it is used here, and
+// only here.
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "accord/policy/canonical.h"
 #include "accord/policy/openssl.h"
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstdlib>
 
 namespace accord::policy {
@@ -29,7 +34,8 @@ struct HmacSha256::State {
 HmacSha256::HmacSha256(std::string_view key) : state_(std::make_unique<State>()) {
   unsigned char block[kBlock] = {};
   if (key.size() > kBlock) {
-    Sha256(key, block);
+    const std::array<uint8_t, 32> digest = Sha256(key);
+    std::copy(digest.begin(), digest.end(), block);
   } else {
     for (size_t i = 0; i < key.size(); ++i) block[i] = static_cast<unsigned char>(key[i]);
   }
@@ -71,8 +77,11 @@ void HmacSha256::Mac(std::string_view message, unsigned char* out) const {
   OPENSSL_cleanse(&ctx, sizeof(ctx));
 }
 
-void Sha256(std::string_view data, unsigned char* out) {
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
+// One-shot SHA-256 without an EVP context: no algorithm fetch, no allocation.
+std::array<uint8_t, 32> Sha256(std::string_view data) {
+  std::array<uint8_t, 32> out;
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  return out;
 }
 
 }  // namespace accord::policy

@@ -78,9 +78,9 @@ inline constexpr size_t kSha256Bytes = 32;
 // field on the reference machine against ~96 ns here. This class keeps the
 // SHA-256 states after key^ipad and key^opad and copies them per MAC, using
 // OpenSSL's low-level SHA256_* functions (deprecated in 3.0, present in every
-// 3.x release, same SHA-NI/AVX2 block code as EVP); hmac_sha256.cc is the
-// only user. Output is exactly HMAC-SHA256 (pseudonymiser_test checks it
-// against EVP_MAC and known vectors).
+// 3.x release, same SHA-NI/AVX2 block code as EVP); hmac_sha256.cc, which
+// also holds canonical.h's Sha256(), is the only user. Output is exactly
+// HMAC-SHA256 (openssl_test checks it against EVP_MAC and RFC 4231 vectors).
 //
 // Thread safety: Mac() is const and may be called from several threads.
 // Copies are independent; the keyed states are cleansed on destruction.
@@ -101,8 +101,5 @@ class HmacSha256 {
   struct State;
   std::unique_ptr<State> state_;
 };
-
-// out[0..kSha256Bytes) = SHA-256(data), without an EVP context (cannot fail).
-void Sha256(std::string_view data, unsigned char* out);
 
 }  // namespace accord::policy
