@@ -6,6 +6,10 @@
 #
 #   scripts/loadgen.sh [accord-loadgen options]       e.g. -n 2 -m 2 -d 20
 #   scripts/loadgen.sh --rate 20000 --json
+#   scripts/loadgen.sh --kafka [options]   the hub on Kafka: librdkafka's mock cluster
+#       (3 brokers on loopback, accord-kafka-mock); afterwards raw librdkafka
+#       produce+consume of the same record bytes on the same cluster, for the
+#       hub/raw ratio.
 # Environment: ACCORD_BUILD_DIR (default build/), ACCORD_HUB_ARGS (extra hub flags),
 # KEEP=1 keeps the work dir.
 set -euo pipefail
@@ -14,13 +18,18 @@ build=${ACCORD_BUILD_DIR:-$root/build}
 ctl=$build/hub/accordctl/accordctl
 hubbin=$build/hub/server/accord-hub
 loadgen=$build/connectors/loadgen/accord-loadgen
-for b in "$ctl" "$hubbin" "$loadgen"; do
+mock=$build/hub/kafka/accord-kafka-mock
+kafka=0
+if [[ ${1:-} == --kafka ]]; then kafka=1; shift; fi
+for b in "$ctl" "$hubbin" "$loadgen" "$mock"; do
   [[ -x $b ]] || { echo "loadgen.sh: $b is not built (run scripts/build.sh)" >&2; exit 1; }
 done
 work=$(mktemp -d /tmp/accord-loadgen.XXXXXX)
 hub_pid=
+mock_pid=
 cleanup() {
   [[ -n $hub_pid ]] && { kill "$hub_pid" 2>/dev/null; wait "$hub_pid" 2>/dev/null || true; }
+  [[ -n $mock_pid ]] && { kill "$mock_pid" 2>/dev/null; wait "$mock_pid" 2>/dev/null || true; }
   [[ ${KEEP:-0} == 1 ]] && echo "work dir kept: $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -33,8 +42,30 @@ for p in "${parties[@]}"; do
   "$ctl" agreement set-key "$doc" --party "$p" --public-key "$work/$p.pub" >/dev/null
 done
 for p in "${parties[@]}"; do "$ctl" agreement sign "$doc" --key "$work/$p.key" >/dev/null; done
+hub_config=()
+if [[ $kafka == 1 ]]; then
+  # The mock keeps ~5 MB per partition: 12 ingest partitions let the hub lag
+  # about 60k records behind its acks before the mock deletes unread ones.
+  "$mock" serve --topic accord.ingest:12 --topic accord.journal:1 --topic raw:12 \
+    --topic accord.feed.loadgen-csp:1 --topic accord.feed.loadgen-council:1 >"$work/mock.out" 2>"$work/mock.log" &
+  mock_pid=$!
+  for _ in $(seq 100); do grep -q "^bootstraps " "$work/mock.out" 2>/dev/null && break; sleep 0.1; done
+  brokers=$(sed -n 's/^bootstraps //p' "$work/mock.out")
+  [[ -n $brokers ]] || { echo "loadgen.sh: the mock cluster did not start" >&2; cat "$work/mock.log" >&2; exit 1; }
+  cat >"$work/hub.yaml" <<YAML
+log_backend: kafka
+kafka:
+  brokers: "$brokers"
+  partitions: 12
+  replication_factor: 3
+  properties:
+    log_level: 3
+${ACCORD_KAFKA_PROPERTIES:-}
+YAML
+  hub_config=(--config "$work/hub.yaml")
+fi
 # shellcheck disable=SC2086
-"$hubbin" --listen 127.0.0.1:0 --data-dir "$work/data" --metrics-listen "" \
+"$hubbin" "${hub_config[@]}" --listen 127.0.0.1:0 --data-dir "$work/data" --metrics-listen "" \
   --tls-ca "$work/pki/ca.crt" --tls-cert "$work/pki/hub.crt" --tls-key "$work/pki/hub.key" \
   --hub-instance loadgen-hub ${ACCORD_HUB_ARGS:-} >"$work/hub.out" 2>"$work/hub.log" &
 hub_pid=$!
@@ -48,3 +79,7 @@ port=$(sed -n 's/.*ready on port \([0-9]*\).*/\1/p' "$work/hub.out")
 "$ctl" agreement submit --hub "localhost:$port" --ca "$work/pki/ca.crt" \
   --cert "$work/pki/loadgen-police.crt" --key "$work/pki/loadgen-police.key" "$doc" >/dev/null
 "$loadgen" --hub "localhost:$port" --pki "$work/pki" --hub-pid "$hub_pid" "$@"
+if [[ $kafka == 1 ]]; then
+  echo "raw librdkafka on the same mock cluster, the hub's own ingest record bytes:"
+  "$mock" raw --bootstrap "$brokers" --from-topic accord.ingest --topic raw --records 40000
+fi

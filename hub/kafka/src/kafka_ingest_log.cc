@@ -116,6 +116,10 @@ absl::StatusOr<std::unique_ptr<KafkaIngestLog>> KafkaIngestLog::Open(const Kafka
   consumer_props["enable.auto.commit"] = "false";
   consumer_props["enable.auto.offset.store"] = "false";
   if (!consumer_props.count("auto.offset.reset")) consumer_props["auto.offset.reset"] = "earliest";
+  // How long a fetch with nothing new waits at the broker. Real brokers answer
+  // as soon as a record arrives; the mock cluster (tests, load figures) always
+  // waits this long, so librdkafka's default of 500 ms became latency there.
+  if (!consumer_props.count("fetch.wait.max.ms")) consumer_props["fetch.wait.max.ms"] = "20";
   auto cconf = kafka::MakeConf(consumer_props);
   if (!cconf.ok()) return cconf.status();
   impl->consumer.reset(rd_kafka_new(RD_KAFKA_CONSUMER, cconf->release(), err, sizeof(err)));
