@@ -2,14 +2,24 @@
 # Runs scripts/loadgen.sh for a few seconds at 1,000 records/s and checks the
 # JSON report: records acknowledged and delivered to both recipients (two
 # flows), none rejected or undelivered, latencies and the hub's RSS reported.
+# With a third argument "kafka": the hub on librdkafka's mock cluster
+# (loadgen.sh --kafka), and the raw librdkafka report too.
 set -euo pipefail
-root=$1 build=$2
-out=$(ACCORD_BUILD_DIR=$build bash "$root/scripts/loadgen.sh" -n 2 -m 2 -r 1000 -d 2 --warmup 1 --drain 60 --json)
+root=$1 build=$2 mode=${3:-embedded}
+kafka=()
+[[ $mode == kafka ]] && kafka=(--kafka)
+out=$(ACCORD_BUILD_DIR=$build bash "$root/scripts/loadgen.sh" "${kafka[@]}" -n 2 -m 2 -r 1000 -d 2 --warmup 1 --drain 60 --json)
 echo "$out"
-python3 - "$out" <<'PY'
+python3 - "$out" "$mode" <<'PY'
 import json, sys
-r = json.loads(sys.argv[1])
+reports = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith("{")]
+r = reports[0]
 problems = []
+if sys.argv[2] == "kafka":
+    if len(reports) != 2:
+        problems.append("no raw librdkafka report")
+    elif reports[1]["consumed"] != reports[1]["records"] or not reports[1]["consumed_per_second"] > 0:
+        problems.append(f"raw librdkafka: {reports[1]}")
 if r["accepted"] < 1500: problems.append(f"only {r['accepted']} records acknowledged")
 if r["sent"] != r["accepted"]: problems.append(f"sent {r['sent']} but accepted {r['accepted']}")
 if r["rejected"]: problems.append(f"rejected: {r['rejected']}")
@@ -24,4 +34,4 @@ if r["error"]: problems.append(r["error"])
 for p in problems: print("FAIL:", p)
 sys.exit(1 if problems else 0)
 PY
-echo "loadgen_smoke: ok"
+echo "loadgen_smoke ($mode): ok"
