@@ -3,24 +3,42 @@
 //
 //   auto publisher = Publisher::Open(channel, channel_options, {},
 //       [](const v1::Record& r, const v1::RecordOutcome& o) { ... });
-//   for (...) ACCORD_RETURN_IF_ERROR((*publisher)->Publish(std::move(record)));
+//   for (...) {                       // zero-copy: build each record in the batch
+//     ACCORD_ASSIGN_OR_RETURN(v1::Record* r, (*publisher)->NewRecord());
+//     if (!Fill(r)) { (*publisher)->AbandonRecord(); continue; }
+//     ACCORD_RETURN_IF_ERROR((*publisher)->CommitRecord());
+//   }
+//   ACCORD_RETURN_IF_ERROR((*publisher)->Publish(std::move(record)));  // or a ready record (copied)
 //   ACCORD_RETURN_IF_ERROR((*publisher)->Close());
 //
 // Batching: records are collected into a batch that is sent when it holds
 // `batch_records` records, or `linger` after its first record, or on Flush().
 // Back-pressure: at most `max_inflight` batches are unacknowledged (sent or
-// waiting to be sent); Publish() blocks while a full batch waits for a slot.
-// Memory is therefore bounded by about (max_inflight + 1) * batch_records records.
+// waiting to be sent); Publish()/NewRecord() block while a full batch waits
+// for a slot.
 //
-// Outcomes: every record that Publish() accepted (returned OK) gets exactly
-// one call of the OutcomeFn, in Publish() order: the hub's outcome
+// Memory: each batch owns a google::protobuf::Arena that holds its request
+// and every record in it. NewRecord() hands out a record on the open batch's
+// arena, so the caller maps its data straight into the batch: no heap record
+// and no copy. Once all of a batch's outcomes are delivered, the batch goes
+// back to a free list; the calling thread resets its arena when it opens its
+// next batch (so the memory it allocated is freed on the thread that
+// allocated it, all at once rather than per field on the reader thread), and
+// the arena keeps its first block, grown to the batch's high-water mark
+// (at most 16 MiB), so steady-state publishing allocates neither records nor
+// arena blocks. Only string values over 15 bytes still have their own heap
+// buffers (std::string). At most max_inflight + 2 batches exist, so memory is
+// bounded by about (max_inflight + 2) * batch_records records.
+//
+// Outcomes: every record that Publish() or CommitRecord() accepted (returned
+// OK) gets exactly one call of the OutcomeFn, in that order: the hub's outcome
 // (ACCEPTED, DUPLICATE, REJECTED with reason) once its batch is acked, or, if
 // the stream fails first, a synthetic REJECTED outcome with reason
 // REJECT_UNAVAILABLE and `code` set to the stream's final gRPC status code
-// (e.g. 7 PERMISSION_DENIED, 14 UNAVAILABLE). A record for which Publish()
-// returned an error was not queued and gets no outcome. Records are not
-// retried: resend the ones whose outcome says so (the hub de-duplicates on
-// (provider, dataset, record_id)).
+// (e.g. 7 PERMISSION_DENIED, 14 UNAVAILABLE). A record for which Publish() or
+// CommitRecord() returned an error, or that was abandoned, was not queued and
+// gets no outcome. Records are not retried: resend the ones whose outcome
+// says so (the hub de-duplicates on (provider, dataset, record_id)).
 //
 // Threads: the Publisher owns two threads, a sender (writes batches) and a
 // reader (reads acks). The OutcomeFn runs on the reader thread, one call at
@@ -28,8 +46,11 @@
 // the acks behind it and, through the window, Publish()).
 //
 // Thread safety: thread-compatible. One thread at a time calls Publish(),
-// Flush() and Close(). Destroying an unclosed Publisher cancels the stream
-// (outcomes for unacked records are delivered, with code CANCELLED) and joins.
+// NewRecord(), CommitRecord(), AbandonRecord(), Flush() and Close(); use one
+// thread for all of them (the arena's first block serves the thread that
+// resets it, so another thread's records would go to fresh heap blocks).
+// Destroying an unclosed Publisher cancels the stream (outcomes for unacked
+// records are delivered, with code CANCELLED) and joins.
 #pragma once
 
 #include <cstddef>
@@ -83,18 +104,39 @@ class Publisher {
   Publisher& operator=(const Publisher&) = delete;
   ~Publisher();
 
-  // Queues `record`. Blocks while the window is full. Returns the stream's
-  // final status if it has failed (the record is then not queued), and
-  // FailedPrecondition after Close().
+  // Zero-copy publishing, step 1: returns an empty record in the open batch,
+  // on the batch's arena, owned by the Publisher. Fill it in place, then call
+  // CommitRecord() to queue it or AbandonRecord() to drop it; until then make
+  // no other call on the Publisher, and do not use the pointer afterwards
+  // (the batch's arena is reset once its outcomes are delivered). Blocks
+  // while the window is full. Errors: the stream's final status if it has
+  // failed, FailedPrecondition after Close() or while a record is open.
+  absl::StatusOr<v1::Record*> NewRecord();
+
+  // Queues the record from NewRecord(). OK, or the stream's final status if
+  // it failed meanwhile (the record is then dropped and gets no outcome);
+  // FailedPrecondition if no record is open.
+  absl::Status CommitRecord();
+
+  // Drops the record from NewRecord() (e.g. the row did not map); it gets no
+  // outcome. No-op if no record is open.
+  void AbandonRecord();
+
+  // Queues a copy of `record` (it is copied onto the batch's arena; prefer
+  // NewRecord() on hot paths). Blocks while the window is full. Returns the
+  // stream's final status if it has failed (the record is then not queued),
+  // and FailedPrecondition after Close() or while a record is open.
   absl::Status Publish(v1::Record record);
 
   // Sends the partial batch and waits until every queued record has its
-  // outcome. OK, or the stream's final status if it failed.
+  // outcome. OK, or the stream's final status if it failed;
+  // FailedPrecondition while a record is open.
   absl::Status Flush();
 
-  // Flush(), then half-closes the stream and returns the hub's final status
-  // (OK, or e.g. PERMISSION_DENIED, UNAUTHENTICATED, RESOURCE_EXHAUSTED).
-  // Joins the threads. Idempotent: later calls return the same status.
+  // Abandons an open record, Flush(), then half-closes the stream and returns
+  // the hub's final status (OK, or e.g. PERMISSION_DENIED, UNAUTHENTICATED,
+  // RESOURCE_EXHAUSTED). Joins the threads. Idempotent: later calls return
+  // the same status.
   absl::Status Close();
 
   // Batches acknowledged so far (for metrics and tests). Thread-safe.
@@ -102,6 +144,7 @@ class Publisher {
 
  private:
   class Impl;
+  class Batch;
   explicit Publisher(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
