@@ -93,7 +93,45 @@ absl::Status Deliverer::StreamStatus() {
   return absl::OkStatus();
 }
 
+absl::Status Deliverer::PublishFailed(const absl::Status& s) {
+  absl::MutexLock lock(&mu_);
+  if (!ShouldRetry(s.code())) {
+    fatal_ = s;
+    return s;
+  }
+  retry_ = true;
+  return absl::UnavailableError(absl::StrCat("the hub stream failed: ", s.message()));
+}
+
 absl::Status Deliverer::Send(v1::Record record, const SourceRow& row) {
+  return MapAndSend(row, [&record](v1::Record* r) {
+    *r = std::move(record);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status Deliverer::MapAndSend(const SourceRow& row, MapFn map) {
+  // A record in the open batch when the stream is (as far as we know) up;
+  // otherwise scratch_, so that the row is still mapped and, for stdin, kept
+  // for Replay().
+  v1::Record* record = &scratch_;
+  bool in_batch = false;
+  absl::Status publisher_error;  // NewRecord() failed: the stream has ended
+  if (!options_.dry_run && StreamStatus().ok()) {
+    if (absl::Status s = EnsurePublisher(); !s.ok()) return s;
+    absl::StatusOr<v1::Record*> slot = publisher_->NewRecord();
+    if (slot.ok()) {
+      record = *slot;
+      in_batch = true;
+    } else {
+      publisher_error = slot.status();
+    }
+  }
+  if (!in_batch) record->Clear();
+  if (absl::Status mapped = map(record); !mapped.ok()) {
+    if (in_batch) publisher_->AbandonRecord();
+    return AddLocalFailure(row, absl::StrCat("mapping: ", mapped.message()));
+  }
   const bool first = row.end_offset > sent_high_;
   sent_high_ = std::max(sent_high_, row.end_offset);
   if (options_.dry_run) {
@@ -103,8 +141,9 @@ absl::Status Deliverer::Send(v1::Record record, const SourceRow& row) {
     PopFinalLocked();
     return absl::OkStatus();
   }
-  // The entry goes in first: if the stream has already failed, a row that
-  // cannot be re-read (stdin) is still kept for Replay().
+  // The entry goes in first (before its outcome can arrive): if the stream
+  // has already failed, a row that cannot be re-read (stdin) is still kept
+  // for Replay().
   {
     absl::MutexLock lock(&mu_);
     if (first) ++stats_.read, ++stats_.sent;
@@ -117,21 +156,14 @@ absl::Status Deliverer::Send(v1::Record record, const SourceRow& row) {
     raw.assign(row.raw);
     pending_.push_back(Entry{row.end_offset, NextLine(row), row.line, row.begin_offset, false,
                              std::move(raw),
-                             keep_for_replay_ ? std::make_shared<const v1::Record>(record) : nullptr});
-    if (!fatal_.ok()) return fatal_;
-    if (retry_) return absl::UnavailableError("the hub stream failed; retrying");
-  }
-  if (absl::Status s = EnsurePublisher(); !s.ok()) return s;
-  absl::Status s = publisher_->Publish(std::move(record));
-  if (!s.ok()) {
-    absl::MutexLock lock(&mu_);
-    if (!ShouldRetry(s.code())) {
-      fatal_ = s;
-      return s;
+                             keep_for_replay_ ? std::make_shared<const v1::Record>(*record) : nullptr});
+    if (!in_batch) {
+      if (!fatal_.ok()) return fatal_;
+      if (retry_) return absl::UnavailableError("the hub stream failed; retrying");
     }
-    retry_ = true;
-    return absl::UnavailableError(absl::StrCat("the hub stream failed: ", s.message()));
   }
+  if (!in_batch) return PublishFailed(publisher_error);
+  if (absl::Status s = publisher_->CommitRecord(); !s.ok()) return PublishFailed(s);
   return absl::OkStatus();
 }
 
@@ -232,16 +264,7 @@ absl::Status Deliverer::Replay() {
         continue;
       }
     }
-    absl::Status s = publisher_->Publish(*record);
-    if (!s.ok()) {
-      absl::MutexLock lock(&mu_);
-      if (!ShouldRetry(s.code())) {
-        fatal_ = s;
-        return s;
-      }
-      retry_ = true;
-      return absl::UnavailableError(absl::StrCat("the hub stream failed: ", s.message()));
-    }
+    if (absl::Status s = publisher_->Publish(*record); !s.ok()) return PublishFailed(s);
   }
   return absl::OkStatus();
 }

@@ -16,6 +16,9 @@
 // and RESOURCE_EXHAUSTED: a batch or record over the hub's limits) is
 // returned as is and ends the run.
 //
+// Rows are mapped straight into a record of the Publisher's open batch
+// (MapAndSend, on the batch's arena), so a row costs no heap record.
+//
 // Dead letters are written once per row and run: a row re-read after a
 // rewind is not dead-lettered or counted again.
 //
@@ -31,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -81,6 +85,17 @@ class Deliverer {
   // Starts a new source at `at` (a checkpoint, or 0). Nothing may be pending.
   void Reset(Position at);
 
+  // Fills in the record for `row`. A non-OK status means the row cannot be
+  // mapped; its message becomes the dead letter's reason.
+  using MapFn = absl::FunctionRef<absl::Status(v1::Record* record)>;
+
+  // Maps `row` with `map` straight into a record in the Publisher's open
+  // batch (on its arena: no heap record, no copy) and sends it. If `map`
+  // fails, the row is failed locally instead (AddLocalFailure with reason
+  // "mapping: <message>") and nothing is sent. `map` gets an empty record
+  // and runs on this thread; it must not call into the Deliverer.
+  absl::Status MapAndSend(const SourceRow& row, MapFn map);
+  // Sends a record built elsewhere (copied into the batch).
   absl::Status Send(v1::Record record, const SourceRow& row);
   absl::Status AddLocalFailure(const SourceRow& row, const std::string& reason);
   // Waits until every sent row is final.
@@ -122,6 +137,8 @@ class Deliverer {
   void AdvanceLocked(const Entry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status EnsurePublisher();
   absl::Status StreamStatus();
+  // Classifies a Publisher error: retryable (retry_, UnavailableError) or fatal.
+  absl::Status PublishFailed(const absl::Status& s);
 
   DeliveryOptions options_;
   DeadLetter* dead_letter_;
@@ -132,6 +149,9 @@ class Deliverer {
   uint64_t sent_high_ = 0;  // highest end_offset sent at least once (this run)
   bool keep_for_replay_ = false;
   std::deque<Entry> replay_;  // after Recover(): rows to resend, in order
+  // Where MapAndSend() maps a row when no batch can take it (dry run, or the
+  // stream has failed and the row is only kept for Replay()).
+  v1::Record scratch_;
 
   mutable absl::Mutex mu_;
   std::deque<Entry> pending_ ABSL_GUARDED_BY(mu_);

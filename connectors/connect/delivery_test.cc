@@ -180,5 +180,40 @@ TEST_F(DeliveryTest, StdinRowsAreReplayedFromMemory) {
   EXPECT_GE(d.stats().resent, 1u);
 }
 
+// Rows mapped straight into the Publisher's batch; a row whose mapping fails
+// is dead-lettered instead. With a stream failure and stdin-style replay,
+// every mapped row still reaches the hub once and the position covers all.
+TEST_F(DeliveryTest, MapAndSendMapsIntoTheBatchOrFailsLocally) {
+  DeadLetter dead(dead_path_);
+  Deliverer d(options_, &dead);
+  d.set_keep_for_replay(true);
+  d.Reset(Position{0, 2, 0});
+  stub_.fail_after = 3;
+  for (int i = 0; i < 100; ++i) {
+    absl::Status s = d.MapAndSend(Row(i), [i](v1::Record* r) -> absl::Status {
+      if (i % 10 == 4) return absl::InvalidArgumentError("field x: not an integer");
+      *r = Rec(absl::StrCat("M", i));
+      return absl::OkStatus();
+    });
+    while (absl::IsUnavailable(s)) {
+      ASSERT_TRUE(d.Recover().ok());
+      s = d.Replay();
+    }
+    ASSERT_TRUE(s.ok()) << s;
+  }
+  ASSERT_TRUE(d.Drain().ok());
+  ASSERT_TRUE(d.Close().ok());
+  EXPECT_EQ(stub_.seen.size(), 90u);
+  EXPECT_EQ(stub_.seen.count("M4"), 0u);
+  EXPECT_EQ(d.progress().offset, 1000u);
+  EXPECT_EQ(d.progress().rows_done, 100u);
+  const DeliveryStats st = d.stats();
+  EXPECT_EQ(st.failed_local.at("mapping: field x: not an integer"), 10u);
+  EXPECT_EQ(st.dead_lettered, 10u);
+  EXPECT_EQ(st.sent, 90u);
+  EXPECT_EQ(st.reconnects, 1u);
+  EXPECT_NE(DeadLetters().find("\"row\":\"row 94\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace accord::connect

@@ -17,7 +17,6 @@ absl::Status Pump(RowSource& source, const RunOptions& o, Deliverer* d, Progress
                   const std::function<void()>& maybe_checkpoint, uint64_t* end_offset,
                   uint64_t* end_line) {
   SourceRow row;
-  v1::Record record;
   uint64_t rows_seen = 0;  // this pass, for the progress line
   for (;;) {
     if (o.stop != nullptr && o.stop->load(std::memory_order_relaxed)) {
@@ -32,21 +31,22 @@ absl::Status Pump(RowSource& source, const RunOptions& o, Deliverer* d, Progress
     if (!row.error.empty()) {
       st = d->AddLocalFailure(row, absl::StrCat("unreadable row: ", row.error));
     } else {
-      absl::Status mapped;
-      if (o.mapping != nullptr) {
-        mapped = MapRow(*o.mapping, row.cells, &record);
-      } else {
-        record = std::move(*row.record);
-      }
-      if (mapped.ok() && o.schema != nullptr) {
-        policy::Rejection r = policy::ValidateAgainstSchema(record, *o.schema);
-        if (!r.ok()) {
-          mapped = absl::InvalidArgumentError(
-              absl::StrCat(v1::RejectReason_Name(r.reason), ": ", r.message));
+      // Mapped straight into a record of the Publisher's open batch.
+      st = d->MapAndSend(row, [&](v1::Record* record) -> absl::Status {
+        if (o.mapping != nullptr) {
+          if (absl::Status s = MapRow(*o.mapping, row.cells, record); !s.ok()) return s;
+        } else {
+          *record = std::move(*row.record);  // onto the batch's arena: a copy
         }
-      }
-      st = mapped.ok() ? d->Send(std::move(record), row)
-                       : d->AddLocalFailure(row, absl::StrCat("mapping: ", mapped.message()));
+        if (o.schema != nullptr) {
+          policy::Rejection r = policy::ValidateAgainstSchema(*record, *o.schema);
+          if (!r.ok()) {
+            return absl::InvalidArgumentError(
+                absl::StrCat(v1::RejectReason_Name(r.reason), ": ", r.message));
+          }
+        }
+        return absl::OkStatus();
+      });
     }
     if (!st.ok()) return st;
     progress->Update(++rows_seen, row.end_offset);
