@@ -86,13 +86,18 @@ RecordFactory::RecordFactory(std::string provider, std::string run) : run_(std::
 }
 
 v1::Record RecordFactory::Make(uint64_t sequence, int64_t sent_us) const {
-  v1::Record r = templates_[sequence % templates_.size()];
-  r.set_record_id(absl::StrCat(run_, "-", sequence));
-  r.mutable_event_time()->set_seconds(1790000000 + static_cast<int64_t>(sequence % 100000) * 60);
-  const int n = r.fields_size();
-  r.mutable_fields(n - 2)->mutable_value()->set_integer(static_cast<int64_t>(sequence));
-  r.mutable_fields(n - 1)->mutable_value()->set_integer(sent_us);
+  v1::Record r;
+  MakeInto(sequence, sent_us, &r);
   return r;
+}
+
+void RecordFactory::MakeInto(uint64_t sequence, int64_t sent_us, v1::Record* r) const {
+  r->CopyFrom(templates_[sequence % templates_.size()]);
+  r->set_record_id(absl::StrCat(run_, "-", sequence));
+  r->mutable_event_time()->set_seconds(1790000000 + static_cast<int64_t>(sequence % 100000) * 60);
+  const int n = r->fields_size();
+  r->mutable_fields(n - 2)->mutable_value()->set_integer(static_cast<int64_t>(sequence));
+  r->mutable_fields(n - 1)->mutable_value()->set_integer(sent_us);
 }
 
 bool ReadStamp(const v1::CleanedRecord& record, uint64_t* sequence, int64_t* sent_us) {

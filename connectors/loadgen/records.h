@@ -26,6 +26,9 @@ class RecordFactory {
   // The record number `sequence` (its id "<run>-<sequence>"), stamped with
   // `sent_us` (microseconds since the epoch).
   v1::Record Make(uint64_t sequence, int64_t sent_us) const;
+  // The same, written into `*out` (e.g. a record from Publisher::NewRecord(),
+  // on the batch's arena), replacing what it held.
+  void MakeInto(uint64_t sequence, int64_t sent_us, v1::Record* out) const;
 
  private:
   std::string run_;
