@@ -46,7 +46,7 @@ hub_config=()
 if [[ $kafka == 1 ]]; then
   # The mock keeps ~5 MB per partition: 12 ingest partitions let the hub lag
   # about 60k records behind its acks before the mock deletes unread ones.
-  "$mock" serve --topic accord.ingest:12 --topic accord.journal:1 --topic raw:12 \
+  "$mock" serve --topic accord.ingest:12 --topic accord.journal:1 --topic accord.quarantine:1 --topic raw:12 \
     --topic accord.feed.loadgen-csp:1 --topic accord.feed.loadgen-council:1 >"$work/mock.out" 2>"$work/mock.log" &
   mock_pid=$!
   for _ in $(seq 100); do grep -q "^bootstraps " "$work/mock.out" 2>/dev/null && break; sleep 0.1; done

@@ -53,6 +53,7 @@ class KafkaHubTest : public ::testing::Test {
     MakePki(dir_.path());
     cluster_.CreateTopic("accord.ingest", 3, 3);
     cluster_.CreateTopic("accord.journal", 1, 3);
+    cluster_.CreateTopic("accord.quarantine", 1, 3);
     cluster_.CreateTopic(kFeedTopic, 1, 3);  // the mock cluster does not serve CreateTopics
     std::ofstream config(dir_.path() + "/hub.yaml");
     config << "log_backend: kafka\n"

@@ -40,6 +40,7 @@ bool Identifier(const v1::Record&, const v1::Field& f) { return f.name() != "off
 // cluster operator and creates the topic; Open() checks it.
 KafkaConfig Config(MockCluster& cluster) {
   cluster.CreateTopic("accord.ingest", 3, 3);
+  cluster.CreateTopic("accord.quarantine", 1, 3);
   KafkaConfig c;
   c.brokers = cluster.bootstraps();
   c.partitions = 3;
@@ -137,6 +138,40 @@ TEST(KafkaIngestLogTest, ABrokerAdministratorSeesNoPersonalValue) {
     EXPECT_TRUE(absl::StrContains(v, "assault")) << "non-personal fields stay readable";
     EXPECT_TRUE(absl::StrContains(v, "accord-key-id=k1"));
   }
+}
+
+TEST(KafkaIngestLogTest, QuarantinedRecordsAreKeptSealedWithTheirReason) {
+  MockCluster cluster;
+  KafkaConfig c = Config(cluster);
+  auto log = Open(c);
+  ASSERT_TRUE(Append(log.get(), 0, 5).status.ok());
+  std::vector<IngestLog::Entry> entries;
+  for (int i = 0; i < 100 && entries.size() < 5; ++i) {
+    std::vector<IngestLog::Entry> more;
+    ASSERT_TRUE(log->Poll(absl::Milliseconds(300), 100, &more).ok());
+    for (auto& e : more) entries.push_back(std::move(e));
+  }
+  ASSERT_EQ(entries.size(), 5u);
+  // One the policy stage could not treat, one the log could not read.
+  IngestLog::Entry unreadable;
+  unreadable.partition = 2;
+  unreadable.offset = 77;
+  unreadable.unreadable_reason = "field 'victim_nhs' does not decrypt";
+  unreadable.stored = "stored bytes";
+  ASSERT_TRUE(log->Quarantine({{&entries[0], "field 'victim_nhs': not an NHS number"},
+                               {&unreadable, unreadable.unreadable_reason}})
+                  .ok());
+  std::vector<std::string> raw = ReadTopicRaw(cluster.bootstraps(), c.quarantine_topic(), 2);
+  ASSERT_EQ(raw.size(), 2u);
+  EXPECT_TRUE(absl::StrContains(raw[0], "accord-reason=field 'victim_nhs': not an NHS number"));
+  EXPECT_TRUE(absl::StrContains(raw[0], absl::StrCat("accord-ingest-position=", entries[0].partition, ":",
+                                                     entries[0].offset)));
+  EXPECT_TRUE(absl::StrContains(raw[0], "accord-key-id=k1"));
+  EXPECT_TRUE(absl::StrContains(raw[0], "assault"));
+  EXPECT_FALSE(absl::StrContains(raw[0], "Smith")) << "kept sealed";
+  EXPECT_FALSE(absl::StrContains(raw[0], "5919")) << "kept sealed";
+  EXPECT_TRUE(absl::StrContains(raw[1], "stored bytes|"));
+  EXPECT_TRUE(absl::StrContains(raw[1], "accord-ingest-position=2:77"));
 }
 
 TEST(KafkaIngestLogTest, OutageFailsWithUnavailableAndAppliesBackPressure) {

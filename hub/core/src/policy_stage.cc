@@ -197,6 +197,20 @@ StageOutcome PolicyStage::Compute(const std::vector<IngestLog::Entry>& entries) 
 }
 
 absl::Status PolicyStage::Deliver(const std::vector<IngestLog::Entry>& entries, StageOutcome& outcome) {
+  if (!outcome.quarantined.empty()) {
+    // Outcome order is entry order.
+    std::vector<IngestLog::QuarantinedEntry> quarantined;
+    size_t next = 0;
+    for (const auto& q : outcome.quarantined) {
+      while (next < entries.size() &&
+             (entries[next].partition != q.partition || entries[next].offset != q.offset)) {
+        ++next;
+      }
+      if (next == entries.size()) break;
+      quarantined.push_back({&entries[next], q.reason});
+    }
+    if (auto s = log_->Quarantine(quarantined); !s.ok()) return s;
+  }
   if (journal_ != nullptr) {
     if (auto s = journal_->AppendOutcome(outcome); !s.ok()) return s;
   } else {

@@ -48,6 +48,36 @@ std::shared_ptr<const policy::PolicySet> LinkagePolicy() {
   return *set;
 }
 
+// Forwards to the embedded log and records what the stage quarantines.
+class RecordingLog final : public IngestLog {
+ public:
+  explicit RecordingLog(IngestLog* inner) : inner_(inner) {}
+  bool TryAppend(Batch& batch) override { return inner_->TryAppend(batch); }
+  absl::Status Poll(absl::Duration wait, size_t max, std::vector<Entry>* out) override {
+    return inner_->Poll(wait, max, out);
+  }
+  void StageConsumed(const std::vector<Entry>& consumed, rocksdb::WriteBatch* wb) override {
+    inner_->StageConsumed(consumed, wb);
+  }
+  absl::Status Consumed(const std::vector<Entry>& consumed) override { return inner_->Consumed(consumed); }
+  absl::Status Quarantine(const std::vector<QuarantinedEntry>& records) override {
+    absl::MutexLock lock(&mu_);
+    for (const auto& q : records) quarantined_.emplace_back(q.entry->offset, q.reason);
+    return absl::OkStatus();
+  }
+  uint64_t backlog() const override { return inner_->backlog(); }
+  void Stop() override { inner_->Stop(); }
+  std::vector<std::pair<uint64_t, std::string>> quarantined() const {
+    absl::MutexLock lock(&mu_);
+    return quarantined_;
+  }
+
+ private:
+  IngestLog* const inner_;
+  mutable absl::Mutex mu_;
+  std::vector<std::pair<uint64_t, std::string>> quarantined_ ABSL_GUARDED_BY(mu_);
+};
+
 // A hub pipeline without gRPC: ingest log -> policy stage -> feeds + ledger.
 class Pipeline {
  public:
@@ -56,6 +86,7 @@ class Pipeline {
     RocksDbIngestLogOptions log_options;
     log_options.dedupe_key = std::string(32, 'd');
     log_ = std::move(RocksDbIngestLog::Open(db_.get(), log_options)).value();
+    recording_ = std::make_unique<RecordingLog>(log_.get());
     static const std::string pem = *ledger::GenerateSigningKeyPem();
     signer_ = std::move(ledger::TreeHeadSigner::FromPrivatePem(pem)).value();
     ledger_ = std::move(ledger::MerkleLog::Open(
@@ -70,7 +101,7 @@ class Pipeline {
     options.max_batch = 64;  // several batches per test
     options.dedupe_deliveries = dedupe_deliveries;
     auto policy = LinkagePolicy();
-    stage_ = std::move(PolicyStage::Start(db_.get(), log_.get(), ledger_.get(), &sink_, &feeds_,
+    stage_ = std::move(PolicyStage::Start(db_.get(), recording_.get(), ledger_.get(), &sink_, &feeds_,
                                           [policy] { return policy; },
                                           std::move(policy::Redactor::Create()).value(), options))
                  .value();
@@ -115,6 +146,7 @@ class Pipeline {
 
   HubDb* db() { return db_.get(); }
   RocksDbIngestLog* log() { return log_.get(); }
+  const RecordingLog& recording() const { return *recording_; }
   ledger::MerkleLog* ledger() { return ledger_.get(); }
   const CountingSink& sink() const { return sink_; }
   const PolicyStage& stage() const { return *stage_; }
@@ -122,6 +154,7 @@ class Pipeline {
  private:
   std::unique_ptr<HubDb> db_;
   std::unique_ptr<RocksDbIngestLog> log_;
+  std::unique_ptr<RecordingLog> recording_;
   std::unique_ptr<ledger::TreeHeadSigner> signer_;
   std::unique_ptr<ledger::MerkleLog> ledger_;
   CountingSink sink_;
@@ -179,6 +212,9 @@ TEST(PolicyStageTest, UnreadableRecordIsQuarantinedWithoutValuesAndTheRestFlow) 
   auto reason = p.db()->Get(HubDb::kQuarantine, EncodeU64(2));
   ASSERT_TRUE(reason.ok()) << reason.status();
   EXPECT_EQ(*reason, "stored record does not parse");
+  // The log was given the record to keep (the Kafka log keeps it, sealed).
+  EXPECT_EQ(p.recording().quarantined(),
+            (std::vector<std::pair<uint64_t, std::string>>{{2, "stored record does not parse"}}));
   // The raw records, the garbage included, are gone once processed.
   std::unique_ptr<rocksdb::Iterator> it(
       p.db()->db()->NewIterator(rocksdb::ReadOptions(), p.db()->cf(HubDb::kIngest)));

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "rdkafka.h"
 #include "spdlog/spdlog.h"
@@ -105,6 +106,11 @@ absl::StatusOr<std::unique_ptr<KafkaIngestLog>> KafkaIngestLog::Open(const Kafka
   impl->producer.reset(rd_kafka_new(RD_KAFKA_PRODUCER, pconf->release(), err, sizeof(err)));
   if (!impl->producer) return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", err));
 
+  if (auto s = kafka::EnsureTopic(impl->producer.get(), config.quarantine_topic(), 1,
+                                  config.replication_factor);
+      !s.ok()) {
+    return s;
+  }
   if (auto s = kafka::EnsureTopic(impl->producer.get(), impl->topic, config.partitions,
                                   config.replication_factor);
       !s.ok()) {
@@ -215,10 +221,12 @@ absl::Status KafkaIngestLog::Poll(absl::Duration wait, size_t max, std::vector<E
     e.offset = static_cast<uint64_t>(msg->offset);
     if (!record.ParseFromArray(msg->payload, static_cast<int>(msg->len))) {
       e.unreadable_reason = "the ingest message is not an accord.v1.Record";
+      e.stored.assign(static_cast<const char*>(msg->payload), msg->len);
       continue;
     }
     if (auto s = im.crypto->Open(&record); !s.ok()) {
       e.unreadable_reason = std::string(s.message());
+      e.stored.assign(static_cast<const char*>(msg->payload), msg->len);
       continue;
     }
     record.SerializeToString(&e.bytes);
@@ -240,6 +248,62 @@ absl::Status KafkaIngestLog::Consumed(const std::vector<Entry>& consumed) {
   }
   return FromKafka(rd_kafka_commit(impl_->consumer.get(), offsets.get(), /*async=*/0),
                    "committing ingest offsets");
+}
+
+absl::Status KafkaIngestLog::Quarantine(const std::vector<QuarantinedEntry>& records) {
+  if (records.empty()) return absl::OkStatus();
+  Impl& im = *impl_;
+  // Kept as the ingest topic holds records: personal fields sealed.
+  std::atomic<size_t> unused_inflight{1};
+  auto* pb = new PendingBatch;
+  absl::Notification kept;
+  absl::Status result;
+  pb->done = [&](absl::Status s, const std::vector<IngestLog::Outcome>&) {
+    result = std::move(s);
+    kept.Notify();
+  };
+  pb->records = records.size();
+  pb->remaining.store(records.size() + 1);
+  pb->inflight = &unused_inflight;
+  const std::string topic = im.config.quarantine_topic();
+  const std::string& key_id = im.crypto->key_id();
+  v1::Record record;
+  std::string value;
+  size_t queued = 0;
+  for (const QuarantinedEntry& q : records) {
+    const Entry& e = *q.entry;
+    if (!e.bytes.empty()) {
+      if (!record.ParseFromString(e.bytes)) {
+        Fail(pb, absl::InternalError("a consumed record does not parse"));
+        break;
+      }
+      auto sealed = im.crypto->Seal(&record, [&](const v1::Field& f) { return im.protect(record, f); });
+      if (!sealed.ok()) {
+        Fail(pb, sealed.status());
+        break;
+      }
+      value.clear();
+      record.SerializeToString(&value);
+    } else {
+      value = e.stored;
+    }
+    const std::string from = absl::StrCat(e.partition, ":", e.offset);
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        im.producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(from.data(), from.size()), RD_KAFKA_V_VALUE(value.data(), value.size()),
+        RD_KAFKA_V_HEADER(kKeyIdHeader, key_id.data(), static_cast<ssize_t>(key_id.size())),
+        RD_KAFKA_V_HEADER("accord-reason", q.reason.data(), static_cast<ssize_t>(q.reason.size())),
+        RD_KAFKA_V_HEADER("accord-ingest-position", from.data(), static_cast<ssize_t>(from.size())),
+        RD_KAFKA_V_OPAQUE(pb), RD_KAFKA_V_END);
+    if (err) {
+      Fail(pb, FromKafka(err, "queueing a quarantined record"));
+      break;
+    }
+    ++queued;
+  }
+  Release(pb, pb->records - queued + 1);
+  kept.WaitForNotification();
+  return result;
 }
 
 uint64_t KafkaIngestLog::backlog() const {

@@ -61,6 +61,15 @@ class IngestLog {
     // field that does not decrypt): the consumer quarantines it with this
     // reason, which never contains a value.
     std::string unreadable_reason;
+    // With unreadable_reason: the record as the log stored it, if the log
+    // keeps quarantined records (Kafka); never logged.
+    std::string stored;
+  };
+
+  // A record the consumer quarantined, and why (names fields and rules, never values).
+  struct QuarantinedEntry {
+    const Entry* entry = nullptr;
+    std::string reason;
   };
 
   virtual ~IngestLog() = default;
@@ -80,6 +89,15 @@ class IngestLog {
 
   // Called once the consumer's outcome for `consumed` is durable.
   virtual absl::Status Consumed(const std::vector<Entry>& consumed) = 0;
+
+  // Called before Consumed() with the records of the batch the consumer
+  // quarantined, so that the log can keep them for investigation; returns
+  // once they are kept (an error makes the consumer retry the batch). The
+  // default keeps nothing: the embedded log keeps only the reasons (the
+  // consumer's quarantine column family).
+  virtual absl::Status Quarantine(const std::vector<QuarantinedEntry>& records) {
+    return absl::OkStatus();
+  }
 
   // Records appended but not yet consumed (for metrics and draining).
   virtual uint64_t backlog() const = 0;

@@ -2,7 +2,7 @@
 //
 //   kafka:
 //     brokers: "k1:9092,k2:9092"     # bootstrap servers (required)
-//     topic_prefix: accord           # topics: <prefix>.ingest, <prefix>.journal, <prefix>.feed.<recipient>
+//     topic_prefix: accord           # topics: <prefix>.ingest, .journal, .quarantine, .feed.<recipient>
 //     partitions: 6                  # partitions of topics the hub creates
 //     replication_factor: 3          # replication of topics the hub creates (-1 = broker default)
 //     group_id: ""                   # consumer group (default <prefix>.policy)
@@ -44,6 +44,8 @@ struct KafkaConfig {
   std::string ingest_topic() const { return topic_prefix + ".ingest"; }
   // One partition each, so a recipient reads its feed in position order.
   std::string feed_topic(const std::string& recipient) const { return topic_prefix + ".feed." + recipient; }
+  // Records the policy stage quarantined, sealed as in the ingest topic; one partition.
+  std::string quarantine_topic() const { return topic_prefix + ".quarantine"; }
   // The hub journal shared by every hub process (kafka_journal.h); one partition.
   std::string journal_topic() const { return topic_prefix + ".journal"; }
   std::string consumer_group() const { return group_id.empty() ? topic_prefix + ".policy" : group_id; }

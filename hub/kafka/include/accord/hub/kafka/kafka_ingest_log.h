@@ -18,6 +18,9 @@
 // auto-commit; Poll() returns decrypted records; Consumed() commits the
 // offsets after the policy stage's outcome is durable (at-least-once).
 //
+// Quarantine: records the policy stage quarantined are kept, sealed, in
+// <prefix>.quarantine (Quarantine()) for investigation and replay.
+//
 // Topics are created with the Admin API when missing and checked (partition
 // count) at Open(). Every librdkafka property can be passed through.
 //
@@ -56,6 +59,11 @@ class KafkaIngestLog final : public IngestLog {
   absl::Status Poll(absl::Duration wait, size_t max, std::vector<Entry>* out) override;
   void StageConsumed(const std::vector<Entry>& consumed, rocksdb::WriteBatch* wb) override {}
   absl::Status Consumed(const std::vector<Entry>& consumed) override;
+  // Produces each quarantined record (personal fields sealed again, or the
+  // stored bytes if it could not be read) to <prefix>.quarantine, keyed by its
+  // ingest position, with headers accord-reason, accord-ingest-position and
+  // accord-key-id; returns once Kafka has them all.
+  absl::Status Quarantine(const std::vector<QuarantinedEntry>& records) override;
   uint64_t backlog() const override;
   void Stop() override;
 
