@@ -210,7 +210,10 @@ TEST_F(KafkaHubTest, EndToEndThroughBrokerFaultsWithNoIdentifierInTheTopic) {
   ASSERT_TRUE(hub.Start(ACCORD_HUB_BINARY, Args()));
   SubmitAgreement(hub.port());
   std::atomic<bool> stop{false};
-  std::thread publisher([&] { PublishUntil(hub.port(), stop, 0); });
+  // At most 6,000 records: the analyst's feed topic (one partition, ~700
+  // bytes a delivery) must stay under the mock cluster's ~5 MB, or the mock
+  // deletes deliveries before the test reads them.
+  std::thread publisher([&] { PublishUntil(hub.port(), stop, 0, 6000); });
   auto wait_for = [&](size_t n) {
     for (int i = 0; i < 600 && Acked() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   };

@@ -21,6 +21,7 @@ namespace {
 
 constexpr char kPositionPrefix[] = "kafka_feed/";
 constexpr size_t kMaxBatch = 5000;
+constexpr int kMaxProducerBatchBytes = 256 * 1024;
 
 void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
   if (msg->err) {
@@ -233,7 +234,11 @@ absl::StatusOr<std::unique_ptr<FeedMirror>> FeedMirror::Start(const KafkaConfig&
   impl->db = db;
   impl->heads = std::move(heads);
   impl->interval = interval;
-  auto conf = kafka::MakeConf(kafka::IdempotentProducerProperties(config));
+  auto props = kafka::IdempotentProducerProperties(config);
+  // Readers are any Kafka client with default fetch sizes (1 MiB per
+  // partition): keep each produced batch well below that.
+  props["batch.size"] = std::to_string(std::min(config.batch_bytes, kMaxProducerBatchBytes));
+  auto conf = kafka::MakeConf(props);
   if (!conf.ok()) return conf.status();
   rd_kafka_conf_set_dr_msg_cb(conf->get(), &OnDelivery);
   rd_kafka_conf_set_opaque(conf->get(), &impl->failed);
