@@ -112,6 +112,7 @@ class HubImpl final : public Hub {
   std::unique_ptr<AgreementServiceImpl> agreement_service_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::atomic<grpc::Server*> serving_{nullptr};  // server_, once started (for the refresher)
   std::unique_ptr<httplib::Server> http_;
   std::thread http_thread_;
   std::thread refresher_;
@@ -253,8 +254,17 @@ absl::Status HubImpl::Init() {
     // Agreements' status every 200 ms; retention (crypto-shredding of record
     // periods past their agreement's retention) at start and every 10 minutes.
     absl::Time next_retention = absl::Now();
+    bool reported_unhealthy = false;
     do {
       agreements_->Refresh();
+      if (journal_ && !journal_->healthy() && !reported_unhealthy) {
+        // Its ledger can no longer follow the others': stop taking traffic.
+        if (grpc::Server* server = serving_.load()) {
+          server->GetHealthCheckService()->SetServingStatus(false);
+          spdlog::critical("health: NOT_SERVING (this process missed journal entries)");
+          reported_unhealthy = true;
+        }
+      }
       if (absl::Now() >= next_retention) {
         // The terms of every agreement that was in force, the highest version
         // winning: an expired or withdrawn agreement's data still leaves on time.
@@ -350,6 +360,7 @@ absl::Status HubImpl::StartServer() {
   builder.RegisterService(agreement_service_.get());
   builder.RegisterService(audit_service_.get());
   server_ = builder.BuildAndStart();
+  serving_.store(server_.get());
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen));
   }
