@@ -115,6 +115,17 @@ void FlowEngine::Process(const v1::Record& record, size_t serialized_size,
   Apply(record, result);
 }
 
+void FlowEngine::Recycle(ProcessResult* result) {
+  constexpr size_t kMaxSpare = 8;
+  for (FlowOutput& out : result->outputs) {
+    if (spare_.size() == kMaxSpare) break;
+    out.record.Clear();  // keeps its repeated fields' elements and string capacity
+    spare_.push_back(std::move(out.record));
+  }
+  result->outputs.clear();
+  result->rejection = {};
+}
+
 void FlowEngine::Apply(const v1::Record& record, ProcessResult* result) {
   const size_t first_output = result->outputs.size();
   for (const CompiledFlow* flow : policy_->FlowsFor(record.provider(), record.dataset())) {
@@ -138,6 +149,10 @@ absl::Status FlowEngine::ApplyFlow(const CompiledFlow& cf, const v1::Record& rec
 
   const absl::Time event_time = ToTime(record.event_time());
   v1::CleanedRecord base;
+  if (!spare_.empty()) {
+    base.Swap(&spare_.back());  // a cleared record whose memory is reused
+    spare_.pop_back();
+  }
   base.set_agreement_id(agreement.id);
   base.set_agreement_version(agreement.version);
   base.set_agreement_fingerprint(ca.fingerprint());

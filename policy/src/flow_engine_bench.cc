@@ -36,7 +36,7 @@ void BM_ProcessTypicalRecord(benchmark::State& state) {
   size_t i = 0;
   for (auto _ : state) {
     const v1::Record& r = records[i++ & 63];
-    result.outputs.clear();
+    engine.Recycle(&result);
     engine.Process(r, r.ByteSizeLong(), limits, &result);
     if (!result.rejection.ok() || result.outputs.size() != 1) std::abort();
     benchmark::DoNotOptimize(result.outputs.data());

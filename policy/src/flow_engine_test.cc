@@ -132,6 +132,26 @@ TEST_F(FlowEngineTest, DeliveryIdsAreStable) {
   EXPECT_NE(a.outputs[0].record.delivery_id(), c.outputs[0].record.delivery_id());
 }
 
+TEST_F(FlowEngineTest, RecycledResultsGiveExactlyTheOutputsOfAFreshEngine) {
+  // Records of both providers, so recycled records change shape between calls.
+  FlowEngine fresh(MakeRedactor());
+  fresh.SetPolicy(engine_.policy());
+  ProcessResult recycled;
+  for (int i = 0; i < 40; ++i) {
+    v1::Record record = testdata::TypicalRecord(i % 3 ? "herts-police" : "nhs-lister-ae", i);
+    engine_.Recycle(&recycled);
+    engine_.Process(record, record.ByteSizeLong(), limits_, &recycled);
+    ProcessResult expected;
+    fresh.Process(record, record.ByteSizeLong(), limits_, &expected);
+    ASSERT_TRUE(recycled.rejection.ok()) << recycled.rejection.message;
+    ASSERT_EQ(recycled.outputs.size(), expected.outputs.size());
+    for (size_t k = 0; k < expected.outputs.size(); ++k) {
+      EXPECT_EQ(recycled.outputs[k].record.SerializeAsString(), expected.outputs[k].record.SerializeAsString())
+          << "record " << i;
+    }
+  }
+}
+
 TEST_F(FlowEngineTest, PoliceAndAePseudonymsLinkWithinAnAgreementOnly) {
   v1::Record police = testdata::TypicalRecord("herts-police", 1);
   v1::Record ae = testdata::TypicalRecord("nhs-lister-ae", 2);
