@@ -18,7 +18,10 @@ void StageDisclosureIndex(HubDb* db, const v1::CleanedRecord& record, uint64_t i
   if (record.recipient() != record.provider()) {
     batch->Put(db->cf(HubDb::kLedgerByParty), NameU64Key(record.recipient(), index), "");
   }
-  batch->Put(db->cf(HubDb::kMeta), kUptoKey, EncodeU64(index + 1));
+}
+
+void StageDisclosureIndexedUpTo(HubDb* db, uint64_t end, rocksdb::WriteBatch* batch) {
+  batch->Put(db->cf(HubDb::kMeta), kUptoKey, EncodeU64(end));
 }
 
 absl::Status BackfillDisclosureIndex(HubDb* db, const ledger::MerkleLog& ledger) {

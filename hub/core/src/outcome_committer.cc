@@ -172,12 +172,13 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
     pending = std::move(staged).value();
   }
   for (size_t i = 0; i < todo.size(); ++i) {
-    if (auto s = sink_->Stage(todo[i]->record, first_index + i, &wb); !s.ok()) {
+    if (auto s = sink_->Stage(todo[i]->record, todo[i]->serialized, first_index + i, &wb); !s.ok()) {
       restore();
       return s;
     }
     StageDisclosureIndex(db_, todo[i]->record, first_index + i, &wb);
   }
+  if (!todo.empty()) StageDisclosureIndexedUpTo(db_, first_index + todo.size(), &wb);
   for (const auto& [recipient, head] : new_heads) {
     wb.Put(db_->cf(HubDb::kMeta), absl::StrCat(kFeedHeadPrefix, recipient), EncodeU64(head));
   }

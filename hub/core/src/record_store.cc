@@ -152,8 +152,8 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(HubDb* db, const 
   return std::unique_ptr<RecordStore>(new RecordStore(std::move(impl)));
 }
 
-absl::Status RecordStore::Stage(const v1::CleanedRecord& record, uint64_t ledger_index,
-                                rocksdb::WriteBatch* batch) {
+absl::Status RecordStore::Stage(const v1::CleanedRecord& record, std::string_view serialized,
+                                uint64_t ledger_index, rocksdb::WriteBatch* batch) {
   Impl& im = *impl_;
   std::string suffix;
   AppendU64(&suffix, Biased(EventMillis(record)));
@@ -188,9 +188,7 @@ absl::Status RecordStore::Stage(const v1::CleanedRecord& record, uint64_t ledger
   } else {
     return existing.status();
   }
-  std::string plain;
-  record.SerializeToString(&plain);
-  auto sealed = SealGcm(data_key, plain, key);
+  auto sealed = SealGcm(data_key, serialized, key);
   if (!sealed.ok()) return sealed.status();
   std::string value;
   value.reserve(2 + agreement.size() + kPeriodBytes + sealed->size());

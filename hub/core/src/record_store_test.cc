@@ -59,7 +59,7 @@ absl::Time Day(int y, int m, int d) {
 void Stage(Store& s, const std::vector<v1::CleanedRecord>& records, uint64_t first_index) {
   rocksdb::WriteBatch wb;
   for (size_t i = 0; i < records.size(); ++i) {
-    ASSERT_TRUE(s.records->Stage(records[i], first_index + i, &wb).ok());
+    ASSERT_TRUE(s.records->Stage(records[i], records[i].SerializeAsString(), first_index + i, &wb).ok());
   }
   ASSERT_TRUE(s.db->WriteSync(&wb).ok());
 }

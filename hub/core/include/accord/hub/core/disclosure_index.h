@@ -19,10 +19,12 @@
 
 namespace accord::hub {
 
-// Adds the keys of the entry at `index` disclosing `record`, and moves the
-// indexed mark to `index` + 1.
+// Adds the keys of the entry at `index` disclosing `record`.
 void StageDisclosureIndex(HubDb* db, const v1::CleanedRecord& record, uint64_t index,
                           rocksdb::WriteBatch* batch);
+// Moves the indexed mark to `end` (every entry below `end` is indexed): once
+// per batch, after its StageDisclosureIndex calls.
+void StageDisclosureIndexedUpTo(HubDb* db, uint64_t end, rocksdb::WriteBatch* batch);
 
 // Indexes the entries of `ledger` that are not yet (data written before the
 // index existed). DataLoss if an entry does not parse.

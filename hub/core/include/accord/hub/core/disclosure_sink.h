@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "accord/v1/record.pb.h"
@@ -17,9 +18,10 @@ namespace accord::hub {
 class DisclosureSink {
  public:
   virtual ~DisclosureSink() = default;
+  // `serialized` is `record` exactly as sent (its serialized bytes);
   // `ledger_index` is the record's entry in the disclosure ledger.
-  virtual absl::Status Stage(const v1::CleanedRecord& record, uint64_t ledger_index,
-                             rocksdb::WriteBatch* batch) = 0;
+  virtual absl::Status Stage(const v1::CleanedRecord& record, std::string_view serialized,
+                             uint64_t ledger_index, rocksdb::WriteBatch* batch) = 0;
 };
 
 }  // namespace accord::hub

@@ -76,8 +76,8 @@ class RecordStore : public DisclosureSink {
                                                            std::shared_ptr<ErasedRecordsFilter> filter);
   ~RecordStore() override;
 
-  absl::Status Stage(const v1::CleanedRecord& record, uint64_t ledger_index,
-                     rocksdb::WriteBatch* batch) override;
+  absl::Status Stage(const v1::CleanedRecord& record, std::string_view serialized,
+                     uint64_t ledger_index, rocksdb::WriteBatch* batch) override;
   absl::StatusOr<RecordPage> Query(const RecordQuery& q) const;
 
   // Destroys the data key of (agreement, "YYYY-MM"), durably, then compacts
