@@ -15,8 +15,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${ACCORD_BUILD_DIR:-$root/build}
-ctl=$build/hub/accordctl/accordctl
-hubbin=$build/hub/server/accord-hub
+# shellcheck source=SCRIPTDIR/lib/hub_env.sh
+source "$root/scripts/lib/hub_env.sh"
+accord_use_build "$build"
 loadgen=$build/connectors/loadgen/accord-loadgen
 mock=$build/hub/kafka/accord-kafka-mock
 kafka=0
@@ -25,23 +26,19 @@ for b in "$ctl" "$hubbin" "$loadgen" "$mock"; do
   [[ -x $b ]] || { echo "loadgen.sh: $b is not built (run scripts/build.sh)" >&2; exit 1; }
 done
 work=$(mktemp -d /tmp/accord-loadgen.XXXXXX)
-hub_pid=
 mock_pid=
 cleanup() {
-  [[ -n $hub_pid ]] && { kill "$hub_pid" 2>/dev/null; wait "$hub_pid" 2>/dev/null || true; }
+  accord_stop_hub
   [[ -n $mock_pid ]] && { kill "$mock_pid" 2>/dev/null; wait "$mock_pid" 2>/dev/null || true; }
   [[ ${KEEP:-0} == 1 ]] && echo "work dir kept: $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 parties=(loadgen-police loadgen-csp loadgen-council)
-"$ctl" pki init --dir "$work/pki" $(printf -- '--agency %s ' "${parties[@]}") >/dev/null
+accord_dev_pki "$work/pki" "${parties[@]}" >/dev/null
+accord_party_keys "$work" "${parties[@]}"
 doc=$work/agreement.yaml
 cp "$root/deploy/loadgen/agreement.yaml" "$doc"
-for p in "${parties[@]}"; do
-  "$ctl" keygen --out "$work/$p" >/dev/null
-  "$ctl" agreement set-key "$doc" --party "$p" --public-key "$work/$p.pub" >/dev/null
-done
-for p in "${parties[@]}"; do "$ctl" agreement sign "$doc" --key "$work/$p.key" >/dev/null; done
+accord_sign_agreement "$doc" "$work" "${parties[@]}"
 hub_config=()
 if [[ $kafka == 1 ]]; then
   # The mock keeps ~5 MB per partition: 12 ingest partitions let the hub lag
@@ -65,20 +62,9 @@ YAML
   hub_config=(--config "$work/hub.yaml")
 fi
 # shellcheck disable=SC2086
-"$hubbin" "${hub_config[@]}" --listen 127.0.0.1:0 --data-dir "$work/data" --metrics-listen "" \
-  --tls-ca "$work/pki/ca.crt" --tls-cert "$work/pki/hub.crt" --tls-key "$work/pki/hub.key" \
-  --hub-instance loadgen-hub ${ACCORD_HUB_ARGS:-} >"$work/hub.out" 2>"$work/hub.log" &
-hub_pid=$!
-for _ in $(seq 300); do
-  grep -q "ready on port" "$work/hub.out" 2>/dev/null && break
-  kill -0 "$hub_pid" 2>/dev/null || { cat "$work/hub.log" >&2; exit 1; }
-  sleep 0.1
-done
-port=$(sed -n 's/.*ready on port \([0-9]*\).*/\1/p' "$work/hub.out")
-[[ -n $port ]] || { echo "loadgen.sh: the hub did not start" >&2; cat "$work/hub.log" >&2; exit 1; }
-"$ctl" agreement submit --hub "localhost:$port" --ca "$work/pki/ca.crt" \
-  --cert "$work/pki/loadgen-police.crt" --key "$work/pki/loadgen-police.key" "$doc" >/dev/null
-"$loadgen" --hub "localhost:$port" --pki "$work/pki" --hub-pid "$hub_pid" "$@"
+accord_start_hub "$work" "${hub_config[@]}" --metrics-listen "" --hub-instance loadgen-hub ${ACCORD_HUB_ARGS:-}
+accord_submit_agreement "$work" "$doc" >/dev/null  # as loadgen-police, the first party
+"$loadgen" --hub "localhost:$HUB_PORT" --pki "$work/pki" --hub-pid "$HUB_PID" "$@"
 if [[ $kafka == 1 ]]; then
   echo "raw librdkafka on the same mock cluster, the hub's own ingest record bytes:"
   "$mock" raw --bootstrap "$brokers" --from-topic accord.ingest --topic raw --records 40000

@@ -4,53 +4,36 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-${ACCORD_BUILD_DIR:-$root/build}}
-ctl=$build/hub/accordctl/accordctl
-hubbin=$build/hub/server/accord-hub
-connect=$build/connectors/connect/accord-connect
-analyst=$build/connectors/analyst/accord-analyst
+# shellcheck source=SCRIPTDIR/lib/hub_env.sh
+source "$root/scripts/lib/hub_env.sh"
+accord_use_build "$build"
 work=${2:-$build/demo}
 rm -rf "$work"
 mkdir -p "$work/agreements" "$work/keys"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "1. Development PKI"
-"$ctl" pki init --dir "$work/pki" --agency herts-police --agency nhs-lister-ae --agency csp-herts-analyst | tail -n +2
+parties=(herts-police nhs-lister-ae csp-herts-analyst)
+accord_dev_pki "$work/pki" "${parties[@]}" | tail -n +2
 
 step "2. Each party makes a signing key; the agreements get the parties' keys and signatures"
-parties=(herts-police nhs-lister-ae csp-herts-analyst)
-for p in "${parties[@]}"; do "$ctl" keygen --out "$work/keys/$p" >/dev/null; done
+accord_party_keys "$work/keys" "${parties[@]}"
 for f in "$root"/deploy/agreements/*.yaml; do
   doc=$work/agreements/$(basename "$f")
   cp "$f" "$doc"
-  for p in "${parties[@]}"; do
-    if grep -q "id: $p\$" "$doc"; then
-      "$ctl" agreement set-key "$doc" --party "$p" --public-key "$work/keys/$p.pub" >/dev/null
-    fi
-  done
-  for p in "${parties[@]}"; do
-    if grep -q "id: $p\$" "$doc"; then "$ctl" agreement sign "$doc" --key "$work/keys/$p.key" >/dev/null; fi
-  done
+  accord_sign_agreement "$doc" "$work/keys" "${parties[@]}"
   "$ctl" agreement verify "$doc" | sed -n '1p;$p'
 done
 
 step "3. Start accord-hub (embedded RocksDB, mTLS) and submit the agreements"
-"$hubbin" --listen 127.0.0.1:0 --data-dir "$work/data" --metrics-listen 127.0.0.1:0 \
-  --tls-ca "$work/pki/ca.crt" --tls-cert "$work/pki/hub.crt" --tls-key "$work/pki/hub.key" \
-  --hub-instance demo-hub >"$work/hub.out" 2>"$work/hub.log" &
-hub_pid=$!
-trap 'kill $hub_pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  grep -q "ready on port" "$work/hub.out" 2>/dev/null && break
-  kill -0 $hub_pid 2>/dev/null || { cat "$work/hub.log"; exit 1; }
-  sleep 0.1
-done
-port=$(sed -n 's/.*ready on port \([0-9]*\).*/\1/p' "$work/hub.out")
+trap accord_stop_hub EXIT
+accord_start_hub "$work" --metrics-listen 127.0.0.1:0 --hub-instance demo-hub
+port=$HUB_PORT
 echo "accord-hub is listening on 127.0.0.1:$port (log: $work/hub.log)"
 as() { echo --hub "localhost:$port" --ca "$work/pki/ca.crt" --cert "$work/pki/$1.crt" --key "$work/pki/$1.key"; }
 for doc in "$work"/agreements/*.yaml; do
   # Any party may submit; here the first party listed does.
-  submitter=$(sed -n 's/^  - id: \([a-z0-9._-]*\)$/\1/p' "$doc" | head -1)
-  "$ctl" agreement submit $(as "$submitter") "$doc" | grep -E " v[0-9]+ "
+  accord_submit_agreement "$work" "$doc" | grep -E " v[0-9]+ "
 done
 
 step "4. Police and A&E stream their CSV exports with accord-connect (mapping checked first)"
@@ -89,8 +72,7 @@ metrics_port=$(sed -n 's/.*metrics port \([0-9]*\).*/\1/p' "$work/hub.out")
   ${metrics_port:+--hub-metrics "127.0.0.1:$metrics_port"}
 # ---- end of the analyst block ----
 
-kill -TERM $hub_pid
-wait $hub_pid 2>/dev/null || true
+accord_stop_hub
 trap - EXIT
 step "Done"
 echo "Data, keys and logs of this run: $work"
