@@ -6,6 +6,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "pending_delivery.h"
 #include "rdkafka.h"
 #include "spdlog/spdlog.h"
 #include "topics.h"
@@ -16,48 +17,15 @@ using kafka::FromKafka;
 using kafka::KafkaPtr;
 using kafka::MessagePtr;
 using kafka::PartitionListPtr;
+using kafka::PendingDelivery;
 
 namespace {
 
 constexpr char kKeyIdHeader[] = "accord-key-id";
 
-// One Publish batch waiting for Kafka's acknowledgements. Deleted by whoever
-// brings `remaining` to zero.
-struct PendingBatch {
-  std::function<void(absl::Status, const std::vector<IngestLog::Outcome>&)> done;
-  size_t records = 0;
-  std::atomic<size_t> remaining{0};
-  absl::Mutex mu;
-  absl::Status error ABSL_GUARDED_BY(mu);
-  std::atomic<size_t>* inflight = nullptr;
-};
-
-void Release(PendingBatch* pb, size_t n) {
-  if (pb->remaining.fetch_sub(n) != n) return;
-  absl::Status error;
-  {
-    absl::MutexLock lock(&pb->mu);
-    error = pb->error;
-  }
-  if (error.ok()) {
-    pb->done(absl::OkStatus(), std::vector<IngestLog::Outcome>(pb->records, IngestLog::Outcome::kAccepted));
-  } else {
-    pb->done(absl::UnavailableError(absl::StrCat("Kafka did not store the batch: ", error.message())), {});
-  }
-  pb->inflight->fetch_sub(1);
-  delete pb;
-}
-
-void Fail(PendingBatch* pb, absl::Status status) {
-  absl::MutexLock lock(&pb->mu);
-  if (pb->error.ok()) pb->error = std::move(status);
-}
-
-void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
-  auto* pb = static_cast<PendingBatch*>(msg->_private);
-  if (pb == nullptr) return;
-  if (msg->err) Fail(pb, FromKafka(msg->err, "producing to the ingest topic"));
-  Release(pb, 1);
+// The error of a batch Kafka did not store whole (nothing of it is acknowledged).
+absl::Status Unstored(const absl::Status& error) {
+  return absl::UnavailableError(absl::StrCat("Kafka did not store the batch: ", error.message()));
 }
 
 }  // namespace
@@ -75,6 +43,15 @@ struct KafkaIngestLog::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<bool> poller_stop{false};
   std::thread poller;
+
+  // `record` as it is kept in Kafka: personal fields sealed, serialized into `value`.
+  absl::Status SealForKafka(v1::Record& record, std::string* value) {
+    auto sealed = crypto->Seal(&record, [&](const v1::Field& f) { return protect(record, f); });
+    if (!sealed.ok()) return sealed.status();
+    value->clear();
+    record.SerializeToString(value);
+    return absl::OkStatus();
+  }
 };
 
 KafkaIngestLog::KafkaIngestLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -101,7 +78,7 @@ absl::StatusOr<std::unique_ptr<KafkaIngestLog>> KafkaIngestLog::Open(const Kafka
   // Pass-through properties first, then the ones the guarantees depend on.
   auto pconf = kafka::MakeConf(kafka::IdempotentProducerProperties(config));
   if (!pconf.ok()) return pconf.status();
-  rd_kafka_conf_set_dr_msg_cb(pconf->get(), &OnDelivery);
+  rd_kafka_conf_set_dr_msg_cb(pconf->get(), &kafka::OnPendingDelivery);
   char err[512];
   impl->producer.reset(rd_kafka_new(RD_KAFKA_PRODUCER, pconf->release(), err, sizeof(err)));
   if (!impl->producer) return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", err));
@@ -156,11 +133,17 @@ bool KafkaIngestLog::TryAppend(Batch& batch) {
     im.inflight.fetch_sub(1);
     return false;
   }
-  auto* pb = new PendingBatch;
-  pb->done = std::move(batch.done);
-  pb->records = batch.records.size();
-  pb->remaining.store(batch.records.size() + 1);  // +1: held until every record is queued
-  pb->inflight = &im.inflight;
+  const size_t records = batch.records.size();
+  PendingDelivery* pb = PendingDelivery::Start(
+      records, "producing to the ingest topic",
+      [done = std::move(batch.done), records, inflight = &im.inflight](absl::Status s) {
+        if (s.ok()) {
+          done(absl::OkStatus(), std::vector<IngestLog::Outcome>(records, IngestLog::Outcome::kAccepted));
+        } else {
+          done(Unstored(s), {});
+        }
+        inflight->fetch_sub(1);
+      });
   std::string key, value;
   size_t queued = 0;
   for (v1::Record& record : batch.records) {
@@ -169,13 +152,10 @@ bool KafkaIngestLog::TryAppend(Batch& batch) {
       absl::MutexLock lock(&im.keyer_mu);
       im.keyer->RecordRef(record.provider(), record.dataset(), record.record_id(), &key);
     }
-    auto sealed = im.crypto->Seal(&record, [&](const v1::Field& f) { return im.protect(record, f); });
-    if (!sealed.ok()) {
-      Fail(pb, sealed.status());
+    if (auto s = im.SealForKafka(record, &value); !s.ok()) {
+      pb->Fail(std::move(s));
       break;
     }
-    value.clear();
-    record.SerializeToString(&value);
     const std::string& key_id = im.crypto->key_id();
     rd_kafka_resp_err_t err = rd_kafka_producev(
         im.producer.get(), RD_KAFKA_V_TOPIC(im.topic.c_str()),
@@ -184,14 +164,13 @@ bool KafkaIngestLog::TryAppend(Batch& batch) {
         RD_KAFKA_V_HEADER(kKeyIdHeader, key_id.data(), static_cast<ssize_t>(key_id.size())),
         RD_KAFKA_V_OPAQUE(pb), RD_KAFKA_V_END);
     if (err) {
-      Fail(pb, FromKafka(err, "queueing a record for Kafka"));
+      pb->Fail(FromKafka(err, "queueing a record for Kafka"));
       break;
     }
     ++queued;
   }
   batch.records.clear();
-  // Records never queued get no delivery report: release them (and the guard).
-  Release(pb, pb->records - queued + 1);
+  pb->Queued(queued);
   return true;
 }
 
@@ -254,17 +233,13 @@ absl::Status KafkaIngestLog::Quarantine(const std::vector<QuarantinedEntry>& rec
   if (records.empty()) return absl::OkStatus();
   Impl& im = *impl_;
   // Kept as the ingest topic holds records: personal fields sealed.
-  std::atomic<size_t> unused_inflight{1};
-  auto* pb = new PendingBatch;
   absl::Notification kept;
   absl::Status result;
-  pb->done = [&](absl::Status s, const std::vector<IngestLog::Outcome>&) {
-    result = std::move(s);
-    kept.Notify();
-  };
-  pb->records = records.size();
-  pb->remaining.store(records.size() + 1);
-  pb->inflight = &unused_inflight;
+  PendingDelivery* pb =
+      PendingDelivery::Start(records.size(), "producing to the quarantine topic", [&](absl::Status s) {
+        result = s.ok() ? s : Unstored(s);
+        kept.Notify();
+      });
   const std::string topic = im.config.quarantine_topic();
   const std::string& key_id = im.crypto->key_id();
   v1::Record record;
@@ -274,16 +249,13 @@ absl::Status KafkaIngestLog::Quarantine(const std::vector<QuarantinedEntry>& rec
     const Entry& e = *q.entry;
     if (!e.bytes.empty()) {
       if (!record.ParseFromString(e.bytes)) {
-        Fail(pb, absl::InternalError("a consumed record does not parse"));
+        pb->Fail(absl::InternalError("a consumed record does not parse"));
         break;
       }
-      auto sealed = im.crypto->Seal(&record, [&](const v1::Field& f) { return im.protect(record, f); });
-      if (!sealed.ok()) {
-        Fail(pb, sealed.status());
+      if (auto s = im.SealForKafka(record, &value); !s.ok()) {
+        pb->Fail(std::move(s));
         break;
       }
-      value.clear();
-      record.SerializeToString(&value);
     } else {
       value = e.stored;
     }
@@ -296,12 +268,12 @@ absl::Status KafkaIngestLog::Quarantine(const std::vector<QuarantinedEntry>& rec
         RD_KAFKA_V_HEADER("accord-ingest-position", from.data(), static_cast<ssize_t>(from.size())),
         RD_KAFKA_V_OPAQUE(pb), RD_KAFKA_V_END);
     if (err) {
-      Fail(pb, FromKafka(err, "queueing a quarantined record"));
+      pb->Fail(FromKafka(err, "queueing a quarantined record"));
       break;
     }
     ++queued;
   }
-  Release(pb, pb->records - queued + 1);
+  pb->Queued(queued);
   kept.WaitForNotification();
   return result;
 }

@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "pending_delivery.h"
 #include "rdkafka.h"
 #include "spdlog/spdlog.h"
 #include "topics.h"
@@ -17,46 +18,13 @@ using kafka::FromKafka;
 using kafka::KafkaPtr;
 using kafka::MessagePtr;
 using kafka::PartitionListPtr;
+using kafka::PendingDelivery;
 
 namespace {
 
 constexpr char kNextOffsetKey[] = "journal/next_offset";
 constexpr uint32_t kFormat = 1;
 constexpr int32_t kPartition = 0;
-
-// One append (all the messages of an outcome, or one agreement event) waiting
-// for Kafka's acknowledgements. Deleted by whoever brings `remaining` to zero.
-struct PendingAppend {
-  std::function<void(absl::Status)> done;
-  std::atomic<size_t> remaining{0};
-  absl::Mutex mu;
-  absl::Status error ABSL_GUARDED_BY(mu);
-};
-
-void Fail(PendingAppend* p, absl::Status status) {
-  absl::MutexLock lock(&p->mu);
-  if (p->error.ok()) p->error = std::move(status);
-}
-
-void Release(PendingAppend* p, size_t n) {
-  if (p->remaining.fetch_sub(n) != n) return;
-  absl::Status error;
-  {
-    absl::MutexLock lock(&p->mu);
-    error = p->error;
-  }
-  p->done(error.ok() ? error
-                     : absl::UnavailableError(absl::StrCat("Kafka did not store the journal entry: ",
-                                                           error.message())));
-  delete p;
-}
-
-void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
-  auto* p = static_cast<PendingAppend*>(msg->_private);
-  if (p == nullptr) return;
-  if (msg->err) Fail(p, FromKafka(msg->err, "producing to the journal"));
-  Release(p, 1);
-}
 
 }  // namespace
 
@@ -78,9 +46,12 @@ struct KafkaJournal::Impl {
 
   // Queues `messages` (serialized JournalEntry) for partition 0; `done` runs once.
   void Produce(const std::vector<std::string>& messages, std::function<void(absl::Status)> done) {
-    auto* p = new PendingAppend;
-    p->done = std::move(done);
-    p->remaining.store(messages.size() + 1);  // +1: held until every message is queued
+    PendingDelivery* p = PendingDelivery::Start(
+        messages.size(), "producing to the journal", [done = std::move(done)](absl::Status s) {
+          done(s.ok() ? s
+                      : absl::UnavailableError(
+                            absl::StrCat("Kafka did not store the journal entry: ", s.message())));
+        });
     size_t queued = 0;
     for (const std::string& value : messages) {
       rd_kafka_resp_err_t err;
@@ -95,12 +66,12 @@ struct KafkaJournal::Impl {
         absl::SleepFor(absl::Milliseconds(5));
       }
       if (err) {
-        Fail(p, FromKafka(err, "queueing a journal entry"));
+        p->Fail(FromKafka(err, "queueing a journal entry"));
         break;
       }
       ++queued;
     }
-    Release(p, messages.size() - queued + 1);
+    p->Queued(queued);
   }
 
   absl::Status WriteNext(uint64_t next_offset) {
@@ -204,7 +175,7 @@ absl::StatusOr<std::unique_ptr<KafkaJournal>> KafkaJournal::Open(const KafkaConf
   if (!config.properties.count("compression.type")) producer_props["compression.type"] = "lz4";
   auto pconf = kafka::MakeConf(producer_props);
   if (!pconf.ok()) return pconf.status();
-  rd_kafka_conf_set_dr_msg_cb(pconf->get(), &OnDelivery);
+  rd_kafka_conf_set_dr_msg_cb(pconf->get(), &kafka::OnPendingDelivery);
   char err[512];
   impl->producer.reset(rd_kafka_new(RD_KAFKA_PRODUCER, pconf->release(), err, sizeof(err)));
   if (!impl->producer) return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", err));
