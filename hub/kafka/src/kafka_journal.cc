@@ -269,10 +269,7 @@ void KafkaJournal::Stop() {
   if (im.stopping.exchange(true)) return;
   if (im.applier.joinable()) im.applier.join();
   // Let queued entries reach Kafka (each append is then acknowledged or failed).
-  if (rd_kafka_flush(im.producer.get(), im.config.message_timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    rd_kafka_purge(im.producer.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_flush(im.producer.get(), 1000);  // serves the purged messages' failure reports
-  }
+  kafka::FlushOrPurge(im.producer.get(), im.config.message_timeout_ms);
   im.poller_stop.store(true);
   if (im.poller.joinable()) im.poller.join();
 }

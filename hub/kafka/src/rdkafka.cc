@@ -56,6 +56,13 @@ void LogToSpdlog(const rd_kafka_t*, int level, const char* facility, const char*
 
 }  // namespace
 
+void FlushOrPurge(rd_kafka_t* producer, int timeout_ms) {
+  if (rd_kafka_flush(producer, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_purge(producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(producer, 1000);  // serves the purged messages' failure reports
+  }
+}
+
 std::map<std::string, std::string> CommonProperties(const KafkaConfig& config) {
   std::map<std::string, std::string> props = config.properties;
   props["bootstrap.servers"] = config.brokers;

@@ -45,6 +45,11 @@ absl::Status FromKafka(rd_kafka_resp_err_t err, std::string_view what);
 // hub's log (they name brokers and partitions, never values).
 absl::StatusOr<KafkaConfPtr> MakeConf(const std::map<std::string, std::string>& properties);
 
+// Waits up to `timeout_ms` for every queued message to be delivered; what is
+// still undelivered then is purged, so every message has had its delivery
+// report (a failure, for the purged) when this returns.
+void FlushOrPurge(rd_kafka_t* producer, int timeout_ms);
+
 // The pass-through properties plus the brokers.
 std::map<std::string, std::string> CommonProperties(const KafkaConfig& config);
 // CommonProperties plus what the hub's guarantees need of a producer:
