@@ -664,6 +664,43 @@ bool IsCommonWord(std::string_view w) {
   return false;
 }
 
+// Replaces each span of `text` with its placeholder into *out (cleared).
+// Leftmost, then longest, then known-before-pattern wins; overlapping spans
+// merge into the winner so no fragment of an identifier survives. Sorts
+// *spans. Adds the number of replacements to *replaced; true if a
+// replacement had a letter, digit or non-ASCII byte right beside it.
+bool ApplySpans(std::string_view text, Spans* spans, std::string* out, int* replaced) {
+  std::sort(spans->begin(), spans->end(), [](const Span& a, const Span& b) {
+    if (a.begin != b.begin) return a.begin < b.begin;
+    if (a.end != b.end) return a.end > b.end;
+    return a.known && !b.known;
+  });
+  auto word_byte = [&](size_t i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    return c >= 0x80 || IsAsciiAlnum(c);
+  };
+  out->clear();
+  out->reserve(text.size() + 16);
+  size_t copied = 0;
+  bool word_adjacent = false;
+  for (size_t i = 0; i < spans->size();) {
+    Span s = (*spans)[i];
+    size_t j = i + 1;
+    while (j < spans->size() && (*spans)[j].begin < s.end) {
+      s.end = std::max(s.end, (*spans)[j].end);
+      ++j;
+    }
+    word_adjacent |= (s.begin > 0 && word_byte(s.begin - 1)) || (s.end < text.size() && word_byte(s.end));
+    out->append(text.data() + copied, s.begin - copied);
+    out->append(PlaceholderFor(s.kind));
+    copied = s.end;
+    ++*replaced;
+    i = j;
+  }
+  out->append(text.data() + copied, text.size() - copied);
+  return word_adjacent;
+}
+
 }  // namespace
 
 std::string_view PlaceholderFor(IdentifierKind kind) {
@@ -919,30 +956,24 @@ absl::Status Redactor::Redact(std::string_view text, absl::Span<const KnownIdent
   for (auto [value, kind] : literals) MatchLiteral(text, value, kind, &spans);
   if (!names.empty()) MatchNames(text, names, &spans);
 
-  // Leftmost, then longest, then known-before-pattern wins; overlapping
-  // spans merge into the winner so no fragment of an identifier survives.
-  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
-    if (a.begin != b.begin) return a.begin < b.begin;
-    if (a.end != b.end) return a.end > b.end;
-    return a.known && !b.known;
-  });
-  out->reserve(text.size() + 16);
-  size_t copied = 0;
   int replaced = 0;
-  for (size_t i = 0; i < spans.size();) {
-    Span s = spans[i];
-    size_t j = i + 1;
-    while (j < spans.size() && spans[j].begin < s.end) {
-      s.end = std::max(s.end, spans[j].end);
-      ++j;
-    }
-    out->append(text.data() + copied, s.begin - copied);
-    out->append(PlaceholderFor(s.kind));
-    copied = s.end;
-    ++replaced;
-    i = j;
+  bool word_adjacent = ApplySpans(text, &spans, out, &replaced);
+
+  // A name can be written against another identifier ("Smith" + a literal
+  // value in "Smithϟ"): one word in the text, so not the name; once the other
+  // identifier is replaced, the name stands alone beside its placeholder. Look
+  // for names again while a replacement touched a word. Each pass replaces
+  // letters outside placeholders with placeholders, so this ends.
+  std::string again;
+  while (word_adjacent && !names.empty()) {
+    spans.clear();
+    MatchNames(*out, names, &spans);
+    if (spans.empty()) break;
+    int more = 0;
+    word_adjacent = ApplySpans(*out, &spans, &again, &more);
+    replaced += more;
+    out->swap(again);
   }
-  out->append(text.data() + copied, text.size() - copied);
   if (stats != nullptr) stats->replaced = replaced;
   return absl::OkStatus();
 }

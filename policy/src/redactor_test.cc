@@ -231,6 +231,19 @@ TEST_F(RedactorTest, KnownOtherIsMatchedVerbatimAsWholeWord) {
 
 // --- Patterns -----------------------------------------------------------------
 
+TEST_F(RedactorTest, NameWrittenAgainstAnotherIdentifierIsRemovedToo) {
+  // Found by policy_redactor_fuzz: "YYYY" was part of the word "YYYYϟYYYY"
+  // until the literal "ϟ" was replaced, then stood alone beside "[PHONE]".
+  int replaced = 0;
+  EXPECT_EQ(R("YYYY\u03dfYYYY\u03dfYYYY",
+              {{IdentifierKind::kPhone, "\u03df"}, {IdentifierKind::kName, "YYYY"}}, &replaced),
+            "[NAME][PHONE][NAME][PHONE][NAME]");
+  EXPECT_EQ(replaced, 5);
+  EXPECT_EQ(R("Seen by Smith\u00e9ref#42 today",
+              {{IdentifierKind::kOther, "\u00e9ref#42"}, {IdentifierKind::kName, "Jo Smith"}}),
+            "Seen by [NAME][IDENTIFIER] today");
+}
+
 TEST_F(RedactorTest, UkPhonePatterns) {
   EXPECT_EQ(R("m 07700 900456, l (01727) 123456, l2 020 7946 0018, +44 20 7946 0018, "
               "03069 990123, 07700-900-789"),
