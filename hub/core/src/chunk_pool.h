@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "accord/hub/core/thread_name.h"
 
 namespace accord::hub {
 
@@ -22,7 +23,10 @@ class ChunkPool {
  public:
   // `threads` extra workers (0 = everything runs on the caller).
   explicit ChunkPool(size_t threads) {
-    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] {
+      NameThisThread("policy-worker");
+      Work();
+    });
   }
   ~ChunkPool() {
     {

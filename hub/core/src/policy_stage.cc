@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "accord/policy/canonical.h"
 #include "accord/v1/audit_service.pb.h"
+#include "accord/hub/core/thread_name.h"
 #include "chunk_pool.h"
 #include "rocksdb/write_batch.h"
 #include "spdlog/spdlog.h"
@@ -83,7 +84,10 @@ absl::StatusOr<std::unique_ptr<PolicyStage>> PolicyStage::Start(
                                           std::move(observer));
   if (!committer.ok()) return committer.status();
   stage->committer_ = std::move(committer).value();
-  stage->thread_ = std::thread([raw = stage.get()] { raw->Run(); });
+  stage->thread_ = std::thread([raw = stage.get()] {
+    NameThisThread("policy-stage");
+    raw->Run();
+  });
   return stage;
 }
 
@@ -94,7 +98,10 @@ absl::StatusOr<std::unique_ptr<PolicyStage>> PolicyStage::StartJournaled(
   std::unique_ptr<PolicyStage> stage(
       new PolicyStage(log, std::move(policy), std::move(redactor), std::move(options)));
   stage->journal_ = journal;
-  stage->thread_ = std::thread([raw = stage.get()] { raw->Run(); });
+  stage->thread_ = std::thread([raw = stage.get()] {
+    NameThisThread("policy-stage");
+    raw->Run();
+  });
   return stage;
 }
 

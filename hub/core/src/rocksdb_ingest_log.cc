@@ -1,5 +1,6 @@
 #include "accord/hub/core/rocksdb_ingest_log.h"
 
+#include "accord/hub/core/thread_name.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "accord/hub/ledger/rocksdb_status.h"
@@ -54,7 +55,10 @@ absl::StatusOr<std::unique_ptr<RocksDbIngestLog>> RocksDbIngestLog::Open(HubDb* 
     w->last_offset_ = w->next_offset_ - 1;
     w->consumed_ = consumed;
   }
-  w->thread_ = std::thread([raw = w.get()] { raw->Run(); });
+  w->thread_ = std::thread([raw = w.get()] {
+    NameThisThread("ingest-writer");
+    raw->Run();
+  });
   return w;
 }
 

@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "accord/hub/core/thread_name.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -276,7 +277,10 @@ absl::StatusOr<std::unique_ptr<FeedMirror>> FeedMirror::Start(const KafkaConfig&
   }
 
   Impl* raw = impl.get();
-  impl->thread = std::thread([raw] { raw->Run(); });
+  impl->thread = std::thread([raw] {
+    NameThisThread("feed-mirror");
+    raw->Run();
+  });
   spdlog::info("feed topics: the hub process holding the mirror lease copies each recipient's feed to {}",
                config.feed_topic("<recipient>"));
   return std::unique_ptr<FeedMirror>(new FeedMirror(std::move(impl)));

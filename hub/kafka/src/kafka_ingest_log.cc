@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "accord/hub/core/thread_name.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -116,6 +117,7 @@ absl::StatusOr<std::unique_ptr<KafkaIngestLog>> KafkaIngestLog::Open(const Kafka
 
   Impl* raw = impl.get();
   impl->poller = std::thread([raw] {
+    NameThisThread("ingest-poll");
     while (!raw->poller_stop.load()) rd_kafka_poll(raw->producer.get(), 50);
   });
   return std::unique_ptr<KafkaIngestLog>(new KafkaIngestLog(std::move(impl)));

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include "accord/hub/core/thread_name.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -202,9 +203,13 @@ absl::StatusOr<std::unique_ptr<KafkaJournal>> KafkaJournal::Open(const KafkaConf
 
   Impl* raw = impl.get();
   impl->poller = std::thread([raw] {
+    NameThisThread("journal-poll");
     while (!raw->poller_stop.load()) rd_kafka_poll(raw->producer.get(), 50);
   });
-  impl->applier = std::thread([raw] { raw->Apply(); });
+  impl->applier = std::thread([raw] {
+    NameThisThread("journal-apply");
+    raw->Apply();
+  });
   spdlog::info("journal {}: applying from entry {}", impl->topic, impl->next.load());
   return std::unique_ptr<KafkaJournal>(new KafkaJournal(std::move(impl)));
 }

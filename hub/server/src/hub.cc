@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "accord/hub/core/thread_name.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -251,6 +252,7 @@ absl::Status HubImpl::Init() {
   }
 
   refresher_ = std::thread([this] {
+    NameThisThread("agreement-watch");
     // Agreements' status every 200 ms; retention (crypto-shredding of record
     // periods past their agreement's retention) at start and every 10 minutes.
     absl::Time next_retention = absl::Now();
@@ -381,7 +383,10 @@ absl::Status HubImpl::StartMetrics() {
   if (metrics_port_ <= 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for metrics on ", config_.metrics_listen));
   }
-  http_thread_ = std::thread([this] { http_->listen_after_bind(); });
+  http_thread_ = std::thread([this] {
+    NameThisThread("metrics-http");
+    http_->listen_after_bind();
+  });
   return absl::OkStatus();
 }
 
