@@ -77,10 +77,15 @@ void HmacSha256::Mac(std::string_view message, unsigned char* out) const {
   OPENSSL_cleanse(&ctx, sizeof(ctx));
 }
 
-// One-shot SHA-256 without an EVP context: no algorithm fetch, no allocation.
+// SHA-256 on the stack: no EVP context, no algorithm fetch, no allocation.
+// (OpenSSL 3's one-shot SHA256() goes through EVP_Q_digest, which fetches
+// the algorithm and allocates a context on every call.)
 std::array<uint8_t, 32> Sha256(std::string_view data) {
   std::array<uint8_t, 32> out;
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  SHA256_CTX ctx;
+  Check(SHA256_Init(&ctx));
+  Check(SHA256_Update(&ctx, data.data(), data.size()));
+  Check(SHA256_Final(out.data(), &ctx));
   return out;
 }
 

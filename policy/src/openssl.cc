@@ -3,8 +3,10 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
 namespace accord::policy {
@@ -60,7 +62,7 @@ absl::Status AesGcmSeal(std::string_view key, std::string_view nonce, std::strin
   unsigned char* ct = U8(out);
   int len = 0, final_len = 0;
   const bool ok =
-      ctx && EVP_EncryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), U8(key), U8(nonce), nullptr) == 1 &&
+      ctx && EVP_EncryptInit_ex2(ctx.get(), FetchedAes256Gcm(), U8(key), U8(nonce), nullptr) == 1 &&
       EVP_EncryptUpdate(ctx.get(), nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
       EVP_EncryptUpdate(ctx.get(), ct, &len, U8(plain), static_cast<int>(plain.size())) == 1 &&
       EVP_EncryptFinal_ex(ctx.get(), ct + len, &final_len) == 1 &&
@@ -83,7 +85,7 @@ absl::Status AesGcmOpen(std::string_view key, std::string_view nonce, std::strin
   unsigned char* pt = U8(out);
   int len = 0, final_len = 0;
   const bool setup =
-      ctx && EVP_DecryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), U8(key), U8(nonce), nullptr) == 1 &&
+      ctx && EVP_DecryptInit_ex2(ctx.get(), FetchedAes256Gcm(), U8(key), U8(nonce), nullptr) == 1 &&
       EVP_DecryptUpdate(ctx.get(), nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
       EVP_DecryptUpdate(ctx.get(), pt, &len, U8(sealed), static_cast<int>(body)) == 1 &&
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kAesGcmTagBytes, tag) == 1;
@@ -93,6 +95,64 @@ absl::Status AesGcmOpen(std::string_view key, std::string_view nonce, std::strin
     ERR_clear_error();
     return absl::DataLossError("AES-256-GCM authentication failed");
   }
+  return absl::OkStatus();
+}
+
+const EVP_MD* FetchedSha256() {
+  static const EVP_MD* const md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (m == nullptr) std::abort();  // a broken OpenSSL installation
+    return m;
+  }();
+  return md;
+}
+
+const EVP_CIPHER* FetchedAes256Gcm() {
+  static const EVP_CIPHER* const cipher = [] {
+    EVP_CIPHER* c = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    if (c == nullptr) std::abort();  // a broken OpenSSL installation
+    return c;
+  }();
+  return cipher;
+}
+
+absl::StatusOr<AesGcmSealer> AesGcmSealer::Create(std::string_view key) {
+  if (key.size() != kAesGcmKeyBytes) return absl::InvalidArgumentError("AES-256-GCM: wrong key size");
+  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  if (!ctx || EVP_EncryptInit_ex2(ctx.get(), FetchedAes256Gcm(), U8(key), nullptr, nullptr) != 1) {
+    return OpenSslError("AES-256-GCM key setup");
+  }
+  return AesGcmSealer(std::move(ctx));
+}
+
+absl::Status AesGcmSealer::Seal(std::string_view nonce, std::string_view plain, std::string_view aad,
+                                absl::Span<char> out, std::string_view what) {
+  if (nonce.size() != kAesGcmNonceBytes || out.size() != plain.size() + kAesGcmTagBytes) {
+    return absl::InvalidArgumentError("AES-256-GCM: wrong nonce or output size");
+  }
+  unsigned char* ct = U8(out);
+  int len = 0, final_len = 0;
+  const bool ok =
+      EVP_EncryptInit_ex2(ctx_.get(), nullptr, nullptr, U8(nonce), nullptr) == 1 &&
+      EVP_EncryptUpdate(ctx_.get(), nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
+      EVP_EncryptUpdate(ctx_.get(), ct, &len, U8(plain), static_cast<int>(plain.size())) == 1 &&
+      EVP_EncryptFinal_ex(ctx_.get(), ct + len, &final_len) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx_.get(), EVP_CTRL_GCM_GET_TAG, kAesGcmTagBytes, ct + plain.size()) == 1;
+  if (!ok) return OpenSslError(what);
+  return absl::OkStatus();
+}
+
+RandomPool::~RandomPool() { OPENSSL_cleanse(buffer_, sizeof(buffer_)); }
+
+absl::Status RandomPool::Fill(absl::Span<char> out) {
+  if (out.size() > kBytes) return absl::InvalidArgumentError("RandomPool: request larger than the pool");
+  if (kBytes - used_ < out.size()) {
+    if (RAND_bytes(buffer_, kBytes) != 1) return OpenSslError("generating random bytes");
+    used_ = 0;
+  }
+  std::copy(buffer_ + used_, buffer_ + used_ + out.size(), reinterpret_cast<unsigned char*>(out.data()));
+  OPENSSL_cleanse(buffer_ + used_, out.size());
+  used_ += out.size();
   return absl::OkStatus();
 }
 

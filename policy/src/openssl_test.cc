@@ -7,6 +7,7 @@
 #include <openssl/params.h>
 
 #include <random>
+#include <set>
 #include <string>
 
 #include "absl/strings/escaping.h"
@@ -145,6 +146,51 @@ TEST(AesGcmTest, WrongSizesAreInvalidArgument) {
   std::string plain(4, '\0');
   EXPECT_TRUE(absl::IsInvalidArgument(AesGcmOpen(key, nonce, "short", "", absl::MakeSpan(plain))));
   EXPECT_TRUE(absl::IsInvalidArgument(AesGcmOpen(key, nonce, out, "", absl::MakeSpan(out))));
+}
+
+TEST(AesGcmSealerTest, SealsExactlyLikeAesGcmSealForEveryNonce) {
+  const std::string key =
+      Unhex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
+  auto sealer = AesGcmSealer::Create(key);
+  ASSERT_TRUE(sealer.ok()) << sealer.status();
+  for (int i = 0; i < 50; ++i) {
+    const std::string nonce = std::string(kAesGcmNonceBytes - 1, 'n') + static_cast<char>(i);
+    const std::string plain(i * 7, static_cast<char>('a' + i % 26));
+    const std::string aad = "aad" + std::to_string(i);
+    std::string expected(plain.size() + kAesGcmTagBytes, '\0');
+    std::string got(plain.size() + kAesGcmTagBytes, '\0');
+    ASSERT_TRUE(AesGcmSeal(key, nonce, plain, aad, absl::MakeSpan(expected)).ok());
+    ASSERT_TRUE(sealer->Seal(nonce, plain, aad, absl::MakeSpan(got)).ok());
+    EXPECT_EQ(got, expected) << i;
+    std::string opened(plain.size(), '\0');
+    ASSERT_TRUE(AesGcmOpen(key, nonce, got, aad, absl::MakeSpan(opened)).ok());
+    EXPECT_EQ(opened, plain);
+  }
+}
+
+TEST(AesGcmSealerTest, WrongSizesAreInvalidArgument) {
+  EXPECT_TRUE(absl::IsInvalidArgument(AesGcmSealer::Create("short").status()));
+  auto sealer = AesGcmSealer::Create(std::string(kAesGcmKeyBytes, 'k'));
+  ASSERT_TRUE(sealer.ok());
+  std::string out(4 + kAesGcmTagBytes, '\0');
+  EXPECT_TRUE(absl::IsInvalidArgument(sealer->Seal("short", "abcd", "", absl::MakeSpan(out))));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      sealer->Seal(std::string(kAesGcmNonceBytes, 'n'), "abc", "", absl::MakeSpan(out))));
+}
+
+TEST(RandomPoolTest, NeverHandsOutTheSameBytesTwiceAcrossRefills) {
+  RandomPool pool;
+  std::set<std::string> seen;
+  for (int i = 0; i < 2000; ++i) {  // 24 KB: several refills of the 4 KiB pool
+    std::string nonce(kAesGcmNonceBytes, '\0');
+    ASSERT_TRUE(pool.Fill(absl::MakeSpan(nonce)).ok());
+    EXPECT_NE(nonce, std::string(kAesGcmNonceBytes, '\0'));
+    EXPECT_TRUE(seen.insert(nonce).second) << i;
+  }
+  std::string too_big(4097, '\0');
+  EXPECT_TRUE(absl::IsInvalidArgument(pool.Fill(absl::MakeSpan(too_big))));
+  std::string whole(4096, '\0');
+  EXPECT_TRUE(pool.Fill(absl::MakeSpan(whole)).ok());
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include <atomic>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -114,6 +116,14 @@ struct RecordStore::Impl {
   const rocksdb::WriteBatch* last_batch = nullptr;
   uint32_t last_count = 0;
   absl::flat_hash_set<std::string> put_in_batch;
+  // Keyed AES-GCM contexts for sealing, by "agreement/period", and nonces.
+  // Policy thread only; a sealer is dropped when its period is erased.
+  absl::flat_hash_map<std::string, policy::AesGcmSealer> sealers;
+  policy::RandomPool nonces;
+  // Bumped by ErasePeriod(); Stage() then drops the sealers of erased periods
+  // so no copy of their key schedule outlives the erasure.
+  std::atomic<uint64_t> erasures{0};
+  uint64_t erasures_seen = 0;
 
   // The data key of `ap`, or NotFound if it does not exist (or was erased).
   absl::StatusOr<std::string> Key(const std::string& ap) const {
@@ -164,6 +174,10 @@ absl::Status RecordStore::Stage(const v1::CleanedRecord& record, std::string_vie
   const std::string agreement = record.agreement_id().substr(0, 255);
   const std::string ap = absl::StrCat(agreement, "/", period);
   if (batch != im.last_batch || batch->Count() < im.last_count) im.put_in_batch.clear();
+  if (const uint64_t erasures = im.erasures.load(std::memory_order_acquire); erasures != im.erasures_seen) {
+    im.erasures_seen = erasures;
+    absl::erase_if(im.sealers, [&](const auto& entry) { return im.filter->IsErased(entry.first); });
+  }
   std::string data_key;
   if (auto existing = im.Key(ap); existing.ok()) {
     data_key = *existing;
@@ -188,15 +202,27 @@ absl::Status RecordStore::Stage(const v1::CleanedRecord& record, std::string_vie
   } else {
     return existing.status();
   }
-  auto sealed = SealGcm(data_key, serialized, key);
-  if (!sealed.ok()) return sealed.status();
+  auto sealer = im.sealers.find(ap);
+  if (sealer == im.sealers.end()) {
+    auto created = policy::AesGcmSealer::Create(data_key);
+    if (!created.ok()) return created.status();
+    sealer = im.sealers.emplace(ap, std::move(created).value()).first;
+  }
+  // version, agreement, period, then nonce || ciphertext || tag.
   std::string value;
-  value.reserve(2 + agreement.size() + kPeriodBytes + sealed->size());
-  value.push_back(kVersion);
-  value.push_back(static_cast<char>(agreement.size()));
-  value += agreement;
-  value += period;
-  value += *sealed;
+  const size_t head = 2 + agreement.size() + kPeriodBytes;
+  value.resize(head + kNonceBytes + serialized.size() + kTagBytes);
+  value[0] = kVersion;
+  value[1] = static_cast<char>(agreement.size());
+  value.replace(2, agreement.size(), agreement);
+  value.replace(2 + agreement.size(), kPeriodBytes, period);
+  absl::Span<char> sealed = absl::MakeSpan(value).subspan(head);
+  if (auto s = im.nonces.Fill(sealed.subspan(0, kNonceBytes)); !s.ok()) return s;
+  if (auto s = sealer->second.Seal(std::string_view(value).substr(head, kNonceBytes), serialized, key,
+                                   sealed.subspan(kNonceBytes), "sealing a stored record");
+      !s.ok()) {
+    return s;
+  }
   batch->Put(im.db->cf(HubDb::kRecords), key, value);
   im.last_batch = batch;
   if (!record.area().empty()) {
@@ -278,6 +304,7 @@ absl::Status RecordStore::ErasePeriod(const std::string& agreement_id, const std
     absl::MutexLock lock(&im.mu);
     im.keys.erase(ap);
   }
+  im.erasures.fetch_add(1, std::memory_order_release);
   if (auto s = im.db->WriteSync(&wb); !s.ok()) return s;
   // The key is gone from the memtable/WAL view; compact so that neither the
   // wrapped key nor the records' ciphertext remain in any SST file.

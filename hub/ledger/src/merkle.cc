@@ -20,19 +20,19 @@ namespace {
   std::abort();
 }
 
-// One SHA-256 context per thread, initialised once; EVP_DigestInit_ex2 with a
-// null type re-initialises it without another algorithm fetch.
+// One SHA-256 context per thread, re-initialised per digest with the
+// pre-fetched SHA-256 (EVP_sha256() would be fetched again on every init).
 class Sha256 {
  public:
   Sha256() : ctx_(EVP_MD_CTX_new()) {
-    if (ctx_ == nullptr || EVP_DigestInit_ex2(ctx_.get(), EVP_sha256(), nullptr) != 1) {
+    if (ctx_ == nullptr) {
       Die("SHA-256 context");
     }
   }
   Hash Digest(uint8_t prefix, std::string_view a, std::string_view b = {}) {
     Hash out;
     unsigned int len = 0;
-    if (EVP_DigestInit_ex2(ctx_.get(), nullptr, nullptr) != 1 ||
+    if (EVP_DigestInit_ex2(ctx_.get(), policy::FetchedSha256(), nullptr) != 1 ||
         EVP_DigestUpdate(ctx_.get(), &prefix, 1) != 1 ||
         EVP_DigestUpdate(ctx_.get(), a.data(), a.size()) != 1 ||
         (!b.empty() && EVP_DigestUpdate(ctx_.get(), b.data(), b.size()) != 1) ||

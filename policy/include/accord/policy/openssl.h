@@ -69,6 +69,54 @@ absl::Status AesGcmSeal(std::string_view key, std::string_view nonce, std::strin
 absl::Status AesGcmOpen(std::string_view key, std::string_view nonce, std::string_view sealed,
                         std::string_view aad, absl::Span<char> out);
 
+// Repeated sealing under one key, for hot paths: the cipher is fetched and
+// the key scheduled once; each Seal() only sets a new nonce. Output is exactly
+// AesGcmSeal()'s.
+//
+// Thread safety: one thread at a time per object (it owns an OpenSSL context).
+class AesGcmSealer {
+ public:
+  // InvalidArgument unless `key` is kAesGcmKeyBytes long.
+  static absl::StatusOr<AesGcmSealer> Create(std::string_view key);
+
+  // As AesGcmSeal() under this object's key.
+  absl::Status Seal(std::string_view nonce, std::string_view plain, std::string_view aad,
+                    absl::Span<char> out, std::string_view what = "AES-256-GCM encryption");
+
+ private:
+  explicit AesGcmSealer(EvpCipherCtxPtr ctx) : ctx_(std::move(ctx)) {}
+  EvpCipherCtxPtr ctx_;
+};
+
+// Random bytes for nonces, drawn from RAND_bytes 4 KiB at a time instead of
+// one call (and one lock of OpenSSL's shared generator) per nonce.
+//
+// Thread safety: one thread at a time per object. The buffer is cleansed on
+// destruction.
+class RandomPool {
+ public:
+  RandomPool() = default;
+  RandomPool(const RandomPool&) = delete;
+  RandomPool& operator=(const RandomPool&) = delete;
+  ~RandomPool();
+
+  // Fills `out` (at most 4 KiB) with fresh random bytes, never handed out
+  // before; OpenSslError if the generator fails.
+  absl::Status Fill(absl::Span<char> out);
+
+ private:
+  static constexpr size_t kBytes = 4096;
+  unsigned char buffer_[kBytes];
+  size_t used_ = kBytes;
+};
+
+// SHA-256 and AES-256-GCM fetched once from the default provider. Passing
+// EVP_sha256() or EVP_aes_256_gcm() to an init function instead makes OpenSSL
+// 3 fetch the algorithm again on every init (a lock and a property query).
+// Never null (aborts if the provider lacks them); never freed.
+const EVP_MD* FetchedSha256();
+const EVP_CIPHER* FetchedAes256Gcm();
+
 inline constexpr size_t kSha256Bytes = 32;
 
 // HMAC-SHA256 (RFC 2104) under one key, for the record hot path: no
