@@ -9,11 +9,15 @@
 //
 // Threads: one per publisher (plus the Publisher's own two), one per
 // subscriber (the Subscriber's), one RSS sampler, and main.
+#include <unistd.h>
+
 #include <atomic>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "CLI/CLI.hpp"
@@ -73,6 +77,22 @@ int64_t ProcStatusKib(int pid, const std::string& key) {
     if (line.rfind(key + ":", 0) == 0) return std::atoll(line.c_str() + key.size() + 1);
   }
   return 0;
+}
+
+// User + system CPU seconds a process has used, -1 if unreadable.
+double ProcCpuSeconds(int pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The command name (field 2) is in parentheses and may hold spaces.
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::atof(field.c_str());  // utime, stime
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 struct PublisherStats {
@@ -209,6 +229,7 @@ int Run(const Options& o) {
     }
   });
 
+  const double hub_cpu_start = o.hub_pid > 0 ? ProcCpuSeconds(o.hub_pid) : -1;
   const int64_t start_us = NowMicros();
   warm_us.store(start_us + static_cast<int64_t>(o.warmup_s * 1e6));
   const int64_t end_us = start_us + static_cast<int64_t>((o.warmup_s + o.duration_s) * 1e6);
@@ -236,6 +257,7 @@ int Run(const Options& o) {
     if (all) break;
     absl::SleepFor(absl::Milliseconds(20));
   }
+  const double hub_cpu_end = o.hub_pid > 0 ? ProcCpuSeconds(o.hub_pid) : -1;
   for (auto& s : subs) s->Stop();
   sampling = false;
   sampler.join();
@@ -268,6 +290,11 @@ int Run(const Options& o) {
       {"delivery_p99_ms", delivery.Percentile(99) / 1000.0},
       {"hub_peak_rss_mib", peak_rss_kib.load() / 1024.0},
       {"hub_hwm_rss_mib", o.hub_pid > 0 ? ProcStatusKib(o.hub_pid, "VmHWM") / 1024.0 : 0.0},
+      // The hub's CPU (all threads) from the first publish to the end of the
+      // drain, per record delivered to every subscriber: what each record costs.
+      {"hub_cpu_us_per_record", hub_cpu_start < 0 || hub_cpu_end < 0 || sub_stats.empty() || min_received == 0
+                                    ? 0.0
+                                    : (hub_cpu_end - hub_cpu_start) * 1e6 / static_cast<double>(min_received)},
       {"undelivered_after_drain", sub_stats.empty() || min_received >= total.accepted ? 0 : total.accepted - min_received},
       {"error", total.error}};
   if (o.json) {

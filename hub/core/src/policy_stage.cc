@@ -84,10 +84,7 @@ absl::StatusOr<std::unique_ptr<PolicyStage>> PolicyStage::Start(
                                           std::move(observer));
   if (!committer.ok()) return committer.status();
   stage->committer_ = std::move(committer).value();
-  stage->thread_ = std::thread([raw = stage.get()] {
-    NameThisThread("policy-stage");
-    raw->Run();
-  });
+  stage->StartThreads();
   return stage;
 }
 
@@ -98,11 +95,19 @@ absl::StatusOr<std::unique_ptr<PolicyStage>> PolicyStage::StartJournaled(
   std::unique_ptr<PolicyStage> stage(
       new PolicyStage(log, std::move(policy), std::move(redactor), std::move(options)));
   stage->journal_ = journal;
-  stage->thread_ = std::thread([raw = stage.get()] {
-    NameThisThread("policy-stage");
-    raw->Run();
-  });
+  stage->StartThreads();
   return stage;
+}
+
+void PolicyStage::StartThreads() {
+  thread_ = std::thread([this] {
+    NameThisThread("policy-stage");
+    Run();
+  });
+  commit_thread_ = std::thread([this] {
+    NameThisThread("policy-commit");
+    CommitLoop();
+  });
 }
 
 PolicyStage::~PolicyStage() { Stop(); }
@@ -118,24 +123,62 @@ void PolicyStage::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  if (commit_thread_.joinable()) commit_thread_.join();
 }
 
 void PolicyStage::Run() {
-  std::vector<IngestLog::Entry> entries;
+  auto work = std::make_unique<Work>();
   while (!stopping()) {
-    if (auto s = log_->Poll(absl::Milliseconds(100), options_.max_batch, &entries); !s.ok()) {
+    {
+      // Free what the commit thread is done with, here rather than there.
+      std::vector<std::unique_ptr<Work>> done;
+      {
+        absl::MutexLock lock(&mu_);
+        done.swap(delivered_);
+      }
+    }
+    if (auto s = log_->Poll(absl::Milliseconds(100), options_.max_batch, &work->entries); !s.ok()) {
       absl::SleepFor(absl::Milliseconds(100));  // storage trouble: try again shortly
       continue;
     }
-    if (entries.empty()) continue;
-    StageOutcome outcome = Compute(entries);
+    if (work->entries.empty()) continue;
+    work->outcome = Compute(work->entries);
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](PolicyStage* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
+          return p->stopping_ || p->computed_.size() < kMaxComputedAhead;
+        },
+        this));
+    if (stopping_) return;
+    computed_.push_back(std::move(work));
+    work = std::make_unique<Work>();
+  }
+}
+
+void PolicyStage::CommitLoop() {
+  for (;;) {
+    std::unique_ptr<Work> work;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](PolicyStage* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
+            return p->stopping_ || !p->computed_.empty();
+          },
+          this));
+      if (stopping_) return;
+      work = std::move(computed_.front());
+      computed_.pop_front();
+    }
     // Nothing of a failed batch is consumed; retry the same outcome until it
     // succeeds (the log keeps the records until Consumed).
-    for (absl::Status s = Deliver(entries, outcome); !s.ok(); s = Deliver(entries, outcome)) {
+    for (absl::Status s = Deliver(work->entries, work->outcome); !s.ok();
+         s = Deliver(work->entries, work->outcome)) {
       spdlog::warn("policy stage: {} (retrying)", std::string(s.message()));
       if (stopping()) return;
       absl::SleepFor(absl::Milliseconds(100));
     }
+    absl::MutexLock lock(&mu_);
+    delivered_.push_back(std::move(work));
   }
 }
 

@@ -16,19 +16,28 @@
 // A batch that fails is retried (same records, same order) until it succeeds
 // or the stage stops.
 //
+// The two halves run on two threads, so the next batch's flows are applied
+// while the previous batch is being committed: the stage thread polls and
+// computes; the commit thread delivers, in poll order. At most
+// kMaxComputedAhead computed batches wait for the commit thread (the stage
+// thread waits when they do); a delivered batch goes back to the stage thread
+// to be freed, off the commit path.
+//
 // A record whose values a treatment cannot process goes to quarantine with
 // its reason (never its values).
 //
-// Threading: Start() spawns the stage thread and `workers - 1` helpers; the
-// getters are thread-safe; Stop() joins them.
+// Threading: Start() spawns the stage thread, the commit thread and
+// `workers - 1` helpers; the getters are thread-safe; Stop() joins them.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -82,13 +91,26 @@ class PolicyStage {
   // journal's committer counts the rest).
   const PipelineStats& stats() const { return stats_; }
 
-  // Stops after the batch in progress (it is committed or not at all).
+  // Stops after the batch being committed (it is committed or not at all).
+  // Computed batches not yet committed are dropped: they were not marked
+  // consumed, so the log delivers them again after a restart.
   void Stop();
 
+  // Computed batches that may wait for the commit thread.
+  static constexpr size_t kMaxComputedAhead = 1;
+
  private:
+  // One polled batch and its outcome.
+  struct Work {
+    std::vector<IngestLog::Entry> entries;
+    StageOutcome outcome;
+  };
+
   PolicyStage(IngestLog* log, PolicySource policy,
               std::shared_ptr<const policy::Redactor> redactor, PolicyStageOptions options);
-  void Run();
+  void StartThreads();
+  void Run();         // the stage thread: poll, compute, hand over
+  void CommitLoop();  // the commit thread: deliver in order
   bool stopping() const;
   // Applies the flows to `entries`.
   StageOutcome Compute(const std::vector<IngestLog::Entry>& entries);
@@ -106,8 +128,11 @@ class PolicyStage {
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::deque<std::unique_ptr<Work>> computed_ ABSL_GUARDED_BY(mu_);  // to deliver, in order
+  std::vector<std::unique_ptr<Work>> delivered_ ABSL_GUARDED_BY(mu_);  // to free
 
   std::thread thread_;
+  std::thread commit_thread_;
 };
 
 }  // namespace accord::hub
