@@ -93,12 +93,16 @@ class HubE2eTest : public ::testing::Test {
   }
 
   // Reads the analyst's feed from `from` until `want` deliveries or a timeout.
+  // `filter` (optional) sets the request's agreement and flow filters.
   std::vector<v1::Delivery> ReadFeed(size_t want, uint64_t from = 1, const std::string& as = kAnalyst,
-                                     grpc::Status* status = nullptr) {
+                                     grpc::Status* status = nullptr,
+                                     const v1::SubscribeRequest* filter = nullptr,
+                                     std::chrono::seconds wait = std::chrono::seconds(10)) {
     auto stub = v1::FeedService::NewStub(Channel(as));
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.set_deadline(std::chrono::system_clock::now() + wait);
     v1::SubscribeRequest req;
+    if (filter != nullptr) req = *filter;
     req.set_from_position(from);
     auto reader = stub->Subscribe(&ctx, req);
     std::vector<v1::Delivery> out;
@@ -164,6 +168,31 @@ TEST_F(HubE2eTest, PublishSubscribeQueryAndVerifiedLedger) {
 
   std::vector<v1::Delivery> feed = ReadFeed(100);
   ASSERT_EQ(feed.size(), 100u);
+
+  // Filtered subscriptions: only the named agreements' and flows' records.
+  {
+    v1::SubscribeRequest filter;
+    filter.add_agreement_ids("test-police-analyst");
+    std::vector<v1::Delivery> same = ReadFeed(100, 1, kAnalyst, nullptr, &filter);
+    ASSERT_EQ(same.size(), 100u);
+    for (size_t i = 0; i < same.size(); ++i) {
+      EXPECT_EQ(same[i].SerializeAsString(), feed[i].SerializeAsString()) << i;
+    }
+    filter.add_flow_ids(feed[0].record().flow_id());
+    EXPECT_EQ(ReadFeed(100, 1, kAnalyst, nullptr, &filter).size(), 100u);
+    filter.clear_flow_ids();
+    filter.add_flow_ids("no-such-flow");
+    grpc::Status s;
+    EXPECT_TRUE(ReadFeed(1, 1, kAnalyst, &s, &filter, std::chrono::seconds(2)).empty());
+    v1::SubscribeRequest other;
+    other.add_agreement_ids("another-agreement");
+    EXPECT_TRUE(ReadFeed(1, 1, kAnalyst, &s, &other, std::chrono::seconds(2)).empty());
+    // From the middle of the feed: exactly the rest, positions intact.
+    std::vector<v1::Delivery> rest = ReadFeed(60, 41);
+    ASSERT_EQ(rest.size(), 60u);
+    EXPECT_EQ(rest.front().position(), 41u);
+    EXPECT_EQ(rest.back().SerializeAsString(), feed.back().SerializeAsString());
+  }
 
   // Prometheus metrics: counts, never values.
   {

@@ -6,11 +6,15 @@
 
 namespace accord::hub {
 
-class FeedServiceImpl final : public v1::FeedService::CallbackService {
+// Subscribe is served on raw bytes: responses are written from the feed's
+// stored record bytes (feed_response.h) without parsing and re-serializing
+// every delivery. The wire format is exactly feed_service.proto's.
+class FeedServiceImpl final
+    : public v1::FeedService::WithRawCallbackMethod_Subscribe<v1::FeedService::Service> {
  public:
   explicit FeedServiceImpl(const HubContext* hub) : hub_(hub) {}
-  grpc::ServerWriteReactor<v1::SubscribeResponse>* Subscribe(
-      grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(grpc::CallbackServerContext* ctx,
+                                                        const grpc::ByteBuffer* request) override;
 
  private:
   const HubContext* hub_;

@@ -17,14 +17,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "accord/hub/core/hub_db.h"
+#include "feed_response.h"
 #include "feed_service.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
 #include "identity.h"
 #include "rocksdb/iterator.h"
 
 namespace accord::hub {
 namespace {
 
-class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
+class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
                                public FeedWatcher,
                                public StoppableStream {
  public:
@@ -108,6 +110,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
 
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (writing_ || stopping_ || finished_) return;
+    const bool filtered = !agreement_filter_.empty() || !flow_filter_.empty();
     while (next_ <= known_head_) {
       response_.Clear();
       const std::string begin = NameU64Key(recipient_, next_);
@@ -122,15 +125,14 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
         ++scanned;
         const uint64_t position = DecodeU64(it->key().ToStringView().substr(recipient_.size() + 1));
         next_ = position + 1;
-        v1::Delivery* d = response_.add_deliveries();
-        if (!d->mutable_record()->ParseFromArray(it->value().data(),
-                                                 static_cast<int>(it->value().size())) ||
-            !Wanted(d->record())) {
-          response_.mutable_deliveries()->RemoveLast();
+        const std::string_view bytes = it->value().ToStringView();
+        // Only a filtered subscription needs to look inside a record.
+        if (filtered && (!filter_record_.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
+                         !Wanted(filter_record_))) {
           continue;
         }
-        d->set_position(position);
-        if (static_cast<size_t>(response_.deliveries_size()) >= max_batch_) break;
+        response_.Add(position, bytes);
+        if (response_.deliveries() >= max_batch_) break;
       }
       if (!it->status().ok()) {
         stopping_ = true;
@@ -139,11 +141,11 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
         return;
       }
       if (scanned == 0) next_ = known_head_ + 1;  // nothing stored in range (cannot happen)
-      if (response_.deliveries_size() > 0) {
-        response_.set_head_position(known_head_);
+      if (response_.deliveries() > 0) {
+        out_ = response_.Finish(known_head_);
         delivered_.store(next_ - 1, std::memory_order_relaxed);
         writing_ = true;
-        StartWrite(&response_);
+        StartWrite(&out_);
         return;
       }
     }
@@ -164,7 +166,9 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
   absl::Mutex mu_;
   uint64_t next_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t known_head_ ABSL_GUARDED_BY(mu_) = 0;
-  v1::SubscribeResponse response_ ABSL_GUARDED_BY(mu_);
+  FeedResponseBuilder response_ ABSL_GUARDED_BY(mu_);
+  grpc::ByteBuffer out_ ABSL_GUARDED_BY(mu_);  // the write in flight
+  v1::CleanedRecord filter_record_ ABSL_GUARDED_BY(mu_);  // filtered subscriptions only
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
@@ -172,7 +176,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
   std::atomic<uint64_t> delivered_{0};  // last position handed to gRPC (metrics only)
 };
 
-class RejectReactor final : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+class RejectReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   explicit RejectReactor(grpc::Status status) { Finish(std::move(status)); }
   void OnDone() override { delete this; }
@@ -180,10 +184,17 @@ class RejectReactor final : public grpc::ServerWriteReactor<v1::SubscribeRespons
 
 }  // namespace
 
-grpc::ServerWriteReactor<v1::SubscribeResponse>* FeedServiceImpl::Subscribe(
-    grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* FeedServiceImpl::Subscribe(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* raw_request) {
   auto agency = CallerAgency(ctx, hub_->config->insecure_dev);
   if (!agency.ok()) return new RejectReactor(ToGrpc(agency.status()));
+  v1::SubscribeRequest parsed;
+  grpc::ByteBuffer copy(*raw_request);  // shares the slices
+  if (!grpc::SerializationTraits<v1::SubscribeRequest>::Deserialize(&copy, &parsed).ok()) {
+    return new RejectReactor(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                          "the request is not a valid accord.v1.SubscribeRequest"));
+  }
+  const v1::SubscribeRequest* request = &parsed;
   if (!request->recipient().empty() && request->recipient() != *agency) {
     return new RejectReactor(grpc::Status(
         grpc::StatusCode::PERMISSION_DENIED,
