@@ -52,6 +52,23 @@ void LedgerEntryFor(const policy::FlowOutput& out, const std::string& serialized
   entry->SerializeToString(bytes);
 }
 
+// Every field of the cleaned record but its values (`fields`): what routing,
+// the audit store and the indexes need. The values travel as bytes.
+void CopyEnvelope(const v1::CleanedRecord& from, v1::CleanedRecord* to) {
+  to->set_delivery_id(from.delivery_id());
+  to->set_agreement_id(from.agreement_id());
+  to->set_agreement_version(from.agreement_version());
+  to->set_agreement_fingerprint(from.agreement_fingerprint());
+  to->set_flow_id(from.flow_id());
+  to->set_provider(from.provider());
+  to->set_recipient(from.recipient());
+  to->set_dataset(from.dataset());
+  to->set_dataset_version(from.dataset_version());
+  to->set_record_ref(from.record_ref());
+  if (from.has_event_time()) *to->mutable_event_time() = from.event_time();
+  to->set_area(from.area());
+}
+
 }  // namespace
 
 absl::Status PolicyStageOptions::Validate() const {
@@ -211,11 +228,10 @@ StageOutcome PolicyStage::Compute(const std::vector<IngestLog::Entry>& entries) 
         item.quarantine_reason = "stored record does not parse";
         continue;
       }
-      result.outputs.clear();
-      result.rejection = {};
       engine.Apply(record, &result);
       if (!result.rejection.ok()) {
         item.quarantine_reason = result.rejection.message;
+        engine.Recycle(&result);
         continue;
       }
       item.disclosures.resize(result.outputs.size());
@@ -224,8 +240,10 @@ StageOutcome PolicyStage::Compute(const std::vector<IngestLog::Entry>& entries) 
         result.outputs[k].record.SerializeToString(&d.serialized);
         LedgerEntryFor(result.outputs[k], d.serialized, now, options_.hub_instance, &entry,
                        &d.ledger_entry);
-        d.record = std::move(result.outputs[k].record);
+        CopyEnvelope(result.outputs[k].record, &d.record);
       }
+      // The engine reuses its cleaned records' memory for the next record.
+      engine.Recycle(&result);
     }
   });
   stats_.records.fetch_add(entries.size(), std::memory_order_relaxed);

@@ -18,8 +18,9 @@ namespace accord::hub {
 class DisclosureSink {
  public:
   virtual ~DisclosureSink() = default;
-  // `serialized` is `record` exactly as sent (its serialized bytes);
-  // `ledger_index` is the record's entry in the disclosure ledger.
+  // `serialized` is the cleaned record exactly as sent (its serialized bytes);
+  // `record` holds at least its envelope (every field but `fields`, which may
+  // be empty); `ledger_index` is the record's entry in the disclosure ledger.
   virtual absl::Status Stage(const v1::CleanedRecord& record, std::string_view serialized,
                              uint64_t ledger_index, rocksdb::WriteBatch* batch) = 0;
 };

@@ -47,8 +47,11 @@ struct StageOutcome {
   // than the previous head's).
   absl::Time decided_at;
   struct Disclosure {
+    // The cleaned record's envelope: every field but its values (`fields`
+    // may be empty; from the journal it is filled). Routing, the audit store
+    // and the indexes read only the envelope.
     v1::CleanedRecord record;
-    std::string serialized;    // `record` exactly as the recipient receives it
+    std::string serialized;    // the whole cleaned record exactly as the recipient receives it
     std::string ledger_entry;  // the serialized v1::LedgerEntry (Merkle leaf)
   };
   std::vector<Disclosure> disclosures;
@@ -80,7 +83,8 @@ struct PipelineStats {
 
 class OutcomeCommitter {
  public:
-  // Called after each commit for each disclosure (for metrics), on the writer thread.
+  // Called after each commit for each disclosure (for metrics), on the writer
+  // thread, with the disclosure's envelope (StageOutcome::Disclosure::record).
   using DisclosureObserver = std::function<void(const v1::CleanedRecord&)>;
 
   // `dedupe_deliveries`: skip disclosures whose delivery id was committed
