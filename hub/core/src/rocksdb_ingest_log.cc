@@ -212,7 +212,9 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
   size_t k = 0;
   for (size_t i = 0; i < group.size() && error.ok(); ++i) {
     outcomes[i].reserve(group[i].records.size());
-    for (const v1::Record& r : group[i].records) {
+    const bool have_bytes = group[i].serialized.size() == group[i].records.size();
+    for (size_t j = 0; j < group[i].records.size(); ++j) {
+      const v1::Record& r = group[i].records[j];
       const std::string& key = keys[k];
       const rocksdb::Status& st = found[k];
       ++k;
@@ -224,10 +226,14 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
         outcomes[i].push_back(Outcome::kDuplicate);
         continue;
       }
-      value.clear();
-      r.SerializeToString(&value);
       const std::string offset_key = EncodeU64(offset);
-      wb.Put(db_->cf(HubDb::kIngest), offset_key, value);
+      if (have_bytes) {
+        wb.Put(db_->cf(HubDb::kIngest), offset_key, group[i].serialized[j]);
+      } else {
+        value.clear();
+        r.SerializeToString(&value);
+        wb.Put(db_->cf(HubDb::kIngest), offset_key, value);
+      }
       wb.Put(db_->cf(HubDb::kDedupe), key, offset_key);
       outcomes[i].push_back(Outcome::kAccepted);
       ++offset;

@@ -41,6 +41,41 @@ policy::Rejection Reject(v1::RejectReason reason, std::string message, std::stri
   return r;
 }
 
+// The first field number, at any depth, that accord.v1.Record does not
+// define (protobuf keeps such fields as "unknown"); 0 if there is none.
+int FirstUnknownField(const google::protobuf::Message& m) {
+  const UnknownFieldSet& u = m.GetReflection()->GetUnknownFields(m);
+  return u.empty() ? 0 : u.field(0).number();
+}
+
+int FirstUnknownField(const v1::Record& record, std::string* where) {
+  if (int n = FirstUnknownField(record)) {
+    *where = "accord.v1.Record";
+    return n;
+  }
+  if (record.has_event_time()) {
+    if (int n = FirstUnknownField(record.event_time())) {
+      *where = "event_time";
+      return n;
+    }
+  }
+  for (const v1::Field& f : record.fields()) {
+    int n = FirstUnknownField(f);
+    if (n == 0 && f.has_value()) {
+      const v1::Value& v = f.value();
+      n = FirstUnknownField(v);
+      if (n == 0 && v.has_datetime()) n = FirstUnknownField(v.datetime());
+      if (n == 0 && v.has_geo()) n = FirstUnknownField(v.geo());
+      if (n == 0 && v.has_sealed()) n = FirstUnknownField(v.sealed());
+    }
+    if (n != 0) {
+      *where = absl::StrCat("field '", f.name(), "'");
+      return n;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 policy::Rejection DiagnoseRecord(const std::string& bytes) {
@@ -92,6 +127,7 @@ absl::Status DecodePublishRequest(google::protobuf::io::ZeroCopyInputStream* in,
   out->records.clear();
   out->bad.clear();
   out->wire_sizes.clear();
+  out->wire.clear();
   google::protobuf::io::CodedInputStream input(in);
   input.SetTotalBytesLimit(INT32_MAX);  // gRPC already enforces max_message_bytes
   std::string bytes;
@@ -115,7 +151,15 @@ absl::Status DecodePublishRequest(google::protobuf::io::ZeroCopyInputStream* in,
       if (!record.ParseFromString(bytes)) {
         record.Clear();
         rejection = DiagnoseRecord(bytes);
+      } else if (std::string where; int number = FirstUnknownField(record, &where)) {
+        // Nothing outside the contract is stored: data no agreement can name.
+        rejection = Reject(v1::REJECT_UNKNOWN_FIELD,
+                           absl::StrCat(where, " carries protobuf field number ", number,
+                                        ", which accord.v1 does not define; the record was not stored"));
+        record.Clear();
       }
+      out->wire.push_back(std::move(bytes));
+      bytes.clear();
       continue;
     }
     if (!WireFormatLite::SkipField(&input, tag)) {

@@ -1,7 +1,9 @@
 // Decodes a PublishRequest record by record, so that one undecodable record
 // (typically a text value that is not valid UTF-8, which protobuf refuses for
 // proto3 strings) is rejected on its own with a specific reason, instead of
-// the whole batch failing.
+// the whole batch failing. A record carrying protobuf fields accord.v1 does
+// not define is rejected too (REJECT_UNKNOWN_FIELD): the hub stores nothing
+// outside the contract.
 //
 // The wire walk uses protobuf's own CodedInputStream and UnknownFieldSet: no
 // hand-written parsing of values.
@@ -26,6 +28,10 @@ struct DecodedBatch {
   std::vector<v1::Record> records;
   std::vector<policy::Rejection> bad;  // same size as records; ok() = decoded
   std::vector<size_t> wire_sizes;      // same size as records: bytes on the wire
+  // Same size as records: each record's bytes as received. A decoded record
+  // has no field outside accord.v1 (such a record is rejected), so these are
+  // exactly its content and can be stored without serializing it again.
+  std::vector<std::string> wire;
 };
 
 // InvalidArgument when the batch itself is not a well-formed PublishRequest

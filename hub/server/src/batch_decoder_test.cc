@@ -1,6 +1,7 @@
 #include "batch_decoder.h"
 
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "gtest/gtest.h"
 
 namespace accord::hub {
@@ -77,6 +78,53 @@ TEST(BatchDecoderTest, CorruptBatchIsInvalidArgument) {
   }
   EXPECT_TRUE(Decode("", &batch).ok());  // an empty batch is valid
   EXPECT_TRUE(batch.records.empty());
+}
+
+// Appends an extra (unknown to accord.v1) varint field `number` = 7 to `wire`.
+std::string WithUnknown(std::string wire, int number) {
+  wire.push_back(static_cast<char>(number << 3));  // wire type 0; numbers < 16
+  wire.push_back(7);
+  return wire;
+}
+
+TEST(BatchDecoderTest, RecordsWithFieldsOutsideTheContractAreRejectedAndTheRestKeepTheirBytes) {
+  // An unknown field at each depth: Record, Field, Value, event_time.
+  auto unknown = [](google::protobuf::Message* m, int number) {
+    m->GetReflection()->MutableUnknownFields(m)->AddVarint(number, 7);
+  };
+  v1::Record field_level = Good("f");
+  unknown(field_level.mutable_fields(0), 9);
+  v1::Record value_level = Good("v");
+  unknown(value_level.mutable_fields(0)->mutable_value(), 12);
+  v1::Record time_level = Good("t");
+  unknown(time_level.mutable_event_time(), 5);
+  std::string wire;
+  auto add = [&](const std::string& record_bytes) {
+    wire.push_back(static_cast<char>((2 << 3) | 2));  // PublishRequest.records
+    wire.push_back(static_cast<char>(record_bytes.size()));
+    wire += record_bytes;
+  };
+  add(Good("a").SerializeAsString());
+  add(WithUnknown(Good("r").SerializeAsString(), 14));
+  add(field_level.SerializeAsString());
+  add(value_level.SerializeAsString());
+  add(time_level.SerializeAsString());
+
+  DecodedBatch batch;
+  ASSERT_TRUE(Decode(wire, &batch).ok());
+  ASSERT_EQ(batch.records.size(), 5u);
+  ASSERT_EQ(batch.wire.size(), 5u);
+  EXPECT_TRUE(batch.bad[0].ok());
+  EXPECT_EQ(batch.wire[0], Good("a").SerializeAsString());
+  const char* where[] = {"", "accord.v1.Record", "field 'offence'", "field 'offence'", "event_time"};
+  const int number[] = {0, 14, 9, 12, 5};
+  for (int i = 1; i < 5; ++i) {
+    EXPECT_EQ(batch.bad[i].reason, v1::REJECT_UNKNOWN_FIELD) << i;
+    EXPECT_NE(batch.bad[i].message.find(where[i]), std::string::npos) << batch.bad[i].message;
+    EXPECT_NE(batch.bad[i].message.find("field number " + std::to_string(number[i])), std::string::npos)
+        << batch.bad[i].message;
+    EXPECT_EQ(batch.bad[i].message.find("assault"), std::string::npos) << "value echoed";
+  }
 }
 
 }  // namespace

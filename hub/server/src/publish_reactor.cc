@@ -207,6 +207,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
       }
       ++pending->dataset_runs.back().second;
       batch.records.push_back(std::move(*record));
+      batch.serialized.push_back(std::move(batch_.wire[i]));
     }
     pending_.push_back(pending);
     if (batch.records.empty()) {

@@ -46,6 +46,10 @@ class IngestLog {
   struct Batch {
     // Validated records, owned by the batch until `done` runs.
     std::vector<v1::Record> records;
+    // Optional: empty, or one per record, that record serialized (e.g. its
+    // bytes as received, holding nothing but its fields). A log that stores
+    // plain bytes uses these instead of serializing the records again.
+    std::vector<std::string> serialized;
     // Called once: OK with one outcome per record, or the error that stopped
     // the append (nothing of the batch is acknowledged then).
     std::function<void(absl::Status, const std::vector<Outcome>&)> done;
