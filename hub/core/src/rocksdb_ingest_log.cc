@@ -2,6 +2,7 @@
 
 #include "accord/hub/core/thread_name.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "rocksdb/iterator.h"
@@ -133,14 +134,22 @@ absl::Status RocksDbIngestLog::Poll(absl::Duration wait, size_t max, std::vector
 
 void RocksDbIngestLog::StageConsumed(const std::vector<Entry>& consumed, rocksdb::WriteBatch* wb) {
   if (consumed.empty()) return;
-  wb->Put(db_->cf(HubDb::kMeta), kConsumedKey, EncodeU64(consumed.back().offset));
+  const uint64_t last = consumed.back().offset;
+  wb->Put(db_->cf(HubDb::kMeta), kConsumedKey, EncodeU64(last));
   // The raw records are no longer needed once their outcome is durable.
-  wb->DeleteRange(db_->cf(HubDb::kIngest), EncodeU64(consumed.front().offset),
-                  EncodeU64(consumed.back().offset + 1));
+  staged_delete_upto_ = deleted_upto_;
+  if (last - deleted_upto_ >= kDeleteEveryRecords || absl::Now() - deleted_at_ >= kDeleteEvery) {
+    wb->DeleteRange(db_->cf(HubDb::kIngest), EncodeU64(deleted_upto_ + 1), EncodeU64(last + 1));
+    staged_delete_upto_ = last;
+  }
 }
 
 absl::Status RocksDbIngestLog::Consumed(const std::vector<Entry>& consumed) {
   if (consumed.empty()) return absl::OkStatus();
+  if (staged_delete_upto_ > deleted_upto_) {
+    deleted_upto_ = staged_delete_upto_;
+    deleted_at_ = absl::Now();
+  }
   absl::MutexLock lock(&mu_);
   consumed_ = std::max(consumed_, consumed.back().offset);
   return absl::OkStatus();

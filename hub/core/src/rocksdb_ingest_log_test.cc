@@ -212,5 +212,55 @@ TEST(RocksDbIngestLogTest, FullQueueRefusesAndStopFailsWhatWaits) {
   EXPECT_FALSE((*log)->TryAppend(late));
 }
 
+// The offsets of the raw records still stored.
+std::vector<uint64_t> StoredOffsets(HubDb* db) {
+  std::vector<uint64_t> out;
+  std::unique_ptr<rocksdb::Iterator> it(db->db()->NewIterator(rocksdb::ReadOptions(), db->cf(HubDb::kIngest)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) out.push_back(DecodeU64(it->key().ToStringView()));
+  return out;
+}
+
+// Polls one record and consumes it with its own WriteBatch.
+void ConsumeOne(HubDb* db, RocksDbIngestLog* log) {
+  std::vector<IngestLog::Entry> entries;
+  ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 1, &entries).ok());
+  ASSERT_EQ(entries.size(), 1u);
+  rocksdb::WriteBatch wb;
+  log->StageConsumed(entries, &wb);
+  ASSERT_TRUE(db->WriteSync(&wb).ok());
+  ASSERT_TRUE(log->Consumed(entries).ok());
+}
+
+TEST(RocksDbIngestLogTest, ConsumedRawRecordsAreDeletedInRangesAtLeastEverySecond) {
+  TempDir dir;
+  {
+    auto db = OpenDb(dir.path());
+    auto log = OpenLog(db.get());
+    ASSERT_TRUE(Append(log.get(), {MakeRecord("police", "a"), MakeRecord("police", "b"),
+                                   MakeRecord("police", "c"), MakeRecord("police", "d")})
+                    .status.ok());
+    ConsumeOne(db.get(), log.get());  // the first commit after a start deletes
+    EXPECT_EQ(StoredOffsets(db.get()), (std::vector<uint64_t>{2, 3, 4}));
+    ConsumeOne(db.get(), log.get());  // within the second: kept for the next range
+    EXPECT_EQ(StoredOffsets(db.get()), (std::vector<uint64_t>{2, 3, 4}));
+    absl::SleepFor(RocksDbIngestLog::kDeleteEvery + absl::Milliseconds(100));
+    ConsumeOne(db.get(), log.get());
+    EXPECT_EQ(StoredOffsets(db.get()), (std::vector<uint64_t>{4}));
+    ConsumeOne(db.get(), log.get());  // offset 4: consumed, not yet deleted
+    EXPECT_EQ(StoredOffsets(db.get()), (std::vector<uint64_t>{4}));
+    log->Stop();
+  }
+  {
+    // What was consumed but not yet deleted before a stop goes with the
+    // first commit after the restart.
+    auto db = OpenDb(dir.path());
+    auto log = OpenLog(db.get());
+    ASSERT_TRUE(Append(log.get(), {MakeRecord("police", "e")}).status.ok());
+    EXPECT_EQ(StoredOffsets(db.get()), (std::vector<uint64_t>{4, 5}));
+    ConsumeOne(db.get(), log.get());
+    EXPECT_TRUE(StoredOffsets(db.get()).empty());
+  }
+}
+
 }  // namespace
 }  // namespace accord::hub

@@ -17,12 +17,16 @@
 //     duplicate: the consumer side de-duplicates).
 //   - Back-pressure: TryAppend() never blocks and never buffers beyond the
 //     implementation's bound; it returns false when full or stopping.
-//   - Consumption is at-least-once: Poll() returns, in log order, records
-//     after the last position passed to StageConsumed/Consumed. A record is
-//     gone for good only after Consumed() for it.
+//   - Consumption is at-least-once: Poll() returns, in log order, the
+//     records after those it returned last (after a restart: after the last
+//     position passed to StageConsumed/Consumed), so the consumer may poll
+//     the next batch before the previous one is consumed. A record is gone
+//     for good only after Consumed() for it.
 //
 // Threading: TryAppend(), last_appended(), backlog() are thread-safe.
-// Poll(), StageConsumed() and Consumed() are called by one consumer thread.
+// Poll() is called by one consumer thread; StageConsumed(), Consumed() and
+// Quarantine() by one consumer thread (possibly another), for batches in the
+// order Poll() returned them.
 // `done` and the appended callback run on the log's own thread and must not
 // block. Poll() wakes by itself when records arrive.
 #pragma once

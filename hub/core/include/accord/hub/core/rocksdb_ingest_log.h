@@ -10,8 +10,12 @@
 //
 // Consumption: one partition, offsets 1, 2, 3... The consumed position is
 // the meta key "policy_offset", written by StageConsumed() into the
-// consumer's own WriteBatch together with a DeleteRange of the raw records,
-// so the outcome and the position commit atomically (exactly once).
+// consumer's own WriteBatch, so the outcome and the position commit
+// atomically (exactly once). The same WriteBatch deletes the consumed raw
+// records with one DeleteRange per kDeleteEveryRecords records or
+// kDeleteEvery, whichever comes first (and at the first commit after a
+// start): a range tombstone per batch would make every read of the log
+// (each Poll) rebuild a list of thousands of tombstones.
 //
 // Bounded: at most `max_queued_batches` batches wait, and at most
 // `max_backlog_records` stored records wait for the policy stage; TryAppend()
@@ -34,6 +38,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "accord/hub/core/hub_db.h"
 #include "accord/hub/core/ingest_log.h"
 #include "accord/policy/pseudonymiser.h"
@@ -58,6 +63,11 @@ struct RocksDbIngestLogOptions {
 
 class RocksDbIngestLog final : public IngestLog {
  public:
+  // Consumed raw records are deleted in ranges of at least this many records,
+  // or at least this often.
+  static constexpr uint64_t kDeleteEveryRecords = 16384;
+  static constexpr absl::Duration kDeleteEvery = absl::Seconds(1);
+
   static absl::StatusOr<std::unique_ptr<RocksDbIngestLog>> Open(HubDb* db,
                                                                 RocksDbIngestLogOptions options);
   ~RocksDbIngestLog() override;
@@ -91,8 +101,14 @@ class RocksDbIngestLog final : public IngestLog {
   uint64_t last_offset_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t consumed_ ABSL_GUARDED_BY(mu_) = 0;
 
-  // Consumer-thread state: the last offset returned by Poll().
+  // Poll()'s thread: the last offset returned.
   uint64_t polled_ = 0;
+  // StageConsumed()/Consumed()'s thread: raw records up to deleted_upto_
+  // are deleted (as of deleted_at_); staged_delete_upto_ is what the last
+  // StageConsumed() deletes if its batch commits.
+  uint64_t deleted_upto_ = 0;
+  absl::Time deleted_at_ = absl::InfinitePast();
+  uint64_t staged_delete_upto_ = 0;
 
   // Writer-thread state.
   uint64_t next_offset_ = 1;
