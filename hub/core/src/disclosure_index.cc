@@ -25,13 +25,11 @@ void StageDisclosureIndexedUpTo(HubDb* db, uint64_t end, rocksdb::WriteBatch* ba
 }
 
 absl::Status BackfillDisclosureIndex(HubDb* db, const ledger::MerkleLog& ledger) {
-  uint64_t upto = 0;
-  auto stored = db->Get(HubDb::kMeta, kUptoKey);
-  if (stored.ok() && stored->size() == 8) {
-    upto = DecodeU64(*stored);
-  } else if (!stored.ok() && !absl::IsNotFound(stored.status())) {
-    return stored.status();
-  }
+  // A corrupt mark only costs re-indexing from the start (the index is
+  // derived from the ledger).
+  auto stored = db->GetU64(HubDb::kMeta, kUptoKey);
+  if (!stored.ok() && !absl::IsDataLoss(stored.status())) return stored.status();
+  uint64_t upto = stored.value_or(0);
   const uint64_t size = ledger.size();
   v1::LedgerEntry entry;
   while (upto < size) {

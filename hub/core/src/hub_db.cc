@@ -100,6 +100,17 @@ absl::StatusOr<std::string> HubDb::Get(Cf which, std::string_view key) const {
   return value;
 }
 
+absl::StatusOr<uint64_t> HubDb::GetU64(Cf which, std::string_view key, uint64_t absent) const {
+  auto value = Get(which, key);
+  if (absl::IsNotFound(value.status())) return absent;
+  if (!value.ok()) return value.status();
+  if (value->size() != 8) {
+    return absl::DataLossError(absl::StrCat("stored position '", std::string(key), "' is corrupt (", value->size(),
+                                            " bytes, expected 8)"));
+  }
+  return DecodeU64(*value);
+}
+
 std::string EncodeU64(uint64_t v) {
   std::string out;
   AppendU64(&out, v);

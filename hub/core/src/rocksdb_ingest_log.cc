@@ -34,19 +34,14 @@ absl::StatusOr<std::unique_ptr<RocksDbIngestLog>> RocksDbIngestLog::Open(HubDb* 
   std::unique_ptr<RocksDbIngestLog> w(new RocksDbIngestLog(db, std::move(options)));
   w->hasher_ = std::make_unique<policy::Pseudonymiser>(std::move(hasher).value());
   // Resume after the last stored offset.
-  auto meta = db->Get(HubDb::kMeta, kLastKey);
-  if (meta.ok() && meta->size() == 8) {
-    w->next_offset_ = DecodeU64(*meta) + 1;
-  } else if (!meta.ok() && !absl::IsNotFound(meta.status())) {
-    return meta.status();
-  }
-  uint64_t consumed = 0;
-  auto position = db->Get(HubDb::kMeta, kConsumedKey);
-  if (position.ok() && position->size() == 8) {
-    consumed = DecodeU64(*position);
-  } else if (!position.ok() && !absl::IsNotFound(position.status())) {
-    return position.status();
-  }
+  // Neither position may be guessed: a wrong one would overwrite stored
+  // records or process them twice.
+  auto last = db->GetU64(HubDb::kMeta, kLastKey);
+  if (!last.ok()) return last.status();
+  w->next_offset_ = *last + 1;
+  auto position = db->GetU64(HubDb::kMeta, kConsumedKey);
+  if (!position.ok()) return position.status();
+  const uint64_t consumed = *position;
   if (consumed > w->next_offset_ - 1) {
     return absl::DataLossError("the ingest log's consumed position is past its end");
   }

@@ -262,5 +262,24 @@ TEST(RocksDbIngestLogTest, ConsumedRawRecordsAreDeletedInRangesAtLeastEverySecon
   }
 }
 
+TEST(RocksDbIngestLogTest, ACorruptStoredPositionIsDataLossNotAGuess) {
+  for (const char* key : {"ingest_last", "policy_offset"}) {
+    TempDir dir;
+    {
+      auto db = OpenDb(dir.path());
+      rocksdb::WriteBatch wb;
+      wb.Put(db->cf(HubDb::kMeta), key, "abc");  // 3 bytes, not a u64
+      ASSERT_TRUE(db->WriteSync(&wb).ok());
+    }
+    auto db = OpenDb(dir.path());
+    RocksDbIngestLogOptions options;
+    options.dedupe_key = std::string(32, 'k');
+    auto log = RocksDbIngestLog::Open(db.get(), options);
+    ASSERT_FALSE(log.ok()) << key;
+    EXPECT_TRUE(absl::IsDataLoss(log.status())) << log.status();
+    EXPECT_NE(log.status().message().find(key), std::string_view::npos) << log.status();
+  }
+}
+
 }  // namespace
 }  // namespace accord::hub

@@ -168,8 +168,9 @@ struct FeedMirror::Impl {
   }
 
   uint64_t Stored(const std::string& recipient) {
-    auto stored = db->Get(HubDb::kMeta, absl::StrCat(kPositionPrefix, recipient));
-    return stored.ok() && stored->size() == 8 ? DecodeU64(*stored) : 0;
+    // Unreadable: mirror from the start (the topic may then hold a position
+    // twice; consumers de-duplicate by delivery id).
+    return db->GetU64(HubDb::kMeta, absl::StrCat(kPositionPrefix, recipient)).value_or(0);
   }
 
   void Run() {

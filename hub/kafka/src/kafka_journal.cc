@@ -164,13 +164,9 @@ absl::StatusOr<std::unique_ptr<KafkaJournal>> KafkaJournal::Open(const KafkaConf
   impl->db = db;
   impl->committer = committer;
   impl->apply_agreement = std::move(apply_agreement);
-  auto stored = db->Get(HubDb::kMeta, kNextOffsetKey);
-  if (stored.ok()) {
-    if (stored->size() != 8) return absl::DataLossError("corrupt journal position");
-    impl->next.store(DecodeU64(*stored));
-  } else if (!absl::IsNotFound(stored.status())) {
-    return stored.status();
-  }
+  auto stored = db->GetU64(HubDb::kMeta, kNextOffsetKey);
+  if (!stored.ok()) return stored.status();
+  impl->next.store(*stored);
 
   auto producer_props = kafka::IdempotentProducerProperties(config);
   if (!config.properties.count("compression.type")) producer_props["compression.type"] = "lz4";

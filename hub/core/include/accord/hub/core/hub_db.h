@@ -77,6 +77,10 @@ class HubDb {
 
   // Point read; NotFound when absent.
   absl::StatusOr<std::string> Get(Cf which, std::string_view key) const;
+  // A stored EncodeU64() value: `absent` when the key is missing; DataLoss
+  // when the value is not 8 bytes (a position that cannot be trusted: callers
+  // that can rebuild what it marks may choose to start over).
+  absl::StatusOr<uint64_t> GetU64(Cf which, std::string_view key, uint64_t absent = 0) const;
 
  private:
   HubDb() = default;
