@@ -7,11 +7,14 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "accord/hub/kafka/kafka_ingest_log.h"
 #include "benchmark/benchmark.h"
+#include "raw_client.h"
 
 namespace accord::hub {
 namespace {
@@ -60,23 +63,16 @@ struct Cluster {
 };
 
 rd_kafka_t* NewClient(rd_kafka_type_t type, const std::string& brokers, const std::string& group) {
-  char err[256];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  auto set = [&](const char* k, const std::string& v) { rd_kafka_conf_set(conf, k, v.c_str(), err, sizeof(err)); };
-  set("bootstrap.servers", brokers);
-  set("log_level", "0");
-  if (type == RD_KAFKA_PRODUCER) {
-    set("enable.idempotence", "true");
-    set("acks", "all");
-    set("linger.ms", "5");
-    set("batch.size", "1048576");
-  } else {
-    set("group.id", group);
-    set("auto.offset.reset", "earliest");
-    set("enable.auto.commit", "false");
+  kafka_tools::RawClientOptions options;
+  options.brokers = brokers;
+  options.group = group;
+  options.log_level = "0";
+  std::string error;
+  rd_kafka_t* rk = kafka_tools::NewRawClient(type, options, &error);
+  if (rk == nullptr) {
+    std::fprintf(stderr, "kafka_log_bench: %s\n", error.c_str());
+    std::abort();
   }
-  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof(err));
-  if (type == RD_KAFKA_CONSUMER) rd_kafka_poll_set_consumer(rk);
   return rk;
 }
 

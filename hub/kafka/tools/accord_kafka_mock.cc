@@ -23,6 +23,7 @@
 
 #include "CLI/CLI.hpp"
 #include "nlohmann/json.hpp"
+#include "raw_client.h"
 
 namespace {
 
@@ -34,34 +35,16 @@ double Seconds(std::chrono::steady_clock::time_point from) {
 }
 
 rd_kafka_t* NewClient(rd_kafka_type_t type, const std::string& brokers, const std::string& group) {
-  char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  auto set = [&](const char* k, const std::string& v) {
-    if (rd_kafka_conf_set(conf, k, v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
-      std::cerr << "accord-kafka-mock: " << k << ": " << err << "\n";
-      std::exit(2);
-    }
-  };
-  set("bootstrap.servers", brokers);
-  set("log_level", "3");
-  if (type == RD_KAFKA_PRODUCER) {
-    // As the hub's producers: idempotent, acks=all, batched.
-    set("enable.idempotence", "true");
-    set("acks", "all");
-    set("linger.ms", "5");
-    set("batch.size", "1048576");
-  } else {
-    set("group.id", group);
-    set("auto.offset.reset", "earliest");
-    set("enable.auto.commit", "false");
-    set("enable.partition.eof", "true");
-  }
-  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof(err));
+  accord::hub::kafka_tools::RawClientOptions options;
+  options.brokers = brokers;
+  options.group = group;
+  options.partition_eof = true;
+  std::string error;
+  rd_kafka_t* rk = accord::hub::kafka_tools::NewRawClient(type, options, &error);
   if (rk == nullptr) {
-    std::cerr << "accord-kafka-mock: " << err << "\n";
+    std::cerr << "accord-kafka-mock: " << error << "\n";
     std::exit(2);
   }
-  if (type == RD_KAFKA_CONSUMER) rd_kafka_poll_set_consumer(rk);
   return rk;
 }
 
