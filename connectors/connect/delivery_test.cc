@@ -13,50 +13,15 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "accord/v1/ingest_service.grpc.pb.h"
+#include "stub_ingest.h"
 
 namespace accord::connect {
 namespace {
 
-// Accepts every record except ids ending in "-R" (REJECT_INVALID_VALUE); ids
-// seen before are DUPLICATE. After `fail_after` batches on a stream it ends
-// the stream with UNAVAILABLE (once).
-class StubIngest final : public v1::IngestService::Service {
- public:
-  std::atomic<int> fail_after{-1};
-  std::set<std::string> seen;  // only touched by the one stream at a time
-
-  grpc::Status Publish(grpc::ServerContext*,
-                       grpc::ServerReaderWriter<v1::PublishResponse, v1::PublishRequest>* stream) override {
-    v1::PublishRequest request;
-    int batches = 0;
-    while (stream->Read(&request)) {
-      if (fail_after.load() >= 0 && batches++ >= fail_after.load()) {
-        fail_after = -1;
-        return grpc::Status(grpc::StatusCode::UNAVAILABLE, "stub going away");
-      }
-      v1::PublishResponse response;
-      response.set_sequence(request.sequence());
-      for (const auto& r : request.records()) {
-        auto* o = response.add_outcomes();
-        if (absl::EndsWith(r.record_id(), "-R")) {
-          o->set_status(v1::RecordOutcome::REJECTED);
-          o->set_reason(v1::REJECT_INVALID_VALUE);
-          o->set_message("field offence_category: not an allowed value");
-          o->set_code(3);
-        } else {
-          o->set_status(seen.insert(r.record_id()).second ? v1::RecordOutcome::ACCEPTED
-                                                          : v1::RecordOutcome::DUPLICATE);
-        }
-      }
-      if (!stream->Write(response)) break;
-    }
-    return grpc::Status::OK;
-  }
-};
-
 class DeliveryTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    stub_.fail_once = true;
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&stub_);
@@ -100,7 +65,20 @@ class DeliveryTest : public ::testing::Test {
     return ss.str();
   }
 
-  StubIngest stub_;
+  // Accepts every record except ids ending in "-R" (REJECT_INVALID_VALUE);
+  // ids seen before are DUPLICATE; fails a stream once (fail_after).
+  std::set<std::string> seen_;  // the stub's judge runs under its lock
+  client::testing::StubIngest stub_{[this](const v1::Record& r, v1::RecordOutcome* o) {
+    if (absl::EndsWith(r.record_id(), "-R")) {
+      o->set_status(v1::RecordOutcome::REJECTED);
+      o->set_reason(v1::REJECT_INVALID_VALUE);
+      o->set_message("field offence_category: not an allowed value");
+      o->set_code(3);
+    } else {
+      o->set_status(seen_.insert(r.record_id()).second ? v1::RecordOutcome::ACCEPTED
+                                                       : v1::RecordOutcome::DUPLICATE);
+    }
+  }};
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
   std::string dead_path_;
@@ -153,7 +131,7 @@ TEST_F(DeliveryTest, AFailedStreamStopsAtTheLastFinalRowAndResumes) {
   ASSERT_TRUE(d.Drain().ok());
   EXPECT_EQ(d.progress().offset, 2000u);
   ASSERT_TRUE(d.Close().ok());
-  EXPECT_EQ(stub_.seen.size(), 200u);  // every row reached the hub
+  EXPECT_EQ(seen_.size(), 200u);  // every row reached the hub
   EXPECT_EQ(d.stats().reconnects, 1u);
 }
 
@@ -175,7 +153,7 @@ TEST_F(DeliveryTest, StdinRowsAreReplayedFromMemory) {
   }
   ASSERT_TRUE(d.Drain().ok());
   ASSERT_TRUE(d.Close().ok());
-  EXPECT_EQ(stub_.seen.size(), 100u);
+  EXPECT_EQ(seen_.size(), 100u);
   EXPECT_EQ(d.progress().offset, 1000u);
   EXPECT_GE(d.stats().resent, 1u);
 }
@@ -203,8 +181,8 @@ TEST_F(DeliveryTest, MapAndSendMapsIntoTheBatchOrFailsLocally) {
   }
   ASSERT_TRUE(d.Drain().ok());
   ASSERT_TRUE(d.Close().ok());
-  EXPECT_EQ(stub_.seen.size(), 90u);
-  EXPECT_EQ(stub_.seen.count("M4"), 0u);
+  EXPECT_EQ(seen_.size(), 90u);
+  EXPECT_EQ(seen_.count("M4"), 0u);
   EXPECT_EQ(d.progress().offset, 1000u);
   EXPECT_EQ(d.progress().rows_done, 100u);
   const DeliveryStats st = d.stats();

@@ -10,6 +10,7 @@
 #include "accord/v1/ingest_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "stub_ingest.h"
 
 namespace accord::client {
 namespace {
@@ -20,47 +21,14 @@ std::string Narrative(const std::string& id) {
   return absl::StrCat("narrative of ", id, ": well over fifteen bytes");
 }
 
-// Acks every batch: ACCEPTED, or REJECTED when the record's narrative does
-// not match its id. Records the ids it saw. After `fail_after` batches it
-// ends the stream with UNAVAILABLE.
-class StubIngest final : public v1::IngestService::Service {
- public:
-  std::atomic<int> fail_after{-1};
-
-  std::vector<std::string> ids() {
-    absl::MutexLock lock(&mu_);
-    return ids_;
-  }
-
-  grpc::Status Publish(grpc::ServerContext*,
-                       grpc::ServerReaderWriter<v1::PublishResponse, v1::PublishRequest>* stream) override {
-    v1::PublishRequest request;
-    int batches = 0;
-    while (stream->Read(&request)) {
-      if (fail_after.load() >= 0 && batches++ >= fail_after.load()) {
-        return grpc::Status(grpc::StatusCode::UNAVAILABLE, "stub going away");
-      }
-      v1::PublishResponse response;
-      response.set_sequence(request.sequence());
-      for (const v1::Record& r : request.records()) {
-        {
-          absl::MutexLock lock(&mu_);
-          ids_.push_back(r.record_id());
-        }
-        const bool whole = r.fields_size() == 1 && r.fields(0).name() == "narrative_free_text" &&
-                           r.fields(0).value().text() == Narrative(r.record_id());
-        response.add_outcomes()->set_status(whole ? v1::RecordOutcome::ACCEPTED
-                                                  : v1::RecordOutcome::REJECTED);
-      }
-      if (!stream->Write(response)) break;
-    }
-    return grpc::Status::OK;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<std::string> ids_ ABSL_GUARDED_BY(mu_);
-};
+// The stub hub acks every batch: ACCEPTED, or REJECTED when the record's
+// narrative does not match its id; after `fail_after` batches it ends each
+// stream with UNAVAILABLE.
+void Judge(const v1::Record& r, v1::RecordOutcome* o) {
+  const bool whole = r.fields_size() == 1 && r.fields(0).name() == "narrative_free_text" &&
+                     r.fields(0).value().text() == Narrative(r.record_id());
+  o->set_status(whole ? v1::RecordOutcome::ACCEPTED : v1::RecordOutcome::REJECTED);
+}
 
 void Fill(const std::string& id, v1::Record* r) {
   r->set_provider("herts-police");
@@ -113,7 +81,7 @@ class PublisherTest : public ::testing::Test {
     return seen_.ids.size();
   }
 
-  StubIngest stub_;
+  testing::StubIngest stub_{Judge};
   std::unique_ptr<grpc::Server> server_;
   ChannelOptions channel_options_;
   std::shared_ptr<grpc::Channel> channel_;
