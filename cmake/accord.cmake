@@ -1,24 +1,39 @@
 # Helpers shared by every component.
 
-# accord_test(NAME SOURCES... LIBS ...): a GoogleTest binary registered with CTest.
+# accord_test(NAME SOURCES ... LIBS ... [INCLUDES ...] [DEFINITIONS ...] [DEPENDS ...]):
+# a GoogleTest binary registered with CTest (private include dirs, compile
+# definitions, and targets that must be built first). Nothing when ACCORD_TESTS is off.
 function(accord_test name)
   if(NOT ACCORD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS;INCLUDES;DEFINITIONS;DEPENDS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main GTest::gmock)
+  if(T_INCLUDES)
+    target_include_directories(${name} PRIVATE ${T_INCLUDES})
+  endif()
+  if(T_DEFINITIONS)
+    target_compile_definitions(${name} PRIVATE ${T_DEFINITIONS})
+  endif()
+  if(T_DEPENDS)
+    add_dependencies(${name} ${T_DEPENDS})
+  endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
 endfunction()
 
-# accord_fuzzer(NAME SOURCE LIBS ...): a libFuzzer target, only in ACCORD_FUZZ builds.
+# accord_fuzzer(NAME SOURCES ... LIBS ... [INCLUDES ...]): a libFuzzer target,
+# only in ACCORD_FUZZ builds.
 function(accord_fuzzer name)
   if(NOT ACCORD_FUZZ)
     return()
   endif()
-  cmake_parse_arguments(F "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(F "" "" "SOURCES;LIBS;INCLUDES" ${ARGN})
   add_executable(${name} ${F_SOURCES})
   target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_libraries(${name} PRIVATE ${F_LIBS})
+  if(F_INCLUDES)
+    target_include_directories(${name} PRIVATE ${F_INCLUDES})
+  endif()
 endfunction()
