@@ -126,7 +126,6 @@ absl::Status DecodePublishRequest(google::protobuf::io::ZeroCopyInputStream* in,
   out->sequence = 0;
   out->records.clear();
   out->bad.clear();
-  out->wire_sizes.clear();
   out->wire.clear();
   google::protobuf::io::CodedInputStream input(in);
   input.SetTotalBytesLimit(INT32_MAX);  // gRPC already enforces max_message_bytes
@@ -147,7 +146,6 @@ absl::Status DecodePublishRequest(google::protobuf::io::ZeroCopyInputStream* in,
       }
       v1::Record& record = out->records.emplace_back();
       policy::Rejection& rejection = out->bad.emplace_back();
-      out->wire_sizes.push_back(bytes.size());
       if (!record.ParseFromString(bytes)) {
         record.Clear();
         rejection = DiagnoseRecord(bytes);

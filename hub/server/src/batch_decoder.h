@@ -27,10 +27,10 @@ struct DecodedBatch {
   // Record is empty and `bad[i]` says why.
   std::vector<v1::Record> records;
   std::vector<policy::Rejection> bad;  // same size as records; ok() = decoded
-  std::vector<size_t> wire_sizes;      // same size as records: bytes on the wire
-  // Same size as records: each record's bytes as received. A decoded record
-  // has no field outside accord.v1 (such a record is rejected), so these are
-  // exactly its content and can be stored without serializing it again.
+  // Same size as records: each record's bytes as received (so also its size
+  // on the wire). A decoded record has no field outside accord.v1 (such a
+  // record is rejected), so these are exactly its content and can be stored
+  // without serializing it again.
   std::vector<std::string> wire;
 };
 

@@ -44,10 +44,10 @@ TEST(BatchDecoderTest, DecodesEveryRecordAndRejectsOnlyTheBadOnes) {
   EXPECT_EQ(batch.sequence, 42u);
   ASSERT_EQ(batch.records.size(), 4u);
   ASSERT_EQ(batch.bad.size(), 4u);
-  ASSERT_EQ(batch.wire_sizes.size(), 4u);
+  ASSERT_EQ(batch.wire.size(), 4u);
   EXPECT_TRUE(batch.bad[0].ok());
   EXPECT_EQ(batch.records[0].record_id(), "a");
-  EXPECT_EQ(batch.wire_sizes[0], req.records(0).ByteSizeLong());
+  EXPECT_EQ(batch.wire[0].size(), req.records(0).ByteSizeLong());
   EXPECT_EQ(batch.bad[1].reason, v1::REJECT_INVALID_UTF8);
   EXPECT_EQ(batch.bad[1].field, "offence");
   EXPECT_EQ(batch.bad[1].message.find("broken"), std::string::npos) << "value echoed";

@@ -188,7 +188,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
       v1::Record* record = &batch_.records[i];
       v1::RecordOutcome* outcome = pending->response.add_outcomes();
       policy::Rejection rej = batch_.bad[i].ok()
-                                  ? engine_.Validate(*record, batch_.wire_sizes[i], record_limits)
+                                  ? engine_.Validate(*record, batch_.wire[i].size(), record_limits)
                                   : batch_.bad[i];
       if (!rej.ok()) {
         outcome->set_status(v1::RecordOutcome::REJECTED);
