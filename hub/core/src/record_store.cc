@@ -178,35 +178,37 @@ absl::Status RecordStore::Stage(const v1::CleanedRecord& record, std::string_vie
     im.erasures_seen = erasures;
     absl::erase_if(im.sealers, [&](const auto& entry) { return im.filter->IsErased(entry.first); });
   }
-  std::string data_key;
-  if (auto existing = im.Key(ap); existing.ok()) {
-    data_key = *existing;
-    if (auto w = im.wrapped.find(ap); w != im.wrapped.end() && im.put_in_batch.insert(ap).second) {
-      batch->Put(im.db->cf(HubDb::kMeta), absl::StrCat(kKeyPrefix, ap), w->second);
-    }
-  } else if (absl::IsNotFound(existing.status())) {
-    if (im.filter->IsErased(ap)) {
-      // The period is past retention: the record is not kept (its disclosure
-      // is still in the ledger and the recipient's feed).
-      return absl::OkStatus();
-    }
-    data_key.assign(32, '\0');
-    if (RAND_bytes(U8(data_key), 32) != 1) return policy::OpenSslError("generating a records data key");
-    auto wrapped = SealGcm(im.kek, data_key, ap);
-    if (!wrapped.ok()) return wrapped.status();
-    batch->Put(im.db->cf(HubDb::kMeta), absl::StrCat(kKeyPrefix, ap), *wrapped);
-    im.wrapped[ap] = *wrapped;
-    im.put_in_batch.insert(ap);
-    absl::MutexLock lock(&im.mu);
-    im.keys[ap] = data_key;  // the batch commits before any reader can see these records
-  } else {
-    return existing.status();
-  }
+  // A cached sealer means the period's key exists (the sealers of erased
+  // periods were dropped above): no key lookup per record.
   auto sealer = im.sealers.find(ap);
   if (sealer == im.sealers.end()) {
+    std::string data_key;
+    if (auto existing = im.Key(ap); existing.ok()) {
+      data_key = *existing;
+    } else if (absl::IsNotFound(existing.status())) {
+      if (im.filter->IsErased(ap)) {
+        // The period is past retention: the record is not kept (its disclosure
+        // is still in the ledger and the recipient's feed).
+        return absl::OkStatus();
+      }
+      data_key.assign(32, '\0');
+      if (RAND_bytes(U8(data_key), 32) != 1) return policy::OpenSslError("generating a records data key");
+      auto wrapped = SealGcm(im.kek, data_key, ap);
+      if (!wrapped.ok()) return wrapped.status();
+      batch->Put(im.db->cf(HubDb::kMeta), absl::StrCat(kKeyPrefix, ap), *wrapped);
+      im.wrapped[ap] = *wrapped;
+      im.put_in_batch.insert(ap);
+      absl::MutexLock lock(&im.mu);
+      im.keys[ap] = data_key;  // the batch commits before any reader can see these records
+    } else {
+      return existing.status();
+    }
     auto created = policy::AesGcmSealer::Create(data_key);
     if (!created.ok()) return created.status();
     sealer = im.sealers.emplace(ap, std::move(created).value()).first;
+  }
+  if (auto w = im.wrapped.find(ap); w != im.wrapped.end() && im.put_in_batch.insert(ap).second) {
+    batch->Put(im.db->cf(HubDb::kMeta), absl::StrCat(kKeyPrefix, ap), w->second);
   }
   // version, agreement, period, then nonce || ciphertext || tag.
   std::string value;
