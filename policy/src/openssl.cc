@@ -142,6 +142,39 @@ absl::Status AesGcmSealer::Seal(std::string_view nonce, std::string_view plain, 
   return absl::OkStatus();
 }
 
+absl::StatusOr<AesGcmOpener> AesGcmOpener::Create(std::string_view key) {
+  if (key.size() != kAesGcmKeyBytes) return absl::InvalidArgumentError("AES-256-GCM: wrong key size");
+  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  if (!ctx || EVP_DecryptInit_ex2(ctx.get(), FetchedAes256Gcm(), U8(key), nullptr, nullptr) != 1) {
+    return OpenSslError("AES-256-GCM key setup");
+  }
+  return AesGcmOpener(std::move(ctx));
+}
+
+absl::Status AesGcmOpener::Open(std::string_view nonce, std::string_view sealed, std::string_view aad,
+                                absl::Span<char> out) {
+  if (nonce.size() != kAesGcmNonceBytes || sealed.size() < kAesGcmTagBytes ||
+      out.size() != sealed.size() - kAesGcmTagBytes) {
+    return absl::InvalidArgumentError("AES-256-GCM: wrong nonce, input or output size");
+  }
+  unsigned char tag[kAesGcmTagBytes];
+  std::copy(sealed.end() - kAesGcmTagBytes, sealed.end(), reinterpret_cast<char*>(tag));
+  unsigned char* pt = U8(out);
+  int len = 0, final_len = 0;
+  const bool setup =
+      EVP_DecryptInit_ex2(ctx_.get(), nullptr, nullptr, U8(nonce), nullptr) == 1 &&
+      EVP_DecryptUpdate(ctx_.get(), nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
+      EVP_DecryptUpdate(ctx_.get(), pt, &len, U8(sealed), static_cast<int>(out.size())) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx_.get(), EVP_CTRL_GCM_SET_TAG, kAesGcmTagBytes, tag) == 1;
+  if (!setup) return OpenSslError("AES-256-GCM decryption");
+  if (EVP_DecryptFinal_ex(ctx_.get(), pt + len, &final_len) != 1) {
+    OPENSSL_cleanse(out.data(), out.size());
+    ERR_clear_error();
+    return absl::DataLossError("AES-256-GCM authentication failed");
+  }
+  return absl::OkStatus();
+}
+
 RandomPool::~RandomPool() { OPENSSL_cleanse(buffer_, sizeof(buffer_)); }
 
 absl::Status RandomPool::Fill(absl::Span<char> out) {

@@ -178,6 +178,34 @@ TEST(AesGcmSealerTest, WrongSizesAreInvalidArgument) {
       sealer->Seal(std::string(kAesGcmNonceBytes, 'n'), "abc", "", absl::MakeSpan(out))));
 }
 
+TEST(AesGcmOpenerTest, OpensLikeAesGcmOpenAndRejectsWhatItRejects) {
+  const std::string key(kAesGcmKeyBytes, 'k');
+  auto opener = AesGcmOpener::Create(key);
+  ASSERT_TRUE(opener.ok()) << opener.status();
+  for (int i = 0; i < 50; ++i) {
+    const std::string nonce = std::string(kAesGcmNonceBytes - 1, 'n') + static_cast<char>(i);
+    const std::string plain(i * 7, static_cast<char>('a' + i % 26));
+    const std::string aad = "aad" + std::to_string(i);
+    std::string sealed(plain.size() + kAesGcmTagBytes, '\0');
+    ASSERT_TRUE(AesGcmSeal(key, nonce, plain, aad, absl::MakeSpan(sealed)).ok());
+    std::string opened(plain.size(), '\0');
+    ASSERT_TRUE(opener->Open(nonce, sealed, aad, absl::MakeSpan(opened)).ok()) << i;
+    EXPECT_EQ(opened, plain);
+    // The same context keeps working after a failure.
+    EXPECT_TRUE(absl::IsDataLoss(opener->Open(nonce, sealed, aad + "x", absl::MakeSpan(opened))));
+    EXPECT_EQ(opened, std::string(plain.size(), '\0'));
+    if (!plain.empty()) {
+      std::string altered = sealed;
+      altered[0] ^= 1;
+      EXPECT_TRUE(absl::IsDataLoss(opener->Open(nonce, altered, aad, absl::MakeSpan(opened))));
+    }
+  }
+  EXPECT_TRUE(absl::IsInvalidArgument(AesGcmOpener::Create("short").status()));
+  std::string out(1, '\0');
+  EXPECT_TRUE(absl::IsInvalidArgument(opener->Open(std::string(kAesGcmNonceBytes, 'n'), "short", "",
+                                                   absl::MakeSpan(out))));
+}
+
 TEST(RandomPoolTest, NeverHandsOutTheSameBytesTwiceAcrossRefills) {
   RandomPool pool;
   std::set<std::string> seen;

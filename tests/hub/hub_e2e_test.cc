@@ -591,10 +591,31 @@ TEST_F(HubE2eTest, RetentionErasesExpiredMonthsAndTheLedgerStillVerifies) {
   }
   EXPECT_EQ(left, 10u) << "June 2024 is past the 365-day retention";
 
+  // The feed forgets June too: its entries were sealed under June's key.
+  auto fed = ReadFeed(20, 1, kAnalyst, nullptr, nullptr, std::chrono::seconds(2));
+  ASSERT_EQ(fed.size(), 10u) << "only November is still in the feed";
+  for (const auto& d : fed) {
+    EXPECT_GT(d.position(), 10u);
+    EXPECT_GE(d.record().event_time().seconds(), 1730000000) << d.position();
+  }
+  // A late June record is accepted but neither fed nor stored; the feed
+  // goes on past its position.
+  std::vector<v1::Record> late = {PoliceRecord(20), PoliceRecord(21)};
+  late[0].mutable_event_time()->set_seconds(1717300000);
+  outcomes.clear();
+  ASSERT_TRUE(Publish(kPolice, late, &outcomes).ok());
+  ASSERT_EQ(outcomes.size(), 2u);
+  for (const auto& o : outcomes) ASSERT_EQ(o.status(), v1::RecordOutcome::ACCEPTED) << o.message();
+  fed = ReadFeed(20, 11, kAnalyst, nullptr, nullptr, std::chrono::seconds(2));
+  ASSERT_EQ(fed.size(), 11u);
+  EXPECT_EQ(fed.back().position(), 22u);
+  EXPECT_GE(fed.back().record().event_time().seconds(), 1730000000) << "the November record (time generalised)";
+  EXPECT_EQ(CountRecords("police_incident"), 11u);
+
   auto audit = v1::AuditService::NewStub(Channel(kAnalyst));
   LedgerExport exported = ExportLedger(audit.get());
   ASSERT_TRUE(exported.status.ok()) << exported.status.error_message();
-  EXPECT_EQ(exported.entries.size(), 20u) << "every disclosure stays in the ledger";
+  EXPECT_EQ(exported.entries.size(), 22u) << "every disclosure stays in the ledger";
   auto report = VerifyExport(exported);
   EXPECT_TRUE(report.ok) << report.problem;
 }

@@ -59,7 +59,7 @@ absl::StatusOr<std::unique_ptr<HubDb>> HubDb::Open(const HubDbOptions& options) 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (int i = 0; i < kCfCount; ++i) {
     descriptors.emplace_back(kCfNames[i], cf_options);
-    if (i == kRecords && options.records_filter) {
+    if ((i == kRecords || i == kFeeds) && options.records_filter) {
       descriptors.back().options.compaction_filter = options.records_filter.get();
     }
   }

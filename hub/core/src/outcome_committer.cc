@@ -141,9 +141,15 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
     todo = std::move(fresh);
   }
 
+  // Feed entries, sealed by the audit store under the records' retention
+  // keys. A record whose period is already past retention (erased) gets no
+  // feed entry; its position and ledger entry stay, so the feed heads and
+  // the ledger never depend on this process's erasures.
   absl::flat_hash_map<std::string, uint64_t> new_heads;
   std::vector<std::string> ledger_entries;
   ledger_entries.reserve(todo.size());
+  uint64_t past_retention = 0;
+  std::string feed_key, feed_value;
   for (StageOutcome::Disclosure* d : todo) {
     const std::string& recipient = d->record.recipient();
     auto [slot, inserted] = new_heads.try_emplace(recipient, 0);
@@ -151,8 +157,17 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
       auto known = feed_heads_.find(recipient);
       slot->second = known == feed_heads_.end() ? 0 : known->second;
     }
-    const uint64_t head = ++slot->second;
-    wb.Put(db_->cf(HubDb::kFeeds), NameU64Key(recipient, head), d->serialized);
+    feed_key = NameU64Key(recipient, ++slot->second);
+    auto sealed = sink_->SealFeedEntry(d->record, d->serialized, feed_key, &feed_value);
+    if (!sealed.ok()) {
+      for (size_t i = 0; i < ledger_entries.size(); ++i) todo[i]->ledger_entry = std::move(ledger_entries[i]);
+      return sealed.status();
+    }
+    if (*sealed) {
+      wb.Put(db_->cf(HubDb::kFeeds), feed_key, feed_value);
+    } else {
+      ++past_retention;
+    }
     ledger_entries.push_back(std::move(d->ledger_entry));
   }
 
@@ -194,6 +209,7 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
     stats_->disclosures.fetch_add(todo.size(), std::memory_order_relaxed);
     stats_->quarantined.fetch_add(outcome.quarantined.size(), std::memory_order_relaxed);
     stats_->duplicates_skipped.fetch_add(duplicates, std::memory_order_relaxed);
+    stats_->past_retention.fetch_add(past_retention, std::memory_order_relaxed);
   }
   if (observer_) {
     for (const auto* d : todo) observer_(d->record);

@@ -109,13 +109,6 @@ struct RecordStore::Impl {
   mutable absl::Mutex mu;
   // "agreement/period" -> data key; erased periods are absent.
   mutable absl::flat_hash_map<std::string, std::string> keys ABSL_GUARDED_BY(mu);
-  // Wrapped form of every key Stage() used, re-put once into each batch that
-  // uses it (idempotent), so a batch that failed and is retried never leaves
-  // records sealed under a key that was not stored. Policy thread only.
-  absl::flat_hash_map<std::string, std::string> wrapped;
-  const rocksdb::WriteBatch* last_batch = nullptr;
-  uint32_t last_count = 0;
-  absl::flat_hash_set<std::string> put_in_batch;
   // Keyed AES-GCM contexts for sealing, by "agreement/period", and nonces.
   // Policy thread only; a sealer is dropped when its period is erased.
   absl::flat_hash_map<std::string, policy::AesGcmSealer> sealers;
@@ -126,7 +119,11 @@ struct RecordStore::Impl {
   uint64_t erasures_seen = 0;
 
   // The data key of `ap`, or NotFound if it does not exist (or was erased).
+  // Thread-safe. Erasure marks the period first, so a read racing it never
+  // brings the key back into the cache.
   absl::StatusOr<std::string> Key(const std::string& ap) const {
+    const auto erased = [&] { return absl::NotFoundError(absl::StrCat("the data key of ", ap, " was erased")); };
+    if (filter->IsErased(ap)) return erased();
     {
       absl::MutexLock lock(&mu);
       if (auto it = keys.find(ap); it != keys.end()) return it->second;
@@ -136,8 +133,74 @@ struct RecordStore::Impl {
     auto key = OpenGcm(kek, *wrapped, ap);
     if (!key.ok()) return key.status();
     absl::MutexLock lock(&mu);
+    if (filter->IsErased(ap)) return erased();
     keys[ap] = *key;
     return key;
+  }
+
+  // Drops cached sealers of periods erased since the last call. Policy thread.
+  void DropErasedSealers() {
+    if (const uint64_t n = erasures.load(std::memory_order_acquire); n != erasures_seen) {
+      erasures_seen = n;
+      absl::erase_if(sealers, [&](const auto& entry) { return filter->IsErased(entry.first); });
+    }
+  }
+
+  // The sealer of period `ap`, creating its data key if it has none; nullptr
+  // if the period was erased. A new key is stored durably (a write of its
+  // own, once per agreement and month) before anything is sealed under it, so
+  // no batch can commit records whose key was lost. Policy thread.
+  absl::StatusOr<policy::AesGcmSealer*> SealerFor(const std::string& ap) {
+    DropErasedSealers();
+    // A cached sealer means the period's key exists: no key lookup per record.
+    if (auto it = sealers.find(ap); it != sealers.end()) return &it->second;
+    std::string data_key;
+    if (auto existing = Key(ap); existing.ok()) {
+      data_key = std::move(existing).value();
+    } else if (!absl::IsNotFound(existing.status())) {
+      return existing.status();
+    } else if (filter->IsErased(ap)) {
+      return nullptr;
+    } else {
+      data_key.assign(32, '\0');
+      if (RAND_bytes(U8(data_key), 32) != 1) return policy::OpenSslError("generating a records data key");
+      auto wrapped = SealGcm(kek, data_key, ap);
+      if (!wrapped.ok()) return wrapped.status();
+      rocksdb::WriteBatch wb;
+      wb.Put(db->cf(HubDb::kMeta), absl::StrCat(kKeyPrefix, ap), *wrapped);
+      if (auto s = db->WriteSync(&wb); !s.ok()) return s;
+      absl::MutexLock lock(&mu);
+      keys[ap] = data_key;
+    }
+    auto created = policy::AesGcmSealer::Create(data_key);
+    if (!created.ok()) return created.status();
+    return &sealers.emplace(ap, std::move(created).value()).first->second;
+  }
+
+  // `serialized` sealed under its (agreement, event month) key with `aad`,
+  // into `value`: version, agreement, period, then nonce || ciphertext || tag.
+  // False, leaving `value` alone, if the period was erased. Policy thread.
+  absl::StatusOr<bool> Seal(const v1::CleanedRecord& record, std::string_view serialized,
+                            std::string_view aad, std::string* value) {
+    const std::string agreement = record.agreement_id().substr(0, 255);
+    const std::string period = Period(record);
+    auto sealer = SealerFor(absl::StrCat(agreement, "/", period));
+    if (!sealer.ok()) return sealer.status();
+    if (*sealer == nullptr) return false;
+    const size_t head = 2 + agreement.size() + kPeriodBytes;
+    value->resize(head + kNonceBytes + serialized.size() + kTagBytes);
+    (*value)[0] = kVersion;
+    (*value)[1] = static_cast<char>(agreement.size());
+    value->replace(2, agreement.size(), agreement);
+    value->replace(2 + agreement.size(), kPeriodBytes, period);
+    absl::Span<char> sealed = absl::MakeSpan(*value).subspan(head);
+    if (auto s = nonces.Fill(sealed.subspan(0, kNonceBytes)); !s.ok()) return s;
+    if (auto s = (*sealer)->Seal(std::string_view(*value).substr(head, kNonceBytes), serialized, aad,
+                                 sealed.subspan(kNonceBytes), "sealing a stored record");
+        !s.ok()) {
+      return s;
+    }
+    return true;
   }
 };
 
@@ -170,71 +233,76 @@ absl::Status RecordStore::Stage(const v1::CleanedRecord& record, std::string_vie
   AppendU64(&suffix, ledger_index);
   const std::string prefix = Prefix(record.recipient(), record.dataset());
   const std::string key = prefix + suffix;
-  const std::string period = Period(record);
-  const std::string agreement = record.agreement_id().substr(0, 255);
-  const std::string ap = absl::StrCat(agreement, "/", period);
-  if (batch != im.last_batch || batch->Count() < im.last_count) im.put_in_batch.clear();
-  if (const uint64_t erasures = im.erasures.load(std::memory_order_acquire); erasures != im.erasures_seen) {
-    im.erasures_seen = erasures;
-    absl::erase_if(im.sealers, [&](const auto& entry) { return im.filter->IsErased(entry.first); });
-  }
-  // A cached sealer means the period's key exists (the sealers of erased
-  // periods were dropped above): no key lookup per record.
-  auto sealer = im.sealers.find(ap);
-  if (sealer == im.sealers.end()) {
-    std::string data_key;
-    if (auto existing = im.Key(ap); existing.ok()) {
-      data_key = *existing;
-    } else if (absl::IsNotFound(existing.status())) {
-      if (im.filter->IsErased(ap)) {
-        // The period is past retention: the record is not kept (its disclosure
-        // is still in the ledger and the recipient's feed).
-        return absl::OkStatus();
-      }
-      data_key.assign(32, '\0');
-      if (RAND_bytes(U8(data_key), 32) != 1) return policy::OpenSslError("generating a records data key");
-      auto wrapped = SealGcm(im.kek, data_key, ap);
-      if (!wrapped.ok()) return wrapped.status();
-      batch->Put(im.db->cf(HubDb::kMeta), absl::StrCat(kKeyPrefix, ap), *wrapped);
-      im.wrapped[ap] = *wrapped;
-      im.put_in_batch.insert(ap);
-      absl::MutexLock lock(&im.mu);
-      im.keys[ap] = data_key;  // the batch commits before any reader can see these records
-    } else {
-      return existing.status();
-    }
-    auto created = policy::AesGcmSealer::Create(data_key);
-    if (!created.ok()) return created.status();
-    sealer = im.sealers.emplace(ap, std::move(created).value()).first;
-  }
-  if (auto w = im.wrapped.find(ap); w != im.wrapped.end() && im.put_in_batch.insert(ap).second) {
-    batch->Put(im.db->cf(HubDb::kMeta), absl::StrCat(kKeyPrefix, ap), w->second);
-  }
-  // version, agreement, period, then nonce || ciphertext || tag.
   std::string value;
-  const size_t head = 2 + agreement.size() + kPeriodBytes;
-  value.resize(head + kNonceBytes + serialized.size() + kTagBytes);
-  value[0] = kVersion;
-  value[1] = static_cast<char>(agreement.size());
-  value.replace(2, agreement.size(), agreement);
-  value.replace(2 + agreement.size(), kPeriodBytes, period);
-  absl::Span<char> sealed = absl::MakeSpan(value).subspan(head);
-  if (auto s = im.nonces.Fill(sealed.subspan(0, kNonceBytes)); !s.ok()) return s;
-  if (auto s = sealer->second.Seal(std::string_view(value).substr(head, kNonceBytes), serialized, key,
-                                   sealed.subspan(kNonceBytes), "sealing a stored record");
-      !s.ok()) {
-    return s;
-  }
+  auto sealed = im.Seal(record, serialized, key, &value);
+  if (!sealed.ok()) return sealed.status();
+  // A period past retention: the record is not kept.
+  if (!*sealed) return absl::OkStatus();
   batch->Put(im.db->cf(HubDb::kRecords), key, value);
-  im.last_batch = batch;
   if (!record.area().empty()) {
     std::string area_key = prefix + record.area();
     area_key.push_back('\0');
     area_key += suffix;
     batch->Put(im.db->cf(HubDb::kRecordsByArea), area_key, "");
   }
-  im.last_count = batch->Count();
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> RecordStore::SealFeedEntry(const v1::CleanedRecord& record, std::string_view serialized,
+                                                std::string_view feed_key, std::string* value) {
+  return impl_->Seal(record, serialized, feed_key, value);
+}
+
+struct FeedEntryOpener::State {
+  const RecordStore::Impl* store = nullptr;
+  uint64_t erasures_seen = 0;
+  absl::flat_hash_map<std::string, policy::AesGcmOpener> openers;  // by "agreement/period"
+};
+
+FeedEntryOpener::FeedEntryOpener(std::unique_ptr<State> state) : state_(std::move(state)) {}
+FeedEntryOpener::~FeedEntryOpener() = default;
+FeedEntryOpener::FeedEntryOpener(FeedEntryOpener&&) noexcept = default;
+FeedEntryOpener& FeedEntryOpener::operator=(FeedEntryOpener&&) noexcept = default;
+
+absl::StatusOr<bool> FeedEntryOpener::Open(std::string_view key, std::string_view value, std::string* plain) {
+  State& st = *state_;
+  if (value.empty()) return absl::DataLossError("a feed entry is empty");
+  if (value[0] != kVersion) {
+    // Stored before feeds were sealed: the bare CleanedRecord. (A serialized
+    // message never starts with byte 1, which is no valid field tag.)
+    plain->assign(value.data(), value.size());
+    return true;
+  }
+  if (const uint64_t n = st.store->erasures.load(std::memory_order_acquire); n != st.erasures_seen) {
+    st.erasures_seen = n;
+    absl::erase_if(st.openers, [&](const auto& entry) { return st.store->filter->IsErased(entry.first); });
+  }
+  const std::string ap = SealedPeriod(value);
+  if (ap.empty()) return absl::DataLossError("a feed entry has an unknown format");
+  auto opener = st.openers.find(ap);
+  if (opener == st.openers.end()) {
+    auto data_key = st.store->Key(ap);
+    if (absl::IsNotFound(data_key.status())) return false;  // erased: unreadable by design
+    if (!data_key.ok()) return data_key.status();
+    auto created = policy::AesGcmOpener::Create(*data_key);
+    if (!created.ok()) return created.status();
+    opener = st.openers.emplace(ap, std::move(created).value()).first;
+  }
+  const std::string_view sealed = value.substr(2 + static_cast<unsigned char>(value[1]) + kPeriodBytes);
+  if (sealed.size() < kNonceBytes + kTagBytes) return absl::DataLossError("a feed entry is truncated");
+  plain->resize(sealed.size() - kNonceBytes - kTagBytes);
+  if (!opener->second.Open(sealed.substr(0, kNonceBytes), sealed.substr(kNonceBytes), key, absl::MakeSpan(*plain))
+           .ok()) {
+    return absl::DataLossError("a feed entry does not authenticate");
+  }
+  return true;
+}
+
+FeedEntryOpener RecordStore::NewFeedOpener() const {
+  auto state = std::make_unique<FeedEntryOpener::State>();
+  state->store = impl_.get();
+  state->erasures_seen = impl_->erasures.load(std::memory_order_acquire);
+  return FeedEntryOpener(std::move(state));
 }
 
 absl::StatusOr<RecordPage> RecordStore::Query(const RecordQuery& q) const {
@@ -312,14 +380,14 @@ absl::Status RecordStore::ErasePeriod(const std::string& agreement_id, const std
   // wrapped key nor the records' ciphertext remain in any SST file.
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  for (HubDb::Cf cf : {HubDb::kRecords, HubDb::kMeta}) {
+  for (HubDb::Cf cf : {HubDb::kRecords, HubDb::kFeeds, HubDb::kMeta}) {
     if (auto s = ledger::FromRocksDb(im.db->db()->CompactRange(co, im.db->cf(cf), nullptr, nullptr),
                                      "compacting erased records");
         !s.ok()) {
       return s;
     }
   }
-  spdlog::info("records of {} erased (data key destroyed, ciphertext compacted away)", ap);
+  spdlog::info("records and feed entries of {} erased (data key destroyed, ciphertext compacted away)", ap);
   return absl::OkStatus();
 }
 

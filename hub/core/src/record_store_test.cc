@@ -137,6 +137,126 @@ TEST(RecordStoreTest, RetentionDestroysThePeriodKeyAndCompactsItsRecordsAway) {
   }
 }
 
+// Feed entries as the committer writes them: key = recipient's feed position.
+void Feed(Store& s, const std::vector<v1::CleanedRecord>& records, uint64_t first_position,
+          size_t* sealed_count = nullptr) {
+  rocksdb::WriteBatch wb;
+  size_t sealed = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const std::string key = NameU64Key("csp", first_position + i);
+    std::string value;
+    auto ok = s.records->SealFeedEntry(records[i], records[i].SerializeAsString(), key, &value);
+    ASSERT_TRUE(ok.ok()) << ok.status();
+    if (!*ok) continue;
+    ++sealed;
+    wb.Put(s.db->cf(HubDb::kFeeds), key, value);
+  }
+  ASSERT_TRUE(s.db->WriteSync(&wb).ok());
+  if (sealed_count != nullptr) *sealed_count = sealed;
+}
+
+// The feed's raw entries: how many, whether any shows the marker, and how
+// many an opener reads back (the rest are skipped as erased).
+struct FeedScan {
+  size_t raw = 0;
+  bool plaintext = false;
+  std::vector<std::string> opened;  // delivery ids
+};
+
+FeedScan ScanFeed(const Store& s) {
+  FeedScan scan;
+  FeedEntryOpener opener = s.records->NewFeedOpener();
+  std::unique_ptr<rocksdb::Iterator> it(s.db->db()->NewIterator(rocksdb::ReadOptions(), s.db->cf(HubDb::kFeeds)));
+  std::string plain;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ++scan.raw;
+    scan.plaintext |= it->value().ToString().find(kMarker) != std::string::npos;
+    auto opened = opener.Open(it->key().ToStringView(), it->value().ToStringView(), &plain);
+    EXPECT_TRUE(opened.ok()) << opened.status();
+    if (!opened.ok() || !*opened) continue;
+    v1::CleanedRecord r;
+    EXPECT_TRUE(r.ParseFromString(plain));
+    scan.opened.push_back(r.delivery_id());
+  }
+  return scan;
+}
+
+TEST(RecordStoreTest, FeedEntriesAreSealedAndOpenToTheSameBytes) {
+  TempDir dir;
+  Store s(dir.path());
+  std::vector<v1::CleanedRecord> batch;
+  for (int i = 0; i < 5; ++i) batch.push_back(Cleaned(Day(2026, 11, 1 + i), i));
+  Feed(s, batch, 1);
+  FeedScan scan = ScanFeed(s);
+  EXPECT_EQ(scan.raw, 5u);
+  EXPECT_FALSE(scan.plaintext) << "a feed entry is readable without its data key";
+  EXPECT_EQ(scan.opened, (std::vector<std::string>{"d0", "d1", "d2", "d3", "d4"}));
+
+  FeedEntryOpener opener = s.records->NewFeedOpener();
+  const std::string key = NameU64Key("csp", 1);
+  auto value = s.db->Get(HubDb::kFeeds, key);
+  ASSERT_TRUE(value.ok());
+  std::string plain;
+  ASSERT_TRUE(*opener.Open(key, *value, &plain));
+  EXPECT_EQ(plain, batch[0].SerializeAsString()) << "exactly the bytes sealed";
+  // Bound to its position: moved to another key, or altered, it does not open.
+  EXPECT_TRUE(absl::IsDataLoss(opener.Open(NameU64Key("csp", 2), *value, &plain).status()));
+  std::string altered = *value;
+  altered.back() ^= 1;
+  EXPECT_TRUE(absl::IsDataLoss(opener.Open(key, altered, &plain).status()));
+  EXPECT_TRUE(absl::IsDataLoss(opener.Open(key, std::string(1, '\x01'), &plain).status()));
+  EXPECT_TRUE(absl::IsDataLoss(opener.Open(key, "", &plain).status()));
+  // Entries stored before feeds were sealed are bare CleanedRecords.
+  const std::string legacy = batch[1].SerializeAsString();
+  ASSERT_TRUE(*opener.Open(key, legacy, &plain));
+  EXPECT_EQ(plain, legacy);
+}
+
+TEST(RecordStoreTest, RetentionErasesFeedEntriesToo) {
+  TempDir dir;
+  auto agreement = policy::ParseAgreement(policy::testdata::LinkageAgreementYaml(kAgreement), "a.yaml");
+  ASSERT_TRUE(agreement.agreement) << "test agreement";
+  auto shared = std::make_shared<const policy::Agreement>(std::move(*agreement.agreement));
+  auto set = policy::PolicySet::Build(
+      {policy::ActiveAgreement{shared, policy::Fingerprint(*shared), std::string(32, 'k')}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  {
+    Store s(dir.path());
+    std::vector<v1::CleanedRecord> batch;
+    for (int i = 0; i < 4; ++i) batch.push_back(Cleaned(Day(2024, 1, 10 + i), i));   // old month
+    for (int i = 4; i < 7; ++i) batch.push_back(Cleaned(Day(2026, 10, 10 + i), i));  // recent month
+    Feed(s, batch, 1);
+    // An opener made before the erasure must not keep reading the old month.
+    FeedEntryOpener early = s.records->NewFeedOpener();
+    std::string plain;
+    const std::string first = NameU64Key("csp", 1);
+    auto first_value = s.db->Get(HubDb::kFeeds, first);
+    ASSERT_TRUE(first_value.ok());
+    ASSERT_TRUE(*early.Open(first, *first_value, &plain));
+
+    auto erased = s.records->EraseExpired(RecordStore::RetentionOf(**set), Day(2026, 11, 30));
+    ASSERT_TRUE(erased.ok()) << erased.status();
+    ASSERT_EQ(erased->size(), 1u);
+    auto after = early.Open(first, *first_value, &plain);
+    ASSERT_TRUE(after.ok()) << after.status();
+    EXPECT_FALSE(*after) << "an erased period's feed entry still opens";
+    FeedScan scan = ScanFeed(s);
+    EXPECT_EQ(scan.raw, 3u) << "the erased period's feed entries are compacted away";
+    EXPECT_EQ(scan.opened, (std::vector<std::string>{"d4", "d5", "d6"}));
+    // A late record of the erased month is not fed.
+    size_t sealed = 99;
+    Feed(s, {Cleaned(Day(2024, 1, 20), 99)}, 8, &sealed);
+    EXPECT_EQ(sealed, 0u);
+  }
+  {
+    Store s(dir.path());  // after a restart, still erased; the rest still readable
+    EXPECT_EQ(ScanFeed(s).opened, (std::vector<std::string>{"d4", "d5", "d6"}));
+    size_t sealed = 99;
+    Feed(s, {Cleaned(Day(2024, 1, 21), 100), Cleaned(Day(2026, 10, 1), 101)}, 9, &sealed);
+    EXPECT_EQ(sealed, 1u);
+  }
+}
+
 TEST(RecordStoreTest, UnknownAgreementsKeepTheirRecords) {
   TempDir dir;
   Store s(dir.path());

@@ -50,8 +50,12 @@ void OnLeaseRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
 }  // namespace
 
 struct FeedMirror::Impl {
+  explicit Impl(FeedEntryOpener o) : opener(std::move(o)) {}
+
   KafkaConfig config;
   HubDb* db = nullptr;
+  FeedEntryOpener opener;  // the mirror thread's
+  std::string plain;
   HeadsFn heads;
   absl::Duration interval;
   kafka::KafkaPtr producer;
@@ -98,8 +102,10 @@ struct FeedMirror::Impl {
     uint64_t position = from;
     for (it->Seek(begin); it->Valid(); it->Next()) {
       position = DecodeU64(it->key().ToStringView().substr(recipient.size() + 1));
+      auto opened = opener.Open(it->key().ToStringView(), it->value().ToStringView(), &plain);
+      if (opened.ok() && !*opened) continue;  // its period was erased (retention)
       delivery.Clear();
-      if (!delivery.mutable_record()->ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      if (!opened.ok() || !delivery.mutable_record()->ParseFromString(plain)) {
         return absl::DataLossError(absl::StrCat("feed entry ", position, " of ", recipient, " is unreadable"));
       }
       delivery.set_position(position);
@@ -120,6 +126,7 @@ struct FeedMirror::Impl {
       if (err) return kafka::FromKafka(err, "queueing a feed record");
     }
     if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading a feed to mirror");
+    position = last;  // every entry up to `last` was read (positions may have no entry: erased)
     if (rd_kafka_flush(producer.get(), config.message_timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR ||
         failed.load() > 0) {
       return absl::UnavailableError(absl::StrCat("Kafka did not store the feed batch of ", recipient));
@@ -229,9 +236,11 @@ struct FeedMirror::Impl {
 };
 
 absl::StatusOr<std::unique_ptr<FeedMirror>> FeedMirror::Start(const KafkaConfig& config, HubDb* db,
-                                                              HeadsFn heads, absl::Duration interval) {
+                                                              const RecordStore* records, HeadsFn heads,
+                                                              absl::Duration interval) {
   if (auto s = config.Validate(); !s.ok()) return s;
-  auto impl = std::make_unique<Impl>();
+  if (records == nullptr) return absl::InvalidArgumentError("the feed mirror needs the record store");
+  auto impl = std::make_unique<Impl>(records->NewFeedOpener());
   impl->config = config;
   impl->db = db;
   impl->heads = std::move(heads);

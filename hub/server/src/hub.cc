@@ -246,7 +246,7 @@ absl::Status HubImpl::Init() {
   policy_ = std::move(stage).value();
 
   if (config_.log_backend == "kafka" && config_.kafka.feed_topics) {
-    auto mirror = FeedMirror::Start(config_.kafka, db_.get(), [this] { return feeds_.Heads(); });
+    auto mirror = FeedMirror::Start(config_.kafka, db_.get(), records_.get(), [this] { return feeds_.Heads(); });
     if (!mirror.ok()) return mirror.status();
     feed_mirror_ = std::move(mirror).value();
   }

@@ -7,7 +7,8 @@
 // happens in OnWriteDone (back-pressure) or, once caught up, when the policy
 // stage reports that the feed grew (FeedWatcher::OnFeedAdvanced). A feed read
 // is a bounded RocksDB range scan (<= max_subscribe_batch entries, served
-// from memtable or block cache), the only work done in a reaction.
+// from memtable or block cache) and the entries' AES-GCM opening (feeds are
+// sealed at rest), the only work done in a reaction.
 //
 // Threading: OnWriteDone/OnCancel run on gRPC threads, OnFeedAdvanced on the
 // policy thread; state is under mu_. Finish() happens once, when no write is
@@ -22,6 +23,7 @@
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "identity.h"
 #include "rocksdb/iterator.h"
+#include "spdlog/spdlog.h"
 
 namespace accord::hub {
 namespace {
@@ -33,7 +35,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   SubscribeReactor(const HubContext* hub, std::string recipient, const v1::SubscribeRequest& req)
       : hub_(hub), recipient_(std::move(recipient)),
         agreement_filter_(req.agreement_ids().begin(), req.agreement_ids().end()),
-        flow_filter_(req.flow_ids().begin(), req.flow_ids().end()) {
+        flow_filter_(req.flow_ids().begin(), req.flow_ids().end()),
+        opener_(hub->records->NewFeedOpener()) {
     const size_t limit = hub_->config->limits.max_subscribe_batch;
     max_batch_ = req.max_batch() == 0 ? limit : std::min<size_t>(req.max_batch(), limit);
     const uint64_t head = hub_->feeds->Head(recipient_);
@@ -125,13 +128,22 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
         ++scanned;
         const uint64_t position = DecodeU64(it->key().ToStringView().substr(recipient_.size() + 1));
         next_ = position + 1;
-        const std::string_view bytes = it->value().ToStringView();
-        // Only a filtered subscription needs to look inside a record.
-        if (filtered && (!filter_record_.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
-                         !Wanted(filter_record_))) {
-          continue;
+        // Entries are sealed at rest; an entry whose period was erased
+        // (retention) is skipped.
+        auto opened = opener_.Open(it->key().ToStringView(), it->value().ToStringView(), &plain_);
+        if (!opened.ok()) {
+          spdlog::error("feed entry {} of {} is unreadable: {}", position, recipient_,
+                        std::string(opened.status().message()));
+          stopping_ = true;
+          error_ = grpc::Status(grpc::StatusCode::DATA_LOSS,
+                                absl::StrCat("feed entry ", position, " is damaged; the operator has been told"));
+          MaybeFinishLocked();
+          return;
         }
-        response_.Add(position, bytes);
+        if (!*opened) continue;
+        // Only a filtered subscription needs to look inside a record.
+        if (filtered && (!filter_record_.ParseFromString(plain_) || !Wanted(filter_record_))) continue;
+        response_.Add(position, plain_);
         if (response_.deliveries() >= max_batch_) break;
       }
       if (!it->status().ok()) {
@@ -166,6 +178,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   absl::Mutex mu_;
   uint64_t next_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t known_head_ ABSL_GUARDED_BY(mu_) = 0;
+  FeedEntryOpener opener_ ABSL_GUARDED_BY(mu_);
+  std::string plain_ ABSL_GUARDED_BY(mu_);  // the entry being added
   FeedResponseBuilder response_ ABSL_GUARDED_BY(mu_);
   grpc::ByteBuffer out_ ABSL_GUARDED_BY(mu_);  // the write in flight
   v1::CleanedRecord filter_record_ ABSL_GUARDED_BY(mu_);  // filtered subscriptions only

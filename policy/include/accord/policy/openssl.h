@@ -88,6 +88,25 @@ class AesGcmSealer {
   EvpCipherCtxPtr ctx_;
 };
 
+// Repeated opening under one key, the counterpart of AesGcmSealer: the key
+// is scheduled once; each Open() only sets a new nonce. Results are exactly
+// AesGcmOpen()'s (DataLoss, with `out` zeroed, when the tag does not verify).
+//
+// Thread safety: one thread at a time per object (it owns an OpenSSL context).
+class AesGcmOpener {
+ public:
+  // InvalidArgument unless `key` is kAesGcmKeyBytes long.
+  static absl::StatusOr<AesGcmOpener> Create(std::string_view key);
+
+  // As AesGcmOpen() under this object's key.
+  absl::Status Open(std::string_view nonce, std::string_view sealed, std::string_view aad,
+                    absl::Span<char> out);
+
+ private:
+  explicit AesGcmOpener(EvpCipherCtxPtr ctx) : ctx_(std::move(ctx)) {}
+  EvpCipherCtxPtr ctx_;
+};
+
 // Random bytes for nonces, drawn from RAND_bytes 4 KiB at a time instead of
 // one call (and one lock of OpenSSL's shared generator) per nonce.
 //

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "accord/v1/record.pb.h"
 #include "rocksdb/write_batch.h"
 
@@ -23,6 +24,13 @@ class DisclosureSink {
   // be empty); `ledger_index` is the record's entry in the disclosure ledger.
   virtual absl::Status Stage(const v1::CleanedRecord& record, std::string_view serialized,
                              uint64_t ledger_index, rocksdb::WriteBatch* batch) = 0;
+  // The value to store as the recipient's feed entry `feed_key` for `record`
+  // (the audit store seals it under the record's retention key), into
+  // `value`. False when the record must not be kept anywhere, feed included:
+  // its period is already past retention. Called before Stage() for each
+  // disclosure.
+  virtual absl::StatusOr<bool> SealFeedEntry(const v1::CleanedRecord& record, std::string_view serialized,
+                                             std::string_view feed_key, std::string* value) = 0;
 };
 
 }  // namespace accord::hub

@@ -37,8 +37,8 @@ struct HubDbOptions {
   // column families the per-family size alone would allow ~1.6 GiB under a
   // sustained write load. Default: 256 MiB; at least write_buffer_bytes.
   size_t memtable_budget_bytes = 256u << 20;
-  // Compaction filter of the records column family (RecordStore's erased
-  // periods). Optional; shared with the RecordStore.
+  // Compaction filter of the records and feeds column families
+  // (RecordStore's erased periods). Optional; shared with the RecordStore.
   std::shared_ptr<rocksdb::CompactionFilter> records_filter;
 
   absl::Status Validate() const;

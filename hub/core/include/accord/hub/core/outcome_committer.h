@@ -79,6 +79,9 @@ struct PipelineStats {
   std::atomic<uint64_t> quarantined{0};
   std::atomic<uint64_t> batches{0};             // outcomes committed
   std::atomic<uint64_t> duplicates_skipped{0};  // with dedupe_deliveries
+  // Disclosures neither fed nor stored: the record's period was already
+  // past retention (erased) when it arrived. Their ledger entries remain.
+  std::atomic<uint64_t> past_retention{0};
 };
 
 class OutcomeCommitter {

@@ -14,11 +14,18 @@
 // longer be read (queries skip them), and a compaction filter drops their
 // ciphertext at the next compaction (ErasePeriod runs one). The ledger
 // entries that refer to them are untouched and still verify.
+//
+// Recipients' feeds are sealed the same way (SealFeedEntry(), with the feed
+// entry's key as associated data), so erasing a period removes it from the
+// feeds too: FeedEntryOpener then skips its entries, and the same compaction
+// filter (installed on the feeds column family) drops them. A record whose
+// period is already erased when it arrives is neither stored nor fed.
 // EraseExpired() applies each agreement's retention_days to whole months:
 // a month is erased once its last day is more than retention_days ago.
 //
-// Threading: Stage() is called by the single policy thread; Query(),
-// ErasePeriod() and EraseExpired() are thread-safe.
+// Threading: Stage() and SealFeedEntry() are called by the single policy
+// (commit) thread; Query(), NewFeedOpener(), ErasePeriod() and EraseExpired()
+// are thread-safe.
 #pragma once
 
 #include <memory>
@@ -52,9 +59,9 @@ struct RecordPage {
   std::string next_page_token;  // empty at the end
 };
 
-// The compaction filter of the records column family: drops records whose
-// period was erased. Create one per HubDb, pass it to HubDbOptions and to
-// RecordStore::Open. Thread-safe.
+// The compaction filter of the records and feeds column families: drops
+// values sealed under an erased period. Create one per HubDb, pass it to
+// HubDbOptions and to RecordStore::Open. Thread-safe.
 class ErasedRecordsFilter : public rocksdb::CompactionFilter {
  public:
   bool Filter(int level, const rocksdb::Slice& key, const rocksdb::Slice& value, std::string* new_value,
@@ -68,6 +75,30 @@ class ErasedRecordsFilter : public rocksdb::CompactionFilter {
   absl::flat_hash_set<std::string> erased_ ABSL_GUARDED_BY(mu_);
 };
 
+// Reads feed entries written with RecordStore::SealFeedEntry(). It caches a
+// keyed AES-GCM context per period, so keep one per reading stream or thread.
+// Thread safety: one thread at a time per object; it must not outlive the
+// RecordStore that made it.
+class FeedEntryOpener {
+ public:
+  ~FeedEntryOpener();
+  FeedEntryOpener(FeedEntryOpener&&) noexcept;
+  FeedEntryOpener& operator=(FeedEntryOpener&&) noexcept;
+
+  // The serialized CleanedRecord of feed entry (`key`, `value`), into
+  // `plain`. False when its period was erased (retention): skip the entry.
+  // DataLoss for a damaged entry. Entries stored before feeds were sealed
+  // (bare CleanedRecord bytes) come back as they are.
+  absl::StatusOr<bool> Open(std::string_view key, std::string_view value, std::string* plain);
+
+  struct State;
+
+ private:
+  friend class RecordStore;
+  explicit FeedEntryOpener(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 class RecordStore : public DisclosureSink {
  public:
   // `key_secret` (>= 32 bytes) derives the key-encryption key. `db` must
@@ -78,7 +109,10 @@ class RecordStore : public DisclosureSink {
 
   absl::Status Stage(const v1::CleanedRecord& record, std::string_view serialized,
                      uint64_t ledger_index, rocksdb::WriteBatch* batch) override;
+  absl::StatusOr<bool> SealFeedEntry(const v1::CleanedRecord& record, std::string_view serialized,
+                                     std::string_view feed_key, std::string* value) override;
   absl::StatusOr<RecordPage> Query(const RecordQuery& q) const;
+  FeedEntryOpener NewFeedOpener() const;
 
   // Destroys the data key of (agreement, "YYYY-MM"), durably, then compacts
   // the records away. OK if it was already erased or never existed.

@@ -7,7 +7,9 @@
 // record's delivery_id; header "accord-position" holds the position in
 // decimal. Delivery is at-least-once: after a crash the mirror re-sends from
 // its last stored position, so consumers de-duplicate on delivery_id (as gRPC
-// subscribers do).
+// subscribers do). Feed entries are sealed at rest in the hub; the topics
+// hold what the recipient receives, so give them a retention.ms within the
+// agreements' retention (an entry erased before it was mirrored is skipped).
 //
 // Progress: after Kafka acknowledged a batch (idempotent producer, acks=all)
 // the mirrored position is stored in the meta column family under
@@ -33,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "accord/hub/core/hub_db.h"
+#include "accord/hub/core/record_store.h"
 #include "accord/hub/kafka/kafka_config.h"
 
 namespace accord::hub {
@@ -44,8 +47,9 @@ class FeedMirror {
 
   // Fails on an invalid config or a producer librdkafka refuses; an
   // unreachable cluster only delays mirroring (retried every `interval`).
+  // `records` opens the sealed feed entries; it must outlive the mirror.
   static absl::StatusOr<std::unique_ptr<FeedMirror>> Start(const KafkaConfig& config, HubDb* db,
-                                                           HeadsFn heads,
+                                                           const RecordStore* records, HeadsFn heads,
                                                            absl::Duration interval = absl::Milliseconds(100));
   ~FeedMirror();
   void Stop();
