@@ -245,9 +245,15 @@ TEST_F(HubE2eTest, PublishSubscribeQueryAndVerifiedLedger) {
       if (f.name() == "victim_name" || f.name() == "victim_nhs") {
         EXPECT_TRUE(absl::StartsWith(f.value().text(), "pz1_")) << f.ShortDebugString();
       }
-      if (f.name() == "victim_dob") EXPECT_EQ(f.value().text(), "35-49");
-      if (f.name() == "postcode") EXPECT_EQ(f.value().text(), "AL1 3");
-      if (f.name() == "narrative") EXPECT_TRUE(absl::StrContains(f.value().text(), "[PHONE]"));
+      if (f.name() == "victim_dob") {
+        EXPECT_EQ(f.value().text(), "35-49");
+      }
+      if (f.name() == "postcode") {
+        EXPECT_EQ(f.value().text(), "AL1 3");
+      }
+      if (f.name() == "narrative") {
+        EXPECT_TRUE(absl::StrContains(f.value().text(), "[PHONE]"));
+      }
     }
   }
   EXPECT_EQ(crime_refs.size(), 100u);
@@ -611,6 +617,12 @@ TEST_F(HubE2eTest, RetentionErasesExpiredMonthsAndTheLedgerStillVerifies) {
   EXPECT_EQ(fed.back().position(), 22u);
   EXPECT_GE(fed.back().record().event_time().seconds(), 1730000000) << "the November record (time generalised)";
   EXPECT_EQ(CountRecords("police_incident"), 11u);
+  {
+    httplib::Client metrics("127.0.0.1", hub_->metrics_port());
+    auto res = metrics.Get("/metrics");
+    ASSERT_TRUE(res);
+    EXPECT_TRUE(absl::StrContains(res->body, "accord_disclosures_past_retention_total 1\n")) << res->body;
+  }
 
   auto audit = v1::AuditService::NewStub(Channel(kAnalyst));
   LedgerExport exported = ExportLedger(audit.get());

@@ -298,6 +298,12 @@ absl::Status HubImpl::Init() {
     absl::StrAppend(out, "# TYPE accord_ledger_size gauge\naccord_ledger_size ", ledger_->size(), "\n");
     absl::StrAppend(out, "# TYPE accord_ingest_backlog gauge\naccord_ingest_backlog ",
                     ingest_->backlog(), "\n");
+    // Records that arrived for a month already erased (retention): neither fed nor stored.
+    const PipelineStats& stats = journal_ ? pipeline_stats_ : policy_->stats();
+    absl::StrAppend(out,
+                    "# TYPE accord_disclosures_past_retention_total counter\n"
+                    "accord_disclosures_past_retention_total ",
+                    stats.past_retention.load(std::memory_order_relaxed), "\n");
     if (journal_) {
       // Journal entries not applied here yet; healthy 0 = this process lost entries it needed.
       absl::StrAppend(out, "# TYPE accord_journal_lag gauge\naccord_journal_lag ", journal_->lag(),
