@@ -130,6 +130,10 @@ absl::Status OpenForRead(const std::string& path, std::ifstream* in) {
 absl::StatusOr<bool> NextRecord(IstreamInputStream* stream, uint64_t record_number,
                                 v1::LedgerExportRecord* out) {
   bool clean_eof = false;
+  // The parse merges into `out`: a field the previous record set and this one
+  // leaves at its default (a head's timestamp nanos on a whole second) would
+  // otherwise survive.
+  out->Clear();
   if (ParseDelimitedFromZeroCopyStream(out, stream, &clean_eof)) return true;
   if (clean_eof) return false;
   return absl::DataLossError(

@@ -94,9 +94,12 @@ std::vector<v1::LedgerExportRecord> ReadExportRecords(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   google::protobuf::io::IstreamInputStream stream(&in);
   std::vector<v1::LedgerExportRecord> out;
-  v1::LedgerExportRecord r;
   bool clean_eof = false;
-  while (google::protobuf::util::ParseDelimitedFromZeroCopyStream(&r, &stream, &clean_eof)) out.push_back(r);
+  for (;;) {
+    v1::LedgerExportRecord r;  // fresh each time: the parse merges
+    if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&r, &stream, &clean_eof)) break;
+    out.push_back(std::move(r));
+  }
   EXPECT_TRUE(clean_eof) << path << " does not parse";
   return out;
 }
