@@ -230,6 +230,7 @@ int Run(const Options& o) {
   });
 
   const double hub_cpu_start = o.hub_pid > 0 ? ProcCpuSeconds(o.hub_pid) : -1;
+  const double own_cpu_start = ProcCpuSeconds(getpid());
   const int64_t start_us = NowMicros();
   warm_us.store(start_us + static_cast<int64_t>(o.warmup_s * 1e6));
   const int64_t end_us = start_us + static_cast<int64_t>((o.warmup_s + o.duration_s) * 1e6);
@@ -258,6 +259,7 @@ int Run(const Options& o) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   const double hub_cpu_end = o.hub_pid > 0 ? ProcCpuSeconds(o.hub_pid) : -1;
+  const double own_cpu_end = ProcCpuSeconds(getpid());
   for (auto& s : subs) s->Stop();
   sampling = false;
   sampler.join();
@@ -295,6 +297,11 @@ int Run(const Options& o) {
       {"hub_cpu_us_per_record", hub_cpu_start < 0 || hub_cpu_end < 0 || sub_stats.empty() || min_received == 0
                                     ? 0.0
                                     : (hub_cpu_end - hub_cpu_start) * 1e6 / static_cast<double>(min_received)},
+      // The load generator's own CPU (publishers, subscribers, TLS) over the
+      // same span and records: on one machine it shares the cores with the hub.
+      {"loadgen_cpu_us_per_record", own_cpu_start < 0 || own_cpu_end < 0 || min_received == 0
+                                        ? 0.0
+                                        : (own_cpu_end - own_cpu_start) * 1e6 / static_cast<double>(min_received)},
       {"undelivered_after_drain", sub_stats.empty() || min_received >= total.accepted ? 0 : total.accepted - min_received},
       {"error", total.error}};
   if (o.json) {

@@ -27,7 +27,7 @@ if r["delivered_min_per_subscriber"] != r["accepted"]:
     problems.append(f"a subscriber got {r['delivered_min_per_subscriber']} of {r['accepted']}")
 if r["undelivered_after_drain"] != 0: problems.append("records undelivered")
 for k in ("ack_p50_ms", "ack_p99_ms", "delivery_p50_ms", "delivery_p99_ms", "hub_peak_rss_mib",
-          "hub_cpu_us_per_record"):
+          "hub_cpu_us_per_record", "loadgen_cpu_us_per_record"):
     if not r[k] > 0: problems.append(f"{k} not reported")
 if not r["ack_p50_ms"] <= r["ack_p99_ms"]: problems.append("ack p50 > p99")
 if not 500 <= r["acked_per_second"] <= 1100: problems.append(f"rate {r['acked_per_second']} off the 1000/s target")
