@@ -84,6 +84,7 @@ struct Storage {
     db = Must(HubDb::Open(options));
     RocksDbIngestLogOptions log_options;
     log_options.dedupe_key = std::string(32, 'd');
+    log_options.quarantine_key = std::string(32, 'q');
     log = Must(RocksDbIngestLog::Open(db.get(), log_options));
     signer = Must(ledger::TreeHeadSigner::FromPrivatePem(Must(ledger::GenerateSigningKeyPem())));
     ledger = Must(ledger::MerkleLog::Open(

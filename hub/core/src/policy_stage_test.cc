@@ -67,9 +67,11 @@ class RecordingLog final : public IngestLog {
   }
   absl::Status Consumed(const std::vector<Entry>& consumed) override { return inner_->Consumed(consumed); }
   absl::Status Quarantine(const std::vector<QuarantinedEntry>& records) override {
-    absl::MutexLock lock(&mu_);
-    for (const auto& q : records) quarantined_.emplace_back(q.entry->offset, q.reason);
-    return absl::OkStatus();
+    {
+      absl::MutexLock lock(&mu_);
+      for (const auto& q : records) quarantined_.emplace_back(q.entry->offset, q.reason);
+    }
+    return inner_->Quarantine(records);
   }
   uint64_t backlog() const override { return inner_->backlog(); }
   void Stop() override { inner_->Stop(); }
@@ -91,6 +93,7 @@ class Pipeline {
     db_ = OpenDb(dir);
     RocksDbIngestLogOptions log_options;
     log_options.dedupe_key = std::string(32, 'd');
+    log_options.quarantine_key = std::string(32, 'q');
     log_ = std::move(RocksDbIngestLog::Open(db_.get(), log_options)).value();
     recording_ = std::make_unique<RecordingLog>(log_.get());
     static const std::string pem = *ledger::GenerateSigningKeyPem();
@@ -218,9 +221,22 @@ TEST(PolicyStageTest, UnreadableRecordIsQuarantinedWithoutValuesAndTheRestFlow) 
   auto reason = p.db()->Get(HubDb::kQuarantine, EncodeU64(2));
   ASSERT_TRUE(reason.ok()) << reason.status();
   EXPECT_EQ(*reason, "stored record does not parse");
-  // The log was given the record to keep (the Kafka log keeps it, sealed).
+  // The log was given the record to keep, and keeps it sealed: an accepted
+  // record is never lost with the consumed raw records.
   EXPECT_EQ(p.recording().quarantined(),
             (std::vector<std::pair<uint64_t, std::string>>{{2, "stored record does not parse"}}));
+  auto kept = p.log()->KeptQuarantine();
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  ASSERT_EQ(kept->size(), 1u);
+  EXPECT_EQ((*kept)[0].offset, 2u);
+  EXPECT_EQ((*kept)[0].record, "\xff\xff\xff not a record");
+  {
+    std::unique_ptr<rocksdb::Iterator> q(
+        p.db()->db()->NewIterator(rocksdb::ReadOptions(), p.db()->cf(HubDb::kQuarantine)));
+    for (q->SeekToFirst(); q->Valid(); q->Next()) {
+      EXPECT_EQ(q->value().ToString().find("not a record"), std::string::npos) << "kept in clear";
+    }
+  }
   // The raw records, the garbage included, are gone once processed.
   std::unique_ptr<rocksdb::Iterator> it(
       p.db()->db()->NewIterator(rocksdb::ReadOptions(), p.db()->cf(HubDb::kIngest)));

@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 #include "accord/hub/ledger/rocksdb_status.h"
+#include "accord/policy/openssl.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
 
@@ -13,6 +14,17 @@ namespace {
 
 constexpr char kConsumedKey[] = "policy_offset";  // name kept for existing data dirs
 constexpr char kLastKey[] = "ingest_last";
+// Quarantine column family: + quarantined-at ms (8 B BE) + offset (8 B BE).
+// (The consumer's reasons sit beside, keyed by the bare 8-byte offset.)
+constexpr char kKeptPrefix[] = "kept/";
+constexpr char kKeptVersion = '\x01';  // then nonce || ciphertext || tag
+
+std::string KeptKey(uint64_t at_ms, uint64_t offset) {
+  std::string key = kKeptPrefix;
+  key += EncodeU64(at_ms);
+  key += EncodeU64(offset);
+  return key;
+}
 
 }  // namespace
 
@@ -20,6 +32,12 @@ absl::Status RocksDbIngestLogOptions::Validate() const {
   if (max_queued_batches == 0) return absl::InvalidArgumentError("max_queued_batches must be > 0");
   if (max_backlog_records == 0) return absl::InvalidArgumentError("max_backlog_records must be > 0");
   if (dedupe_key.size() < 32) return absl::InvalidArgumentError("dedupe key must be >= 32 bytes");
+  if (quarantine_key.size() != policy::kAesGcmKeyBytes) {
+    return absl::InvalidArgumentError("quarantine key must be 32 bytes");
+  }
+  if (quarantine_retention <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("quarantine_retention must be > 0");
+  }
   return absl::OkStatus();
 }
 
@@ -51,6 +69,7 @@ absl::StatusOr<std::unique_ptr<RocksDbIngestLog>> RocksDbIngestLog::Open(HubDb* 
     w->last_offset_ = w->next_offset_ - 1;
     w->consumed_ = consumed;
   }
+  if (auto s = w->SweepQuarantine(absl::Now()); !s.ok()) return s;
   w->thread_ = std::thread([raw = w.get()] {
     NameThisThread("ingest-writer");
     raw->Run();
@@ -258,6 +277,63 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
     last_offset_ = offset - 1;
   }
   for (size_t i = 0; i < group.size(); ++i) group[i].done(absl::OkStatus(), outcomes[i]);
+}
+
+absl::Status RocksDbIngestLog::Quarantine(const std::vector<QuarantinedEntry>& records) {
+  if (records.empty()) return absl::OkStatus();
+  const uint64_t at_ms = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  rocksdb::WriteBatch wb;
+  std::string value;
+  for (const QuarantinedEntry& q : records) {
+    const std::string& bytes = q.entry->bytes.empty() ? q.entry->stored : q.entry->bytes;
+    const std::string key = KeptKey(at_ms, q.entry->offset);
+    value.assign(1 + policy::kAesGcmNonceBytes + bytes.size() + policy::kAesGcmTagBytes, '\0');
+    value[0] = kKeptVersion;
+    absl::Span<char> nonce = absl::MakeSpan(value).subspan(1, policy::kAesGcmNonceBytes);
+    if (auto s = quarantine_nonces_.Fill(nonce); !s.ok()) return s;
+    if (auto s = policy::AesGcmSeal(options_.quarantine_key, std::string_view(nonce.data(), nonce.size()), bytes,
+                                    key, absl::MakeSpan(value).subspan(1 + policy::kAesGcmNonceBytes),
+                                    "sealing a quarantined record");
+        !s.ok()) {
+      return s;
+    }
+    wb.Put(db_->cf(HubDb::kQuarantine), key, value);
+  }
+  // Durable before the consumer commits past these records (and deletes them).
+  return db_->WriteSync(&wb);
+}
+
+absl::Status RocksDbIngestLog::SweepQuarantine(absl::Time now) {
+  const int64_t cutoff = absl::ToUnixMillis(now - options_.quarantine_retention);
+  if (cutoff <= 0) return absl::OkStatus();
+  rocksdb::WriteBatch wb;
+  wb.DeleteRange(db_->cf(HubDb::kQuarantine), KeptKey(0, 0), KeptKey(static_cast<uint64_t>(cutoff), 0));
+  return db_->Write(&wb);
+}
+
+absl::StatusOr<std::vector<RocksDbIngestLog::KeptRecord>> RocksDbIngestLog::KeptQuarantine() const {
+  std::vector<KeptRecord> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(HubDb::kQuarantine)));
+  constexpr size_t kKeyBytes = sizeof(kKeptPrefix) - 1 + 16;
+  constexpr size_t kOverhead = 1 + policy::kAesGcmNonceBytes + policy::kAesGcmTagBytes;
+  for (it->Seek(kKeptPrefix); it->Valid() && it->key().starts_with(kKeptPrefix); it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    const std::string_view value = it->value().ToStringView();
+    if (key.size() != kKeyBytes || value.size() < kOverhead || value[0] != kKeptVersion) {
+      return absl::DataLossError("a kept quarantined record is malformed");
+    }
+    KeptRecord& r = out.emplace_back();
+    r.quarantined_at = absl::FromUnixMillis(static_cast<int64_t>(DecodeU64(key.substr(sizeof(kKeptPrefix) - 1, 8))));
+    r.offset = DecodeU64(key.substr(sizeof(kKeptPrefix) - 1 + 8, 8));
+    r.record.assign(value.size() - kOverhead, '\0');
+    if (!policy::AesGcmOpen(options_.quarantine_key, value.substr(1, policy::kAesGcmNonceBytes),
+                            value.substr(1 + policy::kAesGcmNonceBytes), key, absl::MakeSpan(r.record))
+             .ok()) {
+      return absl::DataLossError(absl::StrCat("kept quarantined record ", r.offset, " does not open"));
+    }
+  }
+  if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading kept quarantined records");
+  return out;
 }
 
 }  // namespace accord::hub

@@ -3,6 +3,7 @@
 #include "absl/synchronization/notification.h"
 #include "core_test_util.h"
 #include "gtest/gtest.h"
+#include "rocksdb/iterator.h"
 
 namespace accord::hub {
 namespace {
@@ -43,6 +44,7 @@ AppendResult Append(IngestLog* log, std::vector<v1::Record> records) {
 std::unique_ptr<RocksDbIngestLog> OpenLog(HubDb* db) {
   RocksDbIngestLogOptions options;
   options.dedupe_key = std::string(32, 'd');
+  options.quarantine_key = std::string(32, 'q');
   auto log = RocksDbIngestLog::Open(db, options);
   EXPECT_TRUE(log.ok()) << log.status();
   return std::move(log).value();
@@ -52,9 +54,16 @@ TEST(RocksDbIngestLogTest, OptionsAreValidated) {
   RocksDbIngestLogOptions options;
   EXPECT_FALSE(options.Validate().ok());  // no dedupe key
   options.dedupe_key = std::string(31, 'd');
+  options.quarantine_key = std::string(32, 'q');
   EXPECT_FALSE(options.Validate().ok());
   options.dedupe_key = std::string(32, 'd');
   EXPECT_TRUE(options.Validate().ok());
+  options.quarantine_key = std::string(31, 'q');
+  EXPECT_FALSE(options.Validate().ok());
+  options.quarantine_key = std::string(32, 'q');
+  options.quarantine_retention = absl::ZeroDuration();
+  EXPECT_FALSE(options.Validate().ok());
+  options.quarantine_retention = absl::Hours(1);
   options.max_queued_batches = 0;
   EXPECT_FALSE(options.Validate().ok());
   options.max_queued_batches = 1;
@@ -62,11 +71,87 @@ TEST(RocksDbIngestLogTest, OptionsAreValidated) {
   EXPECT_FALSE(options.Validate().ok());
 }
 
+TEST(RocksDbIngestLogTest, QuarantinedRecordsAreKeptSealedUntilTheirRetention) {
+  TempDir dir;
+  const absl::Time start = absl::Now();
+  {
+    auto db = OpenDb(dir.path());
+    auto log = OpenLog(db.get());
+    v1::Record secret = MakeRecord("police", "a");
+    secret.add_fields()->mutable_value()->set_text("Jane Smith 07700 900123");
+    ASSERT_TRUE(Append(log.get(), {secret, MakeRecord("police", "b")}).status.ok());
+    std::vector<IngestLog::Entry> entries;
+    ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 2, &entries).ok());
+    ASSERT_EQ(entries.size(), 2u);
+    ASSERT_TRUE(log->Quarantine({{&entries[0], "field 'x': not processable"}}).ok());
+    ASSERT_TRUE(log->Consumed(entries).ok());
+
+    auto kept = log->KeptQuarantine();
+    ASSERT_TRUE(kept.ok()) << kept.status();
+    ASSERT_EQ(kept->size(), 1u);
+    EXPECT_EQ((*kept)[0].offset, entries[0].offset);
+    EXPECT_EQ((*kept)[0].record, entries[0].bytes);
+    EXPECT_GE((*kept)[0].quarantined_at, start - absl::Seconds(1));
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->db()->NewIterator(rocksdb::ReadOptions(), db->cf(HubDb::kQuarantine)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      EXPECT_EQ(it->value().ToString().find("Jane"), std::string::npos) << "a kept record is in clear";
+    }
+    // Still there within the 30 days, gone after them.
+    ASSERT_TRUE(log->SweepQuarantine(absl::Now() + absl::Hours(24 * 29)).ok());
+    EXPECT_EQ(log->KeptQuarantine()->size(), 1u);
+  }
+  {
+    auto db = OpenDb(dir.path());
+    auto log = OpenLog(db.get());  // kept across a restart
+    EXPECT_EQ(log->KeptQuarantine()->size(), 1u);
+    ASSERT_TRUE(log->SweepQuarantine(absl::Now() + absl::Hours(24 * 31)).ok());
+    EXPECT_TRUE(log->KeptQuarantine()->empty());
+  }
+  {
+    // A shorter retention at the next start sweeps at once.
+    auto db = OpenDb(dir.path());
+    auto log = OpenLog(db.get());
+    v1::Record r = MakeRecord("police", "c");
+    ASSERT_TRUE(Append(log.get(), {r}).status.ok());
+    std::vector<IngestLog::Entry> entries;
+    ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 1, &entries).ok());
+    ASSERT_TRUE(log->Quarantine({{&entries[0], "why"}}).ok());
+    log.reset();
+    absl::SleepFor(absl::Milliseconds(20));
+    RocksDbIngestLogOptions options;
+    options.dedupe_key = std::string(32, 'd');
+    options.quarantine_key = std::string(32, 'q');
+    options.quarantine_retention = absl::Milliseconds(10);
+    auto reopened = RocksDbIngestLog::Open(db.get(), options);
+    ASSERT_TRUE(reopened.ok()) << reopened.status();
+    EXPECT_TRUE((*reopened)->KeptQuarantine()->empty());
+  }
+  {
+    // Under another key, kept records do not open (and say so).
+    auto db = OpenDb(dir.path());
+    auto log = OpenLog(db.get());
+    v1::Record r = MakeRecord("police", "d");
+    ASSERT_TRUE(Append(log.get(), {r}).status.ok());
+    std::vector<IngestLog::Entry> entries;
+    ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 1, &entries).ok());
+    ASSERT_TRUE(log->Quarantine({{&entries[0], "why"}}).ok());
+    log.reset();
+    RocksDbIngestLogOptions options;
+    options.dedupe_key = std::string(32, 'd');
+    options.quarantine_key = std::string(32, 'x');
+    auto other = RocksDbIngestLog::Open(db.get(), options);
+    ASSERT_TRUE(other.ok()) << other.status();
+    EXPECT_TRUE(absl::IsDataLoss((*other)->KeptQuarantine().status()));
+  }
+}
+
 TEST(RocksDbIngestLogTest, BacklogLimitRefusesUntilThePolicyStageCatchesUp) {
   TempDir dir;
   auto db = OpenDb(dir.path());
   RocksDbIngestLogOptions options;
   options.dedupe_key = std::string(32, 'd');
+  options.quarantine_key = std::string(32, 'q');
   options.max_backlog_records = 3;
   auto log = RocksDbIngestLog::Open(db.get(), options);
   ASSERT_TRUE(log.ok()) << log.status();
@@ -185,6 +270,7 @@ TEST(RocksDbIngestLogTest, FullQueueRefusesAndStopFailsWhatWaits) {
   auto db = OpenDb(dir.path());
   RocksDbIngestLogOptions options;
   options.dedupe_key = std::string(32, 'd');
+  options.quarantine_key = std::string(32, 'q');
   options.max_queued_batches = 1;
   auto log = RocksDbIngestLog::Open(db.get(), options);
   ASSERT_TRUE(log.ok());
@@ -274,6 +360,7 @@ TEST(RocksDbIngestLogTest, ACorruptStoredPositionIsDataLossNotAGuess) {
     auto db = OpenDb(dir.path());
     RocksDbIngestLogOptions options;
     options.dedupe_key = std::string(32, 'k');
+    options.quarantine_key = std::string(32, 'q');
     auto log = RocksDbIngestLog::Open(db.get(), options);
     ASSERT_FALSE(log.ok()) << key;
     EXPECT_TRUE(absl::IsDataLoss(log.status())) << log.status();

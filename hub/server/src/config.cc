@@ -71,6 +71,9 @@ absl::Status HubConfig::Validate() {
     errors.push_back("limits.max_subscribe_batch must be between 1 and 5000");
   }
   if (policy_workers > 64) errors.push_back("policy_workers must be between 0 (one per core) and 64");
+  if (quarantine_retention_days == 0 || quarantine_retention_days > 3650) {
+    errors.push_back("quarantine_retention_days must be between 1 and 3650");
+  }
   if (hub_instance.empty()) {
     char host[256] = {0};
     hub_instance = gethostname(host, sizeof(host) - 1) == 0 && host[0] ? host : "accord-hub";
@@ -101,7 +104,7 @@ absl::StatusOr<HubConfig> LoadHubConfig(const std::string& path) {
   std::vector<std::string> errors;
   CheckKeys(root, "the config",
             {"listen", "insecure_dev", "tls", "data_dir", "log_backend", "hub_instance", "keys",
-             "metrics_listen", "policy_workers", "kafka", "limits"},
+             "metrics_listen", "policy_workers", "quarantine_retention_days", "kafka", "limits"},
             &errors);
   Read(root, "listen", &c.listen, &errors);
   Read(root, "insecure_dev", &c.insecure_dev, &errors);
@@ -110,6 +113,7 @@ absl::StatusOr<HubConfig> LoadHubConfig(const std::string& path) {
   Read(root, "hub_instance", &c.hub_instance, &errors);
   Read(root, "metrics_listen", &c.metrics_listen, &errors);
   Read(root, "policy_workers", &c.policy_workers, &errors);
+  Read(root, "quarantine_retention_days", &c.quarantine_retention_days, &errors);
   if (const YAML::Node tls = root["tls"]) {
     CheckKeys(tls, "tls", {"ca", "cert", "key"}, &errors);
     Read(tls, "ca", &c.tls.ca, &errors);

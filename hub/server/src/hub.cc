@@ -26,6 +26,7 @@
 #include "accord/hub/core/record_store.h"
 #include "accord/hub/ledger/merkle_log.h"
 #include "accord/hub/ledger/tree_head.h"
+#include "accord/policy/openssl.h"
 #include "accord/policy/redactor.h"
 #include "agreement_service.h"
 #include "audit_service.h"
@@ -100,6 +101,7 @@ class HubImpl final : public Hub {
   FeedNotifier feeds_;
   std::unique_ptr<RecordStore> records_;
   std::unique_ptr<IngestLog> ingest_;
+  RocksDbIngestLog* embedded_log_ = nullptr;  // ingest_, with the embedded backend
   PipelineStats pipeline_stats_;                // journal mode: counted by committer_
   std::unique_ptr<OutcomeCommitter> committer_;  // Kafka backend: applies the journal
   std::unique_ptr<KafkaJournal> journal_;        // Kafka backend
@@ -200,8 +202,13 @@ absl::Status HubImpl::Init() {
   } else {
     RocksDbIngestLogOptions log_options;
     log_options.dedupe_key = secrets->substr(32, 32);
+    auto quarantine_key = policy::HkdfSha256(*secrets, "accord.quarantine.v1", "deriving the quarantine key");
+    if (!quarantine_key.ok()) return quarantine_key.status();
+    log_options.quarantine_key = std::move(quarantine_key).value();
+    log_options.quarantine_retention = absl::Hours(24) * config_.quarantine_retention_days;
     auto ingest_log = RocksDbIngestLog::Open(db_.get(), std::move(log_options));
     if (!ingest_log.ok()) return ingest_log.status();
+    embedded_log_ = ingest_log->get();
     ingest_ = std::move(ingest_log).value();
   }
 
@@ -286,6 +293,11 @@ absl::Status HubImpl::Init() {
         }
         auto erased = records_->EraseExpired(retention, absl::Now());
         if (!erased.ok()) spdlog::error("retention: {}", std::string(erased.status().message()));
+        if (embedded_log_ != nullptr) {
+          if (auto s = embedded_log_->SweepQuarantine(absl::Now()); !s.ok()) {
+            spdlog::error("quarantine retention: {}", std::string(s.message()));
+          }
+        }
         next_retention = absl::Now() + absl::Minutes(10);
       }
     } while (!stop_refresher_.WaitForNotificationWithTimeout(absl::Milliseconds(200)));

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   std::optional<std::string> listen, data_dir, tls_ca, tls_cert, tls_key, metrics_listen, instance;
   bool insecure_dev = false;
   std::optional<size_t> policy_workers;
+  std::optional<uint32_t> quarantine_retention_days;
   app.add_option("--listen", listen, "gRPC address host:port (default 127.0.0.1:7443; port 0 picks one)");
   app.add_option("--data-dir", data_dir, "Directory for the hub's RocksDB and keys (default ./accord-data)");
   app.add_option("--tls-ca", tls_ca, "CA certificate that issued agency client certificates (PEM)");
@@ -37,6 +38,9 @@ int main(int argc, char** argv) {
   app.add_option("--hub-instance", instance, "Name of this hub in ledger entries (default: host name)");
   app.add_option("--policy-workers", policy_workers,
                  "Threads applying flows to ingested records (default 0 = one per core, at most 8)");
+  app.add_option("--quarantine-retention-days", quarantine_retention_days,
+                 "Embedded log: days to keep records the policy stage quarantined, sealed, for "
+                 "investigation (default 30)");
   app.add_flag("--insecure-dev", insecure_dev,
                "DEVELOPMENT ONLY: plaintext gRPC, agency identity from x-accord-agency metadata");
   CLI11_PARSE(app, argc, argv);
@@ -61,6 +65,7 @@ int main(int argc, char** argv) {
   if (instance) config.hub_instance = *instance;
   if (insecure_dev) config.insecure_dev = true;
   if (policy_workers) config.policy_workers = *policy_workers;
+  if (quarantine_retention_days) config.quarantine_retention_days = *quarantine_retention_days;
 
   // SIGTERM / SIGINT: graceful shutdown. The handler only writes to a pipe
   // (async-signal-safe), whichever thread the signal lands on; main waits on it.

@@ -70,7 +70,7 @@ class IngestLog {
     // reason, which never contains a value.
     std::string unreadable_reason;
     // With unreadable_reason: the record as the log stored it, if the log
-    // keeps quarantined records (Kafka); never logged.
+    // keeps quarantined records; never logged.
     std::string stored;
   };
 
@@ -100,9 +100,10 @@ class IngestLog {
 
   // Called before Consumed() with the records of the batch the consumer
   // quarantined, so that the log can keep them for investigation; returns
-  // once they are kept (an error makes the consumer retry the batch). The
-  // default keeps nothing: the embedded log keeps only the reasons (the
-  // consumer's quarantine column family).
+  // once they are kept (an error makes the consumer retry the batch). Both
+  // logs keep them sealed (the embedded log in the quarantine column family,
+  // Kafka in the quarantine topic); the consumer keeps the reasons. The
+  // default keeps nothing.
   virtual absl::Status Quarantine(const std::vector<QuarantinedEntry>& records) {
     return absl::OkStatus();
   }

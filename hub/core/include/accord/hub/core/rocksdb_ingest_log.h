@@ -17,6 +17,15 @@
 // start): a range tombstone per batch would make every read of the log
 // (each Poll) rebuild a list of thousands of tombstones.
 //
+// Quarantine: a record the policy stage quarantines (an accepted record it
+// could not process) is not lost with the consumed raw records: Quarantine()
+// keeps it, sealed (AES-256-GCM under `quarantine_key`), in the quarantine
+// column family under "kept/" + quarantined-at ms + offset (both 8 B BE), with
+// an fsync before the consumer commits past it. The reason is the consumer's
+// (the same column family, by offset). Kept records leave after
+// `quarantine_retention`: SweepQuarantine() (at Open and on the hub's
+// retention sweep) deletes older ones. KeptQuarantine() reads them back.
+//
 // Bounded: at most `max_queued_batches` batches wait, and at most
 // `max_backlog_records` stored records wait for the policy stage; TryAppend()
 // returns false beyond either and the caller applies back-pressure (the hub
@@ -41,6 +50,7 @@
 #include "absl/time/time.h"
 #include "accord/hub/core/hub_db.h"
 #include "accord/hub/core/ingest_log.h"
+#include "accord/policy/openssl.h"
 #include "accord/policy/pseudonymiser.h"
 
 namespace accord::hub {
@@ -57,6 +67,11 @@ struct RocksDbIngestLogOptions {
   // Secret (>= 32 bytes) keying the dedupe index so record ids are never
   // stored in clear. Required.
   std::string dedupe_key;
+  // Key (exactly 32 bytes) sealing the quarantined records kept. Required.
+  std::string quarantine_key;
+  // How long quarantined records are kept for investigation. Default: 30
+  // days; > 0.
+  absl::Duration quarantine_retention = absl::Hours(24 * 30);
 
   absl::Status Validate() const;
 };
@@ -78,6 +93,21 @@ class RocksDbIngestLog final : public IngestLog {
   absl::Status Consumed(const std::vector<Entry>& consumed) override;
   uint64_t backlog() const override;
   void Stop() override;
+  absl::Status Quarantine(const std::vector<QuarantinedEntry>& records) override;
+
+  // A quarantined record kept: where it was in the log, when it was
+  // quarantined, and its bytes (a serialized v1::Record: personal data).
+  struct KeptRecord {
+    uint64_t offset = 0;
+    absl::Time quarantined_at;
+    std::string record;
+  };
+  // Deletes the kept records quarantined more than quarantine_retention
+  // before `now`. Thread-safe.
+  absl::Status SweepQuarantine(absl::Time now);
+  // Every kept record, oldest first (DataLoss if one does not open).
+  // Thread-safe.
+  absl::StatusOr<std::vector<KeptRecord>> KeptQuarantine() const;
 
   // Offset of the last record appended (0 = none).
   uint64_t last_offset() const;
@@ -112,6 +142,8 @@ class RocksDbIngestLog final : public IngestLog {
 
   // Writer-thread state.
   uint64_t next_offset_ = 1;
+  // Quarantine()'s thread (the consumer's): nonces for sealing kept records.
+  policy::RandomPool quarantine_nonces_;
   // Keyed digests of (provider, dataset, record_id) for the dedupe index.
   std::unique_ptr<policy::Pseudonymiser> hasher_;
   std::thread thread_;

@@ -14,6 +14,7 @@
 //     secrets: ""                   # 64 random bytes: linkage master key + dedupe key
 //   metrics_listen: 127.0.0.1:9464  # Prometheus text at /metrics ("" = off)
 //   policy_workers: 0               # threads applying flows (0 = one per core, at most 8)
+//   quarantine_retention_days: 30   # embedded log: days quarantined records are kept (sealed)
 //   kafka:                          # only with log_backend: kafka; see accord/hub/kafka/kafka_config.h
 //     brokers: k1:9092,k2:9092
 //     properties: {security.protocol: SSL}
@@ -61,6 +62,10 @@ struct HubConfig {
   KeysConfig keys;
   std::string metrics_listen = "127.0.0.1:9464";
   size_t policy_workers = 0;
+  // Embedded log: how long records the policy stage quarantined are kept,
+  // sealed, for investigation (1..3650; default 30). On Kafka the quarantine
+  // topic's own retention applies.
+  uint32_t quarantine_retention_days = 30;
   KafkaConfig kafka;  // used when log_backend == "kafka"
   LimitsConfig limits;
 
