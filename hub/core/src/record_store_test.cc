@@ -56,6 +56,26 @@ absl::Time Day(int y, int m, int d) {
   return absl::FromCivil(absl::CivilDay(y, m, d), absl::UTCTimeZone());
 }
 
+// The retention terms of the test agreement (730 days).
+absl::flat_hash_map<std::string, uint32_t> Retention730() {
+  auto agreement = policy::ParseAgreement(policy::testdata::LinkageAgreementYaml(kAgreement), "a.yaml");
+  EXPECT_TRUE(agreement.agreement) << "test agreement";
+  if (!agreement.agreement) return {};
+  auto shared = std::make_shared<const policy::Agreement>(std::move(*agreement.agreement));
+  auto set = policy::PolicySet::Build(
+      {policy::ActiveAgreement{shared, policy::Fingerprint(*shared), std::string(32, 'k')}});
+  EXPECT_TRUE(set.ok()) << set.status();
+  return set.ok() ? RecordStore::RetentionOf(**set) : absl::flat_hash_map<std::string, uint32_t>{};
+}
+
+// d0..d3 in January 2024 (past 730 days on 2026-11-30), d4..d6 in October 2026.
+std::vector<v1::CleanedRecord> OldAndRecent() {
+  std::vector<v1::CleanedRecord> batch;
+  for (int i = 0; i < 4; ++i) batch.push_back(Cleaned(Day(2024, 1, 10 + i), i));
+  for (int i = 4; i < 7; ++i) batch.push_back(Cleaned(Day(2026, 10, 10 + i), i));
+  return batch;
+}
+
 void Stage(Store& s, const std::vector<v1::CleanedRecord>& records, uint64_t first_index) {
   rocksdb::WriteBatch wb;
   for (size_t i = 0; i < records.size(); ++i) {
@@ -100,21 +120,14 @@ TEST(RecordStoreTest, RecordsAreSealedAndQueryable) {
 
 TEST(RecordStoreTest, RetentionDestroysThePeriodKeyAndCompactsItsRecordsAway) {
   TempDir dir;
-  auto agreement = policy::ParseAgreement(policy::testdata::LinkageAgreementYaml(kAgreement), "a.yaml");
-  ASSERT_TRUE(agreement.agreement) << "test agreement";
-  auto shared = std::make_shared<const policy::Agreement>(std::move(*agreement.agreement));
-  auto set = policy::PolicySet::Build(
-      {policy::ActiveAgreement{shared, policy::Fingerprint(*shared), std::string(32, 'k')}});
-  ASSERT_TRUE(set.ok()) << set.status();
+  const auto retention = Retention730();
   {
     Store s(dir.path());
-    std::vector<v1::CleanedRecord> batch;
-    for (int i = 0; i < 4; ++i) batch.push_back(Cleaned(Day(2024, 1, 10 + i), i));      // old month
-    for (int i = 4; i < 7; ++i) batch.push_back(Cleaned(Day(2026, 10, 10 + i), i));     // recent month
+    const std::vector<v1::CleanedRecord> batch = OldAndRecent();
     Stage(s, batch, 0);
     ASSERT_EQ(Count(s), 7u);
     // 2026-11-30: January 2024 ended more than 730 days ago; October 2026 did not.
-    auto erased = s.records->EraseExpired(RecordStore::RetentionOf(**set), Day(2026, 11, 30));
+    auto erased = s.records->EraseExpired(retention, Day(2026, 11, 30));
     ASSERT_TRUE(erased.ok()) << erased.status();
     EXPECT_EQ(*erased, std::vector<std::string>{absl::StrCat(kAgreement, "/2024-01")});
     EXPECT_EQ(Count(s), 3u);
@@ -125,7 +138,7 @@ TEST(RecordStoreTest, RetentionDestroysThePeriodKeyAndCompactsItsRecordsAway) {
     Stage(s, {Cleaned(Day(2024, 1, 20), 99)}, 100);
     EXPECT_EQ(Count(s), 3u);
     // A second sweep finds nothing more.
-    auto again = s.records->EraseExpired(RecordStore::RetentionOf(**set), Day(2026, 11, 30));
+    auto again = s.records->EraseExpired(retention, Day(2026, 11, 30));
     ASSERT_TRUE(again.ok());
     EXPECT_TRUE(again->empty());
   }
@@ -214,17 +227,10 @@ TEST(RecordStoreTest, FeedEntriesAreSealedAndOpenToTheSameBytes) {
 
 TEST(RecordStoreTest, RetentionErasesFeedEntriesToo) {
   TempDir dir;
-  auto agreement = policy::ParseAgreement(policy::testdata::LinkageAgreementYaml(kAgreement), "a.yaml");
-  ASSERT_TRUE(agreement.agreement) << "test agreement";
-  auto shared = std::make_shared<const policy::Agreement>(std::move(*agreement.agreement));
-  auto set = policy::PolicySet::Build(
-      {policy::ActiveAgreement{shared, policy::Fingerprint(*shared), std::string(32, 'k')}});
-  ASSERT_TRUE(set.ok()) << set.status();
+  const auto retention = Retention730();
   {
     Store s(dir.path());
-    std::vector<v1::CleanedRecord> batch;
-    for (int i = 0; i < 4; ++i) batch.push_back(Cleaned(Day(2024, 1, 10 + i), i));   // old month
-    for (int i = 4; i < 7; ++i) batch.push_back(Cleaned(Day(2026, 10, 10 + i), i));  // recent month
+    const std::vector<v1::CleanedRecord> batch = OldAndRecent();
     Feed(s, batch, 1);
     // An opener made before the erasure must not keep reading the old month.
     FeedEntryOpener early = s.records->NewFeedOpener();
@@ -234,7 +240,7 @@ TEST(RecordStoreTest, RetentionErasesFeedEntriesToo) {
     ASSERT_TRUE(first_value.ok());
     ASSERT_TRUE(*early.Open(first, *first_value, &plain));
 
-    auto erased = s.records->EraseExpired(RecordStore::RetentionOf(**set), Day(2026, 11, 30));
+    auto erased = s.records->EraseExpired(retention, Day(2026, 11, 30));
     ASSERT_TRUE(erased.ok()) << erased.status();
     ASSERT_EQ(erased->size(), 1u);
     auto after = early.Open(first, *first_value, &plain);

@@ -71,6 +71,17 @@ TEST(RocksDbIngestLogTest, OptionsAreValidated) {
   EXPECT_FALSE(options.Validate().ok());
 }
 
+// Appends one record, consumes it and quarantines it, then closes the log.
+void QuarantineOne(HubDb* db, const std::string& id) {
+  auto log = OpenLog(db);
+  ASSERT_TRUE(Append(log.get(), {MakeRecord("police", id)}).status.ok());
+  std::vector<IngestLog::Entry> entries;
+  ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 1, &entries).ok());
+  ASSERT_EQ(entries.size(), 1u);
+  ASSERT_TRUE(log->Quarantine({{&entries[0], "why"}}).ok());
+  ASSERT_TRUE(log->Consumed(entries).ok());
+}
+
 TEST(RocksDbIngestLogTest, QuarantinedRecordsAreKeptSealedUntilTheirRetention) {
   TempDir dir;
   const absl::Time start = absl::Now();
@@ -111,13 +122,7 @@ TEST(RocksDbIngestLogTest, QuarantinedRecordsAreKeptSealedUntilTheirRetention) {
   {
     // A shorter retention at the next start sweeps at once.
     auto db = OpenDb(dir.path());
-    auto log = OpenLog(db.get());
-    v1::Record r = MakeRecord("police", "c");
-    ASSERT_TRUE(Append(log.get(), {r}).status.ok());
-    std::vector<IngestLog::Entry> entries;
-    ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 1, &entries).ok());
-    ASSERT_TRUE(log->Quarantine({{&entries[0], "why"}}).ok());
-    log.reset();
+    QuarantineOne(db.get(), "c");
     absl::SleepFor(absl::Milliseconds(20));
     RocksDbIngestLogOptions options;
     options.dedupe_key = std::string(32, 'd');
@@ -130,13 +135,7 @@ TEST(RocksDbIngestLogTest, QuarantinedRecordsAreKeptSealedUntilTheirRetention) {
   {
     // Under another key, kept records do not open (and say so).
     auto db = OpenDb(dir.path());
-    auto log = OpenLog(db.get());
-    v1::Record r = MakeRecord("police", "d");
-    ASSERT_TRUE(Append(log.get(), {r}).status.ok());
-    std::vector<IngestLog::Entry> entries;
-    ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 1, &entries).ok());
-    ASSERT_TRUE(log->Quarantine({{&entries[0], "why"}}).ok());
-    log.reset();
+    QuarantineOne(db.get(), "d");
     RocksDbIngestLogOptions options;
     options.dedupe_key = std::string(32, 'd');
     options.quarantine_key = std::string(32, 'x');
