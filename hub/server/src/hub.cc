@@ -90,6 +90,7 @@ class HubImpl final : public Hub {
   void Shutdown() override;
 
  private:
+  void ApplyRetention();
   absl::Status StartServer();
   absl::Status StartMetrics();
 
@@ -119,7 +120,8 @@ class HubImpl final : public Hub {
   std::unique_ptr<httplib::Server> http_;
   std::thread http_thread_;
   std::thread refresher_;
-  absl::Notification stop_refresher_;
+  std::thread retention_;  // ApplyRetention() at start and every 10 minutes
+  absl::Notification stop_refresher_;  // stops refresher_ and retention_
   std::atomic<bool> shut_down_{false};
   int port_ = 0;
   int metrics_port_ = 0;
@@ -260,9 +262,7 @@ absl::Status HubImpl::Init() {
 
   refresher_ = std::thread([this] {
     NameThisThread("agreement-watch");
-    // Agreements' status every 200 ms; retention (crypto-shredding of record
-    // periods past their agreement's retention) at start and every 10 minutes.
-    absl::Time next_retention = absl::Now();
+    // Agreements' status every 200 ms.
     bool reported_unhealthy = false;
     do {
       agreements_->Refresh();
@@ -274,33 +274,16 @@ absl::Status HubImpl::Init() {
           reported_unhealthy = true;
         }
       }
-      if (absl::Now() >= next_retention) {
-        // The terms of every agreement that was in force, the highest version
-        // winning: an expired or withdrawn agreement's data still leaves on time.
-        absl::flat_hash_map<std::string, uint32_t> retention;
-        absl::flat_hash_map<std::string, uint32_t> version;
-        for (const AgreementView& view : agreements_->List()) {
-          const auto state = view.status.state;
-          if (state != policy::AgreementState::kActive && state != policy::AgreementState::kExpired &&
-              state != policy::AgreementState::kWithdrawn) {
-            continue;
-          }
-          const policy::Agreement& a = *view.agreement;
-          if (a.version >= version[a.id]) {
-            version[a.id] = a.version;
-            retention[a.id] = a.retention_days;
-          }
-        }
-        auto erased = records_->EraseExpired(retention, absl::Now());
-        if (!erased.ok()) spdlog::error("retention: {}", std::string(erased.status().message()));
-        if (embedded_log_ != nullptr) {
-          if (auto s = embedded_log_->SweepQuarantine(absl::Now()); !s.ok()) {
-            spdlog::error("quarantine retention: {}", std::string(s.message()));
-          }
-        }
-        next_retention = absl::Now() + absl::Minutes(10);
-      }
     } while (!stop_refresher_.WaitForNotificationWithTimeout(absl::Milliseconds(200)));
+  });
+  // Retention at start and every 10 minutes, on a thread of its own: erasing
+  // a month compacts whole column families, which must not hold up the
+  // agreements' 200 ms status refresh (expiry takes effect within a second).
+  retention_ = std::thread([this] {
+    NameThisThread("retention");
+    do {
+      ApplyRetention();
+    } while (!stop_refresher_.WaitForNotificationWithTimeout(absl::Minutes(10)));
   });
 
   context_ = HubContext{&config_,       db_.get(),     ingest_.get(),  agreements_.get(),
@@ -408,6 +391,34 @@ absl::Status HubImpl::StartMetrics() {
   return absl::OkStatus();
 }
 
+// Crypto-shredding of record periods past their agreement's retention, and
+// the embedded log's kept quarantined records past theirs.
+void HubImpl::ApplyRetention() {
+  // The terms of every agreement that was in force, the highest version
+  // winning: an expired or withdrawn agreement's data still leaves on time.
+  absl::flat_hash_map<std::string, uint32_t> retention;
+  absl::flat_hash_map<std::string, uint32_t> version;
+  for (const AgreementView& view : agreements_->List()) {
+    const auto state = view.status.state;
+    if (state != policy::AgreementState::kActive && state != policy::AgreementState::kExpired &&
+        state != policy::AgreementState::kWithdrawn) {
+      continue;
+    }
+    const policy::Agreement& a = *view.agreement;
+    if (a.version >= version[a.id]) {
+      version[a.id] = a.version;
+      retention[a.id] = a.retention_days;
+    }
+  }
+  auto erased = records_->EraseExpired(retention, absl::Now());
+  if (!erased.ok()) spdlog::error("retention: {}", std::string(erased.status().message()));
+  if (embedded_log_ != nullptr) {
+    if (auto s = embedded_log_->SweepQuarantine(absl::Now()); !s.ok()) {
+      spdlog::error("quarantine retention: {}", std::string(s.message()));
+    }
+  }
+}
+
 void HubImpl::Shutdown() {
   if (shut_down_.exchange(true)) return;
   spdlog::info("accord-hub shutting down");
@@ -421,10 +432,9 @@ void HubImpl::Shutdown() {
   spdlog::info("gRPC server stopped");
   if (http_) http_->stop();
   if (http_thread_.joinable()) http_thread_.join();
-  if (refresher_.joinable()) {
-    stop_refresher_.Notify();
-    refresher_.join();
-  }
+  stop_refresher_.Notify();
+  if (refresher_.joinable()) refresher_.join();
+  if (retention_.joinable()) retention_.join();  // waits for an erasure in progress
   if (ingest_) ingest_->Stop();
   if (policy_) {
     // Let the stage finish what was acknowledged, then stop.
