@@ -720,5 +720,60 @@ TEST_F(HubE2eTest, DisclosureQueriesByPartyAgreementAndTime) {
   EXPECT_EQ(query(kPolice, all).size(), 30u);
 }
 
+// Feeds are sealed at rest: a feed entry altered in RocksDB does not open, and
+// Subscribe says so (DATA_LOSS, naming the position, never a value) instead of
+// delivering it or crashing; the entries before it are delivered first.
+TEST_F(HubE2eTest, DamagedFeedEntryIsDataLossNotDelivered) {
+  Submit(SignedPoliceAgreement());
+  std::vector<v1::Record> records;
+  for (int i = 0; i < 5; ++i) records.push_back(PoliceRecord(i));
+  std::vector<v1::RecordOutcome> outcomes;
+  ASSERT_TRUE(Publish(kPolice, records, &outcomes).ok());
+  ASSERT_EQ(ReadFeed(5).size(), 5u);
+
+  hub_.reset();
+  {
+    hub::HubDbOptions options;
+    options.path = config_.data_dir + "/db";
+    auto db = hub::HubDb::Open(options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    const std::string key = hub::NameU64Key(kAnalyst, 4);
+    auto value = (*db)->Get(hub::HubDb::kFeeds, key);
+    ASSERT_TRUE(value.ok()) << value.status();
+    std::string altered = *value;
+    altered[altered.size() - 20] ^= 0x01;  // inside the ciphertext
+    rocksdb::WriteBatch wb;
+    wb.Put((*db)->cf(hub::HubDb::kFeeds), key, altered);
+    ASSERT_TRUE((*db)->WriteSync(&wb).ok());
+  }
+  auto again = Hub::Start(config_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  hub_ = std::move(again).value();
+
+  {
+    // The entries before it arrive, then the stream ends with DATA_LOSS.
+    auto stub = v1::FeedService::NewStub(Channel(kAnalyst));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::SubscribeRequest req;
+    req.set_from_position(1);
+    auto reader = stub->Subscribe(&ctx, req);
+    std::vector<uint64_t> positions;
+    v1::SubscribeResponse resp;
+    while (reader->Read(&resp)) {
+      for (const auto& d : resp.deliveries()) positions.push_back(d.position());
+    }
+    grpc::Status status = reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::DATA_LOSS) << status.error_message();
+    EXPECT_TRUE(absl::StrContains(status.error_message(), "feed entry 4")) << status.error_message();
+    EXPECT_EQ(positions, (std::vector<uint64_t>{1, 2, 3}));
+  }
+  grpc::Status status;
+  // Past it, the feed reads on.
+  auto fed = ReadFeed(1, 5, kAnalyst, &status, nullptr, std::chrono::seconds(3));
+  ASSERT_EQ(fed.size(), 1u);
+  EXPECT_EQ(fed[0].position(), 5u);
+}
+
 }  // namespace
 }  // namespace accord::testing

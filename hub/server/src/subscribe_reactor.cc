@@ -137,6 +137,13 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
           stopping_ = true;
           error_ = grpc::Status(grpc::StatusCode::DATA_LOSS,
                                 absl::StrCat("feed entry ", position, " is damaged; the operator has been told"));
+          if (response_.deliveries() > 0) {
+            // Deliver what precedes it; OnWriteDone then finishes.
+            out_ = response_.Finish(known_head_);
+            writing_ = true;
+            StartWrite(&out_);
+            return;
+          }
           MaybeFinishLocked();
           return;
         }
