@@ -52,50 +52,20 @@ unsigned char* U8(absl::Span<char> s) { return reinterpret_cast<unsigned char*>(
 
 }  // namespace
 
+// The one-shot forms are the keyed classes used once: one sequence of
+// OpenSSL calls for each direction.
 absl::Status AesGcmSeal(std::string_view key, std::string_view nonce, std::string_view plain,
                         std::string_view aad, absl::Span<char> out, std::string_view what) {
-  if (key.size() != kAesGcmKeyBytes || nonce.size() != kAesGcmNonceBytes ||
-      out.size() != plain.size() + kAesGcmTagBytes) {
-    return absl::InvalidArgumentError("AES-256-GCM: wrong key, nonce or output size");
-  }
-  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  unsigned char* ct = U8(out);
-  int len = 0, final_len = 0;
-  const bool ok =
-      ctx && EVP_EncryptInit_ex2(ctx.get(), FetchedAes256Gcm(), U8(key), U8(nonce), nullptr) == 1 &&
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
-      EVP_EncryptUpdate(ctx.get(), ct, &len, U8(plain), static_cast<int>(plain.size())) == 1 &&
-      EVP_EncryptFinal_ex(ctx.get(), ct + len, &final_len) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kAesGcmTagBytes,
-                          ct + plain.size()) == 1;
-  if (!ok) return OpenSslError(what);
-  return absl::OkStatus();
+  auto sealer = AesGcmSealer::Create(key);
+  if (!sealer.ok()) return sealer.status();
+  return sealer->Seal(nonce, plain, aad, out, what);
 }
 
 absl::Status AesGcmOpen(std::string_view key, std::string_view nonce, std::string_view sealed,
                         std::string_view aad, absl::Span<char> out) {
-  if (key.size() != kAesGcmKeyBytes || nonce.size() != kAesGcmNonceBytes ||
-      sealed.size() < kAesGcmTagBytes || out.size() != sealed.size() - kAesGcmTagBytes) {
-    return absl::InvalidArgumentError("AES-256-GCM: wrong key, nonce, input or output size");
-  }
-  const size_t body = out.size();
-  unsigned char tag[kAesGcmTagBytes];
-  std::copy(sealed.end() - kAesGcmTagBytes, sealed.end(), reinterpret_cast<char*>(tag));
-  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  unsigned char* pt = U8(out);
-  int len = 0, final_len = 0;
-  const bool setup =
-      ctx && EVP_DecryptInit_ex2(ctx.get(), FetchedAes256Gcm(), U8(key), U8(nonce), nullptr) == 1 &&
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
-      EVP_DecryptUpdate(ctx.get(), pt, &len, U8(sealed), static_cast<int>(body)) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kAesGcmTagBytes, tag) == 1;
-  if (!setup) return OpenSslError("AES-256-GCM decryption");
-  if (EVP_DecryptFinal_ex(ctx.get(), pt + len, &final_len) != 1) {
-    OPENSSL_cleanse(out.data(), out.size());
-    ERR_clear_error();
-    return absl::DataLossError("AES-256-GCM authentication failed");
-  }
-  return absl::OkStatus();
+  auto opener = AesGcmOpener::Create(key);
+  if (!opener.ok()) return opener.status();
+  return opener->Open(nonce, sealed, aad, out);
 }
 
 const EVP_MD* FetchedSha256() {
