@@ -113,8 +113,8 @@ struct RecordStore::Impl {
   // Policy thread only; a sealer is dropped when its period is erased.
   absl::flat_hash_map<std::string, policy::AesGcmSealer> sealers;
   policy::RandomPool nonces;
-  // Bumped by ErasePeriod(); Stage() then drops the sealers of erased periods
-  // so no copy of their key schedule outlives the erasure.
+  // Bumped by ErasePeriod(); sealers and openers then drop the contexts of
+  // erased periods (DropErased).
   std::atomic<uint64_t> erasures{0};
   uint64_t erasures_seen = 0;
 
@@ -138,11 +138,14 @@ struct RecordStore::Impl {
     return key;
   }
 
-  // Drops cached sealers of periods erased since the last call. Policy thread.
-  void DropErasedSealers() {
-    if (const uint64_t n = erasures.load(std::memory_order_acquire); n != erasures_seen) {
-      erasures_seen = n;
-      absl::erase_if(sealers, [&](const auto& entry) { return filter->IsErased(entry.first); });
+  // Drops from `cache` (keyed contexts by "agreement/period") those of the
+  // periods erased since `*seen`, so no copy of their key schedule outlives
+  // the erasure. Sealers and openers alike; the caller's thread.
+  template <typename Cache>
+  void DropErased(uint64_t* seen, Cache* cache) const {
+    if (const uint64_t n = erasures.load(std::memory_order_acquire); n != *seen) {
+      *seen = n;
+      absl::erase_if(*cache, [&](const auto& entry) { return filter->IsErased(entry.first); });
     }
   }
 
@@ -151,7 +154,7 @@ struct RecordStore::Impl {
   // own, once per agreement and month) before anything is sealed under it, so
   // no batch can commit records whose key was lost. Policy thread.
   absl::StatusOr<policy::AesGcmSealer*> SealerFor(const std::string& ap) {
-    DropErasedSealers();
+    DropErased(&erasures_seen, &sealers);
     // A cached sealer means the period's key exists: no key lookup per record.
     if (auto it = sealers.find(ap); it != sealers.end()) return &it->second;
     std::string data_key;
@@ -204,6 +207,49 @@ struct RecordStore::Impl {
   }
 };
 
+// Opens values sealed by Impl::Seal() (records and feed entries), caching a
+// keyed AES-GCM context per period. One thread at a time; must not outlive
+// the store.
+class SealedOpener {
+ public:
+  explicit SealedOpener(const RecordStore::Impl* store)
+      : store_(store), erasures_seen_(store->erasures.load(std::memory_order_acquire)) {}
+
+  // The plaintext of `value`, sealed with `aad`, into `plain`. False when its
+  // period was erased (or has no key): unreadable by design, skip it.
+  // DataLoss naming `what` ("a stored record") if malformed or not authentic.
+  absl::StatusOr<bool> Open(std::string_view value, std::string_view aad, std::string_view what,
+                            std::string* plain) {
+    store_->DropErased(&erasures_seen_, &openers_);
+    const std::string ap = SealedPeriod(value);
+    if (ap.empty()) return absl::DataLossError(absl::StrCat(std::string(what), " has an unknown format"));
+    auto opener = openers_.find(ap);
+    if (opener == openers_.end()) {
+      auto data_key = store_->Key(ap);
+      if (absl::IsNotFound(data_key.status())) return false;
+      if (!data_key.ok()) return data_key.status();
+      auto created = policy::AesGcmOpener::Create(*data_key);
+      if (!created.ok()) return created.status();
+      opener = openers_.emplace(ap, std::move(created).value()).first;
+    }
+    const std::string_view sealed = value.substr(2 + static_cast<unsigned char>(value[1]) + kPeriodBytes);
+    if (sealed.size() < kNonceBytes + kTagBytes) {
+      return absl::DataLossError(absl::StrCat(std::string(what), " is truncated"));
+    }
+    plain->resize(sealed.size() - kNonceBytes - kTagBytes);
+    if (!opener->second.Open(sealed.substr(0, kNonceBytes), sealed.substr(kNonceBytes), aad, absl::MakeSpan(*plain))
+             .ok()) {
+      return absl::DataLossError(absl::StrCat(std::string(what), " does not authenticate"));
+    }
+    return true;
+  }
+
+ private:
+  const RecordStore::Impl* const store_;
+  uint64_t erasures_seen_;
+  absl::flat_hash_map<std::string, policy::AesGcmOpener> openers_;
+};
+
 RecordStore::RecordStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RecordStore::~RecordStore() = default;
 
@@ -254,9 +300,8 @@ absl::StatusOr<bool> RecordStore::SealFeedEntry(const v1::CleanedRecord& record,
 }
 
 struct FeedEntryOpener::State {
-  const RecordStore::Impl* store = nullptr;
-  uint64_t erasures_seen = 0;
-  absl::flat_hash_map<std::string, policy::AesGcmOpener> openers;  // by "agreement/period"
+  explicit State(const RecordStore::Impl* store) : opener(store) {}
+  SealedOpener opener;
 };
 
 FeedEntryOpener::FeedEntryOpener(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -265,7 +310,6 @@ FeedEntryOpener::FeedEntryOpener(FeedEntryOpener&&) noexcept = default;
 FeedEntryOpener& FeedEntryOpener::operator=(FeedEntryOpener&&) noexcept = default;
 
 absl::StatusOr<bool> FeedEntryOpener::Open(std::string_view key, std::string_view value, std::string* plain) {
-  State& st = *state_;
   if (value.empty()) return absl::DataLossError("a feed entry is empty");
   if (value[0] != kVersion) {
     // Stored before feeds were sealed: the bare CleanedRecord. (A serialized
@@ -273,36 +317,11 @@ absl::StatusOr<bool> FeedEntryOpener::Open(std::string_view key, std::string_vie
     plain->assign(value.data(), value.size());
     return true;
   }
-  if (const uint64_t n = st.store->erasures.load(std::memory_order_acquire); n != st.erasures_seen) {
-    st.erasures_seen = n;
-    absl::erase_if(st.openers, [&](const auto& entry) { return st.store->filter->IsErased(entry.first); });
-  }
-  const std::string ap = SealedPeriod(value);
-  if (ap.empty()) return absl::DataLossError("a feed entry has an unknown format");
-  auto opener = st.openers.find(ap);
-  if (opener == st.openers.end()) {
-    auto data_key = st.store->Key(ap);
-    if (absl::IsNotFound(data_key.status())) return false;  // erased: unreadable by design
-    if (!data_key.ok()) return data_key.status();
-    auto created = policy::AesGcmOpener::Create(*data_key);
-    if (!created.ok()) return created.status();
-    opener = st.openers.emplace(ap, std::move(created).value()).first;
-  }
-  const std::string_view sealed = value.substr(2 + static_cast<unsigned char>(value[1]) + kPeriodBytes);
-  if (sealed.size() < kNonceBytes + kTagBytes) return absl::DataLossError("a feed entry is truncated");
-  plain->resize(sealed.size() - kNonceBytes - kTagBytes);
-  if (!opener->second.Open(sealed.substr(0, kNonceBytes), sealed.substr(kNonceBytes), key, absl::MakeSpan(*plain))
-           .ok()) {
-    return absl::DataLossError("a feed entry does not authenticate");
-  }
-  return true;
+  return state_->opener.Open(value, key, "a feed entry", plain);
 }
 
 FeedEntryOpener RecordStore::NewFeedOpener() const {
-  auto state = std::make_unique<FeedEntryOpener::State>();
-  state->store = impl_.get();
-  state->erasures_seen = impl_->erasures.load(std::memory_order_acquire);
-  return FeedEntryOpener(std::move(state));
+  return FeedEntryOpener(std::make_unique<FeedEntryOpener::State>(impl_.get()));
 }
 
 absl::StatusOr<RecordPage> RecordStore::Query(const RecordQuery& q) const {
@@ -331,6 +350,8 @@ absl::StatusOr<RecordPage> RecordStore::Query(const RecordQuery& q) const {
   auto* cf = im.db->cf(q.area.empty() ? HubDb::kRecords : HubDb::kRecordsByArea);
   std::unique_ptr<rocksdb::Iterator> it(im.db->db()->NewIterator(ro, cf));
   RecordPage out;
+  SealedOpener opener(&im);
+  std::string plain;
   // The page token is the key suffix of the first record of the next page.
   for (it->Seek(start); it->Valid(); it->Next()) {
     std::string_view key = it->key().ToStringView();
@@ -347,15 +368,10 @@ absl::StatusOr<RecordPage> RecordStore::Query(const RecordQuery& q) const {
       if (!got.ok()) continue;  // erased (retention) since indexed
       value = std::move(got).value();
     }
-    const std::string ap = SealedPeriod(value);
-    if (ap.empty()) return absl::DataLossError("a stored record has an unknown format");
-    auto data_key = im.Key(ap);
-    if (absl::IsNotFound(data_key.status())) continue;  // erased: unreadable by design
-    if (!data_key.ok()) return data_key.status();
-    const size_t header = 2 + static_cast<unsigned char>(value[1]) + kPeriodBytes;
-    auto plain = OpenGcm(*data_key, std::string_view(value).substr(header), record_key);
-    if (!plain.ok()) return plain.status();
-    if (!out.records.emplace_back().ParseFromString(*plain)) {
+    auto opened = opener.Open(value, record_key, "a stored record", &plain);
+    if (!opened.ok()) return opened.status();
+    if (!*opened) continue;  // erased: unreadable by design
+    if (!out.records.emplace_back().ParseFromString(plain)) {
       return absl::DataLossError("a stored record does not parse");
     }
   }
