@@ -146,8 +146,6 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
   // feed entry; its position and ledger entry stay, so the feed heads and
   // the ledger never depend on this process's erasures.
   absl::flat_hash_map<std::string, uint64_t> new_heads;
-  std::vector<std::string> ledger_entries;
-  ledger_entries.reserve(todo.size());
   uint64_t past_retention = 0;
   std::string feed_key, feed_value;
   for (StageOutcome::Disclosure* d : todo) {
@@ -159,17 +157,16 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
     }
     feed_key = NameU64Key(recipient, ++slot->second);
     auto sealed = sink_->SealFeedEntry(d->record, d->serialized, feed_key, &feed_value);
-    if (!sealed.ok()) {
-      for (size_t i = 0; i < ledger_entries.size(); ++i) todo[i]->ledger_entry = std::move(ledger_entries[i]);
-      return sealed.status();
-    }
+    if (!sealed.ok()) return sealed.status();
     if (*sealed) {
       wb.Put(db_->cf(HubDb::kFeeds), feed_key, feed_value);
     } else {
       ++past_retention;
     }
-    ledger_entries.push_back(std::move(d->ledger_entry));
   }
+  std::vector<std::string> ledger_entries;
+  ledger_entries.reserve(todo.size());
+  for (StageOutcome::Disclosure* d : todo) ledger_entries.push_back(std::move(d->ledger_entry));
 
   // On failure the outcome is left as it was, for a retry.
   auto restore = [&] {

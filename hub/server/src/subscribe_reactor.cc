@@ -137,15 +137,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
           stopping_ = true;
           error_ = grpc::Status(grpc::StatusCode::DATA_LOSS,
                                 absl::StrCat("feed entry ", position, " is damaged; the operator has been told"));
-          if (response_.deliveries() > 0) {
-            // Deliver what precedes it; OnWriteDone then finishes.
-            out_ = response_.Finish(known_head_);
-            writing_ = true;
-            StartWrite(&out_);
-            return;
-          }
-          MaybeFinishLocked();
-          return;
+          break;  // what precedes it is still delivered below; then the stream ends
         }
         if (!*opened) continue;
         // Only a filtered subscription needs to look inside a record.
@@ -165,6 +157,10 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
         delivered_.store(next_ - 1, std::memory_order_relaxed);
         writing_ = true;
         StartWrite(&out_);
+        return;  // OnWriteDone goes on, or finishes if stopping
+      }
+      if (stopping_) {
+        MaybeFinishLocked();
         return;
       }
     }
