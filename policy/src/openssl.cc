@@ -86,13 +86,24 @@ const EVP_CIPHER* FetchedAes256Gcm() {
   return cipher;
 }
 
-absl::StatusOr<AesGcmSealer> AesGcmSealer::Create(std::string_view key) {
+namespace {
+
+// An AES-256-GCM context keyed with `key` for encrypting (1) or decrypting (0).
+absl::StatusOr<EvpCipherCtxPtr> KeyedGcmContext(std::string_view key, int encrypt) {
   if (key.size() != kAesGcmKeyBytes) return absl::InvalidArgumentError("AES-256-GCM: wrong key size");
   EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || EVP_EncryptInit_ex2(ctx.get(), FetchedAes256Gcm(), U8(key), nullptr, nullptr) != 1) {
+  if (!ctx || EVP_CipherInit_ex2(ctx.get(), FetchedAes256Gcm(), U8(key), nullptr, encrypt, nullptr) != 1) {
     return OpenSslError("AES-256-GCM key setup");
   }
-  return AesGcmSealer(std::move(ctx));
+  return ctx;
+}
+
+}  // namespace
+
+absl::StatusOr<AesGcmSealer> AesGcmSealer::Create(std::string_view key) {
+  auto ctx = KeyedGcmContext(key, /*encrypt=*/1);
+  if (!ctx.ok()) return ctx.status();
+  return AesGcmSealer(std::move(ctx).value());
 }
 
 absl::Status AesGcmSealer::Seal(std::string_view nonce, std::string_view plain, std::string_view aad,
@@ -113,12 +124,9 @@ absl::Status AesGcmSealer::Seal(std::string_view nonce, std::string_view plain, 
 }
 
 absl::StatusOr<AesGcmOpener> AesGcmOpener::Create(std::string_view key) {
-  if (key.size() != kAesGcmKeyBytes) return absl::InvalidArgumentError("AES-256-GCM: wrong key size");
-  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || EVP_DecryptInit_ex2(ctx.get(), FetchedAes256Gcm(), U8(key), nullptr, nullptr) != 1) {
-    return OpenSslError("AES-256-GCM key setup");
-  }
-  return AesGcmOpener(std::move(ctx));
+  auto ctx = KeyedGcmContext(key, /*encrypt=*/0);
+  if (!ctx.ok()) return ctx.status();
+  return AesGcmOpener(std::move(ctx).value());
 }
 
 absl::Status AesGcmOpener::Open(std::string_view nonce, std::string_view sealed, std::string_view aad,
