@@ -42,8 +42,8 @@ struct KafkaIngestLog::Impl {
   KafkaPtr consumer;
   std::atomic<size_t> inflight{0};
   std::atomic<bool> stopping{false};
-  std::atomic<bool> poller_stop{false};
-  std::thread poller;
+  // Serves the producer's delivery reports; every batch's `done` runs there.
+  std::unique_ptr<kafka::DeliveryPoller> poller;
 
   // `record` as it is kept in Kafka: personal fields sealed, serialized into `value`.
   absl::Status SealForKafka(v1::Record& record, std::string* value) {
@@ -115,11 +115,7 @@ absl::StatusOr<std::unique_ptr<KafkaIngestLog>> KafkaIngestLog::Open(const Kafka
     return FromKafka(e, absl::StrCat("subscribing to ", impl->topic));
   }
 
-  Impl* raw = impl.get();
-  impl->poller = std::thread([raw] {
-    NameThisThread("ingest-poll");
-    while (!raw->poller_stop.load()) rd_kafka_poll(raw->producer.get(), 50);
-  });
+  impl->poller = std::make_unique<kafka::DeliveryPoller>(impl->producer.get(), "ingest-poll");
   return std::unique_ptr<KafkaIngestLog>(new KafkaIngestLog(std::move(impl)));
 }
 
@@ -136,7 +132,7 @@ bool KafkaIngestLog::TryAppend(Batch& batch) {
     return false;
   }
   const size_t records = batch.records.size();
-  PendingDelivery* pb = PendingDelivery::Start(
+  PendingDelivery* pb = im.poller->Begin(
       records, "producing to the ingest topic",
       [done = std::move(batch.done), records, inflight = &im.inflight](absl::Status s) {
         if (s.ok()) {
@@ -146,6 +142,10 @@ bool KafkaIngestLog::TryAppend(Batch& batch) {
         }
         inflight->fetch_sub(1);
       });
+  if (pb == nullptr) {  // stopping
+    im.inflight.fetch_sub(1);
+    return false;
+  }
   std::string key, value;
   size_t queued = 0;
   for (v1::Record& record : batch.records) {
@@ -172,7 +172,7 @@ bool KafkaIngestLog::TryAppend(Batch& batch) {
     ++queued;
   }
   batch.records.clear();
-  pb->Queued(queued);
+  im.poller->Queued(pb, queued);
   return true;
 }
 
@@ -238,10 +238,11 @@ absl::Status KafkaIngestLog::Quarantine(const std::vector<QuarantinedEntry>& rec
   absl::Notification kept;
   absl::Status result;
   PendingDelivery* pb =
-      PendingDelivery::Start(records.size(), "producing to the quarantine topic", [&](absl::Status s) {
+      im.poller->Begin(records.size(), "producing to the quarantine topic", [&](absl::Status s) {
         result = s.ok() ? s : Unstored(s);
         kept.Notify();
       });
+  if (pb == nullptr) return absl::UnavailableError("the Kafka ingest log is stopping");
   const std::string topic = im.config.quarantine_topic();
   const std::string& key_id = im.crypto->key_id();
   v1::Record record;
@@ -275,7 +276,7 @@ absl::Status KafkaIngestLog::Quarantine(const std::vector<QuarantinedEntry>& rec
     }
     ++queued;
   }
-  pb->Queued(queued);
+  im.poller->Queued(pb, queued);
   kept.WaitForNotification();
   return result;
 }
@@ -305,9 +306,7 @@ void KafkaIngestLog::Stop() {
   Impl& im = *impl_;
   if (im.stopping.exchange(true)) return;
   // Let queued records reach Kafka (each batch is then acked or failed).
-  kafka::FlushOrPurge(im.producer.get(), im.config.message_timeout_ms);
-  im.poller_stop.store(true);
-  if (im.poller.joinable()) im.poller.join();
+  im.poller->Stop(im.config.message_timeout_ms);
 }
 
 }  // namespace accord::hub

@@ -41,18 +41,22 @@ struct KafkaJournal::Impl {
   std::atomic<uint64_t> next{0};
   std::atomic<bool> healthy{true};
   std::atomic<bool> stopping{false};
-  std::atomic<bool> poller_stop{false};
-  std::thread poller;
+  // Serves the producer's delivery reports; every append's `done` runs there.
+  std::unique_ptr<kafka::DeliveryPoller> poller;
   std::thread applier;
 
   // Queues `messages` (serialized JournalEntry) for partition 0; `done` runs once.
   void Produce(const std::vector<std::string>& messages, std::function<void(absl::Status)> done) {
-    PendingDelivery* p = PendingDelivery::Start(
-        messages.size(), "producing to the journal", [done = std::move(done)](absl::Status s) {
+    PendingDelivery* p = poller->Begin(
+        messages.size(), "producing to the journal", [done](absl::Status s) {
           done(s.ok() ? s
                       : absl::UnavailableError(
                             absl::StrCat("Kafka did not store the journal entry: ", s.message())));
         });
+    if (p == nullptr) {
+      done(absl::UnavailableError("the journal is stopping"));
+      return;
+    }
     size_t queued = 0;
     for (const std::string& value : messages) {
       rd_kafka_resp_err_t err;
@@ -72,7 +76,7 @@ struct KafkaJournal::Impl {
       }
       ++queued;
     }
-    p->Queued(queued);
+    poller->Queued(p, queued);
   }
 
   absl::Status WriteNext(uint64_t next_offset) {
@@ -197,11 +201,8 @@ absl::StatusOr<std::unique_ptr<KafkaJournal>> KafkaJournal::Open(const KafkaConf
   if (!impl->consumer) return absl::InvalidArgumentError(absl::StrCat("Kafka consumer: ", err));
   rd_kafka_poll_set_consumer(impl->consumer.get());
 
+  impl->poller = std::make_unique<kafka::DeliveryPoller>(impl->producer.get(), "journal-poll");
   Impl* raw = impl.get();
-  impl->poller = std::thread([raw] {
-    NameThisThread("journal-poll");
-    while (!raw->poller_stop.load()) rd_kafka_poll(raw->producer.get(), 50);
-  });
   impl->applier = std::thread([raw] {
     NameThisThread("journal-apply");
     raw->Apply();
@@ -270,9 +271,7 @@ void KafkaJournal::Stop() {
   if (im.stopping.exchange(true)) return;
   if (im.applier.joinable()) im.applier.join();
   // Let queued entries reach Kafka (each append is then acknowledged or failed).
-  kafka::FlushOrPurge(im.producer.get(), im.config.message_timeout_ms);
-  im.poller_stop.store(true);
-  if (im.poller.joinable()) im.poller.join();
+  im.poller->Stop(im.config.message_timeout_ms);
 }
 
 }  // namespace accord::hub
