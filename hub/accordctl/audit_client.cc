@@ -14,8 +14,7 @@ namespace ledger = hub::ledger;
 
 absl::Status FromGrpc(const grpc::Status& s) {
   if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                      absl::StrCat("the hub said: ", s.error_message()));
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), HubErrorInWords(s));
 }
 
 int FailStatus(const absl::Status& s) {

@@ -15,7 +15,7 @@
 
 namespace accord::ctl {
 
-// The hub's error as an absl::Status with the same code, prefixed "the hub said: ".
+// The hub's error as an absl::Status with the same code, in words (HubErrorInWords).
 absl::Status FromGrpc(const grpc::Status& s);
 
 // Prints `s` as "accordctl: <message>" and returns its exit code: 1 for usage,

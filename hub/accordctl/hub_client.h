@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "commands.h"
@@ -19,7 +20,11 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(const HubOptions& o);
 // claimed agency.
 void Prepare(const HubOptions& o, grpc::ClientContext* ctx);
 
-// Prints "the hub said ..." to stderr and returns the exit code for it.
+// What a failed hub call means and what to do about it, in words an officer
+// can act on (never a bare gRPC code), followed by the hub's own message.
+std::string HubErrorInWords(const grpc::Status& s);
+
+// Prints HubErrorInWords(s) to stderr and returns the exit code for it.
 int FailRpc(const grpc::Status& s);
 
 }  // namespace accord::ctl
