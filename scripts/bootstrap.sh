@@ -10,6 +10,7 @@ PACKAGES=(
   libre2-dev libyaml-cpp-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev tzdata
   kcat openssl python3 python3-grpcio python3-grpc-tools
+  chromium fonts-liberation  # the console's browser tests (tests/browser): Debian's Chromium, never a downloaded one
 )
 
 missing=()
@@ -26,4 +27,19 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The officers' console (console/) runs on Node.js 20 or later with npm (its
+# packages come from package-lock.json with `npm ci`, see console/scripts/npm-install.sh).
+# Install Debian's nodejs and npm only when there is no node at all: a machine
+# may already have a newer Node.js (with its own npm) from elsewhere.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "accord: installing Node.js and npm for the console"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+  echo "accord: warning: the console's browser tests need Node.js 20 or later (found $(node --version))" >&2
 fi

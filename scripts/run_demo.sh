@@ -72,6 +72,30 @@ metrics_port=$(sed -n 's/.*metrics port \([0-9]*\).*/\1/p' "$work/hub.out")
   ${metrics_port:+--hub-metrics "127.0.0.1:$metrics_port"}
 # ---- end of the analyst block ----
 
+# ---- console (issue 16): the officers' console for one agency ----
+step "8. The officers' console for csp-herts-analyst"
+console_pid=
+console_stop() { if [[ -n $console_pid ]]; then kill -TERM "$console_pid" 2>/dev/null || true; wait "$console_pid" 2>/dev/null || true; console_pid=; fi; }
+trap 'console_stop; accord_stop_hub' EXIT
+if console_line=$(bash "$root/console/scripts/start-console.sh" "$build" "$work" csp-herts-analyst "$port" \
+    "${metrics_port:-}" "127.0.0.1:${ACCORD_CONSOLE_PORT:-0}" 2>>"$work/console-csp-herts-analyst.log"); then
+  console_pid=$(cat "$work/console-csp-herts-analyst.pid")
+  console_url=$(sed -n 's/.*: \(https:[^ ]*\)$/\1/p' <<<"$console_line")
+  echo "Officers' console: $console_url"
+  echo "  browser certificate for an officer of csp-herts-analyst: $work/pki/officer-csp-herts-analyst.p12 (password accord-dev)"
+  echo "  it is issued by the demo's CA $work/pki/ca.crt; import both, then open the address above"
+  curl -sf --cacert "$work/pki/ca.crt" --cert "$work/pki/officer-csp-herts-analyst.crt" \
+    --key "$work/pki/officer-csp-herts-analyst.key" "$console_url" | grep -o 'The partnership at a glance' | head -1 ||
+    echo "(the console did not answer; see $work/console-csp-herts-analyst.log)"
+  if [[ -t 0 && -z ${ACCORD_DEMO_NO_WAIT:-} ]]; then
+    read -r -p "Press Enter to stop the hub and the console. " _
+  fi
+else
+  echo "The console did not start (see $work/console-csp-herts-analyst.log); the rest of the demo is unaffected."
+fi
+console_stop
+# ---- end of the console block ----
+
 accord_stop_hub
 trap - EXIT
 step "Done"

@@ -74,7 +74,7 @@ function createApp(opts) {
         frameAncestors: ["'none'"],
       },
     },
-    referrerPolicy: { policy: 'no-referrer' },
+    referrerPolicy: { policy: 'same-origin' },
   }));
   app.use('/assets', express.static(path.join(GOVUK, 'dist/govuk/assets'), { maxAge: '1d' }));
   app.use('/govuk', express.static(path.join(GOVUK, 'dist/govuk'), { maxAge: '1d', index: false }));
@@ -113,7 +113,9 @@ function createApp(opts) {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
     const site = req.get('sec-fetch-site');
     const origin = req.get('origin');
-    if ((site && site !== 'same-origin') || (origin && origin !== `https://${req.get('host')}`)) {
+    // Browsers send Sec-Fetch-Site; without it, fall back to Origin.
+    const foreign = site ? site !== 'same-origin' : Boolean(origin) && origin !== `https://${req.get('host')}`;
+    if (foreign) {
       return next(new ConsoleError('The request did not come from this console\'s own pages, so it was refused.',
         'Open the console at its usual address and try again.'));
     }
@@ -211,7 +213,7 @@ function createApp(opts) {
 
   app.post('/draft', upload.single('file'), wrap(async (req, res) => {
     let text = String(req.body.text || '');
-    if (req.file) text = req.file.buffer.toString('utf8');
+    if (req.file && req.file.size > 0) text = req.file.buffer.toString('utf8');
     const action = req.body.action || 'check';
     const lint = await ctl.lint(text);
     const view = { text, lint, action };

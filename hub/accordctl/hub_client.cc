@@ -85,7 +85,7 @@ std::string HubErrorInWords(const grpc::Status& s) {
       break;
   }
   if (detail.empty()) return words;
-  return absl::StrCat(words, " (the hub's own words: ", detail, ")");
+  return absl::StrCat(words, " (details: ", detail, ")");
 }
 
 int FailRpc(const grpc::Status& s) {

@@ -30,6 +30,7 @@ const pki = path.join(WORK, 'pki');
 const keys = path.join(WORK, 'keys');
 let shot = 0;
 const axeReport = [];
+const openPages = [];
 
 async function newOfficer(browser, url, agency) {
   const origin = new URL(url).origin;
@@ -39,6 +40,7 @@ async function newOfficer(browser, url, agency) {
   });
   const page = await ctx.newPage();
   page.setDefaultTimeout(30000);
+  openPages.push(page);
   page.on('pageerror', (e) => { throw new Error(`page error on ${page.url()}: ${e.message}`); });
   return { ctx, page, url };
 }
@@ -190,15 +192,19 @@ try {
   assert.ok(verify.parties.every((p) => p.signed));
 
   // ---- 5. Records flow.
-  console.log(publish(1, 20).trim());
+  const sent = publish(1, 20).trim();
+  console.log(sent);
+  const accepted = /accepted (\d+)/.exec(sent);
+  assert.ok(accepted && Number(accepted[1]) > 0, 'no records accepted');
+  const n = accepted[1];
 
   // ---- 6. Health shows them (for the provider and the recipient).
   await an.page.goto(`${AN}health`);
-  assert.equal(await an.page.textContent('#received-total'), '20');
-  await an.page.locator('#flows tr[data-flow="ae-to-csp"][data-count="20"]').waitFor();
+  assert.equal(await an.page.textContent('#received-total'), n);
+  await an.page.locator(`#flows tr[data-flow="ae-to-csp"][data-count="${n}"]`).waitFor();
   await step(an.page, 'health-recipient');
   await ae.page.goto(`${AE}health`);
-  assert.equal(await ae.page.textContent('#sent-total'), '20');
+  assert.equal(await ae.page.textContent('#sent-total'), n);
   await ae.page.locator('#no-rejections').waitFor();
   await step(ae.page, 'health-provider');
 
@@ -231,23 +237,25 @@ try {
   await step(ae.page, 'withdrawn');
 
   // ---- 8. Flows stop: new records are refused, and the refusal is in words.
-  console.log(publish(21, 30).trim());
+  const refused = publish(21, 30).trim();
+  console.log(refused);
+  assert.match(refused, /accepted 0\b/);
   await ae.page.goto(`${AE}health`);
   await ae.page.locator('#rejections tr[data-reason="REJECT_NO_AGREEMENT"]').getByText('No agreement in force covers these records').waitFor();
-  assert.equal(await ae.page.textContent('#sent-total'), '20');
+  assert.equal(await ae.page.textContent('#sent-total'), n);
   assert.equal(await ae.page.locator('text=REJECT_NO_AGREEMENT').count(), 0, 'a reason code shown instead of words');
   await step(ae.page, 'flows-stopped');
   await an.page.goto(`${AN}health`);
-  assert.equal(await an.page.textContent('#received-total'), '20');
+  assert.equal(await an.page.textContent('#received-total'), n);
 
   // ---- 9. The ledger verifies; a pin and a consistency check.
   await an.page.goto(`${AN}ledger`);
-  assert.equal(await an.page.textContent('#tree-size'), '20');
+  assert.equal(await an.page.textContent('#tree-size'), n);
   await an.page.click('#pin-button');
-  await an.page.locator('#pin-result').getByText('Pinned the head of size 20').waitFor();
+  await an.page.locator('#pin-result').getByText(`Pinned the head of size ${n}`).waitFor();
   await an.page.click('#verify-button');
   await an.page.locator('#verify-result[data-ok="yes"]').getByText('The ledger verifies').waitFor();
-  await an.page.getByText('20 disclosures').waitFor();
+  await an.page.getByText(`${n} disclosures`).waitFor();
   await an.page.click('#consistency-button');
   await an.page.locator('#consistency-result').getByText('Consistent').first().waitFor();
   await step(an.page, 'ledger-verified');
@@ -270,6 +278,15 @@ try {
 
   fs.writeFileSync(path.join(OUT, 'axe-report.json'), JSON.stringify(axeReport, null, 1));
   console.log(`console e2e: all steps passed; screenshots in ${OUT}`);
+} catch (e) {
+  // Leave what each browser showed for whoever reads the failure.
+  for (const [i, page] of openPages.entries()) {
+    try {
+      await page.screenshot({ path: path.join(OUT, `failure-${i}.png`), fullPage: true });
+      fs.writeFileSync(path.join(OUT, `failure-${i}.html`), await page.content());
+    } catch { /* the page may be closed */ }
+  }
+  throw e;
 } finally {
   await browser.close();
 }
