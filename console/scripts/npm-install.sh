@@ -5,6 +5,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 stamp=$here/node_modules/.accord-installed
+# One install at a time: tests and the demo may call this together.
+exec 9>"$here/.npm-install.lock"
+flock 9
 if [[ ! -f $stamp || $here/package-lock.json -nt $stamp ]]; then
   echo "accord-console: installing npm packages (npm ci)"
   (cd "$here" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
