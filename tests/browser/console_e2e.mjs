@@ -276,6 +276,34 @@ try {
   await an.page.locator('#diff tr[data-field="triage_notes"]').waitFor();
   await step(an.page, 'compare');
 
+  // ---- Signed offline with accordctl, uploaded: version 3, then a withdrawal file.
+  const ctl = path.join(BUILD, 'hub/accordctl/accordctl');
+  const v3 = path.join(WORK, 'v3.yaml');
+  fs.writeFileSync(v3, v2good.replace(/^version: 2$/m, 'version: 3'));
+  execFileSync(ctl, ['agreement', 'sign', v3, '--key', path.join(keys, 'nhs-lister-ae.key')]);
+  // A file with a forged signature is refused in words, and nothing is submitted.
+  const forged = path.join(WORK, 'v3-forged.yaml');
+  fs.writeFileSync(forged, fs.readFileSync(v3, 'utf8').replace(/signature: "([A-Za-z0-9+/])/, (m, c) => `signature: "${c === 'A' ? 'B' : 'A'}`));
+  await ae.page.goto(`${AE}agreements/${ID}/2/sign`);
+  await ae.page.setInputFiles('#signed-file', forged);
+  await ae.page.getByRole('button', { name: 'Upload the signed file' }).click();
+  await ae.page.locator('#error-what').getByText('A signature in the file does not verify').waitFor();
+  execFileSync(ctl, ['agreement', 'sign', v3, '--key', path.join(keys, 'csp-herts-analyst.key')]);
+  await ae.page.goto(`${AE}agreements/${ID}/2/sign`);
+  await ae.page.setInputFiles('#signed-file', v3);
+  await ae.page.getByRole('button', { name: 'Upload the signed file' }).click();
+  await ae.page.waitForURL(/\/agreements\/isa-herts-ae-violence\/3\?done=uploaded/);
+  await ae.page.locator('#agreement-state[data-state="ACTIVE"]').waitFor();
+  const w3 = path.join(WORK, 'v3-withdrawal.yaml');
+  execFileSync(ctl, ['agreement', 'withdraw', v3, '--key', path.join(keys, 'csp-herts-analyst.key'), '--reason', 'Offline test', '--output', w3]);
+  await an.page.goto(`${AN}agreements/${ID}/3/withdraw`);
+  await an.page.setInputFiles('#withdrawal-file', w3);
+  await an.page.getByRole('button', { name: 'Upload the withdrawal' }).click();
+  await an.page.waitForURL(/done=withdrawn/);
+  await an.page.locator('#agreement-state[data-state="WITHDRAWN"]').waitFor();
+  const anLog2 = fs.readFileSync(path.join(WORK, 'console-csp-herts-analyst/actions.jsonl'), 'utf8');
+  assert.ok(anLog2.includes('"action":"withdraw-signed-file"'));
+
   fs.writeFileSync(path.join(OUT, 'axe-report.json'), JSON.stringify(axeReport, null, 1));
   console.log(`console e2e: all steps passed; screenshots in ${OUT}`);
 } catch (e) {
