@@ -28,8 +28,8 @@
       bad = {};
       var items = r.diagnostics.map(function (d) {
         if (d.severity === 'error') bad[d.line] = d.message;
-        return '<li data-line="' + d.line + '" data-severity="' + d.severity + '"><a href="#text" class="govuk-link console-goto" data-line="' + d.line + '"><strong>Line ' + d.line +
-          (d.column ? ', column ' + d.column : '') + '</strong></a> (' + d.severity + '): ' + escape(d.message) +
+        return '<li data-line="' + d.line + '" data-severity="' + d.severity + '"><a href="#text" class="govuk-link console-goto" data-line="' + d.line + '"><strong>' + (d.line ? 'Line ' + d.line +
+          (d.column ? ', column ' + d.column : '') : 'The whole document') + '</strong></a> (' + d.severity + '): ' + escape(d.message) +
           ' <span class="govuk-hint govuk-!-display-inline">[' + escape(d.code) + ']</span></li>';
       });
       var head = r.valid

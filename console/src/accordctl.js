@@ -11,6 +11,17 @@ const { ConsoleError } = require('./errors');
 
 const MAX_DOCUMENT = 1 << 20;
 
+// accordctl's stderr for an officer: without the program name and with the
+// temporary file names replaced by what they are.
+function clean(stderr, paths) {
+  let out = stderr.replace(/^accordctl: /gm, '');
+  for (const [name, p] of Object.entries(paths)) {
+    const what = name.startsWith('old') ? 'the earlier version' : name.startsWith('new') ? 'the later version' : 'the document';
+    out = out.split(p).join(what);
+  }
+  return out.trim();
+}
+
 class AccordCtl {
   // bin: path of accordctl; hubArgs: ['--hub', ..., '--ca', ...] for audit commands.
   constructor(bin, hubArgs) {
@@ -76,7 +87,7 @@ class AccordCtl {
       const r = await this.run([...args, '--json', p['agreement.yaml']]);
       if (r.code === 2 || r.code === 1) {
         throw new ConsoleError(`The console could not ${what} because the document is not a valid agreement.`,
-          'Open it on the draft page to see each problem at its line.', r.stderr.replace(/^accordctl: /gm, '').trim());
+          'Open it on the draft page to see each problem at its line.', clean(r.stderr, p));
       }
       return this.json(r, what);
     });
@@ -95,7 +106,7 @@ class AccordCtl {
       const r = await this.run(['agreement', 'diff', '--json', p['old.yaml'], p['new.yaml']]);
       if (r.code !== 0) {
         throw new ConsoleError('The console could not compare the two versions because one of them is not a valid agreement.',
-          'Check both on the draft page first.', r.stderr.replace(/^accordctl: /gm, '').trim());
+          'Check both on the draft page first.', clean(r.stderr, p));
       }
       return this.json(r, 'compare the versions');
     });

@@ -271,15 +271,20 @@ function createApp(opts) {
       throw new ConsoleError('The signature sent by the browser is not an Ed25519 signature.', 'Try again, or sign with accordctl and upload the signed file.');
     }
     const signedAt = clock().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const me = show.parties.find((p) => p.id === agency);
     const publicKey = /^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+-----END PUBLIC KEY-----\n?$/.test(String(body.public_key || ''))
       ? body.public_key : '';
     const withoutOld = removeSignatureOf(info.document, agency);
-    const signedDoc = appendSignature(withoutOld, { party: agency, fingerprint: info.fingerprint, signed_at: signedAt,
-      signature: body.signature, public_key: me.signing_key ? '' : publicKey });
+    const entry = { party: agency, fingerprint: info.fingerprint, signed_at: signedAt, signature: body.signature };
+    let signedDoc = appendSignature(withoutOld, entry);
     // The same check as `accordctl agreement verify`, before the hub sees it.
-    const verified = await ctl.verify(signedDoc);
-    const mine = verified.parties.find((p) => p.party === agency);
+    let verified = await ctl.verify(signedDoc);
+    let mine = verified.parties.find((p) => p.party === agency);
+    if (mine && !mine.signed && publicKey && /carries no public_key/.test(mine.problem)) {
+      // The agreement lists only the key's fingerprint: the signature carries the public key.
+      signedDoc = appendSignature(withoutOld, { ...entry, public_key: publicKey });
+      verified = await ctl.verify(signedDoc);
+      mine = verified.parties.find((p) => p.party === agency);
+    }
     if (!mine || !mine.signed) {
       throw new ConsoleError('Your signature did not verify, so it was not sent to the hub.',
         'Check you chose your agency\'s signing key (the private key whose public key the agreement names for you).',

@@ -38,6 +38,22 @@ test('browser signatures and withdrawals verify with accordctl', { skip: !ctl &&
     assert.equal(v.state, 'active');
     assert.deepEqual(v.parties.map((p) => p.signed), [true, true]);
 
+    // A party that lists only its key's fingerprint: the signature carries the public key.
+    const pub = fs.readFileSync(path.join(dir, 'csp-herts-analyst.pub'), 'utf8');
+    const keyFp = `sha256:${crypto.createHash('sha256').update(crypto.createPublicKey(pub).export({ type: 'spki', format: 'der' })).digest('hex')}`;
+    const fpOnly = path.join(dir, 'fp-only.yaml');
+    const unsigned = removeSignatureOf(signed, 'csp-herts-analyst');
+    const pemBlock = /( *)signing_key: \|\n(?: *-----BEGIN PUBLIC KEY-----\n.*\n *-----END PUBLIC KEY-----\n)/g;
+    let n = 0;
+    const fpDoc = unsigned.replace(pemBlock, (m, pad) => (++n === 2 ? `${pad}signing_key_fingerprint: "${keyFp}"\n` : m));
+    assert.equal(n, 2);
+    fs.writeFileSync(fpOnly, fpDoc);
+    const fp2 = JSON.parse(execFileSync(ctl, ['agreement', 'fingerprint', '--json', fpOnly], { encoding: 'utf8' }))[0].fingerprint;
+    const sig2 = crypto.sign(null, Buffer.from(AccordSign.agreementMessage(fp2)), key).toString('base64');
+    fs.writeFileSync(fpOnly, appendSignature(fpDoc, { party: 'csp-herts-analyst', fingerprint: fp2, signed_at: '2026-12-02T10:00:00Z', signature: sig2, public_key: pub }));
+    const v2 = JSON.parse(spawnSync(ctl, ['agreement', 'verify', '--json', fpOnly], { encoding: 'utf8' }).stdout);
+    assert.equal(v2.parties.find((p) => p.party === 'csp-herts-analyst').signed, true, JSON.stringify(v2.parties));
+
     // A signature over another fingerprint is refused.
     const wrong = appendSignature(removeSignatureOf(signed, 'csp-herts-analyst'), { party: 'csp-herts-analyst', fingerprint: fp,
       signed_at: '2026-12-02T10:00:00Z', signature: crypto.sign(null, Buffer.from(AccordSign.agreementMessage(`sha256:${'0'.repeat(64)}`)), key).toString('base64') });
