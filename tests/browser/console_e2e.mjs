@@ -62,6 +62,28 @@ async function step(page, name) {
   console.log(`ok ${shot} ${name}`);
 }
 
+// The hub writes disclosures to the ledger just after it acknowledges records:
+// reload `url` until `selector` reads `want` (at most 30 s).
+async function until(page, url, selector, want) {
+  let got = null;
+  for (let i = 0; i < 120; i++) {
+    await page.goto(url);
+    got = (await page.textContent(selector)).trim();
+    if (got === want) return;
+    await page.waitForTimeout(250);
+  }
+  assert.equal(got, want, `${selector} on ${url}`);
+}
+
+async function untilShown(page, url, selector) {
+  for (let i = 0; i < 120; i++) {
+    await page.goto(url);
+    if (await page.locator(selector).count()) return;
+    await page.waitForTimeout(250);
+  }
+  assert.fail(`${selector} never appeared on ${url}`);
+}
+
 function publish(first, last) {
   // accord-connect as nhs-lister-ae: records first..last of the sample export.
   const lines = fs.readFileSync(path.join(ROOT, 'deploy/sample/ae_istv.csv'), 'utf8').split('\n');
@@ -199,12 +221,10 @@ try {
   const n = accepted[1];
 
   // ---- 6. Health shows them (for the provider and the recipient).
-  await an.page.goto(`${AN}health`);
-  assert.equal(await an.page.textContent('#received-total'), n);
+  await until(an.page, `${AN}health`, '#received-total', n);
   await an.page.locator(`#flows tr[data-flow="ae-to-csp"][data-count="${n}"]`).waitFor();
   await step(an.page, 'health-recipient');
-  await ae.page.goto(`${AE}health`);
-  assert.equal(await ae.page.textContent('#sent-total'), n);
+  await until(ae.page, `${AE}health`, '#sent-total', n);
   await ae.page.locator('#no-rejections').waitFor();
   await step(ae.page, 'health-provider');
 
@@ -240,7 +260,7 @@ try {
   const refused = publish(21, 30).trim();
   console.log(refused);
   assert.match(refused, /accepted 0\b/);
-  await ae.page.goto(`${AE}health`);
+  await untilShown(ae.page, `${AE}health`, '#rejections tr[data-reason="REJECT_NO_AGREEMENT"]');
   await ae.page.locator('#rejections tr[data-reason="REJECT_NO_AGREEMENT"]').getByText('No agreement in force covers these records').waitFor();
   assert.equal(await ae.page.textContent('#sent-total'), n);
   assert.equal(await ae.page.locator('text=REJECT_NO_AGREEMENT').count(), 0, 'a reason code shown instead of words');
@@ -249,8 +269,7 @@ try {
   assert.equal(await an.page.textContent('#received-total'), n);
 
   // ---- 9. The ledger verifies; a pin and a consistency check.
-  await an.page.goto(`${AN}ledger`);
-  assert.equal(await an.page.textContent('#tree-size'), n);
+  await until(an.page, `${AN}ledger`, '#tree-size', n);
   await an.page.click('#pin-button');
   await an.page.locator('#pin-result').getByText(`Pinned the head of size ${n}`).waitFor();
   await an.page.click('#verify-button');
