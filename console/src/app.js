@@ -417,7 +417,7 @@ function createApp(opts) {
       : err && err.code === 'LIMIT_FILE_SIZE' ? new ConsoleError('The file is larger than 1 MiB.', 'An agreement is a few hundred lines; check you chose the right file.')
       : new ConsoleError('Something went wrong in the console.', 'Try again; if it keeps happening, tell the person who runs the console the time it happened.');
     if (!(err instanceof ConsoleError)) process.stderr.write(`accord-console: ${err && err.stack ? err.stack : err}\n`);
-    const status = err instanceof ConsoleError ? 400 : 500;
+    const status = err instanceof ConsoleError ? (err.httpStatus || 400) : 500;
     if (req.path.startsWith('/api/') || req.is('application/json')) {
       res.status(status).json({ error: { what: e.what, todo: e.todo, detail: e.detail } });
       return;

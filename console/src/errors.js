@@ -39,7 +39,10 @@ function fromGrpc(action, err) {
     'Something unexpected went wrong talking to the hub. Try again; if it keeps happening, contact your hub operator.';
   let detail = (err && err.details) || '';
   if (err && err.code === status.UNAVAILABLE) detail = '';  // transport noise, not for officers
-  return new ConsoleError(`Could not ${action}.`, words, detail);
+  const e = new ConsoleError(`Could not ${action}.`, words, detail);
+  e.httpStatus = { [status.UNAVAILABLE]: 503, [status.DEADLINE_EXCEEDED]: 504, [status.NOT_FOUND]: 404,
+    [status.PERMISSION_DENIED]: 403, [status.UNAUTHENTICATED]: 502, [status.INTERNAL]: 502, [status.DATA_LOSS]: 502 }[err && err.code] || 400;
+  return e;
 }
 
 module.exports = { ConsoleError, fromGrpc, HUB_WORDS };
