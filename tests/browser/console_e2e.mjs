@@ -272,11 +272,11 @@ try {
   await until(an.page, `${AN}ledger`, '#tree-size', n);
   await an.page.click('#pin-button');
   await an.page.locator('#pin-result').getByText(`Pinned the head of size ${n}`).waitFor();
+  await an.page.click('#consistency-button');
+  await an.page.locator('#consistency-result').getByText('Consistent').first().waitFor();
   await an.page.click('#verify-button');
   await an.page.locator('#verify-result[data-ok="yes"]').getByText('The ledger verifies').waitFor();
   await an.page.getByText(`${n} disclosures`).waitFor();
-  await an.page.click('#consistency-button');
-  await an.page.locator('#consistency-result').getByText('Consistent').first().waitFor();
   await step(an.page, 'ledger-verified');
 
   // ---- Every action is in the action log with the acting agency.
