@@ -10,6 +10,7 @@ PACKAGES=(
   libre2-dev libyaml-cpp-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev tzdata
   kcat openssl python3 python3-grpcio python3-grpc-tools
+  python3-venv  # tests/open: the Python client in a fresh venv of Debian's python3
 )
 
 missing=()
