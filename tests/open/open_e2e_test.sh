@@ -155,6 +155,15 @@ check "a bare SealedValue opens with --field" \
 check "a bare SealedValue without --field is refused with the reason (exit 2)" \
   bash -c "test $? -eq 2 && grep -q 'needs --field' '$work/nofield.err'"
 
+# A damaged line is reported with its line number; the values after it still open.
+{ echo 'not json'; echo '{"record": {"fields": ['; sed -n 2p "$work/feed.jsonl"; } >"$work/damaged.jsonl"
+"$ctl" open -d "$work/keys/analyst.x25519.key" "$work/damaged.jsonl" >"$work/damaged.out" 2>"$work/damaged.err"
+rc=$?
+check "damaged input: exit 2 (got $rc)" test $rc -eq 2
+check "... each damaged value named by its line" \
+  bash -c "grep -q 'damaged.jsonl:1: not JSON' '$work/damaged.err' && grep -q 'damaged.jsonl:2: not valid JSON' '$work/damaged.err'"
+check "... and the valid delivery after them opened" grep -q "^#2 .*victim_name=Zoë Quillfeather-2 " "$work/damaged.out"
+
 # Wrong key, another recipient, an altered value: named, never printed in clear.
 "$ctl" open -d "$work/keys/wrong.x25519.key" "$work/feed.jsonl" >"$work/wrong.out" 2>"$work/wrong.err"
 rc=$?
