@@ -11,6 +11,7 @@ PACKAGES=(
   libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev tzdata
   kcat openssl python3 python3-grpcio python3-grpc-tools
   chromium fonts-liberation  # the console's browser tests (tests/browser): Debian's Chromium, never a downloaded one
+  python3-venv  # tests/open: the Python client in a fresh venv of Debian's python3
 )
 
 missing=()

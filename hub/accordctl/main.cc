@@ -4,6 +4,7 @@
 #include "CLI/CLI.hpp"
 #include "commands.h"
 #include "exit_codes.h"
+#include "open_command.h"
 
 namespace {
 
@@ -34,6 +35,8 @@ int main(int argc, char** argv) {
   keygen_cmd->add_flag("--force", keygen.force, "Replace existing key files");
   keygen_cmd->add_flag("--json", keygen.json, "Machine-readable output");
   keygen_cmd->callback([&] { rc = RunKeygen(keygen); });
+
+  AddOpenCommand(app, &rc);
 
   auto* agreement = app.add_subcommand("agreement", "Work with agreement documents (YAML)");
   agreement->require_subcommand(1);

@@ -256,5 +256,37 @@ TEST(PolicySetTest, LookupIsByProviderAndDataset) {
   EXPECT_FALSE(PolicySet::Build({ActiveAgreement{a, Fingerprint(*a), "short"}}).ok());
 }
 
+// Defence in depth: an agreement that breaks the treatment rules (built in
+// memory, past the parser's lint) never compiles into the engine's policy.
+TEST(PolicySetRulesTest, RefusesIdentifiersOrSensitiveTextInClear) {
+  const auto parsed = Parse(testdata::LinkageAgreementYaml());
+  auto with = [&](FlowMode mode, std::string_view field, TreatmentKind kind) {
+    auto bad = std::make_shared<Agreement>(*parsed);
+    bad->flows[0].mode = mode;
+    for (FieldTreatment& ft : bad->flows[0].fields) {
+      if (ft.field == field) ft.treatment = Treatment{.kind = kind};
+    }
+    std::shared_ptr<const Agreement> a = bad;
+    return PolicySet::Build({ActiveAgreement{a, Fingerprint(*a), kKeyA}});
+  };
+  for (FlowMode mode : {FlowMode::kDepersonalised, FlowMode::kPersonal}) {
+    for (TreatmentKind kind : {TreatmentKind::kKeep, TreatmentKind::kRedact}) {
+      auto set = with(mode, "vehicle_reg", kind);
+      ASSERT_FALSE(set.ok()) << FlowModeName(mode) << " " << TreatmentKindName(kind);
+      EXPECT_EQ(set.status().code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_TRUE(absl::StrContains(set.status().message(),
+                                    "flow 'police-to-csp': 'vehicle_reg' is a direct_identifier"))
+          << set.status();
+    }
+  }
+  EXPECT_FALSE(with(FlowMode::kPersonal, "nhs_number", TreatmentKind::kKeep).ok());
+  auto text = with(FlowMode::kPersonal, "narrative", TreatmentKind::kKeep);
+  ASSERT_FALSE(text.ok());
+  EXPECT_TRUE(absl::StrContains(text.status().message(), "sensitive free text")) << text.status();
+  // The same flows with the identifiers protected compile.
+  EXPECT_TRUE(with(FlowMode::kPersonal, "vehicle_reg", TreatmentKind::kDrop).ok());
+  EXPECT_TRUE(with(FlowMode::kPersonal, "narrative", TreatmentKind::kRedact).ok());
+}
+
 }  // namespace
 }  // namespace accord::policy

@@ -1,4 +1,5 @@
 // Semantic checks on a structurally parsed agreement.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -177,30 +178,23 @@ class Linter {
     if (absl::Status s = CheckTreatmentParameters(t); !s.ok()) {
       sink_.Error(at, TreatmentCode(t), absl::StrCat(prefix, s.message()));
     }
+    if (std::optional<ModeViolation> v = CheckModeRules(t, *field, flow.mode)) {
+      sink_.Error(at, v->code, absl::StrCat(prefix, v->message));
+      return;
+    }
     if (t.kind == TreatmentKind::kEncrypt) {
-      if (flow.mode == FlowMode::kDepersonalised) {
-        sink_.Error(at, "encrypt-depersonalised",
-                    absl::StrCat(prefix,
-                                 "encrypt is only allowed on personal flows (mode: personal); "
-                                 "a depersonalised flow must not carry recoverable personal data"));
-      } else {
-        for (const std::string& r : flow.recipients) {
-          const Party* p = a_.FindParty(r);
-          if (p != nullptr && p->encryption_key_pem.empty()) {
-            sink_.Error(at, "missing-encryption-key",
-                        absl::StrCat(prefix, "encrypts for recipient ", Quoted(r),
-                                     ", but that party has no encryption_key (an X25519 public "
-                                     "key PEM; create one with `accordctl keygen --x25519`)"));
-          }
+      for (const std::string& r : flow.recipients) {
+        const Party* p = a_.FindParty(r);
+        if (p != nullptr && p->encryption_key_pem.empty()) {
+          sink_.Error(at, "missing-encryption-key",
+                      absl::StrCat(prefix, "encrypts for recipient ", Quoted(r),
+                                   ", but that party has no encryption_key (an X25519 public key "
+                                   "PEM); the recipient creates one with `accordctl keygen "
+                                   "--type x25519 --out NAME` and adds NAME.pub with `accordctl "
+                                   "agreement set-key FILE --party ", r,
+                                   " --encryption --public-key NAME.pub`"));
         }
       }
-    }
-    if (t.kind == TreatmentKind::kKeep && flow.mode == FlowMode::kDepersonalised &&
-        field->classification == Classification::kDirectIdentifier) {
-      sink_.Error(at, "keep-identifier",
-                  absl::StrCat(prefix,
-                               "a direct_identifier cannot be kept as sent on a depersonalised "
-                               "flow; pseudonymise, generalise or drop it"));
     }
   }
 

@@ -137,6 +137,54 @@ TEST(LintTest, EncryptNeedsRecipientKeyAndReviewWithinValidity) {
             nullptr);
 }
 
+// Issue 12: the personal copy of the Cardiff example that a recipient once
+// activated (identifiers and triage notes kept) is refused line by line.
+TEST(LintTest, PersonalFlowNeverCarriesIdentifiersInClear) {
+  std::string text = Replace(Example(), "mode: depersonalised", "mode: personal");
+  text = Replace(text, "nhs_number: pseudonymise", "nhs_number: keep");
+  text = Replace(text, "patient_name: drop", "patient_name: keep");
+  text = Replace(text, "triage_notes: drop", "triage_notes: keep");
+  ExpectError(text, "keep-identifier", "nhs_number: keep",
+              "flow 'ae-to-csp', field 'nhs_number': 'nhs_number' is a direct_identifier and "
+              "cannot be kept as sent, not even on a personal flow; use encrypt, pseudonymise or "
+              "drop");
+  ExpectError(text, "keep-identifier", "patient_name: keep", "use encrypt, pseudonymise or drop");
+  ExpectError(text, "sensitive-text-in-clear", "triage_notes: keep",
+              "must be redacted or encrypted to the recipient: use redact, encrypt or drop");
+  // location_description stays redacted: no diagnostic for it.
+  ParseResult r = ParseAgreement(text, "t.yaml");
+  EXPECT_EQ(Dump(r.diagnostics).find("location_description"), std::string::npos);
+}
+
+TEST(LintTest, DepersonalisedFlowNeverKeepsOrRedactsAnIdentifier) {
+  ExpectError(Replace(Example(), "nhs_number: pseudonymise", "nhs_number: keep"), "keep-identifier",
+              "nhs_number: keep", "use pseudonymise or drop; if the recipient needs the value "
+              "itself, use a personal flow (mode: personal) and encrypt it to the recipient");
+  // redact fits a string, but does not protect an identifier field.
+  std::string police = ReadSourceFile("deploy/agreements/police-crime-analyst.yaml");
+  ASSERT_NE(police.find("crime_reference: "), std::string::npos);
+  size_t at = police.find("crime_reference: ", police.find("flows:"));
+  ASSERT_NE(at, std::string::npos);
+  size_t eol = police.find('\n', at);
+  police.replace(at, eol - at, "crime_reference: redact");
+  ExpectError(police, "keep-identifier", "crime_reference: redact",
+              "redact only removes identifiers it recognises inside text");
+}
+
+TEST(LintTest, EncryptedIdentifierOnPersonalFlowIsAccepted) {
+  std::string text = ReadSourceFile("policy/testdata/agreements/personal-encrypt.yaml");
+  ParseResult r = ParseAgreement(text, "personal-encrypt.yaml");
+  EXPECT_TRUE(r.ok()) << Dump(r.diagnostics);
+}
+
+TEST(LintTest, MissingEncryptionKeyNamesTheRealCommand) {
+  std::string text = ReadSourceFile("policy/testdata/agreements/encrypt-without-key.yaml");
+  ExpectError(text, "missing-encryption-key", "child_name: encrypt",
+              "`accordctl keygen --type x25519 --out NAME`");
+  ParseResult r = ParseAgreement(text, "t.yaml");
+  EXPECT_EQ(Dump(r.diagnostics).find("--x25519"), std::string::npos);
+}
+
 TEST(LintTest, SyntaxErrorHasLine) {
   std::string text = ReadSourceFile("policy/testdata/agreements/syntax-error.yaml");
   ParseResult r = ParseAgreement(text, "s.yaml");

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "accord/policy/status_macros.h"
+#include "accord/policy/treatment_rules.h"
 
 namespace accord::policy {
 namespace {
@@ -39,6 +40,11 @@ absl::StatusOr<std::unique_ptr<CompiledFlow>> CompileFlow(const CompiledAgreemen
     }
     const FieldTreatment* ft = flow.FindField(fields[i].name);
     if (ft == nullptr || ft->treatment.kind == TreatmentKind::kDrop) continue;
+    // Defence in depth: the linter refuses these, and so does the engine.
+    if (absl::Status s = CheckTreatmentForField(ft->treatment, fields[i], flow.mode); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("agreement '", a.id, "' flow '", flow.id,
+                                                     "': ", s.message()));
+    }
     if (ft->field == flow.area_field) {
       compiled->area_plan = static_cast<int>(compiled->plans.size());
     }

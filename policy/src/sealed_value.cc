@@ -174,9 +174,16 @@ absl::Status RecipientSealer::Seal(std::string_view field_name, const v1::Value&
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Value> OpenSealed(std::string_view recipient_id,
-                                     std::string_view x25519_private_pem,
-                                     std::string_view field_name, const v1::SealedValue& sealed) {
+absl::StatusOr<RecipientOpener> RecipientOpener::Create(std::string_view x25519_private_pem) {
+  ACCORD_ASSIGN_OR_RETURN(EvpPkeyPtr own, ReadPem(x25519_private_pem, /*is_private=*/true));
+  ACCORD_ASSIGN_OR_RETURN(std::string fingerprint, Fingerprint(own.get()));
+  ACCORD_ASSIGN_OR_RETURN(std::string own_public, RawPublic(own.get()));
+  return RecipientOpener(std::move(own), std::move(own_public), std::move(fingerprint));
+}
+
+absl::StatusOr<v1::Value> RecipientOpener::Open(std::string_view recipient_id,
+                                                std::string_view field_name,
+                                                const v1::SealedValue& sealed) const {
   if (sealed.scheme() != kSealedScheme) {
     return absl::InvalidArgumentError("sealed value uses an unknown scheme");
   }
@@ -187,18 +194,20 @@ absl::StatusOr<v1::Value> OpenSealed(std::string_view recipient_id,
   if (sealed.recipient() != recipient_id) {
     return absl::PermissionDeniedError("sealed value is for another recipient");
   }
-  ACCORD_ASSIGN_OR_RETURN(EvpPkeyPtr own, ReadPem(x25519_private_pem, /*is_private=*/true));
-  ACCORD_ASSIGN_OR_RETURN(std::string fingerprint, Fingerprint(own.get()));
-  if (sealed.key_fingerprint() != fingerprint) {
+  if (sealed.key_fingerprint() != key_fingerprint_) {
     return absl::PermissionDeniedError("sealed value is for another key of this recipient");
   }
-  ACCORD_ASSIGN_OR_RETURN(std::string own_public, RawPublic(own.get()));
   EvpPkeyPtr eph(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr,
                                              U8(sealed.ephemeral_public_key()), kKeyBytes));
   if (!eph) return OpenSslError("reading ephemeral key", absl::StatusCode::kInvalidArgument);
   Secret<kKeyBytes> key;
-  ACCORD_RETURN_IF_ERROR(DeriveKey(own.get(), eph.get(), sealed.ephemeral_public_key(), own_public,
-                                   recipient_id, field_name, &key));
+  absl::Status derived = DeriveKey(key_.get(), eph.get(), sealed.ephemeral_public_key(),
+                                   raw_public_, recipient_id, field_name, &key);
+  if (!derived.ok()) {
+    // A low-order ephemeral point gives an all-zero secret, which OpenSSL
+    // refuses: to the recipient that is an altered value.
+    return absl::DataLossError("sealed value failed authentication (altered ephemeral key)");
+  }
 
   std::string aad = Join(recipient_id, field_name);
   const std::string& ct = sealed.ciphertext();
@@ -214,6 +223,13 @@ absl::StatusOr<v1::Value> OpenSealed(std::string_view recipient_id,
   OPENSSL_cleanse(plaintext.data(), plaintext.size());
   if (!parsed) return absl::DataLossError("sealed value does not contain a value");
   return value;
+}
+
+absl::StatusOr<v1::Value> OpenSealed(std::string_view recipient_id,
+                                     std::string_view x25519_private_pem,
+                                     std::string_view field_name, const v1::SealedValue& sealed) {
+  ACCORD_ASSIGN_OR_RETURN(RecipientOpener opener, RecipientOpener::Create(x25519_private_pem));
+  return opener.Open(recipient_id, field_name, sealed);
 }
 
 }  // namespace accord::policy

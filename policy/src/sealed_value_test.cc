@@ -240,6 +240,26 @@ TEST_F(SealedValueTest, MalformedSealedValues) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(SealedValueTest, OpenerParsesTheKeyOnceAndOpensMany) {
+  auto opener = RecipientOpener::Create(keys_.private_pem);
+  ASSERT_TRUE(opener.ok()) << opener.status();
+  EXPECT_EQ(opener->key_fingerprint(), sealer_->key_fingerprint());
+  for (int i = 0; i < 5; ++i) {
+    std::string value = "value " + std::to_string(i);
+    auto v = opener->Open("csp-analyst", "f", Seal("f", Text(value)));
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_EQ(v->text(), value);
+  }
+  EXPECT_EQ(opener->Open("police", "f", Seal("f", Text("x"))).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  // An all-zero (low-order) ephemeral key is an altered value, not a crash.
+  v1::SealedValue zero = Seal("f", Text("x"));
+  zero.set_ephemeral_public_key(std::string(32, '\0'));
+  EXPECT_EQ(opener->Open("csp-analyst", "f", zero).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(RecipientOpener::Create(keys_.public_pem).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(RecipientSealerTest, RejectsBadKeys) {
   EXPECT_EQ(RecipientSealer::Create("r", "garbage").status().code(),
             absl::StatusCode::kInvalidArgument);

@@ -232,8 +232,8 @@ absl::StatusOr<std::string> PublicKeyFingerprint(std::string_view public_pem, Ke
   if (EVP_PKEY_get_base_id(key.get()) != want) {
     return absl::InvalidArgumentError(absl::StrCat(
         "is ", DescribeKey(key.get()), "; it must be an ", Sv(KeyTypeName(expected)),
-        " public key (create one with `accordctl keygen`",
-        expected == KeyType::kX25519 ? " --x25519" : "", ")"));
+        " public key (create one with `accordctl keygen",
+        expected == KeyType::kX25519 ? " --type x25519" : "", "`)"));
   }
   ACCORD_ASSIGN_OR_RETURN(std::string der, PublicDer(key.get()));
   return Sha256Text(Sha256(der));

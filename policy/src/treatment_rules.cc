@@ -140,20 +140,75 @@ absl::Status CheckTreatmentParameters(const Treatment& t) {
   }
 }
 
-absl::Status CheckTreatmentMode(const Treatment& t, const FieldSpec& field, FlowMode mode) {
-  if (mode != FlowMode::kDepersonalised) return absl::OkStatus();
-  if (t.kind == TreatmentKind::kEncrypt) {
-    return absl::InvalidArgumentError(
+namespace {
+
+// One generalisation that fits `type`, written as in the document.
+std::string GeneralisationExample(FieldType type) {
+  switch (type) {
+    case FieldType::kPostcode: return "{generalise: sector}";
+    case FieldType::kDate: return "{generalise: age_band, bands: [0, 18, 25, 35, 50, 65]}";
+    case FieldType::kDateTime: return "{generalise: hour}";
+    case FieldType::kGeoPoint: return "{generalise: grid, metres: 500}";
+    case FieldType::kInteger:
+    case FieldType::kDecimal: return "{generalise: bucket, width: 10}";
+    default: return "";
+  }
+}
+
+// "encrypt, pseudonymise, {generalise: sector} or drop": the treatments that
+// protect a direct identifier of `type` on a flow of `mode`.
+std::string IdentifierTreatments(FieldType type, FlowMode mode) {
+  std::vector<std::string> options;
+  if (mode == FlowMode::kPersonal) options.push_back("encrypt");
+  if (Pseudonymisable(type)) options.push_back("pseudonymise");
+  if (std::string g = GeneralisationExample(type); !g.empty()) options.push_back(std::move(g));
+  std::string out = absl::StrJoin(options, ", ");
+  return options.empty() ? "drop" : absl::StrCat(out, " or drop");
+}
+
+}  // namespace
+
+std::optional<ModeViolation> CheckModeRules(const Treatment& t, const FieldSpec& field,
+                                            FlowMode mode) {
+  const bool personal = mode == FlowMode::kPersonal;
+  if (t.kind == TreatmentKind::kEncrypt && !personal) {
+    return ModeViolation{
+        "encrypt-depersonalised",
         "encrypt is only allowed on personal flows (mode: personal); a depersonalised flow "
-        "must not carry recoverable personal data");
+        "must not carry recoverable personal data"};
   }
-  if (t.kind == TreatmentKind::kKeep && field.classification == Classification::kDirectIdentifier) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "field '", field.name,
-        "' is a direct_identifier and cannot be kept as sent on a depersonalised flow; "
-        "pseudonymise, generalise or drop it"));
+  if (field.classification == Classification::kDirectIdentifier &&
+      (t.kind == TreatmentKind::kKeep || t.kind == TreatmentKind::kRedact)) {
+    const std::string use = IdentifierTreatments(field.type, mode);
+    std::string why =
+        t.kind == TreatmentKind::kKeep
+            ? absl::StrCat("'", field.name, "' is a direct_identifier and cannot be kept as sent",
+                           personal ? ", not even on a personal flow" : "")
+            : absl::StrCat("'", field.name,
+                           "' is a direct_identifier; redact only removes identifiers it "
+                           "recognises inside text, so it does not protect the field");
+    std::string hint =
+        personal ? "; encrypt seals it so that only the recipient's X25519 key opens it"
+                 : "; if the recipient needs the value itself, use a personal flow "
+                   "(mode: personal) and encrypt it to the recipient";
+    return ModeViolation{"keep-identifier", absl::StrCat(why, "; use ", use, hint)};
   }
-  return absl::OkStatus();
+  if (personal && field.classification == Classification::kSensitive &&
+      field.type == FieldType::kFreeText && t.kind == TreatmentKind::kKeep) {
+    return ModeViolation{
+        "sensitive-text-in-clear",
+        absl::StrCat("'", field.name,
+                     "' is sensitive free text, and free text names people; on a personal flow "
+                     "it must be redacted or encrypted to the recipient: use redact, encrypt or "
+                     "drop")};
+  }
+  return std::nullopt;
+}
+
+absl::Status CheckTreatmentMode(const Treatment& t, const FieldSpec& field, FlowMode mode) {
+  std::optional<ModeViolation> v = CheckModeRules(t, field, mode);
+  if (!v) return absl::OkStatus();
+  return absl::InvalidArgumentError(std::move(v->message));
 }
 
 absl::Status CheckTreatmentForField(const Treatment& t, const FieldSpec& field, FlowMode mode) {

@@ -1,5 +1,8 @@
 #include "accord/policy/treatment_rules.h"
 
+#include <optional>
+#include <string>
+
 #include "gtest/gtest.h"
 
 namespace accord::policy {
@@ -93,13 +96,78 @@ TEST(TreatmentRulesTest, Parameters) {
 TEST(TreatmentRulesTest, ModeRules) {
   FieldSpec nhs = Field(FieldType::kNhsNumber, Classification::kDirectIdentifier);
   EXPECT_FALSE(CheckTreatmentForField(Plain(TreatmentKind::kKeep), nhs, FlowMode::kDepersonalised).ok());
-  EXPECT_TRUE(CheckTreatmentForField(Plain(TreatmentKind::kKeep), nhs, FlowMode::kPersonal).ok());
+  EXPECT_FALSE(CheckTreatmentForField(Plain(TreatmentKind::kKeep), nhs, FlowMode::kPersonal).ok());
   EXPECT_FALSE(CheckTreatmentForField(Plain(TreatmentKind::kEncrypt), nhs, FlowMode::kDepersonalised).ok());
   EXPECT_TRUE(CheckTreatmentForField(Plain(TreatmentKind::kEncrypt), nhs, FlowMode::kPersonal).ok());
   EXPECT_TRUE(CheckTreatmentForField(Plain(TreatmentKind::kPseudonymise), nhs, FlowMode::kDepersonalised).ok());
+  EXPECT_TRUE(CheckTreatmentForField(Plain(TreatmentKind::kPseudonymise), nhs, FlowMode::kPersonal).ok());
+  EXPECT_TRUE(CheckTreatmentForField(Plain(TreatmentKind::kDrop), nhs, FlowMode::kPersonal).ok());
   absl::Status s = CheckTreatmentForField(Plain(TreatmentKind::kRedact), nhs, FlowMode::kPersonal);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message().substr(0, 40), "field 'f': treatment 'redact' cannot be ");
+}
+
+// A direct identifier never leaves in clear, on any flow; the message says what to use.
+TEST(TreatmentRulesTest, DirectIdentifierOnlyDroppedPseudonymisedGeneralisedOrEncrypted) {
+  FieldSpec dob = Field(FieldType::kDate, Classification::kDirectIdentifier);
+  dob.name = "date_of_birth";
+  for (FlowMode mode : {FlowMode::kDepersonalised, FlowMode::kPersonal}) {
+    std::optional<ModeViolation> v = CheckModeRules(Plain(TreatmentKind::kKeep), dob, mode);
+    ASSERT_TRUE(v.has_value());
+    EXPECT_EQ(v->code, "keep-identifier");
+    EXPECT_NE(v->message.find("'date_of_birth' is a direct_identifier"), std::string::npos);
+    EXPECT_NE(v->message.find("{generalise: age_band"), std::string::npos) << v->message;
+    EXPECT_FALSE(CheckModeRules(Plain(TreatmentKind::kPseudonymise), dob, mode).has_value());
+    EXPECT_FALSE(CheckModeRules(Gen(Generalisation::kMonth), dob, mode).has_value());
+    EXPECT_FALSE(CheckModeRules(Plain(TreatmentKind::kDrop), dob, mode).has_value());
+  }
+  std::optional<ModeViolation> personal =
+      CheckModeRules(Plain(TreatmentKind::kKeep), dob, FlowMode::kPersonal);
+  EXPECT_EQ(personal->message,
+            "'date_of_birth' is a direct_identifier and cannot be kept as sent, not even on a "
+            "personal flow; use encrypt, pseudonymise, {generalise: age_band, bands: [0, 18, 25, "
+            "35, 50, 65]} or drop; encrypt seals it so that only the recipient's X25519 key opens "
+            "it");
+  std::optional<ModeViolation> deperson =
+      CheckModeRules(Plain(TreatmentKind::kKeep), dob, FlowMode::kDepersonalised);
+  EXPECT_EQ(deperson->message.find("use encrypt"), std::string::npos) << deperson->message;
+  EXPECT_NE(deperson->message.find("mode: personal"), std::string::npos) << deperson->message;
+
+  // Redacting a whole identifier does not protect it.
+  FieldSpec ref = Field(FieldType::kString, Classification::kDirectIdentifier);
+  std::optional<ModeViolation> redact =
+      CheckModeRules(Plain(TreatmentKind::kRedact), ref, FlowMode::kPersonal);
+  ASSERT_TRUE(redact.has_value());
+  EXPECT_EQ(redact->code, "keep-identifier");
+  EXPECT_NE(redact->message.find("redact only removes identifiers"), std::string::npos);
+  // A boolean identifier can only be encrypted or dropped.
+  FieldSpec flag = Field(FieldType::kBoolean, Classification::kDirectIdentifier);
+  EXPECT_NE(CheckModeRules(Plain(TreatmentKind::kKeep), flag, FlowMode::kPersonal)
+                ->message.find("use encrypt or drop"),
+            std::string::npos);
+  EXPECT_NE(CheckModeRules(Plain(TreatmentKind::kKeep), flag, FlowMode::kDepersonalised)
+                ->message.find("use drop;"),
+            std::string::npos);
+}
+
+TEST(TreatmentRulesTest, PersonalFlowsRedactOrEncryptSensitiveFreeText) {
+  FieldSpec notes = Field(FieldType::kFreeText, Classification::kSensitive);
+  notes.name = "triage_notes";
+  std::optional<ModeViolation> v =
+      CheckModeRules(Plain(TreatmentKind::kKeep), notes, FlowMode::kPersonal);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->code, "sensitive-text-in-clear");
+  EXPECT_NE(v->message.find("use redact, encrypt or drop"), std::string::npos) << v->message;
+  EXPECT_FALSE(CheckModeRules(Plain(TreatmentKind::kRedact), notes, FlowMode::kPersonal));
+  EXPECT_FALSE(CheckModeRules(Plain(TreatmentKind::kEncrypt), notes, FlowMode::kPersonal));
+  EXPECT_FALSE(CheckModeRules(Plain(TreatmentKind::kDrop), notes, FlowMode::kPersonal));
+  EXPECT_EQ(CheckTreatmentMode(Plain(TreatmentKind::kKeep), notes, FlowMode::kPersonal).code(),
+            absl::StatusCode::kInvalidArgument);
+  // Non-sensitive text and quasi-identifiers are not affected by this rule.
+  FieldSpec method = Field(FieldType::kFreeText, Classification::kNonPersonal);
+  EXPECT_FALSE(CheckModeRules(Plain(TreatmentKind::kKeep), method, FlowMode::kPersonal));
+  FieldSpec sex = Field(FieldType::kCategory, Classification::kQuasiIdentifier);
+  EXPECT_FALSE(CheckModeRules(Plain(TreatmentKind::kKeep), sex, FlowMode::kPersonal));
 }
 
 }  // namespace

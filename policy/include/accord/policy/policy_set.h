@@ -76,7 +76,10 @@ class CompiledAgreement {
 class PolicySet {
  public:
   // Compiles `active`. InvalidArgument if an agreement references something
-  // that does not resolve (a lint-clean agreement always compiles).
+  // that does not resolve, or a treatment breaks the rules of
+  // treatment_rules.h (e.g. a direct_identifier kept as sent, on any flow):
+  // such an agreement never becomes policy. A lint-clean agreement always
+  // compiles.
   static absl::StatusOr<std::shared_ptr<const PolicySet>> Build(std::vector<ActiveAgreement> active);
 
   // An empty set: every record is rejected for want of an agreement.

@@ -70,15 +70,49 @@ class RecipientSealer {
   std::string key_fingerprint_;
 };
 
-// Opens a sealed value with the recipient's private key (PEM PKCS#8,
-// "-----BEGIN PRIVATE KEY-----"). Errors:
-//   InvalidArgument    the PEM is not an X25519 private key, or the sealed
-//                      value is malformed (unknown scheme, bad lengths);
-//   PermissionDenied   sealed for another recipient or another key
-//                      (recipient/key_fingerprint mismatch);
-//   DataLoss           authentication failed: ciphertext, nonce, ephemeral key
-//                      or field name altered, or not the matching key;
-//                      also a plaintext that is not a v1::Value.
+// Opens sealed values with one recipient's X25519 private key, parsed once
+// (for a feed of many values). Immutable after Create(); Open() is const and
+// safe to call from many threads at once. Movable, not copyable.
+class RecipientOpener {
+ public:
+  // `x25519_private_pem` is a PEM PKCS#8 private key ("-----BEGIN PRIVATE
+  // KEY-----", as `accordctl keygen --type x25519` writes). InvalidArgument if
+  // it does not parse or is not X25519 (the message never contains the key).
+  static absl::StatusOr<RecipientOpener> Create(std::string_view x25519_private_pem);
+
+  RecipientOpener(RecipientOpener&&) = default;
+  RecipientOpener& operator=(RecipientOpener&&) = default;
+
+  // Hex SHA-256 of the DER SubjectPublicKeyInfo of the key's public half:
+  // equal to SealedValue.key_fingerprint of every value sealed to this key.
+  const std::string& key_fingerprint() const { return key_fingerprint_; }
+
+  // Opens `sealed`, the value of field `field_name` sealed for `recipient_id`
+  // (both are bound into the seal). Errors:
+  //   InvalidArgument    the sealed value is malformed (unknown scheme, bad
+  //                      lengths);
+  //   PermissionDenied   sealed for another recipient, or for another key
+  //                      (SealedValue.recipient / key_fingerprint mismatch);
+  //   DataLoss           authentication failed: ciphertext, nonce, ephemeral
+  //                      key (including a low-order point), recipient or
+  //                      field name altered; also a plaintext that is not a
+  //                      v1::Value.
+  absl::StatusOr<v1::Value> Open(std::string_view recipient_id, std::string_view field_name,
+                                 const v1::SealedValue& sealed) const;
+
+ private:
+  RecipientOpener(EvpPkeyPtr key, std::string raw_public, std::string fingerprint)
+      : key_(std::move(key)),
+        raw_public_(std::move(raw_public)),
+        key_fingerprint_(std::move(fingerprint)) {}
+
+  EvpPkeyPtr key_;          // the recipient's private key
+  std::string raw_public_;  // its public half, 32 raw bytes
+  std::string key_fingerprint_;
+};
+
+// RecipientOpener::Create(x25519_private_pem) then Open(): for one value.
+// Errors as Create() and Open().
 absl::StatusOr<v1::Value> OpenSealed(std::string_view recipient_id,
                                      std::string_view x25519_private_pem,
                                      std::string_view field_name, const v1::SealedValue& sealed);
