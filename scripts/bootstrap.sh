@@ -10,6 +10,9 @@ PACKAGES=(
   libre2-dev libyaml-cpp-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev tzdata
   kcat openssl python3 python3-grpcio python3-grpc-tools
+  # Real Apache Kafka for tests/kafka (scripts/kafka.sh resolves the broker with Maven),
+  # compose.yaml parsing and systemd unit verification (tests/kafka/deploy_files_test.py)
+  openjdk-17-jre-headless maven python3-yaml systemd
 )
 
 missing=()
