@@ -137,8 +137,10 @@ TEST_F(KafkaRealHubTest, LeaderThenControllerKilledUnderLoadLoseAndDuplicateNoth
   HubProcess hub;
   ASSERT_TRUE(hub.Start(ACCORD_HUB_BINARY, Args()));
   SubmitAgreement(hub.port());
+  // Load in two phases (each ~2,500 records/s): around the leader kill, and
+  // around the controller kill; between them the killed node restarts.
   std::atomic<bool> stop{false};
-  std::thread publisher([&] { PublishUntil(hub.port(), stop, 0, 30000); });
+  std::thread publisher([&] { PublishUntil(hub.port(), stop, 0, 100000); });
   WaitForAcked(1000);
   ASSERT_GE(Acked(), 1000u);
 
@@ -151,6 +153,8 @@ TEST_F(KafkaRealHubTest, LeaderThenControllerKilledUnderLoadLoseAndDuplicateNoth
   EXPECT_GE(Acked(), before + 1000) << "publishing went on after the leader was killed";
   const int new_leader = cluster_.Partition(ingest, 0).leader;
   EXPECT_TRUE(new_leader >= 1 && new_leader != leader) << "leader " << leader << " -> " << new_leader;
+  stop = true;
+  publisher.join();
 
   // Restarted on its data, it catches up and rejoins the ISR.
   cluster_.Restart(leader);
@@ -162,6 +166,10 @@ TEST_F(KafkaRealHubTest, LeaderThenControllerKilledUnderLoadLoseAndDuplicateNoth
   }
   EXPECT_TRUE(rejoined) << "node " << leader << " did not rejoin the in-sync replicas";
 
+  stop = false;
+  std::thread publisher2([&] { PublishUntil(hub.port(), stop, 1000000, 100000); });
+  before = Acked();
+  WaitForAcked(before + 1000);
   const int controller = cluster_.QuorumLeader();
   ASSERT_GE(controller, 1);
   cluster_.Kill(controller);
@@ -171,9 +179,9 @@ TEST_F(KafkaRealHubTest, LeaderThenControllerKilledUnderLoadLoseAndDuplicateNoth
   const int new_controller = cluster_.QuorumLeader();
   EXPECT_TRUE(new_controller >= 1 && new_controller != controller)
       << "controller " << controller << " -> " << new_controller;
-  cluster_.Restart(controller);
   stop = true;
-  publisher.join();
+  publisher2.join();
+  cluster_.Restart(controller);
 
   ExpectExactlyOnceAndVerifiedLedger(hub.port());
   ExpectNoDuplicateInIngestTopic();
