@@ -111,6 +111,7 @@ num.recovery.threads.per.data.dir=1
 background.threads=2
 log.retention.check.interval.ms=1000
 log.segment.delete.delay.ms=1000
+log.cleaner.dedupe.buffer.size=16777216
 EOF
 }
 

@@ -164,7 +164,9 @@ def main(argv):
         f.write(cluster_id + "\n")
     # Test-only speed-ups that do not change security or durability.
     extra = {"num.network.threads": "2", "num.io.threads": "2", "background.threads": "2",
-             "offsets.topic.num.partitions": "6", "group.initial.rebalance.delay.ms": "0"}
+             "offsets.topic.num.partitions": "6", "group.initial.rebalance.delay.ms": "0",
+             # the log cleaner's default 128 MB buffer does not fit a 256 MB test heap
+             "log.cleaner.dedupe.buffer.size": "16777216"}
     for node, (node_dir, props) in sorted(configs.items()):
         os.makedirs(node_dir, exist_ok=True)
         with open(os.path.join(node_dir, "server.properties"), "w") as f:
