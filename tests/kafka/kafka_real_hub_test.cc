@@ -142,11 +142,15 @@ TEST_F(KafkaRealHubTest, LeaderThenControllerKilledUnderLoadLoseAndDuplicateNoth
   std::atomic<bool> stop{false};
   std::thread publisher([&] { PublishUntil(hub.port(), stop, 0, 100000); });
   WaitForAcked(1000);
-  ASSERT_GE(Acked(), 1000u);
+  EXPECT_GE(Acked(), 1000u);
 
   const std::string ingest = prefix_ + ".ingest";
   const int leader = cluster_.Partition(ingest, 0).leader;
-  ASSERT_GE(leader, 1);
+  if (leader < 1) {
+    stop = true;
+    publisher.join();
+    FAIL() << "partition 0 of " << ingest << " has no leader";
+  }
   cluster_.Kill(leader);
   size_t before = Acked();
   WaitForAcked(before + 1000);
@@ -171,8 +175,8 @@ TEST_F(KafkaRealHubTest, LeaderThenControllerKilledUnderLoadLoseAndDuplicateNoth
   before = Acked();
   WaitForAcked(before + 1000);
   const int controller = cluster_.QuorumLeader();
-  ASSERT_GE(controller, 1);
-  cluster_.Kill(controller);
+  EXPECT_GE(controller, 1) << "no active controller found";
+  if (controller >= 1) cluster_.Kill(controller);
   before = Acked();
   WaitForAcked(before + 1000);
   EXPECT_GE(Acked(), before + 1000) << "publishing went on after the controller was killed";
@@ -181,7 +185,7 @@ TEST_F(KafkaRealHubTest, LeaderThenControllerKilledUnderLoadLoseAndDuplicateNoth
       << "controller " << controller << " -> " << new_controller;
   stop = true;
   publisher2.join();
-  cluster_.Restart(controller);
+  if (controller >= 1) cluster_.Restart(controller);
 
   ExpectExactlyOnceAndVerifiedLedger(hub.port());
   ExpectNoDuplicateInIngestTopic();

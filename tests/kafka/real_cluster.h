@@ -81,10 +81,16 @@ class RealCluster {
     for (int node = 1; node <= 3; ++node) Restart(node);
   }
   // The node leading the KRaft metadata quorum (the active controller), or -1.
+  // Asks the controllers (a JVM tool; retried, since a loaded machine or a
+  // quorum mid-election can fail one attempt).
   int QuorumLeader() {
-    std::string out;
-    RunShell(absl::StrCat("bash ", KafkaSh(), " quorum-leader ", dir_, " 2>/dev/null"), &out);
-    return std::atoi(out.c_str()) > 0 ? std::atoi(out.c_str()) : -1;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      std::string out;
+      RunShell(absl::StrCat("bash ", KafkaSh(), " quorum-leader ", dir_, " 2>/dev/null"), &out);
+      if (std::atoi(out.c_str()) > 0) return std::atoi(out.c_str());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    return -1;
   }
 
   // Leader and in-sync replicas of one partition, from broker metadata.
