@@ -13,7 +13,8 @@
 #   scripts/loadgen.sh --kafka-mock [options]   the same on librdkafka's mock cluster
 #       (accord-kafka-mock), which serves one message set per partition per fetch and
 #       keeps ~5 MB per partition: for comparison only.
-# Environment: ACCORD_BUILD_DIR (default build/), ACCORD_HUB_ARGS (extra hub flags),
+# Environment: ACCORD_BUILD_DIR (default build/), ACCORD_HUB_ARGS (extra hub flags), RAW_RECORDS
+# (records of the raw librdkafka run with --kafka, default 40000),
 # KEEP=1 keeps the work dir.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -79,7 +80,7 @@ accord_submit_agreement "$work" "$doc" >/dev/null  # as loadgen-police, the firs
 if [[ $real_kafka == 1 ]]; then
   echo "raw librdkafka on the same Kafka cluster, the hub's own ingest record bytes:"
   accord_stop_hub  # the raw clients get the machine to themselves, as the hub had
-  "$mock" raw --bootstrap "$brokers" --from-topic accord.ingest --topic raw --records "${RAW_RECORDS:-100000}" \
+  "$mock" raw --bootstrap "$brokers" --from-topic accord.ingest --topic raw --records "${RAW_RECORDS:-40000}" \
     --create-partitions 12
 elif [[ $kafka == 1 ]]; then
   echo "raw librdkafka on the same mock cluster, the hub's own ingest record bytes:"
