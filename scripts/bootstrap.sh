@@ -12,6 +12,9 @@ PACKAGES=(
   kcat openssl python3 python3-grpcio python3-grpc-tools
   chromium fonts-liberation  # the console's browser tests (tests/browser): Debian's Chromium, never a downloaded one
   python3-venv  # tests/open: the Python client in a fresh venv of Debian's python3
+  # Real Apache Kafka for tests/kafka (scripts/kafka.sh resolves the broker with Maven),
+  # compose.yaml parsing and systemd unit verification (tests/kafka/deploy_files_test.py)
+  openjdk-17-jre-headless maven python3-yaml systemd
 )
 
 missing=()

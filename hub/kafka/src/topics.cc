@@ -1,5 +1,8 @@
 #include "topics.h"
 
+#include <chrono>
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 
 namespace accord::hub::kafka {
@@ -65,7 +68,15 @@ absl::Status EnsureTopic(rd_kafka_t* rk, const std::string& topic, int partition
       result != RD_KAFKA_RESP_ERR_INVALID_REQUEST) {
     return FromKafka(result, absl::StrCat("creating topic ", topic));
   }
-  return CheckPartitions(rk, topic, partitions, timeout_ms);
+  // A real cluster answers CreateTopics once the controller has the topic; the
+  // brokers' metadata follows a moment later (UNKNOWN_TOPIC_OR_PART meanwhile).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  absl::Status created = CheckPartitions(rk, topic, partitions, timeout_ms);
+  while (absl::IsUnavailable(created) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    created = CheckPartitions(rk, topic, partitions, timeout_ms);
+  }
+  return created;
 }
 
 }  // namespace accord::hub::kafka

@@ -8,7 +8,9 @@
 //   accord-kafka-mock serve --topic accord.ingest:12 --topic accord.journal:1
 //       prints "bootstraps HOST:PORT,..." on stdout, then runs until SIGTERM/SIGINT.
 //   accord-kafka-mock raw --bootstrap B --from-topic accord.ingest --topic raw --records N
-//       raw librdkafka throughput on that cluster with the same record bytes:
+//       [--create-partitions P]
+//       raw librdkafka throughput on that cluster (the mock, or a real one such as
+//       scripts/kafka.sh starts) with the same record bytes:
 //       copies up to N messages' values out of --from-topic, produces them to
 //       --topic (idempotent, acks=all) and consumes them back; prints JSON.
 #include <librdkafka/rdkafka.h>
@@ -113,7 +115,37 @@ int Serve(int brokers, const std::vector<std::string>& topics) {
   return 0;
 }
 
-int Raw(const std::string& brokers, const std::string& from_topic, const std::string& topic, size_t records) {
+// Creates `topic` (replication 3, or the cluster's brokers if fewer) unless it
+// exists; a real cluster with auto.create.topics.enable=false needs it. The
+// mock cluster does not serve CreateTopics: there, create topics with serve.
+bool CreateTopic(const std::string& brokers, const std::string& topic, int partitions) {
+  rd_kafka_t* rk = NewClient(RD_KAFKA_PRODUCER, brokers, "");
+  char err[512];
+  rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(topic.c_str(), partitions, 3, err, sizeof(err));
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_CreateTopics(rk, &t, 1, nullptr, q);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 60000);
+  rd_kafka_resp_err_t result = ev == nullptr ? RD_KAFKA_RESP_ERR__TIMED_OUT : rd_kafka_event_error(ev);
+  if (ev != nullptr && !result) {
+    size_t n = 0;
+    const rd_kafka_topic_result_t** r =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    if (n == 1) result = rd_kafka_topic_result_error(r[0]);
+  }
+  if (ev != nullptr) rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(q);
+  rd_kafka_NewTopic_destroy(t);
+  rd_kafka_destroy(rk);
+  if (result && result != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+    std::cerr << "accord-kafka-mock: creating topic " << topic << ": " << rd_kafka_err2str(result) << "\n";
+    return false;
+  }
+  return true;
+}
+
+int Raw(const std::string& brokers, const std::string& from_topic, const std::string& topic, size_t records,
+        int create_partitions) {
+  if (create_partitions > 0 && !CreateTopic(brokers, topic, create_partitions)) return 1;
   std::vector<std::string> values;
   ConsumeAll(brokers, from_topic, "accord-kafka-mock-sample", records,
              [&](const char* p, size_t n) { values.emplace_back(p, n); });
@@ -170,9 +202,13 @@ int main(int argc, char** argv) {
   raw->add_option("--topic", topic, "Topic to produce to and consume from (create it with serve)");
   raw->add_option("--records", records, "Messages to produce and consume (default 20000)")
       ->check(CLI::Range(size_t{1}, size_t{10000000}));
+  int create_partitions = 0;
+  raw->add_option("--create-partitions", create_partitions,
+                  "Create --topic with this many partitions first (real clusters; default: do not)")
+      ->check(CLI::Range(1, 1000));
   CLI11_PARSE(app, argc, argv);
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
   if (*serve) return Serve(brokers, topics);
-  return Raw(bootstrap, from_topic, topic, records);
+  return Raw(bootstrap, from_topic, topic, records, create_partitions);
 }
