@@ -117,6 +117,8 @@ bool IsUpperCodePoint(std::string_view text, size_t pos, size_t len) {
   if (len != 2) return false;
   const uint32_t cp = ((c & 0x1F) << 6) | (static_cast<unsigned char>(text[pos + 1]) & 0x3F);
   if (cp >= 0xC0 && cp <= 0xDE) return cp != 0xD7;
+  if (cp == 0x178) return true;
+  if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E)) return (cp % 2) == 1;
   if (cp >= 0x100 && cp <= 0x17F) return (cp % 2) == 0;
   return false;
 }
@@ -249,13 +251,14 @@ absl::StatusOr<NameGazetteer> NameGazetteer::Parse(std::string_view tsv) {
               absl::StrCat("name gazetteer line ", line_no, ": unknown flag (use G S W F)"));
       }
     }
-    g.words_[std::string(line.substr(0, tab))] |= bits;
+    const uint64_t h = Hash(line.substr(0, tab));
+    g.names_[h] |= bits;
+    g.Insert(h);
   }
   for (const BuiltIn& b : kBuiltIn) {
-    uint16_t& bits = g.words_[std::string(b.word)];
-    // A word of the vocabulary is no longer a name on its own ("Will" stays a
-    // name: only structural words are listed).
-    bits |= b.bits;
+    const uint64_t h = Hash(b.word);
+    g.vocabulary_[h] |= b.bits;
+    g.Insert(h);
   }
   return g;
 }
@@ -334,14 +337,54 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
     const bool glued = i > 0 && std::string_view("@._/\\").find(text[i - 1]) != std::string_view::npos &&
                        i > 1 && static_cast<unsigned char>(text[i - 2]) > ' ';
     Token t{};
-    const size_t next = ReadWord(text, i, &t, &key);
-    t.bits = t.shape == Shape::kOther ? 0 : LookupKey(g, key);
+    size_t next;
+    // Fast path: a plain ASCII word (most of a narrative) folded in place.
+    char buf[40];
+    size_t kl = 0;
+    int up = 0;
+    size_t j = i;
+    while (j < n && kl < sizeof(buf)) {
+      const auto b = static_cast<unsigned char>(text[j]);
+      if (static_cast<unsigned char>(b - 'a') < 26) {
+        buf[kl++] = static_cast<char>(b);
+      } else if (static_cast<unsigned char>(b - 'A') < 26) {
+        buf[kl++] = static_cast<char>(b | 0x20);
+        ++up;
+      } else {
+        break;
+      }
+      ++j;
+    }
+    const unsigned char stop = j < n ? static_cast<unsigned char>(text[j]) : ' ';
+    if (kl > 0 && stop < 0x80 && stop != '\'' && stop != '-' && !(stop >= '0' && stop <= '9') &&
+        static_cast<unsigned char>((stop | 0x20) - 'a') >= 26) {
+      t.begin = i;
+      t.end = j;
+      t.possessive = false;
+      const bool first_upper = IsAsciiUpper(static_cast<unsigned char>(text[i]));
+      if (kl == 1 && up == 1) {
+        t.shape = Shape::kInitial;
+      } else if (static_cast<size_t>(up) == kl) {
+        t.shape = Shape::kUpper;
+      } else {
+        t.shape = first_upper ? Shape::kTitle : Shape::kLower;
+      }
+      t.bits = g.Lookup(std::string_view(buf, kl));
+      next = j;
+    } else {
+      next = ReadWord(text, i, &t, &key);
+      t.bits = t.shape == Shape::kOther ? 0 : LookupKey(g, key);
+    }
     if (glued || (t.end < n && std::string_view("@_/\\").find(text[t.end]) != std::string_view::npos)) {
       t.shape = Shape::kOther;
     }
     size_t p = i;
     while (p > 0 && (text[p - 1] == ' ' || text[p - 1] == '"' || text[p - 1] == '\'' || text[p - 1] == '(')) --p;
     t.sentence_start = p == 0 || std::string_view(".!?:;\n\r\t").find(text[p - 1]) != std::string_view::npos;
+    if (t.sentence_start && p >= 2 && text[p - 1] == '.' && !tokens.empty() &&
+        tokens.back().end == p - 1 && tokens.back().end - tokens.back().begin <= 2) {
+      t.sentence_start = false;  // after an initial or "Mr." / "Dr." / "St."
+    }
     tokens.push_back(t);
     i = std::max(next, i + 1);
   }
@@ -367,7 +410,7 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       if (gp == Gap::kSpace) {
         // A lower-case word joins only a lower-case name ("oliver smith").
         if ((cur.shape == Shape::kLower) != (prev.shape == Shape::kLower) &&
-            (prev.bits & kParticle) == 0) {
+            (prev.bits & kParticle) == 0 && (cur.bits & kParticle) == 0) {
           break;
         }
       } else if (gp == Gap::kPeriod) {
@@ -398,7 +441,7 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
                            ClassifyGap(gap_after) == Gap::kSpace &&
                            tokens[e - 1].shape != Shape::kLower;
     const bool place_after = after != nullptr && (after->bits & kPlaceWord) &&
-                             after->shape != Shape::kLower && ClassifyGap(gap_after) == Gap::kSpace;
+                             ClassifyGap(gap_after) == Gap::kSpace;
     const bool place_before = before != nullptr && (before->bits & kPlaceBefore) &&
                               ClassifyGap(gap_before) == Gap::kSpace;
     const bool of_before = before != nullptr && before->shape == Shape::kLower &&
@@ -407,14 +450,19 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
 
     // Trim leading words that carry no evidence (a sentence-initial "Later").
     size_t s = k;
-    if (!cue_before && !known_as) {
+    if (cue_after && !cue_before && !known_as) {
+      // "Later Xyvor Plumtree states": a sentence-initial word with no evidence is not a name.
+      if (e - k >= 2 && tokens[k].sentence_start && !IsNameBits(tokens[k].bits)) s = k + 1;
+    } else if (!cue_before && !known_as) {
       while (s < e && !IsNameBits(tokens[s].bits) && tokens[s].shape != Shape::kInitial &&
              (tokens[s].bits & kParticle) == 0) {
         ++s;
       }
     }
     bool emit = false;
-    if (cue_before || known_as || cue_after) {
+    if (s >= e) {
+      emit = false;
+    } else if (cue_before || known_as || cue_after) {
       emit = true;
     } else if (place_after || place_before || of_before) {
       emit = false;
@@ -436,9 +484,11 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
         // "oliver smith": every word a name, the first a given name, two at least.
         emit = parts >= 2 && named == parts && (first.bits & kGiven) && IsStrong(first.bits);
       } else if (parts >= 2) {
-        emit = strong >= 1 || named >= 2;
+        emit = strong >= 1;
       } else if (parts == 1) {
-        const Token& t = tokens[s];
+        size_t only = s;
+        while (only + 1 < e && (tokens[only].bits & kParticle) != 0) ++only;
+        const Token& t = tokens[only];
         if (t.shape == Shape::kInitial) {
           emit = false;
         } else if (IsStrong(t.bits)) {

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
@@ -61,15 +62,46 @@ class NameGazetteer {
   // InvalidArgument names the line of a malformed entry.
   static absl::StatusOr<NameGazetteer> Parse(std::string_view tsv);
 
-  // The bits of a folded (lower-case, accents removed, no apostrophes) word; 0 if unknown.
+  // The bits of a folded (lower-case, accents removed, no apostrophes) word; 0
+  // if unknown. Runs at every word of every narrative: a Bloom filter (16 KiB,
+  // two probes) rejects most words before any table is read, and the tables
+  // are keyed by the word's 64-bit FNV-1a hash (a collision among ~12k words
+  // is vanishingly unlikely and would only change one word's bits).
   uint16_t Lookup(std::string_view folded) const {
-    auto it = words_.find(absl::string_view(folded.data(), folded.size()));
-    return it == words_.end() ? 0 : it->second;
+    const uint64_t h = Hash(folded);
+    if (!MayContain(h)) return 0;
+    uint16_t bits = 0;
+    if (auto it = vocabulary_.find(h); it != vocabulary_.end()) bits = it->second;
+    if (auto it = names_.find(h); it != names_.end()) bits |= it->second;
+    return bits;
   }
-  size_t size() const { return words_.size(); }
+  size_t size() const { return names_.size(); }
 
  private:
-  absl::flat_hash_map<std::string, uint16_t> words_;
+  static constexpr size_t kBloomBits = size_t{1} << 17;
+  static uint64_t Hash(std::string_view s) {
+    uint64_t h = 1469598103934665603ULL;
+    for (char c : s) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ULL;
+    }
+    return h ^ (h >> 29);
+  }
+  bool MayContain(uint64_t h) const {
+    const size_t a = h & (kBloomBits - 1);
+    const size_t b = (h >> 23) & (kBloomBits - 1);
+    return ((bloom_[a >> 6] >> (a & 63)) & (bloom_[b >> 6] >> (b & 63)) & 1) != 0;
+  }
+  void Insert(uint64_t h) {
+    const size_t a = h & (kBloomBits - 1);
+    const size_t b = (h >> 23) & (kBloomBits - 1);
+    bloom_[a >> 6] |= uint64_t{1} << (a & 63);
+    bloom_[b >> 6] |= uint64_t{1} << (b & 63);
+  }
+
+  std::vector<uint64_t> bloom_ = std::vector<uint64_t>(kBloomBits / 64);
+  absl::flat_hash_map<uint64_t, uint16_t> vocabulary_;  // built-in cue/stop/place words
+  absl::flat_hash_map<uint64_t, uint16_t> names_;       // the gazetteer file
 };
 
 // Appends [begin, end) of every name found in `text` (valid UTF-8).
