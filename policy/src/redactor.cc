@@ -827,7 +827,10 @@ struct Redactor::Patterns {
         }
         offer(ri::MatchRegAt(text, i), IdentifierKind::kVehicleReg);
         if (size_t end = ri::MatchRegPrefixAt(text, i);
-            end != 0 && !IsCommonWord(text.substr(end - 3, 3))) {
+            end != 0 && !(std::string_view("ABM").find(text[i]) != std::string_view::npos &&
+                          IsCommonWord(text.substr(end - 3, 3)))) {
+          // Road numbers ("M4 AND", "A414 TOO") are not registrations; other
+          // prefix plates are, whatever their letters ("J524 HER").
           offer(end, IdentifierKind::kVehicleReg);
         }
       }

@@ -34,12 +34,12 @@ constexpr BuiltIn kBuiltIn[] = {
     {"auntie", kCueBefore | kStop}, {"nan", kCueBefore | kStop}, {"grandmother", kCueBefore | kStop},
     {"grandfather", kCueBefore | kStop}, {"cousin", kCueBefore | kStop}, {"ex", kCueBefore | kStop},
     {"nickname", kCueBefore | kNicknameCue | kStop}, {"aka", kCueBefore | kNicknameCue | kStop},
-    {"as", kNicknameCue}, {"known", kKnown},
+    {"as", kNicknameCue}, {"known", kKnown}, {"by", kWeakCue | kStop},
     // Cues after a name.
-    {"states", kCueAfter | kStop}, {"stated", kCueAfter | kStop}, {"reports", kCueAfter | kStop},
-    {"reported", kCueAfter | kStop}, {"says", kCueAfter | kStop}, {"said", kCueAfter | kStop},
+    {"states", kCueAfter | kWeakCue | kStop}, {"stated", kCueAfter | kWeakCue | kStop}, {"reports", kCueAfter | kWeakCue | kStop},
+    {"reported", kCueAfter | kStop}, {"says", kCueAfter | kWeakCue | kStop}, {"said", kCueAfter | kWeakCue | kStop},
     {"alleges", kCueAfter | kStop}, {"claims", kCueAfter | kStop}, {"advised", kCueAfter | kStop},
-    {"confirmed", kCueAfter | kStop}, {"told", kCueAfter | kStop},
+    {"confirmed", kCueAfter | kStop}, {"told", kCueAfter | kWeakCue | kStop},
     // Never part of a name.
     {"he", kStop}, {"she", kStop}, {"they", kStop}, {"him", kStop}, {"her", kStop}, {"his", kStop},
     {"them", kStop}, {"i", kStop}, {"we", kStop}, {"you", kStop}, {"it", kStop}, {"a", kStop},
@@ -105,6 +105,7 @@ struct Token {
   Shape shape;
   bool sentence_start;
   bool possessive;
+  bool joined;        // has an apostrophe or hyphen inside ("d'souza", "smith-jones")
 };
 
 bool IsAsciiUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
@@ -133,6 +134,7 @@ size_t ReadWord(std::string_view text, size_t i, Token* t, std::string* key) {
   bool first_upper = false;
   t->begin = i;
   t->possessive = false;
+  t->joined = false;
   size_t j = i;
   size_t letters = 0;
   while (j < n) {
@@ -177,6 +179,7 @@ size_t ReadWord(std::string_view text, size_t i, Token* t, std::string* key) {
           }
         }
         if (c == '-' && key->size() < 64) key->push_back('-');
+        t->joined = true;
         j += len;
         continue;
       }
@@ -400,10 +403,15 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       ++k;
       continue;
     }
+    const bool after_cue = k > 0 && (tokens[k - 1].bits & kCueBefore) && !tokens[k - 1].possessive;
     // Grow a chain [k, e).
     size_t e = k + 1;
     bool comma_used = false;
-    while (e < count && e - k < 5 && Candidate(tokens[e]) && !tokens[e - 1].possessive) {
+    while (e < count && e - k < 5 && !tokens[e - 1].possessive &&
+           (Candidate(tokens[e]) ||
+            // A particle is followed by a name part, listed or not: "rhys ap gwilym".
+            ((tokens[e - 1].bits & kParticle) && tokens[e].shape != Shape::kOther &&
+             (tokens[e].bits & (kStop | kCueBefore | kCueAfter)) == 0))) {
       const Gap gp = ClassifyGap(gap(e - 1, e));
       const Token& prev = tokens[e - 1];
       const Token& cur = tokens[e];
@@ -417,8 +425,12 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
         if (prev.shape != Shape::kInitial) break;
       } else if (gp == Gap::kComma) {
         // "SMITH, Oliver" / "Smith, Oliver": a surname then a given name, once.
-        if (comma_used || !(prev.shape == Shape::kUpper || (prev.bits & kSurname)) ||
-            !(cur.bits & kGiven) || cur.shape == Shape::kLower) {
+        const bool surname_first = prev.shape == Shape::kUpper || (prev.bits & kSurname) ||
+                                   (prev.shape == Shape::kTitle && IsStrong(cur.bits));
+        // After a cue ("Victim Llewellyn-Price, Dafydd") the given name need not be listed.
+        const bool given_second = (cur.bits & kGiven) || after_cue ||
+                                  (prev.shape == Shape::kUpper && IsStrong(prev.bits));
+        if (comma_used || !surname_first || !given_second || cur.shape == Shape::kLower) {
           break;
         }
         comma_used = true;
@@ -444,18 +456,35 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
                              ClassifyGap(gap_after) == Gap::kSpace;
     const bool place_before = before != nullptr && (before->bits & kPlaceBefore) &&
                               ClassifyGap(gap_before) == Gap::kSpace;
+    bool chain_named = false;
+    for (size_t m = k; m < e; ++m) chain_named |= IsNameBits(tokens[m].bits);
+    // "hit by MAŁGORZATA NOWAK": two capitalised words, or a listed one ("by Leeds" stays).
+    const bool weak_cue = before != nullptr && (before->bits & kWeakCue) &&
+                          ClassifyGap(gap_before) == Gap::kSpace &&
+                          tokens[k].shape != Shape::kLower && (chain_named || e - k >= 2);
+    // "Holywell Hill": a chain ending in a place word, with no given name before it.
+    bool place_end = false;
+    if (e - k >= 2 && (tokens[e - 1].bits & kPlaceWord) != 0) {
+      place_end = true;
+      for (size_t m = k; m + 1 < e; ++m) {
+        if (IsStrong(tokens[m].bits) && (tokens[m].bits & kGiven)) place_end = false;
+      }
+    }
     const bool of_before = before != nullptr && before->shape == Shape::kLower &&
                            text.substr(before->begin, before->end - before->begin) == "of" &&
                            e - k == 1;
 
     // Trim leading words that carry no evidence (a sentence-initial "Later").
     size_t s = k;
-    if (cue_after && !cue_before && !known_as) {
+    if (!cue_before && !known_as && weak_cue && !(place_after || place_end)) {
+      // After "hit by" / "states": the capitalised chain is a name.
+    } else if (cue_after && !cue_before && !known_as) {
       // "Later Xyvor Plumtree states": a sentence-initial word with no evidence is not a name.
       if (e - k >= 2 && tokens[k].sentence_start && !IsNameBits(tokens[k].bits)) s = k + 1;
     } else if (!cue_before && !known_as) {
-      while (s < e && !IsNameBits(tokens[s].bits) && tokens[s].shape != Shape::kInitial &&
-             (tokens[s].bits & kParticle) == 0) {
+      while (s < e && !IsNameBits(tokens[s].bits) && tokens[s].shape == Shape::kTitle &&
+             (tokens[s].bits & kParticle) == 0 && (s == k ? tokens[s].sentence_start : true) &&
+             s + 1 < e) {
         ++s;
       }
     }
@@ -464,8 +493,10 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       emit = false;
     } else if (cue_before || known_as || cue_after) {
       emit = true;
-    } else if (place_after || place_before || of_before) {
+    } else if (place_after || place_before || of_before || place_end) {
       emit = false;
+    } else if (weak_cue) {
+      emit = true;
     } else if (s < e) {
       int strong = 0;
       int named = 0;
@@ -476,7 +507,8 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
         if (t.bits & kParticle) continue;
         ++parts;
         strong += IsStrong(t.bits) ? 1 : 0;
-        named += IsNameBits(t.bits) ? 1 : 0;
+        const bool after_particle = m > s && (tokens[m - 1].bits & kParticle);
+        named += (IsNameBits(t.bits) || after_particle) ? 1 : 0;
         any_lower |= t.shape == Shape::kLower;
       }
       const Token& first = tokens[s];
@@ -504,6 +536,33 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       names->emplace_back(tokens[from].begin, end_byte);
     }
     k = e;
+  }
+
+  // After a cue, a lower-case word no list holds followed by a lower-case
+  // surname: "Pt dafydd llewellyn-price".
+  for (size_t m = 0; m + 2 < count; ++m) {
+    if ((tokens[m].bits & (kCueBefore | kWeakCue)) == 0 || tokens[m].possessive) continue;
+    const Token& a = tokens[m + 1];
+    const Token& b = tokens[m + 2];
+    if (a.shape != Shape::kLower || b.shape != Shape::kLower) continue;
+    // One listed, the other in no list: "dafydd llewellyn-price", "chloé d'souza".
+    const bool a_name = IsNameBits(a.bits) && (a.bits & (kStop | kCueAfter | kPlaceWord)) == 0;
+    const bool b_name = IsNameBits(b.bits) && (b.bits & (kStop | kCueAfter | kPlaceWord)) == 0;
+    if (!((a.bits == 0 && b_name && (b.bits & kSurname)) || (a_name && b.bits == 0 && b.joined))) {
+      continue;
+    }
+    if (!CueGap(gap(m, m + 1)) || ClassifyGap(gap(m + 1, m + 2)) != Gap::kSpace) continue;
+    names->emplace_back(a.begin, b.end);
+  }
+
+  // A cue then a capitalised given name that is also a word: "NOK June", "Mrs May".
+  for (size_t m = 0; m + 1 < count; ++m) {
+    if ((tokens[m].bits & kCueBefore) == 0 || tokens[m].possessive) continue;
+    const Token& t = tokens[m + 1];
+    if ((t.shape != Shape::kTitle && t.shape != Shape::kUpper) || (t.bits & kGiven) == 0) continue;
+    if ((t.bits & (kCalendar | kCommonWord)) == 0 || (t.bits & (kStop | kCueBefore)) != 0) continue;
+    if (!CueGap(gap(m, m + 1))) continue;
+    names->emplace_back(t.begin, t.end);
   }
 
   // Nickname cues followed by a lower-case or unknown word: "aka tommo".

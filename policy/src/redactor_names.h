@@ -53,6 +53,7 @@ enum WordBit : uint16_t {
   kPlaceBefore = 1 << 10, // "the", "st": the chain after is a place
   kCalendar = 1 << 11,    // months and days ("June", "May")
   kKnown = 1 << 12,       // "known" (as in "known as")
+  kWeakCue = 1 << 13,     // "by", "states": a capitalised chain after it is a name unless a place
 };
 
 class NameGazetteer {
