@@ -266,7 +266,7 @@ absl::StatusOr<std::string> NormaliseNameForLinkage(std::string_view utf8) {
   if (!name.ok()) return name.status();
   static constexpr std::string_view kParticles[] = {
       "ab", "ap", "da", "de", "del", "della", "den", "der", "du", "la", "le",
-      "mac", "mc", "ni", "nic", "o", "ter", "ten", "van", "von"};
+      "mc", "ni", "nic", "o", "ter", "ten", "van", "von"};
   auto is_particle = [](std::string_view w) {
     for (std::string_view p : kParticles) {
       if (w == p) return true;

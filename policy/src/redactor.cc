@@ -975,8 +975,10 @@ absl::Status Redactor::Redact(std::string_view text, absl::Span<const KnownIdent
   if (!names.empty()) MatchNames(text, names, &spans);
   {
     absl::InlinedVector<std::pair<size_t, size_t>, 8> found;
-    ri::FindNamesWithoutHints(text, patterns_->gazetteer, &found);
+    absl::InlinedVector<std::pair<size_t, size_t>, 8> homes;
+    ri::FindNamesWithoutHints(text, patterns_->gazetteer, &found, &homes);
     for (auto [b, e] : found) spans.push_back({b, e, IdentifierKind::kName, false});
+    for (auto [b, e] : homes) spans.push_back({b, e, IdentifierKind::kAddress, false});
   }
 
   int replaced = 0;

@@ -53,7 +53,8 @@ constexpr BuiltIn kBuiltIn[] = {
     {"nurse", kStop}, {"doctor", kStop}, {"crew", kStop}, {"ambulance", kStop},
     {"triage", kStop}, {"gp", kStop}, {"nhs", kStop}, {"ni", kParticle},
     {"nino", kStop}, {"dob", kStop}, {"tel", kStop}, {"mob", kStop}, {"email", kStop},
-    {"address", kStop}, {"reg", kStop}, {"vrm", kStop}, {"ae", kStop}, {"ed", kStop},
+    {"address", kStop | kHomeCue}, {"lives", kHomeCue}, {"living", kHomeCue},
+    {"resides", kHomeCue}, {"resident", kHomeCue}, {"home", kHomeCue}, {"abode", kHomeCue}, {"reg", kStop}, {"vrm", kStop}, {"ae", kStop}, {"ed", kStop},
     {"cctv", kStop}, {"nfa", kStop}, {"rtc", kStop}, {"asb", kStop}, {"bar", kStop},
     {"door", kStop}, {"all", kStop}, {"both", kStop}, {"same", kStop}, {"sister's", kStop},
     // Name particles.
@@ -306,7 +307,9 @@ bool CueGap(std::string_view gap) {
 bool Candidate(const Token& t) {
   if (t.shape == Shape::kOther) return false;
   if ((t.bits & (kStop | kCueBefore | kCueAfter | kKnown)) != 0) return false;
-  if ((t.bits & (kCalendar | kPlaceWord)) != 0 && !IsStrong(t.bits)) return false;
+  // A month that is also a given name ("June") may join a name, never make one alone.
+  if ((t.bits & kPlaceWord) != 0 && !IsStrong(t.bits)) return false;
+  if ((t.bits & kCalendar) != 0 && (t.bits & kGiven) == 0) return false;
   if (t.shape == Shape::kLower) return IsNameBits(t.bits) || (t.bits & kParticle) != 0;
   return true;
 }
@@ -314,7 +317,8 @@ bool Candidate(const Token& t) {
 }  // namespace
 
 void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
-                           absl::InlinedVector<std::pair<size_t, size_t>, 8>* names) {
+                           absl::InlinedVector<std::pair<size_t, size_t>, 8>* names,
+                           absl::InlinedVector<std::pair<size_t, size_t>, 8>* addresses) {
   absl::InlinedVector<Token, 64> tokens;
   std::string key;
   const size_t n = text.size();
@@ -512,7 +516,18 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
         any_lower |= t.shape == Shape::kLower;
       }
       const Token& first = tokens[s];
-      if (any_lower) {
+      const bool lower_after_cue = before != nullptr && (before->bits & kWeakCue) &&
+                                   ClassifyGap(gap_before) == Gap::kSpace;
+      if (any_lower && lower_after_cue && e - s >= 2 && (first.bits & kGiven) &&
+          (first.bits & kStop) == 0) {
+        // "hit by mac doudigan": a given name then name parts after a cue.
+        int listed_or_following = 0;
+        for (size_t m = s; m < e; ++m) {
+          listed_or_following += IsNameBits(tokens[m].bits) ||
+                                 (m > s && (tokens[m - 1].bits & kParticle));
+        }
+        emit = listed_or_following == static_cast<int>(e - s);
+      } else if (any_lower) {
         // "oliver smith": every word a name, the first a given name, two at least.
         emit = parts >= 2 && named == parts && (first.bits & kGiven) && IsStrong(first.bits);
       } else if (parts >= 2) {
@@ -536,6 +551,30 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       names->emplace_back(tokens[from].begin, end_byte);
     }
     k = e;
+  }
+
+  // Home addresses without a house number: a cue ("lives at", "address:"),
+  // then up to three capitalised words ending in a street word.
+  for (size_t m = 0; m + 1 < count; ++m) {
+    if ((tokens[m].bits & kHomeCue) == 0) continue;
+    size_t a = m + 1;
+    // "lives at", "resides on", "home address:"
+    while (a < count && a <= m + 2 && tokens[a].shape == Shape::kLower &&
+           (tokens[a].bits & (kStop | kHomeCue)) != 0) {
+      ++a;
+    }
+    if (a >= count || (tokens[a].shape != Shape::kTitle && tokens[a].shape != Shape::kUpper)) continue;
+    if (!CueGap(gap(a - 1, a)) || (tokens[a].bits & kPlaceBefore & ~kPlaceWord) != 0) continue;
+    for (size_t z = a + 1; z < count && z <= a + 3; ++z) {
+      if (ClassifyGap(gap(z - 1, z)) != Gap::kSpace || tokens[z].shape == Shape::kLower ||
+          tokens[z].shape == Shape::kOther) {
+        break;
+      }
+      if (tokens[z].bits & kPlaceWord) {
+        addresses->emplace_back(tokens[a].begin, tokens[z].end);
+        break;
+      }
+    }
   }
 
   // After a cue, a lower-case word no list holds followed by a lower-case

@@ -54,6 +54,7 @@ enum WordBit : uint16_t {
   kCalendar = 1 << 11,    // months and days ("June", "May")
   kKnown = 1 << 12,       // "known" (as in "known as")
   kWeakCue = 1 << 13,     // "by", "states": a capitalised chain after it is a name unless a place
+  kHomeCue = 1 << 14,     // "lives", "resides", "address": a street after it is a home address
 };
 
 class NameGazetteer {
@@ -105,8 +106,11 @@ class NameGazetteer {
   absl::flat_hash_map<uint64_t, uint16_t> names_;       // the gazetteer file
 };
 
-// Appends [begin, end) of every name found in `text` (valid UTF-8).
+// Appends [begin, end) of every name found in `text` (valid UTF-8) to
+// *names, and of every home address without a house number ("lives at
+// Kingsley Court", "address: Meadow Close") to *addresses.
 void FindNamesWithoutHints(std::string_view text, const NameGazetteer& gazetteer,
-                           absl::InlinedVector<std::pair<size_t, size_t>, 8>* names);
+                           absl::InlinedVector<std::pair<size_t, size_t>, 8>* names,
+                           absl::InlinedVector<std::pair<size_t, size_t>, 8>* addresses);
 
 }  // namespace accord::policy::redact_internal

@@ -114,6 +114,14 @@ TEST_F(NamesTest, EmailsAreLabelledEmails) {
   EXPECT_EQ(R("Email Smith.O@example.org re follow-up."), "Email [EMAIL] re follow-up.");
 }
 
+TEST_F(NamesTest, HomeAddressWithoutHouseNumber) {
+  EXPECT_EQ(R("Victim lives at Kingsley Court, Watford."), "Victim lives at [ADDRESS], Watford.");
+  EXPECT_EQ(R("Home address: Meadow Close."), "Home address: [ADDRESS].");
+  EXPECT_EQ(R("Address 12 Orchard Way, Luton."), "Address [ADDRESS], Luton.");
+  // A pub's street is not a home address.
+  EXPECT_EQ(R("Fight at The Crown, George Street."), "Fight at The Crown, George Street.");
+}
+
 TEST_F(NamesTest, OrdinaryWordsStay) {
   EXPECT_EQ(R("Will attend in May if able."), "Will attend in May if able.");
   EXPECT_EQ(R("Grey Ford Focus seen."), "Grey Ford Focus seen.");

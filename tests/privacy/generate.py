@@ -147,7 +147,8 @@ def narrative(rng, i, given, surnames, places):
     email = "".join(c for c in email if not unicodedata.combining(c))
     num = rng.randint(1, 250)
     road = f"{rng.choice(STREET_WORDS)} {rng.choice(STREET_SUFFIX)}"
-    address = f"{num} {road}"
+    # With a house number, or without one after a residence cue.
+    address = f"{num} {road}" if rng.random() < 0.7 else road
     town = rng.choice(TOWNS)
     pc = postcode(rng)
     dob_form = rng.choice([victim.dob, "/".join(reversed(victim.dob.split("-")))])

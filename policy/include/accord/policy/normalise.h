@@ -56,8 +56,9 @@ absl::StatusOr<std::string> NormaliseName(std::string_view utf8);
 //   "O'Brien, Seán", "Sean O Brien" -> "obrien sean"
 //   "VAN DER BERG, Jan", "Jan van der Berg" -> "jan vanderberg"
 //   "Anna Smith-Jones", "SMITH JONES, Anna" -> "anna jones smith"
-// Particles joined: ab ap da de del della den der du la le mac mc ni nic o
-// ter ten van von (a particle that is the last word stays a word of its own).
+// Particles joined: ab ap da de del della den der du la le mc ni nic o ter
+// ten van von (a particle that is the last word stays a word of its own;
+// "Mac" and "Di" are not joined: both are also given names, "Mac Doudigan").
 // What does NOT link (a different canonical form): an initial for a given
 // name ("O. Smith" -> "o smith"), a middle name on one side only ("Oliver
 // James Smith"), a double-barrelled surname written as one word
