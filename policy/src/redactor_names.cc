@@ -136,6 +136,7 @@ size_t ReadWord(std::string_view text, size_t i, Token* t, std::string* key) {
   t->begin = i;
   t->possessive = false;
   t->joined = false;
+  size_t possessive_skip = 0;
   size_t j = i;
   size_t letters = 0;
   while (j < n) {
@@ -176,6 +177,7 @@ size_t ReadWord(std::string_view text, size_t i, Token* t, std::string* key) {
           if (after == n ||
               ClassifyAndFold(text, after, &after_len, nullptr) == NameChar::kSeparator) {
             t->possessive = true;
+            possessive_skip = len + 1;
             break;
           }
         }
@@ -199,8 +201,7 @@ size_t ReadWord(std::string_view text, size_t i, Token* t, std::string* key) {
   } else {
     t->shape = Shape::kLower;
   }
-  if (t->possessive) return j + 2;
-  return j;
+  return j + possessive_skip;
 }
 
 uint16_t LookupKey(const NameGazetteer& g, std::string_view key) {
@@ -398,7 +399,12 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
 
   const size_t count = tokens.size();
   auto gap = [&](size_t a, size_t b) {  // text between tokens a and b (a < b)
-    const size_t from = tokens[a].possessive ? tokens[a].end + 2 : tokens[a].end;
+    size_t from = tokens[a].end;
+    if (tokens[a].possessive) {
+      // Past the apostrophe (' or a 3-byte ’) and the 's'.
+      from += static_cast<unsigned char>(text[from]) < 0x80 ? 2 : 4;
+      from = std::min(from, tokens[b].begin);
+    }
     return text.substr(from, tokens[b].begin > from ? tokens[b].begin - from : 0);
   };
   size_t k = 0;
@@ -518,18 +524,19 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       const Token& first = tokens[s];
       const bool lower_after_cue = before != nullptr && (before->bits & kWeakCue) &&
                                    ClassifyGap(gap_before) == Gap::kSpace;
-      if (any_lower && lower_after_cue && e - s >= 2 && (first.bits & kGiven) &&
-          (first.bits & kStop) == 0) {
-        // "hit by mac doudigan": a given name then name parts after a cue.
-        int listed_or_following = 0;
-        for (size_t m = s; m < e; ++m) {
-          listed_or_following += IsNameBits(tokens[m].bits) ||
-                                 (m > s && (tokens[m - 1].bits & kParticle));
-        }
-        emit = listed_or_following == static_cast<int>(e - s);
-      } else if (any_lower) {
+      if (any_lower) {
         // "oliver smith": every word a name, the first a given name, two at least.
         emit = parts >= 2 && named == parts && (first.bits & kGiven) && IsStrong(first.bits);
+        if (!emit && lower_after_cue && e - s >= 2 && (first.bits & kGiven) &&
+            (first.bits & kStop) == 0) {
+          // "hit by mac doudigan": a given name then name parts after a cue.
+          int ok_words = 0;
+          for (size_t m = s; m < e; ++m) {
+            ok_words += IsNameBits(tokens[m].bits) || (tokens[m].bits & kParticle) ||
+                        (m > s && (tokens[m - 1].bits & kParticle));
+          }
+          emit = ok_words == static_cast<int>(e - s);
+        }
       } else if (parts >= 2) {
         emit = strong >= 1;
       } else if (parts == 1) {

@@ -122,6 +122,12 @@ TEST_F(NamesTest, HomeAddressWithoutHouseNumber) {
   EXPECT_EQ(R("Fight at The Crown, George Street."), "Fight at The Crown, George Street.");
 }
 
+TEST_F(NamesTest, PossessivesKeepTheirApostrophe) {
+  EXPECT_EQ(R("Oliver Smith's car."), "[NAME]'s car.");
+  EXPECT_EQ(R("Oliver Smith’s car."), "[NAME]’s car.");
+  EXPECT_EQ(R("At The King’s Head."), "At The King’s Head.");
+}
+
 TEST_F(NamesTest, OrdinaryWordsStay) {
   EXPECT_EQ(R("Will attend in May if able."), "Will attend in May if able.");
   EXPECT_EQ(R("Grey Ford Focus seen."), "Grey Ford Focus seen.");
