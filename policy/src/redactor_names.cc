@@ -220,6 +220,13 @@ uint16_t LookupKey(const NameGazetteer& g, std::string_view key) {
   return bits;
 }
 
+// Bytes that glue a word into an e-mail, URL or path: '@' '.' '_' '/' '\\'.
+bool IsGlue(char c) { return c == '@' || c == '.' || c == '_' || c == '/' || c == '\\'; }
+bool EndsSentence(char c) {
+  return c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '\n' || c == '\r' ||
+         c == '\t';
+}
+
 bool IsNameBits(uint16_t b) { return (b & (kGiven | kSurname)) != 0; }
 // A gazetteer name that is not also a common word (or is a frequent surname).
 bool IsStrong(uint16_t b) {
@@ -262,8 +269,8 @@ absl::StatusOr<NameGazetteer> NameGazetteer::Parse(std::string_view tsv) {
   }
   for (const BuiltIn& b : kBuiltIn) {
     const uint64_t h = Hash(b.word);
-    g.vocabulary_[h] |= b.bits;
-    g.Insert(h);
+    auto it = g.names_.find(h);
+    g.AddVocabulary(h, b.bits | (it == g.names_.end() ? 0 : it->second));
   }
   return g;
 }
@@ -342,7 +349,7 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       }
     }
     // A word glued to the previous one by '@', '.', '/', '_' (e-mails, URLs) is not a name.
-    const bool glued = i > 0 && std::string_view("@._/\\").find(text[i - 1]) != std::string_view::npos &&
+    const bool glued = i > 0 && IsGlue(text[i - 1]) &&
                        i > 1 && static_cast<unsigned char>(text[i - 2]) > ' ';
     Token t{};
     size_t next;
@@ -383,12 +390,12 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       next = ReadWord(text, i, &t, &key);
       t.bits = t.shape == Shape::kOther ? 0 : LookupKey(g, key);
     }
-    if (glued || (t.end < n && std::string_view("@_/\\").find(text[t.end]) != std::string_view::npos)) {
+    if (glued || (t.end < n && text[t.end] != '.' && IsGlue(text[t.end]))) {
       t.shape = Shape::kOther;
     }
     size_t p = i;
     while (p > 0 && (text[p - 1] == ' ' || text[p - 1] == '"' || text[p - 1] == '\'' || text[p - 1] == '(')) --p;
-    t.sentence_start = p == 0 || std::string_view(".!?:;\n\r\t").find(text[p - 1]) != std::string_view::npos;
+    t.sentence_start = p == 0 || EndsSentence(text[p - 1]);
     if (t.sentence_start && p >= 2 && text[p - 1] == '.' && !tokens.empty() &&
         tokens.back().end == p - 1 && tokens.back().end - tokens.back().begin <= 2) {
       t.sentence_start = false;  // after an initial or "Mr." / "Dr." / "St."

@@ -71,23 +71,44 @@ class NameGazetteer {
   // is vanishingly unlikely and would only change one word's bits).
   uint16_t Lookup(std::string_view folded) const {
     const uint64_t h = Hash(folded);
+    // The built-in words ("the", "at", "states") are the commonest words of a
+    // narrative: a small open-addressed table that stays in cache answers them.
+    for (size_t slot = h & (kVocabSlots - 1);; slot = (slot + 1) & (kVocabSlots - 1)) {
+      const VocabSlot& v = vocabulary_[slot];
+      if (v.hash == h) return v.bits;
+      if (v.hash == 0) break;
+    }
     if (!MayContain(h)) return 0;
-    uint16_t bits = 0;
-    if (auto it = vocabulary_.find(h); it != vocabulary_.end()) bits = it->second;
-    if (auto it = names_.find(h); it != names_.end()) bits |= it->second;
-    return bits;
+    auto it = names_.find(h);
+    return it == names_.end() ? 0 : it->second;
   }
-  size_t size() const { return names_.size(); }
+  size_t size() const { return names_.size(); }  // names and built-in words
 
  private:
   static constexpr size_t kBloomBits = size_t{1} << 17;
+  static constexpr size_t kVocabSlots = 1024;  // > 3x the built-in words
+  struct VocabSlot {
+    uint64_t hash = 0;  // 0 = empty (Hash never returns 0)
+    uint16_t bits = 0;
+  };
   static uint64_t Hash(std::string_view s) {
     uint64_t h = 1469598103934665603ULL;
     for (char c : s) {
       h ^= static_cast<unsigned char>(c);
       h *= 1099511628211ULL;
     }
-    return h ^ (h >> 29);
+    h ^= h >> 29;
+    return h == 0 ? 1 : h;
+  }
+  void AddVocabulary(uint64_t h, uint16_t bits) {
+    for (size_t slot = h & (kVocabSlots - 1);; slot = (slot + 1) & (kVocabSlots - 1)) {
+      VocabSlot& v = vocabulary_[slot];
+      if (v.hash == 0 || v.hash == h) {
+        v.hash = h;
+        v.bits |= bits;
+        return;
+      }
+    }
   }
   bool MayContain(uint64_t h) const {
     const size_t a = h & (kBloomBits - 1);
@@ -102,8 +123,10 @@ class NameGazetteer {
   }
 
   std::vector<uint64_t> bloom_ = std::vector<uint64_t>(kBloomBits / 64);
-  absl::flat_hash_map<uint64_t, uint16_t> vocabulary_;  // built-in cue/stop/place words
-  absl::flat_hash_map<uint64_t, uint16_t> names_;       // the gazetteer file
+  // Built-in cue/stop/place words, with the name bits of those that are names too.
+  std::vector<VocabSlot> vocabulary_ = std::vector<VocabSlot>(kVocabSlots);
+  // The gazetteer file's names.
+  absl::flat_hash_map<uint64_t, uint16_t> names_;
 };
 
 // Appends [begin, end) of every name found in `text` (valid UTF-8) to
