@@ -15,6 +15,7 @@ PACKAGES=(
   # Real Apache Kafka for tests/kafka (scripts/kafka.sh resolves the broker with Maven),
   # compose.yaml parsing and systemd unit verification (tests/kafka/deploy_files_test.py)
   openjdk-17-jre-headless maven python3-yaml systemd
+  libclang-rt-14-dev  # sanitizer headers for scripts/fuzz.sh (clang ASan/UBSan builds)
 )
 
 missing=()

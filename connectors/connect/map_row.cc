@@ -2,6 +2,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "accord/policy/normalise.h"
 #include "mapping.h"
@@ -34,14 +35,23 @@ bool Clean(const FieldMapping& f, absl::string_view cell, std::string* out) {
   return !out->empty();
 }
 
+// "not a date in any of the mapping's formats (tried: dd/mm/yyyy, yyyy-mm-dd)".
+std::string NoFormatParses(const FieldMapping& f, absl::string_view what) {
+  return absl::StrCat("not ", what, " in ",
+                      f.format_names.size() > 1 ? "any of the mapping's formats" : "the mapping's format",
+                      " (tried: ", absl::StrJoin(f.format_names, ", "), ")");
+}
+
 // Parses with the field's formats. A year outside 1850..2199 is refused too:
 // it is almost always a two-digit year read with a yyyy pattern ("02/06/66").
 // *day is the UTC calendar day of *t.
 bool ParseInstant(const FieldMapping& f, const std::string& text, absl::Time* t, absl::CivilDay* day) {
+  // Formats are tried in order; a parse whose year is out of range falls
+  // through to the next format ("02/06/66": yyyy refused, then yy).
   for (const auto& fmt : f.time_formats) {
     if (absl::ParseTime(fmt, text, f.zone, t, nullptr)) {
       *day = absl::ToCivilDay(*t, absl::UTCTimeZone());
-      return day->year() >= 1850 && day->year() < 2200;
+      if (day->year() >= 1850 && day->year() < 2200) return true;
     }
   }
   return false;
@@ -163,7 +173,7 @@ absl::Status MapRow(const Mapping& m, const std::vector<std::string>& cells, v1:
           absl::Time t;
           absl::CivilDay day;
           if (!ParseInstant(f, v, &t, &day)) {
-            return Bad(m, f, f.column, "not a date in the mapping's format");
+            return Bad(m, f, f.column, NoFormatParses(f, "a date"));
           }
           FormatDay(day, value.mutable_date());
           if (is_event_time) {
@@ -175,7 +185,7 @@ absl::Status MapRow(const Mapping& m, const std::vector<std::string>& cells, v1:
           absl::Time t;
           absl::CivilDay day;
           if (!ParseInstant(f, v, &t, &day)) {
-            return Bad(m, f, f.column, "not a date and time in the mapping's format");
+            return Bad(m, f, f.column, NoFormatParses(f, "a date and time"));
           }
           SetTimestamp(t, value.mutable_datetime());
           if (is_event_time) *r->mutable_event_time() = value.datetime();

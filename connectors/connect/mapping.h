@@ -20,7 +20,8 @@
 // (default) | integer | decimal | boolean | date | datetime | geo; `trim`
 // (default true: ASCII spaces and tabs at both ends); `case` lower | upper;
 // `values` recodes whole values after trim and case; `default` is used when
-// the cell is empty; `format` for date (dd/mm/yyyy, yyyy-mm-dd (default),
+// the cell is empty; `format` (one pattern, or a list tried in order) for
+// date (dd/mm/yyyy, yyyy-mm-dd (default),
 // any of dd mm yyyy yy HH MM SS and literal separators) and datetime
 // (iso8601 (default; an offset or Z is honoured, else `timezone` applies) or
 // a pattern like "dd/mm/yyyy HH:MM"); `timezone` an IANA zone (default UTC)
@@ -65,6 +66,9 @@ struct FieldMapping {
   absl::flat_hash_map<std::string, std::string> values;
   // kDate / kDateTime: absl::ParseTime formats tried in order.
   std::vector<std::string> time_formats;
+  // The mapping's own patterns as written ("dd/mm/yyyy", "iso8601"), in
+  // order: named in the error when none of them parses a cell.
+  std::vector<std::string> format_names;
   bool iso8601 = false;
   absl::TimeZone zone = absl::UTCTimeZone();
   std::vector<std::string> true_values;   // lower-cased

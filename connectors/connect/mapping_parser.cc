@@ -160,28 +160,49 @@ void ParseField(Parser& p, const YAML::Node& node, Mapping* m) {
     if (!v.IsMap()) p.Error(v, where + "`values` must map source values to dataset values");
     else for (const auto& kv : v) f.values[kv.first.Scalar()] = kv.second.Scalar();
   }
-  auto format = p.Scalar(node, "format", false);
-  if (f.kind == ValueKind::kDate) {
-    std::string pat = format.value_or("yyyy-mm-dd");
-    if (auto conv = ConvertPattern(pat)) f.time_formats.push_back(*conv);
-    else p.Error(node["format"], where + "unknown date format (use dd mm yyyy yy and separators)");
-  } else if (f.kind == ValueKind::kDateTime) {
-    std::string pat = format.value_or("iso8601");
-    if (pat == "iso8601") {
-      f.iso8601 = true;
-      for (const char* sep : {"T", " "}) {
-        for (const char* secs : {":%E*S", ""}) {
-          f.time_formats.push_back(absl::StrCat("%Y-%m-%d", sep, "%H:%M", secs, "%Ez"));
-          f.time_formats.push_back(absl::StrCat("%Y-%m-%d", sep, "%H:%M", secs));
-        }
-      }
-    } else if (auto conv = ConvertPattern(pat)) {
-      f.time_formats.push_back(*conv);
-    } else {
-      p.Error(node["format"], where + "unknown datetime format (iso8601, or dd mm yyyy HH MM SS)");
+  // `format`: one pattern, or a list tried in order ("dd/mm/yyyy" and
+  // "yyyy-mm-dd" mixed in one column).
+  std::vector<std::string> formats;
+  YAML::Node format_node = node["format"];
+  const bool has_format = format_node.IsDefined() && !format_node.IsNull();
+  if (has_format && format_node.IsSequence()) {
+    for (const auto& item : format_node) {
+      if (!item.IsScalar()) p.Error(item, where + "each `format` in the list must be a pattern");
+      else formats.push_back(item.Scalar());
     }
-  } else if (format) {
-    p.Error(node["format"], where + "`format` applies to date and datetime fields only");
+    if (formats.empty()) p.Error(format_node, where + "`format` list is empty");
+  } else if (has_format && format_node.IsScalar()) {
+    formats.push_back(format_node.Scalar());
+  } else if (has_format) {
+    p.Error(format_node, where + "`format` must be a pattern or a list of patterns");
+  }
+  if (f.kind == ValueKind::kDate) {
+    if (formats.empty()) formats.push_back("yyyy-mm-dd");
+    for (const std::string& pat : formats) {
+      if (auto conv = ConvertPattern(pat)) f.time_formats.push_back(*conv);
+      else p.Error(format_node, where + "unknown date format (use dd mm yyyy yy and separators)");
+    }
+    f.format_names = formats;
+  } else if (f.kind == ValueKind::kDateTime) {
+    if (formats.empty()) formats.push_back("iso8601");
+    for (const std::string& pat : formats) {
+      if (pat == "iso8601") {
+        f.iso8601 = true;
+        for (const char* sep : {"T", " "}) {
+          for (const char* secs : {":%E*S", ""}) {
+            f.time_formats.push_back(absl::StrCat("%Y-%m-%d", sep, "%H:%M", secs, "%Ez"));
+            f.time_formats.push_back(absl::StrCat("%Y-%m-%d", sep, "%H:%M", secs));
+          }
+        }
+      } else if (auto conv = ConvertPattern(pat)) {
+        f.time_formats.push_back(*conv);
+      } else {
+        p.Error(format_node, where + "unknown datetime format (iso8601, or dd mm yyyy HH MM SS)");
+      }
+    }
+    f.format_names = formats;
+  } else if (has_format) {
+    p.Error(format_node, where + "`format` applies to date and datetime fields only");
   }
   if (auto tz = p.Scalar(node, "timezone", false)) {
     if (f.kind != ValueKind::kDateTime) {

@@ -1,5 +1,6 @@
 #include "mapping.h"
 
+#include "absl/strings/str_cat.h"
 #include "accord/policy/agreement_parser.h"
 #include "gtest/gtest.h"
 #include "mapping_check.h"
@@ -220,6 +221,55 @@ fields:
   for (const char* want : {"only a recipient", "version 2", "occurred_at", "shoplifting",
                            "colour", "crime_reference: required"}) {
     EXPECT_NE(all.find(want), std::string::npos) << want << " in " << all;
+  }
+}
+
+TEST(MappingTest, SeveralFormatsAreTriedInOrder) {
+  auto m = ParseMapping(R"yaml(
+provider: p
+dataset: d
+dataset_version: 1
+record_id: id
+event_time: at
+fields:
+  - {field: dob, column: dob, type: date, format: [yyyy-mm-dd, dd/mm/yyyy, dd/mm/yy]}
+  - {field: at, column: at, type: datetime, format: [iso8601, "dd/mm/yyyy HH:MM"]}
+)yaml", "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->fields[0].format_names,
+            (std::vector<std::string>{"yyyy-mm-dd", "dd/mm/yyyy", "dd/mm/yy"}));
+  // Cells in mapping.columns order: dob, at, id.
+  v1::Record r;
+  ASSERT_TRUE(MapRow(*m, {"1990-01-31", "2026-07-01T20:30:00Z", "1"}, &r).ok());
+  EXPECT_EQ(r.fields(0).value().date(), "1990-01-31");
+  ASSERT_TRUE(MapRow(*m, {"31/01/1990", "01/07/2026 20:30", "2"}, &r).ok());
+  EXPECT_EQ(r.fields(0).value().date(), "1990-01-31");
+  EXPECT_EQ(r.event_time().seconds(), 1782937800);
+  // A two-digit year refused by yyyy falls through to yy.
+  ASSERT_TRUE(MapRow(*m, {"02/06/66", "2026-07-01 20:30", "3"}, &r).ok());
+  EXPECT_EQ(r.fields(0).value().date(), "2066-06-02");
+  // None parses: the error names every format tried, never the value.
+  absl::Status s = MapRow(*m, {"31.01.1990", "2026-07-01T20:30:00Z", "4"}, &r);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(),
+            "field dob (column \"dob\"): not a date in any of the mapping's formats "
+            "(tried: yyyy-mm-dd, dd/mm/yyyy, dd/mm/yy)");
+  s = MapRow(*m, {"1990-01-31", "1 July 2026", "5"}, &r);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("(tried: iso8601, dd/mm/yyyy HH:MM)"), std::string::npos);
+  EXPECT_EQ(s.message().find("July"), std::string::npos);
+}
+
+TEST(MappingTest, FormatListErrors) {
+  for (const char* bad : {"format: []", "format: [dd/qq/yyyy]", "format: [[a]]", "format: {a: b}"}) {
+    auto m = ParseMapping(absl::StrCat(R"yaml(
+provider: p
+dataset: d
+dataset_version: 1
+record_id: id
+fields:
+  - {field: dob, column: dob, type: date, )yaml", bad, "}\n"), "m.yaml");
+    EXPECT_FALSE(m.ok()) << bad;
   }
 }
 

@@ -1,5 +1,6 @@
 #include "accord/policy/normalise.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <cstdint>
@@ -257,6 +258,43 @@ absl::StatusOr<std::string> NormaliseName(std::string_view utf8) {
     }
   }
   if (out.empty()) return absl::InvalidArgumentError("name has no letters or digits");
+  return out;
+}
+
+absl::StatusOr<std::string> NormaliseNameForLinkage(std::string_view utf8) {
+  absl::StatusOr<std::string> name = NormaliseName(utf8);
+  if (!name.ok()) return name.status();
+  static constexpr std::string_view kParticles[] = {
+      "ab", "ap", "da", "de", "del", "della", "den", "der", "du", "la", "le",
+      "mc", "ni", "nic", "o", "ter", "ten", "van", "von"};
+  auto is_particle = [](std::string_view w) {
+    for (std::string_view p : kParticles) {
+      if (w == p) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> words;
+  std::string pending;  // particles waiting for the next word
+  std::string_view rest = *name;
+  while (!rest.empty()) {
+    const size_t space = rest.find(' ');
+    std::string_view w = rest.substr(0, space);
+    rest.remove_prefix(space == std::string_view::npos ? rest.size() : space + 1);
+    if (is_particle(w) && !rest.empty()) {
+      pending.append(w);
+      continue;
+    }
+    pending.append(w);
+    words.push_back(std::move(pending));
+    pending.clear();
+  }
+  std::sort(words.begin(), words.end());
+  std::string out;
+  out.reserve(name->size());
+  for (const std::string& w : words) {
+    if (!out.empty()) out.push_back(' ');
+    out.append(w);
+  }
   return out;
 }
 

@@ -168,3 +168,52 @@ TEST(Utf8, Validation) {
 
 }  // namespace
 }  // namespace accord::policy
+
+namespace accord::policy {
+namespace {
+
+std::string Link(std::string_view name) {
+  auto v = NormaliseNameForLinkage(name);
+  EXPECT_TRUE(v.ok()) << v.status();
+  return v.ok() ? *v : "";
+}
+
+TEST(NameLinkage, OrderCaseAndCommaDoNotMatter) {
+  const std::string want = "oliver smith";
+  for (std::string_view form : {"SMITH, Oliver", "Oliver Smith", "oliver smith", "OLIVER SMITH",
+                                "Smith Oliver", " smith ,oliver "}) {
+    EXPECT_EQ(Link(form), want) << form;
+  }
+}
+
+TEST(NameLinkage, AccentsParticlesAndDoubleBarrelled) {
+  EXPECT_EQ(Link("O'Brien, Seán"), Link("Sean O Brien"));
+  EXPECT_EQ(Link("Sean O'Brien"), "obrien sean");
+  EXPECT_EQ(Link("VAN DER BERG, Jan"), "jan vanderberg");
+  EXPECT_EQ(Link("Jan van der Berg"), "jan vanderberg");
+  EXPECT_EQ(Link("Rhys ap Gwilym"), Link("AP GWILYM, Rhys"));
+  EXPECT_EQ(Link("Siobhán Ní Bhriain"), Link("NI BHRIAIN, Siobhan"));
+  EXPECT_EQ(Link("Anna Smith-Jones"), Link("SMITH JONES, Anna"));
+  EXPECT_EQ(Link("Anna Smith-Jones"), "anna jones smith");
+  EXPECT_EQ(Link("Zoë"), "zoe");
+  EXPECT_EQ(Link("Di Smith"), Link("SMITH, Di"));  // a trailing particle stays a word
+}
+
+TEST(NameLinkage, DocumentedNonLinks) {
+  EXPECT_NE(Link("O. Smith"), Link("Oliver Smith"));              // initial
+  EXPECT_NE(Link("Oliver James Smith"), Link("Oliver Smith"));    // middle name on one side
+  EXPECT_NE(Link("Anna SmithJones"), Link("Anna Smith-Jones"));   // barrel written as one word
+}
+
+TEST(NameLinkage, EqualVersionOneFormsStayEqual) {
+  // Anything NormaliseName made equal stays equal.
+  for (auto [a, b] : std::vector<std::pair<std::string_view, std::string_view>>{
+           {"Zoë O'Neil", "ZOE ONEIL"}, {"SMITH, John", "smith john"}, {"Łukasz", "LUKASZ"}}) {
+    ASSERT_EQ(*NormaliseName(a), *NormaliseName(b));
+    EXPECT_EQ(Link(a), Link(b));
+  }
+  EXPECT_FALSE(NormaliseNameForLinkage("  ,' ").ok());
+}
+
+}  // namespace
+}  // namespace accord::policy

@@ -54,7 +54,8 @@ absl::StatusOr<Normalised> NormaliseText(FieldType type, std::string_view text) 
       return Normalised{"postcode", std::move(v)};
     }
     case FieldType::kName: {
-      ACCORD_ASSIGN_OR_RETURN(std::string v, NormaliseName(text));
+      // Order-insensitive (version 2, normalise.h): "SMITH, Oliver" links with "Oliver Smith".
+      ACCORD_ASSIGN_OR_RETURN(std::string v, NormaliseNameForLinkage(text));
       return Normalised{"name", std::move(v)};
     }
     case FieldType::kPhone: {

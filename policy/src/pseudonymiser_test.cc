@@ -106,10 +106,17 @@ TEST_F(PseudonymiserTest, NormalisedFormsLink) {
   EXPECT_EQ(a, Token(FieldType::kNhsNumber, "9434765919"));
   EXPECT_EQ(a, Token(FieldType::kNhsNumber, "943-476-5919"));
   EXPECT_EQ(Token(FieldType::kName, "Zoë"), Token(FieldType::kName, "ZOE"));
-  // Documented decision: apostrophes join, spaces split.
+  // Names link whatever their order (NormaliseNameForLinkage, version 2);
+  // apostrophes join and a particle joins the word after it.
   EXPECT_EQ(Token(FieldType::kName, "O'Brien"), Token(FieldType::kName, "OBRIEN"));
   EXPECT_EQ(Token(FieldType::kName, "O’Brien"), Token(FieldType::kName, "obrien"));
-  EXPECT_NE(Token(FieldType::kName, "O'Brien"), Token(FieldType::kName, "O Brien"));
+  EXPECT_EQ(Token(FieldType::kName, "O'Brien"), Token(FieldType::kName, "O Brien"));
+  const std::string oliver = Token(FieldType::kName, "Oliver Smith");
+  EXPECT_EQ(oliver, Token(FieldType::kName, "SMITH, Oliver"));
+  EXPECT_EQ(oliver, Token(FieldType::kName, "oliver smith"));
+  EXPECT_EQ(oliver, Token(FieldType::kName, "OLIVER SMITH"));
+  EXPECT_EQ(oliver, Expected("pz1_", kKey, Msg("name", "oliver smith")));
+  EXPECT_NE(oliver, Token(FieldType::kName, "O. Smith"));
   std::string phone = Token(FieldType::kPhone, "07700 900123");
   EXPECT_EQ(phone, Token(FieldType::kPhone, "+44 7700 900123"));
   EXPECT_EQ(phone, Token(FieldType::kPhone, "0044 (0)7700-900-123"));

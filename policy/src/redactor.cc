@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "re2/re2.h"
+#include "redactor_names.h"
 #include "redactor_patterns.h"
 
 namespace accord::policy {
@@ -688,6 +689,8 @@ bool ApplySpans(std::string_view text, Spans* spans, std::string* out, int* repl
     size_t j = i + 1;
     while (j < spans->size() && (*spans)[j].begin < s.end) {
       s.end = std::max(s.end, (*spans)[j].end);
+      // An e-mail address that contains a name is labelled an e-mail.
+      if ((*spans)[j].kind == IdentifierKind::kEmail) s.kind = IdentifierKind::kEmail;
       ++j;
     }
     word_adjacent |= (s.begin > 0 && word_byte(s.begin - 1)) || (s.end < text.size() && word_byte(s.end));
@@ -723,6 +726,8 @@ struct Redactor::Patterns {
   // Each pattern alone (longest match). Run anchored where the pre-filters of
   // redactor_patterns.h point: e-mail, date-of-birth cue, address.
   std::array<std::unique_ptr<RE2>, ri::kPatternCount> single;
+  // Given names and surnames, and the cue and place vocabulary (redactor_names.h).
+  ri::NameGazetteer gazetteer;
 
   // End of the longest match of `p` at `pos` by RE2, or 0.
   size_t MatchAt(ri::Pattern p, std::string_view text, size_t pos) const {
@@ -817,9 +822,15 @@ struct Redactor::Patterns {
         };
         offer(ri::MatchPostcodeAt(text, i), IdentifierKind::kPostcode);
         offer(ri::MatchNiAt(text, i), IdentifierKind::kNiNumber);
+        if (size_t end = ri::MatchNiShapeAt(text, i); end > best && ri::NiCueBefore(text, i)) {
+          offer(end, IdentifierKind::kNiNumber);
+        }
         offer(ri::MatchRegAt(text, i), IdentifierKind::kVehicleReg);
         if (size_t end = ri::MatchRegPrefixAt(text, i);
-            end != 0 && !IsCommonWord(text.substr(end - 3, 3))) {
+            end != 0 && !(std::string_view("ABM").find(text[i]) != std::string_view::npos &&
+                          IsCommonWord(text.substr(end - 3, 3)))) {
+          // Road numbers ("M4 AND", "A414 TOO") are not registrations; other
+          // prefix plates are, whatever their letters ("J524 HER").
           offer(end, IdentifierKind::kVehicleReg);
         }
       }
@@ -869,7 +880,14 @@ Redactor::Redactor(std::unique_ptr<const Patterns> patterns) : patterns_(std::mo
 Redactor::~Redactor() = default;
 
 absl::StatusOr<std::unique_ptr<Redactor>> Redactor::Create() {
+  return Create(ri::kEmbeddedNameGazetteer);
+}
+
+absl::StatusOr<std::unique_ptr<Redactor>> Redactor::Create(std::string_view name_gazetteer_tsv) {
   auto patterns = std::make_unique<Patterns>();
+  absl::StatusOr<ri::NameGazetteer> gazetteer = ri::NameGazetteer::Parse(name_gazetteer_tsv);
+  if (!gazetteer.ok()) return gazetteer.status();
+  patterns->gazetteer = *std::move(gazetteer);
   RE2::Options options;
   options.set_longest_match(true);
   options.set_log_errors(false);
@@ -955,6 +973,13 @@ absl::Status Redactor::Redact(std::string_view text, absl::Span<const KnownIdent
   for (const AlnumTarget& t : alnum_targets) MatchAlnumTarget(text, t, &spans);
   for (auto [value, kind] : literals) MatchLiteral(text, value, kind, &spans);
   if (!names.empty()) MatchNames(text, names, &spans);
+  {
+    absl::InlinedVector<std::pair<size_t, size_t>, 8> found;
+    absl::InlinedVector<std::pair<size_t, size_t>, 8> homes;
+    ri::FindNamesWithoutHints(text, patterns_->gazetteer, &found, &homes);
+    for (auto [b, e] : found) spans.push_back({b, e, IdentifierKind::kName, false});
+    for (auto [b, e] : homes) spans.push_back({b, e, IdentifierKind::kAddress, false});
+  }
 
   int replaced = 0;
   bool word_adjacent = ApplySpans(text, &spans, out, &replaced);

@@ -77,6 +77,8 @@ std::string PatternSource(Pattern pattern) {
              "square|sq|walk|row|mews|parade|green|hill|rise|view)\\b";
     case kBareDatePattern:
       return absl::StrCat("(?i:\\b", DateSource(), "\\b)");
+    case kNiShapePattern:
+      return "(?i:\\b[A-Z]{2} ?\\d{2} ?\\d{2} ?\\d{2} ?[A-Z]\\b)";
     case kPatternCount:
       break;
   }
@@ -206,6 +208,46 @@ size_t MatchNiAt(std::string_view text, size_t pos) {
   const auto suffix = static_cast<unsigned char>(At(text, i) | 0x20);
   if (suffix < 'a' || suffix > 'd') return 0;
   return EndAtBoundary(text, i + 1);
+}
+
+size_t MatchNiShapeAt(std::string_view text, size_t pos) {
+  size_t i = pos;
+  if (!Letters(text, &i, 2)) return 0;
+  for (int pair = 0; pair < 3; ++pair) {
+    OptionalChar(text, &i, ' ');
+    if (!Digits(text, &i, 2)) return 0;
+  }
+  OptionalChar(text, &i, ' ');
+  if (!IsAlpha(At(text, i))) return 0;
+  return EndAtBoundary(text, i + 1);
+}
+
+bool NiCueBefore(std::string_view text, size_t pos) {
+  size_t i = pos;
+  for (int word = 0; word < 3; ++word) {
+    // Separators between the cue and the number: spaces and ":#.-()".
+    int seps = 0;
+    while (i > 0 && std::string_view(" :#.-()\t").find(text[i - 1]) != std::string_view::npos) {
+      --i;
+      if (++seps > 4) return false;
+    }
+    size_t end = i;
+    while (i > 0 && IsAlpha(static_cast<unsigned char>(text[i - 1])) && end - i < 10) --i;
+    if (i == end || (i > 0 && IsWordByte(static_cast<unsigned char>(text[i - 1])))) return false;
+    std::string_view w = text.substr(i, end - i);
+    if (EqualsIgnoreCase(w, "ni") || EqualsIgnoreCase(w, "nino") ||
+        EqualsIgnoreCase(w, "insurance")) {
+      return true;
+    }
+    // Words allowed between the cue and the number.
+    if (!EqualsIgnoreCase(w, "no") && !EqualsIgnoreCase(w, "number") &&
+        !EqualsIgnoreCase(w, "num") && !EqualsIgnoreCase(w, "nbr") &&
+        !EqualsIgnoreCase(w, "is") && !EqualsIgnoreCase(w, "was") &&
+        !EqualsIgnoreCase(w, "given") && !EqualsIgnoreCase(w, "as")) {
+      return false;
+    }
+  }
+  return false;
 }
 
 size_t MatchRegAt(std::string_view text, size_t pos) {

@@ -30,6 +30,7 @@ enum Pattern : int {
   kDobCuePattern,      // "DOB 14/03/1990" (the cue and the date)
   kAddressPattern,     // "12 High Street"
   kBareDatePattern,    // any date, for comparison with a known date of birth
+  kNiShapePattern,     // any two letters, six digits, one letter: only after an NI cue
   kPatternCount,
 };
 
@@ -43,6 +44,10 @@ size_t MatchPhoneAt(std::string_view text, size_t pos);
 size_t MatchNhsShapeAt(std::string_view text, size_t pos);
 size_t MatchPostcodeAt(std::string_view text, size_t pos);
 size_t MatchNiAt(std::string_view text, size_t pos);
+size_t MatchNiShapeAt(std::string_view text, size_t pos);
+// True when one of the three words before `pos` is an NI cue: "NI", "NINO",
+// "National Insurance" (in any case; "NI no:", "NINO -", "NI number" too).
+bool NiCueBefore(std::string_view text, size_t pos);
 size_t MatchRegAt(std::string_view text, size_t pos);
 size_t MatchRegPrefixAt(std::string_view text, size_t pos);
 

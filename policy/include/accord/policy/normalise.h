@@ -49,6 +49,26 @@ absl::StatusOr<std::string> FormatPostcode(std::string_view text);
 // unchanged. InvalidArgument for invalid UTF-8 or when nothing is left.
 absl::StatusOr<std::string> NormaliseName(std::string_view utf8);
 
+// The canonical form of a name for linkage (pseudonyms), version 2
+// (kNameLinkageVersion): the multiset of NormaliseName's words, with each name
+// particle joined to the word after it, sorted and joined by single spaces.
+//   "SMITH, Oliver", "Oliver Smith", "oliver smith", "OLIVER SMITH" -> "oliver smith"
+//   "O'Brien, Seán", "Sean O Brien" -> "obrien sean"
+//   "VAN DER BERG, Jan", "Jan van der Berg" -> "jan vanderberg"
+//   "Anna Smith-Jones", "SMITH JONES, Anna" -> "anna jones smith"
+// Particles joined: ab ap da de del della den der du la le mc ni nic o ter
+// ten van von (a particle that is the last word stays a word of its own;
+// "Mac" and "Di" are not joined: both are also given names, "Mac Doudigan").
+// What does NOT link (a different canonical form): an initial for a given
+// name ("O. Smith" -> "o smith"), a middle name on one side only ("Oliver
+// James Smith"), a double-barrelled surname written as one word
+// ("SmithJones"), different spellings ("Olly", "Oliwer"). Equal NormaliseName
+// values always give equal linkage forms, so values that linked with version
+// 1 (order kept) still link; pseudonyms change for names whose words were not
+// already in sorted order or held a separate particle.
+absl::StatusOr<std::string> NormaliseNameForLinkage(std::string_view utf8);
+inline constexpr int kNameLinkageVersion = 2;
+
 // The words of NormaliseName(utf8), in order; empty for invalid UTF-8 or a
 // name with no letters. "SMITH, John" -> {"smith", "john"}.
 std::vector<std::string> NameTokens(std::string_view utf8);

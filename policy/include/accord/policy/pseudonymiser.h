@@ -10,7 +10,9 @@
 //   FieldType          type_tag    normalised value
 //   kNhsNumber         "nhs"       NormaliseNhsNumber (10 digits, check digit valid)
 //   kPostcode          "postcode"  NormalisePostcode ("AL13XY")
-//   kName              "name"      NormaliseName ("obrien", "zoe")
+//   kName              "name"      NormaliseNameForLinkage, version 2: words
+//                                  sorted, particles joined ("oliver smith"
+//                                  for "SMITH, Oliver" and "Oliver Smith")
 //   kPhone             "phone"     NormalisePhone ("07700900123")
 //   kEmail             "email"     NormaliseEmail
 //   kDate              "date"      NormaliseDate ("YYYY-MM-DD")

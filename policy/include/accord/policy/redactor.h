@@ -13,9 +13,19 @@
 //     case; anything else verbatim (case-insensitive, whole words).
 //  2. Identifiers found by pattern, with no knowledge of the record: UK phone
 //     numbers, e-mail addresses, full UK postcodes, NHS numbers whose mod-11
-//     check digit is valid, National Insurance numbers, UK vehicle
-//     registrations, dates next to a date-of-birth cue ("DOB", "born", ...),
-//     and house-number + street addresses ("12 High Street").
+//     check digit is valid, National Insurance numbers (HMRC's prefix rules;
+//     after an "NI" / "NINO" / "National Insurance" cue any two letters, six
+//     digits and a letter, spaced or not), UK vehicle registrations, dates
+//     next to a date-of-birth cue ("DOB", "born", ...), and house-number +
+//     street addresses ("12 High Street").
+//  3. People's names with no hint from the record: a gazetteer of given names
+//     and surnames common in England and Wales (policy/data/, generated from
+//     Faker's person providers), context cues ("Victim", "NOK", "Mr", "aka",
+//     "... states") and shape ("SMITH, Oliver", initials, particles). Place
+//     names are kept: a chain followed by a street/station/premises word
+//     ("George Street", "Watford Junction") or after "The"/"St" ("The Crown").
+//     The rules and their measured recall and false removals are in
+//     policy/README.md.
 //
 // Matching is on whole words only: the known name "Ann" never removes part of
 // "Annual". Overlapping matches merge: the leftmost (then longest) match
@@ -79,9 +89,14 @@ struct RedactionStats {
 // patterns costs milliseconds) and share the Redactor.
 class Redactor {
  public:
-  // Compiles the identifier patterns. Fails only if a built-in pattern does
-  // not compile (a programming error, reported as kInternal).
+  // Compiles the identifier patterns and loads the name gazetteer embedded at
+  // build time (policy/data/name_gazetteer.tsv). Fails only if a built-in
+  // pattern does not compile (kInternal) or the embedded gazetteer is
+  // malformed (InvalidArgument, naming the line).
   static absl::StatusOr<std::unique_ptr<Redactor>> Create();
+  // The same with another gazetteer ("folded-name<TAB>flags" lines, flags
+  // from G given, S surname, W also a common word, F frequent surname).
+  static absl::StatusOr<std::unique_ptr<Redactor>> Create(std::string_view name_gazetteer_tsv);
 
   Redactor(const Redactor&) = delete;
   Redactor& operator=(const Redactor&) = delete;

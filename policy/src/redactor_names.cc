@@ -1,0 +1,634 @@
+#include "redactor_names.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "redactor_patterns.h"
+
+namespace accord::policy::redact_internal {
+namespace {
+
+// Structural words (grammar, roles, places), not names: the cue and context
+// vocabulary of police and A&E notes. Names come only from the gazetteer file.
+struct BuiltIn {
+  std::string_view word;
+  uint16_t bits;
+};
+constexpr BuiltIn kBuiltIn[] = {
+    // Cues before a name.
+    {"victim", kCueBefore | kStop}, {"pt", kCueBefore | kStop}, {"patient", kCueBefore | kStop},
+    {"nok", kCueBefore | kStop}, {"caller", kCueBefore | kStop}, {"mr", kCueBefore | kStop},
+    {"mrs", kCueBefore | kStop}, {"ms", kCueBefore | kStop}, {"miss", kCueBefore | kStop},
+    {"mx", kCueBefore | kStop}, {"dr", kCueBefore | kStop}, {"witness", kCueBefore | kStop},
+    {"witnesses", kCueBefore | kStop}, {"suspect", kCueBefore | kStop},
+    {"offender", kCueBefore | kStop}, {"complainant", kCueBefore | kStop},
+    {"informant", kCueBefore | kStop}, {"ip", kCueBefore | kStop},
+    {"named", kCueBefore | kStop}, {"called", kCueBefore | kStop}, {"name", kCueBefore | kStop},
+    {"son", kCueBefore | kStop}, {"daughter", kCueBefore | kStop}, {"wife", kCueBefore | kStop},
+    {"husband", kCueBefore | kStop}, {"partner", kCueBefore | kStop},
+    {"boyfriend", kCueBefore | kStop}, {"girlfriend", kCueBefore | kStop},
+    {"mother", kCueBefore | kStop}, {"mum", kCueBefore | kStop}, {"father", kCueBefore | kStop},
+    {"dad", kCueBefore | kStop}, {"brother", kCueBefore | kStop}, {"sister", kCueBefore | kStop},
+    {"friend", kCueBefore | kStop}, {"neighbour", kCueBefore | kStop},
+    {"carer", kCueBefore | kStop}, {"uncle", kCueBefore | kStop}, {"aunt", kCueBefore | kStop},
+    {"auntie", kCueBefore | kStop}, {"nan", kCueBefore | kStop}, {"grandmother", kCueBefore | kStop},
+    {"grandfather", kCueBefore | kStop}, {"cousin", kCueBefore | kStop}, {"ex", kCueBefore | kStop},
+    {"nickname", kCueBefore | kNicknameCue | kStop}, {"aka", kCueBefore | kNicknameCue | kStop},
+    {"as", kNicknameCue}, {"known", kKnown}, {"by", kWeakCue | kStop},
+    // Cues after a name.
+    {"states", kCueAfter | kWeakCue | kStop}, {"stated", kCueAfter | kWeakCue | kStop}, {"reports", kCueAfter | kWeakCue | kStop},
+    {"reported", kCueAfter | kStop}, {"says", kCueAfter | kWeakCue | kStop}, {"said", kCueAfter | kWeakCue | kStop},
+    {"alleges", kCueAfter | kStop}, {"claims", kCueAfter | kStop}, {"advised", kCueAfter | kStop},
+    {"confirmed", kCueAfter | kStop}, {"told", kCueAfter | kWeakCue | kStop},
+    // Never part of a name.
+    {"he", kStop}, {"she", kStop}, {"they", kStop}, {"him", kStop}, {"her", kStop}, {"his", kStop},
+    {"them", kStop}, {"i", kStop}, {"we", kStop}, {"you", kStop}, {"it", kStop}, {"a", kStop},
+    {"an", kStop}, {"and", kStop}, {"or", kStop}, {"no", kStop}, {"not", kStop}, {"nil", kStop},
+    {"none", kStop}, {"of", kStop}, {"at", kStop}, {"on", kStop}, {"in", kStop}, {"to", kStop},
+    {"officer", kStop}, {"officers", kStop}, {"pc", kStop}, {"ps", kStop}, {"dc", kStop},
+    {"ds", kStop}, {"sgt", kStop}, {"insp", kStop}, {"police", kStop}, {"staff", kStop},
+    {"male", kStop}, {"female", kStop}, {"man", kStop}, {"woman", kStop}, {"boy", kStop},
+    {"girl", kStop}, {"child", kStop}, {"person", kStop}, {"unknown", kStop}, {"unk", kStop},
+    {"manager", kStop}, {"security", kStop}, {"paramedic", kStop}, {"paramedics", kStop},
+    {"nurse", kStop}, {"doctor", kStop}, {"crew", kStop}, {"ambulance", kStop},
+    {"triage", kStop}, {"gp", kStop}, {"nhs", kStop}, {"ni", kParticle},
+    {"nino", kStop}, {"dob", kStop}, {"tel", kStop}, {"mob", kStop}, {"email", kStop},
+    {"address", kStop | kHomeCue}, {"lives", kHomeCue}, {"living", kHomeCue},
+    {"resides", kHomeCue}, {"resident", kHomeCue}, {"home", kHomeCue}, {"abode", kHomeCue}, {"reg", kStop}, {"vrm", kStop}, {"ae", kStop}, {"ed", kStop},
+    {"cctv", kStop}, {"nfa", kStop}, {"rtc", kStop}, {"asb", kStop}, {"bar", kStop},
+    {"door", kStop}, {"all", kStop}, {"both", kStop}, {"same", kStop}, {"sister's", kStop},
+    // Name particles.
+    {"mc", kParticle}, {"mac", kParticle}, {"o", kParticle}, {"ap", kParticle},
+    {"ab", kParticle}, {"nic", kParticle}, {"van", kParticle}, {"von", kParticle},
+    {"de", kParticle}, {"der", kParticle}, {"den", kParticle}, {"du", kParticle},
+    {"da", kParticle}, {"di", kParticle}, {"del", kParticle}, {"della", kParticle},
+    {"la", kParticle}, {"le", kParticle}, {"bin", kParticle}, {"al", kParticle},
+    {"el", kParticle}, {"ter", kParticle}, {"ten", kParticle},
+    // Places: the words that end a street, station or premises name.
+    {"street", kPlaceWord}, {"road", kPlaceWord}, {"rd", kPlaceWord}, {"lane", kPlaceWord},
+    {"avenue", kPlaceWord}, {"ave", kPlaceWord}, {"close", kPlaceWord}, {"drive", kPlaceWord},
+    {"way", kPlaceWord}, {"crescent", kPlaceWord}, {"place", kPlaceWord}, {"court", kPlaceWord},
+    {"gardens", kPlaceWord}, {"terrace", kPlaceWord}, {"grove", kPlaceWord}, {"park", kPlaceWord},
+    {"square", kPlaceWord}, {"walk", kPlaceWord}, {"row", kPlaceWord}, {"mews", kPlaceWord},
+    {"parade", kPlaceWord}, {"green", kPlaceWord}, {"hill", kPlaceWord}, {"rise", kPlaceWord},
+    {"view", kPlaceWord}, {"station", kPlaceWord}, {"junction", kPlaceWord},
+    {"central", kPlaceWord}, {"parkway", kPlaceWord}, {"halt", kPlaceWord},
+    {"arms", kPlaceWord}, {"inn", kPlaceWord}, {"tavern", kPlaceWord}, {"hotel", kPlaceWord},
+    {"head", kPlaceWord}, {"hospital", kPlaceWord}, {"school", kPlaceWord},
+    {"church", kPlaceWord}, {"centre", kPlaceWord}, {"bridge", kPlaceWord},
+    {"market", kPlaceWord}, {"house", kPlaceWord}, {"estate", kPlaceWord},
+    {"common", kPlaceWord}, {"heath", kPlaceWord}, {"line", kPlaceWord}, {"cross", kPlaceWord},
+    {"gate", kPlaceWord}, {"wood", kPlaceWord}, {"club", kPlaceWord}, {"lodge", kPlaceWord},
+    {"hall", kPlaceWord}, {"wharf", kPlaceWord}, {"quay", kPlaceWord}, {"yard", kPlaceWord},
+    {"college", kPlaceWord}, {"academy", kPlaceWord}, {"stadium", kPlaceWord},
+    {"surgery", kPlaceWord}, {"circus", kPlaceWord}, {"boulevard", kPlaceWord},
+    {"pub", kPlaceWord}, {"oak", kPlaceWord}, {"tree", kPlaceWord}, {"bell", kPlaceWord},
+    {"lion", kPlaceWord}, {"horse", kPlaceWord}, {"anchor", kPlaceWord}, {"plough", kPlaceWord},
+    {"swan", kPlaceWord}, {"bull", kPlaceWord}, {"crown", kPlaceWord}, {"hotel", kPlaceWord},
+    {"the", kPlaceBefore | kStop}, {"st", kPlaceBefore | kPlaceWord | kStop}, {"saint", kPlaceBefore | kStop},
+    {"upon", kPlaceBefore | kStop}, {"on-sea", kPlaceBefore},
+    // Calendar words that are also given names.
+    {"january", kCalendar}, {"february", kCalendar}, {"march", kCalendar}, {"april", kCalendar},
+    {"may", kCalendar}, {"june", kCalendar}, {"july", kCalendar}, {"august", kCalendar},
+    {"september", kCalendar}, {"october", kCalendar}, {"november", kCalendar},
+    {"december", kCalendar}, {"monday", kCalendar}, {"tuesday", kCalendar},
+    {"wednesday", kCalendar}, {"thursday", kCalendar}, {"friday", kCalendar},
+    {"saturday", kCalendar}, {"sunday", kCalendar}, {"christmas", kCalendar},
+    {"easter", kCalendar},
+};
+
+enum class Shape : uint8_t { kLower, kTitle, kUpper, kInitial, kOther };
+
+struct Token {
+  size_t begin;
+  size_t end;         // excludes a possessive "'s"
+  uint16_t bits;      // gazetteer and built-in bits
+  Shape shape;
+  bool sentence_start;
+  bool possessive;
+  bool joined;        // has an apostrophe or hyphen inside ("d'souza", "smith-jones")
+};
+
+bool IsAsciiUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+bool IsAsciiLower(unsigned char c) { return c >= 'a' && c <= 'z'; }
+
+// Upper case for the Latin letters the folding tables cover.
+bool IsUpperCodePoint(std::string_view text, size_t pos, size_t len) {
+  const auto c = static_cast<unsigned char>(text[pos]);
+  if (len == 1) return IsAsciiUpper(c);
+  if (len != 2) return false;
+  const uint32_t cp = ((c & 0x1F) << 6) | (static_cast<unsigned char>(text[pos + 1]) & 0x3F);
+  if (cp >= 0xC0 && cp <= 0xDE) return cp != 0xD7;
+  if (cp == 0x178) return true;
+  if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E)) return (cp % 2) == 1;
+  if (cp >= 0x100 && cp <= 0x17F) return (cp % 2) == 0;
+  return false;
+}
+
+// Reads the word at `i` (a letter); fills *t and the folded key (joiners dropped).
+size_t ReadWord(std::string_view text, size_t i, Token* t, std::string* key) {
+  const size_t n = text.size();
+  key->clear();
+  int upper = 0;
+  int lower = 0;
+  bool digit = false;
+  bool first_upper = false;
+  t->begin = i;
+  t->possessive = false;
+  t->joined = false;
+  size_t possessive_skip = 0;
+  size_t j = i;
+  size_t letters = 0;
+  while (j < n) {
+    size_t len = 1;
+    const auto c = static_cast<unsigned char>(text[j]);
+    NameChar k;
+    if (c < 0x80) {
+      if (IsAsciiUpper(c) || IsAsciiLower(c) || (c >= '0' && c <= '9')) {
+        k = NameChar::kLetter;
+        digit |= c <= '9';
+        if (key->size() < 64) key->push_back(static_cast<char>(c | (c >= 'A' ? 0x20 : 0)));
+      } else {
+        k = (c == '\'' || c == '-') ? NameChar::kJoiner : NameChar::kSeparator;
+      }
+    } else {
+      k = ClassifyAndFold(text, j, &len, key->size() < 64 ? key : nullptr);
+    }
+    if (k == NameChar::kLetter) {
+      const bool up = IsUpperCodePoint(text, j, len);
+      if (letters == 0) first_upper = up;
+      (up ? upper : lower) += (c < 0x80 && c <= '9') ? 0 : 1;
+      ++letters;
+      j += len;
+      continue;
+    }
+    if (k == NameChar::kMark) {
+      j += len;
+      continue;
+    }
+    if (k == NameChar::kJoiner && letters > 0 && j + len < n) {
+      size_t next_len = 1;
+      const NameChar next = ClassifyAndFold(text, j + len, &next_len, nullptr);
+      if (next == NameChar::kLetter) {
+        const auto s = static_cast<unsigned char>(text[j + len]);
+        if (c != '-' && (s | 0x20) == 's') {
+          const size_t after = j + len + 1;
+          size_t after_len = 1;
+          if (after == n ||
+              ClassifyAndFold(text, after, &after_len, nullptr) == NameChar::kSeparator) {
+            t->possessive = true;
+            possessive_skip = len + 1;
+            break;
+          }
+        }
+        if (c == '-' && key->size() < 64) key->push_back('-');
+        t->joined = true;
+        j += len;
+        continue;
+      }
+    }
+    break;
+  }
+  t->end = j;
+  if (digit) {
+    t->shape = Shape::kOther;
+  } else if (letters == 1 && upper == 1) {
+    t->shape = Shape::kInitial;
+  } else if (upper > 0 && lower == 0) {
+    t->shape = Shape::kUpper;
+  } else if (first_upper) {
+    t->shape = Shape::kTitle;
+  } else {
+    t->shape = Shape::kLower;
+  }
+  return j + possessive_skip;
+}
+
+uint16_t LookupKey(const NameGazetteer& g, std::string_view key) {
+  if (key.empty() || key.size() > 40) return 0;
+  uint16_t bits = g.Lookup(key);
+  if (bits == 0 && key.find('-') != std::string_view::npos) {
+    // Double-barrelled: the union of its parts ("smith-jones").
+    size_t start = 0;
+    while (start < key.size()) {
+      size_t dash = key.find('-', start);
+      if (dash == std::string_view::npos) dash = key.size();
+      bits |= g.Lookup(key.substr(start, dash - start)) & (kGiven | kSurname | kFrequent);
+      start = dash + 1;
+    }
+  }
+  return bits;
+}
+
+// Bytes that glue a word into an e-mail, URL or path: '@' '.' '_' '/' '\\'.
+bool IsGlue(char c) { return c == '@' || c == '.' || c == '_' || c == '/' || c == '\\'; }
+bool EndsSentence(char c) {
+  return c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '\n' || c == '\r' ||
+         c == '\t';
+}
+
+bool IsNameBits(uint16_t b) { return (b & (kGiven | kSurname)) != 0; }
+// A gazetteer name that is not also a common word (or is a frequent surname).
+bool IsStrong(uint16_t b) {
+  return IsNameBits(b) && ((b & kCommonWord) == 0 || (b & kFrequent) != 0) &&
+         (b & (kCalendar | kStop)) == 0;
+}
+
+}  // namespace
+
+absl::StatusOr<NameGazetteer> NameGazetteer::Parse(std::string_view tsv) {
+  NameGazetteer g;
+  int line_no = 0;
+  while (!tsv.empty()) {
+    ++line_no;
+    size_t nl = tsv.find('\n');
+    std::string_view line = tsv.substr(0, nl);
+    tsv.remove_prefix(nl == std::string_view::npos ? tsv.size() : nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line[0] == '#') continue;
+    const size_t tab = line.find('\t');
+    if (tab == 0 || tab == std::string_view::npos || tab + 1 == line.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("name gazetteer line ", line_no, ": expected name<TAB>flags"));
+    }
+    uint16_t bits = 0;
+    for (char f : line.substr(tab + 1)) {
+      switch (f) {
+        case 'G': bits |= kGiven; break;
+        case 'S': bits |= kSurname; break;
+        case 'W': bits |= kCommonWord; break;
+        case 'F': bits |= kFrequent; break;
+        default:
+          return absl::InvalidArgumentError(
+              absl::StrCat("name gazetteer line ", line_no, ": unknown flag (use G S W F)"));
+      }
+    }
+    const uint64_t h = Hash(line.substr(0, tab));
+    g.names_[h] |= bits;
+    g.Insert(h);
+  }
+  for (const BuiltIn& b : kBuiltIn) {
+    const uint64_t h = Hash(b.word);
+    auto it = g.names_.find(h);
+    g.AddVocabulary(h, b.bits | (it == g.names_.end() ? 0 : it->second));
+  }
+  return g;
+}
+
+namespace {
+
+// The gap between two tokens of one written name.
+enum class Gap { kSpace, kComma, kPeriod, kOther };
+
+Gap ClassifyGap(std::string_view gap) {
+  if (gap.empty() || gap.size() > 3) return Gap::kOther;
+  int commas = 0;
+  int periods = 0;
+  for (char c : gap) {
+    if (c == ' ') continue;
+    if (c == ',') {
+      ++commas;
+    } else if (c == '.') {
+      ++periods;
+    } else {
+      return Gap::kOther;
+    }
+  }
+  if (commas + periods > 1) return Gap::kOther;
+  if (commas == 1) return gap[0] == ',' ? Gap::kComma : Gap::kOther;
+  if (periods == 1) return gap[0] == '.' ? Gap::kPeriod : Gap::kOther;
+  return Gap::kSpace;
+}
+
+// A gap a cue may be separated from its name by: spaces, ':' '-' '(' quotes, "." after "Mr".
+bool CueGap(std::string_view gap) {
+  if (gap.size() > 4) return false;
+  for (char c : gap) {
+    if (c != ' ' && c != ':' && c != '-' && c != '(' && c != '"' && c != '\'' && c != '.' &&
+        c != ',') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Candidate(const Token& t) {
+  if (t.shape == Shape::kOther) return false;
+  if ((t.bits & (kStop | kCueBefore | kCueAfter | kKnown)) != 0) return false;
+  // A month that is also a given name ("June") may join a name, never make one alone.
+  if ((t.bits & kPlaceWord) != 0 && !IsStrong(t.bits)) return false;
+  if ((t.bits & kCalendar) != 0 && (t.bits & kGiven) == 0) return false;
+  if (t.shape == Shape::kLower) return IsNameBits(t.bits) || (t.bits & kParticle) != 0;
+  return true;
+}
+
+}  // namespace
+
+void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
+                           absl::InlinedVector<std::pair<size_t, size_t>, 8>* names,
+                           absl::InlinedVector<std::pair<size_t, size_t>, 8>* addresses) {
+  absl::InlinedVector<Token, 64> tokens;
+  std::string key;
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    bool letter;
+    if (c < 0x80) {
+      letter = IsAsciiUpper(c) || IsAsciiLower(c) || (c >= '0' && c <= '9');
+      if (!letter) {
+        ++i;
+        continue;
+      }
+    } else {
+      size_t len = 1;
+      const NameChar k = ClassifyAndFold(text, i, &len, nullptr);
+      if (k != NameChar::kLetter) {
+        i += len;
+        continue;
+      }
+    }
+    // A word glued to the previous one by '@', '.', '/', '_' (e-mails, URLs) is not a name.
+    const bool glued = i > 0 && IsGlue(text[i - 1]) &&
+                       i > 1 && static_cast<unsigned char>(text[i - 2]) > ' ';
+    Token t{};
+    size_t next;
+    // Fast path: a plain ASCII word (most of a narrative) folded in place.
+    char buf[40];
+    size_t kl = 0;
+    int up = 0;
+    size_t j = i;
+    while (j < n && kl < sizeof(buf)) {
+      const auto b = static_cast<unsigned char>(text[j]);
+      if (static_cast<unsigned char>(b - 'a') < 26) {
+        buf[kl++] = static_cast<char>(b);
+      } else if (static_cast<unsigned char>(b - 'A') < 26) {
+        buf[kl++] = static_cast<char>(b | 0x20);
+        ++up;
+      } else {
+        break;
+      }
+      ++j;
+    }
+    const unsigned char stop = j < n ? static_cast<unsigned char>(text[j]) : ' ';
+    if (kl > 0 && stop < 0x80 && stop != '\'' && stop != '-' && !(stop >= '0' && stop <= '9') &&
+        static_cast<unsigned char>((stop | 0x20) - 'a') >= 26) {
+      t.begin = i;
+      t.end = j;
+      t.possessive = false;
+      const bool first_upper = IsAsciiUpper(static_cast<unsigned char>(text[i]));
+      if (kl == 1 && up == 1) {
+        t.shape = Shape::kInitial;
+      } else if (static_cast<size_t>(up) == kl) {
+        t.shape = Shape::kUpper;
+      } else {
+        t.shape = first_upper ? Shape::kTitle : Shape::kLower;
+      }
+      t.bits = g.Lookup(std::string_view(buf, kl));
+      next = j;
+    } else {
+      next = ReadWord(text, i, &t, &key);
+      t.bits = t.shape == Shape::kOther ? 0 : LookupKey(g, key);
+    }
+    if (glued || (t.end < n && text[t.end] != '.' && IsGlue(text[t.end]))) {
+      t.shape = Shape::kOther;
+    }
+    size_t p = i;
+    while (p > 0 && (text[p - 1] == ' ' || text[p - 1] == '"' || text[p - 1] == '\'' || text[p - 1] == '(')) --p;
+    t.sentence_start = p == 0 || EndsSentence(text[p - 1]);
+    if (t.sentence_start && p >= 2 && text[p - 1] == '.' && !tokens.empty() &&
+        tokens.back().end == p - 1 && tokens.back().end - tokens.back().begin <= 2) {
+      t.sentence_start = false;  // after an initial or "Mr." / "Dr." / "St."
+    }
+    tokens.push_back(t);
+    i = std::max(next, i + 1);
+  }
+
+  const size_t count = tokens.size();
+  auto gap = [&](size_t a, size_t b) {  // text between tokens a and b (a < b)
+    size_t from = tokens[a].end;
+    if (tokens[a].possessive) {
+      // Past the apostrophe (' or a 3-byte ’) and the 's'.
+      from += static_cast<unsigned char>(text[from]) < 0x80 ? 2 : 4;
+      from = std::min(from, tokens[b].begin);
+    }
+    return text.substr(from, tokens[b].begin > from ? tokens[b].begin - from : 0);
+  };
+  size_t k = 0;
+  while (k < count) {
+    if (!Candidate(tokens[k])) {
+      ++k;
+      continue;
+    }
+    const bool after_cue = k > 0 && (tokens[k - 1].bits & kCueBefore) && !tokens[k - 1].possessive;
+    // Grow a chain [k, e).
+    size_t e = k + 1;
+    bool comma_used = false;
+    while (e < count && e - k < 5 && !tokens[e - 1].possessive &&
+           (Candidate(tokens[e]) ||
+            // A particle is followed by a name part, listed or not: "rhys ap gwilym".
+            ((tokens[e - 1].bits & kParticle) && tokens[e].shape != Shape::kOther &&
+             (tokens[e].bits & (kStop | kCueBefore | kCueAfter)) == 0))) {
+      const Gap gp = ClassifyGap(gap(e - 1, e));
+      const Token& prev = tokens[e - 1];
+      const Token& cur = tokens[e];
+      if (gp == Gap::kSpace) {
+        // A lower-case word joins only a lower-case name ("oliver smith").
+        if ((cur.shape == Shape::kLower) != (prev.shape == Shape::kLower) &&
+            (prev.bits & kParticle) == 0 && (cur.bits & kParticle) == 0) {
+          break;
+        }
+      } else if (gp == Gap::kPeriod) {
+        if (prev.shape != Shape::kInitial) break;
+      } else if (gp == Gap::kComma) {
+        // "SMITH, Oliver" / "Smith, Oliver": a surname then a given name, once.
+        const bool surname_first = prev.shape == Shape::kUpper || (prev.bits & kSurname) ||
+                                   (prev.shape == Shape::kTitle && IsStrong(cur.bits));
+        // After a cue ("Victim Llewellyn-Price, Dafydd") the given name need not be listed.
+        const bool given_second = (cur.bits & kGiven) || after_cue ||
+                                  (prev.shape == Shape::kUpper && IsStrong(prev.bits));
+        if (comma_used || !surname_first || !given_second || cur.shape == Shape::kLower) {
+          break;
+        }
+        comma_used = true;
+      } else {
+        break;
+      }
+      ++e;
+    }
+    // Context.
+    const Token* before = k > 0 ? &tokens[k - 1] : nullptr;
+    std::string_view gap_before = before ? gap(k - 1, k) : std::string_view();
+    const bool cue_before =
+        before != nullptr && (before->bits & kCueBefore) && !before->possessive &&
+        CueGap(gap_before);
+    const bool known_as = before != nullptr && k >= 2 && (before->bits & kNicknameCue) &&
+                          CueGap(gap_before) && (tokens[k - 2].bits & kKnown) != 0;
+    const Token* after = e < count ? &tokens[e] : nullptr;
+    const std::string_view gap_after = after ? gap(e - 1, e) : std::string_view();
+    const bool cue_after = after != nullptr && (after->bits & kCueAfter) &&
+                           ClassifyGap(gap_after) == Gap::kSpace &&
+                           tokens[e - 1].shape != Shape::kLower;
+    const bool place_after = after != nullptr && (after->bits & kPlaceWord) &&
+                             ClassifyGap(gap_after) == Gap::kSpace;
+    const bool place_before = before != nullptr && (before->bits & kPlaceBefore) &&
+                              ClassifyGap(gap_before) == Gap::kSpace;
+    bool chain_named = false;
+    for (size_t m = k; m < e; ++m) chain_named |= IsNameBits(tokens[m].bits);
+    // "hit by MAŁGORZATA NOWAK": two capitalised words, or a listed one ("by Leeds" stays).
+    const bool weak_cue = before != nullptr && (before->bits & kWeakCue) &&
+                          ClassifyGap(gap_before) == Gap::kSpace &&
+                          tokens[k].shape != Shape::kLower && (chain_named || e - k >= 2);
+    // "Holywell Hill": a chain ending in a place word, with no given name before it.
+    bool place_end = false;
+    if (e - k >= 2 && (tokens[e - 1].bits & kPlaceWord) != 0) {
+      place_end = true;
+      for (size_t m = k; m + 1 < e; ++m) {
+        if (IsStrong(tokens[m].bits) && (tokens[m].bits & kGiven)) place_end = false;
+      }
+    }
+    const bool of_before = before != nullptr && before->shape == Shape::kLower &&
+                           text.substr(before->begin, before->end - before->begin) == "of" &&
+                           e - k == 1;
+
+    // Trim leading words that carry no evidence (a sentence-initial "Later").
+    size_t s = k;
+    if (!cue_before && !known_as && weak_cue && !(place_after || place_end)) {
+      // After "hit by" / "states": the capitalised chain is a name.
+    } else if (cue_after && !cue_before && !known_as) {
+      // "Later Xyvor Plumtree states": a sentence-initial word with no evidence is not a name.
+      if (e - k >= 2 && tokens[k].sentence_start && !IsNameBits(tokens[k].bits)) s = k + 1;
+    } else if (!cue_before && !known_as) {
+      while (s < e && !IsNameBits(tokens[s].bits) && tokens[s].shape == Shape::kTitle &&
+             (tokens[s].bits & kParticle) == 0 && (s == k ? tokens[s].sentence_start : true) &&
+             s + 1 < e) {
+        ++s;
+      }
+    }
+    bool emit = false;
+    if (s >= e) {
+      emit = false;
+    } else if (cue_before || known_as || cue_after) {
+      emit = true;
+    } else if (place_after || place_before || of_before || place_end) {
+      emit = false;
+    } else if (weak_cue) {
+      emit = true;
+    } else if (s < e) {
+      int strong = 0;
+      int named = 0;
+      int parts = 0;
+      bool any_lower = false;
+      for (size_t m = s; m < e; ++m) {
+        const Token& t = tokens[m];
+        if (t.bits & kParticle) continue;
+        ++parts;
+        strong += IsStrong(t.bits) ? 1 : 0;
+        const bool after_particle = m > s && (tokens[m - 1].bits & kParticle);
+        named += (IsNameBits(t.bits) || after_particle) ? 1 : 0;
+        any_lower |= t.shape == Shape::kLower;
+      }
+      const Token& first = tokens[s];
+      const bool lower_after_cue = before != nullptr && (before->bits & kWeakCue) &&
+                                   ClassifyGap(gap_before) == Gap::kSpace;
+      if (any_lower) {
+        // "oliver smith": every word a name, the first a given name, two at least.
+        emit = parts >= 2 && named == parts && (first.bits & kGiven) && IsStrong(first.bits);
+        if (!emit && lower_after_cue && e - s >= 2 && (first.bits & kGiven) &&
+            (first.bits & kStop) == 0) {
+          // "hit by mac doudigan": a given name then name parts after a cue.
+          int ok_words = 0;
+          for (size_t m = s; m < e; ++m) {
+            ok_words += IsNameBits(tokens[m].bits) || (tokens[m].bits & kParticle) ||
+                        (m > s && (tokens[m - 1].bits & kParticle));
+          }
+          emit = ok_words == static_cast<int>(e - s);
+        }
+      } else if (parts >= 2) {
+        emit = strong >= 1;
+      } else if (parts == 1) {
+        size_t only = s;
+        while (only + 1 < e && (tokens[only].bits & kParticle) != 0) ++only;
+        const Token& t = tokens[only];
+        if (t.shape == Shape::kInitial) {
+          emit = false;
+        } else if (IsStrong(t.bits)) {
+          emit = (t.bits & kCommonWord) == 0 || !t.sentence_start;
+        }
+      }
+    }
+    if (emit) {
+      // Nicknames after "aka" / "known as" may be any case: take the next word.
+      size_t from = (cue_before || known_as) ? k : s;
+      size_t to = e;
+      const size_t end_byte = tokens[to - 1].end;
+      names->emplace_back(tokens[from].begin, end_byte);
+    }
+    k = e;
+  }
+
+  // Home addresses without a house number: a cue ("lives at", "address:"),
+  // then up to three capitalised words ending in a street word.
+  for (size_t m = 0; m + 1 < count; ++m) {
+    if ((tokens[m].bits & kHomeCue) == 0) continue;
+    size_t a = m + 1;
+    // "lives at", "resides on", "home address:"
+    while (a < count && a <= m + 2 && tokens[a].shape == Shape::kLower &&
+           (tokens[a].bits & (kStop | kHomeCue)) != 0) {
+      ++a;
+    }
+    if (a >= count || (tokens[a].shape != Shape::kTitle && tokens[a].shape != Shape::kUpper)) continue;
+    if (!CueGap(gap(a - 1, a)) || (tokens[a].bits & kPlaceBefore & ~kPlaceWord) != 0) continue;
+    for (size_t z = a + 1; z < count && z <= a + 3; ++z) {
+      if (ClassifyGap(gap(z - 1, z)) != Gap::kSpace || tokens[z].shape == Shape::kLower ||
+          tokens[z].shape == Shape::kOther) {
+        break;
+      }
+      if (tokens[z].bits & kPlaceWord) {
+        addresses->emplace_back(tokens[a].begin, tokens[z].end);
+        break;
+      }
+    }
+  }
+
+  // After a cue, a lower-case word no list holds followed by a lower-case
+  // surname: "Pt dafydd llewellyn-price".
+  for (size_t m = 0; m + 2 < count; ++m) {
+    if ((tokens[m].bits & (kCueBefore | kWeakCue)) == 0 || tokens[m].possessive) continue;
+    const Token& a = tokens[m + 1];
+    const Token& b = tokens[m + 2];
+    if (a.shape != Shape::kLower || b.shape != Shape::kLower) continue;
+    // One listed, the other in no list: "dafydd llewellyn-price", "chloé d'souza".
+    const bool a_name = IsNameBits(a.bits) && (a.bits & (kStop | kCueAfter | kPlaceWord)) == 0;
+    const bool b_name = IsNameBits(b.bits) && (b.bits & (kStop | kCueAfter | kPlaceWord)) == 0;
+    if (!((a.bits == 0 && b_name && (b.bits & kSurname)) || (a_name && b.bits == 0 && b.joined))) {
+      continue;
+    }
+    if (!CueGap(gap(m, m + 1)) || ClassifyGap(gap(m + 1, m + 2)) != Gap::kSpace) continue;
+    names->emplace_back(a.begin, b.end);
+  }
+
+  // A cue then a capitalised given name that is also a word: "NOK June", "Mrs May".
+  for (size_t m = 0; m + 1 < count; ++m) {
+    if ((tokens[m].bits & kCueBefore) == 0 || tokens[m].possessive) continue;
+    const Token& t = tokens[m + 1];
+    if ((t.shape != Shape::kTitle && t.shape != Shape::kUpper) || (t.bits & kGiven) == 0) continue;
+    if ((t.bits & (kCalendar | kCommonWord)) == 0 || (t.bits & (kStop | kCueBefore)) != 0) continue;
+    if (!CueGap(gap(m, m + 1))) continue;
+    names->emplace_back(t.begin, t.end);
+  }
+
+  // Nickname cues followed by a lower-case or unknown word: "aka tommo".
+  for (size_t m = 0; m + 1 < count; ++m) {
+    const bool cue = (tokens[m].bits & kNicknameCue) != 0 &&
+                     ((tokens[m].bits & kCueBefore) != 0 ||
+                      (m > 0 && (tokens[m - 1].bits & kKnown) != 0));
+    if (!cue) continue;
+    const Token& t = tokens[m + 1];
+    if (t.shape == Shape::kOther || (t.bits & (kStop | kCueBefore)) != 0) continue;
+    if (!CueGap(gap(m, m + 1))) continue;
+    names->emplace_back(t.begin, t.end);
+  }
+}
+
+}  // namespace accord::policy::redact_internal

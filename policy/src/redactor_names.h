@@ -1,0 +1,139 @@
+// Private to the redactor: finding people's names in free text with no hint
+// from the record (next of kin, witnesses, callers, nicknames, suspects who
+// are not a field of the dataset).
+//
+// Evidence combined, per run of words ("chain"):
+//  - the gazetteer (policy/data/name_gazetteer.tsv, embedded at build time and
+//    parsed once by Redactor::Create): given names (G), surnames (S), names
+//    that are also ordinary English words (W), the most frequent surnames (F);
+//  - context cues before the chain ("Victim", "Pt", "NOK", "Caller", "Mr",
+//    "Dr", "witness", "known as", "aka", relations such as "mother") or after
+//    it ("states", "said", "reports");
+//  - shape: Title case, ALL CAPS, "SURNAME, First", initials ("O. Smith"),
+//    particles (Mc, Mac, O', Ap, Ní, van, de), hyphens, apostrophes, accents;
+//  - place context, which keeps a chain: followed by a street, station or
+//    premises word ("George Street", "Watford Junction", "King's Head"), or
+//    after "The" / "St" ("The Crown", "St Albans").
+// The decision rules are listed in FindNamesWithoutHints (redactor_names.cc)
+// and in policy/README.md with their measured recall and false removals.
+//
+// Thread safety: a NameGazetteer is immutable after Parse and may be shared;
+// FindNamesWithoutHints is reentrant.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace accord::policy::redact_internal {
+
+// The gazetteer generated from Faker and wbritish (redactor_gazetteer_data.cc).
+extern const std::string_view kEmbeddedNameGazetteer;
+
+// Bits describing one folded word.
+enum WordBit : uint16_t {
+  kGiven = 1 << 0,        // G
+  kSurname = 1 << 1,      // S
+  kCommonWord = 1 << 2,   // W
+  kFrequent = 1 << 3,     // F
+  kCueBefore = 1 << 4,    // "victim", "mr", "nok", ...: a name follows
+  kCueAfter = 1 << 5,     // "states", "said": a name precedes
+  kNicknameCue = 1 << 6,  // "aka", "nickname": the next word is a name whatever its case
+  kStop = 1 << 7,         // pronouns, roles, articles: never part of a name
+  kParticle = 1 << 8,     // "mc", "o", "ap", "van": joins the next word
+  kPlaceWord = 1 << 9,    // "street", "station", "arms": the chain before is a place
+  kPlaceBefore = 1 << 10, // "the", "st": the chain after is a place
+  kCalendar = 1 << 11,    // months and days ("June", "May")
+  kKnown = 1 << 12,       // "known" (as in "known as")
+  kWeakCue = 1 << 13,     // "by", "states": a capitalised chain after it is a name unless a place
+  kHomeCue = 1 << 14,     // "lives", "resides", "address": a street after it is a home address
+};
+
+class NameGazetteer {
+ public:
+  // Parses "folded<TAB>FLAGS" lines ('#' comments and blank lines skipped;
+  // FLAGS from G S W F) and adds the built-in cue, stop and place words.
+  // InvalidArgument names the line of a malformed entry.
+  static absl::StatusOr<NameGazetteer> Parse(std::string_view tsv);
+
+  // The bits of a folded (lower-case, accents removed, no apostrophes) word; 0
+  // if unknown. Runs at every word of every narrative: a Bloom filter (16 KiB,
+  // two probes) rejects most words before any table is read, and the tables
+  // are keyed by the word's 64-bit FNV-1a hash (a collision among ~12k words
+  // is vanishingly unlikely and would only change one word's bits).
+  uint16_t Lookup(std::string_view folded) const {
+    const uint64_t h = Hash(folded);
+    // The built-in words ("the", "at", "states") are the commonest words of a
+    // narrative: a small open-addressed table that stays in cache answers them.
+    for (size_t slot = h & (kVocabSlots - 1);; slot = (slot + 1) & (kVocabSlots - 1)) {
+      const VocabSlot& v = vocabulary_[slot];
+      if (v.hash == h) return v.bits;
+      if (v.hash == 0) break;
+    }
+    if (!MayContain(h)) return 0;
+    auto it = names_.find(h);
+    return it == names_.end() ? 0 : it->second;
+  }
+  size_t size() const { return names_.size(); }  // names and built-in words
+
+ private:
+  static constexpr size_t kBloomBits = size_t{1} << 17;
+  static constexpr size_t kVocabSlots = 1024;  // > 3x the built-in words
+  struct VocabSlot {
+    uint64_t hash = 0;  // 0 = empty (Hash never returns 0)
+    uint16_t bits = 0;
+  };
+  static uint64_t Hash(std::string_view s) {
+    uint64_t h = 1469598103934665603ULL;
+    for (char c : s) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ULL;
+    }
+    h ^= h >> 29;
+    return h == 0 ? 1 : h;
+  }
+  void AddVocabulary(uint64_t h, uint16_t bits) {
+    for (size_t slot = h & (kVocabSlots - 1);; slot = (slot + 1) & (kVocabSlots - 1)) {
+      VocabSlot& v = vocabulary_[slot];
+      if (v.hash == 0 || v.hash == h) {
+        v.hash = h;
+        v.bits |= bits;
+        return;
+      }
+    }
+  }
+  bool MayContain(uint64_t h) const {
+    const size_t a = h & (kBloomBits - 1);
+    const size_t b = (h >> 23) & (kBloomBits - 1);
+    return ((bloom_[a >> 6] >> (a & 63)) & (bloom_[b >> 6] >> (b & 63)) & 1) != 0;
+  }
+  void Insert(uint64_t h) {
+    const size_t a = h & (kBloomBits - 1);
+    const size_t b = (h >> 23) & (kBloomBits - 1);
+    bloom_[a >> 6] |= uint64_t{1} << (a & 63);
+    bloom_[b >> 6] |= uint64_t{1} << (b & 63);
+  }
+
+  std::vector<uint64_t> bloom_ = std::vector<uint64_t>(kBloomBits / 64);
+  // Built-in cue/stop/place words, with the name bits of those that are names too.
+  std::vector<VocabSlot> vocabulary_ = std::vector<VocabSlot>(kVocabSlots);
+  // The gazetteer file's names.
+  absl::flat_hash_map<uint64_t, uint16_t> names_;
+};
+
+// Appends [begin, end) of every name found in `text` (valid UTF-8) to
+// *names, and of every home address without a house number ("lives at
+// Kingsley Court", "address: Meadow Close") to *addresses.
+void FindNamesWithoutHints(std::string_view text, const NameGazetteer& gazetteer,
+                           absl::InlinedVector<std::pair<size_t, size_t>, 8>* names,
+                           absl::InlinedVector<std::pair<size_t, size_t>, 8>* addresses);
+
+}  // namespace accord::policy::redact_internal

@@ -1,0 +1,138 @@
+// Names found with no hint from the record, NI numbers after a cue, e-mail
+// labels: issue 14's forms, one assertion per form.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "accord/policy/redactor.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "redactor_names.h"
+
+namespace accord::policy {
+namespace {
+
+class NamesTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto r = Redactor::Create();
+    ASSERT_TRUE(r.ok()) << r.status();
+    redactor_ = std::move(r).value().release();
+  }
+  static void TearDownTestSuite() {
+    delete redactor_;
+    redactor_ = nullptr;
+  }
+  static std::string R(std::string_view text, std::vector<KnownIdentifier> known = {}) {
+    std::string out;
+    absl::Status s = redactor_->Redact(text, known, &out);
+    EXPECT_TRUE(s.ok()) << s;
+    return out;
+  }
+  static Redactor* redactor_;
+};
+Redactor* NamesTest::redactor_ = nullptr;
+
+TEST_F(NamesTest, EmbeddedGazetteerIsLoaded) {
+  auto g = redact_internal::NameGazetteer::Parse(redact_internal::kEmbeddedNameGazetteer);
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_GT(g->size(), 5000u);
+  EXPECT_NE(g->Lookup("oliver") & redact_internal::kGiven, 0);
+  EXPECT_NE(g->Lookup("kowalski") & redact_internal::kSurname, 0);
+  EXPECT_EQ(g->Lookup("zzzzqx"), 0);
+}
+
+TEST_F(NamesTest, MalformedGazetteerNamesTheLine) {
+  auto r = Redactor::Create("# comment\noliver\tG\nsmith\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("line 3"));
+  EXPECT_FALSE(Redactor::Create("oliver\tQ\n").ok());
+}
+
+TEST_F(NamesTest, EveryOrderAndCaseWithoutHints) {
+  EXPECT_EQ(R("Seen with Oliver Smith today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("Seen with SMITH, Oliver today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("Seen with Smith, Oliver today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("Seen with OLIVER SMITH today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("seen with oliver smith today."), "seen with [NAME] today.");
+  EXPECT_EQ(R("Seen with O. Smith today."), "Seen with [NAME] today.");
+}
+
+TEST_F(NamesTest, ContextCues) {
+  EXPECT_EQ(R("NOK Ellie on scene."), "NOK [NAME] on scene.");
+  EXPECT_EQ(R("nok ellie aware."), "nok [NAME] aware.");
+  EXPECT_EQ(R("Caller Zbigniewa Qwertyuk reports noise."), "Caller [NAME] reports noise.");
+  EXPECT_EQ(R("Pt: Tomasz Wrzesniewski-Kaur, alert."), "Pt: [NAME], alert.");
+  EXPECT_EQ(R("Seen by Dr Patel."), "Seen by Dr [NAME].");
+  EXPECT_EQ(R("Mr Xandervelt was present."), "Mr [NAME] was present.");
+  EXPECT_EQ(R("Witness Qorvath Blenkins saw it."), "Witness [NAME] saw it.");
+  EXPECT_EQ(R("Suspect known as 'Tommo' left."), "Suspect known as '[NAME]' left.");
+  EXPECT_EQ(R("Suspect aka tommo left."), "Suspect aka [NAME] left.");
+  EXPECT_EQ(R("Later Xyvor Plumtree states he was hit."), "Later [NAME] states he was hit.");
+  EXPECT_EQ(R("His mother Siobhan attended."), "His mother [NAME] attended.");
+}
+
+TEST_F(NamesTest, ParticlesHyphensApostrophesAccents) {
+  EXPECT_EQ(R("Victim Siobhán Ní Bhriain."), "Victim [NAME].");
+  EXPECT_EQ(R("Seen with Sean O'Brien."), "Seen with [NAME].");
+  EXPECT_EQ(R("Seen with Rhys Ap Rhys."), "Seen with [NAME].");
+  EXPECT_EQ(R("Seen with Amelia Smith-Jones."), "Seen with [NAME].");
+  EXPECT_EQ(R("Seen with Łukasz Kowalski."), "Seen with [NAME].");
+  EXPECT_EQ(R("Seen with Sophie van Dijk."), "Seen with [NAME].");
+}
+
+TEST_F(NamesTest, PlacesAreKept) {
+  for (std::string_view place :
+       {"Fight outside The Crown, George Street at 23:00.", "Assault at Watford Junction station.",
+        "Taken to Victoria station.", "Found near the King's Head.", "Officers at St Albans.",
+        "Walked down Church Lane toward Hatfield Road.", "Seen in Oxford Street on Friday.",
+        "Incident at The Duke of Wellington.", "Met on 3 June at the Red Lion."}) {
+    EXPECT_EQ(R(place), place);
+  }
+}
+
+TEST_F(NamesTest, NiNumberAfterACue) {
+  // Prefixes HMRC does not issue, and a bad suffix: removed after a cue only.
+  EXPECT_EQ(R("NI QA123456Z given."), "NI [NI_NUMBER] given.");
+  EXPECT_EQ(R("NINO: DF 12 34 56 E."), "NINO: [NI_NUMBER].");
+  EXPECT_EQ(R("NI no QQ 12 34 56 X."), "NI no [NI_NUMBER].");
+  EXPECT_EQ(R("National Insurance number OV123456Q noted."),
+            "National Insurance number [NI_NUMBER] noted.");
+  EXPECT_EQ(R("ni - fo123456k"), "ni - [NI_NUMBER]");
+  // Without a cue, today's validity rules.
+  EXPECT_EQ(R("Ref QA123456Z filed."), "Ref QA123456Z filed.");
+  EXPECT_EQ(R("Ref AB123456C filed."), "Ref [NI_NUMBER] filed.");
+}
+
+TEST_F(NamesTest, EmailsAreLabelledEmails) {
+  EXPECT_EQ(R("GP letter to oliver.smith@nhs.net today."), "GP letter to [EMAIL] today.");
+  EXPECT_EQ(R("GP letter to oliver.smith@nhs.net",
+              {{IdentifierKind::kName, "Oliver Smith"},
+               {IdentifierKind::kEmail, "oliver.smith@nhs.net"}}),
+            "GP letter to [EMAIL]");
+  EXPECT_EQ(R("GP letter to x@y.org"), "GP letter to [EMAIL]");
+  EXPECT_EQ(R("Email Smith.O@example.org re follow-up."), "Email [EMAIL] re follow-up.");
+}
+
+TEST_F(NamesTest, HomeAddressWithoutHouseNumber) {
+  EXPECT_EQ(R("Victim lives at Kingsley Court, Watford."), "Victim lives at [ADDRESS], Watford.");
+  EXPECT_EQ(R("Home address: Meadow Close."), "Home address: [ADDRESS].");
+  EXPECT_EQ(R("Address 12 Orchard Way, Luton."), "Address [ADDRESS], Luton.");
+  // A pub's street is not a home address.
+  EXPECT_EQ(R("Fight at The Crown, George Street."), "Fight at The Crown, George Street.");
+}
+
+TEST_F(NamesTest, PossessivesKeepTheirApostrophe) {
+  EXPECT_EQ(R("Oliver Smith's car."), "[NAME]'s car.");
+  EXPECT_EQ(R("Oliver Smith’s car."), "[NAME]’s car.");
+  EXPECT_EQ(R("At The King’s Head."), "At The King’s Head.");
+}
+
+TEST_F(NamesTest, OrdinaryWordsStay) {
+  EXPECT_EQ(R("Will attend in May if able."), "Will attend in May if able.");
+  EXPECT_EQ(R("Grey Ford Focus seen."), "Grey Ford Focus seen.");
+  EXPECT_EQ(R("Pt states fell. Pt alert."), "Pt states fell. Pt alert.");
+}
+
+}  // namespace
+}  // namespace accord::policy
