@@ -10,6 +10,7 @@ PACKAGES=(
   libre2-dev libyaml-cpp-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev tzdata
   kcat openssl python3 python3-grpcio python3-grpc-tools
+  libglpk-dev chromium  # accord-analyst: the attacker check's LP solver; the HTML pack's browser test
 )
 
 missing=()
