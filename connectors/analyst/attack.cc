@@ -325,9 +325,10 @@ class Model {
       by_dataset[ds].second.emplace_back(week, 1.0);
       everyone.emplace_back(all, 1.0);
       const std::string rec = Str(r["records_received"]), lw = Str(r["last_week"]);
-      Add({{all, 1.0}}, 0, rec, ThresholdOf(ds, rec), absl::StrCat("health ", provider, " ", ds, " records_received"),
+      const int64_t t = r.contains("threshold") ? r.value("threshold", int64_t{0}) : ThresholdOf(ds, rec);
+      Add({{all, 1.0}}, 0, rec, t, absl::StrCat("health ", provider, " ", ds, " records_received"),
           absl::StrCat("/health/datasets/", i, "/records_received"));
-      Add({{week, 1.0}}, 0, lw, ThresholdOf(ds, lw), absl::StrCat("health ", provider, " ", ds, " last_week"),
+      Add({{week, 1.0}}, 0, lw, r.contains("threshold") ? t : ThresholdOf(ds, lw), absl::StrCat("health ", provider, " ", ds, " last_week"),
           absl::StrCat("/health/datasets/", i, "/last_week"));
     }
     const std::string week_label = PeriodLabel(PeriodKind::kWeek, last_week);
@@ -353,7 +354,8 @@ class Model {
       const std::string rec = Str(f_["records"]);
       int64_t t = 0;
       for (const auto& [ds, th] : threshold_) t = std::max(t, th);
-      if (rec.size() > 1 && rec[0] == '<') absl::SimpleAtoi(rec.substr(1), &t);
+      if (rec.size() > 1 && rec[0] == '<') (void)absl::SimpleAtoi(rec.substr(1), &t);
+      if (f_.contains("records_threshold")) t = f_.value("records_threshold", t);
       Add(everyone, 0, rec, t, "records (all datasets)", "/records");
     }
   }
@@ -474,6 +476,8 @@ class Model {
       }
       int v = Var(tv);
       locations.emplace_back(v, -1.0);
+      // A location is named only when at least max(T, 1) attendances share it.
+      if (!other) Relation({{v, 1.0}}, 0, static_cast<double>(std::max<int64_t>(t, 1)), kInf, "named location");
       Add({{v, 1.0}}, 0, Str(rows[i]["attendances"]), t, "hotspots location " + name,
           absl::StrCat("/ae_hotspots/locations/", i, "/attendances"));
     }

@@ -162,7 +162,8 @@ std::vector<Displacement> DisplacementCheck(const std::vector<Fact>& facts, Peri
                                             long previous, long current, size_t top) {
   std::map<std::string, std::pair<CellCount, CellCount>> cells;  // previous, current
   for (const Fact& f : facts) {
-    if (f.source != Source::kPolice || f.area.rfind("BNG", 0) != 0) continue;
+    // The same records as the counts tables: those with a category.
+    if (f.source != Source::kPolice || f.area.rfind("BNG", 0) != 0 || f.category.empty()) continue;
     long p = PeriodIndex(kind, f.event_time);
     if (p == previous) cells[f.area].first.Add(f.record_key);
     if (p == current) cells[f.area].second.Add(f.record_key);

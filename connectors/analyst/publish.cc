@@ -146,9 +146,9 @@ json CountsJson(const std::string& dataset, const CountTables& t) {
 }
 
 // The threshold for a set of facts: the largest of their agreements' own
-// (0 included); kDefaultThreshold only when there are no facts at all.
+// (0 included). No facts: 0 (every count of nothing is 0).
 int64_t MaxThreshold(const std::vector<const Fact*>& facts, const AgreementTerms& terms) {
-  if (facts.empty()) return kDefaultThreshold;
+  if (facts.empty()) return 0;
   int64_t t = 0;
   std::set<std::string> seen;
   for (const Fact* f : facts) {
@@ -536,7 +536,8 @@ json PublishFigures(const PublishInput& in) {
   for (const Fact& f : in.facts) all.Add(f.record_key);
   std::vector<const Fact*> all_ptrs;
   for (const Fact& f : in.facts) all_ptrs.push_back(&f);
-  out["records"] = PublishCount(all, MaxThreshold(all_ptrs, in.terms));
+  out["records_threshold"] = MaxThreshold(all_ptrs, in.terms);
+  out["records"] = PublishCount(all, out["records_threshold"].get<int64_t>());
   out["cardiff_linkage"] = LinkageJson(in);
   out["ae_hotspots"] = HotspotsJson(in);
   out["displacement"] = displacement;
@@ -583,6 +584,7 @@ json PublishFigures(const PublishInput& in) {
     const bool received = h.last_received != absl::InfinitePast();
     json row = {{"provider", h.provider},
                 {"dataset", h.dataset},
+                {"threshold", t},
                 {"records_received", records},
                 {"last_event", Iso(h.last_event)},
                 {"last_received", Iso(h.last_received)},
