@@ -23,6 +23,7 @@ std::vector<std::string>* RoleField(DatasetRoles& r, const std::string& role) {
 
 std::vector<std::string> Names(const YAML::Node& n) {
   std::vector<std::string> out;
+  if (!n.IsDefined()) return out;  // a missing key (IsScalar() would throw)
   if (n.IsScalar()) out.push_back(n.as<std::string>());
   if (n.IsSequence()) {
     for (const auto& x : n) {

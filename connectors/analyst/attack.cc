@@ -348,7 +348,15 @@ class Model {
           s.last > segments_.back().last) {
         outside = -1;  // not covered: no relation
       }
-      if (outside == 0) Relation(week, 0, u, u, ds + " last week adds up");
+      if (outside == 0) {
+        // Last week's records without a category or area: the reader knows
+        // how many the dataset has in all (conservatively), not which week
+        // they fall in.
+        const int uw = Var(u);
+        Relation({{uw, 1.0}}, 0, 0, uncounted_[ds], ds + " uncounted records last week");
+        week.emplace_back(uw, -1.0);
+        Relation(week, 0, 0, 0, ds + " last week adds up");
+      }
     }
     if (f_.contains("records")) {
       const std::string rec = Str(f_["records"]);
@@ -543,7 +551,8 @@ class Model {
       }
       for (const auto& c : r.value("categories", json::array())) categories.push_back(Str(c));
       if (categories.empty()) categories.push_back("all");
-      for (const auto& [zone, z] : r.value("counts", json::object()).items()) {
+      const json zones = r.value("counts", json::object());  // (items() of a temporary would dangle)
+      for (const auto& [zone, z] : zones.items()) {
         for (const char* when : {"before", "after"}) {
           absl::CivilDay from, to;
           if (!absl::ParseCivilTime(Str(r[when]["from"]), &from) || !absl::ParseCivilTime(Str(r[when]["to"]), &to)) continue;
@@ -702,21 +711,36 @@ std::string Culprit(const std::vector<Figure>& figs, const std::string& leak_poi
       for (auto [i, c] : f.coef) target.insert(i);
     }
   }
+  // The records the leaking figure is tied to through known relations (a
+  // table's total to the health table, ...).
+  std::set<int> tied = target;
+  for (const Figure& f : figs) {
+    if (!f.pointer.empty()) continue;
+    bool touches = false;
+    for (auto [i, c] : f.coef) touches |= target.count(i) > 0;
+    if (!touches) continue;
+    for (auto [i, c] : f.coef) tied.insert(i);
+  }
   const Figure* best = nullptr;
-  size_t best_size = 0;
+  size_t best_size = 0, best_overlap = 0;
   bool best_superset = false;
   for (const Figure& f : figs) {
     if (f.pointer.empty() || f.pointer == leak_pointer || !f.number) continue;
     std::set<int> support;
     for (auto [i, c] : f.coef) support.insert(i);
-    size_t overlap = 0;
-    for (int i : target) overlap += support.count(i);
+    size_t overlap = 0, on_target = 0;
+    for (int i : tied) overlap += support.count(i);
+    for (int i : target) on_target += support.count(i);
     if (overlap == 0) continue;
-    const bool superset = overlap == target.size();
-    if (best == nullptr || (superset && !best_superset) ||
-        (superset == best_superset && support.size() < best_size)) {
+    const bool superset = !target.empty() && on_target == target.size();
+    const bool better = best == nullptr || (superset && !best_superset) ||
+                        (superset == best_superset &&
+                         (superset ? support.size() < best_size
+                                   : (overlap > best_overlap || (overlap == best_overlap && support.size() < best_size))));
+    if (better) {
       best = &f;
       best_size = support.size();
+      best_overlap = overlap;
       best_superset = superset;
     }
   }
@@ -826,7 +850,8 @@ void RecomputeDerived(json& f) {
   if (f.contains("interventions")) {
     for (auto& r : f["interventions"]) {
       bool withheld = false;
-      for (const auto& [zone, z] : r.value("counts", json::object()).items()) {
+      const json zones = r.value("counts", json::object());
+      for (const auto& [zone, z] : zones.items()) {
         withheld |= Str(z.value("before", json(""))) == "[c]" || Str(z.value("after", json(""))) == "[c]";
       }
       if (!withheld) continue;

@@ -171,7 +171,10 @@ std::vector<Displacement> DisplacementCheck(const std::vector<Fact>& facts, Peri
   std::vector<Displacement> out;
   for (const auto& [cell, counts] : cells) {
     if (counts.second.count >= counts.first.count) continue;
-    Displacement d{cell, counts.first.count, counts.second.count, 0, 0};
+    Displacement d;
+    d.cell = cell;
+    d.previous = counts.first.count;
+    d.current = counts.second.count;
     d.previous_cell = counts.first;
     d.current_cell = counts.second;
     for (const std::string& n : GridNeighbours(cell)) {

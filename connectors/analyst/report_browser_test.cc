@@ -21,7 +21,7 @@
 namespace accord::analyst {
 namespace {
 
-std::string Run(const std::string& command) {
+std::string RunCommand(const std::string& command) {
   std::string out;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return out;
@@ -39,7 +39,7 @@ size_t Occurrences(const std::string& text, const std::string& what) {
 }
 
 TEST(ReportBrowserTest, ChromiumRendersThePackAndTheNamedMap) {
-  ASSERT_FALSE(Run("command -v chromium").empty()) << "chromium is not installed: run scripts/bootstrap.sh";
+  ASSERT_FALSE(RunCommand("command -v chromium").empty()) << "chromium is not installed: run scripts/bootstrap.sh";
   std::ifstream geo(std::string(ACCORD_SOURCE_DIR) + "/deploy/boundaries/st-albans-example.geojson");
   std::stringstream text;
   text << geo.rdbuf();
@@ -76,7 +76,7 @@ TEST(ReportBrowserTest, ChromiumRendersThePackAndTheNamedMap) {
     std::ofstream out(dir / "report.html");
     out << html;
   }
-  const std::string dom = Run(absl::StrCat(
+  const std::string dom = RunCommand(absl::StrCat(
       "chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
       "--no-first-run --disable-sync --user-data-dir=",
       (dir / "profile").string(), " --dump-dom file://", (dir / "report.html").string(), " 2>/dev/null"));
