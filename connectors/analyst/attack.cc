@@ -704,6 +704,34 @@ class Solver {
 // smallest one containing all its records (a total or a margin), else the
 // smallest sharing some, else (the leak comes through ties to other tables)
 // the largest visible figure. "" if there is none.
+// Every visible number sharing records with the figure at `leak_pointer`,
+// directly or through a known relation (the escalation when withholding one
+// culprit at a time has not closed a leak).
+std::vector<std::string> AllSharing(const std::vector<Figure>& figs, const std::string& leak_pointer) {
+  std::set<int> tied;
+  for (const Figure& f : figs) {
+    if (f.pointer == leak_pointer) {
+      for (auto [i, c] : f.coef) tied.insert(i);
+    }
+  }
+  const std::set<int> target = tied;
+  for (const Figure& f : figs) {
+    if (!f.pointer.empty()) continue;
+    bool touches = false;
+    for (auto [i, c] : f.coef) touches |= target.count(i) > 0;
+    if (!touches) continue;
+    for (auto [i, c] : f.coef) tied.insert(i);
+  }
+  std::vector<std::string> out;
+  for (const Figure& f : figs) {
+    if (f.pointer.empty() || f.pointer == leak_pointer || !f.number) continue;
+    bool shares = false;
+    for (auto [i, c] : f.coef) shares |= tied.count(i) > 0;
+    if (shares) out.push_back(f.pointer);
+  }
+  return out;
+}
+
 std::string Culprit(const std::vector<Figure>& figs, const std::string& leak_pointer) {
   std::set<int> target;
   for (const Figure& f : figs) {
@@ -872,10 +900,30 @@ json ProtectAgainstAttack(json& figures, const std::vector<Fact>& facts) {
     Model model(figures, facts);
     std::set<std::string> chosen;
     for (const Leak& leak : report.leaks) {
-      const std::string pointer = Culprit(model.figures(), leak.pointer);
-      if (!pointer.empty()) chosen.insert(pointer);
+      if (round < 5) {
+        const std::string pointer = Culprit(model.figures(), leak.pointer);
+        if (!pointer.empty()) chosen.insert(pointer);
+      } else {
+        for (const std::string& p : AllSharing(model.figures(), leak.pointer)) chosen.insert(p);
+      }
     }
     if (chosen.empty()) break;  // nothing left to withhold (a leak needs a visible figure)
+    // The same records counted in another table (a month that is its
+    // quarter, a week that is its month) carry the same published count:
+    // withholding one and not its twins would hide nothing.
+    std::set<std::set<int>> supports;
+    for (const Figure& f : model.figures()) {
+      if (!chosen.count(f.pointer)) continue;
+      std::set<int> support;
+      for (auto [i, c] : f.coef) support.insert(i);
+      supports.insert(support);
+    }
+    for (const Figure& f : model.figures()) {
+      if (f.pointer.empty() || !f.number) continue;
+      std::set<int> support;
+      for (auto [i, c] : f.coef) support.insert(i);
+      if (supports.count(support)) chosen.insert(f.pointer);
+    }
     for (const std::string& pointer : chosen) {
       for (const Figure& f : model.figures()) {
         if (f.pointer == pointer) {
