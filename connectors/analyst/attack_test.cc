@@ -278,7 +278,7 @@ TEST(AttackRandomTest, HundredRandomDatasetsLeakNothing) {
     }
   }
   EXPECT_GT(protected_total, 500u);
-  // The backstop is rare: perturbation does the work.
+  // How much the backstop had to withhold on top of the perturbation.
   std::printf("small counts checked: %zu, figures withheld by the backstop: %zu\n", protected_total, withheld_total);
 }
 
