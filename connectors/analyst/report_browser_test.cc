@@ -77,7 +77,7 @@ TEST(ReportBrowserTest, ChromiumRendersThePackAndTheNamedMap) {
     out << html;
   }
   const std::string dom = RunCommand(absl::StrCat(
-      "chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
+      "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
       "--no-first-run --disable-sync --user-data-dir=",
       (dir / "profile").string(), " --dump-dom file://", (dir / "report.html").string(), " 2>/dev/null"));
   std::filesystem::remove_all(dir);
