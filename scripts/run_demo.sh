@@ -70,6 +70,9 @@ metrics_port=$(sed -n 's/.*metrics port \([0-9]*\).*/\1/p' "$work/hub.out")
 "$analyst" sync $(as csp-herts-analyst) --state "$work/analyst-state" --idle 2
 "$analyst" report --state "$work/analyst-state" --out "$work/analyst" --as csp-herts-analyst \
   ${metrics_port:+--hub-metrics "127.0.0.1:$metrics_port"}
+# issue 15: the same pack with analysis roles, named neighbourhoods (example boundaries) and an intervention
+"$analyst" report --state "$work/analyst-state" --out "$work/analyst" --as csp-herts-analyst \
+  --config "$root/deploy/analyst/analyst.yaml" ${metrics_port:+--hub-metrics "127.0.0.1:$metrics_port"}
 # ---- end of the analyst block ----
 
 # ---- console (issue 16): the officers' console for one agency ----

@@ -8,7 +8,7 @@ namespace accord::analyst {
 
 int64_t AgreementTerms::ThresholdFor(const std::string& agreement_id) const {
   auto it = threshold.find(agreement_id);
-  if (it == threshold.end() || it->second <= 0) return kDefaultThreshold;
+  if (it == threshold.end() || it->second < 0) return kDefaultThreshold;
   return it->second;
 }
 
@@ -20,6 +20,9 @@ AgreementTerms ReadAgreementTerms(const std::vector<v1::AgreementInfo>& agreemen
     auto parsed = policy::ParseAgreementOrError(info.document(), info.id());
     if (!parsed.ok()) continue;
     terms.threshold[parsed->id] = parsed->small_number_threshold;
+    for (const auto& party : parsed->parties) {
+      if (recipient.empty() || party.id == recipient) terms.party_to.insert(parsed->id);
+    }
     for (const auto& flow : parsed->flows) {
       bool mine = recipient.empty() ||
                   std::find(flow.recipients.begin(), flow.recipients.end(), recipient) != flow.recipients.end();

@@ -22,7 +22,11 @@ inline constexpr int64_t kDefaultThreshold = 10;
 struct AgreementTerms {
   std::map<std::string, int64_t> threshold;  // agreement id -> small_number_threshold
   std::map<std::string, std::set<std::string>> fields_by_dataset;
-  // Threshold for `agreement_id` (kDefaultThreshold if unknown or 0).
+  // Agreements `recipient` is a party to (all parsed ones if no recipient).
+  std::set<std::string> party_to;
+  // Threshold for `agreement_id`: the agreement's own small_number_threshold,
+  // 0 included (no suppression; counts are still perturbed, cell_key.h);
+  // kDefaultThreshold only when the agreement's document is unknown.
   int64_t ThresholdFor(const std::string& agreement_id) const;
 };
 

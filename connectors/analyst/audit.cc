@@ -51,10 +51,14 @@ std::vector<RepeatFigures> RepeatVictimisation(const std::vector<Fact>& facts, a
     r.agreement_id = agreement;
     for (const auto& [key, v] : victims) {
       ++r.victims;
+      r.victims_cell.Add(RecordKey(key));
       if (v.weeks.size() < 2) continue;
       ++r.repeat_victims;
+      r.repeat_cell.Add(RecordKey(key));
       for (const Fact* f : v.incidents) {
-        if (!f->area.empty()) ++r.repeat_locations[f->area];
+        if (f->area.empty()) continue;
+        ++r.repeat_locations[f->area];
+        r.repeat_location_cells[f->area].Add(f->record_key);
       }
     }
     out.push_back(std::move(r));
@@ -81,6 +85,7 @@ std::vector<LinkageFigures> CardiffLinkage(const std::vector<Fact>& facts, absl:
     l.agreement_id = f.agreement_id;
     l.method = by_pseudonym ? "pseudonym" : "time_and_place";
     ++l.attendances;
+    l.attendances_cell.Add(f.record_key);
     bool matched = false;
     if (by_pseudonym) {
       auto victim = agreement->second.find(f.victim);
@@ -96,7 +101,12 @@ std::vector<LinkageFigures> CardiffLinkage(const std::vector<Fact>& facts, absl:
         }
       }
     }
-    if (!matched) ++l.unmatched;
+    if (!matched) {
+      ++l.unmatched;
+      l.unmatched_cell.Add(f.record_key);
+    } else {
+      l.matched_cell.Add(f.record_key);
+    }
   }
   std::vector<LinkageFigures> v;
   for (auto& [k, l] : out) {
@@ -117,8 +127,15 @@ Hotspots AeHotspots(const std::vector<Fact>& facts) {
   Hotspots h;
   for (const Fact& f : facts) {
     if (f.source != Source::kAe || f.dataset.find("assault") == std::string::npos) continue;
-    if (!f.location.empty()) ++h.by_location[f.location];
-    if (f.hour_of_week >= 0 && f.hour_of_week < 168) ++h.by_hour_of_week[f.hour_of_week];
+    h.all_cell.Add(f.record_key);
+    if (!f.location.empty()) {
+      ++h.by_location[f.location];
+      h.location_cells[f.location].Add(f.record_key);
+    }
+    if (f.hour_of_week >= 0 && f.hour_of_week < 168) {
+      ++h.by_hour_of_week[f.hour_of_week];
+      h.hour_cells[f.hour_of_week].Add(f.record_key);
+    }
   }
   return h;
 }
@@ -143,22 +160,30 @@ std::vector<std::string> GridNeighbours(const std::string& cell) {
 
 std::vector<Displacement> DisplacementCheck(const std::vector<Fact>& facts, PeriodKind kind,
                                             long previous, long current, size_t top) {
-  std::map<std::string, std::pair<int64_t, int64_t>> cells;  // previous, current
+  std::map<std::string, std::pair<CellCount, CellCount>> cells;  // previous, current
   for (const Fact& f : facts) {
-    if (f.source != Source::kPolice || f.area.rfind("BNG", 0) != 0) continue;
+    // The same records as the counts tables: those with a category.
+    if (f.source != Source::kPolice || f.area.rfind("BNG", 0) != 0 || f.category.empty()) continue;
     long p = PeriodIndex(kind, f.event_time);
-    if (p == previous) ++cells[f.area].first;
-    if (p == current) ++cells[f.area].second;
+    if (p == previous) cells[f.area].first.Add(f.record_key);
+    if (p == current) cells[f.area].second.Add(f.record_key);
   }
   std::vector<Displacement> out;
   for (const auto& [cell, counts] : cells) {
-    if (counts.second >= counts.first) continue;
-    Displacement d{cell, counts.first, counts.second, 0, 0};
+    if (counts.second.count >= counts.first.count) continue;
+    Displacement d;
+    d.cell = cell;
+    d.previous = counts.first.count;
+    d.current = counts.second.count;
+    d.previous_cell = counts.first;
+    d.current_cell = counts.second;
     for (const std::string& n : GridNeighbours(cell)) {
       auto it = cells.find(n);
       if (it == cells.end()) continue;
-      d.neighbours_previous += it->second.first;
-      d.neighbours_current += it->second.second;
+      d.neighbours_previous += it->second.first.count;
+      d.neighbours_current += it->second.second.count;
+      d.neighbours_previous_cell.Add(it->second.first);
+      d.neighbours_current_cell.Add(it->second.second);
     }
     out.push_back(d);
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "cell_key.h"
 #include "fact.h"
 #include "periods.h"
 
@@ -37,6 +38,10 @@ struct RepeatFigures {
   int64_t repeat_victims = 0;   // of whom with 2 or more incidents
   // Area -> incidents of repeat victims in the window.
   std::map<std::string, int64_t> repeat_locations;
+  // The same as cells (cell_key.h): victims keyed by RecordKey(pseudonym),
+  // incidents by their record keys.
+  CellCount victims_cell, repeat_cell;
+  std::map<std::string, CellCount> repeat_location_cells;
 };
 // Window: the 12 months (365 days) up to `as_of`. Records of one victim in
 // the same ISO week are one incident (police and A&E record one assault).
@@ -51,6 +56,7 @@ struct LinkageFigures {
   std::string place;
   int64_t attendances = 0;
   int64_t unmatched = 0;     // no matching police-recorded violence
+  CellCount attendances_cell, unmatched_cell, matched_cell;
 };
 // A&E facts whose agreement also carries police facts with victim
 // pseudonyms are linked by pseudonym (police record of the same victim within
@@ -64,6 +70,9 @@ std::vector<LinkageFigures> CardiffLinkage(const std::vector<Fact>& facts,
 struct Hotspots {
   std::map<std::string, int64_t> by_location;  // location_description -> attendances
   std::array<int64_t, 168> by_hour_of_week{};  // Monday 00h = 0
+  std::map<std::string, CellCount> location_cells;
+  std::array<CellCount, 168> hour_cells{};
+  CellCount all_cell;  // every A&E assault attendance
 };
 Hotspots AeHotspots(const std::vector<Fact>& facts);
 
@@ -72,6 +81,7 @@ struct Displacement {
   std::string cell;
   int64_t previous = 0, current = 0;
   int64_t neighbours_previous = 0, neighbours_current = 0;  // the 8 adjacent cells
+  CellCount previous_cell, current_cell, neighbours_previous_cell, neighbours_current_cell;
 };
 // Police facts whose area is a grid cell "BNG<m>:<E>:<N>"; the `top` cells
 // with the largest previous counts that fell, largest fall first.

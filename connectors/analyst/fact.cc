@@ -3,6 +3,8 @@
 #include <initializer_list>
 
 #include "absl/time/civil_time.h"
+#include "analysis_config.h"
+#include "cell_key.h"
 
 namespace accord::analyst {
 namespace {
@@ -21,6 +23,14 @@ std::string Text(const v1::Field* f) {
   return f->value().kind_case() == v1::Value::kText ? f->value().text() : "";
 }
 
+std::string FirstText(const v1::CleanedRecord& r, const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    std::string v = Text(Find(r, {name.c_str()}));
+    if (!v.empty()) return v;
+  }
+  return "";
+}
+
 absl::Time ToTime(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
@@ -32,31 +42,56 @@ bool IsViolence(const std::string& category) {
          category == "robbery" || category == "sexual_offences";
 }
 
-Fact FactFromRecord(const v1::CleanedRecord& r) {
+Fact FactFromRecord(const v1::CleanedRecord& r) { return FactFromRecord(r, ConventionalRoles()); }
+
+Fact FactFromRecord(const v1::CleanedRecord& r, const DatasetRoles& roles) {
   Fact f;
   f.agreement_id = r.agreement_id();
   f.provider = r.provider();
   f.dataset = r.dataset();
   f.event_time = ToTime(r.event_time());
+  f.record_key = RecordKey(r.record_ref().empty() ? r.delivery_id() : r.record_ref());
   for (const auto& field : r.fields()) f.fields_present.push_back(field.name());
   const v1::Field* arrival = Find(r, {"arrival_time"});
   f.source = arrival != nullptr ? Source::kAe : Source::kPolice;
-  f.category = Text(Find(r, {"offence_category", "assault_method", "category"}));
-  f.area = r.area();
-  if (f.area.empty()) f.area = Text(Find(r, {"location_postcode", "home_postcode"}));
-  f.postcode_area = Text(Find(r, {"location_postcode", "home_postcode"}));
-  f.incident_place = !Text(Find(r, {"location_postcode"})).empty();
-  f.location = Text(Find(r, {"location_description"}));
-  std::string victim = Text(Find(r, {"victim_nhs_number", "nhs_number"}));
-  if (victim.empty()) {
-    std::string name = Text(Find(r, {"victim_name"}));
-    std::string dob = Text(Find(r, {"victim_date_of_birth"}));
-    if (!name.empty() && !dob.empty()) victim = name + "/" + dob;
+  f.category = FirstText(r, roles.category);
+  for (const std::string& name : roles.area) {
+    f.area = name == "area" ? r.area() : Text(Find(r, {name.c_str()}));
+    if (!f.area.empty()) break;
+  }
+  for (const std::string& name : roles.place) {
+    f.postcode_area = Text(Find(r, {name.c_str()}));
+    if (!f.postcode_area.empty()) {
+      f.incident_place = name.find("home") == std::string::npos;
+      break;
+    }
+  }
+  f.location = FirstText(r, roles.location);
+  std::string victim;
+  if (!roles.victim.empty()) {
+    for (const std::string& name : roles.victim) {
+      std::string v = Text(Find(r, {name.c_str()}));
+      if (v.empty()) {
+        victim.clear();
+        break;
+      }
+      victim += (victim.empty() ? "" : "/") + v;
+    }
+  } else if (!roles.from_config) {
+    victim = Text(Find(r, {"victim_nhs_number", "nhs_number"}));
+    if (victim.empty()) {
+      std::string name = Text(Find(r, {"victim_name"}));
+      std::string dob = Text(Find(r, {"victim_date_of_birth"}));
+      if (!name.empty() && !dob.empty()) victim = name + "/" + dob;
+    }
   }
   if (!victim.empty()) f.victim = r.agreement_id() + "|" + victim;
   // Hour of week, only where the flow keeps hour precision: a datetime on
   // the hour, or the hub's hour label "YYYY-MM-DDTHH".
-  const v1::Field* when = Find(r, {"assault_time", "arrival_time", "occurred_at"});
+  const v1::Field* when = nullptr;
+  for (const std::string& name : roles.hour) {
+    if ((when = Find(r, {name.c_str()})) != nullptr) break;
+  }
   if (when != nullptr) {
     absl::CivilHour hour;
     bool found = false;

@@ -1,5 +1,6 @@
-// Fact: the few things the live audit needs from one cleaned record, read by
-// field-name convention so that any agreement using the usual names works:
+// Fact: the few things the live audit needs from one cleaned record, found by
+// the fields' analysis roles (analysis_config.h); without declared roles, by
+// these conventional names:
 //
 //   category  offence_category | assault_method | category
 //   area      CleanedRecord.area, else location_postcode | home_postcode
@@ -12,6 +13,7 @@
 // Thread safety: value types and pure functions.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -45,12 +47,20 @@ struct Fact {
   bool incident_place = false;
   // When this analyst stored the record (set by the store, not the hub).
   absl::Time received_at = absl::InfinitePast();
+  // The record's cell key contribution (cell_key.h): from the hub's keyed
+  // record_ref, so stable across runs and unknown to readers. NEVER published.
+  uint32_t record_key = 0;
   // Names of the fields present in the record (for missing-field rates).
   std::vector<std::string> fields_present;
 };
 
-// A&E if the record has an arrival_time field, else police.
+struct DatasetRoles;  // analysis_config.h
+
+// A&E if the record has an arrival_time field, else police. Fields are found
+// by their analysis roles (analysis_config.h); the one-argument form uses the
+// conventional names above.
 Fact FactFromRecord(const v1::CleanedRecord& record);
+Fact FactFromRecord(const v1::CleanedRecord& record, const DatasetRoles& roles);
 
 // Offence categories counted as violence when matching A&E assaults to
 // police-recorded crime.

@@ -47,11 +47,12 @@ absl::StatusOr<std::unique_ptr<FiguresServer>> FiguresServer::Start(const std::s
         res.set_content("figures unavailable\n", "text/plain");
         return;
       }
-      res.set_content(html ? RenderHtml(*f) : f->dump(2), type);
+      res.set_content(html ? RenderHtml(*f, /*live=*/true) : f->dump(2), type);
     };
   };
   p->server.Get("/figures.json", serve("application/json", false));
   p->server.Get("/report.html", serve("text/html; charset=utf-8", true));
+  p->server.Get("/", serve("text/html; charset=utf-8", true));
   p->server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   p->port = port == 0 ? p->server.bind_to_any_port(host) : (p->server.bind_to_port(host, port) ? port : -1);
   if (p->port <= 0) return absl::UnavailableError("analyst http: cannot bind " + host);

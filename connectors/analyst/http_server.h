@@ -1,6 +1,6 @@
 // A small HTTP endpoint serving the live figures (cpp-httplib):
 //   GET /figures.json   the published figures (disclosure-controlled)
-//   GET /report.html    the review pack
+//   GET /report.html    the review pack (also GET /), reloading itself every minute
 //   GET /healthz        "ok"
 // Figures are recomputed from the store at most once per `refresh`.
 //

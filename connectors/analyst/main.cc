@@ -5,6 +5,7 @@
 //   accord-analyst backfill rebuild the state from the audit store's record query
 //   accord-analyst report   write figures.json, CSVs and report.html from the state
 //   accord-analyst serve    follow the feed and serve the live figures over HTTP
+//   accord-analyst note     add a note to the data-difficulties register, or set its status
 #include <csignal>
 #include <iostream>
 #include <set>
@@ -17,6 +18,7 @@
 #include "http_server.h"
 #include "hub_client.h"
 #include "outputs.h"
+#include "register.h"
 #include "store.h"
 #include "tail.h"
 
@@ -78,12 +80,24 @@ int main(int argc, char** argv) {
   report->add_option("--as", figure_options.recipient, "Your agency id (selects your agreements' flows)");
   report->add_option("--hub-metrics", figure_options.hub_metrics, "The hub's metrics endpoint HOST:PORT (rejections)");
   report->add_option("--as-of", as_of, "Report date YYYY-MM-DD (default: now)");
+  report->add_option("--config", figure_options.config_path,
+                     "Analyst config YAML: analysis roles per dataset, interventions (deploy/analyst/analyst.yaml)");
 
   auto* serve = app.add_subcommand("serve", "Follow your feed and serve the live figures over HTTP");
   AddHubOptions(serve, channel_options);
   serve->add_option("--state", state_dir, "The analyst's state directory (RocksDB)")->required();
   serve->add_option("--http", http, "Listen address HOST:PORT for the figures (default 127.0.0.1:0)");
   serve->add_option("--hub-metrics", figure_options.hub_metrics, "The hub's metrics endpoint HOST:PORT (rejections)");
+  serve->add_option("--config", figure_options.config_path, "Analyst config YAML (as for report)");
+
+  std::string note_owner, note_subject, note_text, note_id, note_status;
+  auto* note = app.add_subcommand("note", "Add a note to the data-difficulties register, or set a note's status");
+  note->add_option("--state", state_dir, "The analyst's state directory (RocksDB)")->required();
+  note->add_option("--owner", note_owner, "Who owns the difficulty (a new note)");
+  note->add_option("--subject", note_subject, "What it is about, e.g. an agency or dataset (a new note)");
+  note->add_option("--text", note_text, "The note (identifiers in it are redacted before it is stored)");
+  note->add_option("--id", note_id, "An existing note's id (N1, N2, ...) to set its --status");
+  note->add_option("--status", note_status, "open, in hand or resolved (with --id)");
   CLI11_PARSE(app, argc, argv);
 
   if (tail->parsed()) return accord::analyst::RunTail(channel_options, tail_options);
@@ -95,6 +109,18 @@ int main(int argc, char** argv) {
   }
   auto store = AnalystStore::Open(state_dir);
   if (!store.ok()) return Fail(store.status());
+
+  if (note->parsed()) {
+    if (!note_id.empty()) {
+      if (auto st = accord::analyst::SetNoteStatus(**store, note_id, note_status, absl::Now()); !st.ok()) return Fail(st);
+      std::cout << "Note " << note_id << " is now " << note_status << "\n";
+      return 0;
+    }
+    auto id = accord::analyst::AddNote(**store, note_owner, note_subject, note_text, absl::Now());
+    if (!id.ok()) return Fail(id.status());
+    std::cout << "Added note " << *id << "\n";
+    return 0;
+  }
 
   if (report->parsed()) {
     auto figures = accord::analyst::ComputeFigures(**store, figure_options);

@@ -2,12 +2,17 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "analysis_config.h"
 #include "agreements.h"
 #include "health.h"
 #include "hub_client.h"
 #include "publish.h"
+#include "register.h"
 #include "report_csv.h"
 #include "report_html.h"
 
@@ -32,33 +37,88 @@ std::string Str(const nlohmann::json& v) { return v.is_string() ? v.get<std::str
 
 }  // namespace
 
-absl::StatusOr<nlohmann::json> ComputeFigures(const AnalystStore& store, const FigureOptions& options) {
+absl::StatusOr<nlohmann::json> ComputeFigures(AnalystStore& store, const FigureOptions& options) {
   PublishInput in;
-  auto facts = store.LoadFacts();
-  if (!facts.ok()) return facts.status();
-  in.facts = std::move(*facts);
   auto agreements = store.Agreements();
   if (!agreements.ok()) return agreements.status();
   in.agreements = std::move(*agreements);
   in.terms = ReadAgreementTerms(in.agreements, options.recipient);
+  auto pending = TrackPending(store, in.agreements, options.as_of);
+  if (!pending.ok()) return pending.status();
+  // Only the agreements this analyst is a party to are listed in the pack.
+  std::erase_if(in.agreements, [&](const v1::AgreementInfo& a) { return !in.terms.party_to.count(a.id()); });
+  if (!options.config_path.empty()) {
+    std::ifstream file(options.config_path, std::ios::binary);
+    if (!file) return absl::InvalidArgumentError(absl::StrCat("cannot read the analyst config ", options.config_path));
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    auto config = ParseAnalysisConfig(text);
+    if (!config.ok()) return config.status();
+    std::vector<std::string> problems = ValidateAgainstAgreements(*config, in.terms.fields_by_dataset);
+    if (!problems.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("analyst config ", options.config_path,
+                                                     " does not match your agreements: ",
+                                                     absl::StrJoin(problems, "; ")));
+    }
+    in.config = std::move(*config);
+    if (!in.config.boundaries_path.empty()) {
+      std::filesystem::path path(in.config.boundaries_path);
+      if (path.is_relative()) path = std::filesystem::path(options.config_path).parent_path() / path;
+      std::ifstream geo(path, std::ios::binary);
+      if (!geo) return absl::InvalidArgumentError(absl::StrCat("cannot read the boundary file ", path.string()));
+      std::string geo_text((std::istreambuf_iterator<char>(geo)), std::istreambuf_iterator<char>());
+      auto boundaries = Boundaries::Parse(geo_text);
+      if (!boundaries.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(path.string(), ": ", boundaries.status().message()));
+      }
+      in.boundaries = std::move(*boundaries);
+    }
+  }
+  auto facts = store.LoadFacts(&in.config);
+  if (!facts.ok()) return facts.status();
+  in.facts = std::move(*facts);
   in.as_of = options.as_of;
+  std::optional<std::vector<SourceRejections>> current;
   if (options.hub_metrics.empty()) {
-    in.rejections_note = "Hub metrics not queried (run with --hub-metrics HOST:PORT).";
+    in.rejections_note = "Hub metrics not queried (run with --hub-metrics HOST:PORT); totals kept from earlier readings.";
   } else {
     auto text = FetchMetrics(options.hub_metrics);
     auto parsed = text.ok() ? ParseRejections(*text) : text.status();
     if (parsed.ok()) {
       in.rejections = *parsed;
       auto by_source = ParseRejectionsBySource(*text);
-      if (by_source.ok()) in.rejections_by_source = std::move(*by_source);
+      if (by_source.ok()) current = std::move(*by_source);
     } else {
-      in.rejections_note = std::string(parsed.status().message());
+      in.rejections_note = absl::StrCat(parsed.status().message(), "; totals kept from earlier readings.");
     }
   }
+  // Rejections per agency are accumulated in the store: they survive a hub
+  // restart (its counters start again from 0) and an unreachable hub.
+  auto totals = current.has_value() ? AccumulateRejections(store, *current) : StoredRejections(store);
+  if (!totals.ok()) return totals.status();
+  in.rejections_by_source = std::move(*totals);
+  RegisterInput reg;
+  reg.as_of = options.as_of;
+  reg.datasets = DatasetHealthFigures(in.facts, options.as_of, in.terms.fields_by_dataset);
+  reg.expected_datasets = in.terms.fields_by_dataset;
+  reg.agreements = in.agreements;
+  reg.pending_since = std::move(*pending);
+  reg.rejections = in.rejections_by_source;
+  auto rows = DataDifficulties(store, reg);
+  if (!rows.ok()) return rows.status();
+  in.data_difficulties = std::move(*rows);
   return PublishFigures(in);
 }
 
 absl::Status WriteOutputs(const nlohmann::json& figures, const std::string& dir) {
+  // The attacker check ran on these figures (PublishFigures): a pack it
+  // could not make safe is never written, in any format.
+  const nlohmann::json check = figures.value("disclosure", nlohmann::json::object()).value("attacker_check", nlohmann::json());
+  if (!check.is_object()) return absl::FailedPreconditionError("figures carry no attacker check: not published");
+  if (check.value("recoverable_small_counts", 1) != 0 || check.value("model_errors", 1) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "attacker check failed: ", check.value("recoverable_small_counts", -1), " small counts recoverable, ",
+        check.value("model_errors", -1), " model errors; no pack written"));
+  }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
@@ -83,6 +143,11 @@ std::string Summary(const nlohmann::json& f) {
                     "): ", Str(l["unknown_to_police"]), " of ", Str(l["ae_assault_attendances"]),
                     l["unknown_share"] == "" ? "" : " = " + Str(l["unknown_share"]), "\n");
   }
+  const nlohmann::json check = f.value("disclosure", nlohmann::json::object()).value("attacker_check", nlohmann::json::object());
+  absl::StrAppend(&out, "  disclosure: cell key method; attacker check: ", check.value("small_counts_checked", 0),
+                  " small counts checked against ", check.value("relations", 0), " published relations, ",
+                  check.value("recoverable_small_counts", 0), " recoverable, ",
+                  check.value("withheld", nlohmann::json::array()).size(), " figures withheld\n");
   int drops = 0, flagged = 0;
   for (const auto& d : f["health"].value("datasets", nlohmann::json::array())) drops += d.value("volume_drop", false);
   for (const auto& a : f["health"].value("agreements", nlohmann::json::array())) flagged += a["flag"] != "";

@@ -1,18 +1,19 @@
 #include "publish.h"
 
 #include <algorithm>
-#include <cctype>
-#include <functional>
+#include <cmath>
 #include <set>
 #include <tuple>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/time/civil_time.h"
+#include "attack.h"
 #include "audit.h"
+#include "cell_key.h"
+#include "evaluation.h"
 #include "health.h"
 #include "periods.h"
-#include "suppression.h"
 
 namespace accord::analyst {
 namespace {
@@ -26,233 +27,134 @@ std::string Iso(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
-std::string Share(int64_t part, int64_t whole) {
-  if (whole <= 0) return "";
-  return absl::StrFormat("%.1f%%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+// A share of two PUBLISHED (perturbed) counts, "" unless both are numbers.
+std::string Share(const std::string& part, const std::string& whole) {
+  int64_t p = 0, w = 0;
+  if (!IsPublishedNumber(part, &p) || !IsPublishedNumber(whole, &w) || w <= 0) return "";
+  return absl::StrFormat("%.1f%%", 100.0 * static_cast<double>(p) / static_cast<double>(w));
 }
 
-// The category x area x period tables of one dataset, all periods of all
-// kinds in one SuppressionTable: one linked system, so that no hidden count
-// can be worked out from any other table. The links:
-//   - per period, each grid's row, column and grand totals;
-//   - a quarter's cells and totals are the sums of its three months';
-//   - per category x area (and per category, per area and overall, which
-//     the cells imply), months and ISO weeks: a week inside a month adds
-//     up to it; a week straddling a month end whose records fall on both
-//     sides joins the two months into a run, and the run's weeks add up to
-//     its months (a balance); one with records on one side only counts
-//     towards that side (the attacker is assumed to know the split);
-//   - weeks, months and quarters each add up to the all-time total.
-// Apply() then checks the whole system exactly (suppression.h).
+// The difference of two published counts, "" unless both are numbers: a
+// change is computed from what is published, never from true counts.
+std::string Change(const std::string& now, const std::string& before) {
+  int64_t a = 0, b = 0;
+  if (!IsPublishedNumber(now, &a) || !IsPublishedNumber(before, &b)) return "";
+  return absl::StrCat(a - b);
+}
+
+constexpr PeriodKind kKinds[] = {PeriodKind::kWeek, PeriodKind::kMonth, PeriodKind::kQuarter};
+
+// The category x area x period tables of one dataset, every cell and margin
+// a cell-key cell in its own right (cell_key.h): the same records give the
+// same published count in every table, margin and period.
 class CountTables {
  public:
   // (kind, period, category, area); category/area kAll for totals.
   using Key = std::tuple<int, long, std::string, std::string>;
 
-  CountTables(const std::vector<Fact>& facts, int64_t threshold) {
-    std::map<Key, int> grid_cells;  // every grid cell, zeros included
-    for (PeriodKind kind : {PeriodKind::kWeek, PeriodKind::kMonth, PeriodKind::kQuarter}) {
-      std::map<long, std::map<std::string, std::map<std::string, int64_t>>> periods;
-      for (const auto& [key, n] : CountByCategoryAreaPeriod(facts, kind)) {
-        periods[key.period][key.category][key.area] += n;
+  CountTables(const std::vector<Fact>& facts, int64_t threshold) : threshold_(threshold) {
+    for (PeriodKind kind : kKinds) {
+      const int k = static_cast<int>(kind);
+      std::map<long, std::map<std::string, std::map<std::string, CellCount>>> periods;
+      for (const Fact& f : facts) {
+        if (f.category.empty() || f.area.empty()) continue;
+        periods[PeriodIndex(kind, f.event_time)][f.category][f.area].Add(f.record_key);
       }
+      first_[k] = periods.empty() ? 0 : periods.begin()->first;
       for (const auto& [period, by_category] : periods) {
-        std::vector<std::string> categories, areas;
-        std::set<std::string> area_set;
+        std::set<std::string> areas;
         for (const auto& [c, by_area] : by_category) {
-          categories.push_back(c);
-          for (const auto& [a, n] : by_area) area_set.insert(a);
+          for (const auto& [a, cell] : by_area) areas.insert(a);
         }
-        areas.assign(area_set.begin(), area_set.end());
-        std::vector<std::vector<int64_t>> values;
-        for (const auto& c : categories) {
-          std::vector<int64_t> row;
+        for (const auto& [c, by_area] : by_category) {
           for (const auto& a : areas) {
-            auto it = by_category.at(c).find(a);
-            row.push_back(it == by_category.at(c).end() ? 0 : it->second);
+            auto it = by_area.find(a);
+            CellCount cell = it == by_area.end() ? CellCount{} : it->second;
+            // A zero inside the grid is listed when the threshold hides
+            // small counts (so "<T" also covers 0 and an absent row is
+            // never the only zero); with no threshold, absence says 0.
+            if (cell.count > 0 || threshold_ > 0) cells_[{k, period, c, a}] = cell;
+            cells_[{k, period, c, kAll}].Add(cell);
+            cells_[{k, period, kAll, a}].Add(cell);
+            cells_[{k, period, kAll, kAll}].Add(cell);
           }
-          values.push_back(std::move(row));
-        }
-        Grid g = AddGrid(table_, values);
-        int k = static_cast<int>(kind);
-        for (size_t r = 0; r < categories.size(); ++r) {
-          for (size_t c = 0; c < areas.size(); ++c) {
-            grid_cells[{k, period, categories[r], areas[c]}] = g.cell[r][c];
-            if (values[r][c] > 0) ids_[{k, period, categories[r], areas[c]}] = g.cell[r][c];
-          }
-          ids_[{k, period, categories[r], kAll}] = g.row_total[r];
-        }
-        for (size_t c = 0; c < areas.size(); ++c) ids_[{k, period, kAll, areas[c]}] = g.col_total[c];
-        ids_[{k, period, kAll, kAll}] = g.grand_total;
-      }
-    }
-    // Weeks, months and quarters each partition time: their grand totals add
-    // up to the dataset's all-time total (published in the health table).
-    int64_t all_time = 0;
-    for (const auto& [key, id] : ids_) {
-      if (std::get<0>(key) == static_cast<int>(PeriodKind::kMonth) && std::get<2>(key) == kAll &&
-          std::get<3>(key) == kAll) {
-        all_time += table_.value(id);
-      }
-    }
-    all_time_ = table_.AddCell(all_time);
-    for (PeriodKind kind : {PeriodKind::kWeek, PeriodKind::kMonth, PeriodKind::kQuarter}) {
-      std::vector<int> totals;
-      for (const auto& [key, id] : ids_) {
-        if (std::get<0>(key) == static_cast<int>(kind) && std::get<2>(key) == kAll && std::get<3>(key) == kAll) {
-          totals.push_back(id);
         }
       }
-      table_.AddEquation(totals, all_time_, /*prefer_total=*/true);
     }
-    // Quarters are the sum of their three months, cell by cell and total by total.
-    const int month = static_cast<int>(PeriodKind::kMonth);
-    const int quarter = static_cast<int>(PeriodKind::kQuarter);
-    for (const auto& [key, id] : ids_) {
-      if (std::get<0>(key) != quarter) continue;
-      std::vector<int> members;
-      for (long m = std::get<1>(key) * 3; m < std::get<1>(key) * 3 + 3; ++m) {
-        auto it = ids_.find({month, m, std::get<2>(key), std::get<3>(key)});
-        if (it != ids_.end()) members.push_back(it->second);
-      }
-      table_.AddEquation(members, id);
-    }
-    LinkWeeksToMonths(facts, grid_cells);
-    table_.Apply(threshold);
-    // A zero is published by leaving its row out, which tells the attacker
-    // it is 0. One the suppression hid (a last resort) is listed, withheld.
-    for (const auto& [key, id] : grid_cells) {
-      if (table_.hidden(id)) ids_.emplace(key, id);
+    for (const Fact& f : facts) {
+      if (!f.category.empty() && !f.area.empty()) all_time_.Add(f.record_key);
     }
   }
 
-  const std::map<Key, int>& ids() const { return ids_; }
-  // The all-time number of counted records, as published.
-  std::string AllTime() const { return table_.Published(all_time_); }
-  int64_t AllTimeValue() const { return table_.value(all_time_); }
-  const SuppressionTable& table() const { return table_; }
+  const std::map<Key, CellCount>& cells() const { return cells_; }
+  int64_t threshold() const { return threshold_; }
+  // The first period of `kind` with any record (earlier ones have no data).
+  long first(PeriodKind kind) const { return first_[static_cast<int>(kind)]; }
 
-  // The published count of `key` ("0" when no such count: a true zero), and
-  // whether it is visible.
-  std::pair<std::string, bool> Lookup(const Key& key) const {
-    auto it = ids_.find(key);
-    if (it == ids_.end()) return {"0", true};
-    return {table_.Published(it->second), !table_.hidden(it->second)};
+  // The published count of `key` ("0" when there is no such cell).
+  std::string Lookup(const Key& key) const {
+    auto it = cells_.find(key);
+    if (it == cells_.end()) return "0";
+    return PublishCount(it->second, threshold_);
   }
-  int64_t Value(const Key& key) const {
-    auto it = ids_.find(key);
-    return it == ids_.end() ? 0 : table_.value(it->second);
+  CellCount Cell(const Key& key) const {
+    auto it = cells_.find(key);
+    return it == cells_.end() ? CellCount{} : it->second;
   }
 
  private:
-  void LinkWeeksToMonths(const std::vector<Fact>& facts, const std::map<Key, int>& grid_cells);
-
-  SuppressionTable table_;
-  std::map<Key, int> ids_;
-  int all_time_ = -1;
+  int64_t threshold_;
+  std::map<Key, CellCount> cells_;
+  CellCount all_time_;
+  long first_[3] = {0, 0, 0};
 };
 
-void CountTables::LinkWeeksToMonths(const std::vector<Fact>& facts, const std::map<Key, int>& grid_cells) {
-  const int week = static_cast<int>(PeriodKind::kWeek);
-  const int month = static_cast<int>(PeriodKind::kMonth);
-  // Records per category x area x week x month: a week's part in each month.
-  using Cell = std::pair<std::string, std::string>;
-  std::map<Cell, std::map<std::pair<long, long>, int64_t>> parts;
-  for (const Fact& f : facts) {
-    if (f.category.empty() || f.area.empty()) continue;
-    std::pair<long, long> week_month{PeriodIndex(PeriodKind::kWeek, f.event_time),
-                                     PeriodIndex(PeriodKind::kMonth, f.event_time)};
-    for (const Cell& cell : {Cell{f.category, f.area}, Cell{f.category, kAll}, Cell{kAll, f.area}, Cell{kAll, kAll}}) {
-      ++parts[cell][week_month];
-    }
-  }
-  // The grid cells of each category x area, by kind, and likewise the row,
-  // column and grand totals (implied by the cells, but stated so that
-  // secondary suppression finds the partners of a pinned total directly).
-  std::map<Key, int> all = grid_cells;
-  all.insert(ids_.begin(), ids_.end());
-  std::map<Cell, std::vector<std::pair<long, int>>> weeks, months;
-  for (const auto& [key, id] : all) {
-    auto [kind, period, category, area] = key;
-    if (kind == week) weeks[{category, area}].emplace_back(period, id);
-    if (kind == month) months[{category, area}].emplace_back(period, id);
-  }
-  const absl::CivilDay week_epoch(1970, 1, 5);  // periods.h: week index 0
-  for (const auto& [cell, month_cells] : months) {
-    const auto& part = parts[cell];
-    std::map<long, long> run;  // month -> first month of its run
-    for (const auto& [m, id] : month_cells) run[m] = m;
-    std::function<long(long)> find = [&](long m) { return run[m] == m ? m : run[m] = find(run[m]); };
-    std::vector<std::tuple<long, long, long>> week_months;  // (week, first month, last month)
-    for (const auto& [w, id] : weeks[cell]) {
-      absl::Time start = absl::FromCivil(week_epoch + 7 * w, absl::UTCTimeZone());
-      long first = PeriodIndex(PeriodKind::kMonth, start);
-      long last = PeriodIndex(PeriodKind::kMonth, start + absl::Hours(24 * 6));
-      week_months.emplace_back(w, first, last);
-      auto count = [&](long m) {
-        auto it = part.find({w, m});
-        return it == part.end() ? 0 : it->second;
-      };
-      if (first != last && count(first) > 0 && count(last) > 0) run[find(last)] = find(first);
-    }
-    std::map<long, std::pair<std::vector<int>, std::vector<int>>> sides;  // run -> (weeks, months)
-    for (const auto& [m, id] : month_cells) sides[find(m)].second.push_back(id);
-    for (size_t i = 0; i < week_months.size(); ++i) {
-      auto [w, first, last] = week_months[i];
-      int id = weeks[cell][i].second;
-      // The month holding the week's records (either, for an empty week).
-      long m = part.count({w, first}) || !run.count(last) ? first : last;
-      if (!run.count(m)) continue;  // no such month cell: the week is 0 there
-      sides[find(m)].first.push_back(id);
-    }
-    for (auto& [root, side] : sides) {
-      auto& [week_ids, month_ids] = side;
-      if (week_ids.empty()) continue;  // months with no weeks: all zero
-      if (month_ids.size() == 1) {
-        table_.AddEquation(week_ids, month_ids[0]);
-      } else {
-        table_.AddBalance(week_ids, month_ids);
-      }
-    }
-  }
-}
-
-json CountsJson(const std::string& dataset, int64_t threshold, const CountTables& t) {
+json CountsJson(const std::string& dataset, const CountTables& t) {
   json rows = json::array();
-  for (const auto& [key, id] : t.ids()) {
+  for (const auto& [key, cell] : t.cells()) {
     auto [kind_int, period, category, area] = key;
     PeriodKind kind = static_cast<PeriodKind>(kind_int);
-    auto [count, visible] = t.Lookup(key);
-    CountTables::Key prev{kind_int, period - 1, category, area};
-    CountTables::Key last_year{kind_int, period - PeriodsPerYear(kind), category, area};
-    auto [prev_count, prev_visible] = t.Lookup(prev);
-    auto [ly_count, ly_visible] = t.Lookup(last_year);
+    const std::string count = t.Lookup(key);
     json row = {{"dataset", dataset},
-                {"threshold", threshold},
+                {"threshold", t.threshold()},
                 {"period_kind", PeriodKindName(kind)},
                 {"period", PeriodLabel(kind, period)},
                 {"category", category},
                 {"area", area},
                 {"count", count},
-                {"previous_period", prev_count},
+                {"previous_period", ""},
                 {"change_vs_previous", ""},
-                {"same_period_last_year", ly_count},
+                {"same_period_last_year", ""},
                 {"change_vs_last_year", ""}};
-    int64_t v = t.Value(key);
-    if (visible && prev_visible) row["change_vs_previous"] = absl::StrCat(v - t.Value(prev));
-    if (visible && ly_visible) row["change_vs_last_year"] = absl::StrCat(v - t.Value(last_year));
+    // Comparisons only with periods this dataset has data for: before its
+    // first record there is no "0", there is nothing.
+    const long back[] = {1, PeriodsPerYear(kind)};
+    const char* fields[][2] = {{"previous_period", "change_vs_previous"},
+                               {"same_period_last_year", "change_vs_last_year"}};
+    for (int i = 0; i < 2; ++i) {
+      if (period - back[i] < t.first(kind)) {
+        row[fields[i][0]] = "no earlier data";
+        continue;
+      }
+      const std::string before = t.Lookup({kind_int, period - back[i], category, area});
+      row[fields[i][0]] = before;
+      row[fields[i][1]] = Change(count, before);
+    }
     rows.push_back(std::move(row));
   }
   return rows;
 }
 
+// The threshold for a set of facts: the largest of their agreements' own
+// (0 included). No facts: 0 (every count of nothing is 0).
 int64_t MaxThreshold(const std::vector<const Fact*>& facts, const AgreementTerms& terms) {
+  if (facts.empty()) return 0;
   int64_t t = 0;
   std::set<std::string> seen;
   for (const Fact* f : facts) {
     if (seen.insert(f->agreement_id).second) t = std::max(t, terms.ThresholdFor(f->agreement_id));
   }
-  return t == 0 ? kDefaultThreshold : t;
+  return t;
 }
 
 // Rejection counts per agency, dataset and reason (counts of records the hub
@@ -268,157 +170,315 @@ json RejectionsBySource(const PublishInput& in) {
 json RepeatJson(const PublishInput& in) {
   json out = json::array();
   for (const RepeatFigures& r : RepeatVictimisation(in.facts, in.as_of)) {
-    int64_t t = in.terms.ThresholdFor(r.agreement_id);
-    SuppressionTable table;
-    int victims = table.AddCell(r.victims);
-    int repeat = table.AddCell(r.repeat_victims);
-    int single = table.AddCell(r.victims - r.repeat_victims);  // never published itself
-    table.AddEquation({repeat, single}, victims);
+    const int64_t t = in.terms.ThresholdFor(r.agreement_id);
     std::vector<std::pair<int64_t, std::string>> locations;
-    for (const auto& [area, n] : r.repeat_locations) locations.emplace_back(n, area);
+    for (const auto& [area, cell] : r.repeat_location_cells) {
+      // Ranked by the published count, so the order says nothing more.
+      locations.emplace_back(PerturbedCount(cell), area);
+    }
     std::sort(locations.begin(), locations.end(),
               [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
     if (locations.size() > 5) locations.resize(5);
-    std::vector<int> location_ids;
-    for (const auto& [n, area] : locations) location_ids.push_back(table.AddCell(n));
-    table.Apply(t);
     json top = json::array();
-    for (size_t i = 0; i < locations.size(); ++i) {
-      top.push_back({{"area", locations[i].second}, {"incidents", table.Published(location_ids[i])}});
+    for (const auto& [n, area] : locations) {
+      top.push_back({{"area", area}, {"incidents", PublishCount(r.repeat_location_cells.at(area), t)}});
     }
-    bool shareable = !table.hidden(victims) && !table.hidden(repeat);
+    const std::string victims = PublishCount(r.victims_cell, t), repeat = PublishCount(r.repeat_cell, t);
     out.push_back({{"agreement", r.agreement_id},
                    {"threshold", t},
                    {"window", "12 months to as_of"},
-                   {"victims", table.Published(victims)},
-                   {"repeat_victims", table.Published(repeat)},
-                   {"repeat_share", shareable ? Share(r.repeat_victims, r.victims) : ""},
+                   {"victims", victims},
+                   {"repeat_victims", repeat},
+                   {"repeat_share", Share(repeat, victims)},
                    {"top_repeat_locations", top}});
   }
   return out;
 }
 
-// `published`: datasets whose all-time count the counts tables published,
-// with that count; a total equal to it is public, and treated so.
-using PublishedTotals = std::map<std::string, int64_t>;
-
-// Marks `total` public when the records it counts are exactly one dataset
-// whose all-time count is published (and equal).
-void PublishIfPublic(SuppressionTable& table, int total, const std::set<std::string>& datasets,
-                     const PublishedTotals& published) {
-  if (datasets.size() != 1) return;
-  auto it = published.find(*datasets.begin());
-  if (it != published.end() && it->second == table.value(total)) table.Publish(total);
-}
-
-// `withheld`: datasets whose all-time count the counts tables hid; a total
-// equal to it must stay hidden here too.
-json LinkageJson(const PublishInput& in, const std::set<std::string>& withheld, const PublishedTotals& published) {
+json LinkageJson(const PublishInput& in) {
   json out = json::array();
   for (const LinkageFigures& l : CardiffLinkage(in.facts)) {
-    int64_t t = in.terms.ThresholdFor(l.agreement_id);
-    SuppressionTable table;
-    int total = table.AddCell(l.attendances);
-    std::set<std::string> datasets;
-    for (const Fact& f : in.facts) {
-      if (f.source == Source::kAe && f.agreement_id == l.agreement_id) datasets.insert(f.dataset);
-    }
-    bool withhold = false;
-    for (const auto& d : datasets) withhold |= withheld.count(d) > 0;
-    if (withhold) {
-      table.Withhold(total);
-    } else {
-      PublishIfPublic(table, total, datasets, published);
-    }
-    int unmatched = table.AddCell(l.unmatched);
-    int matched = table.AddCell(l.attendances - l.unmatched);
-    table.AddEquation({unmatched, matched}, total);
-    table.Apply(t);
-    bool shareable = !table.hidden(total) && !table.hidden(unmatched);
+    const int64_t t = in.terms.ThresholdFor(l.agreement_id);
+    const std::string total = PublishCount(l.attendances_cell, t), unmatched = PublishCount(l.unmatched_cell, t);
     out.push_back({{"agreement", l.agreement_id},
                    {"threshold", t},
                    {"method", l.method},
                    {"place", l.place},
-                   {"ae_assault_attendances", table.Published(total)},
-                   {"unknown_to_police", table.Published(unmatched)},
-                   {"matched_police_violence", table.Published(matched)},
-                   {"unknown_share", shareable ? Share(l.unmatched, l.attendances) : ""}});
+                   {"ae_assault_attendances", total},
+                   {"unknown_to_police", unmatched},
+                   {"matched_police_violence", PublishCount(l.matched_cell, t)},
+                   {"unknown_share", Share(unmatched, total)}});
   }
   return out;
 }
 
-json HotspotsJson(const PublishInput& in, const std::set<std::string>& withheld, const PublishedTotals& published) {
+json HotspotsJson(const PublishInput& in) {
   std::vector<const Fact*> ae;
-  bool withhold_total = false;
-  std::set<std::string> datasets;
   for (const Fact& f : in.facts) {
-    if (f.source == Source::kAe && f.dataset.find("assault") != std::string::npos) {
-      ae.push_back(&f);
-      withhold_total |= withheld.count(f.dataset) > 0;
-      datasets.insert(f.dataset);
-    }
+    if (f.source == Source::kAe && f.dataset.find("assault") != std::string::npos) ae.push_back(&f);
   }
   const int64_t t = MaxThreshold(ae, in.terms);
   Hotspots h = AeHotspots(in.facts);
-  // Locations: those shared by at least t attendances are named; the rest
-  // are one "other locations" line.
-  SuppressionTable locations;
-  std::vector<std::pair<std::string, int>> named;
-  int64_t other = 0, all = 0;
-  for (const auto& [location, n] : h.by_location) {
-    all += n;
-    if (n >= t) {
-      named.emplace_back(location, locations.AddCell(n));
+  // Locations shared by at least max(t, 1) attendances are named; the rest
+  // are one "other locations" line (a free-text place is only ever named
+  // when enough attendances share it).
+  const int64_t name_from = std::max<int64_t>(t, 1);
+  std::vector<std::pair<int64_t, std::string>> named;
+  CellCount other;
+  for (const auto& [location, cell] : h.location_cells) {
+    if (cell.count >= name_from) {
+      named.emplace_back(PerturbedCount(cell), location);
     } else {
-      other += n;
+      other.Add(cell);
     }
   }
-  std::sort(named.begin(), named.end(), [&](const auto& a, const auto& b) {
-    return locations.value(a.second) > locations.value(b.second);
-  });
-  int other_id = locations.AddCell(other);
-  std::vector<int> members{other_id};
-  for (const auto& [name, id] : named) members.push_back(id);
-  // Hour of week: a 7 x 24 grid with day and hour totals, in the same table
-  // so both views share one grand total.
-  std::vector<std::vector<int64_t>> grid(7, std::vector<int64_t>(24));
-  for (int i = 0; i < 168; ++i) grid[i / 24][i % 24] = h.by_hour_of_week[i];
-  SuppressionTable& hours = locations;
-  Grid g = AddGrid(hours, grid);
-  int all_id = g.grand_total;
-  if (hours.value(all_id) == all) {
-    locations.AddEquation(members, all_id);
-  } else {
-    // Some attendances lack an hour: the location list has its own total.
-    all_id = locations.AddCell(all);
-    locations.AddEquation(members, all_id);
-  }
-  if (withhold_total) {
-    locations.Withhold(all_id);
-  } else {
-    PublishIfPublic(locations, all_id, datasets, published);
-  }
-  locations.Apply(t);
+  std::sort(named.begin(), named.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
   json location_rows = json::array();
-  for (const auto& [name, id] : named) {
-    location_rows.push_back({{"location", name}, {"attendances", locations.Published(id)}});
+  for (const auto& [n, name] : named) {
+    location_rows.push_back({{"location", name}, {"attendances", PublishCount(h.location_cells.at(name), t)}});
   }
-  location_rows.push_back({{"location", absl::StrCat("other locations (each fewer than ", t, ")")},
-                           {"attendances", locations.Published(other_id)}});
+  location_rows.push_back({{"location", absl::StrCat("other locations (each fewer than ", name_from, ")")},
+                           {"attendances", PublishCount(other, t)}});
   json days = json::array();
   static const char* kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  std::array<CellCount, 24> hour_totals{};
   for (int d = 0; d < 7; ++d) {
     json cells = json::array();
-    for (int hr = 0; hr < 24; ++hr) cells.push_back(hours.Published(g.cell[d][hr]));
-    days.push_back({{"day", kDays[d]}, {"hours", cells}, {"total", hours.Published(g.row_total[d])}});
+    CellCount day;
+    for (int hr = 0; hr < 24; ++hr) {
+      const CellCount& c = h.hour_cells[d * 24 + hr];
+      cells.push_back(PublishCount(c, t));
+      day.Add(c);
+      hour_totals[hr].Add(c);
+    }
+    days.push_back({{"day", kDays[d]}, {"hours", cells}, {"total", PublishCount(day, t)}});
   }
-  json hour_totals = json::array();
-  for (int hr = 0; hr < 24; ++hr) hour_totals.push_back(hours.Published(g.col_total[hr]));
+  json hours = json::array();
+  for (const CellCount& c : hour_totals) hours.push_back(PublishCount(c, t));
   return {{"threshold", t},
-          {"attendances", locations.Published(all_id)},
+          {"attendances", PublishCount(h.all_cell, t)},
           {"locations", location_rows},
           {"hour_of_week", days},
-          {"hour_totals", hour_totals}};
+          {"hour_totals", hours}};
+}
+
+// The named interventions (evaluation.h): before/after counts per zone as
+// cell-key cells, WDQ and WDD from the published counts.
+json InterventionsJson(const PublishInput& in) {
+  json out = json::array();
+  // Zones may name boundary areas: those stand for the grid cells whose
+  // centre lies in them.
+  std::map<std::string, std::set<std::string>> cells_of;
+  for (const Fact& f : in.facts) {
+    if (f.area.empty()) continue;
+    const std::string name = in.boundaries.AreaOfCell(f.area);
+    if (!name.empty()) cells_of[name].insert(f.area);
+  }
+  auto expand = [&](const std::set<std::string>& zone) {
+    std::set<std::string> out;
+    for (const std::string& a : zone) {
+      bool named = false;
+      for (const NamedArea& n : in.boundaries.areas()) named |= n.name == a;
+      if (!named) {
+        out.insert(a);
+      } else if (cells_of.count(a)) {
+        out.insert(cells_of[a].begin(), cells_of[a].end());
+      }
+    }
+    return out;
+  };
+  for (Intervention v : in.config.interventions) {
+    v.target = expand(v.target);
+    v.buffer = expand(v.buffer);
+    v.control = expand(v.control);
+    v.buffer_control = expand(v.buffer_control);
+    const absl::Time before_start = v.start - absl::Hours(24) * v.days, after_end = v.start + absl::Hours(24) * v.days;
+    std::set<std::string> datasets(v.datasets.begin(), v.datasets.end()), categories(v.categories.begin(), v.categories.end());
+    std::vector<const Fact*> used;
+    CellCount cells[4][2];  // target, buffer, control, buffer_control x before, after
+    const std::set<std::string>* zones[4] = {&v.target, &v.buffer, &v.control, &v.buffer_control};
+    for (const Fact& f : in.facts) {
+      if ((!datasets.empty() && !datasets.count(f.dataset)) || f.category.empty() || f.area.empty()) continue;
+      if (!categories.empty() && !categories.count(f.category)) continue;
+      if (f.event_time < before_start || f.event_time >= after_end) continue;
+      used.push_back(&f);
+      const int when = f.event_time < v.start ? 0 : 1;
+      for (int z = 0; z < 4; ++z) {
+        if (zones[z]->count(f.area)) cells[z][when].Add(f.record_key);
+      }
+    }
+    const int64_t t = MaxThreshold(used, in.terms);
+    const char* names[4] = {"target", "buffer", "control", "buffer_control"};
+    json counts = json::object();
+    std::string published[4][2];
+    for (int z = 0; z < 4; ++z) {
+      if (z == 3 && v.buffer_control.empty()) continue;
+      published[z][0] = PublishCount(cells[z][0], t);
+      published[z][1] = PublishCount(cells[z][1], t);
+      counts[names[z]] = {{"areas", json(*zones[z])}, {"before", published[z][0]}, {"after", published[z][1]}};
+    }
+    auto day = [](absl::Time x) { return absl::FormatTime("%Y-%m-%d", x, absl::UTCTimeZone()); };
+    json row = {{"name", v.name},
+                {"datasets", v.datasets},
+                {"categories", v.categories},
+                {"threshold", t},
+                {"before", {{"from", day(before_start)}, {"to", day(v.start - absl::Hours(24))}}},
+                {"after", {{"from", day(v.start)}, {"to", day(after_end - absl::Hours(24))}}},
+                {"counts", counts},
+                {"wdq", ""},
+                {"wdq_reading", ""},
+                {"wdd", ""},
+                {"wdd_se", ""},
+                {"wdd_z", ""},
+                {"note", ""}};
+    double n[4][2] = {};
+    bool all_numbers = true;
+    for (int z = 0; z < 4; ++z) {
+      if (z == 3 && v.buffer_control.empty()) continue;
+      for (int w = 0; w < 2; ++w) {
+        int64_t x = 0;
+        all_numbers &= IsPublishedNumber(published[z][w], &x);
+        n[z][w] = static_cast<double>(x);
+      }
+    }
+    if (after_end > in.as_of) {
+      row["note"] = absl::StrCat("the after period ends on ", day(after_end - absl::Hours(24)),
+                                 ", after the report date: not evaluated yet");
+    } else if (!all_numbers) {
+      row["note"] = "a count is under the threshold: WDQ and WDD are not published";
+    } else {
+      if (auto q = WeightedDisplacementQuotient(n[0][0], n[0][1], n[1][0], n[1][1], n[2][0], n[2][1])) {
+        row["wdq"] = absl::StrFormat("%.2f", q->wdq);
+        row["wdq_reading"] = q->reading;
+      } else {
+        row["note"] = "WDQ undefined: the target did not improve relative to the control (or a control count is 0)";
+      }
+      Wdd d = v.buffer_control.empty()
+                  ? WeightedDisplacementDifference(n[0][0], n[0][1], n[2][0], n[2][1], n[1][0], n[1][1])
+                  : WeightedDisplacementDifference(n[0][0], n[0][1], n[2][0], n[2][1], n[1][0], n[1][1], n[3][0], n[3][1]);
+      row["wdd"] = absl::StrFormat("%.0f", d.wdd);
+      row["wdd_se"] = absl::StrFormat("%.2f", d.se);
+      row["wdd_z"] = absl::StrFormat("%.2f", d.z);
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+// Counts per named neighbourhood (boundaries.h) per month and quarter, each
+// a cell-key cell of the records in the grid cells whose centre lies in it;
+// and the shapes, for the map.
+json NeighbourhoodsJson(const PublishInput& in, json* shapes) {
+  json rows = json::array();
+  *shapes = json::array();
+  if (in.boundaries.empty()) return rows;
+  for (const NamedArea& a : in.boundaries.areas()) {
+    json rings = json::array();
+    for (const auto& ring : a.rings) {
+      json r = json::array();
+      for (const BngPoint& p : ring) r.push_back({std::round(p.e), std::round(p.n)});
+      rings.push_back(r);
+    }
+    shapes->push_back({{"name", a.name}, {"rings", rings}});
+  }
+  std::map<std::string, std::string> area_of;  // grid cell -> name
+  std::map<std::string, std::vector<const Fact*>> by_dataset;
+  for (const Fact& f : in.facts) {
+    if (f.category.empty() || f.area.empty()) continue;
+    if (!area_of.count(f.area)) area_of[f.area] = in.boundaries.AreaOfCell(f.area);
+    by_dataset[f.dataset].push_back(&f);
+  }
+  for (const auto& [dataset, facts] : by_dataset) {
+    const int64_t t = MaxThreshold(facts, in.terms);
+    for (PeriodKind kind : {PeriodKind::kMonth, PeriodKind::kQuarter}) {
+      std::map<std::pair<long, std::string>, CellCount> cells;
+      std::map<std::string, std::set<std::string>> members;
+      std::set<long> periods;
+      for (const Fact* f : facts) {
+        const std::string& name = area_of[f->area];
+        if (name.empty()) continue;
+        members[name].insert(f->area);
+        periods.insert(PeriodIndex(kind, f->event_time));
+        cells[{PeriodIndex(kind, f->event_time), name}].Add(f->record_key);
+      }
+      for (long p : periods) {
+        for (const NamedArea& a : in.boundaries.areas()) {
+          if (!members.count(a.name)) continue;
+          rows.push_back({{"dataset", dataset},
+                          {"threshold", t},
+                          {"period_kind", PeriodKindName(kind)},
+                          {"period", PeriodLabel(kind, p)},
+                          {"neighbourhood", a.name},
+                          {"cells", json(members[a.name])},
+                          {"count", PublishCount(cells[{p, a.name}], t)}});
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+// Which fields played which role per dataset, and what each dataset is
+// left out of, with the reason (never a silent guess).
+json DatasetRolesJson(const PublishInput& in) {
+  std::map<std::string, std::vector<const Fact*>> by_dataset;
+  for (const Fact& f : in.facts) by_dataset[f.dataset].push_back(&f);
+  json out = json::array();
+  for (const auto& [dataset, facts] : by_dataset) {
+    const DatasetRoles& roles = in.config.RolesFor(dataset);
+    size_t category = 0, area = 0, victim = 0;
+    for (const Fact* f : facts) {
+      category += !f->category.empty();
+      area += !f->area.empty();
+      victim += !f->victim.empty();
+    }
+    json excluded = json::array();
+    const std::string declare = absl::StrCat(" (declare it in the analyst config: datasets.", dataset, ".");
+    if (category == 0) {
+      excluded.push_back({{"from", "counts, trends, hotspots and displacement"},
+                          {"because", absl::StrCat("no field has the category role", declare, "category)")}});
+    } else if (area == 0) {
+      excluded.push_back({{"from", "counts, trends, hotspots and displacement"},
+                          {"because", absl::StrCat("no field has the area role", declare, "area)")}});
+    }
+    if (victim == 0) {
+      excluded.push_back({{"from", "repeat victimisation"},
+                          {"because", absl::StrCat("no field has the victim role", declare, "victim)")}});
+    }
+    json r = json::object();
+    for (auto [name, fields] : {std::pair{"category", &roles.category}, std::pair{"area", &roles.area},
+                                std::pair{"victim", &roles.victim}, std::pair{"location", &roles.location},
+                                std::pair{"place", &roles.place}, std::pair{"hour", &roles.hour}}) {
+      r[name] = *fields;
+    }
+    out.push_back({{"dataset", dataset},
+                   {"roles_from", roles.from_config ? "analyst config" : "conventional field names (no roles declared)"},
+                   {"roles", r},
+                   {"not_included", excluded}});
+  }
+  return out;
+}
+
+json DisclosureJson() {
+  json rows = json::array();
+  for (int64_t c : {1, 2, 3, 4}) {
+    json row = json::object();
+    auto r = PTableRow(c);
+    for (size_t i = 0; i < r.size(); ++i) {
+      row[absl::StrCat(static_cast<int64_t>(i) - kMaxPerturbation)] = r[i];
+    }
+    rows.push_back({{"count", c == 4 ? "4 or more" : absl::StrCat(c)}, {"cell_keys_per_perturbation", row}});
+  }
+  return {{"method", "cell_key"},
+          {"key_range", kKeyRange},
+          {"max_perturbation", kMaxPerturbation},
+          {"p_table", rows},
+          {"note",
+           "Every count is perturbed by the ONS cell key method (the same records always get the same "
+           "perturbation, in every table and over time), so totals need not equal the sum of their parts. "
+           "On top, a count under the agreement's small-number threshold T is shown as \"<T\" (which also "
+           "covers true counts up to T+2). Changes and shares are computed from the published counts."}};
 }
 
 }  // namespace
@@ -430,126 +490,114 @@ json PublishFigures(const PublishInput& in) {
   json thresholds = json::object();
   for (const auto& [id, t] : in.terms.threshold) thresholds[id] = in.terms.ThresholdFor(id);
   out["thresholds"] = thresholds;
+  out["disclosure"] = DisclosureJson();
 
-  // Counts, per dataset.
   std::map<std::string, std::vector<Fact>> by_dataset;
   for (const Fact& f : in.facts) by_dataset[f.dataset].push_back(f);
   json counts = json::array();
   json displacement = json::array();
-  std::map<std::string, std::string> published_totals;  // dataset -> all-time count as published
-  // What the health table may show for a dataset's counts, consistent with
-  // the counts tables: (value, published form) of its all-time and last-week totals.
-  struct DatasetTotals {
-    int64_t threshold = kDefaultThreshold;
-    std::pair<int64_t, std::string> all_time, last_week;
-    // The usual week is the median of the 8 weekly totals before last week,
-    // a function of them: shown only when they are all published (and are
-    // the same series: one provider, every record counted).
-    bool usual_week_shown = false;
-  };
-  std::map<std::string, DatasetTotals> dataset_totals;
   const long last_week = PeriodIndex(PeriodKind::kWeek, in.as_of) - 1;
   const long current_month = PeriodIndex(PeriodKind::kMonth, in.as_of) - 1;
+  std::map<std::string, int64_t> dataset_threshold;
+  std::map<std::string, std::vector<std::string>> usual_weeks;  // dataset -> 8 published week totals
   for (const auto& [dataset, facts] : by_dataset) {
     std::vector<const Fact*> ptrs;
     for (const Fact& f : facts) ptrs.push_back(&f);
     const int64_t t = MaxThreshold(ptrs, in.terms);
+    dataset_threshold[dataset] = t;
     CountTables tables(facts, t);
-    published_totals[dataset] = tables.AllTime();
-    bool weeks_published = true;
+    for (auto& row : CountsJson(dataset, tables)) counts.push_back(std::move(row));
     for (long w = last_week - 8; w < last_week; ++w) {
-      weeks_published &= tables.Lookup({static_cast<int>(PeriodKind::kWeek), w, kAll, kAll}).second;
+      usual_weeks[dataset].push_back(tables.Lookup({static_cast<int>(PeriodKind::kWeek), w, kAll, kAll}));
     }
-    std::set<std::string> providers;
-    for (const Fact& f : facts) providers.insert(f.provider);
-    const bool usual_week_shown = weeks_published && providers.size() == 1 &&
-                                  tables.AllTimeValue() == static_cast<int64_t>(facts.size());
-    const CountTables::Key week_key{static_cast<int>(PeriodKind::kWeek), last_week, kAll, kAll};
-    dataset_totals[dataset] = {t, {tables.AllTimeValue(), tables.AllTime()},
-                               {tables.Value(week_key), tables.Lookup(week_key).first}, usual_week_shown};
-    for (auto& row : CountsJson(dataset, t, tables)) counts.push_back(std::move(row));
-    // Displacement over the same published month totals per grid cell.
-    const int month = static_cast<int>(PeriodKind::kMonth);
+    // Grid cells whose month count fell, with their neighbours: every figure
+    // a cell-key count of its own records, the change from published counts.
     for (const Displacement& d :
          DisplacementCheck(facts, PeriodKind::kMonth, current_month - 1, current_month)) {
-      auto [prev, prev_visible] = tables.Lookup({month, current_month - 1, kAll, d.cell});
-      auto [cur, cur_visible] = tables.Lookup({month, current_month, kAll, d.cell});
-      bool neighbours_visible = true;
-      for (const std::string& n : GridNeighbours(d.cell)) {
-        neighbours_visible &= tables.Lookup({month, current_month - 1, kAll, n}).second &&
-                              tables.Lookup({month, current_month, kAll, n}).second;
-      }
-      // A hotspot is a cell whose previous count was publishable.
-      if (!prev_visible) continue;
-      json row = {{"dataset", dataset},
-                  {"cell", d.cell},
-                  {"previous_period", PeriodLabel(PeriodKind::kMonth, current_month - 1)},
-                  {"current_period", PeriodLabel(PeriodKind::kMonth, current_month)},
-                  {"previous", prev},
-                  {"current", cur},
-                  {"change", cur_visible ? absl::StrCat(d.current - d.previous) : ""},
-                  {"neighbours_previous", neighbours_visible ? absl::StrCat(d.neighbours_previous) : "withheld"},
-                  {"neighbours_current", neighbours_visible ? absl::StrCat(d.neighbours_current) : "withheld"},
-                  {"neighbours_change",
-                   neighbours_visible ? absl::StrCat(d.neighbours_current - d.neighbours_previous) : ""}};
-      displacement.push_back(std::move(row));
+      const std::string prev = PublishCount(d.previous_cell, t), cur = PublishCount(d.current_cell, t);
+      if (!IsPublishedNumber(prev)) continue;  // a hotspot is a cell with a publishable previous count
+      const std::string np = PublishCount(d.neighbours_previous_cell, t);
+      const std::string nc = PublishCount(d.neighbours_current_cell, t);
+      displacement.push_back({{"dataset", dataset},
+                              {"cell", d.cell},
+                              {"previous_period", PeriodLabel(PeriodKind::kMonth, current_month - 1)},
+                              {"current_period", PeriodLabel(PeriodKind::kMonth, current_month)},
+                              {"previous", prev},
+                              {"current", cur},
+                              {"change", Change(cur, prev)},
+                              {"neighbours_previous", np},
+                              {"neighbours_current", nc},
+                              {"neighbours_change", Change(nc, np)}});
     }
   }
   out["counts"] = counts;
   out["repeat_victimisation"] = RepeatJson(in);
-  std::set<std::string> withheld;
-  for (const auto& [dataset, total] : published_totals) {
-    if (total.empty() || !std::isdigit(static_cast<unsigned char>(total[0]))) withheld.insert(dataset);
-  }
-  // The number of records is the sum of the datasets' totals: shown only
-  // when all of them are (and all records were counted).
-  int64_t counted = 0;
-  for (const auto& [dataset, dt] : dataset_totals) counted += dt.all_time.first;
-  out["records"] = withheld.empty() && counted == static_cast<int64_t>(in.facts.size())
-                       ? json(absl::StrCat(in.facts.size()))
-                       : json(kWithheld);
-  PublishedTotals public_totals;
-  for (const auto& [dataset, dt] : dataset_totals) {
-    if (!withheld.count(dataset)) public_totals[dataset] = dt.all_time.first;
-  }
-  out["cardiff_linkage"] = LinkageJson(in, withheld, public_totals);
-  out["ae_hotspots"] = HotspotsJson(in, withheld, public_totals);
+  CellCount all;
+  for (const Fact& f : in.facts) all.Add(f.record_key);
+  std::vector<const Fact*> all_ptrs;
+  for (const Fact& f : in.facts) all_ptrs.push_back(&f);
+  out["records_threshold"] = MaxThreshold(all_ptrs, in.terms);
+  out["records"] = PublishCount(all, out["records_threshold"].get<int64_t>());
+  out["cardiff_linkage"] = LinkageJson(in);
+  out["ae_hotspots"] = HotspotsJson(in);
   out["displacement"] = displacement;
+  out["interventions"] = InterventionsJson(in);
+  out["datasets"] = DatasetRolesJson(in);
+  json shapes;
+  out["neighbourhoods"] = NeighbourhoodsJson(in, &shapes);
+  out["boundaries"] = shapes;
 
-  // Data-sharing health (operational counts of records, not of people).
+  // Data-sharing health: the record counts are cell-key cells of the
+  // provider's records (the same records as a counts-table total give the
+  // same published figure).
+  std::map<std::pair<std::string, std::string>, std::pair<CellCount, CellCount>> health_cells;
+  for (const Fact& f : in.facts) {
+    auto& [all_time, week] = health_cells[{f.provider, f.dataset}];
+    all_time.Add(f.record_key);
+    if (PeriodIndex(PeriodKind::kWeek, f.event_time) == last_week) week.Add(f.record_key);
+  }
+  std::map<std::string, std::set<std::string>> providers_of;
+  for (const Fact& f : in.facts) providers_of[f.dataset].insert(f.provider);
   json datasets = json::array();
   for (const DatasetHealth& h : DatasetHealthFigures(in.facts, in.as_of, in.terms.fields_by_dataset)) {
     json missing = json::object();
     for (const auto& [field, rate] : h.missing_rate) missing[field] = absl::StrFormat("%.1f%%", 100 * rate);
-    // The record count is also the sum of the published period totals, so it
-    // is published under the same suppression.
-    // When a health count equals one the counts tables published, it takes
-    // that published form; otherwise a count under the threshold is "<N".
-    const DatasetTotals& dt = dataset_totals[h.dataset];
-    auto shown = [&](int64_t value, const std::pair<int64_t, std::string>& same) -> json {
-      if (value == same.first && !same.second.empty()) return same.second;
-      // A different count (one of several providers of the dataset, or
-      // records the counts leave out) adds up with the others to the
-      // dataset's total: withheld while that total is.
-      if (!same.second.empty() && !std::isdigit(static_cast<unsigned char>(same.second[0]))) return kWithheld;
-      if (value > 0 && value < dt.threshold) return absl::StrCat("<", dt.threshold);
-      return value;
-    };
-    json usual = !dt.usual_week_shown ? json(kWithheld)
-                 : h.usual_week > 0 && h.usual_week < static_cast<double>(dt.threshold)
-                     ? json(absl::StrCat("<", dt.threshold))
-                     : json(h.usual_week);
+    const int64_t t = dataset_threshold.count(h.dataset) ? dataset_threshold[h.dataset] : kDefaultThreshold;
+    const auto& [all_time, week] = health_cells[{h.provider, h.dataset}];
+    const std::string records = PublishCount(all_time, t), last = PublishCount(week, t);
+    // The usual week: the median of the 8 published weekly totals before
+    // last week (one provider only: they are the dataset's totals).
+    std::string usual;
+    std::vector<int64_t> weeks;
+    for (const std::string& w : usual_weeks[h.dataset]) {
+      int64_t v = 0;
+      if (IsPublishedNumber(w, &v)) weeks.push_back(v);
+    }
+    if (providers_of[h.dataset].size() == 1 && weeks.size() == 8) {
+      std::sort(weeks.begin(), weeks.end());
+      usual = absl::StrCat((weeks[3] + weeks[4]) / 2.0);
+    }
+    int64_t last_v = 0;
+    double usual_v = 0;
+    const bool drop = IsPublishedNumber(last, &last_v) && !usual.empty() && absl::SimpleAtod(usual, &usual_v) &&
+                      usual_v >= 4 && static_cast<double>(last_v) < usual_v / 2;
+    const bool received = h.last_received != absl::InfinitePast();
     json row = {{"provider", h.provider},
                 {"dataset", h.dataset},
-                {"records_received", shown(h.records, dt.all_time)},
+                {"threshold", t},
+                {"records_received", records},
                 {"last_event", Iso(h.last_event)},
                 {"last_received", Iso(h.last_received)},
-                {"freshness_hours", h.last_received == absl::InfinitePast()
-                                        ? json(nullptr)
-                                        : json(absl::ToInt64Hours(in.as_of - h.last_received))},
-                {"last_week", shown(h.last_week, dt.last_week)},
+                // How old the newest EVENT is, and how long since anything
+                // arrived: a feed can deliver today an event from weeks ago.
+                {"hours_since_last_event", h.last_event == absl::InfinitePast()
+                                               ? json(nullptr)
+                                               : json(absl::ToInt64Hours(in.as_of - h.last_event))},
+                {"hours_since_last_received",
+                 received ? json(absl::ToInt64Hours(in.as_of - h.last_received)) : json(nullptr)},
+                {"last_week", last},
                 {"usual_week", usual},
-                {"volume_drop", h.volume_drop},
+                {"volume_drop", drop},
                 {"missing_field_rates", missing}};
     datasets.push_back(std::move(row));
   }
@@ -574,6 +622,11 @@ json PublishFigures(const PublishInput& in) {
                    {"rejections_hub_wide", rejections},
                    {"rejections_by_source", RejectionsBySource(in)},
                    {"rejections_note", in.rejections_note}};
+  out["data_difficulties"] = in.data_difficulties;
+  // The backstop: the attacker check (attack.h) on the figures as they would
+  // be published; any figure that would let a reader pin a small count to
+  // within +-1 is withheld ("[c]"), and the check repeats until clean.
+  out["disclosure"]["attacker_check"] = ProtectAgainstAttack(out, in.facts);
   return out;
 }
 

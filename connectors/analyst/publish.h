@@ -2,16 +2,18 @@
 // disclosure control applied. This is the ONLY way figures reach an output
 // (CSV, JSON, HTML, HTTP all render this JSON), so the rules live here:
 //
-//   - every count below its agreement's small_number_threshold N is "<N";
-//   - secondary suppression (suppression.h) over every additive relation the
-//     outputs show: category x area grids with their row, column and grand
-//     totals per period, months summing to quarters, linkage
-//     (attendances = matched + unmatched), the hotspot location list and the
-//     hour-of-week grid;
-//   - a change or share is published only when every count it uses is;
+//   - every count, margin and total is a cell of the ONS cell key method
+//     (cell_key.h): perturbed by a p-table lookup on its true count and the
+//     sum of its records' keys, so the same records get the same published
+//     count in every table, period and run;
+//   - on top, a count under the agreement's own small_number_threshold T is
+//     "<T" (T = 0: no threshold, numbers are still perturbed);
+//   - changes and shares are computed from the published counts only;
+//   - the attacker check (attack.h) then runs on the figures; anything that
+//     would still let a reader pin a small count to within +-1 is withheld;
 //   - no pseudonym is ever written (Fact.victim is used for linkage only),
 //     areas are the generalised values the agreement released, and free-text
-//     locations appear only when at least N attendances share them.
+//     locations appear only when at least T attendances share them.
 //
 // Thread safety: pure function.
 #pragma once
@@ -24,6 +26,8 @@
 #include "absl/time/time.h"
 #include "accord/v1/agreement_service.pb.h"
 #include "agreements.h"
+#include "analysis_config.h"
+#include "boundaries.h"
 #include "fact.h"
 #include "health.h"
 #include "nlohmann/json.hpp"
@@ -39,6 +43,9 @@ struct PublishInput {
   std::optional<std::map<std::string, int64_t>> rejections;
   std::vector<SourceRejections> rejections_by_source;  // per agency, dataset, reason
   std::string rejections_note;  // why they are absent, if they are
+  AnalysisConfig config;         // roles (already applied to facts) and interventions
+  nlohmann::json data_difficulties = nlohmann::json::array();  // register.h rows
+  Boundaries boundaries;         // named areas (may be empty)
 };
 
 // The published figures (schema: connectors/README.md, "accord-analyst").

@@ -89,7 +89,7 @@ std::map<std::string, std::string> RenderCsv(const json& f) {
   }
   out["health_datasets.csv"] =
       Table(datasets, {"provider", "dataset", "records_received", "last_event", "last_received",
-                       "freshness_hours", "last_week", "usual_week", "volume_drop", "missing_field_rates"});
+                       "hours_since_last_event", "hours_since_last_received", "last_week", "usual_week", "volume_drop", "missing_field_rates"});
   out["health_agreements.csv"] =
       Table(health.value("agreements", json::array()),
             {"agreement", "version", "title", "review_by", "valid_until", "days_to_review", "days_to_expiry", "flag"});
@@ -102,6 +102,24 @@ std::map<std::string, std::string> RenderCsv(const json& f) {
   out["health_rejections.csv"] = Table(rejections, {"reason", "records"});
   out["health_rejections_by_source.csv"] =
       Table(health.value("rejections_by_source", json::array()), {"agency", "dataset", "reason", "records"});
+  out["data_difficulties.csv"] =
+      Table(f.value("data_difficulties", json::array()), {"kind", "subject", "detail", "since", "owner", "status"});
+  json evaluations = json::array();
+  for (const auto& v : f.value("interventions", json::array())) {
+    json row = {{"name", v["name"]}, {"before_from", v["before"]["from"]}, {"after_from", v["after"]["from"]},
+                {"after_to", v["after"]["to"]}, {"wdq", v["wdq"]}, {"wdd", v["wdd"]}, {"wdd_se", v["wdd_se"]},
+                {"wdd_z", v["wdd_z"]}, {"note", v["note"]}};
+    for (const char* zone : {"target", "buffer", "control", "buffer_control"}) {
+      const json z = v.value("counts", json::object()).value(zone, json::object());
+      row[std::string(zone) + "_before"] = z.value("before", json(""));
+      row[std::string(zone) + "_after"] = z.value("after", json(""));
+    }
+    evaluations.push_back(row);
+  }
+  out["interventions.csv"] =
+      Table(evaluations, {"name", "before_from", "after_from", "after_to", "target_before", "target_after",
+                          "buffer_before", "buffer_after", "control_before", "control_after", "buffer_control_before",
+                          "buffer_control_after", "wdq", "wdd", "wdd_se", "wdd_z", "note"});
   return out;
 }
 

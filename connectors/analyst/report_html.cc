@@ -109,6 +109,75 @@ std::string TrendChart(const json& counts) {
   return svg + "</svg>";
 }
 
+// The hotspot map as the boundary file's named shapes, filled by the latest
+// quarter's count per neighbourhood, each labelled with its name.
+std::string NeighbourhoodMap(const json& f) {
+  const json shapes = f.value("boundaries", json::array());
+  const json rows = f.value("neighbourhoods", json::array());
+  if (shapes.empty() || rows.empty()) return "";
+  std::string dataset, quarter;
+  for (const auto& r : rows) {
+    if (r["period_kind"] == "quarter" && Text(r["period"]) > quarter) {
+      quarter = Text(r["period"]);
+      dataset = Text(r["dataset"]);
+    }
+  }
+  std::map<std::string, json> count;
+  int64_t max = 1;
+  for (const auto& r : rows) {
+    if (r["period_kind"] != "quarter" || Text(r["period"]) != quarter || Text(r["dataset"]) != dataset) continue;
+    count[Text(r["neighbourhood"])] = r["count"];
+    max = std::max(max, Count(r["count"]).value_or(0));
+  }
+  double min_e = 1e18, max_e = -1e18, min_n = 1e18, max_n = -1e18;
+  for (const auto& a : shapes) {
+    for (const auto& ring : a["rings"]) {
+      for (const auto& p : ring) {
+        min_e = std::min(min_e, p[0].get<double>()), max_e = std::max(max_e, p[0].get<double>());
+        min_n = std::min(min_n, p[1].get<double>()), max_n = std::max(max_n, p[1].get<double>());
+      }
+    }
+  }
+  if (max_e <= min_e || max_n <= min_n) return "";
+  const double scale = 560.0 / std::max(max_e - min_e, max_n - min_n);
+  const double w = (max_e - min_e) * scale + 20, h = (max_n - min_n) * scale + 20;
+  std::string svg = absl::StrFormat(
+      "<svg xmlns='http://www.w3.org/2000/svg' width='%.0f' height='%.0f' role='img' aria-label='hotspot map by "
+      "neighbourhood' id='neighbourhood-map'>%s",
+      w, h, kDefs);
+  std::string labels;
+  for (const auto& a : shapes) {
+    const std::string name = Text(a["name"]);
+    auto it = count.find(name);
+    const json c = it == count.end() ? json("0") : it->second;
+    const auto v = Count(c);
+    for (const auto& ring : a["rings"]) {
+      std::string points;
+      double se = 0, sn = 0;
+      for (const auto& p : ring) {
+        const double x = 10 + (p[0].get<double>() - min_e) * scale, y = 10 + (max_n - p[1].get<double>()) * scale;
+        absl::StrAppendFormat(&points, "%.1f,%.1f ", x, y);
+        se += x, sn += y;
+      }
+      absl::StrAppendFormat(&svg, "<polygon points='%s' fill='%s' stroke='#333' stroke-width='1'><title>%s: %s</title></polygon>",
+                            points, v ? Heat(static_cast<double>(*v) / max) : "url(#hatch)", HtmlEscape(name),
+                            HtmlEscape(Text(c)));
+      const double n = static_cast<double>(ring.size());
+      absl::StrAppendFormat(&labels,
+                            "<text class='area-name' x='%.1f' y='%.1f' font-size='12' text-anchor='middle' "
+                            "font-weight='bold'>%s</text><text x='%.1f' y='%.1f' font-size='11' "
+                            "text-anchor='middle'>%s</text>",
+                            se / n, sn / n, HtmlEscape(name), se / n, sn / n + 14, HtmlEscape(Text(c)));
+    }
+  }
+  svg += labels + "</svg>";
+  return absl::StrCat("<div>", svg,
+                      absl::StrFormat("<p class='legend'>%s, %s: records per neighbourhood (names from the boundary "
+                                      "file; each grid cell counted in the area containing its centre; north up). "
+                                      "Hatched: suppressed (&lt;N or [c]).</p></div>",
+                                      HtmlEscape(dataset), HtmlEscape(quarter)));
+}
+
 std::string GridHeatMap(const json& counts) {
   // Latest quarter's totals per grid cell ("BNG<m>:<E>:<N>").
   std::string dataset, quarter;
@@ -248,7 +317,7 @@ std::string HtmlEscape(const std::string& text) {
   return out;
 }
 
-std::string RenderHtml(const json& f) {
+std::string RenderHtml(const json& f, bool live) {
   const json counts = f.value("counts", json::array());
   const json health = f.value("health", json::object());
   std::string thresholds;
@@ -258,14 +327,19 @@ std::string RenderHtml(const json& f) {
   }
   std::string html = absl::StrCat(
       "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Crime and disorder audit: quarterly "
-      "review pack</title><style>",
+      "review pack</title>",
+      live ? "<meta http-equiv='refresh' content='60'>" : "", "<style>",
       kStyle, "</style></head><body>", "<h1>Crime and disorder audit: quarterly review pack</h1>",
       "<p class='note'>Live figures from the partnership's Accord feeds, as of ", HtmlEscape(Text(f["as_of"])), " (",
       Text(f["records"]),
-      " depersonalised records). Counts below each agreement's small-number threshold are shown as &lt;N; "
-      "[c] marks a count withheld so that no small count can be worked out from totals (both hatched in "
-      "charts). Thresholds: ",
-      thresholds.empty() ? "default" : thresholds, ".</p>");
+      " depersonalised records). Every count is perturbed by the ONS cell key method: the same records always "
+      "get the same small change (at most &#177;", Text(f.value("disclosure", json::object()).value("max_perturbation", json(0))),
+      "), in every table and every time this page is produced, so totals need not equal the sum of their "
+      "parts. Counts below each agreement's small-number threshold are shown as &lt;N; [c] marks a count "
+      "withheld by the attacker check (both hatched in charts). Changes and shares are worked out from the "
+      "published counts. Thresholds: ",
+      thresholds.empty() ? "none stated" : thresholds, ".</p>",
+      live ? "<p class='note'>This page refreshes itself every minute.</p>" : "");
   absl::StrAppend(&html, "<h2>Trends: records per month</h2>", TrendChart(counts),
                   "<h3>Latest quarter by category</h3>",
                   Table(QuarterByCategory(counts), {{"dataset", "Dataset"},
@@ -276,7 +350,8 @@ std::string RenderHtml(const json& f) {
                                                     {"change_vs_previous", "Change"},
                                                     {"same_period_last_year", "Last year"},
                                                     {"change_vs_last_year", "Change on last year"}}));
-  absl::StrAppend(&html, "<h2>Hotspots</h2><div class='grid'>", GridHeatMap(counts), "<div>",
+  const std::string named_map = NeighbourhoodMap(f);
+  absl::StrAppend(&html, "<h2>Hotspots</h2><div class='grid'>", named_map.empty() ? GridHeatMap(counts) : named_map, "<div>",
                   "<h3 style='margin-top:0'>A&amp;E assault attendances by hour of week</h3>",
                   HourOfWeek(f.value("ae_hotspots", json::object())), "<h3>A&amp;E assault locations</h3>",
                   Table(f.value("ae_hotspots", json::object()).value("locations", json::array()),
@@ -310,13 +385,62 @@ std::string RenderHtml(const json& f) {
                                                   {"current", "After"},
                                                   {"change", "Change"},
                                                   {"neighbours_change", "Change in the 8 neighbours"}}));
+  // Named interventions: WDQ and WDD.
+  json evaluations = json::array();
+  for (const auto& v : f.value("interventions", json::array())) {
+    json row = v;
+    for (const char* zone : {"target", "buffer", "control"}) {
+      const json z = v.value("counts", json::object()).value(zone, json::object());
+      row[absl::StrCat(zone, "_counts")] = absl::StrCat(Text(z.value("before", json(""))), " → ", Text(z.value("after", json(""))));
+    }
+    row["periods"] = absl::StrCat(Text(v["before"]["from"]), "..", Text(v["before"]["to"]), " vs ", Text(v["after"]["from"]),
+                                  "..", Text(v["after"]["to"]));
+    evaluations.push_back(row);
+  }
+  absl::StrAppend(&html, "<h2>Interventions: displacement and diffusion of benefit</h2>",
+                  evaluations.empty()
+                      ? std::string("<p class='note'>No intervention is declared (interventions: in the analyst config).</p>")
+                      : Table(evaluations, {{"name", "Intervention"},
+                                            {"periods", "Before vs after"},
+                                            {"target_counts", "Target"},
+                                            {"buffer_counts", "Buffer"},
+                                            {"control_counts", "Control"},
+                                            {"wdq", "WDQ"},
+                                            {"wdq_reading", "Reading"},
+                                            {"wdd", "WDD"},
+                                            {"wdd_se", "SE"},
+                                            {"wdd_z", "z"},
+                                            {"note", "Note"}}),
+                  "<p class='note'>WDQ: Bowers &amp; Johnson (2003), positive = diffusion of benefit, negative = "
+                  "displacement. WDD: Wheeler &amp; Ratcliffe (2018), with its standard error under a Poisson "
+                  "assumption; |z| &gt; 1.96 is significant at 5%. Both from the published counts.</p>");
+  // Datasets left out of a table, and why.
+  json excluded = json::array();
+  for (const auto& d : f.value("datasets", json::array())) {
+    for (const auto& x : d.value("not_included", json::array())) {
+      excluded.push_back({{"dataset", d["dataset"]}, {"from", x["from"]}, {"because", x["because"]}});
+    }
+  }
+  absl::StrAppend(&html, "<h2>Datasets and analysis roles</h2>",
+                  Table(f.value("datasets", json::array()), {{"dataset", "Dataset"}, {"roles_from", "Roles from"}}),
+                  excluded.empty() ? std::string("<p class='note ok'>Every dataset is in every table.</p>")
+                                   : absl::StrCat("<h3>Not included</h3>",
+                                                  Table(excluded, {{"dataset", "Dataset"}, {"from", "Not in"},
+                                                                   {"because", "Because"}})));
+  absl::StrAppend(&html, "<h2>Record of data difficulties</h2>",
+                  f.value("data_difficulties", json::array()).empty()
+                      ? std::string("<p class='note ok'>Nothing recorded.</p>")
+                      : Table(f["data_difficulties"], {{"kind", "Kind"}, {"subject", "About"}, {"detail", "Detail"},
+                                                       {"since", "Since"}, {"owner", "Owner"}, {"status", "Status"}}));
   absl::StrAppend(&html, "<h2>Data-sharing health</h2>",
                   Table(health.value("datasets", json::array()),
                         {{"provider", "Agency"},
                          {"dataset", "Dataset"},
                          {"records_received", "Records"},
                          {"last_event", "Latest event"},
-                         {"freshness_hours", "Hours since last record"},
+                         {"hours_since_last_event", "Hours since latest event"},
+                         {"last_received", "Last received"},
+                         {"hours_since_last_received", "Hours since last received"},
                          {"last_week", "Last week"},
                          {"usual_week", "Usual week"},
                          {"volume_drop", "Volume drop"}},

@@ -11,7 +11,9 @@
 
 namespace accord::analyst {
 
-std::string RenderHtml(const nlohmann::json& figures);
+// `live`: served by `accord-analyst serve`, so the page reloads itself
+// (a meta refresh every minute: still no script).
+std::string RenderHtml(const nlohmann::json& figures, bool live = false);
 
 // &, <, >, " and ' escaped for HTML text and attribute values.
 std::string HtmlEscape(const std::string& text);

@@ -15,6 +15,7 @@ namespace {
 constexpr char kPositionKey[] = "meta/next_position";
 constexpr char kRecordPrefix[] = "rec/";
 constexpr char kAgreementPrefix[] = "agr/";
+constexpr char kRegisterPrefix[] = "reg/";
 
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -141,7 +142,7 @@ absl::StatusOr<std::vector<v1::AgreementInfo>> AnalystStore::Agreements() const 
   return out;
 }
 
-absl::StatusOr<std::vector<Fact>> AnalystStore::LoadFacts() const {
+absl::StatusOr<std::vector<Fact>> AnalystStore::LoadFacts(const AnalysisConfig* config) const {
   std::vector<Fact> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   v1::CleanedRecord record;
@@ -150,11 +151,29 @@ absl::StatusOr<std::vector<Fact>> AnalystStore::LoadFacts() const {
     if (v.size() < 8 || !record.ParseFromArray(v.data() + 8, static_cast<int>(v.size() - 8))) {
       return absl::DataLossError("analyst store: corrupt record entry");
     }
-    Fact f = FactFromRecord(record);
+    Fact f = FactFromRecord(record, config == nullptr ? ConventionalRoles() : config->RolesFor(record.dataset()));
     f.received_at = DecodeMicros(std::string(v.data(), 8));
     out.push_back(std::move(f));
   }
   if (auto s = FromRocks(it->status(), "scan records"); !s.ok()) return s;
+  return out;
+}
+
+absl::Status AnalystStore::PutRegisterEntry(const std::string& key, const std::string& value) {
+  rocksdb::WriteOptions sync;
+  sync.sync = true;  // an officer's note or a rejection total must survive a crash
+  return FromRocks(db_->Put(sync, kRegisterPrefix + key, value), "write register entry");
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> AnalystStore::RegisterEntries(
+    const std::string& prefix) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string start = kRegisterPrefix + prefix;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+    out.emplace_back(it->key().ToString().substr(sizeof(kRegisterPrefix) - 1), it->value().ToString());
+  }
+  if (auto s = FromRocks(it->status(), "scan register"); !s.ok()) return s;
   return out;
 }
 

@@ -4,6 +4,7 @@
 //   rec/<delivery_id>    received-at (8 bytes, big-endian unix micros) +
 //                        the CleanedRecord's serialized bytes
 //   agr/<agreement_id>   the latest v1::AgreementInfo seen (dates, document)
+//   reg/<kind>/<id>      the data-difficulties register (register.h): JSON
 //
 // Deliveries and the new next_position are written in one WriteBatch, so a
 // crash never loses a record it has acknowledged nor double-counts one: after
@@ -24,6 +25,7 @@
 #include "absl/time/time.h"
 #include "accord/v1/agreement_service.pb.h"
 #include "accord/v1/feed_service.pb.h"
+#include "analysis_config.h"
 #include "fact.h"
 
 namespace rocksdb {
@@ -53,9 +55,15 @@ class AnalystStore {
   absl::Status PutAgreement(const v1::AgreementInfo& info);
   absl::StatusOr<std::vector<v1::AgreementInfo>> Agreements() const;
 
-  // Every stored record as a Fact (received_at set), in delivery-id order.
-  absl::StatusOr<std::vector<Fact>> LoadFacts() const;
+  // Every stored record as a Fact (received_at set), in delivery-id order,
+  // its fields found by `config`'s roles (conventional names if null).
+  absl::StatusOr<std::vector<Fact>> LoadFacts(const AnalysisConfig* config = nullptr) const;
   absl::StatusOr<uint64_t> RecordCount() const;
+
+  // The data-difficulties register's entries (register.h), under "reg/".
+  absl::Status PutRegisterEntry(const std::string& key, const std::string& value);
+  // (key without "reg/", value) for every entry whose key starts with `prefix`.
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> RegisterEntries(const std::string& prefix) const;
 
  private:
   explicit AnalystStore(std::unique_ptr<rocksdb::DB> db, uint64_t next_position);

@@ -1,0 +1,78 @@
+// The attacker check: what a reader of a published pack can work out.
+//
+// It reads ONLY the published figures (the JSON every output renders: the
+// CSV files and the HTML page show the same strings) and knows what each one
+// means and how the publisher works:
+//   - a count row is the number of records of its category (or all) x area
+//     (or all) in its week, month or quarter; an absent row is 0;
+//   - weeks, months and quarters share the same records (the unknowns are the
+//     counts per dataset x category x area x (ISO week n month) segment, the
+//     finest split any figure can see), so margins, consecutive periods and
+//     quarters-of-months all constrain one another;
+//   - the health table's records_received and last_week (per provider, adding
+//     up to the dataset), the overall record count, displacement rows (month
+//     totals of a grid cell and of its 8 neighbours), changes (differences),
+//     Cardiff linkage (attendances = matched + unmatched, and the A&E
+//     dataset's total), hotspots (locations and hour-of-week grid adding up
+//     to the attendances) and repeat victimisation (victims = repeat + single);
+//   - the disclosure method stated in the pack: under the cell key method a
+//     published number v stands for a true count in [max(0, T, v-D), v+D]
+//     (T the threshold, D the largest perturbation) and "<T" for [0, T-1+D];
+//     without it (method "threshold", old packs) a number is exact and "<T"
+//     means 1..T-1. "[c]" and "" say nothing.
+//   - (conservatively) the number of records without a category or area.
+// It then solves the whole linear system with GLPK: for every figure whose
+// TRUE count is 1..T-1 it minimises and maximises that count subject to
+// every published relation (LP, simplex; where the LP range is 4 or less it
+// also solves the integer program, since counts are integers). The figure
+// LEAKS if the attacker's range is at most 2 wide (the count is pinned
+// exactly or to within +-1) and narrower than what its published form
+// already says.
+//
+// Thread safety: pure functions (each call owns its GLPK problem).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fact.h"
+#include "nlohmann/json.hpp"
+
+namespace accord::analyst {
+
+struct Leak {
+  std::string what;     // the figure, e.g. "month 2026-09 robbery x BNG250:..."
+  std::string pointer;  // its JSON pointer in the figures
+  int64_t true_value = 0;
+  int64_t low = 0, high = 0;  // what the attacker can prove
+};
+
+struct AttackReport {
+  std::vector<Leak> leaks;
+  size_t figures = 0;       // published relations used
+  size_t unknowns = 0;      // LP columns
+  size_t protected_ = 0;    // true counts 1..T-1 examined
+  // Published figures that the TRUE counts do not satisfy (a publisher or
+  // model bug: the check would then be unsound). Empty when all is well.
+  std::vector<std::string> inconsistent;
+};
+
+// Attacks `figures` (a PublishFigures() result or a fixture shaped like one)
+// with `facts` as the truth.
+AttackReport AttackPack(const nlohmann::json& figures, const std::vector<Fact>& facts);
+
+// The backstop run by PublishFigures: while AttackPack finds a leak, withholds
+// ("[c]") the published figure that gives it away (the smallest visible
+// figure containing the leaking one, else one sharing records with it) and
+// recomputes every change and share from the published counts. Returns
+// {"withheld": [descriptions, never a value], "relations", "unknowns",
+//  "small_counts_checked", "recoverable_small_counts" (0 unless 50 rounds
+//  were not enough), "model_errors" (0 unless the model is unsound)}.
+nlohmann::json ProtectAgainstAttack(nlohmann::json& figures, const std::vector<Fact>& facts);
+
+// Recomputes every derived figure (previous-period and last-year columns,
+// changes, shares) from the published counts in `figures`.
+void RecomputeDerived(nlohmann::json& figures);
+
+}  // namespace accord::analyst
