@@ -16,7 +16,7 @@ PACKAGES=(
   # compose.yaml parsing and systemd unit verification (tests/kafka/deploy_files_test.py)
   openjdk-17-jre-headless maven python3-yaml systemd
   libclang-rt-14-dev  # sanitizer headers for scripts/fuzz.sh (clang ASan/UBSan builds)
-  libglpk-dev  # accord-analyst: the attacker check's LP solver; the HTML pack's browser test
+  libglpk-dev  # accord-analyst: the attacker check's LP solver (chromium above also renders its HTML pack in a test)
 )
 
 missing=()
