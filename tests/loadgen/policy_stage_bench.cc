@@ -85,6 +85,7 @@ struct Storage {
     RocksDbIngestLogOptions log_options;
     log_options.dedupe_key = std::string(32, 'd');
     log_options.quarantine_key = std::string(32, 'q');
+    log_options.record_key = std::string(32, 'r');
     log = Must(RocksDbIngestLog::Open(db.get(), log_options));
     signer = Must(ledger::TreeHeadSigner::FromPrivatePem(Must(ledger::GenerateSigningKeyPem())));
     ledger = Must(ledger::MerkleLog::Open(
