@@ -289,6 +289,9 @@ absl::Status HubImpl::Init() {
                     "# TYPE accord_disclosures_past_retention_total counter\n"
                     "accord_disclosures_past_retention_total ",
                     stats.past_retention.load(std::memory_order_relaxed), "\n");
+    // Accepted records the policy stage could not process (kept sealed, reason committed).
+    absl::StrAppend(out, "# TYPE accord_records_quarantined_total counter\naccord_records_quarantined_total ",
+                    stats.quarantined.load(std::memory_order_relaxed), "\n");
     if (journal_) {
       // Journal entries not applied here yet; healthy 0 = this process lost entries it needed.
       absl::StrAppend(out, "# TYPE accord_journal_lag gauge\naccord_journal_lag ", journal_->lag(),
