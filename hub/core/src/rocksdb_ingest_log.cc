@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 #include "accord/hub/ledger/rocksdb_status.h"
+#include "spdlog/spdlog.h"
 #include "accord/policy/openssl.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
@@ -301,8 +302,20 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
     error = db_->WriteSync(&wb);
   }
   if (!error.ok()) {
-    for (Batch& b : group) b.done(absl::UnavailableError(absl::StrCat(
-        "the ingest log could not store the batch: ", error.message())), {});
+    // The detail (file names, the system error) is for the operator, at most
+    // every 10 s; the publisher learns only what to do.
+    if (const int64_t n = storage_errors_.Count(absl::Now()); n > 0) {
+      spdlog::error("ingest log: cannot store batches ({} since the last report): {}", n, std::string(error.message()));
+    }
+    const absl::Status refused =
+        absl::IsResourceExhausted(error)
+            ? absl::ResourceExhaustedError(
+                  "the hub's storage is full: nothing of this batch was stored; retry later (the hub "
+                  "resumes by itself once its operator frees space)")
+            : absl::UnavailableError(
+                  "the hub could not store this batch (a storage error; its operator has the detail): "
+                  "nothing of it was stored; retry later");
+    for (Batch& b : group) b.done(refused, {});
     return;
   }
   next_offset_ = offset;

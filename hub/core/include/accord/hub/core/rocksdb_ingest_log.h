@@ -52,6 +52,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -158,6 +159,22 @@ class RocksDbIngestLog final : public IngestLog {
 
   // Writer-thread state.
   uint64_t next_offset_ = 1;
+  // Rate limit of the storage-error log (a full disk fails every group).
+  class EveryTenSeconds {
+   public:
+    // How many events to report now (0: stay quiet; the count carries on).
+    int64_t Count(absl::Time now) {
+      ++pending_;
+      if (now < next_) return 0;
+      next_ = now + absl::Seconds(10);
+      return std::exchange(pending_, 0);
+    }
+
+   private:
+    absl::Time next_ = absl::InfinitePast();
+    int64_t pending_ = 0;
+  };
+  EveryTenSeconds storage_errors_;
   std::unique_ptr<policy::AesGcmSealer> sealer_;  // under options_.record_key
   policy::RandomPool nonces_;
   std::string sealed_;  // scratch: one sealed value
