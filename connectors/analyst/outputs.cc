@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "analysis_config.h"
+#include "accord/base/atomic_file.h"
 #include "agreements.h"
 #include "health.h"
 #include "hub_client.h"
@@ -20,17 +21,7 @@ namespace accord::analyst {
 namespace {
 
 absl::Status WriteFile(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.good()) return absl::InternalError(absl::StrCat("cannot write ", tmp.string()));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot rename to ", path.string(), ": ", ec.message()));
-  return absl::OkStatus();
+  return base::WriteFileAtomically(path.string(), text, {.mode = 0644});
 }
 
 std::string Str(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }

@@ -12,6 +12,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "accord/base/atomic_file.h"
 #include "nlohmann/json.hpp"
 #include "openssl/sha.h"
 
@@ -84,21 +85,8 @@ absl::Status SaveCheckpoint(const std::string& path, const Checkpoint& c) {
                    {"offset", c.offset},                  {"line", c.line},
                    {"rows_done", c.rows_done}};
   const std::string text = j.dump() + "\n";
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return absl::PermissionDeniedError(absl::StrCat("cannot write ", tmp, ": ", std::strerror(errno)));
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                  ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::DataLossError(absl::StrCat("cannot save checkpoint ", path, ": ", std::strerror(errno)));
-  }
-  // Make the rename itself durable.
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-  if (int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
+  if (auto s = base::WriteFileAtomically(path, text, {.mode = 0640}); !s.ok()) {
+    return absl::DataLossError(absl::StrCat("cannot save checkpoint ", path, ": ", s.message()));
   }
   return absl::OkStatus();
 }

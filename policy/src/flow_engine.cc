@@ -1,6 +1,8 @@
 #include "accord/policy/flow_engine.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "accord/policy/normalise.h"
 #include "accord/policy/canonical.h"
 #include "accord/policy/generalise.h"
 #include "accord/policy/openssl.h"
@@ -80,6 +82,38 @@ Pseudonymiser& FlowEngine::PseudonymiserFor(const CompiledAgreement& agreement) 
   return *slot;
 }
 
+namespace {
+
+// What ApplyFlow() would fail on but is knowable at ingest: an age band from
+// a date of birth after the event date.
+Rejection CheckDatesAgree(const CompiledFlow& flow, const v1::Record& record) {
+  std::string event_day;
+  for (const CompiledFieldPlan& plan : flow.plans) {
+    if (plan.treatment->kind != TreatmentKind::kGeneralise ||
+        plan.treatment->generalisation != Generalisation::kAgeBand) {
+      continue;
+    }
+    for (const v1::Field& f : record.fields()) {
+      if (f.name() != plan.spec->name || f.value().kind_case() != v1::Value::kDate) continue;
+      auto dob = NormaliseDate(f.value().date());  // "YYYY-MM-DD": compares as text
+      if (!dob.ok()) break;                         // the schema check reports it
+      if (event_day.empty()) {
+        const absl::Time event = absl::FromUnixSeconds(record.event_time().seconds());
+        event_day = absl::FormatCivilTime(absl::ToCivilDay(event, absl::UTCTimeZone()));
+      }
+      if (*dob > event_day) {
+        return Reject(v1::REJECT_INVALID_VALUE, plan.spec->name,
+                      absl::StrCat("field '", plan.spec->name,
+                                   "' (a date of birth) is after the event date; check both dates"));
+      }
+      break;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Rejection FlowEngine::Validate(const v1::Record& record, size_t serialized_size,
                                const RecordLimits& limits) const {
   Rejection r = CheckRecordEnvelope(record, serialized_size, limits);
@@ -95,10 +129,13 @@ Rejection FlowEngine::Validate(const v1::Record& record, size_t serialized_size,
   for (const CompiledFlow* flow : flows) {
     if (flow->dataset->version != record.dataset_version()) continue;
     version_matched = true;
-    if (flow->dataset == last_checked) continue;
-    r = ValidateAgainstSchema(record, *flow->dataset);
+    if (flow->dataset != last_checked) {
+      r = ValidateAgainstSchema(record, *flow->dataset);
+      if (!r.ok()) return r;
+      last_checked = flow->dataset;
+    }
+    r = CheckDatesAgree(*flow, record);
     if (!r.ok()) return r;
-    last_checked = flow->dataset;
   }
   if (!version_matched) {
     return Reject(v1::REJECT_UNKNOWN_DATASET, "",

@@ -288,5 +288,51 @@ TEST(PolicySetRulesTest, RefusesIdentifiersOrSensitiveTextInClear) {
   EXPECT_TRUE(with(FlowMode::kPersonal, "narrative", TreatmentKind::kRedact).ok());
 }
 
+// What the policy stage would quarantine later is refused by Validate().
+TEST_F(FlowEngineTest, ADateOfBirthAfterTheEventIsRefusedAtValidation) {
+  v1::Record record = testdata::TypicalRecord("herts-police", 7);  // 2026-11-18
+  for (v1::Field& f : *record.mutable_fields()) {
+    if (f.name() == "date_of_birth") f.mutable_value()->set_date("2026-11-19");
+  }
+  Rejection r = engine_.Validate(record, record.ByteSizeLong(), limits_);
+  EXPECT_EQ(r.reason, v1::REJECT_INVALID_VALUE) << r.message;
+  EXPECT_EQ(r.field, "date_of_birth");
+  EXPECT_TRUE(absl::StrContains(r.message, "after the event date")) << r.message;
+  EXPECT_FALSE(absl::StrContains(r.message, "2026-11-19")) << "no value in a message";
+  // The same record would have been quarantined by Apply().
+  ProcessResult applied;
+  engine_.Apply(record, &applied);
+  EXPECT_FALSE(applied.rejection.ok());
+  // Born on the day of the event: fine.
+  for (v1::Field& f : *record.mutable_fields()) {
+    if (f.name() == "date_of_birth") f.mutable_value()->set_date("2026-11-18");
+  }
+  EXPECT_TRUE(engine_.Validate(record, record.ByteSizeLong(), limits_).ok());
+}
+
+TEST_F(FlowEngineTest, EventTimesOutsideTheirRangeAreRefused) {
+  v1::Record record = testdata::TypicalRecord("herts-police", 7);
+  auto check = [&](int64_t seconds, int32_t nanos) {
+    record.mutable_event_time()->set_seconds(seconds);
+    record.mutable_event_time()->set_nanos(nanos);
+    return engine_.Validate(record, record.ByteSizeLong(), limits_);
+  };
+  for (auto [seconds, nanos] : std::vector<std::pair<int64_t, int32_t>>{
+           {1795000000, 2000000000},  // nanos past a second (the case)
+           {1795000000, -1},
+           {-62135596801LL, 0},   // before year 1
+           {253402300800LL, 0},   // after 9999
+           {-999999999999LL, 0},  // year -29719
+           {-2208988801LL, 0},    // 1899-12-31T23:59:59Z
+       }) {
+    Rejection r = check(seconds, nanos);
+    EXPECT_EQ(r.reason, v1::REJECT_INVALID_VALUE) << seconds << " " << nanos;
+    EXPECT_EQ(r.field, "event_time") << seconds << " " << nanos;
+  }
+  EXPECT_EQ(check(1795000000, 999999999).reason, v1::REJECT_REASON_UNSPECIFIED);
+  // 1900-01-01: a valid time, but the date of birth (1990) is after it.
+  EXPECT_EQ(check(-2208988800LL, 0).field, "date_of_birth");
+}
+
 }  // namespace
 }  // namespace accord::policy

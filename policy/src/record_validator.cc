@@ -150,6 +150,29 @@ Rejection CheckValue(const FieldSpec& spec, const v1::Value& value) {
   return {};
 }
 
+// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: google.protobuf.Timestamp's range.
+constexpr int64_t kMinSeconds = -62135596800LL;
+constexpr int64_t kMaxSeconds = 253402300799LL;
+// 1900-01-01T00:00:00Z: no partnership record is older; earlier years are
+// date-field mistakes (a default of 0001, a two-digit year).
+constexpr int64_t kEarliestEventSeconds = -2208988800LL;
+
+// An event_time the policy stage could not use (out of protobuf's range) or
+// that is certainly wrong (before 1900). The future is the hub's check (it
+// has the clock).
+Rejection CheckEventTime(const google::protobuf::Timestamp& ts) {
+  if (ts.seconds() < kMinSeconds || ts.seconds() > kMaxSeconds || ts.nanos() < 0 || ts.nanos() > 999999999) {
+    return Reject(v1::REJECT_INVALID_VALUE, "event_time",
+                  "event_time is not a valid timestamp (seconds must fall in years 0001 to 9999 and "
+                  "nanos in 0 to 999,999,999); check the source system's date field");
+  }
+  if (ts.seconds() < kEarliestEventSeconds) {
+    return Reject(v1::REJECT_INVALID_VALUE, "event_time",
+                  "event_time is before 1900; check the source system's date field");
+  }
+  return {};
+}
+
 }  // namespace
 
 Rejection CheckRecordEnvelope(const v1::Record& record, size_t serialized_size,
@@ -174,6 +197,7 @@ Rejection CheckRecordEnvelope(const v1::Record& record, size_t serialized_size,
   if (!record.has_event_time()) {
     return Reject(v1::REJECT_MISSING_EVENT_TIME, "", "record has no event_time");
   }
+  if (Rejection r = CheckEventTime(record.event_time()); !r.ok()) return r;
   if (record.fields_size() > limits.max_fields) {
     return Reject(v1::REJECT_TOO_LARGE, "",
                   absl::StrCat("record has ", record.fields_size(), " fields; the limit is ",

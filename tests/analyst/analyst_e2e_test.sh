@@ -145,7 +145,7 @@ check "HTTP / serves the page, which refreshes itself" python3 -c "import urllib
 kill -TERM $serve_pid; wait $serve_pid 2>/dev/null
 
 # SIGKILL mid-sync: the next sync resumes and every record is stored once.
-records 10000 2000 shoplifting 12 1 $B >"$work/batch3.jsonl"
+records 10000 2000 shoplifting 11 1 $B >"$work/batch3.jsonl"  # November: the hub refuses events in the future
 "$connect" publish $(as herts-police) --jsonl "$work/batch3.jsonl" --dead-letter "$work/dl3" >/dev/null ||
   { echo "FAIL: publish batch 3"; exit 1; }
 "$analyst" sync $(as csp-herts-analyst) --state "$state" --idle 5 >/dev/null 2>&1 &

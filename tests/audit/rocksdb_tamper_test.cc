@@ -19,8 +19,9 @@ std::string BigEndian64(uint64_t v) {
   return out;
 }
 
-// Flips one byte of ledger entry `index` in the (stopped) hub's RocksDB.
-void FlipEntryByte(const std::string& db_path, uint64_t index) {
+// Flips one byte of the value at `key` in column family `cf` of the (stopped)
+// hub's RocksDB.
+void FlipByte(const std::string& db_path, const std::string& cf, const std::string& key) {
   std::vector<std::string> names;
   ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), db_path, &names).ok());
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -31,17 +32,22 @@ void FlipEntryByte(const std::string& db_path, uint64_t index) {
   std::unique_ptr<rocksdb::DB> db(raw);
   rocksdb::ColumnFamilyHandle* entries = nullptr;
   for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == "ledger_entries") entries = handles[i];
+    if (names[i] == cf) entries = handles[i];
   }
   ASSERT_NE(entries, nullptr);
   std::string value;
-  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), entries, BigEndian64(index), &value).ok());
+  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), entries, key, &value).ok());
   value[value.size() / 2] ^= 0x01;
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  ASSERT_TRUE(db->Put(sync, entries, BigEndian64(index), value).ok());
+  ASSERT_TRUE(db->Put(sync, entries, key, value).ok());
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
   ASSERT_TRUE(db->Close().ok());
+}
+
+// Flips one byte of ledger entry `index`.
+void FlipEntryByte(const std::string& db_path, uint64_t index) {
+  FlipByte(db_path, "ledger_entries", BigEndian64(index));
 }
 
 // The "first bad entry: N" a failed verify names.
@@ -91,6 +97,24 @@ TEST_F(AuditCliTest, EntryChangedInRocksDbIsCaughtOnlineInExportsAndProofs) {
   // Consistency proofs use only the stored nodes, which were not touched: the
   // pin stays consistent. (That is why partners run verify, not only pins.)
   EXPECT_EQ(Ctl({"audit", "check-consistency", "--pin", Path("hub.pin")}, true).exit_code, 0);
+}
+
+// A stored interior Merkle node (level 1 || index, 8 bytes big-endian) changed:
+// every entry and signed head is intact, but the proofs through the node are
+// wrong. Online verify recomputes every stored node and fails.
+TEST_F(AuditCliTest, InteriorNodeChangedInRocksDbFailsOnlineVerify) {
+  StartHub("data");
+  PublishAndWait(0, 10, 10);
+  PublishAndWait(10, 10, 20);
+  ASSERT_EQ(Ctl({"audit", "verify"}, true).exit_code, 0);
+  hub_->Terminate(10);
+  FlipByte(Path("data/db"), "ledger_nodes", std::string(1, '\x01') + BigEndian64(2));  // entries 4 and 5
+  StartHub("data", /*submit_agreement=*/false);
+  EXPECT_EQ(Ctl({"audit", "prove", "--index", "6"}, true).exit_code, 5) << "a proof through the node fails";
+  CtlResult r = Ctl({"audit", "verify"}, true);
+  EXPECT_EQ(r.exit_code, 5) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "level 1, index 2")) << r.out;
+  EXPECT_FALSE(absl::StrContains(r.out, Path("data"))) << "no server path in a client's message";
 }
 
 }  // namespace

@@ -568,11 +568,11 @@ TEST_F(HubE2eTest, UnreadableRecordIsRejectedAloneAndItsNeighboursAreStored) {
 namespace accord::testing {
 namespace {
 
-// Retention by crypto-shredding: a month past the agreement's retention
-// (365 days) is erased at the next sweep (the hub sweeps at start): its
-// records can no longer be queried, newer ones still can, and the ledger
-// entries of every disclosure remain and verify.
-TEST_F(HubE2eTest, RetentionErasesExpiredMonthsAndTheLedgerStillVerifies) {
+// Retention: a record whose month is already past the agreement's retention
+// (365 days) is refused at Publish (it would be erased at once: ACCEPTED and
+// then lost); the restart sweep erases nothing still inside retention; the
+// ledger verifies. (Erasure by crypto-shredding itself: record_store_test.)
+TEST_F(HubE2eTest, RetentionRefusesPastMonthsAtIngestAndTheLedgerStillVerifies) {
   Submit(SignedPoliceAgreement());
   std::vector<v1::Record> records;
   for (int i = 0; i < 20; ++i) {
@@ -583,53 +583,142 @@ TEST_F(HubE2eTest, RetentionErasesExpiredMonthsAndTheLedgerStillVerifies) {
   std::vector<v1::RecordOutcome> outcomes;
   ASSERT_TRUE(Publish(kPolice, records, &outcomes).ok());
   ASSERT_EQ(outcomes.size(), 20u);
-  for (const auto& o : outcomes) ASSERT_EQ(o.status(), v1::RecordOutcome::ACCEPTED) << o.message();
-  ASSERT_EQ(ReadFeed(20).size(), 20u);
-  ASSERT_EQ(CountRecords("police_incident"), 20u);
+  for (int i = 0; i < 20; ++i) {
+    if (i < 10) {
+      EXPECT_EQ(outcomes[i].status(), v1::RecordOutcome::REJECTED);
+      EXPECT_EQ(outcomes[i].reason(), v1::REJECT_INVALID_VALUE);
+      EXPECT_EQ(outcomes[i].field(), "event_time");
+      EXPECT_TRUE(absl::StrContains(outcomes[i].message(), "retention of 365 days")) << outcomes[i].message();
+    } else {
+      EXPECT_EQ(outcomes[i].status(), v1::RecordOutcome::ACCEPTED) << outcomes[i].message();
+    }
+  }
+  ASSERT_EQ(ReadFeed(10).size(), 10u);
+  ASSERT_EQ(CountRecords("police_incident"), 10u);
 
   hub_.reset();  // restart: the start-up sweep applies retention
   auto again = Hub::Start(config_);
   ASSERT_TRUE(again.ok()) << again.status();
   hub_ = std::move(again).value();
-  size_t left = 0;
-  for (int i = 0; i < 100 && (left = CountRecords("police_incident")) != 10u; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(left, 10u) << "June 2024 is past the 365-day retention";
-
-  // The feed forgets June too: its entries were sealed under June's key.
-  auto fed = ReadFeed(20, 1, kAnalyst, nullptr, nullptr, std::chrono::seconds(2));
-  ASSERT_EQ(fed.size(), 10u) << "only November is still in the feed";
-  for (const auto& d : fed) {
-    EXPECT_GT(d.position(), 10u);
-    EXPECT_GE(d.record().event_time().seconds(), 1730000000) << d.position();
-  }
-  // A late June record is accepted but neither fed nor stored; the feed
-  // goes on past its position.
-  std::vector<v1::Record> late = {PoliceRecord(20), PoliceRecord(21)};
-  late[0].mutable_event_time()->set_seconds(1717300000);
-  outcomes.clear();
-  ASSERT_TRUE(Publish(kPolice, late, &outcomes).ok());
-  ASSERT_EQ(outcomes.size(), 2u);
-  for (const auto& o : outcomes) ASSERT_EQ(o.status(), v1::RecordOutcome::ACCEPTED) << o.message();
-  fed = ReadFeed(20, 11, kAnalyst, nullptr, nullptr, std::chrono::seconds(2));
-  ASSERT_EQ(fed.size(), 11u);
-  EXPECT_EQ(fed.back().position(), 22u);
-  EXPECT_GE(fed.back().record().event_time().seconds(), 1730000000) << "the November record (time generalised)";
-  EXPECT_EQ(CountRecords("police_incident"), 11u);
+  EXPECT_EQ(CountRecords("police_incident"), 10u) << "nothing inside retention is erased";
+  auto fed = ReadFeed(10, 1, kAnalyst, nullptr, nullptr, std::chrono::seconds(2));
+  ASSERT_EQ(fed.size(), 10u);
   {
     httplib::Client metrics("127.0.0.1", hub_->metrics_port());
     auto res = metrics.Get("/metrics");
     ASSERT_TRUE(res);
-    EXPECT_TRUE(absl::StrContains(res->body, "accord_disclosures_past_retention_total 1\n")) << res->body;
+    EXPECT_TRUE(absl::StrContains(res->body, "accord_disclosures_past_retention_total 0\n")) << res->body;
   }
 
   auto audit = v1::AuditService::NewStub(Channel(kAnalyst));
   LedgerExport exported = ExportLedger(audit.get());
   ASSERT_TRUE(exported.status.ok()) << exported.status.error_message();
-  EXPECT_EQ(exported.entries.size(), 22u) << "every disclosure stays in the ledger";
+  EXPECT_EQ(exported.entries.size(), 10u) << "every disclosure is in the ledger";
   auto report = VerifyExport(exported);
   EXPECT_TRUE(report.ok) << report.problem;
+}
+
+// ACCEPTED means delivered: what the policy stage would quarantine, or the
+// record store erase, for a reason knowable at ingest is refused at Publish,
+// with the field and a message an officer can act on, never a value.
+TEST_F(HubE2eTest, WhatWouldBeLostLaterIsRefusedAtPublish) {
+  Submit(SignedPoliceAgreement());
+  v1::Record born_later = PoliceRecord(1);
+  for (v1::Field& f : *born_later.mutable_fields()) {
+    if (f.name() == "victim_dob") f.mutable_value()->set_date("2099-01-01");
+  }
+  v1::Record bad_nanos = PoliceRecord(2);
+  bad_nanos.mutable_event_time()->set_nanos(2000000000);
+  v1::Record ancient = PoliceRecord(3);
+  ancient.mutable_event_time()->set_seconds(-999999999999LL);  // year -29719
+  v1::Record future = PoliceRecord(4);
+  future.mutable_event_time()->set_seconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(72)));
+  v1::Record good = PoliceRecord(5);
+  std::vector<v1::RecordOutcome> outcomes;
+  ASSERT_TRUE(Publish(kPolice, {born_later, bad_nanos, ancient, future, good}, &outcomes).ok());
+  ASSERT_EQ(outcomes.size(), 5u);
+  const char* fields[] = {"victim_dob", "event_time", "event_time", "event_time"};
+  const char* says[] = {"after the event date", "not a valid timestamp", "not a valid timestamp", "in the future"};
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(outcomes[i].status(), v1::RecordOutcome::REJECTED) << i;
+    EXPECT_EQ(outcomes[i].reason(), v1::REJECT_INVALID_VALUE) << i;
+    EXPECT_EQ(outcomes[i].code(), grpc::StatusCode::INVALID_ARGUMENT) << i;
+    EXPECT_EQ(outcomes[i].field(), fields[i]) << i;
+    EXPECT_TRUE(absl::StrContains(outcomes[i].message(), says[i])) << outcomes[i].message();
+    EXPECT_FALSE(absl::StrContains(outcomes[i].message(), "2099")) << outcomes[i].message();
+  }
+  EXPECT_EQ(outcomes[4].status(), v1::RecordOutcome::ACCEPTED) << outcomes[4].message();
+  auto fed = ReadFeed(1);
+  ASSERT_EQ(fed.size(), 1u);
+  // Nothing was quarantined: every accepted record was delivered.
+  httplib::Client metrics("127.0.0.1", hub_->metrics_port());
+  auto res = metrics.Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_TRUE(absl::StrContains(res->body, "accord_records_quarantined_total 0\n")) << res->body;
+}
+
+// A record the policy stage cannot read back (here: a stored raw record that
+// does not authenticate, planted while the hub was stopped) is quarantined,
+// kept sealed, and counted in accord_records_quarantined_total.
+TEST_F(HubE2eTest, AQuarantinedRecordIsCounted) {
+  Submit(SignedPoliceAgreement());
+  std::vector<v1::RecordOutcome> outcomes;
+  ASSERT_TRUE(Publish(kPolice, {PoliceRecord(1)}, &outcomes).ok());
+  ASSERT_EQ(ReadFeed(1).size(), 1u);
+  hub_.reset();
+  {
+    hub::HubDbOptions options;
+    options.path = config_.data_dir + "/db";
+    auto db = hub::HubDb::Open(options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    auto last = (*db)->GetU64(hub::HubDb::kMeta, "ingest_last");
+    ASSERT_TRUE(last.ok());
+    rocksdb::WriteBatch wb;
+    wb.Put((*db)->cf(hub::HubDb::kIngest), hub::EncodeU64(*last + 1), std::string("\x01") + std::string(60, 'z'));
+    wb.Put((*db)->cf(hub::HubDb::kMeta), "ingest_last", hub::EncodeU64(*last + 1));
+    ASSERT_TRUE((*db)->WriteSync(&wb).ok());
+  }
+  auto again = Hub::Start(config_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  hub_ = std::move(again).value();
+  std::string body;
+  for (int i = 0; i < 100 && !absl::StrContains(body, "accord_records_quarantined_total 1\n"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    httplib::Client metrics("127.0.0.1", hub_->metrics_port());
+    auto res = metrics.Get("/metrics");
+    ASSERT_TRUE(res);
+    body = res->body;
+  }
+  EXPECT_TRUE(absl::StrContains(body, "accord_records_quarantined_total 1\n")) << body;
+}
+
+// An empty record (no provider), and a batch carrying a field
+// accord.v1.PublishRequest does not define, end the stream with
+// INVALID_ARGUMENT and store nothing.
+TEST_F(HubE2eTest, EmptyRecordAndUnknownBatchFieldEndTheStream) {
+  Submit(SignedPoliceAgreement());
+  std::vector<v1::RecordOutcome> outcomes;
+  grpc::Status s = Publish(kPolice, {PoliceRecord(1), v1::Record()}, &outcomes);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "has no provider")) << s.error_message();
+  EXPECT_TRUE(outcomes.empty());
+
+  v1::PublishRequest req;
+  req.set_sequence(1);
+  *req.add_records() = PoliceRecord(2);
+  req.GetReflection()->MutableUnknownFields(&req)->AddVarint(99, 1);
+  auto stub = v1::IngestService::NewStub(Channel(kPolice));
+  grpc::ClientContext raw_ctx;
+  raw_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stream = stub->Publish(&raw_ctx);
+  stream->Write(req);  // the unknown field travels: protobuf keeps and re-serializes it
+  stream->WritesDone();
+  v1::PublishResponse resp;
+  EXPECT_FALSE(stream->Read(&resp));
+  s = stream->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "field number 99")) << s.error_message();
+  EXPECT_EQ(CountRecords("police_incident"), 0u);
 }
 
 // The DPA 2018 s62 log, queried: a partner sees the disclosures it made or

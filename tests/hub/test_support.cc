@@ -154,7 +154,10 @@ v1::Record PoliceRecord(int n, const std::string& provider) {
   r.set_dataset("police_incident");
   r.set_dataset_version(1);
   r.set_record_id(absl::StrCat("R", n));
-  const int64_t when = 1795000000 + n * 60;  // 2026-11
+  // Within the last 20 days (relative to the run, so the records are inside
+  // the agreement's 365-day retention and not in the future on any date).
+  static const int64_t base = absl::ToUnixSeconds(absl::Now()) / 3600 * 3600 - 20 * 86400;
+  const int64_t when = base + (n % 14400) * 60;
   r.mutable_event_time()->set_seconds(when);
   auto add_text = [&](const char* name, const std::string& v) {
     auto* f = r.add_fields();

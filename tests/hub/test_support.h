@@ -46,7 +46,8 @@ std::shared_ptr<grpc::Channel> AgencyChannel(const std::string& dir, int port,
                                              bool no_cert = false);
 
 // A valid police_incident record with id "R<n>"; the victim's identifiers
-// and the narrative mention them.
+// and the narrative mention them. Its event time is in the 20 days before the
+// test run (record n at minute n, modulo 10 days).
 v1::Record PoliceRecord(int n, const std::string& provider = kPolice);
 
 std::string ReadFileOrDie(const std::string& path);

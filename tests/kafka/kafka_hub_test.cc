@@ -87,6 +87,20 @@ TEST_F(KafkaHubTest, EndToEndThroughBrokerFaultsWithNoIdentifierInTheTopic) {
                                 "07700900123"}) {
       ASSERT_FALSE(absl::StrContains(v, planted)) << planted << " readable in the ingest topic";
     }
+    // Nor the provider's record id: the message carries a keyed digest in its place.
+    v1::Record in_topic;
+    ASSERT_TRUE(in_topic.ParseFromString(v.substr(0, v.rfind("|accord-key-id="))));
+    EXPECT_TRUE(absl::StartsWith(in_topic.record_id(), "accord-ref:")) << in_topic.record_id();
+  }
+  // The journal (outcomes and agreements every hub process applies) holds none either.
+  std::vector<std::string> journal = ReadTopicRaw(cluster_.bootstraps(), "accord.journal", 1u << 20, 5000,
+                                                  "journal-reader");
+  EXPECT_FALSE(journal.empty());
+  for (const std::string& v : journal) {
+    for (const char* planted : {"Smith", "SMITH", "O'Brien", "OBrien", "943 476 5919", "07700 900123",
+                                "07700900123"}) {
+      ASSERT_FALSE(absl::StrContains(v, planted)) << planted << " readable in the journal topic";
+    }
   }
 
   // A recipient reading Kafka directly: its feed topic holds every delivery

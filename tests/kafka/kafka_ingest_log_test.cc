@@ -92,6 +92,7 @@ std::vector<std::string> PollAll(IngestLog* log, size_t want, absl::Duration tim
       EXPECT_TRUE(e.unreadable_reason.empty()) << e.unreadable_reason;
       EXPECT_TRUE(r.ParseFromString(e.bytes));
       EXPECT_EQ(r.fields(0).value().text(), "John Smith") << "decrypted back for the policy stage";
+      EXPECT_EQ(r.fields_size(), 3) << "the sealed record id is taken out again";
       ids.push_back(r.record_id());
     }
     if (all) all->insert(all->end(), entries.begin(), entries.end());
@@ -129,15 +130,45 @@ TEST(KafkaIngestLogTest, ABrokerAdministratorSeesNoPersonalValue) {
   MockCluster cluster;
   KafkaConfig c = Config(cluster);
   auto log = Open(c);
-  ASSERT_TRUE(Append(log.get(), 0, 20).status.ok());
+  // Record ids a provider would never want a broker administrator to read.
+  IngestLog::Batch b;
+  for (int i = 0; i < 20; ++i) {
+    v1::Record r = Person(i);
+    r.set_record_id(absl::StrCat("CUSTODY-PLANTED-", 4000 + i));
+    b.records.push_back(std::move(r));
+  }
+  absl::Notification acked;
+  absl::Status appended;
+  b.done = [&](absl::Status s, const std::vector<IngestLog::Outcome>&) {
+    appended = s;
+    acked.Notify();
+  };
+  ASSERT_TRUE(log->TryAppend(b));
+  acked.WaitForNotification();
+  ASSERT_TRUE(appended.ok()) << appended;
   std::vector<std::string> raw = ReadTopicRaw(cluster.bootstraps(), c.ingest_topic(), 20);
   ASSERT_EQ(raw.size(), 20u);
   for (const std::string& v : raw) {
+    EXPECT_FALSE(absl::StrContains(v, "CUSTODY-PLANTED")) << "a record id is in the topic in clear";
+    EXPECT_TRUE(absl::StrContains(v, "accord-ref:"));
     EXPECT_FALSE(absl::StrContains(v, "Smith"));
     EXPECT_FALSE(absl::StrContains(v, "5919"));
     EXPECT_TRUE(absl::StrContains(v, "assault")) << "non-personal fields stay readable";
     EXPECT_TRUE(absl::StrContains(v, "accord-key-id=k1"));
   }
+  // The policy stage still gets every record id back.
+  std::vector<IngestLog::Entry> entries;
+  std::set<std::string> ids;
+  for (int i = 0; i < 100 && ids.size() < 20; ++i) {
+    ASSERT_TRUE(log->Poll(absl::Milliseconds(300), 100, &entries).ok());
+    for (const auto& e : entries) {
+      v1::Record r;
+      ASSERT_TRUE(r.ParseFromString(e.bytes)) << e.unreadable_reason;
+      ids.insert(r.record_id());
+    }
+  }
+  EXPECT_EQ(ids.size(), 20u);
+  EXPECT_TRUE(ids.count("CUSTODY-PLANTED-4007"));
 }
 
 TEST(KafkaIngestLogTest, QuarantinedRecordsAreKeptSealedWithTheirReason) {
@@ -170,6 +201,7 @@ TEST(KafkaIngestLogTest, QuarantinedRecordsAreKeptSealedWithTheirReason) {
   EXPECT_TRUE(absl::StrContains(raw[0], "assault"));
   EXPECT_FALSE(absl::StrContains(raw[0], "Smith")) << "kept sealed";
   EXPECT_FALSE(absl::StrContains(raw[0], "5919")) << "kept sealed";
+  EXPECT_TRUE(absl::StrContains(raw[0], "accord-ref:")) << "record id kept sealed";
   EXPECT_TRUE(absl::StrContains(raw[1], "stored bytes|"));
   EXPECT_TRUE(absl::StrContains(raw[1], "accord-ingest-position=2:77"));
 }

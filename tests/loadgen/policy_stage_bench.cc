@@ -5,8 +5,19 @@
 // ledger in fsync'd WriteBatches, as accord-hub does. No subscriber is
 // attached, so feed fan-out is not counted.
 //
-//   BM_EmbeddedPolicyStage   records/s (items_per_second) from the first poll
-//                            to the last commit of 20,000 records
+//   BM_EmbeddedPolicyStage/sealed:1  records/s (items_per_second) from the first
+//                            poll to the last commit of 20,000 records, the
+//                            raw records sealed at rest as accord-hub stores
+//                            them (each Poll opens them: AES-256-GCM)
+//   BM_EmbeddedPolicyStage/sealed:0  the same records stored in clear (as a
+//                            data directory from before sealing holds them,
+//                            which the log still reads): the A/B of the open
+//   BM_IngestAppend          records/s the ingest writer makes durable
+//                            (TryAppend to done, 500-record batches: dedupe
+//                            lookup, seal, fsync'd WriteBatch)
+//   BM_SealRawRecord         AES-256-GCM of one serialized loadgen record with
+//                            the writer's keyed context: its share of the
+//                            append is BM_SealRawRecord / (1 / BM_IngestAppend)
 //
 // Run:  loadgen_policy_stage_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // Data lives in a temp dir under /tmp, removed at exit.
@@ -31,6 +42,7 @@
 #include "accord/hub/ledger/tree_head.h"
 #include "accord/policy/agreement_parser.h"
 #include "accord/policy/canonical.h"
+#include "accord/policy/openssl.h"
 #include "accord/policy/policy_set.h"
 #include "accord/policy/redactor.h"
 #include "records.h"
@@ -63,7 +75,9 @@ std::shared_ptr<const policy::PolicySet> LoadgenPolicy() {
       {policy::ActiveAgreement{agreement, policy::Fingerprint(*agreement), std::string(32, 'k')}}));
 }
 
-// A hub's embedded storage, with the production HubDb options.
+// A hub's embedded storage, with the production HubDb options. With
+// `plain_records`, that many loadgen records are first stored in clear in the
+// ingest column family (the layout before sealing), then the log is opened.
 struct Storage {
   std::string dir;
   std::unique_ptr<HubDb> db;
@@ -73,7 +87,7 @@ struct Storage {
   std::unique_ptr<RecordStore> records;
   FeedNotifier feeds;
 
-  Storage() {
+  explicit Storage(int plain_records = 0) {
     std::string tmpl = "/tmp/accord-stage-bench-XXXXXX";
     if (mkdtemp(tmpl.data()) == nullptr) std::abort();
     dir = tmpl;
@@ -82,9 +96,11 @@ struct Storage {
     options.path = dir + "/db";
     options.records_filter = filter;
     db = Must(HubDb::Open(options));
+    if (plain_records > 0) WritePlain(plain_records);
     RocksDbIngestLogOptions log_options;
     log_options.dedupe_key = std::string(32, 'd');
     log_options.quarantine_key = std::string(32, 'q');
+    log_options.record_key = std::string(32, 'r');
     log = Must(RocksDbIngestLog::Open(db.get(), log_options));
     signer = Must(ledger::TreeHeadSigner::FromPrivatePem(Must(ledger::GenerateSigningKeyPem())));
     ledger = Must(ledger::MerkleLog::Open(
@@ -92,6 +108,37 @@ struct Storage {
         signer.get()));
     records = Must(RecordStore::Open(db.get(), std::string(64, 's'), filter));
   }
+  void WritePlain(int n) {
+    loadgen::RecordFactory factory("loadgen-police", "bench");
+    std::string value;
+    for (int first = 1; first <= n; first += kPublishBatch) {
+      rocksdb::WriteBatch wb;
+      for (int i = first; i < first + kPublishBatch && i <= n; ++i) {
+        value.clear();
+        factory.Make(static_cast<uint64_t>(i), 0).SerializeToString(&value);
+        wb.Put(db->cf(HubDb::kIngest), EncodeU64(static_cast<uint64_t>(i)), value);
+        wb.Put(db->cf(HubDb::kDedupe), "plain" + std::to_string(i), EncodeU64(static_cast<uint64_t>(i)));
+      }
+      wb.Put(db->cf(HubDb::kMeta), "ingest_last", EncodeU64(static_cast<uint64_t>(std::min(n, first + kPublishBatch - 1))));
+      if (auto st = db->WriteSync(&wb); !st.ok()) Fail(st);
+    }
+  }
+
+  // Appends kRecords loadgen records through the writer, batch by batch.
+  void Append(loadgen::RecordFactory& factory, uint64_t* sequence) {
+    for (int sent = 0; sent < kRecords; sent += kPublishBatch) {
+      IngestLog::Batch batch;
+      for (int i = 0; i < kPublishBatch; ++i) batch.records.push_back(factory.Make(++*sequence, 0));
+      absl::Notification done;
+      batch.done = [&](absl::Status st, const std::vector<IngestLog::Outcome>&) {
+        if (!st.ok()) Fail(st);
+        done.Notify();
+      };
+      if (!log->TryAppend(batch)) Fail(absl::ResourceExhaustedError("ingest log refused"));
+      done.WaitForNotification();
+    }
+  }
+
   ~Storage() {
     log->Stop();
     records.reset();
@@ -104,22 +151,16 @@ struct Storage {
 };
 
 void BM_EmbeddedPolicyStage(benchmark::State& state) {
-  Storage storage;
+  const bool sealed = state.range(0) != 0;
   auto policy = LoadgenPolicy();
   std::shared_ptr<const policy::Redactor> redactor = Must(policy::Redactor::Create());
-  loadgen::RecordFactory factory("loadgen-police", "bench");
-  uint64_t sequence = 0;
   for (auto _ : state) {
-    for (int sent = 0; sent < kRecords; sent += kPublishBatch) {
-      IngestLog::Batch batch;
-      for (int i = 0; i < kPublishBatch; ++i) batch.records.push_back(factory.Make(++sequence, 0));
-      absl::Notification done;
-      batch.done = [&](absl::Status s, const std::vector<IngestLog::Outcome>&) {
-        if (!s.ok()) Fail(s);
-        done.Notify();
-      };
-      if (!storage.log->TryAppend(batch)) Fail(absl::ResourceExhaustedError("ingest log refused"));
-      done.WaitForNotification();
+    // Fresh storage per iteration, so that both variants poll offsets 1..kRecords.
+    Storage storage(sealed ? 0 : kRecords);
+    if (sealed) {
+      loadgen::RecordFactory factory("loadgen-police", "bench");
+      uint64_t sequence = 0;
+      storage.Append(factory, &sequence);
     }
     PolicyStageOptions options;
     options.hub_instance = "bench";
@@ -134,7 +175,42 @@ void BM_EmbeddedPolicyStage(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kRecords);
 }
-BENCHMARK(BM_EmbeddedPolicyStage)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_EmbeddedPolicyStage)->ArgName("sealed")->Arg(1)->Arg(0)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+
+void BM_IngestAppend(benchmark::State& state) {
+  loadgen::RecordFactory factory("loadgen-police", "bench");
+  uint64_t sequence = 0;
+  for (auto _ : state) {
+    Storage storage;
+    const absl::Time start = absl::Now();
+    storage.Append(factory, &sequence);
+    state.SetIterationTime(absl::ToDoubleSeconds(absl::Now() - start));
+  }
+  state.SetItemsProcessed(state.iterations() * kRecords);
+}
+BENCHMARK(BM_IngestAppend)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+
+void BM_SealRawRecord(benchmark::State& state) {
+  loadgen::RecordFactory factory("loadgen-police", "bench");
+  const std::string plain = factory.Make(42, 0).SerializeAsString();
+  auto sealer = Must(policy::AesGcmSealer::Create(std::string(32, 'r')));
+  policy::RandomPool nonces;
+  std::string out(1 + policy::kAesGcmNonceBytes + plain.size() + policy::kAesGcmTagBytes, '\0');
+  const std::string aad = EncodeU64(7);
+  for (auto _ : state) {
+    absl::Span<char> nonce = absl::MakeSpan(out).subspan(1, policy::kAesGcmNonceBytes);
+    if (auto st = nonces.Fill(nonce); !st.ok()) Fail(st);
+    if (auto st = sealer.Seal(std::string_view(nonce.data(), nonce.size()), plain, aad,
+                              absl::MakeSpan(out).subspan(1 + policy::kAesGcmNonceBytes));
+        !st.ok()) {
+      Fail(st);
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(plain.size()));
+  state.counters["record_bytes"] = static_cast<double>(plain.size());
+}
+BENCHMARK(BM_SealRawRecord);
 
 }  // namespace
 }  // namespace accord::hub

@@ -44,6 +44,14 @@ absl::Time NextChange(const AgreementView& v, absl::Time now) {
   return next;
 }
 
+// When an agreement in force stops being in force: the end of its
+// valid_until day, or the earliest effective time of its withdrawals.
+absl::Time Ends(const AgreementView& v) {
+  absl::Time ends = DayStart(v.agreement->valid_until + 1);
+  for (const auto& w : v.withdrawals) ends = std::min(ends, w.effective);
+  return ends;
+}
+
 }  // namespace
 
 absl::Status AgreementRegistryOptions::Validate() const {
@@ -115,6 +123,11 @@ void AgreementRegistry::RebuildIfChanged() {
       it->second = &e;
     }
   }
+  // The deadlines first: a reader of the new policy then finds its deadlines.
+  // (A new withdrawal changes an agreement's deadline, not its fingerprint.)
+  auto deadlines = std::make_shared<Deadlines>();
+  for (const auto& [id, e] : in_force) (*deadlines)[e->view.fingerprint] = Ends(e->view);
+  if (*deadlines != *deadlines_.load()) deadlines_.store(std::move(deadlines));
   std::vector<std::string> fingerprints;
   for (const auto& [id, e] : in_force) fingerprints.push_back(e->view.fingerprint);
   if (built_ && fingerprints == active_fingerprints_) return;

@@ -188,12 +188,21 @@ void PolicyStage::CommitLoop() {
     }
     // Nothing of a failed batch is consumed; retry the same outcome until it
     // succeeds (the log keeps the records until Consumed).
+    // Logged at the first failure and then every 30 s, not every 100 ms.
+    int attempts = 0;
+    absl::Time next_log = absl::InfinitePast();
     for (absl::Status s = Deliver(work->entries, work->outcome); !s.ok();
          s = Deliver(work->entries, work->outcome)) {
-      spdlog::warn("policy stage: {} (retrying)", std::string(s.message()));
+      ++attempts;
+      if (absl::Now() >= next_log) {
+        spdlog::warn("policy stage: {} (retrying every 100 ms; {} attempts so far)", std::string(s.message()),
+                     attempts);
+        next_log = absl::Now() + absl::Seconds(30);
+      }
       if (stopping()) return;
       absl::SleepFor(absl::Milliseconds(100));
     }
+    if (attempts > 0) spdlog::info("policy stage: the outcome was committed after {} retries", attempts);
     absl::MutexLock lock(&mu_);
     delivered_.push_back(std::move(work));
   }

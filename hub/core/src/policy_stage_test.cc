@@ -94,6 +94,7 @@ class Pipeline {
     RocksDbIngestLogOptions log_options;
     log_options.dedupe_key = std::string(32, 'd');
     log_options.quarantine_key = std::string(32, 'q');
+    log_options.record_key = std::string(32, 'r');
     log_ = std::move(RocksDbIngestLog::Open(db_.get(), log_options)).value();
     recording_ = std::make_unique<RecordingLog>(log_.get());
     static const std::string pem = *ledger::GenerateSigningKeyPem();

@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 #include "accord/hub/ledger/rocksdb_status.h"
+#include "spdlog/spdlog.h"
 #include "accord/policy/openssl.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
@@ -18,6 +19,11 @@ constexpr char kLastKey[] = "ingest_last";
 // (The consumer's reasons sit beside, keyed by the bare 8-byte offset.)
 constexpr char kKeptPrefix[] = "kept/";
 constexpr char kKeptVersion = '\x01';  // then nonce || ciphertext || tag
+// Ingest column family values: kSealedVersion || nonce || ciphertext || tag.
+// A serialized v1::Record (as stored before sealing) never starts with 0x01
+// (field number 0 does not exist).
+constexpr char kSealedVersion = '\x01';
+constexpr size_t kSealedOverhead = 1 + policy::kAesGcmNonceBytes + policy::kAesGcmTagBytes;
 
 std::string KeptKey(uint64_t at_ms, uint64_t offset) {
   std::string key = kKeptPrefix;
@@ -32,6 +38,9 @@ absl::Status RocksDbIngestLogOptions::Validate() const {
   if (max_queued_batches == 0) return absl::InvalidArgumentError("max_queued_batches must be > 0");
   if (max_backlog_records == 0) return absl::InvalidArgumentError("max_backlog_records must be > 0");
   if (dedupe_key.size() < 32) return absl::InvalidArgumentError("dedupe key must be >= 32 bytes");
+  if (record_key.size() != policy::kAesGcmKeyBytes) {
+    return absl::InvalidArgumentError("record key must be 32 bytes");
+  }
   if (quarantine_key.size() != policy::kAesGcmKeyBytes) {
     return absl::InvalidArgumentError("quarantine key must be 32 bytes");
   }
@@ -51,6 +60,12 @@ absl::StatusOr<std::unique_ptr<RocksDbIngestLog>> RocksDbIngestLog::Open(HubDb* 
   if (!hasher.ok()) return hasher.status();
   std::unique_ptr<RocksDbIngestLog> w(new RocksDbIngestLog(db, std::move(options)));
   w->hasher_ = std::make_unique<policy::Pseudonymiser>(std::move(hasher).value());
+  auto sealer = policy::AesGcmSealer::Create(w->options_.record_key);
+  if (!sealer.ok()) return sealer.status();
+  w->sealer_ = std::make_unique<policy::AesGcmSealer>(std::move(sealer).value());
+  auto opener = policy::AesGcmOpener::Create(w->options_.record_key);
+  if (!opener.ok()) return opener.status();
+  w->opener_ = std::make_unique<policy::AesGcmOpener>(std::move(opener).value());
   // Resume after the last stored offset.
   // Neither position may be guessed: a wrong one would overwrite stored
   // records or process them twice.
@@ -130,7 +145,24 @@ absl::Status RocksDbIngestLog::Poll(absl::Duration wait, size_t max, std::vector
   for (it->Seek(begin); it->Valid(); it->Next()) {
     Entry& e = out->emplace_back();
     e.offset = DecodeU64(it->key().ToStringView());
-    e.bytes.assign(it->value().data(), it->value().size());
+    const std::string_view value = it->value().ToStringView();
+    if (value.empty() || value[0] != kSealedVersion) {  // stored before sealing
+      e.bytes.assign(value.data(), value.size());
+      continue;
+    }
+    if (value.size() < kSealedOverhead) {
+      e.unreadable_reason = "the stored raw record is truncated";
+      e.stored.assign(value.data(), value.size());
+      continue;
+    }
+    e.bytes.resize(value.size() - kSealedOverhead);
+    if (!opener_->Open(value.substr(1, policy::kAesGcmNonceBytes), value.substr(1 + policy::kAesGcmNonceBytes),
+                       it->key().ToStringView(), absl::MakeSpan(e.bytes))
+             .ok()) {
+      e.bytes.clear();
+      e.unreadable_reason = "the stored raw record does not authenticate under the hub's ingest key";
+      e.stored.assign(value.data(), value.size());
+    }
   }
   if (!it->status().ok()) {
     out->clear();
@@ -250,13 +282,16 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
         continue;
       }
       const std::string offset_key = EncodeU64(offset);
-      if (have_bytes) {
-        wb.Put(db_->cf(HubDb::kIngest), offset_key, group[i].serialized[j]);
-      } else {
+      const std::string* plain = have_bytes ? &group[i].serialized[j] : &value;
+      if (!have_bytes) {
         value.clear();
         r.SerializeToString(&value);
-        wb.Put(db_->cf(HubDb::kIngest), offset_key, value);
       }
+      if (auto s = Seal(*plain, offset_key); !s.ok()) {
+        error = std::move(s);
+        break;
+      }
+      wb.Put(db_->cf(HubDb::kIngest), offset_key, sealed_);
       wb.Put(db_->cf(HubDb::kDedupe), key, offset_key);
       outcomes[i].push_back(Outcome::kAccepted);
       ++offset;
@@ -267,8 +302,20 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
     error = db_->WriteSync(&wb);
   }
   if (!error.ok()) {
-    for (Batch& b : group) b.done(absl::UnavailableError(absl::StrCat(
-        "the ingest log could not store the batch: ", error.message())), {});
+    // The detail (file names, the system error) is for the operator, at most
+    // every 10 s; the publisher learns only what to do.
+    if (const int64_t n = storage_errors_.Count(absl::Now()); n > 0) {
+      spdlog::error("ingest log: cannot store batches ({} since the last report): {}", n, std::string(error.message()));
+    }
+    const absl::Status refused =
+        absl::IsResourceExhausted(error)
+            ? absl::ResourceExhaustedError(
+                  "the hub's storage is full: nothing of this batch was stored; retry later (the hub "
+                  "resumes by itself once its operator frees space)")
+            : absl::UnavailableError(
+                  "the hub could not store this batch (a storage error; its operator has the detail): "
+                  "nothing of it was stored; retry later");
+    for (Batch& b : group) b.done(refused, {});
     return;
   }
   next_offset_ = offset;
@@ -277,6 +324,15 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
     last_offset_ = offset - 1;
   }
   for (size_t i = 0; i < group.size(); ++i) group[i].done(absl::OkStatus(), outcomes[i]);
+}
+
+absl::Status RocksDbIngestLog::Seal(std::string_view plain, std::string_view offset_key) {
+  sealed_.resize(kSealedOverhead + plain.size());
+  sealed_[0] = kSealedVersion;
+  absl::Span<char> nonce = absl::MakeSpan(sealed_).subspan(1, policy::kAesGcmNonceBytes);
+  if (auto s = nonces_.Fill(nonce); !s.ok()) return s;
+  return sealer_->Seal(std::string_view(nonce.data(), nonce.size()), plain, offset_key,
+                       absl::MakeSpan(sealed_).subspan(1 + policy::kAesGcmNonceBytes), "sealing a raw record");
 }
 
 absl::Status RocksDbIngestLog::Quarantine(const std::vector<QuarantinedEntry>& records) {

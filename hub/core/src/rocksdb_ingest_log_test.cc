@@ -1,5 +1,9 @@
 #include "accord/hub/core/rocksdb_ingest_log.h"
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "absl/synchronization/notification.h"
 #include "core_test_util.h"
 #include "gtest/gtest.h"
@@ -45,6 +49,7 @@ std::unique_ptr<RocksDbIngestLog> OpenLog(HubDb* db) {
   RocksDbIngestLogOptions options;
   options.dedupe_key = std::string(32, 'd');
   options.quarantine_key = std::string(32, 'q');
+  options.record_key = std::string(32, 'r');
   auto log = RocksDbIngestLog::Open(db, options);
   EXPECT_TRUE(log.ok()) << log.status();
   return std::move(log).value();
@@ -55,12 +60,16 @@ TEST(RocksDbIngestLogTest, OptionsAreValidated) {
   EXPECT_FALSE(options.Validate().ok());  // no dedupe key
   options.dedupe_key = std::string(31, 'd');
   options.quarantine_key = std::string(32, 'q');
+  options.record_key = std::string(32, 'r');
   EXPECT_FALSE(options.Validate().ok());
   options.dedupe_key = std::string(32, 'd');
   EXPECT_TRUE(options.Validate().ok());
   options.quarantine_key = std::string(31, 'q');
   EXPECT_FALSE(options.Validate().ok());
+  options.record_key = std::string(16, 'r');
+  EXPECT_FALSE(options.Validate().ok());
   options.quarantine_key = std::string(32, 'q');
+  options.record_key = std::string(32, 'r');
   options.quarantine_retention = absl::ZeroDuration();
   EXPECT_FALSE(options.Validate().ok());
   options.quarantine_retention = absl::Hours(1);
@@ -127,6 +136,7 @@ TEST(RocksDbIngestLogTest, QuarantinedRecordsAreKeptSealedUntilTheirRetention) {
     RocksDbIngestLogOptions options;
     options.dedupe_key = std::string(32, 'd');
     options.quarantine_key = std::string(32, 'q');
+    options.record_key = std::string(32, 'r');
     options.quarantine_retention = absl::Milliseconds(10);
     auto reopened = RocksDbIngestLog::Open(db.get(), options);
     ASSERT_TRUE(reopened.ok()) << reopened.status();
@@ -139,6 +149,7 @@ TEST(RocksDbIngestLogTest, QuarantinedRecordsAreKeptSealedUntilTheirRetention) {
     RocksDbIngestLogOptions options;
     options.dedupe_key = std::string(32, 'd');
     options.quarantine_key = std::string(32, 'x');
+    options.record_key = std::string(32, 'r');
     auto other = RocksDbIngestLog::Open(db.get(), options);
     ASSERT_TRUE(other.ok()) << other.status();
     EXPECT_TRUE(absl::IsDataLoss((*other)->KeptQuarantine().status()));
@@ -151,6 +162,7 @@ TEST(RocksDbIngestLogTest, BacklogLimitRefusesUntilThePolicyStageCatchesUp) {
   RocksDbIngestLogOptions options;
   options.dedupe_key = std::string(32, 'd');
   options.quarantine_key = std::string(32, 'q');
+  options.record_key = std::string(32, 'r');
   options.max_backlog_records = 3;
   auto log = RocksDbIngestLog::Open(db.get(), options);
   ASSERT_TRUE(log.ok()) << log.status();
@@ -270,6 +282,7 @@ TEST(RocksDbIngestLogTest, FullQueueRefusesAndStopFailsWhatWaits) {
   RocksDbIngestLogOptions options;
   options.dedupe_key = std::string(32, 'd');
   options.quarantine_key = std::string(32, 'q');
+  options.record_key = std::string(32, 'r');
   options.max_queued_batches = 1;
   auto log = RocksDbIngestLog::Open(db.get(), options);
   ASSERT_TRUE(log.ok());
@@ -295,6 +308,113 @@ TEST(RocksDbIngestLogTest, FullQueueRefusesAndStopFailsWhatWaits) {
   late.records.push_back(MakeRecord("police", "late"));
   late.done = [](absl::Status, const std::vector<IngestLog::Outcome>&) {};
   EXPECT_FALSE((*log)->TryAppend(late));
+}
+
+// Every file under `dir` (WAL, SST, MANIFEST, OPTIONS...) that contains `needle`.
+std::vector<std::string> FilesContaining(const std::string& dir, const std::string& needle) {
+  std::vector<std::string> hits;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.find(needle) != std::string::npos) hits.push_back(e.path().string());
+  }
+  return hits;
+}
+
+TEST(RocksDbIngestLogTest, RawRecordsAreSealedBeforeTheyReachRocksDb) {
+  TempDir dir;
+  const std::string kName = "Zebedee Quixotic-Planted";
+  const std::string kId = "PLANTED-RECORD-ID-48151623";
+  {
+    auto db = OpenDb(dir.path());
+    auto log = OpenLog(db.get());
+    v1::Record r = MakeRecord("police", kId);
+    r.add_fields()->mutable_value()->set_text(kName);
+    ASSERT_TRUE(Append(log.get(), {r}).status.ok());
+    // Also through the bytes-as-received path the Publish reactor uses.
+    IngestLog::Batch batch;
+    v1::Record r2 = MakeRecord("police", kId + "-2");
+    r2.add_fields()->mutable_value()->set_text(kName);
+    batch.serialized.push_back(r2.SerializeAsString());
+    batch.records.push_back(r2);
+    absl::Notification done;
+    batch.done = [&](absl::Status s, const std::vector<IngestLog::Outcome>&) {
+      EXPECT_TRUE(s.ok()) << s;
+      done.Notify();
+    };
+    ASSERT_TRUE(log->TryAppend(batch));
+    done.WaitForNotification();
+    // The WAL (the records are not flushed yet) holds no plaintext.
+    EXPECT_TRUE(FilesContaining(dir.path(), kName).empty());
+    EXPECT_TRUE(FilesContaining(dir.path(), kId).empty());
+    // Nor any SST after a flush.
+    ASSERT_TRUE(db->db()->Flush(rocksdb::FlushOptions(), db->cf(HubDb::kIngest)).ok());
+    EXPECT_TRUE(FilesContaining(dir.path(), kName).empty());
+    EXPECT_TRUE(FilesContaining(dir.path(), kId).empty());
+    // The consumer reads them back as they were sent.
+    std::vector<IngestLog::Entry> entries;
+    ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 10, &entries).ok());
+    ASSERT_EQ(entries.size(), 2u);
+    v1::Record back;
+    ASSERT_TRUE(back.ParseFromString(entries[0].bytes));
+    EXPECT_EQ(back.record_id(), kId);
+    EXPECT_EQ(back.fields(0).value().text(), kName);
+    EXPECT_EQ(entries[1].bytes, r2.SerializeAsString());
+    log->Stop();
+  }
+  // Closed (the WAL and the memtables are in SST files now): still nothing in clear.
+  EXPECT_TRUE(FilesContaining(dir.path(), kName).empty());
+  EXPECT_TRUE(FilesContaining(dir.path(), kId).empty());
+}
+
+TEST(RocksDbIngestLogTest, ASealedRecordOpensOnlyAtItsOffsetAndUnderItsKey) {
+  TempDir dir;
+  auto db = OpenDb(dir.path());
+  {
+    auto log = OpenLog(db.get());
+    ASSERT_TRUE(Append(log.get(), {MakeRecord("police", "a"), MakeRecord("police", "b")}).status.ok());
+    log->Stop();
+  }
+  // Swap the two stored values: each is bound to its offset.
+  auto first = db->Get(HubDb::kIngest, EncodeU64(1));
+  auto second = db->Get(HubDb::kIngest, EncodeU64(2));
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ((*first)[0], '\x01');
+  rocksdb::WriteBatch wb;
+  wb.Put(db->cf(HubDb::kIngest), EncodeU64(1), *second);
+  wb.Put(db->cf(HubDb::kIngest), EncodeU64(2), *first);
+  // And a record stored before sealing existed, in clear, at offset 3.
+  wb.Put(db->cf(HubDb::kIngest), EncodeU64(3), MakeRecord("police", "legacy").SerializeAsString());
+  wb.Put(db->cf(HubDb::kMeta), "ingest_last", EncodeU64(3));
+  ASSERT_TRUE(db->WriteSync(&wb).ok());
+  auto log = OpenLog(db.get());
+  std::vector<IngestLog::Entry> entries;
+  ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 10, &entries).ok());
+  ASSERT_EQ(entries.size(), 3u);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(entries[i].bytes.empty());
+    EXPECT_NE(entries[i].unreadable_reason.find("does not authenticate"), std::string::npos);
+    EXPECT_FALSE(entries[i].stored.empty()) << "kept as stored, for the quarantine";
+  }
+  v1::Record legacy;
+  ASSERT_TRUE(legacy.ParseFromString(entries[2].bytes));
+  EXPECT_EQ(legacy.record_id(), "legacy");
+  log->Stop();
+  // Under another key nothing opens.
+  RocksDbIngestLogOptions other;
+  other.dedupe_key = std::string(32, 'd');
+  other.quarantine_key = std::string(32, 'q');
+  other.record_key = std::string(32, 'X');
+  wb.Clear();
+  wb.Put(db->cf(HubDb::kIngest), EncodeU64(1), *first);
+  ASSERT_TRUE(db->WriteSync(&wb).ok());
+  auto wrong = RocksDbIngestLog::Open(db.get(), other);
+  ASSERT_TRUE(wrong.ok());
+  ASSERT_TRUE((*wrong)->Poll(absl::ZeroDuration(), 1, &entries).ok());
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_FALSE(entries[0].unreadable_reason.empty());
+  (*wrong)->Stop();
 }
 
 // The offsets of the raw records still stored.
@@ -360,6 +480,7 @@ TEST(RocksDbIngestLogTest, ACorruptStoredPositionIsDataLossNotAGuess) {
     RocksDbIngestLogOptions options;
     options.dedupe_key = std::string(32, 'k');
     options.quarantine_key = std::string(32, 'q');
+    options.record_key = std::string(32, 'r');
     auto log = RocksDbIngestLog::Open(db.get(), options);
     ASSERT_FALSE(log.ok()) << key;
     EXPECT_TRUE(absl::IsDataLoss(log.status())) << log.status();

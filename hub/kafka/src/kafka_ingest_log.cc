@@ -3,6 +3,8 @@
 #include <map>
 
 #include "accord/hub/core/thread_name.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -23,6 +25,26 @@ using kafka::PendingDelivery;
 namespace {
 
 constexpr char kKeyIdHeader[] = "accord-key-id";
+// The record id travels sealed, as the last field of the record under this
+// name (a '.' is never in an agreement's field names, and a provider's field
+// of that name would be refused at ingest as unknown); the record_id member
+// holds kRefPrefix + hex of the message key (the keyed digest) instead.
+constexpr char kRecordIdField[] = "accord.record_id";
+constexpr char kRefPrefix[] = "accord-ref:";
+
+// Undoes SealForKafka()'s move of the record id (after FieldCrypto::Open).
+// Records produced before the id was sealed carry it in clear: unchanged.
+absl::Status RestoreRecordId(v1::Record* record) {
+  if (!absl::StartsWith(record->record_id(), kRefPrefix)) return absl::OkStatus();
+  const int last = record->fields_size() - 1;
+  if (last < 0 || record->fields(last).name() != kRecordIdField ||
+      record->fields(last).value().kind_case() != v1::Value::kText) {
+    return absl::DataLossError("the ingest message has no sealed record id");
+  }
+  record->set_record_id(std::move(*record->mutable_fields(last)->mutable_value()->mutable_text()));
+  record->mutable_fields()->RemoveLast();
+  return absl::OkStatus();
+}
 
 // The error of a batch Kafka did not store whole (nothing of it is acknowledged).
 absl::Status Unstored(const absl::Status& error) {
@@ -45,9 +67,18 @@ struct KafkaIngestLog::Impl {
   // Serves the producer's delivery reports; every batch's `done` runs there.
   std::unique_ptr<kafka::DeliveryPoller> poller;
 
-  // `record` as it is kept in Kafka: personal fields sealed, serialized into `value`.
-  absl::Status SealForKafka(v1::Record& record, std::string* value) {
-    auto sealed = crypto->Seal(&record, [&](const v1::Field& f) { return protect(record, f); });
+  // `record` as it is kept in Kafka, serialized into `value`: personal fields
+  // sealed, and the record id sealed too (moved into a last field), its
+  // place taken by the hex of `ref`, the keyed digest of (provider, dataset,
+  // record id).
+  absl::Status SealForKafka(v1::Record& record, std::string_view ref, std::string* value) {
+    v1::Field* id = record.add_fields();
+    id->set_name(kRecordIdField);
+    id->mutable_value()->set_text(std::move(*record.mutable_record_id()));
+    record.set_record_id(absl::StrCat(kRefPrefix, absl::BytesToHexString(absl::string_view(ref.data(), ref.size()))));
+    auto sealed = crypto->Seal(&record, [&](const v1::Field& f) {
+      return f.name() == kRecordIdField || protect(record, f);
+    });
     if (!sealed.ok()) return sealed.status();
     value->clear();
     record.SerializeToString(value);
@@ -154,7 +185,7 @@ bool KafkaIngestLog::TryAppend(Batch& batch) {
       absl::MutexLock lock(&im.keyer_mu);
       im.keyer->RecordRef(record.provider(), record.dataset(), record.record_id(), &key);
     }
-    if (auto s = im.SealForKafka(record, &value); !s.ok()) {
+    if (auto s = im.SealForKafka(record, key, &value); !s.ok()) {
       pb->Fail(std::move(s));
       break;
     }
@@ -205,8 +236,10 @@ absl::Status KafkaIngestLog::Poll(absl::Duration wait, size_t max, std::vector<E
       e.stored.assign(static_cast<const char*>(msg->payload), msg->len);
       continue;
     }
-    if (auto s = im.crypto->Open(&record); !s.ok()) {
-      e.unreadable_reason = std::string(s.message());
+    absl::Status opened = im.crypto->Open(&record);
+    if (opened.ok()) opened = RestoreRecordId(&record);
+    if (!opened.ok()) {
+      e.unreadable_reason = std::string(opened.message());
       e.stored.assign(static_cast<const char*>(msg->payload), msg->len);
       continue;
     }
@@ -255,7 +288,12 @@ absl::Status KafkaIngestLog::Quarantine(const std::vector<QuarantinedEntry>& rec
         pb->Fail(absl::InternalError("a consumed record does not parse"));
         break;
       }
-      if (auto s = im.SealForKafka(record, &value); !s.ok()) {
+      std::string ref;
+      {
+        absl::MutexLock lock(&im.keyer_mu);
+        im.keyer->RecordRef(record.provider(), record.dataset(), record.record_id(), &ref);
+      }
+      if (auto s = im.SealForKafka(record, ref, &value); !s.ok()) {
         pb->Fail(std::move(s));
         break;
       }

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "accord/hub/ledger/merkle_log.h"
 #include "accord/hub/ledger/rocksdb_status.h"
+#include "accord/hub/ledger/stored_nodes.h"
 #include "keys.h"
 
 namespace accord::hub::ledger {
@@ -63,6 +64,9 @@ VerifyReport VerifyStoredLog(rocksdb::DB* db, MerkleLogColumnFamilies cfs,
   entries->SeekToFirst();
   leaves->Seek(NodeKey(0, 0).slice());
   bool first = true;
+  // Every interior node proofs are read from, recomputed from the stored leaves.
+  StoredNodeCheck nodes(db, cfs.nodes);
+  absl::Status nodes_status;
   auto next = [&](SourceEntry* out) -> absl::StatusOr<bool> {
     if (!first) entries->Next();
     first = false;
@@ -75,6 +79,7 @@ VerifyReport VerifyStoredLog(rocksdb::DB* db, MerkleLogColumnFamilies cfs,
       return absl::DataLossError("an entry key is not 8 bytes");
     }
     out->bytes.assign(entries->value().data(), entries->value().size());
+    if (nodes_status.ok() && nodes.size() == out->index) nodes_status = nodes.Next();
     out->stored_leaf_hash.reset();
     // Advance the level-0 node cursor to this index.
     const NodeKey want(0, out->index);
@@ -87,7 +92,12 @@ VerifyReport VerifyStoredLog(rocksdb::DB* db, MerkleLogColumnFamilies cfs,
     }
     return true;
   };
-  return VerifyEntriesAgainstHeads(next, heads, public_pem);
+  VerifyReport report = VerifyEntriesAgainstHeads(next, heads, public_pem);
+  if (report.ok && !nodes_status.ok()) {
+    report.ok = false;
+    report.problem = std::string(nodes_status.message());
+  }
+  return report;
 }
 
 }  // namespace accord::hub::ledger

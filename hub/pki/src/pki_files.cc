@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -12,6 +11,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "accord/base/atomic_file.h"
 #include "accord/hub/pki/agency_id.h"
 #include "accord/policy/status_macros.h"
 
@@ -58,51 +58,6 @@ class Fd {
   int fd_;
 };
 
-absl::Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError("writing", path, errno);
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return absl::OkStatus();
-}
-
-// Writes `file` via a temporary file created with its final mode, fsync, then
-// rename (overwrite) or link (no overwrite: fails if the target appeared).
-absl::Status WriteFileAtomically(const PendingFile& file, bool overwrite) {
-  static std::atomic<unsigned> counter{0};
-  std::filesystem::path target(file.path);
-  const std::string tmp = (target.parent_path() /
-                           absl::StrCat(".", target.filename().string(), ".tmp-", ::getpid(), "-",
-                                        counter.fetch_add(1)))
-                              .string();
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, file.mode));
-  if (fd.get() < 0) return ErrnoError("creating", tmp, errno);
-  absl::Status status = WriteAll(fd.get(), file.contents, tmp);
-  // The umask may have narrowed a certificate's mode; set it exactly.
-  if (status.ok() && ::fchmod(fd.get(), file.mode) != 0) status = ErrnoError("chmod", tmp, errno);
-  if (status.ok() && ::fsync(fd.get()) != 0) status = ErrnoError("fsync", tmp, errno);
-  if (status.ok() && ::close(fd.Release()) != 0) status = ErrnoError("closing", tmp, errno);
-  if (status.ok()) {
-    if (overwrite) {
-      if (::rename(tmp.c_str(), file.path.c_str()) != 0) status = ErrnoError("renaming to", file.path, errno);
-    } else if (::link(tmp.c_str(), file.path.c_str()) != 0) {
-      status = ErrnoError("creating", file.path, errno);
-    }
-  }
-  ::unlink(tmp.c_str());  // Gone already after a successful rename.
-  return status;
-}
-
-absl::Status SyncDir(const std::string& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0 || ::fsync(fd.get()) != 0) return ErrnoError("fsync", dir, errno);
-  return absl::OkStatus();
-}
-
 absl::Status EnsureDir(const std::string& dir) {
   if (dir.empty()) return absl::InvalidArgumentError("dir: empty");
   std::error_code ec;
@@ -144,10 +99,10 @@ absl::StatusOr<std::vector<std::string>> WriteAllFiles(const std::string& dir,
   }
   std::vector<std::string> written;
   for (const PendingFile& file : files) {
-    ACCORD_RETURN_IF_ERROR(WriteFileAtomically(file, overwrite));
+    ACCORD_RETURN_IF_ERROR(base::WriteFileAtomically(file.path, file.contents,
+                                                     {.mode = file.mode, .overwrite = overwrite}));
     written.push_back(file.path);
   }
-  ACCORD_RETURN_IF_ERROR(SyncDir(dir));
   return written;
 }
 

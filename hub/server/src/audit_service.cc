@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "accord/hub/core/hub_db.h"
 #include "accord/hub/ledger/merkle.h"
+#include "accord/hub/ledger/stored_nodes.h"
 #include "rocksdb/iterator.h"
 #include "identity.h"
 
@@ -235,8 +236,13 @@ grpc::ServerWriteReactor<v1::ExportLedgerChunk>* AuditServiceImpl::ExportLedger(
     uint64_t size = 0;
     std::vector<SignedTreeHead> heads;
     size_t head_index = 0;
+    // Recomputes the stored interior nodes proofs are served from, so that a
+    // damaged node fails the export (and `accordctl audit verify`) instead of
+    // only the proofs through it.
+    std::unique_ptr<ledger::StoredNodeCheck> nodes;
   };
   auto st = std::make_shared<State>();
+  st->nodes = std::make_unique<ledger::StoredNodeCheck>(hub_->db->db(), hub_->db->cf(HubDb::kLedgerNodes));
   st->size = hub_->ledger->LatestHead().head.tree_size;
   return new PullReactor<v1::ExportLedgerChunk>(
       [this, st](v1::ExportLedgerChunk* msg, grpc::Status* status) {
@@ -250,6 +256,12 @@ grpc::ServerWriteReactor<v1::ExportLedgerChunk>* AuditServiceImpl::ExportLedger(
             auto bytes = hub_->ledger->Entry(st->index);
             if (!bytes.ok()) {
               *status = ToGrpc(bytes.status());
+              return false;
+            }
+            if (absl::Status nodes = st->nodes->Next(); !nodes.ok()) {
+              *status = grpc::Status(grpc::StatusCode::DATA_LOSS,
+                                     absl::StrCat("the hub's ledger is damaged: ", nodes.message(),
+                                                  "; restore the hub's data directory from a backup"));
               return false;
             }
             auto* d = msg->mutable_entry();

@@ -160,9 +160,12 @@ absl::Status DecodePublishRequest(google::protobuf::io::ZeroCopyInputStream* in,
       bytes.clear();
       continue;
     }
-    if (!WireFormatLite::SkipField(&input, tag)) {
-      return absl::InvalidArgumentError("the batch's encoding is corrupt");
+    // Like a record's, a batch's fields outside accord.v1 are refused, not skipped.
+    if (number == kSequenceField || number == kRecordsField) {
+      return absl::InvalidArgumentError(absl::StrCat("PublishRequest field ", number, " has the wrong wire type"));
     }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the batch carries protobuf field number ", number, ", which accord.v1.PublishRequest does not define"));
   }
   if (!input.ConsumedEntireMessage()) {
     return absl::InvalidArgumentError("the batch's encoding is corrupt");

@@ -127,5 +127,24 @@ TEST(BatchDecoderTest, RecordsWithFieldsOutsideTheContractAreRejectedAndTheRestK
   }
 }
 
+TEST(BatchDecoderTest, UnknownFieldsOfThePublishRequestAreRefusedLikeARecords) {
+  v1::PublishRequest req;
+  req.set_sequence(7);
+  *req.add_records() = Good("a");
+  std::string wire;
+  ASSERT_TRUE(req.SerializeToString(&wire));
+  DecodedBatch batch;
+  ASSERT_TRUE(Decode(wire, &batch).ok());
+  // Field 99 (varint 1) and field 3 (a string): not in accord.v1.PublishRequest.
+  for (const std::string& extra : {std::string("\x98\x06\x01", 3), std::string("\x1a\x02hi", 4)}) {
+    absl::Status s = Decode(wire + extra, &batch);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_NE(s.message().find("does not define"), std::string::npos) << s;
+  }
+  // A known field with the wrong wire type.
+  absl::Status s = Decode(wire + std::string("\x0a\x01x", 3), &batch);  // sequence as a string
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+}
+
 }  // namespace
 }  // namespace accord::hub

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "accord/base/atomic_file.h"
 #include "accord/hub/core/thread_name.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -52,29 +53,15 @@ absl::StatusOr<std::string> ReadWhole(const std::string& path) {
   return ss.str();
 }
 
-absl::Status WritePrivate(const std::string& path, std::string_view data) {
-  std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return absl::PermissionDeniedError(absl::StrCat("cannot write ", tmp));
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    if (!out) return absl::InternalError(absl::StrCat("cannot write ", tmp));
-  }
-  ::chmod(tmp.c_str(), 0600);
-  fs::rename(tmp, path, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot rename ", tmp, ": ", ec.message()));
-  return absl::OkStatus();
-}
-
 // Loads the file at `path`, or creates it with `make()` (mode 0600).
 absl::StatusOr<std::string> LoadOrCreate(const std::string& path,
                                          const std::function<absl::StatusOr<std::string>()>& make) {
   if (fs::exists(path)) return ReadWhole(path);
   auto made = make();
   if (!made.ok()) return made.status();
-  if (auto s = WritePrivate(path, *made); !s.ok()) return s;
+  if (auto s = base::WriteFileAtomically(path, *made, {.mode = 0600, .create_parents = true}); !s.ok()) {
+    return s;
+  }
   spdlog::info("created {}", path);
   return made;
 }
@@ -207,6 +194,9 @@ absl::Status HubImpl::Init() {
     auto quarantine_key = policy::HkdfSha256(*secrets, "accord.quarantine.v1", "deriving the quarantine key");
     if (!quarantine_key.ok()) return quarantine_key.status();
     log_options.quarantine_key = std::move(quarantine_key).value();
+    auto record_key = policy::HkdfSha256(*secrets, "accord.ingest.v1", "deriving the ingest log key");
+    if (!record_key.ok()) return record_key.status();
+    log_options.record_key = std::move(record_key).value();
     log_options.quarantine_retention = absl::Hours(24) * config_.quarantine_retention_days;
     auto ingest_log = RocksDbIngestLog::Open(db_.get(), std::move(log_options));
     if (!ingest_log.ok()) return ingest_log.status();
@@ -299,6 +289,9 @@ absl::Status HubImpl::Init() {
                     "# TYPE accord_disclosures_past_retention_total counter\n"
                     "accord_disclosures_past_retention_total ",
                     stats.past_retention.load(std::memory_order_relaxed), "\n");
+    // Accepted records the policy stage could not process (kept sealed, reason committed).
+    absl::StrAppend(out, "# TYPE accord_records_quarantined_total counter\naccord_records_quarantined_total ",
+                    stats.quarantined.load(std::memory_order_relaxed), "\n");
     if (journal_) {
       // Journal entries not applied here yet; healthy 0 = this process lost entries it needed.
       absl::StrAppend(out, "# TYPE accord_journal_lag gauge\naccord_journal_lag ", journal_->lag(),

@@ -81,7 +81,6 @@ std::string HubMetrics::Render() const {
   records_rejected.Render("accord_records_rejected_total", &out);
   records_rejected_by_source.Render("accord_records_rejected_by_source_total", &out);
   disclosures.Render("accord_disclosures_total", &out);
-  counter("accord_records_quarantined_total", quarantined);
   publish_ack_seconds.Render("accord_publish_ack_seconds", "", &out);
   publish_delivery_seconds.Render("accord_publish_delivery_seconds", "", &out);
   absl::MutexLock lock(&mu_);

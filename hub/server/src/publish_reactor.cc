@@ -23,6 +23,7 @@
 #include "accord/policy/flow_engine.h"
 #include "identity.h"
 #include "batch_decoder.h"
+#include "ingest_checks.h"
 #include "ingest_service.h"
 
 namespace accord::hub {
@@ -165,6 +166,14 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
       return;
     }
     for (size_t i = 0; i < batch_.records.size(); ++i) {
+      if (batch_.bad[i].ok() && batch_.records[i].provider().empty()) {
+        m->records_rejected.With({"REJECT_WRONG_PROVIDER"}).Add(batch_.records.size());
+        FailLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                absl::StrCat("record ", i + 1, " of batch ", batch_.sequence,
+                                             " has no provider (an empty record?); set provider to '", agency_,
+                                             "'. Nothing in this batch was stored")));
+        return;
+      }
       if (batch_.bad[i].ok() && batch_.records[i].provider() != agency_) {
         m->records_rejected.With({"REJECT_WRONG_PROVIDER"}).Add(batch_.records.size());
         m->records_rejected_by_source.With({agency_, "unknown", "REJECT_WRONG_PROVIDER"})
@@ -182,6 +191,10 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
     pending->response.set_sequence(batch_.sequence);
     IngestLog::Batch batch;
     engine_.SetPolicy(hub_->agreements->policy());
+    // Each record against this instant: event times in the future, months
+    // past retention, and the exact deadlines of the agreements in force.
+    const std::shared_ptr<const AgreementRegistry::Deadlines> deadlines = hub_->agreements->deadlines();
+    const absl::Time now = absl::Now();
     policy::RecordLimits record_limits;
     record_limits.max_record_bytes = limits.max_record_bytes;
     for (int i = 0; i < static_cast<int>(batch_.records.size()); ++i) {
@@ -190,6 +203,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
       policy::Rejection rej = batch_.bad[i].ok()
                                   ? engine_.Validate(*record, batch_.wire[i].size(), record_limits)
                                   : batch_.bad[i];
+      if (rej.ok()) rej = CheckAtIngest(*engine_.policy(), *record, now, *deadlines);
       if (!rej.ok()) {
         outcome->set_status(v1::RecordOutcome::REJECTED);
         outcome->set_reason(rej.reason);

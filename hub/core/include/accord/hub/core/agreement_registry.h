@@ -30,6 +30,7 @@
 #include "accord/policy/agreement.h"
 #include "accord/policy/diagnostics.h"
 #include "accord/policy/lifecycle.h"
+#include "absl/container/flat_hash_map.h"
 #include "accord/policy/policy_set.h"
 #include "accord/policy/signing.h"
 
@@ -79,6 +80,15 @@ class AgreementRegistry {
   // The compiled policy of every agreement in force.
   std::shared_ptr<const policy::PolicySet> policy() const { return policy_.load(); }
 
+  // Agreement fingerprint -> the instant it stops being in force (end of its
+  // valid_until day, or the earliest effective time of its withdrawals), for
+  // every agreement of policy(); updated before policy() when it changes and
+  // when a withdrawal is submitted. Publish checks each record against it,
+  // so expiry and withdrawal apply at their exact instant, not at the next
+  // Refresh(). Lock-free to read.
+  using Deadlines = absl::flat_hash_map<std::string, absl::Time>;
+  std::shared_ptr<const Deadlines> deadlines() const { return deadlines_.load(); }
+
   // Re-evaluates time-dependent states; rebuilds the policy if the active set changed.
   void Refresh();
 
@@ -103,6 +113,7 @@ class AgreementRegistry {
   std::vector<std::string> active_fingerprints_ ABSL_GUARDED_BY(mu_);
   bool built_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<std::shared_ptr<const policy::PolicySet>> policy_{policy::PolicySet::Empty()};
+  std::atomic<std::shared_ptr<const Deadlines>> deadlines_{std::make_shared<const Deadlines>()};
 };
 
 }  // namespace accord::hub

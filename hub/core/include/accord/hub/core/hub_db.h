@@ -4,7 +4,7 @@
 // makes a whole pipeline step atomic (ingest append + dedupe index; feed
 // appends + audit records + ledger entries + the policy offset).
 //
-//   ingest        offset (8 B BE)                      -> serialized v1::Record
+//   ingest        offset (8 B BE)                      -> sealed serialized v1::Record
 //   dedupe        HMAC(provider, dataset, record_id)   -> offset (8 B BE)
 //   feeds         recipient 0x00 position (8 B BE)     -> serialized v1::CleanedRecord
 //   meta          text key                             -> value (offsets, feed heads)

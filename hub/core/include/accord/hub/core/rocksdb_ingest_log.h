@@ -8,6 +8,17 @@
 // is acknowledged before it is durable. A record id seen before (same
 // provider and dataset) is reported kDuplicate and stored once.
 //
+// At rest: every raw record is sealed (AES-256-GCM under `record_key`, a
+// 12-byte random nonce, the 8-byte offset key as associated data) before it
+// is put in the WriteBatch, so neither the WAL nor any SST file of the
+// ingest column family holds a record (or any identifier in it) in clear,
+// and a stored value cannot be moved to another offset. Stored value:
+// 0x01 || nonce || ciphertext || tag. Poll() opens them on the consumer's
+// thread; a value that does not authenticate becomes an unreadable Entry
+// (quarantined by the consumer, kept as stored). Values written before
+// sealing (a serialized record, which never starts with 0x01) are still
+// read. One keyed cipher context per direction, set up once.
+//
 // Consumption: one partition, offsets 1, 2, 3... The consumed position is
 // the meta key "policy_offset", written by StageConsumed() into the
 // consumer's own WriteBatch, so the outcome and the position commit
@@ -41,6 +52,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -67,6 +79,9 @@ struct RocksDbIngestLogOptions {
   // Secret (>= 32 bytes) keying the dedupe index so record ids are never
   // stored in clear. Required.
   std::string dedupe_key;
+  // Key (exactly 32 bytes) sealing every raw record at rest (the hub derives
+  // it from its secret: HKDF "accord.ingest.v1"). Required.
+  std::string record_key;
   // Key (exactly 32 bytes) sealing the quarantined records kept. Required.
   std::string quarantine_key;
   // How long quarantined records are kept for investigation. Default: 30
@@ -121,6 +136,8 @@ class RocksDbIngestLog final : public IngestLog {
   RocksDbIngestLog(HubDb* db, RocksDbIngestLogOptions options);
   void Run();
   void WriteGroup(std::vector<Batch>& group);
+  // Writer thread: sealed_ = the stored form of `plain` at `offset_key`.
+  absl::Status Seal(std::string_view plain, std::string_view offset_key);
 
   HubDb* const db_;
   const RocksDbIngestLogOptions options_;
@@ -142,6 +159,27 @@ class RocksDbIngestLog final : public IngestLog {
 
   // Writer-thread state.
   uint64_t next_offset_ = 1;
+  // Rate limit of the storage-error log (a full disk fails every group).
+  class EveryTenSeconds {
+   public:
+    // How many events to report now (0: stay quiet; the count carries on).
+    int64_t Count(absl::Time now) {
+      ++pending_;
+      if (now < next_) return 0;
+      next_ = now + absl::Seconds(10);
+      return std::exchange(pending_, 0);
+    }
+
+   private:
+    absl::Time next_ = absl::InfinitePast();
+    int64_t pending_ = 0;
+  };
+  EveryTenSeconds storage_errors_;
+  std::unique_ptr<policy::AesGcmSealer> sealer_;  // under options_.record_key
+  policy::RandomPool nonces_;
+  std::string sealed_;  // scratch: one sealed value
+  // Poll()'s thread: opens what the writer sealed.
+  std::unique_ptr<policy::AesGcmOpener> opener_;
   // Quarantine()'s thread (the consumer's): nonces for sealing kept records.
   policy::RandomPool quarantine_nonces_;
   // Keyed digests of (provider, dataset, record_id) for the dedupe index.

@@ -6,7 +6,10 @@
 // keyed by a keyed digest of (provider, dataset, record id) so one record
 // always lands on one partition. Personal fields (direct identifiers and
 // sensitive fields, as the active agreements classify them) are encrypted
-// first (FieldCrypto), with the data key id in the "accord-key-id" header.
+// first (FieldCrypto), with the data key id in the "accord-key-id" header;
+// the record id never enters a topic in clear either: FieldCrypto seals it
+// (as a last field, "accord.record_id") and the record_id member carries
+// "accord-ref:" + hex of the keyed digest. Poll() restores it.
 // A batch's `done` runs once Kafka has acknowledged every record of it (all
 // in-sync replicas), or with UNAVAILABLE if any failed (message_timeout_ms
 // while brokers are unreachable); at most max_inflight_batches are pending,

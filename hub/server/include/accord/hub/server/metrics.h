@@ -71,7 +71,6 @@ class HubMetrics {
   CounterFamily disclosures{{"agreement", "recipient"}};
   Histogram publish_ack_seconds;      // batch received -> acked
   Histogram publish_delivery_seconds; // record accepted -> committed to feeds
-  Counter quarantined;
 
   // Gauges computed at scrape time (feed lag per subscriber, ledger size...).
   void AddGaugeSource(std::function<void(std::string* out)> source);

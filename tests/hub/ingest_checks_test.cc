@@ -1,0 +1,98 @@
+// What Publish checks against the hub's clock (hub/server/src/ingest_checks.h),
+// with an injected clock and no sleeps: an agreement's expiry applies at its
+// exact instant (not at the next 200 ms refresh), an event month past
+// retention and an event in the future are refused, not accepted and lost.
+#include "ingest_checks.h"
+
+#include "absl/time/civil_time.h"
+#include "accord/hub/core/agreement_registry.h"
+#include "accord/hub/core/hub_db.h"
+#include "gtest/gtest.h"
+#include "test_support.h"
+
+namespace accord::testing {
+namespace {
+
+using hub::AgreementRegistry;
+using hub::CheckAtIngest;
+
+absl::Time Utc(int y, int m, int d, int hh = 0, int mm = 0, int ss = 0) {
+  return absl::FromCivil(absl::CivilSecond(y, m, d, hh, mm, ss), absl::UTCTimeZone());
+}
+
+class IngestChecksTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    hub::HubDbOptions db_options;
+    db_options.path = dir_.path() + "/db";
+    auto db = hub::HubDb::Open(db_options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(db).value();
+    hub::AgreementRegistryOptions options;
+    options.linkage_master_key = std::string(32, 'k');
+    options.now = [this] { return now_; };
+    auto registry = AgreementRegistry::Open(db_.get(), options);
+    ASSERT_TRUE(registry.ok()) << registry.status();
+    registry_ = std::move(registry).value();
+    // In force until the end of 2030-06-30 (UTC); retention 365 days.
+    auto view = registry_->Submit(SignedPoliceAgreement("deadline-test", "2030-06-30"), "test");
+    ASSERT_TRUE(view.ok()) << view.status();
+    ASSERT_EQ(registry_->policy()->agreements().size(), 1u);
+  }
+
+  policy::Rejection Check(const v1::Record& record) {
+    return CheckAtIngest(*registry_->policy(), record, now_, *registry_->deadlines());
+  }
+
+  TempDir dir_;
+  absl::Time now_ = Utc(2030, 6, 30, 12);
+  std::unique_ptr<hub::HubDb> db_;
+  std::unique_ptr<AgreementRegistry> registry_;
+};
+
+v1::Record At(absl::Time event) {
+  v1::Record r = PoliceRecord(1);
+  r.mutable_event_time()->set_seconds(absl::ToUnixSeconds(event));
+  return r;
+}
+
+TEST_F(IngestChecksTest, ExpiryAppliesAtItsExactInstantWithoutARefresh) {
+  const std::string& fingerprint = registry_->policy()->agreements()[0]->fingerprint();
+  ASSERT_EQ(registry_->deadlines()->count(fingerprint), 1u);
+  EXPECT_EQ(registry_->deadlines()->at(fingerprint), Utc(2030, 7, 1));
+  const v1::Record record = At(Utc(2030, 6, 29));
+  now_ = Utc(2030, 7, 1) - absl::Nanoseconds(1);
+  EXPECT_TRUE(Check(record).ok()) << Check(record).message;
+  now_ = Utc(2030, 7, 1);
+  // The registry has not refreshed: its policy still lists the agreement ...
+  ASSERT_EQ(registry_->policy()->agreements().size(), 1u);
+  // ... but Publish refuses from the deadline on.
+  policy::Rejection r = Check(record);
+  EXPECT_EQ(r.reason, v1::REJECT_NO_AGREEMENT) << r.message;
+  EXPECT_NE(r.message.find("expired or been withdrawn"), std::string::npos) << r.message;
+}
+
+TEST_F(IngestChecksTest, AnEventMonthPastRetentionIsRefusedNotAcceptedAndErased) {
+  // retention_days 365: May 2029 is erased once 2029-06-01 + 365 days has passed.
+  const absl::Time erased_at = Utc(2029, 6, 1) + absl::Hours(24 * 365);
+  const v1::Record may = At(Utc(2029, 5, 20));
+  now_ = erased_at - absl::Seconds(1);
+  EXPECT_TRUE(Check(may).ok()) << Check(may).message;
+  now_ = erased_at;
+  policy::Rejection r = Check(may);
+  EXPECT_EQ(r.reason, v1::REJECT_INVALID_VALUE) << r.message;
+  EXPECT_EQ(r.field, "event_time");
+  EXPECT_NE(r.message.find("retention of 365 days"), std::string::npos) << r.message;
+}
+
+TEST_F(IngestChecksTest, AnEventInTheFutureIsRefused) {
+  now_ = Utc(2030, 1, 1);
+  EXPECT_TRUE(Check(At(now_ + absl::Hours(24))).ok()) << "a day of clock skew is allowed";
+  policy::Rejection r = Check(At(now_ + absl::Hours(24) + absl::Seconds(1)));
+  EXPECT_EQ(r.reason, v1::REJECT_INVALID_VALUE) << r.message;
+  EXPECT_EQ(r.field, "event_time");
+  EXPECT_NE(r.message.find("in the future"), std::string::npos) << r.message;
+}
+
+}  // namespace
+}  // namespace accord::testing
