@@ -10,6 +10,7 @@
 #include <set>
 
 #include "CLI/CLI.hpp"
+#include "accord/ops/cli.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "accord/client/channel.h"
@@ -53,7 +54,9 @@ int main(int argc, char** argv) {
   double idle_seconds = 3;
 
   CLI::App app{"accord-analyst: the partnership's live crime and disorder audit from Accord feeds"};
+  app.footer("Exit codes: 0 done; 1 error (the message says which); 2 usage error.");
   app.require_subcommand(1);
+  accord::ops::AddVersionFlag(app, "accord-analyst");
   auto* tail = app.add_subcommand("tail", "Follow your feed and print what arrives (keeps no state)");
   AddHubOptions(tail, channel_options);
   tail->add_option("--from", tail_options.from, "First feed position (default 1)");
@@ -84,7 +87,7 @@ int main(int argc, char** argv) {
   serve->add_option("--state", state_dir, "The analyst's state directory (RocksDB)")->required();
   serve->add_option("--http", http, "Listen address HOST:PORT for the figures (default 127.0.0.1:0)");
   serve->add_option("--hub-metrics", figure_options.hub_metrics, "The hub's metrics endpoint HOST:PORT (rejections)");
-  CLI11_PARSE(app, argc, argv);
+  if (auto rc = accord::ops::ParseCommandLine(app, argc, argv)) return *rc;
 
   if (tail->parsed()) return accord::analyst::RunTail(channel_options, tail_options);
 

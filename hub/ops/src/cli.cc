@@ -14,6 +14,10 @@ namespace {
 std::optional<std::string> UnknownCommand(CLI::App& app, int argc, char** argv) {
   CLI::App* at = &app;
   std::string path = app.get_name();
+  if (path.empty() && argc > 0 && argv[0] != nullptr) {
+    path = argv[0];
+    if (auto slash = path.rfind('/'); slash != std::string::npos) path.erase(0, slash + 1);
+  }
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.empty() || arg[0] == '-') return std::nullopt;  // options: CLI11 judges those
