@@ -189,9 +189,9 @@ void GrpcLog(gpr_log_func_args* args) {
   if (auto slash = file.rfind('/'); slash != std::string_view::npos) file.remove_prefix(slash + 1);
   std::string_view event = file.substr(0, file.find('.'));
   if (event.empty()) event = "core";
-  const spdlog::level::level_enum level = args->severity == GPR_LOG_SEVERITY_ERROR  ? spdlog::level::err
-                                          : args->severity == GPR_LOG_SEVERITY_INFO ? spdlog::level::info
-                                                                                    : spdlog::level::debug;
+  // gRPC's INFO lines are start-up chatter (poller, builder): our debug.
+  const spdlog::level::level_enum level =
+      args->severity == GPR_LOG_SEVERITY_ERROR ? spdlog::level::err : spdlog::level::debug;
   LogEvent(level, "grpc", event,
            Json{{"file", std::string(file)}, {"line", args->line},
                 {"msg", args->message != nullptr ? args->message : ""}});
@@ -234,9 +234,8 @@ void InitLogging(const LogOptions& options) {
   spdlog::flush_every(std::chrono::seconds(2));
   if (options.capture_grpc) {
     gpr_set_log_function(GrpcLog);
-    gpr_set_log_verbosity(options.level <= spdlog::level::debug  ? GPR_LOG_SEVERITY_DEBUG
-                          : options.level <= spdlog::level::info ? GPR_LOG_SEVERITY_INFO
-                                                                 : GPR_LOG_SEVERITY_ERROR);
+    gpr_set_log_verbosity(options.level <= spdlog::level::debug ? GPR_LOG_SEVERITY_INFO
+                                                                : GPR_LOG_SEVERITY_ERROR);
   }
 }
 

@@ -12,7 +12,8 @@
 // broker down" becomes component "kafka", event "FAIL", field msg; a message
 // without such a prefix gets the program's name as component and event
 // "message". gRPC core's own lines (gpr_log) go through it too: component
-// "grpc", event the source file's name, fields file, line and msg.
+// "grpc", event the source file's name, fields file, line and msg; gRPC's
+// errors at error, its info lines at debug.
 //
 // PRIVACY: fields name agencies, agreements, datasets, reasons and counts.
 // Never put a record value (or anything derived from one) in a field or a
