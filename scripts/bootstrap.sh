@@ -17,6 +17,7 @@ PACKAGES=(
   openjdk-17-jre-headless maven python3-yaml systemd
   libclang-rt-14-dev  # sanitizer headers for scripts/fuzz.sh (clang ASan/UBSan builds)
   libglpk-dev  # accord-analyst: the attacker check's LP solver (chromium above also renders its HTML pack in a test)
+  prometheus  # only for promtool (tests/ops: `promtool check metrics`); no smaller bookworm package ships it
 )
 
 missing=()
@@ -33,6 +34,11 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # The prometheus package starts its server where systemd runs; the tests need only promtool.
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null &&
+     systemctl is-active --quiet prometheus 2>/dev/null; then
+    $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
 fi
 
 # The officers' console (console/) runs on Node.js 20 or later with npm (its

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "CLI/CLI.hpp"
+#include "accord/ops/cli.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "accord/client/channel.h"
@@ -55,7 +56,9 @@ int main(int argc, char** argv) {
   double idle_seconds = 3;
 
   CLI::App app{"accord-analyst: the partnership's live crime and disorder audit from Accord feeds"};
+  app.footer("Exit codes: 0 done; 1 error (the message says which); 2 usage error.");
   app.require_subcommand(1);
+  accord::ops::AddVersionFlag(app, "accord-analyst");
   auto* tail = app.add_subcommand("tail", "Follow your feed and print what arrives (keeps no state)");
   AddHubOptions(tail, channel_options);
   tail->add_option("--from", tail_options.from, "First feed position (default 1)");
@@ -98,7 +101,7 @@ int main(int argc, char** argv) {
   note->add_option("--text", note_text, "The note (identifiers in it are redacted before it is stored)");
   note->add_option("--id", note_id, "An existing note's id (N1, N2, ...) to set its --status");
   note->add_option("--status", note_status, "open, in hand or resolved (with --id)");
-  CLI11_PARSE(app, argc, argv);
+  if (auto rc = accord::ops::ParseCommandLine(app, argc, argv)) return *rc;
 
   if (tail->parsed()) return accord::analyst::RunTail(channel_options, tail_options);
 

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "CLI/CLI.hpp"
+#include "accord/ops/cli.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "accord/policy/agreement_parser.h"
@@ -112,6 +113,7 @@ int main(int argc, char** argv) {
       "an Accord hub over mTLS, mapped to an agreement's dataset, with checkpoints, retries and "
       "dead letters. Exit status: 0 all delivered, 2 some rows dead-lettered, 1 error."};
   app.require_subcommand(1);
+  accord::ops::AddVersionFlag(app, "accord-connect");
   auto* publish = app.add_subcommand(
       "publish", "Read a source, map each row and publish it; resumes from the source's checkpoint");
   publish->add_option("--config", config_file,
@@ -171,7 +173,8 @@ int main(int argc, char** argv) {
       "check", "List every mismatch between a mapping and an agreement's dataset schema; exit 1 if any");
   check->add_option("--mapping", check_mapping, "Mapping YAML")->required();
   check->add_option("--agreement", check_agreement, "Agreement YAML")->required();
-  CLI11_PARSE(app, argc, argv);
+  // Usage errors exit 1 ("1 error" above: 2 means rows were dead-lettered).
+  if (auto rc = accord::ops::ParseCommandLine(app, argc, argv, /*usage_exit=*/1)) return *rc;
 
   if (check->parsed()) return RunCheck(check_mapping, check_agreement);
 

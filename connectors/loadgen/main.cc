@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "accord/ops/cli.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -322,6 +323,8 @@ int main(int argc, char** argv) {
   accord::loadgen::Options o;
   CLI::App app{"accord-loadgen: drive a running accord-hub with synthetic records and report throughput, "
                "latency percentiles and the hub's peak RSS (see scripts/loadgen.sh)"};
+  app.footer("Exit codes: 0 done; 1 error; 2 usage error.");
+  accord::ops::AddVersionFlag(app, "accord-loadgen");
   std::string recipients = "loadgen-csp,loadgen-council";
   app.add_option("--hub", o.hub, "The hub's address HOST:PORT")->required();
   app.add_option("--pki", o.pki_dir, "Directory from `accordctl pki init` (ca.crt, <agency>.crt/.key)");
@@ -345,7 +348,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   app.add_option("--hub-pid", o.hub_pid, "The hub's pid, to sample its RSS (same machine)");
   app.add_flag("--json", o.json, "Print the report as one JSON object");
-  CLI11_PARSE(app, argc, argv);
+  if (auto rc = accord::ops::ParseCommandLine(app, argc, argv)) return *rc;
   o.recipients = absl::StrSplit(recipients, ',', absl::SkipEmpty());
   if (o.recipients.empty()) o.subscribers = 0;
   if (!o.insecure_dev && o.pki_dir.empty()) {

@@ -74,6 +74,14 @@ int RunSubmit(const SubmitOptions& o) {
     }
     std::cout << "Submitted " << file << ":\n";
     Print(info);
+    // Stored, but is it in force? The README's exit-code table: 3 pending
+    // signatures, 4 not in force (a withdrawal's own result is not an error).
+    if (!o.withdrawal && info.state() != v1::ACTIVE) {
+      const int code = info.state() == v1::PENDING_SIGNATURES ? kExitUnsigned : kExitInactive;
+      std::cerr << "accordctl: " << file << " is stored on the hub but not in force ("
+                << StateName(info.state()) << "): " << info.reason() << "\n";
+      worst = std::max(worst, code);
+    }
   }
   return worst;
 }

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "accord/ops/cli.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "open_command.h"
@@ -22,7 +23,7 @@ int main(int argc, char** argv) {
                "check the hub's disclosure ledger"};
   app.footer(kExitCodeHelp);
   app.require_subcommand(1);
-  app.set_version_flag("--version", "accordctl 0.1.0");
+  accord::ops::AddVersionFlag(app, "accordctl");
 
   KeygenOptions keygen;
   auto* keygen_cmd = app.add_subcommand(
@@ -225,17 +226,7 @@ int main(int argc, char** argv) {
   audit_consistency_cmd->add_flag("--json", audit_consistency.json, "Machine-readable output");
   audit_consistency_cmd->callback([&] { rc = RunAuditCheckConsistency(audit_consistency); });
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
-  }
+  // Usage errors (an unknown command is named) exit kExitUsage, as the table says.
+  if (auto code = accord::ops::ParseCommandLine(app, argc, argv, kExitUsage)) return *code;
   return rc;
 }

@@ -127,5 +127,16 @@ echo '{"format": "something else"}' >"$work/bad.pin"
 check "audit check-consistency not a pin" 2 "$ctl" audit check-consistency --pin "$work/bad.pin"
 contains "audit check-consistency says not a pin" "is not a ledger pin" "$work/err"
 
+# Usage errors: exit 1 (the README's table), never CLI11's own codes; unknown commands are named.
+check "no command" 1 "$ctl"
+check "an unknown command" 1 "$ctl" bogus
+contains "the unknown command is named" "unknown command 'bogus'; the commands are: keygen, agreement" "$work/err"
+check "an unknown subcommand" 1 "$ctl" agreement bogus
+contains "the unknown subcommand is named" "accordctl agreement: unknown command 'bogus'" "$work/err"
+check "an unknown option" 1 "$ctl" agreement lint --no-such-option "$doc"
+check "a missing required option" 1 "$ctl" keygen
+check "--version" 0 "$ctl" --version
+contains "--version names the program" "^accordctl [0-9]+[.][0-9]+" "$work/out"
+
 echo "accordctl: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -115,6 +115,7 @@ TEST_F(KafkaHubTest, EndToEndThroughBrokerFaultsWithNoIdentifierInTheTopic) {
       // ReadTopicRaw appends the headers as "|name=value".
       const size_t header = v.rfind("|accord-position=");
       ASSERT_NE(header, std::string::npos) << "a feed message without its position header";
+      EXPECT_NE(v.find("|accord-schema=accord.v1.Delivery", header), std::string::npos) << "no schema header";
       v.resize(header);
       v1::Delivery d;
       if (d.ParseFromString(v)) ids.insert(d.record().delivery_id());

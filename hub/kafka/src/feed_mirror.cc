@@ -120,6 +120,7 @@ struct FeedMirror::Impl {
                                       RD_KAFKA_V_VALUE(value.data(), value.size()),
                                       RD_KAFKA_V_HEADER("accord-position", pos.data(),
                                                         static_cast<ssize_t>(pos.size())),
+                                      RD_KAFKA_V_HEADER("accord-schema", "accord.v1.Delivery", -1),
                                       RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(producer.get(), 10);
       }

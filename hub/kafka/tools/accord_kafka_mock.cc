@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "accord/ops/cli.h"
 #include "nlohmann/json.hpp"
 #include "raw_client.h"
 
@@ -188,7 +189,9 @@ int Raw(const std::string& brokers, const std::string& from_topic, const std::st
 
 int main(int argc, char** argv) {
   CLI::App app{"librdkafka's mock Kafka cluster as a process (loopback; for load tests and development)"};
+  app.footer("Exit codes: 0 done; 1 error; 2 usage error.");
   app.require_subcommand(1);
+  accord::ops::AddVersionFlag(app, "accord-kafka-mock");
   auto* serve = app.add_subcommand("serve", "Run a mock cluster until SIGTERM; prints 'bootstraps LIST'");
   int brokers = 3;
   std::vector<std::string> topics;
@@ -206,7 +209,7 @@ int main(int argc, char** argv) {
   raw->add_option("--create-partitions", create_partitions,
                   "Create --topic with this many partitions first (real clusters; default: do not)")
       ->check(CLI::Range(1, 1000));
-  CLI11_PARSE(app, argc, argv);
+  if (auto rc = accord::ops::ParseCommandLine(app, argc, argv)) return *rc;
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
   if (*serve) return Serve(brokers, topics);

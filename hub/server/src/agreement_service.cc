@@ -1,7 +1,10 @@
 #include "agreement_service.h"
 
+#include "agreement_log.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "accord/ops/logging.h"
 #include "accord/policy/agreement_parser.h"
 #include "identity.h"
 
@@ -90,6 +93,7 @@ grpc::ServerUnaryReactor* AgreementServiceImpl::SubmitAgreement(
   // Only a party of the agreement may submit it.
   auto parsed = policy::ParseAgreement(req->document(), req->source_name().empty() ? "submitted" : req->source_name());
   if (parsed.ok() && parsed.agreement->FindParty(*caller) == nullptr) {
+    ops::LogEvent(spdlog::level::warn, "agreement", "submit_refused", {{"agency", *caller}, {"agreement", parsed.agreement->id}, {"reason", "not a party"}});
     return Done(ctx, grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                                   absl::StrCat("'", *caller, "' is not a party of agreement '",
                                                parsed.agreement->id, "'")));
@@ -98,8 +102,11 @@ grpc::ServerUnaryReactor* AgreementServiceImpl::SubmitAgreement(
   auto view = hub_->agreements->Submit(req->document(),
                                        req->source_name().empty() ? "submitted" : req->source_name(),
                                        &diagnostics);
+  if (!view.ok()) ops::LogEvent(spdlog::level::warn, "agreement", "submit_refused", {{"agency", *caller}, {"code", absl::StatusCodeToString(view.status().code())}});
   if (!view.ok()) return Done(ctx, ToGrpc(view.status()));
   ToAgreementInfo(*view, false, resp->mutable_agreement());
+  LogKeyChanges(*hub_->agreements, *view, *caller);
+  ops::LogEvent(spdlog::level::info, "agreement", "submitted", {{"agency", *caller}, {"agreement", resp->agreement().id()}, {"version", resp->agreement().version()}, {"fingerprint", resp->agreement().fingerprint()}, {"state", v1::AgreementState_Name(resp->agreement().state())}});
   for (const auto& d : diagnostics) {
     auto* w = resp->add_warnings();
     w->set_severity(d.severity == policy::Diagnostic::Severity::kError ? "error" : "warning");
@@ -122,8 +129,10 @@ grpc::ServerUnaryReactor* AgreementServiceImpl::SubmitWithdrawal(
                                   "withdrawal documents are limited to 64 KiB"));
   }
   auto view = hub_->agreements->SubmitWithdrawal(req->document());
+  if (!view.ok()) ops::LogEvent(spdlog::level::warn, "agreement", "withdrawal_refused", {{"agency", *caller}, {"code", absl::StatusCodeToString(view.status().code())}});
   if (!view.ok()) return Done(ctx, ToGrpc(view.status()));
   ToAgreementInfo(*view, false, resp->mutable_agreement());
+  ops::LogEvent(spdlog::level::info, "agreement", "withdrawal", {{"agency", *caller}, {"agreement", resp->agreement().id()}, {"version", resp->agreement().version()}, {"state", v1::AgreementState_Name(resp->agreement().state())}});
   return Share(ctx, hub_->journal, v1::AgreementEvent::WITHDRAWAL, req->document(), "withdrawal");
 }
 

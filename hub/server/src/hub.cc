@@ -31,6 +31,10 @@
 #include "accord/policy/redactor.h"
 #include "agreement_service.h"
 #include "audit_service.h"
+#include "accord/ops/logging.h"
+#include "delivery_timer.h"
+#include "health.h"
+#include "metrics_store.h"
 #include "feed_service.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -78,6 +82,9 @@ class HubImpl final : public Hub {
 
  private:
   void ApplyRetention();
+  // Carries the policy stage's quarantine count into the (persisted)
+  // accord_records_quarantined_total counter. Thread-safe.
+  void SyncQuarantined();
   absl::Status StartServer();
   absl::Status StartMetrics();
 
@@ -91,6 +98,7 @@ class HubImpl final : public Hub {
   std::unique_ptr<IngestLog> ingest_;
   RocksDbIngestLog* embedded_log_ = nullptr;  // ingest_, with the embedded backend
   PipelineStats pipeline_stats_;                // journal mode: counted by committer_
+  std::atomic<uint64_t> quarantined_synced_{0};  // stats.quarantined already added to metrics_
   std::unique_ptr<OutcomeCommitter> committer_;  // Kafka backend: applies the journal
   std::unique_ptr<KafkaJournal> journal_;        // Kafka backend
   std::unique_ptr<PolicyStage> policy_;
@@ -103,6 +111,7 @@ class HubImpl final : public Hub {
   std::unique_ptr<AgreementServiceImpl> agreement_service_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HealthMonitor> health_;  // grpc.health.v1 per service, /readyz
   std::atomic<grpc::Server*> serving_{nullptr};  // server_, once started (for the refresher)
   std::unique_ptr<httplib::Server> http_;
   std::thread http_thread_;
@@ -144,6 +153,9 @@ absl::Status HubImpl::Init() {
   auto db = HubDb::Open(db_options);
   if (!db.ok()) return db.status();
   db_ = std::move(db).value();
+  if (auto s = RestoreMetrics(*db_, &metrics_); !s.ok()) {
+    ops::LogEvent(spdlog::level::warn, "metrics", "restore_failed", {{"error", std::string(s.message())}});
+  }
 
   auto log = ledger::MerkleLog::Open(
       db_->db(),
@@ -201,7 +213,9 @@ absl::Status HubImpl::Init() {
     auto ingest_log = RocksDbIngestLog::Open(db_.get(), std::move(log_options));
     if (!ingest_log.ok()) return ingest_log.status();
     embedded_log_ = ingest_log->get();
-    ingest_ = std::move(ingest_log).value();
+    const uint64_t waiting = (*ingest_log)->backlog();
+    ingest_ = std::make_unique<TimedIngestLog>(std::move(ingest_log).value(), waiting,
+                                               &metrics_.publish_delivery_seconds, [] { return absl::Now(); });
   }
 
   // The stage resumes after the log's consumed position: anything ingested
@@ -253,15 +267,15 @@ absl::Status HubImpl::Init() {
   refresher_ = std::thread([this] {
     NameThisThread("agreement-watch");
     // Agreements' status every 200 ms.
-    bool reported_unhealthy = false;
+    int ticks = 0;
     do {
       agreements_->Refresh();
-      if (journal_ && !journal_->healthy() && !reported_unhealthy) {
-        // Its ledger can no longer follow the others': stop taking traffic.
-        if (grpc::Server* server = serving_.load()) {
-          server->GetHealthCheckService()->SetServingStatus(false);
-          spdlog::critical("health: NOT_SERVING (this process missed journal entries)");
-          reported_unhealthy = true;
+      // Per-service health (a process that missed journal entries stops taking traffic).
+      if (grpc::Server* server = serving_.load()) health_->Publish(server->GetHealthCheckService());
+      if (++ticks % 50 == 0) {  // counters to the DB every 10 s
+        SyncQuarantined();
+        if (auto s = SaveMetrics(*db_, metrics_, /*sync=*/false); !s.ok()) {
+          ops::LogEvent(spdlog::level::err, "metrics", "save_failed", {{"error", std::string(s.message())}});
         }
       }
     } while (!stop_refresher_.WaitForNotificationWithTimeout(absl::Milliseconds(200)));
@@ -280,23 +294,22 @@ absl::Status HubImpl::Init() {
                         &feeds_,        records_.get(), ledger_.get(), signer_.get(),
                         &metrics_,      &streams_,     journal_.get()};
   metrics_.AddGaugeSource([this](std::string* out) {
-    absl::StrAppend(out, "# TYPE accord_ledger_size gauge\naccord_ledger_size ", ledger_->size(), "\n");
-    absl::StrAppend(out, "# TYPE accord_ingest_backlog gauge\naccord_ingest_backlog ",
-                    ingest_->backlog(), "\n");
+    SyncQuarantined();
+    AppendGauge(out, "accord_ledger_entries", "Entries in the disclosure ledger", ledger_->size());
+    AppendGauge(out, "accord_ingest_backlog_records", "Records accepted at ingest, not yet processed by the policy stage",
+                ingest_->backlog());
     // Records that arrived for a month already erased (retention): neither fed nor stored.
     const PipelineStats& stats = journal_ ? pipeline_stats_ : policy_->stats();
-    absl::StrAppend(out,
-                    "# TYPE accord_disclosures_past_retention_total counter\n"
-                    "accord_disclosures_past_retention_total ",
-                    stats.past_retention.load(std::memory_order_relaxed), "\n");
-    // Accepted records the policy stage could not process (kept sealed, reason committed).
-    absl::StrAppend(out, "# TYPE accord_records_quarantined_total counter\naccord_records_quarantined_total ",
-                    stats.quarantined.load(std::memory_order_relaxed), "\n");
+    AppendCounter(out, "accord_disclosures_past_retention_total",
+                  "Disclosures neither fed nor stored: their month was already erased (retention)",
+                  stats.past_retention.load(std::memory_order_relaxed));
     if (journal_) {
       // Journal entries not applied here yet; healthy 0 = this process lost entries it needed.
-      absl::StrAppend(out, "# TYPE accord_journal_lag gauge\naccord_journal_lag ", journal_->lag(),
-                      "\n# TYPE accord_journal_healthy gauge\naccord_journal_healthy ",
-                      journal_->healthy() ? 1 : 0, "\n");
+      AppendGauge(out, "accord_journal_lag_entries", "Journal entries not yet applied by this process",
+                  journal_->lag());
+      AppendGauge(out, "accord_journal_healthy",
+                  "1 while this process can apply the journal; 0 when it missed entries (re-seed it)",
+                  journal_->healthy() ? 1 : 0);
     }
     // Per open subscription: how far it is behind its feed (the largest lag
     // per recipient). Counts only; agency ids are not personal data.
@@ -306,11 +319,18 @@ absl::Status HubImpl::Init() {
       uint64_t& l = lag[recipient];
       l = std::max(l, head > delivered ? head - delivered : 0);
     });
-    absl::StrAppend(out, "# TYPE accord_open_streams gauge\naccord_open_streams ", streams_.size(), "\n");
-    absl::StrAppend(out, "# TYPE accord_subscriber_lag_records gauge\n");
+    AppendGauge(out, "accord_open_streams", "Open Publish and Subscribe streams", streams_.size());
+    AppendFamilyHeader(out, "accord_subscriber_lag_records", "gauge",
+                       "Records in a recipient's feed not yet sent to its furthest-behind open subscription");
     for (const auto& [recipient, l] : lag) {
       absl::StrAppend(out, "accord_subscriber_lag_records{recipient=\"", recipient, "\"} ", l, "\n");
     }
+  });
+  health_ = std::make_unique<HealthMonitor>([this] {
+    return HealthInputs{.db_open = db_ != nullptr,
+                        .shutting_down = shut_down_.load(),
+                        .policy_running = policy_ != nullptr,
+                        .journal_healthy = journal_ == nullptr || journal_->healthy()};
   });
   if (auto s = StartServer(); !s.ok()) return s;
   if (auto s = StartMetrics(); !s.ok()) return s;
@@ -360,6 +380,7 @@ absl::Status HubImpl::StartServer() {
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen));
   }
+  health_->Publish(server_->GetHealthCheckService());
   return absl::OkStatus();
 }
 
@@ -372,6 +393,15 @@ absl::Status HubImpl::StartMetrics() {
   http_ = std::make_unique<httplib::Server>();
   http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
+  });
+  // For load balancers: plain HTTP, no client certificate (health.h).
+  http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  http_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    const HealthReport r = health_->Check();
+    std::string body = r.ready ? "ready\n" : "";
+    for (const std::string& p : r.problems) absl::StrAppend(&body, p, "\n");
+    res.status = r.ready ? 200 : 503;
+    res.set_content(body, "text/plain");
   });
   metrics_port_ = port == 0 ? http_->bind_to_any_port(host) : (http_->bind_to_port(host, port) ? port : -1);
   if (metrics_port_ <= 0) {
@@ -386,6 +416,13 @@ absl::Status HubImpl::StartMetrics() {
 
 // Crypto-shredding of record periods past their agreement's retention, and
 // the embedded log's kept quarantined records past theirs.
+void HubImpl::SyncQuarantined() {
+  const PipelineStats& stats = journal_ ? pipeline_stats_ : policy_->stats();
+  const uint64_t now = stats.quarantined.load(std::memory_order_relaxed);
+  const uint64_t before = quarantined_synced_.exchange(now);
+  if (now > before) metrics_.quarantined.Add(now - before);
+}
+
 void HubImpl::ApplyRetention() {
   // The terms of every agreement that was in force, the highest version
   // winning: an expired or withdrawn agreement's data still leaves on time.
@@ -450,6 +487,12 @@ void HubImpl::Shutdown() {
   }
   if (feed_mirror_) feed_mirror_->Stop();
   feed_mirror_.reset();
+  if (db_) {
+    if (policy_ || journal_) SyncQuarantined();
+    if (auto s = SaveMetrics(*db_, metrics_, /*sync=*/true); !s.ok()) {
+      ops::LogEvent(spdlog::level::err, "metrics", "save_failed", {{"error", std::string(s.message())}});
+    }
+  }
   policy_.reset();
   journal_.reset();
   committer_.reset();

@@ -10,7 +10,8 @@
 #include "CLI/CLI.hpp"
 #include "accord/hub/server/config.h"
 #include "accord/hub/server/hub.h"
-#include "spdlog/sinks/stdout_color_sinks.h"
+#include "accord/ops/cli.h"
+#include "accord/ops/logging.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -22,6 +23,12 @@ int main(int argc, char** argv) {
   CLI::App app{
       "accord-hub: shares partnership data only as signed agreements allow, depersonalised, "
       "with a tamper-evident disclosure ledger"};
+  app.footer(
+      "Exit codes: 0 stopped cleanly (SIGTERM/SIGINT); 1 could not start (the log says why); "
+      "2 usage or configuration error.");
+  accord::ops::AddVersionFlag(app, "accord-hub");
+  accord::ops::LogFlags log_flags;
+  accord::ops::AddLogFlags(app, &log_flags);
   std::string config_path;
   app.add_option("--config,-c", config_path, "YAML config file (see deploy/hub.example.yaml)");
   std::optional<std::string> listen, data_dir, tls_ca, tls_cert, tls_key, metrics_listen, instance;
@@ -43,9 +50,15 @@ int main(int argc, char** argv) {
                  "investigation (default 30)");
   app.add_flag("--insecure-dev", insecure_dev,
                "DEVELOPMENT ONLY: plaintext gRPC, agency identity from x-accord-agency metadata");
-  CLI11_PARSE(app, argc, argv);
-  // Logs go to stderr; stdout carries only the "ready" line scripts wait for.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("accord-hub"));
+  if (auto rc = accord::ops::ParseCommandLine(app, argc, argv)) return *rc;
+  // Logs go to stderr (structured, --log-format); stdout carries only the
+  // "ready" line scripts wait for.
+  auto log_options = accord::ops::ToLogOptions(log_flags, "accord-hub");
+  if (!log_options.ok()) {
+    std::cerr << "accord-hub: " << log_options.status().message() << "\n";
+    return 2;
+  }
+  accord::ops::InitLogging(*log_options);
 
   HubConfig config;
   if (!config_path.empty()) {
@@ -67,6 +80,11 @@ int main(int argc, char** argv) {
   if (policy_workers) config.policy_workers = *policy_workers;
   if (quarantine_retention_days) config.quarantine_retention_days = *quarantine_retention_days;
 
+  if (auto s = config.Validate(); !s.ok()) {
+    std::cerr << "accord-hub: invalid configuration:\n" << s.message() << "\n";
+    return 2;
+  }
+
   // SIGTERM / SIGINT: graceful shutdown. The handler only writes to a pipe
   // (async-signal-safe), whichever thread the signal lands on; main waits on it.
   if (pipe(g_signal_pipe) != 0) return 1;
@@ -82,7 +100,9 @@ int main(int argc, char** argv) {
 
   auto hub = accord::hub::Hub::Start(std::move(config));
   if (!hub.ok()) {
-    spdlog::error("accord-hub cannot start: {}", std::string(hub.status().message()));
+    accord::ops::LogEvent(spdlog::level::critical, "hub", "start_failed",
+                          {{"error", std::string(hub.status().message())}});
+    accord::ops::FlushLogging();
     return 1;
   }
   // A line scripts can wait for.
@@ -91,7 +111,8 @@ int main(int argc, char** argv) {
   char sig = 0;
   while (read(g_signal_pipe[0], &sig, 1) < 0 && errno == EINTR) {
   }
-  spdlog::info("received signal {}", static_cast<int>(sig));
+  accord::ops::LogEvent(spdlog::level::info, "hub", "signal", {{"signal", static_cast<int>(sig)}});
   (*hub)->Shutdown();
+  accord::ops::FlushLogging();
   return 0;
 }

@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "grpcpp/support/proto_buffer_reader.h"
+#include "accord/ops/logging.h"
 #include "accord/policy/flow_engine.h"
 #include "identity.h"
 #include "batch_decoder.h"
@@ -197,6 +198,8 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
     const absl::Time now = absl::Now();
     policy::RecordLimits record_limits;
     record_limits.max_record_bytes = limits.max_record_bytes;
+    size_t rejected = 0;
+    v1::RejectReason first_reason = v1::RejectReason();
     for (int i = 0; i < static_cast<int>(batch_.records.size()); ++i) {
       v1::Record* record = &batch_.records[i];
       v1::RecordOutcome* outcome = pending->response.add_outcomes();
@@ -211,6 +214,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
         outcome->set_field(rej.field);
         outcome->set_code(CodeFor(rej.reason));
         m->records_rejected.With({v1::RejectReason_Name(rej.reason)}).Add();
+        if (rejected++ == 0) first_reason = rej.reason;
         m->records_rejected_by_source.With({agency_, DatasetLabel(*record), v1::RejectReason_Name(rej.reason)})
             .Add();
         continue;
@@ -223,6 +227,8 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
       batch.records.push_back(std::move(*record));
       batch.serialized.push_back(std::move(batch_.wire[i]));
     }
+    // Counts and reason codes only: never a value (rate-limited by the log sink).
+    if (rejected > 0) ops::LogEvent(spdlog::level::info, "publish", "records_rejected", {{"agency", agency_}, {"records", rejected}, {"of", batch_.records.size()}, {"first_reason", v1::RejectReason_Name(first_reason)}});
     pending_.push_back(pending);
     if (batch.records.empty()) {
       pending->complete = true;
@@ -307,6 +313,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
   }
 
   void FailLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!shutting_down_) ops::LogEvent(spdlog::level::warn, "publish", "refused", {{"agency", agency_}, {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))}, {"after_sequence", last_sequence_}});
     if (!error_.has_value()) error_ = std::move(status);
     finish_requested_ = true;
     MaybeFinishLocked();

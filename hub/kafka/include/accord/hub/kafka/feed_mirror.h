@@ -5,7 +5,8 @@
 // Payload: each message value is an accord.v1.Delivery (position + the
 // CleanedRecord), exactly what FeedService.Subscribe sends; the key is the
 // record's delivery_id; header "accord-position" holds the position in
-// decimal. Delivery is at-least-once: after a crash the mirror re-sends from
+// decimal; header "accord-schema" names the value's type, accord.v1.Delivery.
+// Delivery is at-least-once: after a crash the mirror re-sends from
 // its last stored position, so consumers de-duplicate on delivery_id (as gRPC
 // subscribers do). Feed entries are sealed at rest in the hub; the topics
 // hold what the recipient receives, so give them a retention.ms within the
