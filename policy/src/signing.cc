@@ -450,11 +450,6 @@ absl::Status KeyUsable(const RegisteredSigningKey& k, absl::Time accepted_at, ab
                                "' replaced by a rotation at ", Utc(k.retired_at),
                                "; it must sign again with its current key")));
   }
-  if (accepted_at != absl::InfinitePast() && accepted_at < k.registered_at) {
-    return absl::PermissionDeniedError(NotRegistered(
-        k.agency, absl::StrCat(Sv(what), " was accepted before key ", k.fingerprint,
-                               " was registered")));
-  }
   return absl::OkStatus();
 }
 
