@@ -108,11 +108,12 @@ class HubTrustTest : public ::testing::Test {
     return accepted;
   }
 
-  // The analyst's first `want` deliveries.
-  std::vector<v1::Delivery> ReadFeed(size_t want) {
-    auto stub = v1::FeedService::NewStub(Channel(kAnalyst));
+  // The first `want` deliveries of `as`'s feed (waiting at most `wait`).
+  std::vector<v1::Delivery> ReadFeed(size_t want, const std::string& as = kAnalyst,
+                                     std::chrono::seconds wait = std::chrono::seconds(20)) {
+    auto stub = v1::FeedService::NewStub(Channel(as));
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    ctx.set_deadline(std::chrono::system_clock::now() + wait);
     v1::SubscribeRequest req;
     req.set_from_position(1);
     auto reader = stub->Subscribe(&ctx, req);
@@ -360,6 +361,42 @@ TEST_F(HubTrustTest, OfflineVerificationAgainstAnExportedKeyLog) {
   EXPECT_FALSE(hub::VerifyKeyLogExport(tampered).ok());
   // And one signed by another key is refused when the verifier pins the hub's.
   EXPECT_FALSE(hub::VerifyKeyLogExport(exported, PartyKey(kPolice).public_pem).ok());
+}
+
+TEST_F(HubTrustTest, AProviderCannotPublishAsAnotherProvider) {
+  ASSERT_EQ(Submit(SignedPoliceAgreement("isa-spoof"), kPolice).state(), v1::ACTIVE);
+  // A&E's certificate, records claiming to be the police's.
+  auto stub = v1::IngestService::NewStub(Channel(kAe));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto stream = stub->Publish(&ctx);
+  v1::PublishRequest req;
+  req.set_sequence(1);
+  for (int i = 0; i < 5; ++i) *req.add_records() = PoliceRecord(i, kPolice);
+  stream->Write(req);
+  stream->WritesDone();
+  v1::PublishResponse resp;
+  int accepted = 0;
+  while (stream->Read(&resp)) {
+    for (const auto& o : resp.outcomes()) accepted += o.status() == v1::RecordOutcome::ACCEPTED;
+  }
+  (void)stream->Finish();
+  EXPECT_EQ(accepted, 0);
+  // The real police publish; only their records reach the analyst.
+  ASSERT_EQ(PublishAccepted(100, 3), 3);
+  std::vector<v1::Delivery> got = ReadFeed(3);
+  ASSERT_EQ(got.size(), 3u);
+  for (const auto& d : got) EXPECT_EQ(d.record().provider(), kPolice);
+}
+
+TEST_F(HubTrustTest, OnlyTheNamedRecipientReadsItsFeed) {
+  ASSERT_EQ(Submit(SignedPoliceAgreement("isa-feed"), kPolice).state(), v1::ACTIVE);
+  ASSERT_EQ(PublishAccepted(1, 5), 5);
+  ASSERT_EQ(ReadFeed(5).size(), 5u);  // the analyst's feed holds them
+  // Every other agency's subscription is its own (empty) feed.
+  for (const char* other : {kPolice, kAe, kIntruder}) {
+    EXPECT_TRUE(ReadFeed(1, other, std::chrono::seconds(1)).empty()) << other;
+  }
 }
 
 }  // namespace
