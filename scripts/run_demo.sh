@@ -22,7 +22,7 @@ for f in "$root"/deploy/agreements/*.yaml; do
   doc=$work/agreements/$(basename "$f")
   cp "$f" "$doc"
   accord_sign_agreement "$doc" "$work/keys" "${parties[@]}"
-  "$ctl" agreement verify "$doc" | sed -n '1p;$p'
+  "$ctl" agreement verify "$doc" 2>/dev/null | sed -n '1p;$p'
 done
 
 step "3. Start accord-hub (embedded RocksDB, mTLS) and submit the agreements"
@@ -31,10 +31,20 @@ accord_start_hub "$work" --metrics-listen 127.0.0.1:0 --hub-instance demo-hub
 port=$HUB_PORT
 echo "accord-hub is listening on 127.0.0.1:$port (log: $work/hub.log)"
 as() { echo --hub "localhost:$port" --ca "$work/pki/ca.crt" --cert "$work/pki/$1.crt" --key "$work/pki/$1.key"; }
+# Each agency registers its own signing key over its own certificate: the hub
+# counts only signatures made with registered keys (a key written into the
+# document by someone else proves nothing).
+for p in "${parties[@]}"; do
+  "$ctl" key register $(as "$p") "$work/keys/$p.key" --reason "demo"
+done
 for doc in "$work"/agreements/*.yaml; do
   # Any party may submit; here the first party listed does.
   accord_submit_agreement "$work" "$doc" | grep -E " v[0-9]+ "
 done
+# Anyone can check signatures offline against the hub's signed key log.
+"$ctl" key export $(as csp-herts-analyst) --out "$work/keylog.bin" --force
+"$ctl" agreement verify "$work/agreements/$(basename "$(ls "$root"/deploy/agreements/*.yaml | head -1)")" \
+  --keys "$work/keylog.bin" | tail -n 2
 
 step "4. Police and A&E stream their CSV exports with accord-connect (mapping checked first)"
 # Each agency's export is mapped to its agreement's dataset (deploy/mappings/);

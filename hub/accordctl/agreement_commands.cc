@@ -14,6 +14,7 @@
 #include "accord/policy/signing.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "key_commands.h"
 #include "files.h"
 #include "nlohmann/json.hpp"
 
@@ -313,13 +314,40 @@ int RunVerify(const VerifyOptions& o) {
       PrintError(w.status().message());
       return kExitInvalid;
     }
-    if (auto s = policy::VerifyWithdrawal(a, *w); !s.ok()) {
+    if (auto s = o.keys.empty() ? policy::VerifyWithdrawal(a, *w) : absl::OkStatus(); !s.ok()) {
       std::cerr << "accordctl: warning: " << path << " is not a valid withdrawal from this agreement: "
                 << s.message() << "\n";
     }
     withdrawals.push_back(std::move(w).value());
   }
-  const policy::AgreementStatus st = policy::EvaluateStatus(a, withdrawals, *now);
+  std::optional<hub::VerifiedKeyLog> key_log;
+  if (!o.keys.empty()) {
+    auto loaded_keys = LoadKeyLogFile(o.keys, o.expect_key_log_key);
+    if (!loaded_keys.ok()) {
+      PrintError(loaded_keys.status().message());
+      return loaded_keys.status().code() == absl::StatusCode::kNotFound ||
+                     loaded_keys.status().code() == absl::StatusCode::kInvalidArgument
+                 ? kExitUsage
+                 : kExitTampered;
+    }
+    key_log = std::move(loaded_keys).value();
+  }
+  policy::AgreementStatus st;
+  if (key_log) {
+    // Offline, the time the hub accepted each signature is not known: the
+    // signature's own signed_at stands for it (the key must have been the
+    // party's current key then, and must not be revoked now).
+    policy::RegisteredKeyContext ctx;
+    ctx.keys = &key_log->keys;
+    ctx.accepted_at = [&](const policy::Signature& s) {
+      absl::Time t;
+      std::string err;
+      return absl::ParseTime(absl::RFC3339_full, s.signed_at, &t, &err) ? t : *now;
+    };
+    st = policy::EvaluateStatus(a, withdrawals, *now, ctx);
+  } else {
+    st = policy::EvaluateStatus(a, withdrawals, *now);
+  }
   const std::string fp = policy::Fingerprint(a);
   if (o.json) {
     Json parties = Json::array();
@@ -330,6 +358,7 @@ int RunVerify(const VerifyOptions& o) {
                       {"state", S(policy::AgreementStateName(st.state))},
                       {"active", st.state == AgreementState::kActive},
                       {"review_overdue", st.review_overdue}, {"reason", st.reason},
+                      {"keys_checked_against", key_log ? "registered key log" : "document"},
                       {"parties", parties}}.dump(2) << "\n";
   } else {
     std::cout << a.id << " v" << a.version << "  " << fp << "\n";
@@ -339,6 +368,14 @@ int RunVerify(const VerifyOptions& o) {
     }
     std::cout << "State: " << policy::AgreementStateName(st.state)
               << (st.review_overdue ? " (review overdue)" : "") << "\n  " << st.reason << "\n";
+    if (key_log) {
+      std::cout << "Signatures checked against the agencies' registered keys: "
+                << DescribeKeyLog(o.keys, *key_log) << "\n";
+    } else {
+      std::cerr << "accordctl: note: signatures were checked against the keys written in the "
+                   "document, which anyone can write; add --keys KEYLOG (from `accordctl key "
+                   "export`) to check each party's own registered key, as the hub does\n";
+    }
   }
   return ExitCodeFor(st.state);
 }

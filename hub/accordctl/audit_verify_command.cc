@@ -15,6 +15,7 @@
 #include "audit_export.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "key_commands.h"
 #include "files.h"
 #include "ledger_export_file.h"
 #include "nlohmann/json.hpp"
@@ -211,6 +212,14 @@ int RunAuditVerify(const AuditVerifyOptions& o) {
   if (o.file.empty() == o.hub.target.empty()) {
     std::cerr << "accordctl: give exactly one of --file EXPORT (offline) or --hub HOST:PORT (online)\n";
     return kExitUsage;
+  }
+  if (!o.keys.empty()) {
+    auto key_log = LoadKeyLogFile(o.keys);
+    if (!key_log.ok()) {
+      std::cerr << "accordctl: " << key_log.status().message() << "\n";
+      return key_log.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitTampered;
+    }
+    (o.json ? std::cerr : std::cout) << "Verified " << DescribeKeyLog(o.keys, *key_log) << "\n";
   }
   return o.file.empty() ? VerifyOnline(o) : VerifyFile(o);
 }

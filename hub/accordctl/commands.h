@@ -38,6 +38,8 @@ struct VerifyOptions {
   std::vector<std::string> withdrawals;
   std::string at;      // RFC 3339; default now
   bool json = false;
+  std::string keys;    // key log export: judge signatures by registered keys
+  std::string expect_key_log_key;  // optional PEM the key log must be signed with
 };
 int RunVerify(const VerifyOptions& o);
 
@@ -119,6 +121,7 @@ struct AuditVerifyOptions {
   std::string expect_key;  // optional pinned ledger public key PEM
   std::vector<std::string> pins;  // pin files whose heads must also hold
   bool json = false;
+  std::string keys;        // optional key log export to verify too
 };
 int RunAuditVerify(const AuditVerifyOptions& o);
 

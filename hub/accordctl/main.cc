@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "open_command.h"
+#include "key_commands.h"
 
 namespace {
 
@@ -80,6 +81,13 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   verify_cmd->add_option("--at", verify.at, "Evaluate at this RFC 3339 time instead of now");
   verify_cmd->add_flag("--json", verify.json, "Machine-readable output");
+  verify_cmd->add_option("--keys", verify.keys,
+                         "Check signatures against the agencies' registered keys in this key log "
+                         "(from accordctl key export) instead of the keys written in the document")
+      ->check(CLI::ExistingFile);
+  verify_cmd->add_option("--expect-key-log-key", verify.expect_key_log_key,
+                         "Fail unless the key log is signed with this public key (PEM)")
+      ->check(CLI::ExistingFile);
   verify_cmd->callback([&] { rc = RunVerify(verify); });
 
   DiffOptions diff;
@@ -186,6 +194,10 @@ int main(int argc, char** argv) {
                                "catches a log rewritten and re-signed after the pin")
       ->check(CLI::ExistingFile);
   audit_verify_cmd->add_flag("--json", audit_verify.json, "Machine-readable output");
+  audit_verify_cmd->add_option("--keys", audit_verify.keys,
+                               "Also verify this key log export (from accordctl key export): who held "
+                               "which signing key when")
+      ->check(CLI::ExistingFile);
   audit_verify_cmd->callback([&] { rc = RunAuditVerify(audit_verify); });
 
   AuditProveOptions audit_prove;
@@ -225,6 +237,10 @@ int main(int argc, char** argv) {
                                   "On success, move the pin to the hub's current head");
   audit_consistency_cmd->add_flag("--json", audit_consistency.json, "Machine-readable output");
   audit_consistency_cmd->callback([&] { rc = RunAuditCheckConsistency(audit_consistency); });
+
+  AddKeyCommands(app, &rc, [&](CLI::App* cmd, HubOptions* h, bool required) {
+    add_hub_options(cmd, h, required);
+  });
 
   // Usage errors (an unknown command is named) exit kExitUsage, as the table says.
   if (auto code = accord::ops::ParseCommandLine(app, argc, argv, kExitUsage)) return *code;

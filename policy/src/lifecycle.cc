@@ -22,8 +22,14 @@ std::string_view AgreementStateName(AgreementState state) {
   return "?";
 }
 
-AgreementStatus EvaluateStatus(const Agreement& agreement,
-                               absl::Span<const Withdrawal> withdrawals, absl::Time now) {
+namespace {
+
+using SignatureCheck = std::function<absl::Status(const Signature&)>;
+using WithdrawalCheck = std::function<bool(const Withdrawal&)>;
+
+AgreementStatus Evaluate(const Agreement& agreement, absl::Span<const Withdrawal> withdrawals,
+                         absl::Time now, const SignatureCheck& verify_signature,
+                         const WithdrawalCheck& withdrawal_counts, bool registered_keys) {
   AgreementStatus status;
   const absl::TimeZone utc = absl::UTCTimeZone();
   std::vector<std::string> invalid;  // forged or malformed signature entries
@@ -35,12 +41,15 @@ AgreementStatus EvaluateStatus(const Agreement& agreement,
     std::string stale;
     for (const Signature& s : agreement.signatures) {
       if (s.party != party.id) continue;
-      absl::Status v = VerifySignature(agreement, s);
+      absl::Status v = verify_signature(s);
       if (v.ok()) {
         ps.signed_valid = true;
         continue;
       }
-      if (v.code() == absl::StatusCode::kFailedPrecondition) {
+      // Against registered keys, a signature by another key is no consent
+      // (the party has not signed), not a damaged entry.
+      if (v.code() == absl::StatusCode::kFailedPrecondition ||
+          (registered_keys && v.code() == absl::StatusCode::kPermissionDenied)) {
         stale = std::string(v.message());
       } else {
         invalid.push_back(std::string(v.message()));
@@ -50,7 +59,10 @@ AgreementStatus EvaluateStatus(const Agreement& agreement,
     if (!ps.signed_valid) {
       if (!stale.empty()) ps.problem = stale;
       if (ps.problem.empty()) {
-        ps.problem = absl::StrCat("party '", party.id, "' has not signed fingerprint ", fingerprint);
+        ps.problem = registered_keys
+                         ? absl::StrCat("'", party.id, "' has not signed with its registered key: "
+                                        "there is no signature by it over ", fingerprint)
+                         : absl::StrCat("party '", party.id, "' has not signed fingerprint ", fingerprint);
       }
       missing.push_back(party.id);
     } else {
@@ -66,7 +78,7 @@ AgreementStatus EvaluateStatus(const Agreement& agreement,
 
   const Withdrawal* withdrawn = nullptr;
   for (const Withdrawal& w : withdrawals) {
-    if (w.effective <= now && VerifyWithdrawal(agreement, w).ok()) {
+    if (w.effective <= now && withdrawal_counts(w)) {
       if (withdrawn == nullptr || w.effective < withdrawn->effective) withdrawn = &w;
     }
   }
@@ -95,8 +107,14 @@ AgreementStatus EvaluateStatus(const Agreement& agreement,
   }
   if (!missing.empty()) {
     if (reasons.empty()) status.state = AgreementState::kPendingSignatures;
-    reasons.push_back(absl::StrCat("waiting for a valid signature over ", fingerprint, " from ",
-                                   absl::StrJoin(missing, ", ")));
+    std::string waiting = absl::StrCat("waiting for a valid signature over ", fingerprint, " from ",
+                                       absl::StrJoin(missing, ", "));
+    if (registered_keys) {
+      for (const PartySignatureStatus& ps : status.parties) {
+        if (!ps.signed_valid) absl::StrAppend(&waiting, "; ", ps.problem);
+      }
+    }
+    reasons.push_back(std::move(waiting));
   }
   if (now < start) {
     if (reasons.empty()) status.state = AgreementState::kNotYetValid;
@@ -113,6 +131,35 @@ AgreementStatus EvaluateStatus(const Agreement& agreement,
   }
   status.reason = absl::StrJoin(reasons, "; ");
   return status;
+}
+
+}  // namespace
+
+AgreementStatus EvaluateStatus(const Agreement& agreement,
+                               absl::Span<const Withdrawal> withdrawals, absl::Time now) {
+  return Evaluate(
+      agreement, withdrawals, now,
+      [&](const Signature& s) { return VerifySignature(agreement, s); },
+      [&](const Withdrawal& w) { return VerifyWithdrawal(agreement, w).ok(); },
+      /*registered_keys=*/false);
+}
+
+AgreementStatus EvaluateStatus(const Agreement& agreement,
+                               absl::Span<const Withdrawal> withdrawals, absl::Time now,
+                               const RegisteredKeyContext& ctx) {
+  static const KeyDirectory kNoKeys;
+  const KeyDirectory& keys = ctx.keys != nullptr ? *ctx.keys : kNoKeys;
+  return Evaluate(
+      agreement, withdrawals, now,
+      [&](const Signature& s) {
+        const absl::Time accepted = ctx.accepted_at ? ctx.accepted_at(s) : now;
+        return VerifyRegisteredSignature(agreement, s, keys, accepted, now);
+      },
+      [&](const Withdrawal& w) {
+        if (ctx.withdrawals_verified) return CheckWithdrawalBinding(agreement, w).ok();
+        return VerifyRegisteredWithdrawal(agreement, w, keys, absl::InfinitePast(), now).ok();
+      },
+      /*registered_keys=*/true);
 }
 
 }  // namespace accord::policy

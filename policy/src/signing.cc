@@ -382,4 +382,184 @@ absl::Status VerifyWithdrawal(const Agreement& agreement, const Withdrawal& w) {
   return absl::OkStatus();
 }
 
+// ---- Registered keys ----
+
+const RegisteredSigningKey* KeyDirectory::CurrentKey(std::string_view agency, absl::Time at) const {
+  for (const RegisteredSigningKey& k : keys) {
+    if (k.agency == agency && k.registered_at <= at && at < k.retired_at && at < k.revoked_at) {
+      return &k;
+    }
+  }
+  return nullptr;
+}
+
+const RegisteredSigningKey* KeyDirectory::Find(std::string_view agency,
+                                               std::string_view fingerprint) const {
+  for (const RegisteredSigningKey& k : keys) {
+    if (k.agency == agency && k.fingerprint == fingerprint) return &k;
+  }
+  return nullptr;
+}
+
+bool KeyDirectory::HasAny(std::string_view agency) const {
+  for (const RegisteredSigningKey& k : keys) {
+    if (k.agency == agency) return true;
+  }
+  return false;
+}
+
+namespace {
+
+std::string KeyRegistrationMessage(std::string_view agency, std::string_view fingerprint) {
+  return absl::StrCat(Sv(kKeyRegistrationDomain), Sv(agency), std::string(1, '\0'), Sv(fingerprint));
+}
+
+std::string Utc(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", t, absl::UTCTimeZone());
+}
+
+std::string NotRegistered(std::string_view party, std::string_view why) {
+  return absl::StrCat("'", Sv(party), "' has not signed with its registered key: ", Sv(why));
+}
+
+// Which of `party`'s registered keys verifies `message`/`sig`, or null.
+const RegisteredSigningKey* VerifyingKey(const KeyDirectory& keys, std::string_view party,
+                                         std::string_view message, std::string_view sig) {
+  for (const RegisteredSigningKey& k : keys.keys) {
+    if (k.agency != party) continue;
+    absl::StatusOr<EvpPkeyPtr> key = LoadPublicKey(k.public_pem);
+    if (key.ok() && Ed25519Verify(key->get(), message, sig)) return &k;
+  }
+  return nullptr;
+}
+
+// Whether key `k` may vouch for something the hub accepted at `accepted_at`,
+// judged at `now`; the officer-readable reason when not.
+absl::Status KeyUsable(const RegisteredSigningKey& k, absl::Time accepted_at, absl::Time now,
+                       std::string_view what) {
+  if (now >= k.revoked_at || accepted_at >= k.revoked_at) {
+    return absl::PermissionDeniedError(NotRegistered(
+        k.agency, absl::StrCat(Sv(what), " was made with key ", k.fingerprint, ", which '", k.agency,
+                               "' revoked at ", Utc(k.revoked_at),
+                               k.revoke_reason.empty() ? "" : absl::StrCat(" (", k.revoke_reason, ")"),
+                               "; it must sign again with its current registered key")));
+  }
+  if (accepted_at != absl::InfinitePast() && accepted_at >= k.retired_at) {
+    return absl::PermissionDeniedError(NotRegistered(
+        k.agency, absl::StrCat(Sv(what), " was made with key ", k.fingerprint, ", which '", k.agency,
+                               "' replaced by a rotation at ", Utc(k.retired_at),
+                               "; it must sign again with its current key")));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NoKeyVerifies(const KeyDirectory& keys, std::string_view party, std::string_view what) {
+  if (!keys.HasAny(party)) {
+    return absl::PermissionDeniedError(NotRegistered(
+        party, absl::StrCat("'", Sv(party),
+                            "' has registered no signing key with the hub. Its information officer "
+                            "must run `accordctl key register --key KEY` with the agency's own "
+                            "certificate; until then ",
+                            Sv(what), " does not count")));
+  }
+  return absl::PermissionDeniedError(NotRegistered(
+      party, absl::StrCat(Sv(what),
+                          " does not verify with any key the agency registered (forged, damaged, "
+                          "or made with a key written into the document by someone else). Check "
+                          "`accordctl key list` and have '",
+                          Sv(party), "' sign with its registered key")));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> SignKeyRegistration(std::string_view agency,
+                                                std::string_view private_pem) {
+  ACCORD_ASSIGN_OR_RETURN(EvpPkeyPtr key, LoadPrivateKey(private_pem));
+  if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_ED25519) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the signing key is ", DescribeKey(key.get()), "; agency signing keys are Ed25519"));
+  }
+  ACCORD_ASSIGN_OR_RETURN(std::string der, PublicDer(key.get()));
+  return Ed25519Sign(key.get(), KeyRegistrationMessage(agency, Sha256Text(Sha256(der))));
+}
+
+absl::Status VerifyKeyRegistration(std::string_view agency, std::string_view public_pem,
+                                   std::string_view proof) {
+  ACCORD_ASSIGN_OR_RETURN(std::string fp, PublicKeyFingerprint(public_pem, KeyType::kEd25519));
+  ACCORD_ASSIGN_OR_RETURN(EvpPkeyPtr key, LoadPublicKey(public_pem));
+  if (proof.size() != 64 || !Ed25519Verify(key.get(), KeyRegistrationMessage(agency, fp), proof)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the proof of possession does not verify: the request was not signed with the private "
+        "half of key ",
+        fp, " for agency '", Sv(agency), "'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status VerifyRegisteredSignature(const Agreement& agreement, const Signature& signature,
+                                       const KeyDirectory& keys, absl::Time accepted_at,
+                                       absl::Time now, std::string* key_fingerprint) {
+  const Party* p = agreement.FindParty(signature.party);
+  if (p == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a signature is by '", signature.party, "', which is not a party"));
+  }
+  std::string sig;
+  if (!absl::Base64Unescape(signature.signature_b64, &sig) || sig.size() != 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the signature of '", p->id, "' is not a base64 Ed25519 signature"));
+  }
+  std::array<uint8_t, 32> current = FingerprintBytes(agreement);
+  std::string current_text = Sha256Text(current);
+  if (signature.fingerprint != current_text) {
+    std::optional<std::array<uint8_t, 32>> claimed = FingerprintFromText(signature.fingerprint);
+    if (claimed && VerifyingKey(keys, p->id, SignatureMessage(*claimed), sig) != nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "party '", p->id, "' signed fingerprint ", signature.fingerprint,
+          ", but the agreement's fingerprint is now ", current_text,
+          ": the agreement was changed after it was signed, so the party must review and sign "
+          "again"));
+    }
+    return NoKeyVerifies(keys, p->id, "its signature");
+  }
+  const RegisteredSigningKey* k = VerifyingKey(keys, p->id, SignatureMessage(current), sig);
+  if (k == nullptr) return NoKeyVerifies(keys, p->id, "its signature");
+  ACCORD_RETURN_IF_ERROR(KeyUsable(*k, accepted_at, now, "its signature"));
+  if (key_fingerprint != nullptr) *key_fingerprint = k->fingerprint;
+  return absl::OkStatus();
+}
+
+absl::Status CheckWithdrawalBinding(const Agreement& agreement, const Withdrawal& w) {
+  if (w.agreement_id != agreement.id || w.version != agreement.version) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the withdrawal is from agreement '", w.agreement_id, "' version ", w.version,
+        ", not '", agreement.id, "' version ", agreement.version));
+  }
+  if (w.fingerprint != Fingerprint(agreement)) {
+    return absl::InvalidArgumentError(
+        "the withdrawal names a different fingerprint: it is about another text of this "
+        "agreement");
+  }
+  if (agreement.FindParty(w.party) == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the withdrawal is by '", w.party, "', which is not a party"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status VerifyRegisteredWithdrawal(const Agreement& agreement, const Withdrawal& w,
+                                        const KeyDirectory& keys, absl::Time accepted_at,
+                                        absl::Time now) {
+  ACCORD_RETURN_IF_ERROR(CheckWithdrawalBinding(agreement, w));
+  std::string sig;
+  if (w.signature_b64.empty()) return absl::InvalidArgumentError("the withdrawal is not signed");
+  if (!absl::Base64Unescape(w.signature_b64, &sig) || sig.size() != 64) {
+    return absl::InvalidArgumentError("the withdrawal's signature is not base64 Ed25519");
+  }
+  const RegisteredSigningKey* k = VerifyingKey(
+      keys, w.party, absl::StrCat(Sv(kWithdrawalDomain), CanonicalWithdrawalBytes(w)), sig);
+  if (k == nullptr) return NoKeyVerifies(keys, w.party, "the withdrawal");
+  return KeyUsable(*k, accepted_at, now, "the withdrawal");
+}
+
 }  // namespace accord::policy

@@ -295,3 +295,79 @@ TEST(WithdrawalTest, ParseErrorsHaveLines) {
 
 }  // namespace
 }  // namespace accord::policy
+
+namespace accord::policy {
+namespace {
+
+RegisteredSigningKey Registered(const std::string& agency, const KeyPair& k, absl::Time at) {
+  RegisteredSigningKey r;
+  r.agency = agency;
+  r.public_pem = k.public_pem;
+  r.fingerprint = PublicKeyFingerprint(k.public_pem).value();
+  r.registered_at = at;
+  return r;
+}
+
+TEST(RegisteredKeysTest, OnlyTheKeyThePartyRegisteredCounts) {
+  auto k = testing::MakeKeyedExample();
+  Agreement a = Parse(k.text);
+  Signature s = SignAgreement(a, "nhs-lister-ae", k.provider.private_pem, kNow).value();
+  KeyDirectory keys;
+  // Nothing registered: the document's key proves nothing.
+  absl::Status st = VerifyRegisteredSignature(a, s, keys, kNow, kNow);
+  EXPECT_EQ(st.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(st.message().find("'nhs-lister-ae' has not signed with its registered key"),
+            std::string::npos)
+      << st;
+  EXPECT_NE(st.message().find("accordctl key register"), std::string::npos);
+  // Another key registered by the party: still not its signature.
+  keys.keys.push_back(Registered("nhs-lister-ae", GenerateEd25519KeyPair().value(), kNow - absl::Hours(1)));
+  EXPECT_EQ(VerifyRegisteredSignature(a, s, keys, kNow, kNow).code(), absl::StatusCode::kPermissionDenied);
+  // The same key registered by ANOTHER agency does not count for this party.
+  keys.keys.push_back(Registered("csp-herts-analyst", k.provider, kNow - absl::Hours(1)));
+  EXPECT_EQ(VerifyRegisteredSignature(a, s, keys, kNow, kNow).code(), absl::StatusCode::kPermissionDenied);
+  // Registered by the party itself: counts.
+  KeyDirectory own;
+  own.keys.push_back(Registered("nhs-lister-ae", k.provider, kNow - absl::Hours(1)));
+  std::string used;
+  EXPECT_TRUE(VerifyRegisteredSignature(a, s, own, kNow, kNow, &used).ok());
+  EXPECT_EQ(used, own.keys[0].fingerprint);
+}
+
+TEST(RegisteredKeysTest, RotationKeepsEarlierSignaturesAndRevocationVoidsThemAtOnce) {
+  auto k = testing::MakeKeyedExample();
+  Agreement a = Parse(k.text);
+  Signature s = SignAgreement(a, "nhs-lister-ae", k.provider.private_pem, kNow).value();
+  KeyDirectory keys;
+  keys.keys.push_back(Registered("nhs-lister-ae", k.provider, kNow - absl::Hours(2)));
+  const absl::Time rotated = kNow - absl::Hours(1);
+  keys.keys[0].retired_at = rotated;
+  keys.keys.push_back(Registered("nhs-lister-ae", GenerateEd25519KeyPair().value(), rotated));
+  // Accepted before the rotation: counts; first seen after it: does not.
+  EXPECT_TRUE(VerifyRegisteredSignature(a, s, keys, rotated - absl::Minutes(1), kNow).ok());
+  absl::Status late = VerifyRegisteredSignature(a, s, keys, kNow, kNow);
+  EXPECT_EQ(late.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(late.message().find("replaced by a rotation"), std::string::npos) << late;
+  // Revoked: nothing signed with it counts, whenever it was accepted.
+  keys.keys[0].revoked_at = kNow;
+  keys.keys[0].revoke_reason = "laptop lost";
+  absl::Status revoked = VerifyRegisteredSignature(a, s, keys, rotated - absl::Minutes(1), kNow);
+  EXPECT_EQ(revoked.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(revoked.message().find("revoked"), std::string::npos) << revoked;
+  // Just before the revocation it still counted.
+  EXPECT_TRUE(
+      VerifyRegisteredSignature(a, s, keys, rotated - absl::Minutes(1), kNow - absl::Seconds(1)).ok());
+}
+
+TEST(RegisteredKeysTest, ProofOfPossessionBindsKeyAndAgency) {
+  KeyPair k = GenerateEd25519KeyPair().value();
+  std::string proof = SignKeyRegistration("herts-police", k.private_pem).value();
+  EXPECT_TRUE(VerifyKeyRegistration("herts-police", k.public_pem, proof).ok());
+  EXPECT_EQ(VerifyKeyRegistration("csp-herts-analyst", k.public_pem, proof).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(VerifyKeyRegistration("herts-police", GenerateEd25519KeyPair()->public_pem, proof).code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace accord::policy

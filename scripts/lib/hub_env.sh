@@ -128,13 +128,34 @@ accord_start_hub() {
   fi
 }
 
+# accord_register_keys WORKDIR
+# Each agency with a client certificate WORKDIR/pki/AGENCY.crt and a signing
+# key WORKDIR/keys/AGENCY.key (or WORKDIR/AGENCY.key) registers that key with
+# the hub on localhost:$HUB_PORT over its OWN certificate (`accordctl key
+# register`): the hub counts only signatures made with registered keys.
+# Registering the same key again changes nothing. Prints nothing.
+accord_register_keys() {
+  local work=$1 crt agency key
+  for crt in "$work"/pki/*.crt; do
+    agency=$(basename "$crt" .crt)
+    [[ $agency == ca || $agency == hub ]] && continue
+    key=$work/keys/$agency.key
+    [[ -f $key ]] || key=$work/$agency.key
+    [[ -f $key ]] || continue
+    "$ctl" key register --hub "localhost:$HUB_PORT" --ca "$work/pki/ca.crt" --cert "$crt" \
+      --key "$work/pki/$agency.key" "$key" >/dev/null || return 1
+  done
+}
+
 # accord_submit_agreement WORKDIR DOC...
-# Submits each signed agreement DOC to the hub on localhost:$HUB_PORT, as the
-# first party DOC lists, with that party's certificate from WORKDIR/pki. Prints
-# what `accordctl agreement submit` prints.
+# Registers the agencies' signing keys (accord_register_keys), then submits
+# each signed agreement DOC to the hub on localhost:$HUB_PORT, as the first
+# party DOC lists, with that party's certificate from WORKDIR/pki. Prints what
+# `accordctl agreement submit` prints.
 accord_submit_agreement() {
   local work=$1 doc party
   shift
+  accord_register_keys "$work" || return 1
   for doc in "$@"; do
     party=$(sed -n 's/^  - id: \([a-z0-9._-]*\)$/\1/p' "$doc" | head -1)
     "$ctl" agreement submit --hub "localhost:$HUB_PORT" --ca "$work/pki/ca.crt" \

@@ -28,6 +28,7 @@ void AuditCliTest::StartHub(const std::string& data_dir, bool submit_agreement) 
                            d + "/pki/ca.crt", "--tls-cert", d + "/pki/hub.crt", "--tls-key",
                            d + "/pki/hub.key", "--metrics-listen", "", "--hub-instance", "audit-hub"}));
   if (!submit_agreement) return;
+  RegisterTestKeys(d, hub_->port());
   auto stub = v1::AgreementService::NewStub(AgencyChannel(d, hub_->port(), kPolice));
   grpc::ClientContext ctx;
   v1::SubmitAgreementRequest req;

@@ -19,6 +19,8 @@ expect() {
 expect "isa-herts-ae-violence v1  active"
 expect "isa-herts-police-crime v1  active"
 expect "isa-herts-repeat-victims v1  active"
+expect "Registered signing key sha256:[0-9a-f]{64} for 'herts-police'"
+expect "Signatures checked against the agencies' registered keys"
 for f in police_incidents ae_istv police_victims ae_victims; do
   expect "$f.csv: sent 160, accepted 160, duplicate 0, rejected 0, dead-lettered 0"
   expect "$f.yaml: matches dataset"

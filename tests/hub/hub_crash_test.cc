@@ -39,6 +39,7 @@ TEST(HubCrashTest, SigkillMidStreamLosesAndDuplicatesNothing) {
   MakePki(dir.path());
   HubProcess hub;
   ASSERT_TRUE(hub.Start(ACCORD_HUB_BINARY, HubArgs(dir.path())));
+  RegisterTestKeys(dir.path(), hub.port());
   {
     auto stub = v1::AgreementService::NewStub(AgencyChannel(dir.path(), hub.port(), kPolice));
     grpc::ClientContext ctx;

@@ -42,6 +42,7 @@ class HubE2eTest : public ::testing::Test {
     auto hub = Hub::Start(config);
     ASSERT_TRUE(hub.ok()) << hub.status();
     hub_ = std::move(hub).value();
+    RegisterTestKeys(dir_.path(), hub_->port());
   }
 
   size_t CountRecords(const std::string& dataset) {

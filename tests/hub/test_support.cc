@@ -12,6 +12,9 @@
 #include "accord/hub/pki/pki_files.h"
 #include "accord/policy/agreement_parser.h"
 #include "accord/policy/signing.h"
+#include "accord/v1/key_service.grpc.pb.h"
+#include "absl/synchronization/mutex.h"
+#include <map>
 #include "gtest/gtest.h"
 
 namespace accord::testing {
@@ -60,13 +63,50 @@ std::string Indent(const std::string& pem, int spaces) {
 
 }  // namespace
 
+const policy::KeyPair& PartyKey(const std::string& agency) {
+  static absl::Mutex mu;
+  static auto* keys = new std::map<std::string, policy::KeyPair>();
+  absl::MutexLock lock(&mu);
+  auto it = keys->find(agency);
+  if (it == keys->end()) {
+    auto made = policy::GenerateEd25519KeyPair();
+    if (!made.ok()) std::abort();
+    it = keys->emplace(agency, *std::move(made)).first;
+  }
+  return it->second;
+}
+
+void RegisterTestKeys(const std::string& dir, int port, const std::vector<std::string>& agencies) {
+  for (const std::string& agency : agencies) {
+    auto stub = v1::KeyService::NewStub(AgencyChannel(dir, port, agency));
+    const policy::KeyPair& key = PartyKey(agency);
+    auto proof = policy::SignKeyRegistration(agency, key.private_pem);
+    ASSERT_TRUE(proof.ok()) << proof.status();
+    v1::RegisterKeyRequest req;
+    req.set_agency(agency);
+    req.set_public_key_pem(key.public_pem);
+    req.set_proof_of_possession(*proof);
+    v1::KeyEventResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    grpc::Status s = stub->RegisterKey(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok()) << agency << ": " << s.error_message();
+  }
+}
+
 std::string SignedPoliceAgreement(const std::string& id, const std::string& valid_until) {
-  auto police = policy::GenerateEd25519KeyPair();
-  auto analyst = policy::GenerateEd25519KeyPair();
-  if (!police.ok() || !analyst.ok()) std::abort();
+  return SignedPoliceAgreementWithKeys(id, 1, PartyKey(kPolice), PartyKey(kAnalyst), valid_until);
+}
+
+std::string SignedPoliceAgreementWithKeys(const std::string& id, uint32_t version,
+                                          const policy::KeyPair& police_key,
+                                          const policy::KeyPair& analyst_key,
+                                          const std::string& valid_until) {
+  const policy::KeyPair* police = &police_key;
+  const policy::KeyPair* analyst = &analyst_key;
   std::string doc = absl::StrCat(R"yaml(# Test agreement: police recorded crime to the partnership analyst.
 id: )yaml", id, R"yaml(
-version: 1
+version: )yaml", version, R"yaml(
 title: "Test police recorded crime to the CSP analyst"
 purpose: "Reduce violent crime in the test district"
 legal_basis: "Crime and Disorder Act 1998 s115; UK GDPR Art 6(1)(e)"

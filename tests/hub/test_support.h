@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "accord/policy/signing.h"
 #include "accord/hub/ledger/verify.h"
 #include "accord/v1/audit_service.grpc.pb.h"
 #include "accord/v1/record.pb.h"
@@ -34,10 +35,27 @@ class TempDir {
 // a second, unrelated CA with an "herts-police" cert into `dir`/rogue.
 void MakePki(const std::string& dir);
 
-// A police -> analyst agreement, signed by both parties with fresh keys.
-// valid_until may be in the past to make an expired agreement.
+// The Ed25519 signing key pair of `agency` in these tests (made once per
+// process). RegisterTestKeys registers them with the hub.
+const policy::KeyPair& PartyKey(const std::string& agency);
+
+// Each agency (default: police, analyst, A&E) registers PartyKey(agency)
+// with the hub over its own mTLS certificate (KeyService.RegisterKey).
+// Registering again is harmless.
+void RegisterTestKeys(const std::string& dir, int port,
+                      const std::vector<std::string>& agencies = {kPolice, kAnalyst, kAe});
+
+// A police -> analyst agreement, signed by both parties with their
+// registered test keys (PartyKey). valid_until may be in the past to make an
+// expired agreement.
 std::string SignedPoliceAgreement(const std::string& id = "test-police-analyst",
                                   const std::string& valid_until = "2099-12-31");
+// The same agreement at `version`, with the given keys written into it and
+// signing for each party (for attacks: keys nobody registered).
+std::string SignedPoliceAgreementWithKeys(const std::string& id, uint32_t version,
+                                          const policy::KeyPair& police,
+                                          const policy::KeyPair& analyst,
+                                          const std::string& valid_until = "2099-12-31");
 
 // mTLS channel to the hub as `agency` (cert from `dir`/pki). `rogue` uses the
 // unrelated CA's cert; `no_cert` presents none.

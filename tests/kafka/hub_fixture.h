@@ -84,6 +84,7 @@ class KafkaHubBase : public ::testing::Test {
   }
 
   void SubmitAgreement(int port) {
+    RegisterTestKeys(dir_.path(), port);
     auto stub = v1::AgreementService::NewStub(AgencyChannel(dir_.path(), port, kPolice));
     grpc::ClientContext ctx;
     v1::SubmitAgreementRequest req;

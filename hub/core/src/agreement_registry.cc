@@ -29,6 +29,17 @@ std::string WithdrawalKey(const policy::Withdrawal& w) {
   return key;
 }
 
+// meta key of a signature receipt: prefix, agreement key, 0, signature (base64).
+constexpr std::string_view kReceiptPrefix = "agreement_receipt/";
+
+std::string ReceiptKey(std::string_view id, uint32_t version, std::string_view signature_b64) {
+  std::string key(kReceiptPrefix);
+  key.append(AgreementKey(id, version));
+  key.push_back('\0');
+  key.append(signature_b64);
+  return key;
+}
+
 absl::Time DayStart(absl::CivilDay d) { return absl::FromCivil(d, absl::UTCTimeZone()); }
 
 // The earliest instant after `now` at which the state could change by time alone.
@@ -95,14 +106,74 @@ absl::Status AgreementRegistry::Load() {
     if (found != entries_.end()) found->second.view.withdrawals.push_back(std::move(w).value());
   }
   if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "loading withdrawals");
+  if (auto s = LoadReceipts(); !s.ok()) return s;
   const absl::Time now = options_.now();
   for (auto& [key, e] : entries_) Evaluate(e, now);
   RebuildIfChanged();
   return absl::OkStatus();
 }
 
+absl::Status AgreementRegistry::LoadReceipts() {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(HubDb::kMeta)));
+  for (it->Seek(rocksdb::Slice(kReceiptPrefix.data(), kReceiptPrefix.size()));
+       it->Valid() && it->key().starts_with(rocksdb::Slice(kReceiptPrefix.data(), kReceiptPrefix.size()));
+       it->Next()) {
+    std::string_view rest = it->key().ToStringView().substr(kReceiptPrefix.size());
+    const size_t nul = rest.find('\0');
+    if (nul == std::string_view::npos || rest.size() < nul + 6 || rest[nul + 5] != '\0' ||
+        it->value().size() != 8) {
+      return absl::DataLossError("a stored signature receipt is damaged");
+    }
+    uint32_t version = 0;
+    for (size_t i = 0; i < 4; ++i) version = (version << 8) | static_cast<uint8_t>(rest[nul + 1 + i]);
+    auto found = entries_.find({std::string(rest.substr(0, nul)), version});
+    if (found == entries_.end()) continue;
+    found->second.receipts[std::string(rest.substr(nul + 6))] =
+        absl::FromUnixMicros(static_cast<int64_t>(DecodeU64(it->value().ToStringView())));
+  }
+  if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "loading signature receipts");
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const policy::KeyDirectory> AgreementRegistry::Keys() const {
+  static const auto* const kNone = new std::shared_ptr<const policy::KeyDirectory>(
+      std::make_shared<const policy::KeyDirectory>());
+  if (!options_.keys) return *kNone;
+  auto keys = options_.keys();
+  return keys != nullptr ? keys : *kNone;
+}
+
+// A signature seen for the first time that verifies with its party's current
+// registered key gets a receipt: it keeps counting after a later rotation.
+void AgreementRegistry::TakeReceipts(Entry& e, const policy::KeyDirectory& keys, absl::Time now) {
+  const policy::Agreement& a = *e.view.agreement;
+  rocksdb::WriteBatch wb;
+  for (const policy::Signature& s : a.signatures) {
+    if (e.receipts.contains(s.signature_b64)) continue;
+    if (!policy::VerifyRegisteredSignature(a, s, keys, now, now).ok()) continue;
+    e.receipts[s.signature_b64] = now;
+    wb.Put(db_->cf(HubDb::kMeta), ReceiptKey(a.id, a.version, s.signature_b64),
+           EncodeU64(static_cast<uint64_t>(absl::ToUnixMicros(now))));
+  }
+  if (wb.Count() > 0) {
+    // Without the receipt the signature is judged again later, by the key
+    // then current: losing it can only withhold consent, never grant it.
+    (void)db_->WriteSync(&wb);
+  }
+}
+
 void AgreementRegistry::Evaluate(Entry& e, absl::Time now) {
-  e.view.status = policy::EvaluateStatus(*e.view.agreement, e.view.withdrawals, now);
+  const std::shared_ptr<const policy::KeyDirectory> keys = Keys();
+  TakeReceipts(e, *keys, now);
+  policy::RegisteredKeyContext ctx;
+  ctx.keys = keys.get();
+  ctx.accepted_at = [&e, now](const policy::Signature& s) {
+    auto it = e.receipts.find(s.signature_b64);
+    return it != e.receipts.end() ? it->second : now;
+  };
+  ctx.withdrawals_verified = true;  // SubmitWithdrawal keeps only verified ones
+  e.view.status = policy::EvaluateStatus(*e.view.agreement, e.view.withdrawals, now, ctx);
   e.next_change = NextChange(e.view, now);
 }
 
@@ -170,6 +241,26 @@ absl::StatusOr<AgreementView> AgreementRegistry::Submit(std::string_view documen
         "agreement '", agreement->id, "' version ", agreement->version,
         " is already in force with different content; publish it as a new version"));
   }
+  // Nobody takes over an agreement id: a later version must keep every party
+  // of the version in force (and needs all their registered-key signatures
+  // before it replaces it).
+  for (const auto& [k, other] : entries_) {
+    if (k.first != agreement->id || k.second >= agreement->version || other.view.superseded ||
+        other.view.status.state != policy::AgreementState::kActive) {
+      continue;
+    }
+    std::vector<std::string> dropped;
+    for (const policy::Party& p : other.view.agreement->parties) {
+      if (agreement->FindParty(p.id) == nullptr) dropped.push_back(p.id);
+    }
+    if (!dropped.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "agreement '", agreement->id, "' version ", k.second, " is in force between parties that "
+          "version ", agreement->version, " leaves out (", absl::StrJoin(dropped, ", "),
+          "). A new version must keep every party of the version in force; a party leaves by "
+          "withdrawing from it (`accordctl agreement withdraw`)"));
+    }
+  }
   rocksdb::WriteBatch wb;
   wb.Put(db_->cf(HubDb::kAgreements), AgreementKey(agreement->id, agreement->version),
          rocksdb::Slice(document.data(), document.size()));
@@ -180,6 +271,7 @@ absl::StatusOr<AgreementView> AgreementRegistry::Submit(std::string_view documen
   e.view.document = std::string(document);
   if (existing != entries_.end() && existing->second.view.fingerprint == fingerprint) {
     e.view.withdrawals = existing->second.view.withdrawals;
+    e.receipts = existing->second.receipts;
   }
   Evaluate(e, options_.now());
   Entry& stored = entries_[key] = std::move(e);
@@ -196,7 +288,9 @@ absl::StatusOr<AgreementView> AgreementRegistry::SubmitWithdrawal(std::string_vi
     return absl::NotFoundError(absl::StrCat("no agreement '", w->agreement_id, "' version ",
                                             w->version, " is known to this hub"));
   }
-  if (auto s = policy::VerifyWithdrawal(*it->second.view.agreement, *w); !s.ok()) {
+  const absl::Time now = options_.now();
+  if (auto s = policy::VerifyRegisteredWithdrawal(*it->second.view.agreement, *w, *Keys(), now, now);
+      !s.ok()) {
     return absl::PermissionDeniedError(absl::StrCat("the withdrawal does not verify: ", s.message()));
   }
   rocksdb::WriteBatch wb;
@@ -207,7 +301,7 @@ absl::StatusOr<AgreementView> AgreementRegistry::SubmitWithdrawal(std::string_vi
                             [&](const policy::Withdrawal& x) { return x.party == w->party; }),
              list.end());
   list.push_back(std::move(w).value());
-  Evaluate(it->second, options_.now());
+  Evaluate(it->second, now);
   RebuildIfChanged();
   return it->second.view;
 }
@@ -231,6 +325,13 @@ absl::StatusOr<AgreementView> AgreementRegistry::Get(std::string_view id, uint32
                                             version ? absl::StrCat(" version ", version) : ""));
   }
   return *best;
+}
+
+void AgreementRegistry::OnKeysChanged() {
+  const absl::Time now = options_.now();
+  absl::MutexLock lock(&mu_);
+  for (auto& [key, e] : entries_) Evaluate(e, now);
+  RebuildIfChanged();
 }
 
 void AgreementRegistry::Refresh() {

@@ -17,6 +17,7 @@ constexpr const char* kCfNames[HubDb::kCfCount] = {
     "ingest", "dedupe", "feeds", "meta", "agreements", "withdrawals", "quarantine",
     "records", "records_by_area", "ledger_entries", "ledger_nodes", "ledger_heads",
     "ledger_by_party",
+    "key_log_entries", "key_log_nodes", "key_log_heads",
 };
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "accord/hub/core/agreement_registry.h"
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
+#include "accord/hub/core/key_registry.h"
 #include "accord/hub/core/rocksdb_ingest_log.h"
 #include "accord/hub/core/disclosure_index.h"
 #include "accord/hub/kafka/feed_mirror.h"
@@ -42,6 +43,7 @@
 #include "httplib.h"
 #include "hub_context.h"
 #include "ingest_service.h"
+#include "key_service.h"
 #include "spdlog/spdlog.h"
 
 namespace accord::hub {
@@ -93,6 +95,7 @@ class HubImpl final : public Hub {
   std::unique_ptr<ledger::TreeHeadSigner> signer_;
   std::unique_ptr<ledger::MerkleLog> ledger_;
   std::unique_ptr<AgreementRegistry> agreements_;
+  std::unique_ptr<KeyRegistry> keys_;  // agencies' signing keys + key log
   FeedNotifier feeds_;
   std::unique_ptr<RecordStore> records_;
   std::unique_ptr<IngestLog> ingest_;
@@ -110,6 +113,7 @@ class HubImpl final : public Hub {
   std::unique_ptr<FeedServiceImpl> feed_service_;
   std::unique_ptr<AgreementServiceImpl> agreement_service_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
+  std::unique_ptr<KeyServiceImpl> key_service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HealthMonitor> health_;  // grpc.health.v1 per service, /readyz
   std::atomic<grpc::Server*> serving_{nullptr};  // server_, once started (for the refresher)
@@ -167,11 +171,25 @@ absl::Status HubImpl::Init() {
   // Ledgers written before the disclosure index existed are indexed now.
   if (auto s = BackfillDisclosureIndex(db_.get(), *ledger_); !s.ok()) return s;
 
+  // Agency signing keys (issue 12): signatures count only under keys the
+  // agencies registered themselves; the key log is signed with a key derived
+  // from the secrets, so every process of one hub signs it alike.
+  KeyRegistryOptions key_options;
+  auto key_log_seed = policy::HkdfSha256(*secrets, "accord.key-log-signing.v1", "deriving the key log key");
+  if (!key_log_seed.ok()) return key_log_seed.status();
+  key_options.log_signing_seed = std::move(key_log_seed).value();
+  key_options.hub_instance = config_.hub_instance;
+  auto key_registry = KeyRegistry::Open(db_.get(), std::move(key_options));
+  if (!key_registry.ok()) return key_registry.status();
+  keys_ = std::move(key_registry).value();
+
   AgreementRegistryOptions reg_options;
   reg_options.linkage_master_key = secrets->substr(0, 32);
+  reg_options.keys = [this] { return keys_->directory(); };
   auto registry = AgreementRegistry::Open(db_.get(), std::move(reg_options));
   if (!registry.ok()) return registry.status();
   agreements_ = std::move(registry).value();
+  keys_->SetOnChange([this] { agreements_->OnKeysChanged(); });
 
   auto records = RecordStore::Open(db_.get(), *secrets, records_filter);
   if (!records.ok()) return records.status();
@@ -240,6 +258,11 @@ absl::Status HubImpl::Init() {
         config_.kafka, config_.hub_instance, db_.get(), committer_.get(),
         [this](const v1::AgreementEvent& event) {
           // Another process's submission (or this one's, again: idempotent).
+          if (event.kind() == v1::AgreementEvent::KEY) {
+            absl::Status s = keys_->ApplyShared(event.key_event());
+            if (!s.ok()) spdlog::warn("journal key event not applied: {}", std::string(s.message()));
+            return;
+          }
           absl::Status s = event.kind() == v1::AgreementEvent::WITHDRAWAL
                                ? agreements_->SubmitWithdrawal(event.document()).status()
                                : agreements_->Submit(event.document(), event.source_name()).status();
@@ -344,6 +367,7 @@ absl::Status HubImpl::StartServer() {
   feed_service_ = std::make_unique<FeedServiceImpl>(&context_);
   agreement_service_ = std::make_unique<AgreementServiceImpl>(&context_);
   audit_service_ = std::make_unique<AuditServiceImpl>(&context_);
+  key_service_ = std::make_unique<KeyServiceImpl>(&context_, keys_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -375,6 +399,7 @@ absl::Status HubImpl::StartServer() {
   builder.RegisterService(feed_service_.get());
   builder.RegisterService(agreement_service_.get());
   builder.RegisterService(audit_service_.get());
+  builder.RegisterService(key_service_.get());
   server_ = builder.BuildAndStart();
   serving_.store(server_.get());
   if (server_ == nullptr || port_ == 0) {
@@ -500,6 +525,7 @@ void HubImpl::Shutdown() {
   server_.reset();
   ledger_.reset();
   agreements_.reset();
+  keys_.reset();
   db_.reset();
 }
 

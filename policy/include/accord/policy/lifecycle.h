@@ -15,6 +15,7 @@
 // result per (fingerprint, minute) on hot paths.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,30 @@ struct AgreementStatus {
 // are not statements by its parties about it).
 AgreementStatus EvaluateStatus(const Agreement& agreement,
                                absl::Span<const Withdrawal> withdrawals, absl::Time now);
+
+// How signatures are judged against the keys the agencies registered
+// themselves (signing.h, "Registered keys"), instead of the keys written into
+// the document.
+struct RegisteredKeyContext {
+  // Required: the key history (the hub's key log, or an exported copy).
+  const KeyDirectory* keys = nullptr;
+  // When the hub first accepted `signature` (its receipt); return `now` for
+  // one seen for the first time. Optional: default `now` for all.
+  std::function<absl::Time(const Signature&)> accepted_at;
+  // The withdrawals passed in were verified against registered keys when
+  // they were accepted (the hub's registry): only check that each names this
+  // agreement. Otherwise each must verify with a key its party registered
+  // that is not revoked at `now`.
+  bool withdrawals_verified = false;
+};
+
+// As above, but a party's signature counts only if it verifies with a key
+// that party registered (VerifyRegisteredSignature), so the reason for a
+// pending agreement names each party that "has not signed with its
+// registered key".
+AgreementStatus EvaluateStatus(const Agreement& agreement,
+                               absl::Span<const Withdrawal> withdrawals, absl::Time now,
+                               const RegisteredKeyContext& keys);
 
 // "active", "pending_signatures", "not_yet_valid", "expired", "withdrawn", "invalid".
 std::string_view AgreementStateName(AgreementState state);

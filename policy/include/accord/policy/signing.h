@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -118,5 +119,85 @@ absl::StatusOr<Withdrawal> SignWithdrawal(Withdrawal unsigned_w, std::string_vie
 // (for a fingerprint-only party, the public key carried by that party's
 // signature entry). Otherwise InvalidArgument or PermissionDenied with reason.
 absl::Status VerifyWithdrawal(const Agreement& agreement, const Withdrawal& w);
+
+// ---- Keys the agencies registered themselves (the hub's key log) ----
+//
+// A key written into an agreement document proves nothing: any party can put
+// keys it generated for every party into a document and sign for all of
+// them. A signature counts only if it verifies with a key the party itself
+// registered with the hub over its own mTLS identity (KeyService), as the
+// hub's key log records it. These functions judge signatures against such a
+// history; they are pure and thread-safe like the rest of this file.
+
+// A registration is proven by a signature with the NEW key over
+//   "accord.key-registration.v1\0" || agency || 0x00 || key fingerprint
+inline constexpr std::string_view kKeyRegistrationDomain{"accord.key-registration.v1\0", 27};
+
+// One Ed25519 key an agency registered, and its life.
+struct RegisteredSigningKey {
+  std::string agency;
+  std::string fingerprint;  // "sha256:<hex>" of its DER SubjectPublicKeyInfo
+  std::string public_pem;
+  absl::Time registered_at = absl::InfinitePast();
+  // A rotation replaced it: signatures the hub accepted before this instant
+  // still count; later ones do not.
+  absl::Time retired_at = absl::InfiniteFuture();
+  // Revoked: from this instant no signature made with it counts.
+  absl::Time revoked_at = absl::InfiniteFuture();
+  std::string revoke_reason;
+};
+
+// Every agency's registered keys, oldest first (as replayed from the key log).
+// A plain value: build it, then share it as std::shared_ptr<const KeyDirectory>.
+struct KeyDirectory {
+  std::vector<RegisteredSigningKey> keys;
+
+  // The key `agency` held at `at` (registered, not retired, not revoked), or null.
+  const RegisteredSigningKey* CurrentKey(std::string_view agency, absl::Time at) const;
+  // The key with this fingerprint registered by `agency`, or null.
+  const RegisteredSigningKey* Find(std::string_view agency, std::string_view fingerprint) const;
+  // Whether `agency` ever registered a key.
+  bool HasAny(std::string_view agency) const;
+};
+
+// The proof of possession for registering `private_pem`'s public key as
+// `agency`'s: raw 64-byte Ed25519 signature. InvalidArgument for a bad key.
+absl::StatusOr<std::string> SignKeyRegistration(std::string_view agency,
+                                                std::string_view private_pem);
+// OK when `proof` is `public_pem`'s signature over the registration message
+// for `agency`. InvalidArgument for a bad or non-Ed25519 key;
+// PermissionDenied when the proof does not verify.
+absl::Status VerifyKeyRegistration(std::string_view agency, std::string_view public_pem,
+                                   std::string_view proof);
+
+// OK when `signature` is a valid signature over the agreement's current
+// fingerprint by a key its party registered, which was the party's current
+// key at `accepted_at` (when the hub first accepted this signature; pass
+// `now` for a signature seen for the first time) and is not revoked at `now`.
+// The keys written into the document are not consulted. Otherwise:
+//   InvalidArgument     malformed entry or a signature by a non-party;
+//   FailedPrecondition  a genuine signature by the party's key over another
+//                       fingerprint (the agreement changed after signing);
+//   PermissionDenied    "'<party>' has not signed with its registered key: ..."
+//                       (no key registered, another key, a revoked key, or a
+//                       key already replaced by a rotation).
+// On success `*key_fingerprint` (optional) is the registered key that verified.
+absl::Status VerifyRegisteredSignature(const Agreement& agreement, const Signature& signature,
+                                       const KeyDirectory& keys, absl::Time accepted_at,
+                                       absl::Time now, std::string* key_fingerprint = nullptr);
+
+// OK when the withdrawal names this agreement (id, version, current
+// fingerprint), is by one of its parties and verifies with a key that party
+// registered: its current key at `accepted_at`, or with accepted_at ==
+// absl::InfinitePast() any of its keys not revoked at `now`.
+// InvalidArgument or PermissionDenied with an officer-readable reason.
+absl::Status VerifyRegisteredWithdrawal(const Agreement& agreement, const Withdrawal& w,
+                                        const KeyDirectory& keys, absl::Time accepted_at,
+                                        absl::Time now);
+
+// Only the binding part of VerifyWithdrawal: agreement id, version and
+// current fingerprint. For withdrawals whose signature was verified when
+// they were accepted (the hub keeps only verified ones).
+absl::Status CheckWithdrawalBinding(const Agreement& agreement, const Withdrawal& w);
 
 }  // namespace accord::policy

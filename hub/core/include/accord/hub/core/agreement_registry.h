@@ -11,6 +11,22 @@
 // For each agreement id the highest active version is in force; lower active
 // versions are reported as superseded.
 //
+// Consent is judged against the keys the agencies registered themselves
+// (KeyRegistry, options.keys), never against keys written in the document: a
+// party's signature counts only if it verifies with a key that party
+// registered, which was its current key when this hub first accepted the
+// signature (a receipt, stored in meta) and is not revoked now. Otherwise the
+// agreement is pending_signatures and the reason names the party ("'x' has
+// not signed with its registered key: ..."). Withdrawals must verify with the
+// withdrawing party's current registered key when submitted, and are bound to
+// one agreement id, version and fingerprint. OnKeysChanged() re-judges every
+// agreement at once (a revocation takes effect immediately).
+//
+// A new version of an id in force must name every party of the version in
+// force (FailedPrecondition otherwise): nobody takes over an agreement id by
+// dropping its other parties. It replaces the old version only once every
+// party of it has signed with its registered key.
+//
 // Threading: all members are thread-safe. policy() is lock-free to read
 // (an atomically swapped std::shared_ptr<const PolicySet>).
 #pragma once
@@ -42,6 +58,9 @@ struct AgreementRegistryOptions {
   std::string linkage_master_key;
   // Clock; defaults to absl::Now.
   std::function<absl::Time()> now;
+  // The agencies' registered signing keys (KeyRegistry::directory). Without
+  // it no signature counts and no agreement becomes active.
+  std::function<std::shared_ptr<const policy::KeyDirectory>()> keys;
 
   absl::Status Validate() const;
 };
@@ -91,16 +110,26 @@ class AgreementRegistry {
 
   // Re-evaluates time-dependent states; rebuilds the policy if the active set changed.
   void Refresh();
+  // Re-evaluates every agreement against the current registered keys (after
+  // a registration, rotation or revocation); rebuilds the policy at once.
+  void OnKeysChanged();
 
  private:
   struct Entry {
     AgreementView view;
     absl::Time next_change;  // when the state can next change by time alone
+    // signature_b64 -> when this hub first accepted it under its party's
+    // registered key (persisted in meta).
+    std::map<std::string, absl::Time> receipts;
   };
 
   AgreementRegistry(HubDb* db, AgreementRegistryOptions options)
       : db_(db), options_(std::move(options)) {}
   absl::Status Load();
+  absl::Status LoadReceipts() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void TakeReceipts(Entry& e, const policy::KeyDirectory& keys, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::shared_ptr<const policy::KeyDirectory> Keys() const;
   void Evaluate(Entry& e, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RebuildIfChanged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::string> LinkageKey(const std::string& id) const;

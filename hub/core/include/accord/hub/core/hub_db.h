@@ -13,6 +13,7 @@
 //   quarantine    offset (8 B BE)                      -> reason text (no values)
 //   records       audit store (see audit store)
 //   ledger_*      the Merkle disclosure ledger (accord/hub/ledger/merkle_log.h)
+//   key_log_*     the agency signing-key log, same layout (key_registry.h)
 //
 // Thread safety: HubDb is immutable after Open(); rocksdb::DB is thread-safe.
 #pragma once
@@ -61,6 +62,10 @@ class HubDb {
     kLedgerNodes,
     kLedgerHeads,
     kLedgerByParty,  // party 0 ledger_index (8 B BE) -> "": disclosures a party made or received
+    // The agency signing-key log (KeyRegistry): a MerkleLog like the ledger.
+    kKeyLogEntries,
+    kKeyLogNodes,
+    kKeyLogHeads,
     kCfCount,
   };
 
