@@ -84,10 +84,10 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$w/ca/ca.crt" --cert "$w
   --key "$w/csp-herts-analyst/csp-herts-analyst.key" "$url")
 [[ $code == 403 ]] || fail "the console answered $code to another agency's certificate"
 
-say "4. Onboarding: each agency's signing key [TRUST-KEYS] and a connection check"
+say "4. Onboarding: each agency registers its signing key, and a connection check"
 for a in "${agencies[@]}"; do
   "$ctl" keygen --out "$w/$a/signing-$a" >/dev/null
-  # [TRUST-KEYS] with the hub's key registry: accordctl key register ... here.
+  "$ctl" key register $(as "$a") "$w/$a/signing-$a.key"
   "$ctl" agreement list $(as "$a") >/dev/null
 done
 err=$("$ctl" agreement list --hub "$HUB" --ca "$w/herts-police/herts-police.crt" --cert "$w/herts-police/herts-police.crt" \
@@ -98,12 +98,14 @@ say "5. The first agreement: draft, keys, read, submit, each party signs, in for
 isa=$w/isa.yaml
 cp "$root/deploy/agreements/police-crime-analyst.yaml" "$isa"
 "$ctl" agreement lint "$isa"
-for a in "${agencies[@]}"; do  # [TRUST-KEYS] the registry may supply these keys
+for a in "${agencies[@]}"; do
   "$ctl" agreement set-key "$isa" --party "$a" --public-key "$w/$a/signing-$a.pub"
 done
 shown=$("$ctl" agreement show "$isa")
 head -3 <<<"$shown"
-"$ctl" agreement submit $(as herts-police) "$isa"
+# Unsigned, it is stored and waits: exit 3 (pending signatures), as the README's table says.
+rc=0; "$ctl" agreement submit $(as herts-police) "$isa" || rc=$?
+[[ $rc == 3 ]] || fail "submitting the unsigned draft exited $rc, not 3 (pending signatures)"
 list=$("$ctl" agreement list $(as herts-police))
 grep -q "pending_signatures" <<<"$list" || fail "not waiting for signatures: $list"
 for a in "${agencies[@]}"; do "$ctl" agreement sign "$isa" --key "$w/$a/signing-$a.key"; done

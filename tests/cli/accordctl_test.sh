@@ -130,7 +130,7 @@ contains "audit check-consistency says not a pin" "is not a ledger pin" "$work/e
 # Usage errors: exit 1 (the README's table), never CLI11's own codes; unknown commands are named.
 check "no command" 1 "$ctl"
 check "an unknown command" 1 "$ctl" bogus
-contains "the unknown command is named" "unknown command 'bogus'; the commands are: keygen, agreement" "$work/err"
+contains "the unknown command is named" "unknown command 'bogus'; the commands are: keygen, open, agreement" "$work/err"
 check "an unknown subcommand" 1 "$ctl" agreement bogus
 contains "the unknown subcommand is named" "accordctl agreement: unknown command 'bogus'" "$work/err"
 check "an unknown option" 1 "$ctl" agreement lint --no-such-option "$doc"

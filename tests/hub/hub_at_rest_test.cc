@@ -84,6 +84,7 @@ void ExpectNothingInClear(const std::string& data_dir) {
 }
 
 void SubmitAgreement(const std::string& dir, int port) {
+  RegisterTestKeys(dir, port);
   auto stub = v1::AgreementService::NewStub(AgencyChannel(dir, port, kPolice));
   grpc::ClientContext ctx;
   v1::SubmitAgreementRequest req;

@@ -31,6 +31,7 @@ class IngestChecksTest : public ::testing::Test {
     hub::AgreementRegistryOptions options;
     options.linkage_master_key = std::string(32, 'k');
     options.now = [this] { return now_; };
+    options.keys = [keys = TestKeyDirectory()] { return keys; };
     auto registry = AgreementRegistry::Open(db_.get(), options);
     ASSERT_TRUE(registry.ok()) << registry.status();
     registry_ = std::move(registry).value();

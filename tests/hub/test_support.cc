@@ -260,4 +260,16 @@ hub::ledger::VerifyReport VerifyExport(const LedgerExport& e) {
       e.heads, e.public_pem);
 }
 
+std::shared_ptr<const policy::KeyDirectory> TestKeyDirectory(const std::vector<std::string>& agencies) {
+  auto dir = std::make_shared<policy::KeyDirectory>();
+  for (const std::string& agency : agencies) {
+    policy::RegisteredSigningKey k;
+    k.agency = agency;
+    k.public_pem = PartyKey(agency).public_pem;
+    k.fingerprint = policy::PublicKeyFingerprint(k.public_pem).value();
+    dir->keys.push_back(std::move(k));
+  }
+  return dir;
+}
+
 }  // namespace accord::testing

@@ -45,6 +45,12 @@ const policy::KeyPair& PartyKey(const std::string& agency);
 void RegisterTestKeys(const std::string& dir, int port,
                       const std::vector<std::string>& agencies = {kPolice, kAnalyst, kAe});
 
+// A key directory in which each agency registered PartyKey(agency) at the
+// beginning of time: for tests that open an AgreementRegistry directly
+// (AgreementRegistryOptions::keys) instead of going through a hub.
+std::shared_ptr<const policy::KeyDirectory> TestKeyDirectory(
+    const std::vector<std::string>& agencies = {kPolice, kAnalyst, kAe});
+
 // A police -> analyst agreement, signed by both parties with their
 // registered test keys (PartyKey). valid_until may be in the past to make an
 // expired agreement.
