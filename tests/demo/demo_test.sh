@@ -41,7 +41,8 @@ for raw in "07700 900" "Smith" "AL1 3XY" "41/000001/26"; do
 done
 # ---- analyst (issue 7): the live audit's summary and review pack ----
 expect "Stored 640 new records \(0 duplicates dropped\); 640 in the state"
-expect "A&E assaults unknown to the police \(isa-herts-ae-violence, by time_and_place\): [0-9]+ of 160"
+# Published counts carry cell-key noise (connectors/analyst/README.md): 160 A&E records may show as 157-163.
+expect "A&E assaults unknown to the police \(isa-herts-ae-violence, by time_and_place\): [0-9]+ of 1(5[7-9]|6[0-3])"
 expect "HTML report: .*/analyst/report.html"
 expect "^Analyst review pack \(HTML\): .*/analyst/report.html$"
 for f in report.html figures.json counts.csv health_datasets.csv; do
