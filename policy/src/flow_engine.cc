@@ -102,7 +102,7 @@ Rejection CheckDatesAgree(const CompiledFlow& flow, const v1::Record& record) {
         event_day = absl::FormatCivilTime(absl::ToCivilDay(event, absl::UTCTimeZone()));
       }
       if (*dob > event_day) {
-        return Reject(v1::REJECT_INVALID_VALUE, plan.spec->name,
+        return Reject(v1::REJECT_CONTRADICTORY_DATES, plan.spec->name,
                       absl::StrCat("field '", plan.spec->name,
                                    "' (a date of birth) is after the event date; check both dates"));
       }

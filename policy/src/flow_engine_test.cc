@@ -295,7 +295,7 @@ TEST_F(FlowEngineTest, ADateOfBirthAfterTheEventIsRefusedAtValidation) {
     if (f.name() == "date_of_birth") f.mutable_value()->set_date("2026-11-19");
   }
   Rejection r = engine_.Validate(record, record.ByteSizeLong(), limits_);
-  EXPECT_EQ(r.reason, v1::REJECT_INVALID_VALUE) << r.message;
+  EXPECT_EQ(r.reason, v1::REJECT_CONTRADICTORY_DATES) << r.message;
   EXPECT_EQ(r.field, "date_of_birth");
   EXPECT_TRUE(absl::StrContains(r.message, "after the event date")) << r.message;
   EXPECT_FALSE(absl::StrContains(r.message, "2026-11-19")) << "no value in a message";
@@ -326,7 +326,7 @@ TEST_F(FlowEngineTest, EventTimesOutsideTheirRangeAreRefused) {
            {-2208988801LL, 0},    // 1899-12-31T23:59:59Z
        }) {
     Rejection r = check(seconds, nanos);
-    EXPECT_EQ(r.reason, v1::REJECT_INVALID_VALUE) << seconds << " " << nanos;
+    EXPECT_EQ(r.reason, v1::REJECT_TIME_OUT_OF_RANGE) << seconds << " " << nanos;
     EXPECT_EQ(r.field, "event_time") << seconds << " " << nanos;
   }
   EXPECT_EQ(check(1795000000, 999999999).reason, v1::REJECT_REASON_UNSPECIFIED);

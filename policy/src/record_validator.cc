@@ -132,7 +132,10 @@ Rejection CheckValue(const FieldSpec& spec, const v1::Value& value) {
       const auto& ts = value.datetime();
       if (ts.seconds() < -62135596800LL || ts.seconds() > 253402300799LL || ts.nanos() < 0 ||
           ts.nanos() > 999999999) {
-        return invalid("timestamp out of range");
+        return Reject(v1::REJECT_TIME_OUT_OF_RANGE, spec.name,
+                      absl::StrCat("field '", spec.name,
+                                   "' (datetime) is not a valid timestamp (years 0001 to 9999, nanos 0 to "
+                                   "999,999,999); check the source system's date field"));
       }
       break;
     }
@@ -162,12 +165,12 @@ constexpr int64_t kEarliestEventSeconds = -2208988800LL;
 // has the clock).
 Rejection CheckEventTime(const google::protobuf::Timestamp& ts) {
   if (ts.seconds() < kMinSeconds || ts.seconds() > kMaxSeconds || ts.nanos() < 0 || ts.nanos() > 999999999) {
-    return Reject(v1::REJECT_INVALID_VALUE, "event_time",
+    return Reject(v1::REJECT_TIME_OUT_OF_RANGE, "event_time",
                   "event_time is not a valid timestamp (seconds must fall in years 0001 to 9999 and "
                   "nanos in 0 to 999,999,999); check the source system's date field");
   }
   if (ts.seconds() < kEarliestEventSeconds) {
-    return Reject(v1::REJECT_INVALID_VALUE, "event_time",
+    return Reject(v1::REJECT_TIME_OUT_OF_RANGE, "event_time",
                   "event_time is before 1900; check the source system's date field");
   }
   return {};

@@ -587,7 +587,7 @@ TEST_F(HubE2eTest, RetentionRefusesPastMonthsAtIngestAndTheLedgerStillVerifies) 
   for (int i = 0; i < 20; ++i) {
     if (i < 10) {
       EXPECT_EQ(outcomes[i].status(), v1::RecordOutcome::REJECTED);
-      EXPECT_EQ(outcomes[i].reason(), v1::REJECT_INVALID_VALUE);
+      EXPECT_EQ(outcomes[i].reason(), v1::REJECT_PAST_RETENTION);
       EXPECT_EQ(outcomes[i].field(), "event_time");
       EXPECT_TRUE(absl::StrContains(outcomes[i].message(), "retention of 365 days")) << outcomes[i].message();
     } else {
@@ -640,9 +640,11 @@ TEST_F(HubE2eTest, WhatWouldBeLostLaterIsRefusedAtPublish) {
   ASSERT_EQ(outcomes.size(), 5u);
   const char* fields[] = {"victim_dob", "event_time", "event_time", "event_time"};
   const char* says[] = {"after the event date", "not a valid timestamp", "not a valid timestamp", "in the future"};
+  const v1::RejectReason codes[] = {v1::REJECT_CONTRADICTORY_DATES, v1::REJECT_TIME_OUT_OF_RANGE,
+                                    v1::REJECT_TIME_OUT_OF_RANGE, v1::REJECT_TIME_OUT_OF_RANGE};
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(outcomes[i].status(), v1::RecordOutcome::REJECTED) << i;
-    EXPECT_EQ(outcomes[i].reason(), v1::REJECT_INVALID_VALUE) << i;
+    EXPECT_EQ(outcomes[i].reason(), codes[i]) << i;
     EXPECT_EQ(outcomes[i].code(), grpc::StatusCode::INVALID_ARGUMENT) << i;
     EXPECT_EQ(outcomes[i].field(), fields[i]) << i;
     EXPECT_TRUE(absl::StrContains(outcomes[i].message(), says[i])) << outcomes[i].message();

@@ -81,7 +81,7 @@ TEST_F(IngestChecksTest, AnEventMonthPastRetentionIsRefusedNotAcceptedAndErased)
   EXPECT_TRUE(Check(may).ok()) << Check(may).message;
   now_ = erased_at;
   policy::Rejection r = Check(may);
-  EXPECT_EQ(r.reason, v1::REJECT_INVALID_VALUE) << r.message;
+  EXPECT_EQ(r.reason, v1::REJECT_PAST_RETENTION) << r.message;
   EXPECT_EQ(r.field, "event_time");
   EXPECT_NE(r.message.find("retention of 365 days"), std::string::npos) << r.message;
 }
@@ -90,7 +90,7 @@ TEST_F(IngestChecksTest, AnEventInTheFutureIsRefused) {
   now_ = Utc(2030, 1, 1);
   EXPECT_TRUE(Check(At(now_ + absl::Hours(24))).ok()) << "a day of clock skew is allowed";
   policy::Rejection r = Check(At(now_ + absl::Hours(24) + absl::Seconds(1)));
-  EXPECT_EQ(r.reason, v1::REJECT_INVALID_VALUE) << r.message;
+  EXPECT_EQ(r.reason, v1::REJECT_TIME_OUT_OF_RANGE) << r.message;
   EXPECT_EQ(r.field, "event_time");
   EXPECT_NE(r.message.find("in the future"), std::string::npos) << r.message;
 }

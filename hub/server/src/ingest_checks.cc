@@ -16,7 +16,7 @@ policy::Rejection CheckAtIngest(const policy::PolicySet& policy, const v1::Recor
                                 const absl::flat_hash_map<std::string, absl::Time>& deadlines) {
   const absl::Time event = absl::FromUnixSeconds(record.event_time().seconds());
   if (event > now + kMaxEventTimeSkew) {
-    return Reject(v1::REJECT_INVALID_VALUE, "event_time",
+    return Reject(v1::REJECT_TIME_OUT_OF_RANGE, "event_time",
                   absl::StrCat("event_time is in the future (the hub allows ", absl::FormatDuration(kMaxEventTimeSkew),
                                " of clock skew); check the source system's clock"));
   }
@@ -32,7 +32,7 @@ policy::Rejection CheckAtIngest(const policy::PolicySet& policy, const v1::Recor
     in_force = true;
     const uint32_t days = agreement.agreement().retention_days;
     if (days > 0 && month_end + absl::Hours(24) * days <= now) {
-      return Reject(v1::REJECT_INVALID_VALUE, "event_time",
+      return Reject(v1::REJECT_PAST_RETENTION, "event_time",
                     absl::StrCat("the event's month is past agreement '", agreement.agreement().id,
                                  "''s retention of ", days,
                                  " days, so the record would be erased at once; check event_time"));

@@ -1,11 +1,11 @@
 // The checks of a record at Publish that need the hub's clock, so that
 // nothing is ACCEPTED that the hub would then lose:
-//   - an event_time more than a day in the future (REJECT_INVALID_VALUE,
+//   - an event_time more than a day in the future (REJECT_TIME_OUT_OF_RANGE,
 //     field "event_time");
 //   - an event month already past an applicable agreement's retention_days
 //     (RecordStore erases a month once its last day is more than
 //     retention_days ago, so the record would be erased at once):
-//     REJECT_INVALID_VALUE, field "event_time";
+//     REJECT_PAST_RETENTION, field "event_time";
 //   - an agreement whose deadline (end of valid_until, or a withdrawal's
 //     effective time) is at or before `now` covers nothing, from that very
 //     instant, although PolicySet still lists it until the next Refresh():

@@ -46,7 +46,9 @@ class FlowEngine {
 
   // Validates `record` (envelope, then the schema of each applicable
   // agreement). REJECT_NO_AGREEMENT when no active flow covers (provider,
-  // dataset, version). Does not apply any treatment.
+  // dataset, version); REJECT_CONTRADICTORY_DATES for a date of birth after
+  // the event (a record Apply() could not band). Does not apply any
+  // treatment.
   Rejection Validate(const v1::Record& record, size_t serialized_size,
                      const RecordLimits& limits) const;
 

@@ -34,7 +34,7 @@ struct Rejection {
 
 // Checks the parts of a record that do not depend on a schema: record id,
 // event time (present, a valid protobuf Timestamp, not before 1900: else
-// REJECT_INVALID_VALUE naming "event_time"), size, field count, duplicate
+// REJECT_TIME_OUT_OF_RANGE naming "event_time"), size, field count, duplicate
 // field names, UTF-8 in every text.
 // `serialized_size` is the record's wire size (pass record.ByteSizeLong()).
 Rejection CheckRecordEnvelope(const v1::Record& record, size_t serialized_size,
