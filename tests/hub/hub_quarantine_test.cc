@@ -9,6 +9,9 @@
 // else sees them, the agreement is (re)made and signed by both parties, and
 // a replay delivers them exactly once; one that still does not fit is
 // quarantined again with its new reason.
+#include <stdio.h>
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <set>
 #include <thread>
@@ -23,6 +26,7 @@
 #include "accord/v1/quarantine_service.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "nlohmann/json.hpp"
 #include "rocksdb/write_batch.h"
 #include "test_support.h"
 
@@ -323,6 +327,75 @@ TEST_F(HubQuarantineTest, ListingIsPagedAndBounded) {
   s = stub->ListQuarantined(&ctx, v1::ListQuarantinedRequest(), &resp);
   EXPECT_NE(s.error_code(), grpc::StatusCode::OK);
 }
+
+#ifdef ACCORDCTL_BINARY
+struct CtlRun {
+  int rc = -1;
+  std::string out;  // stdout and stderr
+};
+
+// Runs accordctl with `args` (no shell metacharacters in them) as police.
+CtlRun Accordctl(const std::string& dir, int port, const std::string& args) {
+  const std::string pki = dir + "/pki/";
+  const std::string cmd = absl::StrCat(ACCORDCTL_BINARY, " ", args, " --hub localhost:", port, " --ca ", pki,
+                                       "ca.crt --cert ", pki, kPolice, ".crt --key ", pki, kPolice, ".key 2>&1");
+  CtlRun run;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return run;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof(buf), p)) > 0;) run.out.append(buf, n);
+  const int status = pclose(p);
+  run.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+// The officer's commands: accordctl quarantine list and replay.
+TEST_F(HubQuarantineTest, AccordctlListsAndReplaysTheAgencysQuarantinedRecords) {
+  StoreAccepted({PoliceRecord(1), PoliceRecord(2)});
+  ASSERT_EQ(WaitForKept(kPolice, 2).total(), 2u);
+  const int port = hub_->port();
+
+  CtlRun list = Accordctl(dir_.path(), port, "quarantine list --json");
+  ASSERT_EQ(list.rc, 0) << list.out;
+  auto json = nlohmann::json::parse(list.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(json.is_object()) << list.out;
+  EXPECT_EQ(json["total"], 2);
+  ASSERT_EQ(json["records"].size(), 2u);
+  EXPECT_EQ(json["records"][0]["dataset"], "police_incident");
+  EXPECT_TRUE(absl::StrContains(json["records"][0]["reason"].get<std::string>(), "no active agreement"));
+  const std::string handle = json["records"][0]["handle"];
+
+  list = Accordctl(dir_.path(), port, "quarantine list");
+  ASSERT_EQ(list.rc, 0) << list.out;
+  EXPECT_TRUE(absl::StrContains(list.out, "why: no active agreement")) << list.out;
+  EXPECT_TRUE(absl::StrContains(list.out, "2 quarantined records kept for your agency")) << list.out;
+
+  CtlRun replay = Accordctl(dir_.path(), port, "quarantine replay");
+  EXPECT_EQ(replay.rc, 1) << replay.out;
+  EXPECT_TRUE(absl::StrContains(replay.out, "--all, or their handles")) << replay.out;
+  replay = Accordctl(dir_.path(), port, "quarantine replay 12-x");
+  EXPECT_EQ(replay.rc, 2) << replay.out;
+  EXPECT_TRUE(absl::StrContains(replay.out, "is not a quarantine handle")) << replay.out;
+
+  EXPECT_EQ(Submit(SignedPoliceAgreement()).state(), v1::ACTIVE);
+  replay = Accordctl(dir_.path(), port, absl::StrCat("quarantine replay ", handle));
+  ASSERT_EQ(replay.rc, 0) << replay.out;
+  EXPECT_TRUE(absl::StrContains(replay.out, "Replayed 1 records")) << replay.out;
+  replay = Accordctl(dir_.path(), port, absl::StrCat("quarantine replay ", handle));
+  EXPECT_EQ(replay.rc, 1) << replay.out;
+  EXPECT_TRUE(absl::StrContains(replay.out, "is not kept for your agency")) << replay.out;
+  replay = Accordctl(dir_.path(), port, "quarantine replay --all --json");
+  ASSERT_EQ(replay.rc, 0) << replay.out;
+  EXPECT_TRUE(absl::StrContains(replay.out, "\"replayed\": 1")) << replay.out;
+
+  EXPECT_EQ(ReadFeed(2, std::chrono::seconds(10)).size(), 2u);
+  EXPECT_EQ(WaitForKept(kPolice, 0).total(), 0u);
+  list = Accordctl(dir_.path(), port, "quarantine list");
+  ASSERT_EQ(list.rc, 0) << list.out;
+  EXPECT_TRUE(absl::StrContains(list.out, "keeps no quarantined record of your agency (2 quarantined in all"))
+      << list.out;
+}
+#endif
 
 }  // namespace
 }  // namespace accord::testing
