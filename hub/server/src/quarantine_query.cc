@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -67,8 +68,12 @@ std::string KeptHandle(uint64_t at_ms, uint64_t offset) { return absl::StrCat(at
 
 absl::StatusOr<std::string> KeptKeyFromHandle(const std::string& handle) {
   std::vector<absl::string_view> parts = absl::StrSplit(handle, '-');
+  auto digits = [](absl::string_view p) {
+    return !p.empty() && std::all_of(p.begin(), p.end(), [](char c) { return absl::ascii_isdigit(c); });
+  };
   uint64_t at_ms = 0, offset = 0;
-  if (handle.size() > 41 || parts.size() != 2 || !absl::SimpleAtoi(parts[0], &at_ms) ||
+  if (handle.size() > 41 || parts.size() != 2 || !digits(parts[0]) || !digits(parts[1]) ||
+      !absl::SimpleAtoi(parts[0], &at_ms) ||
       !absl::SimpleAtoi(parts[1], &offset) || offset == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "'", handle.substr(0, 41),
