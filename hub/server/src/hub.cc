@@ -488,6 +488,7 @@ void HubImpl::Shutdown() {
     spdlog::warn("{} streams did not end within 5 s; cancelling them", streams_.size());
   }
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+  if (quarantine_service_) quarantine_service_->Stop();  // before the ingest log goes
   spdlog::info("gRPC server stopped");
   if (http_) http_->stop();
   if (http_thread_.joinable()) http_thread_.join();

@@ -17,10 +17,22 @@
 // durable (from the log's thread, never blocking a reaction); the records'
 // outcome follows within the policy stage's usual delay.
 //
-// Threading: unary callback RPCs (DefaultReactor). ListQuarantined reads the
-// kept set in the reaction (bounded: quarantine_query.h).
+// Threading: unary callback RPCs (DefaultReactor). Reading the kept set
+// (every kept record is opened: quarantine_query.h) never runs in a
+// reaction: the service's one worker thread ("quarantine") does it, from a
+// bounded queue (kMaxWaiting requests; beyond, RESOURCE_EXHAUSTED), and
+// finishes the reactor (a replay: from the ingest log's thread once the batch
+// is durable). Stop() (the hub calls it after the gRPC server's shutdown,
+// before the ingest log goes) finishes what waits with UNAVAILABLE and joins
+// the worker.
 #pragma once
 
+#include <deque>
+#include <functional>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "accord/hub/core/rocksdb_ingest_log.h"
 #include "accord/v1/quarantine_service.grpc.pb.h"
 #include "hub_context.h"
@@ -29,9 +41,13 @@ namespace accord::hub {
 
 class QuarantineServiceImpl final : public v1::QuarantineService::CallbackService {
  public:
+  static constexpr size_t kMaxWaiting = 8;
+
   // None is owned; all outlive the service. `kept` is the embedded log (the
   // inner log of hub->ingest), or null on a Kafka hub.
-  QuarantineServiceImpl(const HubContext* hub, const RocksDbIngestLog* kept) : hub_(hub), kept_(kept) {}
+  QuarantineServiceImpl(const HubContext* hub, const RocksDbIngestLog* kept);
+  ~QuarantineServiceImpl() override;
+  void Stop();
 
   grpc::ServerUnaryReactor* ListQuarantined(grpc::CallbackServerContext* ctx,
                                             const v1::ListQuarantinedRequest* req,
@@ -41,8 +57,20 @@ class QuarantineServiceImpl final : public v1::QuarantineService::CallbackServic
                                               v1::ReplayQuarantinedResponse* resp) override;
 
  private:
+  // A request's work on the worker thread; `stopping` = finish it with UNAVAILABLE.
+  using Job = std::function<void(bool stopping)>;
+  // OK, or why nothing was queued (kMaxWaiting jobs wait, or the service stopped).
+  grpc::Status Enqueue(Job job);
+  void Work();
+  void Replay(grpc::ServerUnaryReactor* reactor, const std::string& caller,
+              const v1::ReplayQuarantinedRequest* req, v1::ReplayQuarantinedResponse* resp);
+
   const HubContext* hub_;
   const RocksDbIngestLog* kept_;
+  absl::Mutex mu_;
+  std::deque<Job> jobs_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread worker_;
 };
 
 }  // namespace accord::hub
