@@ -440,7 +440,22 @@ absl::Status RocksDbIngestLog::SweepQuarantine(absl::Time now) {
   const int64_t cutoff = absl::ToUnixMillis(now - options_.quarantine_retention);
   if (cutoff <= 0) return absl::OkStatus();
   rocksdb::WriteBatch wb;
-  wb.DeleteRange(db_->cf(HubDb::kQuarantine), KeptKey(0, 0), KeptKey(static_cast<uint64_t>(cutoff), 0));
+  const std::string end = KeptKey(static_cast<uint64_t>(cutoff), 0);
+  {
+    // The reasons of the records that leave (keyed by their offsets) go with them.
+    rocksdb::Slice upper(end);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->cf(HubDb::kQuarantine)));
+    uint64_t at_ms = 0, offset = 0;
+    for (it->Seek(KeptKey(0, 0)); it->Valid(); it->Next()) {
+      if (DecodeKeptKey(it->key().ToStringView(), &at_ms, &offset).ok()) {
+        wb.Delete(db_->cf(HubDb::kQuarantine), EncodeU64(offset));
+      }
+    }
+    if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading kept quarantined records");
+  }
+  wb.DeleteRange(db_->cf(HubDb::kQuarantine), KeptKey(0, 0), end);
   return db_->Write(&wb);
 }
 

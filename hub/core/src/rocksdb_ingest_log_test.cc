@@ -577,7 +577,7 @@ TEST(RocksDbIngestLogTest, AReplayReappendsAKeptRecordOnceAndRemovesItInTheSameW
 
 // The consumer retries a batch whose commit failed (also after a restart):
 // its quarantined records are kept, and counted, once.
-TEST(RocksDbIngestLogTest, ARetriedQuarantineKeepsAndCountsEachRecordOnce) {
+TEST(RocksDbIngestLogTest, ARetriedQuarantineKeepsAndCountsEachRecordOnceAndTheSweepTakesTheReasons) {
   TempDir dir;
   auto db = OpenDb(dir.path());
   std::vector<IngestLog::Entry> entries;
@@ -606,6 +606,16 @@ TEST(RocksDbIngestLogTest, ARetriedQuarantineKeepsAndCountsEachRecordOnce) {
                  })
                   .ok());
   EXPECT_EQ(visited, 1u);
+
+  // Past retention, the kept copies and their reasons leave together; the
+  // per-provider counts stay.
+  rocksdb::WriteBatch wb;
+  for (const auto& e : entries) wb.Put(db->cf(HubDb::kQuarantine), EncodeU64(e.offset), "why");
+  ASSERT_TRUE(db->WriteSync(&wb).ok());
+  ASSERT_TRUE(log->SweepQuarantine(absl::Now() + absl::Hours(24 * 31)).ok());
+  EXPECT_TRUE(log->KeptQuarantine()->empty());
+  for (const auto& e : entries) EXPECT_TRUE(absl::IsNotFound(log->KeptReason(e.offset).status()));
+  EXPECT_EQ(*log->QuarantinedEver("police"), 1u);
 }
 
 }  // namespace

@@ -35,7 +35,7 @@
 // an fsync before the consumer commits past it. The reason is the consumer's
 // (the same column family, by offset). Kept records leave after
 // `quarantine_retention`: SweepQuarantine() (at Open and on the hub's
-// retention sweep) deletes older ones. KeptQuarantine() reads them back.
+// retention sweep) deletes older ones, and their reasons. KeptQuarantine() reads them back.
 // Each record is kept once: the highest offset kept is written with the kept
 // records ("kept_upto" in the same column family), and a retried
 // Quarantine() (the consumer retries a batch whose commit failed, also after
