@@ -7,6 +7,7 @@
 #include "exit_codes.h"
 #include "open_command.h"
 #include "key_commands.h"
+#include "quarantine_commands.h"
 
 namespace {
 
@@ -239,6 +240,9 @@ int main(int argc, char** argv) {
   audit_consistency_cmd->callback([&] { rc = RunAuditCheckConsistency(audit_consistency); });
 
   AddKeyCommands(app, &rc, [&](CLI::App* cmd, HubOptions* h, bool required) {
+    add_hub_options(cmd, h, required);
+  });
+  AddQuarantineCommands(app, &rc, [&](CLI::App* cmd, HubOptions* h, bool required) {
     add_hub_options(cmd, h, required);
   });
 

@@ -1,6 +1,8 @@
 #include "accord/hub/core/policy_stage.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 
 #include "absl/time/clock.h"
 #include "accord/policy/canonical.h"
@@ -240,6 +242,20 @@ StageOutcome PolicyStage::Compute(const std::vector<IngestLog::Entry>& entries) 
       engine.Apply(record, &result);
       if (!result.rejection.ok()) {
         item.quarantine_reason = result.rejection.message;
+        engine.Recycle(&result);
+        continue;
+      }
+      if (result.outputs.empty()) {
+        // No flow in force takes this accepted record any more (its agreement
+        // was withdrawn, expired or replaced, e.g. by one for another dataset
+        // version, after it was accepted): kept and reported, not dropped.
+        // Validate() says why; limits were checked at ingest.
+        constexpr policy::RecordLimits kNoLimits{.max_record_bytes = SIZE_MAX,
+                                                 .max_fields = INT_MAX,
+                                                 .max_record_id_bytes = SIZE_MAX};
+        const policy::Rejection why = engine.Validate(record, entries[i].bytes.size(), kNoLimits);
+        item.quarantine_reason = why.ok() ? "no flow of the agreements in force takes this record"
+                                          : why.message;
         engine.Recycle(&result);
         continue;
       }

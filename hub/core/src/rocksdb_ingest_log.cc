@@ -1,6 +1,7 @@
 #include "accord/hub/core/rocksdb_ingest_log.h"
 
 #include "accord/hub/core/thread_name.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,11 @@ constexpr char kLastKey[] = "ingest_last";
 // (The consumer's reasons sit beside, keyed by the bare 8-byte offset.)
 constexpr char kKeptPrefix[] = "kept/";
 constexpr char kKeptVersion = '\x01';  // then nonce || ciphertext || tag
+constexpr size_t kKeptKeyBytes = sizeof(kKeptPrefix) - 1 + 16;
+// Also in the quarantine column family: the highest offset kept, and per
+// provider the records ever quarantined.
+constexpr char kKeptUptoKey[] = "kept_upto";
+constexpr char kEverPrefix[] = "ever/";
 // Ingest column family values: kSealedVersion || nonce || ciphertext || tag.
 // A serialized v1::Record (as stored before sealing) never starts with 0x01
 // (field number 0 does not exist).
@@ -33,6 +39,17 @@ std::string KeptKey(uint64_t at_ms, uint64_t offset) {
 }
 
 }  // namespace
+
+std::string RocksDbIngestLog::KeptKeyOf(uint64_t at_ms, uint64_t offset) { return KeptKey(at_ms, offset); }
+
+absl::Status RocksDbIngestLog::DecodeKeptKey(std::string_view key, uint64_t* at_ms, uint64_t* offset) {
+  if (key.size() != kKeptKeyBytes || key.substr(0, sizeof(kKeptPrefix) - 1) != kKeptPrefix) {
+    return absl::InvalidArgumentError("not a kept quarantine key");
+  }
+  *at_ms = DecodeU64(key.substr(sizeof(kKeptPrefix) - 1, 8));
+  *offset = DecodeU64(key.substr(sizeof(kKeptPrefix) - 1 + 8, 8));
+  return absl::OkStatus();
+}
 
 absl::Status RocksDbIngestLogOptions::Validate() const {
   if (max_queued_batches == 0) return absl::InvalidArgumentError("max_queued_batches must be > 0");
@@ -79,6 +96,9 @@ absl::StatusOr<std::unique_ptr<RocksDbIngestLog>> RocksDbIngestLog::Open(HubDb* 
     return absl::DataLossError("the ingest log's consumed position is past its end");
   }
   w->polled_ = consumed;
+  auto kept_upto = db->GetU64(HubDb::kQuarantine, kKeptUptoKey);
+  if (!kept_upto.ok()) return kept_upto.status();
+  w->kept_upto_ = *kept_upto;
   {
     absl::MutexLock lock(&w->mu_);
     w->last_offset_ = w->next_offset_ - 1;
@@ -257,6 +277,22 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
   std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), db_->cf(HubDb::kDedupe));
   std::vector<rocksdb::Status> found =
       db_->db()->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+  // Replays: is the first kept copy of each still there? (Only this thread
+  // appends replays, so the answer holds until the write below.)
+  std::vector<rocksdb::Slice> kept_slices;
+  for (const Batch& b : group) {
+    for (const Batch::ReplayOf& r : b.replays) {
+      kept_slices.emplace_back(r.kept_keys.empty() ? std::string_view() : std::string_view(r.kept_keys[0]));
+    }
+  }
+  std::vector<std::string> kept_values(kept_slices.size());
+  std::vector<rocksdb::Status> kept_found;
+  if (!kept_slices.empty()) {
+    std::vector<rocksdb::ColumnFamilyHandle*> kept_cfs(kept_slices.size(), db_->cf(HubDb::kQuarantine));
+    kept_found = db_->db()->MultiGet(rocksdb::ReadOptions(), kept_cfs, kept_slices, &kept_values);
+  }
+  absl::flat_hash_set<std::string_view> replayed_in_group;
+  size_t kr = 0;
 
   rocksdb::WriteBatch wb;
   absl::flat_hash_set<std::string_view> in_group;
@@ -268,18 +304,41 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
   for (size_t i = 0; i < group.size() && error.ok(); ++i) {
     outcomes[i].reserve(group[i].records.size());
     const bool have_bytes = group[i].serialized.size() == group[i].records.size();
+    const bool replay = !group[i].replays.empty();
+    if (replay && group[i].replays.size() != group[i].records.size()) {
+      error = absl::InternalError("a replay batch names a kept copy per record");
+      break;
+    }
     for (size_t j = 0; j < group[i].records.size(); ++j) {
       const v1::Record& r = group[i].records[j];
       const std::string& key = keys[k];
       const rocksdb::Status& st = found[k];
       ++k;
-      if (!st.ok() && !st.IsNotFound()) {
-        error = ledger::FromRocksDb(st, "dedupe lookup");
-        break;
-      }
-      if (st.ok() || !in_group.insert(key).second) {
-        outcomes[i].push_back(Outcome::kDuplicate);
-        continue;
+      if (replay) {
+        // The kept copy, not the dedupe index, decides: the id was seen when
+        // the record was first accepted.
+        const Batch::ReplayOf& of = group[i].replays[j];
+        const rocksdb::Status& kst = kept_found[kr++];
+        if (!kst.ok() && !kst.IsNotFound()) {
+          error = ledger::FromRocksDb(kst, "reading a kept quarantined record");
+          break;
+        }
+        if (of.kept_keys.empty() || kst.IsNotFound() || !replayed_in_group.insert(of.kept_keys[0]).second) {
+          outcomes[i].push_back(Outcome::kDuplicate);  // no longer kept
+          continue;
+        }
+        in_group.insert(key);
+        for (const std::string& kept : of.kept_keys) wb.Delete(db_->cf(HubDb::kQuarantine), kept);
+        wb.Delete(db_->cf(HubDb::kQuarantine), EncodeU64(of.offset));  // its reason
+      } else {
+        if (!st.ok() && !st.IsNotFound()) {
+          error = ledger::FromRocksDb(st, "dedupe lookup");
+          break;
+        }
+        if (st.ok() || !in_group.insert(key).second) {
+          outcomes[i].push_back(Outcome::kDuplicate);
+          continue;
+        }
       }
       const std::string offset_key = EncodeU64(offset);
       const std::string* plain = have_bytes ? &group[i].serialized[j] : &value;
@@ -340,8 +399,16 @@ absl::Status RocksDbIngestLog::Quarantine(const std::vector<QuarantinedEntry>& r
   const uint64_t at_ms = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
   rocksdb::WriteBatch wb;
   std::string value;
+  uint64_t upto = kept_upto_;
+  absl::flat_hash_map<std::string, uint64_t> ever;  // provider -> newly quarantined
+  v1::Record parsed;
   for (const QuarantinedEntry& q : records) {
+    if (q.entry->offset <= kept_upto_) continue;  // kept by an earlier attempt
+    upto = std::max(upto, q.entry->offset);
     const std::string& bytes = q.entry->bytes.empty() ? q.entry->stored : q.entry->bytes;
+    if (!q.entry->bytes.empty() && parsed.ParseFromString(q.entry->bytes) && !parsed.provider().empty()) {
+      ++ever[parsed.provider()];
+    }
     const std::string key = KeptKey(at_ms, q.entry->offset);
     value.assign(1 + policy::kAesGcmNonceBytes + bytes.size() + policy::kAesGcmTagBytes, '\0');
     value[0] = kKeptVersion;
@@ -355,15 +422,40 @@ absl::Status RocksDbIngestLog::Quarantine(const std::vector<QuarantinedEntry>& r
     }
     wb.Put(db_->cf(HubDb::kQuarantine), key, value);
   }
+  if (upto == kept_upto_) return absl::OkStatus();
+  for (const auto& [provider, n] : ever) {
+    const std::string key = absl::StrCat(kEverPrefix, provider);
+    auto before = db_->GetU64(HubDb::kQuarantine, key);
+    if (!before.ok()) return before.status();
+    wb.Put(db_->cf(HubDb::kQuarantine), key, EncodeU64(*before + n));
+  }
+  wb.Put(db_->cf(HubDb::kQuarantine), kKeptUptoKey, EncodeU64(upto));
   // Durable before the consumer commits past these records (and deletes them).
-  return db_->WriteSync(&wb);
+  if (auto s = db_->WriteSync(&wb); !s.ok()) return s;
+  kept_upto_ = upto;
+  return absl::OkStatus();
 }
 
 absl::Status RocksDbIngestLog::SweepQuarantine(absl::Time now) {
   const int64_t cutoff = absl::ToUnixMillis(now - options_.quarantine_retention);
   if (cutoff <= 0) return absl::OkStatus();
   rocksdb::WriteBatch wb;
-  wb.DeleteRange(db_->cf(HubDb::kQuarantine), KeptKey(0, 0), KeptKey(static_cast<uint64_t>(cutoff), 0));
+  const std::string end = KeptKey(static_cast<uint64_t>(cutoff), 0);
+  {
+    // The reasons of the records that leave (keyed by their offsets) go with them.
+    rocksdb::Slice upper(end);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->cf(HubDb::kQuarantine)));
+    uint64_t at_ms = 0, offset = 0;
+    for (it->Seek(KeptKey(0, 0)); it->Valid(); it->Next()) {
+      if (DecodeKeptKey(it->key().ToStringView(), &at_ms, &offset).ok()) {
+        wb.Delete(db_->cf(HubDb::kQuarantine), EncodeU64(offset));
+      }
+    }
+    if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading kept quarantined records");
+  }
+  wb.DeleteRange(db_->cf(HubDb::kQuarantine), KeptKey(0, 0), end);
   return db_->Write(&wb);
 }
 
@@ -379,6 +471,7 @@ absl::StatusOr<std::vector<RocksDbIngestLog::KeptRecord>> RocksDbIngestLog::Kept
       return absl::DataLossError("a kept quarantined record is malformed");
     }
     KeptRecord& r = out.emplace_back();
+    r.key.assign(key.data(), key.size());
     r.quarantined_at = absl::FromUnixMillis(static_cast<int64_t>(DecodeU64(key.substr(sizeof(kKeptPrefix) - 1, 8))));
     r.offset = DecodeU64(key.substr(sizeof(kKeptPrefix) - 1 + 8, 8));
     r.record.assign(value.size() - kOverhead, '\0');
@@ -390,6 +483,39 @@ absl::StatusOr<std::vector<RocksDbIngestLog::KeptRecord>> RocksDbIngestLog::Kept
   }
   if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading kept quarantined records");
   return out;
+}
+
+absl::Status RocksDbIngestLog::ForEachKept(const std::function<bool(KeptRecord&)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(HubDb::kQuarantine)));
+  constexpr size_t kOverhead = 1 + policy::kAesGcmNonceBytes + policy::kAesGcmTagBytes;
+  KeptRecord r;
+  for (it->Seek(kKeptPrefix); it->Valid() && it->key().starts_with(kKeptPrefix); it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    const std::string_view value = it->value().ToStringView();
+    uint64_t at_ms = 0;
+    r.key.assign(key.data(), key.size());
+    r.record.clear();
+    r.opened = DecodeKeptKey(key, &at_ms, &r.offset).ok() && value.size() >= kOverhead && value[0] == kKeptVersion;
+    r.quarantined_at = absl::FromUnixMillis(static_cast<int64_t>(at_ms));
+    if (r.opened) {
+      r.record.assign(value.size() - kOverhead, '\0');
+      r.opened = policy::AesGcmOpen(options_.quarantine_key, value.substr(1, policy::kAesGcmNonceBytes),
+                                    value.substr(1 + policy::kAesGcmNonceBytes), key, absl::MakeSpan(r.record))
+                     .ok();
+      if (!r.opened) r.record.clear();
+    }
+    if (!visit(r)) break;
+  }
+  if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading kept quarantined records");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> RocksDbIngestLog::KeptReason(uint64_t offset) const {
+  return db_->Get(HubDb::kQuarantine, EncodeU64(offset));
+}
+
+absl::StatusOr<uint64_t> RocksDbIngestLog::QuarantinedEver(const std::string& provider) const {
+  return db_->GetU64(HubDb::kQuarantine, absl::StrCat(kEverPrefix, provider));
 }
 
 }  // namespace accord::hub

@@ -88,6 +88,10 @@ void QuarantineOne(HubDb* db, const std::string& id) {
   ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 1, &entries).ok());
   ASSERT_EQ(entries.size(), 1u);
   ASSERT_TRUE(log->Quarantine({{&entries[0], "why"}}).ok());
+  // Consumed as the policy stage does: the position commits with the outcome.
+  rocksdb::WriteBatch wb;
+  log->StageConsumed(entries, &wb);
+  ASSERT_TRUE(db->WriteSync(&wb).ok());
   ASSERT_TRUE(log->Consumed(entries).ok());
 }
 
@@ -104,6 +108,9 @@ TEST(RocksDbIngestLogTest, QuarantinedRecordsAreKeptSealedUntilTheirRetention) {
     ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 2, &entries).ok());
     ASSERT_EQ(entries.size(), 2u);
     ASSERT_TRUE(log->Quarantine({{&entries[0], "field 'x': not processable"}}).ok());
+    rocksdb::WriteBatch wb;
+    log->StageConsumed(entries, &wb);
+    ASSERT_TRUE(db->WriteSync(&wb).ok());
     ASSERT_TRUE(log->Consumed(entries).ok());
 
     auto kept = log->KeptQuarantine();
@@ -486,6 +493,129 @@ TEST(RocksDbIngestLogTest, ACorruptStoredPositionIsDataLossNotAGuess) {
     EXPECT_TRUE(absl::IsDataLoss(log.status())) << log.status();
     EXPECT_NE(log.status().message().find(key), std::string_view::npos) << log.status();
   }
+}
+
+}  // namespace
+}  // namespace accord::hub
+
+namespace accord::hub {
+namespace {
+
+// Replays `kept` (one record each) as QuarantineService does; waits for the outcome.
+AppendResult Replay(IngestLog* log, const std::vector<RocksDbIngestLog::KeptRecord>& kept) {
+  AppendResult result;
+  absl::Notification done;
+  IngestLog::Batch batch;
+  for (const auto& k : kept) {
+    v1::Record r;
+    EXPECT_TRUE(r.ParseFromString(k.record));
+    batch.records.push_back(r);
+    batch.serialized.push_back(k.record);
+    batch.replays.push_back({k.offset, {k.key}});
+  }
+  batch.done = [&](absl::Status s, const std::vector<IngestLog::Outcome>& o) {
+    result.status = s;
+    result.outcomes = o;
+    done.Notify();
+  };
+  EXPECT_TRUE(log->TryAppend(batch));
+  done.WaitForNotification();
+  return result;
+}
+
+// A kept record is re-appended once, without the dedupe check that a
+// publisher's copy of the same id still gets, and leaves the kept set in the
+// same write as it enters the log (its reason too). A second replay of the
+// same kept copy, in the same batch or later, appends nothing.
+TEST(RocksDbIngestLogTest, AReplayReappendsAKeptRecordOnceAndRemovesItInTheSameWrite) {
+  TempDir dir;
+  auto db = OpenDb(dir.path());
+  auto log = OpenLog(db.get());
+  ASSERT_TRUE(Append(log.get(), {MakeRecord("police", "a"), MakeRecord("police", "b")}).status.ok());
+  std::vector<IngestLog::Entry> entries;
+  ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 2, &entries).ok());
+  ASSERT_EQ(entries.size(), 2u);
+  ASSERT_TRUE(log->Quarantine({{&entries[0], "no flow"}}).ok());
+  {
+    rocksdb::WriteBatch wb;  // the committer's reason
+    wb.Put(db->cf(HubDb::kQuarantine), EncodeU64(entries[0].offset), "no flow");
+    ASSERT_TRUE(db->WriteSync(&wb).ok());
+  }
+  ASSERT_TRUE(log->Consumed(entries).ok());
+  auto kept = log->KeptQuarantine();
+  ASSERT_TRUE(kept.ok() && kept->size() == 1u);
+  EXPECT_EQ(*log->KeptReason(entries[0].offset), "no flow");
+  EXPECT_EQ(*log->QuarantinedEver("police"), 1u);
+
+  // A publisher sending "a" again is still a duplicate.
+  AppendResult again = Append(log.get(), {MakeRecord("police", "a")});
+  ASSERT_TRUE(again.status.ok());
+  EXPECT_EQ(again.outcomes, std::vector<IngestLog::Outcome>{IngestLog::Outcome::kDuplicate});
+
+  // Replayed twice in one batch: appended once.
+  AppendResult replayed = Replay(log.get(), {(*kept)[0], (*kept)[0]});
+  ASSERT_TRUE(replayed.status.ok()) << replayed.status;
+  EXPECT_EQ(replayed.outcomes,
+            (std::vector<IngestLog::Outcome>{IngestLog::Outcome::kAccepted, IngestLog::Outcome::kDuplicate}));
+  EXPECT_TRUE(log->KeptQuarantine()->empty());
+  EXPECT_TRUE(absl::IsNotFound(log->KeptReason(entries[0].offset).status()));
+  std::vector<IngestLog::Entry> next;
+  ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 10, &next).ok());
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].bytes, (*kept)[0].record);
+  EXPECT_GT(next[0].offset, entries[1].offset);
+
+  // And again later: no longer kept, nothing appended.
+  replayed = Replay(log.get(), {(*kept)[0]});
+  ASSERT_TRUE(replayed.status.ok());
+  EXPECT_EQ(replayed.outcomes, std::vector<IngestLog::Outcome>{IngestLog::Outcome::kDuplicate});
+  EXPECT_EQ(log->last_offset(), next[0].offset);
+  // The replayed record is a duplicate for publishers too.
+  again = Append(log.get(), {MakeRecord("police", "a")});
+  EXPECT_EQ(again.outcomes, std::vector<IngestLog::Outcome>{IngestLog::Outcome::kDuplicate});
+}
+
+// The consumer retries a batch whose commit failed (also after a restart):
+// its quarantined records are kept, and counted, once.
+TEST(RocksDbIngestLogTest, ARetriedQuarantineKeepsAndCountsEachRecordOnceAndTheSweepTakesTheReasons) {
+  TempDir dir;
+  auto db = OpenDb(dir.path());
+  std::vector<IngestLog::Entry> entries;
+  {
+    auto log = OpenLog(db.get());
+    ASSERT_TRUE(Append(log.get(), {MakeRecord("police", "a"), MakeRecord("nhs", "b")}).status.ok());
+    ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 2, &entries).ok());
+    ASSERT_EQ(entries.size(), 2u);
+    ASSERT_TRUE(log->Quarantine({{&entries[0], "x"}, {&entries[1], "y"}}).ok());
+    absl::SleepFor(absl::Milliseconds(2));  // a later attempt has another quarantined-at time
+    ASSERT_TRUE(log->Quarantine({{&entries[0], "x"}, {&entries[1], "y"}}).ok());
+  }
+  auto log = OpenLog(db.get());  // restarted before the commit: the same batch again
+  ASSERT_TRUE(log->Quarantine({{&entries[0], "x"}, {&entries[1], "y"}}).ok());
+  EXPECT_EQ(log->KeptQuarantine()->size(), 2u);
+  EXPECT_EQ(*log->QuarantinedEver("police"), 1u);
+  EXPECT_EQ(*log->QuarantinedEver("nhs"), 1u);
+  EXPECT_EQ(*log->QuarantinedEver("someone-else"), 0u);
+  size_t visited = 0;
+  ASSERT_TRUE(log->ForEachKept([&](RocksDbIngestLog::KeptRecord& k) {
+                   EXPECT_TRUE(k.opened);
+                   uint64_t at_ms = 0, offset = 0;
+                   EXPECT_TRUE(RocksDbIngestLog::DecodeKeptKey(k.key, &at_ms, &offset).ok());
+                   EXPECT_EQ(offset, k.offset);
+                   return ++visited < 1;  // stops when asked
+                 })
+                  .ok());
+  EXPECT_EQ(visited, 1u);
+
+  // Past retention, the kept copies and their reasons leave together; the
+  // per-provider counts stay.
+  rocksdb::WriteBatch wb;
+  for (const auto& e : entries) wb.Put(db->cf(HubDb::kQuarantine), EncodeU64(e.offset), "why");
+  ASSERT_TRUE(db->WriteSync(&wb).ok());
+  ASSERT_TRUE(log->SweepQuarantine(absl::Now() + absl::Hours(24 * 31)).ok());
+  EXPECT_TRUE(log->KeptQuarantine()->empty());
+  for (const auto& e : entries) EXPECT_TRUE(absl::IsNotFound(log->KeptReason(e.offset).status()));
+  EXPECT_EQ(*log->QuarantinedEver("police"), 1u);
 }
 
 }  // namespace

@@ -44,6 +44,7 @@
 #include "hub_context.h"
 #include "ingest_service.h"
 #include "key_service.h"
+#include "quarantine_service.h"
 #include "spdlog/spdlog.h"
 
 namespace accord::hub {
@@ -114,6 +115,7 @@ class HubImpl final : public Hub {
   std::unique_ptr<AgreementServiceImpl> agreement_service_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<KeyServiceImpl> key_service_;
+  std::unique_ptr<QuarantineServiceImpl> quarantine_service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HealthMonitor> health_;  // grpc.health.v1 per service, /readyz
   std::atomic<grpc::Server*> serving_{nullptr};  // server_, once started (for the refresher)
@@ -368,6 +370,7 @@ absl::Status HubImpl::StartServer() {
   agreement_service_ = std::make_unique<AgreementServiceImpl>(&context_);
   audit_service_ = std::make_unique<AuditServiceImpl>(&context_);
   key_service_ = std::make_unique<KeyServiceImpl>(&context_, keys_.get());
+  quarantine_service_ = std::make_unique<QuarantineServiceImpl>(&context_, embedded_log_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -400,6 +403,7 @@ absl::Status HubImpl::StartServer() {
   builder.RegisterService(agreement_service_.get());
   builder.RegisterService(audit_service_.get());
   builder.RegisterService(key_service_.get());
+  builder.RegisterService(quarantine_service_.get());
   server_ = builder.BuildAndStart();
   serving_.store(server_.get());
   if (server_ == nullptr || port_ == 0) {
@@ -484,6 +488,7 @@ void HubImpl::Shutdown() {
     spdlog::warn("{} streams did not end within 5 s; cancelling them", streams_.size());
   }
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+  if (quarantine_service_) quarantine_service_->Stop();  // before the ingest log goes
   spdlog::info("gRPC server stopped");
   if (http_) http_->stop();
   if (http_thread_.joinable()) http_thread_.join();

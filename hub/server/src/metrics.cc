@@ -127,6 +127,10 @@ std::string HubMetrics::Render() const {
   AppendCounter(&out, "accord_records_quarantined_total",
                 "Accepted records the policy stage could not process, kept sealed in quarantine",
                 quarantined.value());
+  AppendCounter(&out, "accord_records_replayed_total",
+                "Kept quarantined records re-run through the policy stage at their provider's request "
+                "(after an agreement fix)",
+                replayed.value());
   publish_ack_seconds.Render("accord_publish_ack_seconds",
                              "Seconds from a Publish batch's arrival to its acknowledgement (records durable)",
                              &out);
@@ -145,6 +149,7 @@ std::string HubMetrics::SaveCounters() const {
   j["records_accepted"] = records_accepted.value();
   j["records_duplicate"] = records_duplicate.value();
   j["records_quarantined"] = quarantined.value();
+  j["records_replayed"] = replayed.value();
   auto family = [](const CounterFamily& f) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& [labels, value] : f.Snapshot()) rows.push_back({{"labels", labels}, {"value", value}});
@@ -177,7 +182,8 @@ absl::Status HubMetrics::RestoreCounters(std::string_view saved) {
     }
     return true;
   };
-  for (const char* key : {"records_received", "records_accepted", "records_duplicate", "records_quarantined"}) {
+  for (const char* key : {"records_received", "records_accepted", "records_duplicate", "records_quarantined",
+                          "records_replayed"}) {
     if (j.contains(key) && !j[key].is_number_unsigned()) {
       return absl::InvalidArgumentError(absl::StrCat("saved metrics: '", key, "' is not a count"));
     }
@@ -191,6 +197,7 @@ absl::Status HubMetrics::RestoreCounters(std::string_view saved) {
   records_accepted.Add(j.value("records_accepted", uint64_t{0}));
   records_duplicate.Add(j.value("records_duplicate", uint64_t{0}));
   quarantined.Add(j.value("records_quarantined", uint64_t{0}));
+  replayed.Add(j.value("records_replayed", uint64_t{0}));
   auto restore = [&](const char* key, CounterFamily& f) {
     if (!j.contains(key)) return;
     for (const auto& row : j[key]) {

@@ -15,7 +15,7 @@ TEST(HubMetricsTest, EveryFamilyHasHelpAndType) {
   size_t types = 0, helps = 0;
   for (size_t pos = 0; (pos = text.find("# TYPE ", pos)) != std::string::npos; ++pos) ++types;
   for (size_t pos = 0; (pos = text.find("# HELP ", pos)) != std::string::npos; ++pos) ++helps;
-  EXPECT_EQ(types, 10u);  // nine built-in families and the gauge
+  EXPECT_EQ(types, 11u);  // ten built-in families and the gauge
   EXPECT_EQ(types, helps) << text;
   EXPECT_TRUE(absl::StrContains(text, "accord_records_rejected_total{reason=\"REJECT_WRONG_TYPE\"} 2\n"));
   EXPECT_TRUE(absl::StrContains(text, "accord_publish_delivery_seconds_count 1\n"));
@@ -31,6 +31,7 @@ TEST(HubMetricsTest, CountersSurviveASaveAndRestore) {
   before.records_rejected_by_source.With({"herts-police", "unknown", "REJECT_NO_AGREEMENT"}).Add(3);
   before.disclosures.With({"isa-1", "csp"}).Add(14);
   before.quarantined.Add(1);
+  before.replayed.Add(2);
   const std::string saved = before.SaveCounters();
 
   HubMetrics after;
@@ -42,6 +43,7 @@ TEST(HubMetricsTest, CountersSurviveASaveAndRestore) {
   EXPECT_EQ(after.records_rejected_by_source.With({"herts-police", "unknown", "REJECT_NO_AGREEMENT"}).value(), 3u);
   EXPECT_EQ(after.disclosures.With({"isa-1", "csp"}).value(), 14u);
   EXPECT_EQ(after.quarantined.value(), 1u);
+  EXPECT_EQ(after.replayed.value(), 2u);
 }
 
 TEST(HubMetricsTest, ADamagedSaveAddsNothing) {

@@ -57,6 +57,17 @@ class IngestLog {
     // Called once: OK with one outcome per record, or the error that stopped
     // the append (nothing of the batch is acknowledged then).
     std::function<void(absl::Status, const std::vector<Outcome>&)> done;
+    // Internal (QuarantineService.ReplayQuarantined; never filled from a
+    // request): empty, or one per record, the kept quarantined copy that
+    // record re-runs. Only the embedded log (rocksdb_ingest_log.h) honours
+    // it: such a record bypasses the dedupe index (its id was seen when it
+    // was first accepted) and its kept copy leaves in the same durable write;
+    // kDuplicate then means "no longer kept" (replayed or swept meanwhile).
+    struct ReplayOf {
+      uint64_t offset = 0;                 // where it was in the log
+      std::vector<std::string> kept_keys;  // its kept copies (the first must exist)
+    };
+    std::vector<ReplayOf> replays;
   };
 
   // One record read back by the consumer: its position and its bytes (a

@@ -35,7 +35,23 @@
 // an fsync before the consumer commits past it. The reason is the consumer's
 // (the same column family, by offset). Kept records leave after
 // `quarantine_retention`: SweepQuarantine() (at Open and on the hub's
-// retention sweep) deletes older ones. KeptQuarantine() reads them back.
+// retention sweep) deletes older ones, and their reasons. KeptQuarantine() reads them back.
+// Each record is kept once: the highest offset kept is written with the kept
+// records ("kept_upto" in the same column family), and a retried
+// Quarantine() (the consumer retries a batch whose commit failed, also after
+// a restart) skips offsets at or below it. Quarantine() also counts, per
+// provider, the records ever quarantined ("ever/" + provider; agency ids are
+// not personal data), in the same write: QuarantinedEver().
+//
+// Replay (QuarantineService): a Batch whose `replays` name kept copies
+// re-appends their records through the writer thread like any batch, but
+// without consulting the dedupe index (publishers cannot set `replays`), and
+// deletes the kept copies and their reason in the SAME fsync'd WriteBatch as
+// the new raw record. A crash therefore leaves either the kept copy (nothing
+// appended) or the new record (nothing kept), never both and never neither;
+// the writer thread checks that the first kept copy still exists (so two
+// replays of one record, or a replay racing the sweep, append it at most
+// once: the later one gets kDuplicate, "no longer kept").
 //
 // Bounded: at most `max_queued_batches` batches wait, and at most
 // `max_backlog_records` stored records wait for the policy stage; TryAppend()
@@ -116,6 +132,11 @@ class RocksDbIngestLog final : public IngestLog {
     uint64_t offset = 0;
     absl::Time quarantined_at;
     std::string record;
+    // Its key in the quarantine column family ("kept/" + at ms + offset).
+    std::string key;
+    // ForEachKept(): false when the stored copy does not open (`record` is
+    // then empty).
+    bool opened = true;
   };
   // Deletes the kept records quarantined more than quarantine_retention
   // before `now`. Thread-safe.
@@ -123,6 +144,18 @@ class RocksDbIngestLog final : public IngestLog {
   // Every kept record, oldest first (DataLoss if one does not open).
   // Thread-safe.
   absl::StatusOr<std::vector<KeptRecord>> KeptQuarantine() const;
+  // Visits the kept records oldest first, opening one at a time (memory
+  // stays bounded by one record), until `visit` returns false. A copy that
+  // does not open is visited with opened = false. Thread-safe.
+  absl::Status ForEachKept(const std::function<bool(KeptRecord&)>& visit) const;
+  // Why the record at `offset` was quarantined (NotFound: no reason kept).
+  absl::StatusOr<std::string> KeptReason(uint64_t offset) const;
+  // How many of `provider`'s records were ever quarantined here.
+  absl::StatusOr<uint64_t> QuarantinedEver(const std::string& provider) const;
+  // The key of the kept copy of `offset` quarantined at `at_ms`.
+  static std::string KeptKeyOf(uint64_t at_ms, uint64_t offset);
+  // Decodes a kept key (InvalidArgument if it is not one).
+  static absl::Status DecodeKeptKey(std::string_view key, uint64_t* at_ms, uint64_t* offset);
 
   // Offset of the last record appended (0 = none).
   uint64_t last_offset() const;
@@ -180,8 +213,10 @@ class RocksDbIngestLog final : public IngestLog {
   std::string sealed_;  // scratch: one sealed value
   // Poll()'s thread: opens what the writer sealed.
   std::unique_ptr<policy::AesGcmOpener> opener_;
-  // Quarantine()'s thread (the consumer's): nonces for sealing kept records.
+  // Quarantine()'s thread (the consumer's): nonces for sealing kept records,
+  // and the highest offset kept (durably) so far.
   policy::RandomPool quarantine_nonces_;
+  uint64_t kept_upto_ = 0;
   // Keyed digests of (provider, dataset, record_id) for the dedupe index.
   std::unique_ptr<policy::Pseudonymiser> hasher_;
   std::thread thread_;

@@ -90,6 +90,8 @@ class HubMetrics {
   // and ledger (delivery_timer.h; embedded log only, see there).
   Histogram publish_delivery_seconds;
   Counter quarantined;
+  // Kept quarantined records re-appended by QuarantineService.ReplayQuarantined.
+  Counter replayed;
 
   // Families computed at scrape time (feed lag per subscriber, ledger size...).
   void AddGaugeSource(std::function<void(std::string* out)> source);
