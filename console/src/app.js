@@ -334,7 +334,9 @@ function createApp(opts) {
     const { info, show } = await agreementWithDocument(req.params.id, req.params.version);
     const versions = await versionsOf(info.id);
     const alsoInForce = versions.filter((v) => v.version !== info.version && (v.state === 'ACTIVE' || v.state === 'SUPERSEDED' || v.state === 'NOT_YET_VALID'));
-    res.render('withdraw.njk', { a: info, show, me: show.parties.find((p) => p.id === agency), alsoInForce });
+    const { registered } = await registeredKeys();
+    res.render('withdraw.njk', { a: info, show, me: show.parties.find((p) => p.id === agency), alsoInForce,
+      registeredKey: registered && registered.current ? registered.current.fingerprint : '' });
   }));
 
   app.post('/agreements/:id/:version/withdraw', wrap(async (req, res) => {
@@ -382,7 +384,9 @@ function createApp(opts) {
     if (!registry) throw new ConsoleError('This hub keeps no register of agency keys.', 'Ask your hub operator to upgrade it.');
     const b = req.body || {};
     const mode = b.mode === 'rotate' ? 'rotate' : 'register';
-    const r = await registry.register(agency, String(b.public_key || ''), String(b.proof || ''), String(b.reason || '').slice(0, 500), mode);
+    const reason = String(b.reason || '').trim();
+    if (reason.length > 500) throw new ConsoleError('The reason is longer than 500 characters.', 'Say it in a sentence or two.');
+    const r = await registry.register(agency, String(b.public_key || ''), String(b.proof || ''), reason, mode);
     actions.record(req, mode === 'rotate' ? 'key-rotate' : 'key-register', { key: r.fingerprint, previous_key: r.previous || undefined,
       unchanged: r.unchanged || undefined, key_log_index: r.log_index === null ? undefined : r.log_index });
     res.json({ redirect: `/keys?done=${r.unchanged ? 'unchanged' : mode === 'rotate' ? 'rotated' : 'registered'}&key=${encodeURIComponent(r.fingerprint)}` });
@@ -412,7 +416,8 @@ function createApp(opts) {
       return;
     }
     const r = await registry.revoke(agency, fingerprint, reason);
-    actions.record(req, 'key-revoke', { key: r.fingerprint, reason, key_log_index: r.log_index });
+    // The reason is free text: it goes to the hub's key log, not to this log.
+    actions.record(req, 'key-revoke', { key: r.fingerprint, key_log_index: r.log_index });
     res.redirect(303, `/keys?done=revoked&key=${encodeURIComponent(r.fingerprint)}`);
   }));
 

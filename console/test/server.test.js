@@ -183,7 +183,8 @@ test('revoke: a reason and a confirmation are required, then the hub revokes and
   const call = c.state.calls.find((x) => x.rpc === 'RevokeKey').request;
   assert.deepEqual([call.agency, call.key_fingerprint, call.reason], [AGENCY, fp('2'), 'The laptop was lost']);
   const logged = c.actions().find((a) => a.action === 'key-revoke');
-  assert.deepEqual([logged.agency, logged.key, logged.reason], [AGENCY, fp('2'), 'The laptop was lost']);
+  assert.deepEqual([logged.agency, logged.officer, logged.key, logged.key_log_index], [AGENCY, 'Officer A', fp('2'), '9']);
+  assert.equal(logged.reason, undefined, 'free text stays out of the action log');
   const unknown = await c.get(`/keys/revoke?key=${encodeURIComponent(fp('7'))}`);
   assert.equal(unknown.status, 400);
   assert.match(unknown.text, /has registered no key with that fingerprint/);
