@@ -11,6 +11,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const { once } = require('node:events');
+const { execFileSync } = require('node:child_process');
 const http = require('node:http');
 const https = require('node:https');
 const path = require('node:path');
@@ -266,6 +267,18 @@ test('a revoked officer certificate is refused in words; a new CRL is applied wi
   assert.equal(c.reloadCrl(), false);
   assert.match(c.logs.at(-1), /kept the previous certificate revocation list/);
   assert.equal((await c.get('/keys', 'officer-b')).status, 403);
+});
+
+test('a CRL written by accordctl pki revoke is applied', { skip: !process.env.ACCORDCTL && 'ACCORDCTL is not set' }, async (t) => {
+  const c = await startConsole(t, { agreements: [], calls: [], keys: [] }, { crl: true });
+  const out = execFileSync(process.env.ACCORDCTL, ['pki', 'revoke', '--dir', c.pki.dir, c.pki.file('officer-a.crt')], { encoding: 'utf8' });
+  assert.match(out, /Certificate revocation list: .*ca\.crl/);
+  fs.copyFileSync(c.pki.file('ca.crl'), c.crlFile);
+  assert.equal(c.reloadCrl(), true);
+  const refused = await c.get('/keys', 'officer-a');
+  assert.equal(refused.status, 403);
+  assert.match(refused.text, /Your browser certificate has been revoked/);
+  assert.equal((await c.get('/keys', 'officer-b')).status, 200);
 });
 
 test('a connection opened before a new CRL serves no further request', async (t) => {
