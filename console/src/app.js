@@ -375,7 +375,8 @@ function createApp(opts) {
     const current = registered && registered.current;
     const notRegistered = current ? fromAgreements.signing.filter((k) => k.fingerprint !== current.fingerprint) : [];
     res.render('keys.njk', { fromAgreements, registered, registryError, hasRegistry: Boolean(registry), notRegistered,
-      done: req.query.done, doneKey: String(req.query.key || '') });
+      // Only a fingerprint is echoed from the address, so a crafted link cannot put words in the banner.
+      done: req.query.done, doneKey: /^sha256:[0-9a-f]{64}$/.test(String(req.query.key || '')) ? req.query.key : '' });
   }));
 
   // Register or rotate: the browser sends only the public key and the proof

@@ -102,6 +102,9 @@ test('keys page: the agency\'s registered keys with their state, and other agenc
   assert.match(r.text, /href="\/keys\/revoke\?key=sha256%3A2{64}"/);
   assert.doesNotMatch(r.text, /href="\/keys\/revoke\?key=sha256%3A3/, 'a revoked key cannot be revoked again');
   assert.ok(c.state.calls.some((x) => x.rpc === 'ListKeys'));
+  // The banner echoes only a fingerprint from the address.
+  assert.doesNotMatch((await c.get('/keys?done=registered&key=Call%20this%20number')).text, /Call this number|id="key-done"/);
+  assert.match((await c.get(`/keys?done=revoked&key=${encodeURIComponent(fp('2'))}`)).text, /id="key-done" data-done="revoked"/);
 });
 
 test('keys page: a hub without the key register is said in words', async (t) => {
