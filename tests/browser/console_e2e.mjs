@@ -1,7 +1,8 @@
 // End-to-end test of the officers' console in Debian's Chromium (playwright-core,
 // never a downloaded browser). run_console_e2e.sh starts the hub and one console
 // per agency and passes their addresses in the environment; this file drives
-// the whole life of an agreement through the browser:
+// the whole life of an agreement through the browser (after refusing a missing,
+// another agency's, and a revoked officer certificate):
 //   1 draft with a lint error fixed, 2 diff against v1, 3 sign as each party in
 //   turn, 4 active, 5 records flow, 6 health shows them, 7 withdraw, 8 flows
 //   stop, 9 the ledger verifies, then the agency's key is revoked, a key made
@@ -34,11 +35,11 @@ let shot = 0;
 const axeReport = [];
 const openPages = [];
 
-async function newOfficer(browser, url, agency) {
+async function newOfficer(browser, url, agency, certDir = pki) {
   const origin = new URL(url).origin;
   const ctx = await browser.newContext({
     ignoreHTTPSErrors: true, bypassCSP: true, viewport: { width: 1280, height: 900 },
-    clientCertificates: agency ? [{ origin, certPath: path.join(pki, `officer-${agency}.crt`), keyPath: path.join(pki, `officer-${agency}.key`) }] : [],
+    clientCertificates: agency ? [{ origin, certPath: path.join(certDir, `officer-${agency}.crt`), keyPath: path.join(certDir, `officer-${agency}.key`) }] : [],
   });
   const page = await ctx.newPage();
   page.setDefaultTimeout(30000);
@@ -119,6 +120,13 @@ try {
     await other.page.getByText('but this console acts for nhs-lister-ae').waitFor();
     await step(other.page, 'refused-other-agency');
     await other.ctx.close();
+    // A revoked officer certificate (accordctl pki revoke; the console's --crl).
+    const leaver = await newOfficer(browser, AE, 'nhs-lister-ae', path.join(WORK, 'leaver'));
+    const r3 = await leaver.page.goto(AE);
+    assert.equal(r3.status(), 403);
+    await leaver.page.getByText('Your browser certificate has been revoked').waitFor();
+    await step(leaver.page, 'refused-revoked-certificate');
+    await leaver.ctx.close();
   }
 
   const ae = await newOfficer(browser, AE, 'nhs-lister-ae');
