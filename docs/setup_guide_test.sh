@@ -67,11 +67,20 @@ issue "$w/officer" officer "/CN=Jo Bloggs" clientAuth "URI:accord:agency:herts-p
 openssl pkcs12 -export -in "$w/officer/officer.crt" -inkey "$w/officer/officer.key" -passout pass:x -out "$w/officer/officer.p12"
 bash "$root/console/scripts/npm-install.sh"
 p=$w/herts-police
+# 3.3: the CA's revocation database and its first (empty) CRL, as the guide gives them.
+(cd "$w/ca" && touch index.txt && echo 01 >crlnumber &&
+  printf '%s\n' '[ca]' 'default_ca = partnership' '[partnership]' 'database = index.txt' \
+    'crlnumber = crlnumber' 'certificate = ca.crt' 'private_key = ca.key' 'default_md = sha256' \
+    'default_crl_days = 30' >crl.cnf &&
+  openssl ca -config crl.cnf -gencrl -out partnership.crl.pem 2>/dev/null)
+cp "$w/ca/partnership.crl.pem" "$p/partnership.crl.pem"
 node "$root/console/bin/accord-console.js" --agency herts-police --hub "$HUB" \
   --ca "$p/ca.crt" --cert "$p/herts-police.crt" --key "$p/herts-police.key" \
   --tls-cert "$p/console.crt" --tls-key "$p/console.key" --listen 127.0.0.1:0 \
-  --hub-metrics "http://127.0.0.1:$METRICS/metrics" --accordctl "$ctl" --data-dir "$w/console-data" >"$w/console.out" 2>"$w/console.log" &
+  --hub-metrics "http://127.0.0.1:$METRICS/metrics" --accordctl "$ctl" --data-dir "$w/console-data" \
+  --crl "$p/partnership.crl.pem" >"$w/console.out" 2>"$w/console.log" &
 pids+=("$!")
+console_pid=$!
 for _ in $(seq 200); do grep -q "ready on port" "$w/console.out" && break; sleep 0.1; done
 url=$(sed -n 's/.*: \(https:[^ ]*\)$/\1/p' "$w/console.out")
 [[ -n $url ]] || { cat "$w/console.log" >&2; fail "the console did not start"; }
@@ -83,6 +92,20 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$w/ca/ca.crt" "$url")
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$w/ca/ca.crt" --cert "$w/csp-herts-analyst/csp-herts-analyst.crt" \
   --key "$w/csp-herts-analyst/csp-herts-analyst.key" "$url")
 [[ $code == 403 ]] || fail "the console answered $code to another agency's certificate"
+
+say "3.3 Revoking an officer's certificate"
+issue "$w/officer2" officer2 "/CN=Sam Leaver" clientAuth "URI:accord:agency:herts-police"
+officer2=(--cacert "$w/ca/ca.crt" --cert "$w/officer2/officer2.crt" --key "$w/officer2/officer2.key")
+curl -sf -o /dev/null "${officer2[@]}" "$url" || fail "a new officer cannot open the console"
+(cd "$w/ca" && openssl ca -config crl.cnf -revoke "$w/officer2/officer2.crt" -crl_reason keyCompromise 2>/dev/null &&
+  openssl ca -config crl.cnf -gencrl -out partnership.crl.pem 2>/dev/null)
+cp "$w/ca/partnership.crl.pem" "$p/partnership.crl.pem.new" && mv "$p/partnership.crl.pem.new" "$p/partnership.crl.pem"
+kill -HUP "$console_pid"
+for _ in $(seq 100); do grep -q "reloaded the certificate revocation list" "$w/console.log" && break; sleep 0.1; done
+grep -q "reloaded the certificate revocation list" "$w/console.log" || fail "the console did not reload its CRL"
+page=$(curl -s "${officer2[@]}" "$url")
+grep -q "Your browser certificate has been revoked" <<<"$page" || fail "a revoked officer certificate was not refused in words"
+curl -sf -o /dev/null "${officer[@]}" "$url" || fail "revoking one officer locked out another"
 
 say "4. Onboarding: each agency registers its signing key, and a connection check"
 for a in "${agencies[@]}"; do

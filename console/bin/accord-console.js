@@ -2,7 +2,6 @@
 'use strict';
 // accord-console: the officers' console for one agency. See console/README.md.
 const fs = require('node:fs');
-const https = require('node:https');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { HubClient, protoDirDefault } = require('../src/hub');
@@ -10,6 +9,7 @@ const { AccordCtl } = require('../src/accordctl');
 const { ActionLog } = require('../src/actions');
 const { createApp } = require('../src/app');
 const { makeKeyRegistry } = require('../src/keys');
+const { createConsoleServer } = require('../src/server');
 
 const HELP = `accord-console: the officers' console for one agency, over HTTPS with browser certificates.
 
@@ -22,6 +22,8 @@ Usage: accord-console --agency ID --hub HOST:PORT --ca CA.crt --cert AGENCY.crt 
   --cert, --key FILE   the agency's client certificate and key, as its accordctl and connectors use
   --tls-cert, --tls-key FILE  the console's own HTTPS server certificate and key
   --officer-ca FILE    CA for officers' browser certificates (default: --ca)
+  --crl FILE           the partnership CA's certificate revocation list (PEM): a revoked officer
+                       certificate is refused. Re-read on SIGHUP and when the file changes.
   --listen HOST:PORT   where to serve HTTPS (default 127.0.0.1:8443; port 0 picks a free one)
   --hub-metrics URL    the hub's metrics endpoint, e.g. http://127.0.0.1:9464/metrics
   --accordctl FILE     the accordctl binary (default: accordctl on PATH)
@@ -41,7 +43,7 @@ function main() {
       options: {
         agency: { type: 'string' }, hub: { type: 'string' }, ca: { type: 'string' }, cert: { type: 'string' },
         key: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
-        'officer-ca': { type: 'string' }, listen: { type: 'string', default: '127.0.0.1:8443' },
+        'officer-ca': { type: 'string' }, crl: { type: 'string' }, listen: { type: 'string', default: '127.0.0.1:8443' },
         'hub-metrics': { type: 'string' }, accordctl: { type: 'string', default: 'accordctl' },
         'data-dir': { type: 'string', default: 'console-data' }, 'quiet-hours': { type: 'string', default: '24' },
         'proto-dir': { type: 'string', default: protoDirDefault }, help: { type: 'boolean' },
@@ -73,10 +75,23 @@ function main() {
     actions: new ActionLog(args['data-dir']), keyRegistry: makeKeyRegistry({ hub }),
     quietHours: Number(args['quiet-hours']) || 24,
   });
-  const server = https.createServer({
-    cert: read('tls-cert'), key: read('tls-key'), ca: read(args['officer-ca'] ? 'officer-ca' : 'ca'),
-    requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2',
-  }, app);
+  let server;
+  let reloadCrl;
+  try {
+    ({ server, reloadCrl } = createConsoleServer({
+      cert: read('tls-cert'), key: read('tls-key'), ca: read(args['officer-ca'] ? 'officer-ca' : 'ca'), crlFile: args.crl,
+    }, app));
+  } catch (e) {
+    fail(e.message);
+  }
+  if (args.crl) {
+    // Re-read the CRL when the partnership publishes a new one (the file is
+    // polled, so a replaced file is seen too) or on SIGHUP.
+    process.on('SIGHUP', reloadCrl);
+    fs.watchFile(args.crl, { interval: 5000 }, (cur, prev) => {
+      if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size || cur.ino !== prev.ino) reloadCrl();
+    });
+  }
   server.on('error', (e) => fail(`cannot listen on ${args.listen}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`));
   server.listen(port, host, () => {
     const p = server.address().port;
@@ -84,6 +99,7 @@ function main() {
     process.stdout.write(`accord-console for ${args.agency} ready on port ${p}: https://${shown}:${p}/\n`);
   });
   const stop = () => {
+    if (args.crl) fs.unwatchFile(args.crl);
     server.close(() => { hub.close(); process.exit(0); });
     server.closeAllConnections();
   };

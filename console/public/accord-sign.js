@@ -57,6 +57,12 @@
     return concat(enc.encode('accord.withdrawal.v1\0'), enc.encode(canonicalWithdrawal(w)));
   }
 
+  // "accord.key-registration.v1\0" || agency || 0x00 || fingerprint text: what
+  // a key registration's proof of possession signs (KeyService).
+  function keyRegistrationMessage(agency, fingerprint) {
+    return concat(concat(enc.encode('accord.key-registration.v1\0'), enc.encode(agency)), concat(new Uint8Array([0]), enc.encode(fingerprint)));
+  }
+
   function pemBody(pem, label) {
     var re = new RegExp('-----BEGIN ' + label + '-----([A-Za-z0-9+/=\\s]+)-----END ' + label + '-----');
     var m = re.exec(pem);
@@ -106,11 +112,32 @@
       publicFingerprint: 'sha256:' + hex(digest) };
   }
 
+  // A new Ed25519 key made in the browser. Resolves {privateKey (non-extractable
+  // signer), privatePem (PKCS#8, as accordctl keygen writes it, for the officer
+  // to keep), publicPem, publicFingerprint}.
+  async function generateKey() {
+    var subtle = (typeof crypto !== 'undefined' && crypto.subtle) || null;
+    if (!subtle) throw new Error('This browser cannot make keys here (no WebCrypto). Use a current Chrome or Edge, or make the key with accordctl keygen.');
+    var pair;
+    try {
+      pair = await subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
+    } catch (e) {
+      throw new Error('This browser cannot make Ed25519 keys. Use a current Chrome or Edge, or make the key with accordctl keygen and choose its file.');
+    }
+    var der = new Uint8Array(await subtle.exportKey('pkcs8', pair.privateKey));
+    var pem = '-----BEGIN PRIVATE KEY-----\n' + b64(der).replace(/(.{64})/g, '$1\n').replace(/\n$/, '') + '\n-----END PRIVATE KEY-----\n';
+    der.fill(0);
+    var loaded = await loadPrivateKey(pem);
+    loaded.privatePem = pem;
+    return loaded;
+  }
+
   async function sign(privateKey, message) {
     var sig = await crypto.subtle.sign({ name: 'Ed25519' }, privateKey, message);
     return b64(sig);
   }
 
   return { agreementMessage: agreementMessage, withdrawalMessage: withdrawalMessage,
-    canonicalWithdrawal: canonicalWithdrawal, rfc3339: rfc3339, loadPrivateKey: loadPrivateKey, sign: sign };
+    canonicalWithdrawal: canonicalWithdrawal, rfc3339: rfc3339, loadPrivateKey: loadPrivateKey, sign: sign,
+    keyRegistrationMessage: keyRegistrationMessage, generateKey: generateKey };
 }));

@@ -89,8 +89,8 @@
 
   // ---- Signing (agreements and withdrawals) with the officer's own key file.
   var fail = function (message) {
-    var box = document.getElementById('sign-error');
-    document.getElementById('sign-error-text').textContent = message;
+    var box = document.getElementById('sign-error') || document.getElementById('key-error');
+    document.getElementById(box.id + '-text').textContent = message;
     box.classList.remove('console-hidden');
     box.focus();
   };
@@ -98,6 +98,11 @@
     var input = document.getElementById('key-file');
     if (!input.files || !input.files[0]) return Promise.reject(new Error('Choose your agency\'s private signing key file first.'));
     return input.files[0].text().then(AccordSign.loadPrivateKey).then(function (k) {
+      var registered = form.getAttribute('data-registered-key');
+      if (registered && k.publicFingerprint !== registered) {
+        throw new Error('That key is not your agency\'s registered key (it has fingerprint ' + k.publicFingerprint +
+          ', the hub\'s register holds ' + registered + '), so the hub would not count the signature. Choose the registered key, or register this key on the Keys page first.');
+      }
       var expected = form.getAttribute('data-expected-key');
       if (expected && k.publicFingerprint !== expected) {
         throw new Error('That key is not the one the agreement names for your agency (it has fingerprint ' + k.publicFingerprint +
@@ -123,6 +128,43 @@
       readKey(signForm).then(function (k) {
         return AccordSign.sign(k.privateKey, AccordSign.agreementMessage(fingerprint)).then(function (sig) {
           return send(signForm.getAttribute('data-action'), { fingerprint: fingerprint, signature: sig, public_key: k.publicPem });
+        });
+      }).catch(function (err) { fail(err.message); });
+    });
+  }
+
+  // ---- Keys: register or replace the agency's key. The key is made here or
+  // read from a file; the page signs the proof of possession and sends only
+  // the public key and the proof.
+  var keyForm = document.getElementById('key-form');
+  if (keyForm) {
+    keyForm.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var agency = keyForm.getAttribute('data-agency');
+      var fromFile = document.getElementById('key-source-file').checked;
+      var made = fromFile
+        ? (function () {
+          var input = document.getElementById('key-file');
+          if (!input.files || !input.files[0]) return Promise.reject(new Error('Choose your private key file first, or choose to make a new key in this browser.'));
+          return input.files[0].text().then(AccordSign.loadPrivateKey);
+        }())
+        : AccordSign.generateKey().then(function (k) {
+          // The officer keeps the private key: it is saved as a file, never sent.
+          var url = URL.createObjectURL(new Blob([k.privatePem], { type: 'application/x-pem-file' }));
+          var a = document.createElement('a');
+          a.href = url;
+          a.download = agency + '-signing.key';
+          document.body.appendChild(a);
+          a.click();
+          a.remove();
+          k.privatePem = null;
+          setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+          return k;
+        });
+      made.then(function (k) {
+        return AccordSign.sign(k.privateKey, AccordSign.keyRegistrationMessage(agency, k.publicFingerprint)).then(function (proof) {
+          return send(keyForm.getAttribute('data-action'), { mode: keyForm.getAttribute('data-mode'), public_key: k.publicPem,
+            proof: proof, reason: document.getElementById('key-reason').value.trim() });
         });
       }).catch(function (err) { fail(err.message); });
     });

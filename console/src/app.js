@@ -14,7 +14,8 @@ const { agencyFromPeerCertificate } = require('./identity');
 const { summarise, STATE_WORDS } = require('./partnership');
 const { computeHealth } = require('./health');
 const { fetchMetrics } = require('./metrics');
-const { keysFromAgreements } = require('./keys');
+const { keysFromAgreements, ed25519Fingerprint } = require('./keys');
+const { agencyQuarantine, quarantineFromMetric } = require('./quarantine');
 const { appendSignature, withdrawalYaml, withdrawalSummary } = require('./documents');
 const { explainTreatment, CLASS_WORDS, ROLE_WORDS } = require('./words');
 
@@ -87,9 +88,11 @@ function createApp(opts) {
     const cert = typeof sock.getPeerCertificate === 'function' ? sock.getPeerCertificate() : null;
     let problem = null;
     if (!sock.authorized) {
-      problem = cert && Object.keys(cert).length
-        ? 'Your browser presented a certificate that the partnership\'s certificate authority did not issue, or that has expired.'
-        : 'Your browser did not present a certificate.';
+      const why = sock.authorizationError && String(sock.authorizationError.code || sock.authorizationError);
+      problem = !(cert && Object.keys(cert).length) ? 'Your browser did not present a certificate.'
+        : why === 'CERT_REVOKED' ? 'Your browser certificate has been revoked by the partnership\'s certificate authority, so it can no longer be used. Ask your certificate administrator for a new one.'
+          : why === 'UNABLE_TO_GET_CRL' || why === 'CRL_HAS_EXPIRED' ? 'The console cannot check whether your certificate has been revoked (its revocation list is missing or out of date). Tell the person who runs the console.'
+            : 'Your browser presented a certificate that the partnership\'s certificate authority did not issue, or that has expired.';
     }
     const who = problem ? null : agencyFromPeerCertificate(cert);
     if (!problem && who.error) problem = `Your certificate cannot be used here: ${who.error}.`;
@@ -138,6 +141,12 @@ function createApp(opts) {
   async function agreementWithDocument(id, version) {
     const info = await hub.getAgreement(id, Number(version) || 0);
     return { info, show: await shown(info.document) };
+  }
+  // The hub's key register (keys.js); null when the console runs without one.
+  const registry = opts.keyRegistry || null;
+  async function registeredKeys() {
+    if (!registry) return { registered: null, registryError: null };
+    try { return { registered: await registry.list(agency), registryError: null }; } catch (e) { return { registered: null, registryError: e }; }
   }
   async function versionsOf(id) {
     return (await hub.listAgreements()).filter((a) => a.id === id).sort((a, b) => a.version - b.version);
@@ -254,7 +263,9 @@ function createApp(opts) {
     const me = show.parties.find((p) => p.id === agency);
     const versions = await versionsOf(info.id);
     const previous = [...versions].reverse().find((v) => v.version < info.version);
-    res.render('sign.njk', { a: info, show, me, previous, status: info.parties.find((p) => p.party === agency) });
+    const { registered } = await registeredKeys();
+    res.render('sign.njk', { a: info, show, me, previous, status: info.parties.find((p) => p.party === agency),
+      registeredKey: registered && registered.current ? registered.current.fingerprint : '', hasRegistry: Boolean(registry) });
   }));
 
   app.post('/agreements/:id/:version/sign', wrap(async (req, res) => {
@@ -273,6 +284,12 @@ function createApp(opts) {
     const signedAt = clock().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const publicKey = /^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+-----END PUBLIC KEY-----\n?$/.test(String(body.public_key || ''))
       ? body.public_key : '';
+    // The hub counts only signatures made with the agency's registered key.
+    const { registered } = await registeredKeys();
+    if (publicKey && registered && registered.current && ed25519Fingerprint(publicKey) !== registered.current.fingerprint) {
+      throw new ConsoleError(`You signed with a key that is not ${agency}'s registered key, so the signature was not sent to the hub.`,
+        `Sign with the key registered on the Keys page (${registered.current.fingerprint}), or register this key there first.`);
+    }
     const withoutOld = removeSignatureOf(info.document, agency);
     const entry = { party: agency, fingerprint: info.fingerprint, signed_at: signedAt, signature: body.signature };
     let signedDoc = appendSignature(withoutOld, entry);
@@ -317,7 +334,9 @@ function createApp(opts) {
     const { info, show } = await agreementWithDocument(req.params.id, req.params.version);
     const versions = await versionsOf(info.id);
     const alsoInForce = versions.filter((v) => v.version !== info.version && (v.state === 'ACTIVE' || v.state === 'SUPERSEDED' || v.state === 'NOT_YET_VALID'));
-    res.render('withdraw.njk', { a: info, show, me: show.parties.find((p) => p.id === agency), alsoInForce });
+    const { registered } = await registeredKeys();
+    res.render('withdraw.njk', { a: info, show, me: show.parties.find((p) => p.id === agency), alsoInForce,
+      registeredKey: registered && registered.current ? registered.current.fingerprint : '' });
   }));
 
   app.post('/agreements/:id/:version/withdraw', wrap(async (req, res) => {
@@ -346,17 +365,61 @@ function createApp(opts) {
     res.redirect(303, `/agreements/${encodeURIComponent(resp.agreement.id)}/${resp.agreement.version}?done=withdrawn`);
   }));
 
-  // Keys.
+  // Keys: the hub's register (mine with history, other agencies' read-only)
+  // and the keys the agreements name.
   app.get('/keys', wrap(async (req, res) => {
     const agreements = await hub.listAgreements();
     const fromAgreements = await keysFromAgreements(agency, agreements,
       async (id, version) => shown((await hub.getAgreement(id, version)).document));
-    let registered = null;
-    let registryError = null;
-    if (opts.keyRegistry) {
-      try { registered = await opts.keyRegistry.list(agency); } catch (e) { registryError = e; }
+    const { registered, registryError } = await registeredKeys();
+    const current = registered && registered.current;
+    const notRegistered = current ? fromAgreements.signing.filter((k) => k.fingerprint !== current.fingerprint) : [];
+    res.render('keys.njk', { fromAgreements, registered, registryError, hasRegistry: Boolean(registry), notRegistered,
+      // Only a fingerprint is echoed from the address, so a crafted link cannot put words in the banner.
+      done: req.query.done, doneKey: /^sha256:[0-9a-f]{64}$/.test(String(req.query.key || '')) ? req.query.key : '' });
+  }));
+
+  // Register or rotate: the browser sends only the public key and the proof
+  // of possession it signed (public/console.js).
+  app.post('/keys/register', wrap(async (req, res) => {
+    if (!registry) throw new ConsoleError('This hub keeps no register of agency keys.', 'Ask your hub operator to upgrade it.');
+    const b = req.body || {};
+    const mode = b.mode === 'rotate' ? 'rotate' : 'register';
+    const reason = String(b.reason || '').trim();
+    if (reason.length > 500) throw new ConsoleError('The reason is longer than 500 characters.', 'Say it in a sentence or two.');
+    const r = await registry.register(agency, String(b.public_key || ''), String(b.proof || ''), reason, mode);
+    actions.record(req, mode === 'rotate' ? 'key-rotate' : 'key-register', { key: r.fingerprint, previous_key: r.previous || undefined,
+      unchanged: r.unchanged || undefined, key_log_index: r.log_index === null ? undefined : r.log_index });
+    res.json({ redirect: `/keys?done=${r.unchanged ? 'unchanged' : mode === 'rotate' ? 'rotated' : 'registered'}&key=${encodeURIComponent(r.fingerprint)}` });
+  }));
+
+  // Revoke: a confirmation page with the reason, then the change.
+  app.get('/keys/revoke', wrap(async (req, res) => {
+    const { registered, registryError } = await registeredKeys();
+    if (registryError) throw registryError;
+    const key = registered && registered.mine.find((k) => k.fingerprint === String(req.query.key || ''));
+    if (!key) throw new ConsoleError('Your agency has registered no key with that fingerprint.', 'Go back to the Keys page and choose a key from the register.');
+    res.render('revoke-key.njk', { key });
+  }));
+  app.post('/keys/revoke', wrap(async (req, res) => {
+    if (!registry) throw new ConsoleError('This hub keeps no register of agency keys.', 'Ask your hub operator to upgrade it.');
+    const b = req.body || {};
+    const fingerprint = String(b.key || '');
+    const reason = String(b.reason || '').trim();
+    const problems = [];
+    if (!reason) problems.push({ field: 'reason', text: 'Say why the key is revoked; every partner can read it.' });
+    if (b.confirm !== 'yes') problems.push({ field: 'confirm', text: 'Confirm that every signature made with this key should stop counting.' });
+    if (problems.length) {
+      const { registered } = await registeredKeys();
+      const key = registered && registered.mine.find((k) => k.fingerprint === fingerprint);
+      if (!key) throw new ConsoleError('Your agency has registered no key with that fingerprint.', 'Go back to the Keys page and choose a key from the register.');
+      res.status(422).render('revoke-key.njk', { key, problems, reason });
+      return;
     }
-    res.render('keys.njk', { fromAgreements, registered, registryError, hasRegistry: Boolean(opts.keyRegistry) });
+    const r = await registry.revoke(agency, fingerprint, reason);
+    // The reason is free text: it goes to the hub's key log, not to this log.
+    actions.record(req, 'key-revoke', { key: r.fingerprint, key_log_index: r.log_index });
+    res.redirect(303, `/keys?done=revoked&key=${encodeURIComponent(r.fingerprint)}`);
   }));
 
   // Data-sharing health.
@@ -373,7 +436,16 @@ function createApp(opts) {
       for (const f of s.flows) activeFlows.push({ agreement: a.id, version: a.version, flow: f.id, from: f.from, to: f.to });
     }
     const h = computeHealth({ agency, disclosures, metrics, activeFlows, now, quietHours: opts.quietHours || 24 });
-    res.render('health.njk', { h, metricsConfigured: Boolean(opts.metricsUrl) });
+    // This agency's quarantined records; a hub without the RPC: the hub-wide metric, said as such.
+    let quarantine = null;
+    let quarantineError = null;
+    try {
+      quarantine = await agencyQuarantine(hub);
+    } catch (e) {
+      quarantineError = e instanceof ConsoleError ? e : new ConsoleError('Could not read your agency\'s quarantined records.', 'Reload in a minute.');
+    }
+    if (!quarantine || quarantine.source === 'unavailable') quarantine = quarantineFromMetric(metrics);
+    res.render('health.njk', { h, quarantine, quarantineError, metricsConfigured: Boolean(opts.metricsUrl) });
   }));
 
   // The ledger.

@@ -33,16 +33,27 @@ class ConsoleError extends Error {
   }
 }
 
-// A ConsoleError for a failed hub call `action` ("submit the agreement").
-function fromGrpc(action, err) {
-  const words = HUB_WORDS[err && err.code] ||
+// What a status means for a key change (KeyService), where it differs.
+const KEY_WORDS = {
+  [status.FAILED_PRECONDITION]: 'The hub\'s key register does not allow this change now (for example your agency already has a current key, so replace it instead of registering another; or that key was already revoked, or is already registered). Reload the Keys page to see the register, then try again.',
+  [status.PERMISSION_DENIED]: 'The hub refused the key change: the proof that your agency holds the private key did not verify, or the key is not your agency\'s. Choose your agency\'s key and try again.',
+  [status.NOT_FOUND]: 'Your agency has registered no key with that fingerprint. Reload the Keys page and choose a key from the register.',
+  [status.INVALID_ARGUMENT]: 'The hub refused the key: it is not an Ed25519 public key, or the request is incomplete. Use a key made by accordctl keygen or by this page.',
+};
+
+// A ConsoleError for a failed hub call `action` ("submit the agreement");
+// `words` overrides HUB_WORDS for some codes. The gRPC code is kept as
+// `grpcCode` for callers that fall back (never shown).
+function fromGrpc(action, err, words = {}) {
+  const text = words[err && err.code] || HUB_WORDS[err && err.code] ||
     'Something unexpected went wrong talking to the hub. Try again; if it keeps happening, contact your hub operator.';
   let detail = (err && err.details) || '';
   if (err && err.code === status.UNAVAILABLE) detail = '';  // transport noise, not for officers
-  const e = new ConsoleError(`Could not ${action}.`, words, detail);
+  const e = new ConsoleError(`Could not ${action}.`, text, detail);
+  e.grpcCode = err && err.code;
   e.httpStatus = { [status.UNAVAILABLE]: 503, [status.DEADLINE_EXCEEDED]: 504, [status.NOT_FOUND]: 404,
     [status.PERMISSION_DENIED]: 403, [status.UNAUTHENTICATED]: 502, [status.INTERNAL]: 502, [status.DATA_LOSS]: 502 }[err && err.code] || 400;
   return e;
 }
 
-module.exports = { ConsoleError, fromGrpc, HUB_WORDS };
+module.exports = { ConsoleError, fromGrpc, HUB_WORDS, KEY_WORDS };

@@ -6,9 +6,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
-const { fromGrpc } = require('./errors');
+const { fromGrpc, KEY_WORDS } = require('./errors');
 
-const PROTO_FILES = ['accord/v1/agreement_service.proto', 'accord/v1/audit_service.proto'];
+const PROTO_FILES = ['accord/v1/agreement_service.proto', 'accord/v1/audit_service.proto',
+  'accord/v1/key_service.proto', 'accord/v1/quarantine_service.proto'];
 
 class HubClient {
   // opts: {target, ca, cert, key (file paths), protoDir, timeoutSeconds}
@@ -22,15 +23,17 @@ class HubClient {
     const channelOpts = { 'grpc.max_receive_message_length': 64 << 20 };
     this.agreements = new v1.AgreementService(opts.target, creds, channelOpts);
     this.audit = new v1.AuditService(opts.target, creds, channelOpts);
+    this.keys = new v1.KeyService(opts.target, creds, channelOpts);
+    this.quarantine = new v1.QuarantineService(opts.target, creds, channelOpts);
     this.timeoutMs = (opts.timeoutSeconds || 10) * 1000;
   }
 
   deadline() { return new Date(Date.now() + this.timeoutMs); }
 
-  unary(client, method, req, action) {
+  unary(client, method, req, action, words) {
     return new Promise((resolve, reject) => {
       client[method](req, { deadline: this.deadline() }, (err, resp) => {
-        if (err) reject(fromGrpc(action, err)); else resolve(resp);
+        if (err) reject(fromGrpc(action, err, words)); else resolve(resp);
       });
     });
   }
@@ -71,7 +74,27 @@ class HubClient {
       (page) => { for (const d of page.disclosures) out.push(d); });
     return out;
   }
-  close() { this.agreements.close(); this.audit.close(); }
+  // The key register (KeyService): every agency's keys with their history.
+  listKeys() {
+    return this.unary(this.keys, 'ListKeys', {}, 'read the hub\'s register of agency keys', KEY_WORDS);
+  }
+  // req: {agency, public_key_pem, proof_of_possession (Buffer), reason}
+  registerKey(req) {
+    return this.unary(this.keys, 'RegisterKey', req, 'register the key', KEY_WORDS);
+  }
+  rotateKey(req) {
+    return this.unary(this.keys, 'RotateKey', req, 'replace your agency\'s key', KEY_WORDS);
+  }
+  // req: {agency, key_fingerprint, reason}
+  revokeKey(req) {
+    return this.unary(this.keys, 'RevokeKey', req, 'revoke the key', KEY_WORDS);
+  }
+  // One page of the caller agency's quarantined records (QuarantineService).
+  listQuarantined(limit, afterHandle) {
+    return this.unary(this.quarantine, 'ListQuarantined', { limit: limit || 0, after_handle: afterHandle || '' },
+      'read your agency\'s quarantined records');
+  }
+  close() { this.agreements.close(); this.audit.close(); this.keys.close(); this.quarantine.close(); }
 }
 
 module.exports = { HubClient, protoDirDefault: path.resolve(__dirname, '../../proto') };

@@ -11,6 +11,7 @@ const { summarise } = require('../src/partnership');
 const { computeHealth } = require('../src/health');
 const { parsePrometheus, REJECT_WORDS } = require('../src/metrics');
 const { HUB_WORDS, fromGrpc } = require('../src/errors');
+const { agencyQuarantine, quarantineFromMetric } = require('../src/quarantine');
 
 test('agency id from a certificate, read as the hub reads it', () => {
   assert.deepEqual(agencyFromPeerCertificate({ subject: { CN: 'Jo Bloggs' }, subjectaltname: 'URI:accord:agency:herts-police, DNS:other' }), { agency: 'herts-police' });
@@ -85,4 +86,27 @@ test('every rejection reason of accord.v1 and every hub status has words', () =>
   assert.equal(e.detail, '');
   assert.match(e.message, /^Could not submit the agreement\. The console cannot reach the hub\./);
   assert.doesNotMatch(e.message, /14|UNAVAILABLE/);
+});
+
+test('quarantine adapter: pages, groups reasons, UNIMPLEMENTED means fall back, other errors in words', async () => {
+  const pages = [];
+  const stub = (answers) => ({ listQuarantined: async (limit, after) => { pages.push([limit, after]); return answers.shift(); } });
+  const q = await agencyQuarantine(stub([
+    { total: '3', quarantined_ever: '5', records: [{ handle: 'a', dataset: 'd1', reason: 'R1' }, { handle: 'b', dataset: 'd2', reason: 'R2' }] },
+    { total: '3', quarantined_ever: '5', records: [{ handle: 'c', dataset: 'd1', reason: 'R2' }] },
+  ]));
+  assert.deepEqual(pages, [[1000, ''], [1000, 'b']]);
+  assert.deepEqual(q, { source: 'agency', total: 3, ever: 5, partial: false,
+    reasons: [{ reason: 'R2', datasets: ['d1', 'd2'], count: 2 }, { reason: 'R1', datasets: ['d1'], count: 1 }] });
+  // A hub that ignores after_handle does not make the console loop.
+  const same = { total: '5', quarantined_ever: '5', records: [{ handle: 'a', reason: 'R' }] };
+  const looped = await agencyQuarantine(stub([same, same, same]));
+  assert.equal(looped.partial, true);
+  assert.equal(looped.reasons[0].count, 2);
+  const unimplemented = { listQuarantined: async () => { throw fromGrpc('read', { code: status.UNIMPLEMENTED }); } };
+  assert.deepEqual(await agencyQuarantine(unimplemented), { source: 'unavailable' });
+  const down = { listQuarantined: async () => { throw fromGrpc('read your agency\'s quarantined records', { code: status.UNAVAILABLE }); } };
+  await assert.rejects(agencyQuarantine(down), /The console cannot reach the hub/);
+  assert.deepEqual(quarantineFromMetric(parsePrometheus('accord_records_quarantined_total 4\n')), { source: 'hub-wide', total: 4 });
+  assert.equal(quarantineFromMetric(null), null);
 });

@@ -84,6 +84,13 @@ struct PkiAddAgencyOptions {
 };
 int RunPkiAddAgency(const PkiAddAgencyOptions& o);
 
+struct PkiRevokeOptions {
+  std::string dir;
+  std::vector<std::string> certs;
+  int days = 30;
+};
+int RunPkiRevoke(const PkiRevokeOptions& o);
+
 // How to reach a running hub.
 struct HubOptions {
   std::string target;      // HOST:PORT

@@ -139,6 +139,15 @@ int main(int argc, char** argv) {
   pki_add_cmd->add_option("agency", pki_add.agency, "The agency id")->required();
   pki_add_cmd->add_flag("--force", pki_add.force, "Replace existing files");
   pki_add_cmd->callback([&] { rc = RunPkiAddAgency(pki_add); });
+  PkiRevokeOptions pki_revoke;
+  auto* pki_revoke_cmd = pki->add_subcommand(
+      "revoke", "Revoke certificates the dev CA issued: writes DIR/ca.crl, the certificate revocation "
+                "list the officers' console reads with --crl");
+  pki_revoke_cmd->add_option("--dir,-d", pki_revoke.dir, "Directory holding ca.crt and ca.key")->required();
+  pki_revoke_cmd->add_option("certs", pki_revoke.certs, "Certificate files (PEM) to revoke")->required();
+  pki_revoke_cmd->add_option("--days", pki_revoke.days, "How long the list is valid (default 30)")
+      ->check(CLI::Range(1, 366));
+  pki_revoke_cmd->callback([&] { rc = RunPkiRevoke(pki_revoke); });
 
   auto add_hub_options = [](CLI::App* cmd, HubOptions* h, bool required = true) {
     auto* hub_opt = cmd->add_option("--hub", h->target, "The hub's address HOST:PORT");

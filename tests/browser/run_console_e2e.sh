@@ -36,6 +36,17 @@ trap cleanup EXIT
 accord_start_hub "$work" --metrics-listen 127.0.0.1:0 --hub-instance console-e2e
 accord_submit_agreement "$work" "$work/agreements/ae-violence-cardiff.yaml" >/dev/null
 
+# An officer of nhs-lister-ae who has left: a browser certificate from the same
+# CA, revoked with `accordctl pki revoke` (which writes pki/ca.crl); both
+# consoles read that CRL.
+bash "$root/console/scripts/dev-certs.sh" "$work/pki" nhs-lister-ae >/dev/null
+mkdir -p "$work/leaver"
+cp "$work/pki/ca.crt" "$work/pki/ca.key" "$work/leaver/"
+bash "$root/console/scripts/dev-certs.sh" "$work/leaver" nhs-lister-ae "Former officer" >/dev/null
+rm -f "$work/leaver/ca.key"
+"$ctl" pki revoke --dir "$work/pki" "$work/leaver/officer-nhs-lister-ae.crt" >/dev/null
+export CONSOLE_CRL=$work/pki/ca.crl
+
 urls=()
 for a in "${parties[@]}"; do
   line=$(bash "$root/console/scripts/start-console.sh" "$build" "$work" "$a" "$HUB_PORT" "$HUB_METRICS_PORT")
