@@ -56,11 +56,36 @@ struct AttackReport {
   // Published figures that the TRUE counts do not satisfy (a publisher or
   // model bug: the check would then be unsound). Empty when all is well.
   std::vector<std::string> inconsistent;
+  // What the attacker proved for each protected figure (true count 1..T-1):
+  // [low, high] of the true count (infinite where unbounded).
+  struct Range {
+    std::string pointer;
+    double low = 0, high = 0;
+  };
+  std::vector<Range> ranges;
+  size_t components = 0;         // independent parts the system was solved in
+  size_t largest_component = 0;  // unknowns in the largest
+  size_t integer_programs = 0;   // exact branch-and-bound solves run
+  size_t nearby_searches = 0;    // small integer programs near the truth
+  size_t cleared_by_moves = 0;   // protected figures shown safe without an LP
+};
+
+struct AttackOptions {
+  // Solve the whole published system as one LP (branch and bound limited to
+  // 0.5 s a call), as the check did before it split the system into
+  // independent components. Kept as the reference the component split is
+  // tested against, and for the benchmark's before/after.
+  bool whole_system = false;
+  // Branch-and-bound time limit per integer program, in ms (0: 500 for the
+  // whole system, 10000 for a component). Where it is hit, the LP's wider,
+  // still proved, range stands.
+  int branch_and_bound_ms = 0;
 };
 
 // Attacks `figures` (a PublishFigures() result or a fixture shaped like one)
 // with `facts` as the truth.
-AttackReport AttackPack(const nlohmann::json& figures, const std::vector<Fact>& facts);
+AttackReport AttackPack(const nlohmann::json& figures, const std::vector<Fact>& facts,
+                        const AttackOptions& options = {});
 
 // The backstop run by PublishFigures: while AttackPack finds a leak, withholds
 // ("[c]") the published figure that gives it away (the smallest visible
@@ -69,7 +94,8 @@ AttackReport AttackPack(const nlohmann::json& figures, const std::vector<Fact>& 
 // {"withheld": [descriptions, never a value], "relations", "unknowns",
 //  "small_counts_checked", "recoverable_small_counts" (0 unless 50 rounds
 //  were not enough), "model_errors" (0 unless the model is unsound)}.
-nlohmann::json ProtectAgainstAttack(nlohmann::json& figures, const std::vector<Fact>& facts);
+nlohmann::json ProtectAgainstAttack(nlohmann::json& figures, const std::vector<Fact>& facts,
+                                    const AttackOptions& options = {});
 
 // Recomputes every derived figure (previous-period and last-year columns,
 // changes, shares) from the published counts in `figures`.
