@@ -695,7 +695,7 @@ class Solver {
   // range the attacker provably cannot narrow below. A search that does not
   // finish leaves what it found.
   void NearbyIntegerRange(const Sparse& coef, const std::vector<double>& truth, int hops, int tm_lim_ms,
-                          double* lo, double* hi) {
+                          double* lo, double* hi, std::vector<double>* lo_x, std::vector<double>* hi_x) {
     std::vector<char> free(cols_.size() + 1, 0);
     std::vector<int> frontier;
     for (auto [i, c] : coef) {
@@ -733,7 +733,13 @@ class Solver {
       const int status = glp_mip_status(lp_.get());
       if ((rc != 0 && rc != GLP_ETMLIM) || (status != GLP_OPT && status != GLP_FEAS)) continue;
       const double v = std::round(glp_mip_obj_val(lp_.get()));
-      (k == 0 ? *lo : *hi) = k == 0 ? std::min(*lo, v) : std::max(*hi, v);
+      double& best = k == 0 ? *lo : *hi;
+      if (k == 0 ? v < best : v > best) {
+        best = v;
+        std::vector<double>& x = k == 0 ? *lo_x : *hi_x;
+        x.assign(cols_.size() + 1, 0.0);
+        for (size_t j = 1; j <= cols_.size(); ++j) x[j] = std::round(glp_mip_col_val(lp_.get(), static_cast<int>(j)));
+      }
     }
     iocp_.tm_lim = saved;
     for (size_t j = 1; j <= cols_.size(); ++j) {
@@ -741,19 +747,45 @@ class Solver {
     }
   }
 
+  // The truth as a GLPK column vector (x[j] for column j, 1-based).
+  std::vector<double> Columns(const std::vector<double>& truth) const {
+    std::vector<double> x(cols_.size() + 1, 0.0);
+    for (size_t j = 1; j <= cols_.size(); ++j) x[j] = truth[cols_[j - 1]];
+    return x;
+  }
+
   // The integer program's min and max of coef.x (counts are integers), each
-  // where branch and bound finished (`*lo_ok`, `*hi_ok`).
-  void IntegerBounds(const Sparse& coef, double* lo, double* hi, bool* lo_ok, bool* hi_ok) {
+  // where branch and bound finished (`*lo_ok`, `*hi_ok`). `start[0]` and
+  // `start[1]` (integer solutions satisfying every relation: the truth, or
+  // one found near it) seed branch and bound with an incumbent for the min
+  // and the max, so that it prunes every node that cannot beat them.
+  void IntegerBounds(const Sparse& coef, double* lo, double* hi, bool* lo_ok, bool* hi_ok,
+                     const std::vector<double>* start = nullptr) {
     *lo_ok = *hi_ok = false;
     SetObjective(coef);
     MakeInteger();
+    struct Seed {
+      const std::vector<double>* x = nullptr;
+      bool given = false;
+    } seed;
+    iocp_.cb_info = &seed;
+    iocp_.cb_func = [](glp_tree* tree, void* info) {
+      auto* s = static_cast<Seed*>(info);
+      if (glp_ios_reason(tree) == GLP_IHEUR && !s->given && s->x != nullptr) {
+        s->given = true;
+        glp_ios_heur_sol(tree, s->x->data());
+      }
+    };
     for (int k = 0; k < 2; ++k) {
       glp_set_obj_dir(lp_.get(), k == 0 ? GLP_MIN : GLP_MAX);
       if (glp_simplex(lp_.get(), &smcp_) != 0 || glp_get_status(lp_.get()) != GLP_OPT) continue;
+      seed = {start == nullptr || start[k].empty() ? nullptr : &start[k], false};
       if (glp_intopt(lp_.get(), &iocp_) != 0 || glp_mip_status(lp_.get()) != GLP_OPT) continue;
       (k == 0 ? *lo : *hi) = glp_mip_obj_val(lp_.get());
       (k == 0 ? *lo_ok : *hi_ok) = true;
     }
+    iocp_.cb_func = nullptr;
+    iocp_.cb_info = nullptr;
   }
 
  private:
@@ -793,6 +825,7 @@ struct PartBounds {
   // (NearbyIntegerRange), up to `hops_done` relations away.
   int hops_done = -1;
   double near_lo = 0, near_hi = 0;
+  std::vector<double> near_x[2];  // the solutions (GLPK columns), or empty: the truth
 };
 
 // An independent part of the published system: unknowns that no published
@@ -1011,7 +1044,7 @@ AttackReport Attack(const json& figures, const std::vector<Fact>& facts, const A
     }
   }
   const int tm_lim = options.branch_and_bound_ms > 0 ? options.branch_and_bound_ms
-                                                     : (options.whole_system ? 500 : 10000);
+                                                     : (options.whole_system ? 500 : 2000);
   // One-unknown moves away from the truth (component check only): for each
   // unknown, how far it can go up or down, all else at its true count,
   // before some published relation would break.
@@ -1195,7 +1228,8 @@ AttackReport Attack(const json& figures, const std::vector<Fact>& facts, const A
             pb.hops_done = 0;
           }
           if (pb.hops_done < hops && !p.comp->rows.empty()) {
-            p.comp->solver->NearbyIntegerRange(p.coef, model.truth(), hops, 200, &pb.near_lo, &pb.near_hi);
+            p.comp->solver->NearbyIntegerRange(p.coef, model.truth(), hops, 200, &pb.near_lo, &pb.near_hi,
+                                               &pb.near_x[0], &pb.near_x[1]);
             pb.hops_done = hops;
             ++report.nearby_searches;
           }
@@ -1215,7 +1249,12 @@ AttackReport Attack(const json& figures, const std::vector<Fact>& facts, const A
         if (!pb.ip_done) {
           pb.ip_done = true;
           if (!p.comp->rows.empty()) {
-            p.comp->solver->IntegerBounds(p.coef, &pb.ip_lo, &pb.ip_hi, &pb.ip_lo_ok, &pb.ip_hi_ok);
+            std::vector<double> start[2];
+            if (!options.whole_system) {
+              for (int k = 0; k < 2; ++k) start[k] = pb.near_x[k].empty() ? p.comp->solver->Columns(model.truth()) : pb.near_x[k];
+            }
+            p.comp->solver->IntegerBounds(p.coef, &pb.ip_lo, &pb.ip_hi, &pb.ip_lo_ok, &pb.ip_hi_ok,
+                                          options.whole_system ? nullptr : start);
             ++report.integer_programs;
           }
         }
@@ -1313,8 +1352,13 @@ json ProtectAgainstAttack(json& figures, const std::vector<Fact>& facts, const A
   json withheld = json::array();
   AttackReport report;
   AttackCache cache;
+  int rounds = 0;
+  size_t integer_programs = 0, nearby_searches = 0;
   for (int round = 0;; ++round) {
     report = Attack(figures, facts, options, options.whole_system ? nullptr : &cache);
+    rounds = round + 1;
+    integer_programs += report.integer_programs;
+    nearby_searches += report.nearby_searches;
     if (report.leaks.empty() || round == 50) break;
     // The figures the attack used: rebuild the model to find, for the first
     // leak, the visible figure that gives it away.
@@ -1361,7 +1405,14 @@ json ProtectAgainstAttack(json& figures, const std::vector<Fact>& facts, const A
           {"unknowns", report.unknowns},
           {"small_counts_checked", report.protected_},
           {"recoverable_small_counts", report.leaks.size()},
-          {"model_errors", report.inconsistent.size()}};
+          {"model_errors", report.inconsistent.size()},
+          // How the check ran (the last round's system; totals over rounds).
+          {"rounds", rounds},
+          {"components", report.components},
+          {"largest_component", report.largest_component},
+          {"cleared_by_moves", report.cleared_by_moves},
+          {"nearby_integer_searches", nearby_searches},
+          {"integer_programs", integer_programs}};
 }
 
 }  // namespace accord::analyst

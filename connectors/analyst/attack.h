@@ -21,7 +21,8 @@
 //     without it (method "threshold", old packs) a number is exact and "<T"
 //     means 1..T-1. "[c]" and "" say nothing.
 //   - (conservatively) the number of records without a category or area.
-// It then solves the whole linear system with GLPK: for every figure whose
+// It then solves the linear system with GLPK (in independent components,
+// after cheaper proofs of safety: README.md, "How it stays fast"): for every figure whose
 // TRUE count is 1..T-1 it minimises and maximises that count subject to
 // every published relation (LP, simplex; where the LP range is 4 or less it
 // also solves the integer program, since counts are integers). The figure
@@ -29,7 +30,7 @@
 // exactly or to within +-1) and narrower than what its published form
 // already says.
 //
-// Thread safety: pure functions (each call owns its GLPK problem).
+// Thread safety: pure functions (each call owns its GLPK problems).
 #pragma once
 
 #include <cstdint>
@@ -56,8 +57,10 @@ struct AttackReport {
   // Published figures that the TRUE counts do not satisfy (a publisher or
   // model bug: the check would then be unsound). Empty when all is well.
   std::vector<std::string> inconsistent;
-  // What the attacker proved for each protected figure (true count 1..T-1):
-  // [low, high] of the true count (infinite where unbounded).
+  // What the attacker proved for each protected figure (true count 1..T-1)
+  // that the check solved: [low, high] of the true count (infinite where
+  // unbounded). Figures proved safe by integer moves from the truth
+  // (cleared_by_moves) are not listed: their range is not computed.
   struct Range {
     std::string pointer;
     double low = 0, high = 0;
@@ -77,8 +80,8 @@ struct AttackOptions {
   // tested against, and for the benchmark's before/after.
   bool whole_system = false;
   // Branch-and-bound time limit per integer program, in ms (0: 500 for the
-  // whole system, 10000 for a component). Where it is hit, the LP's wider,
-  // still proved, range stands.
+  // whole system, 2000 for a component: never less than before). Where it
+  // is hit, the LP's wider, still proved, range stands.
   int branch_and_bound_ms = 0;
 };
 
