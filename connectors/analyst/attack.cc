@@ -1031,6 +1031,10 @@ AttackReport Attack(const json& figures, const std::vector<Fact>& facts, const A
         std::string sig = ComponentSignature(figs, *c);
         auto it = cache->components.find(sig);
         if (it != cache->components.end()) {
+          // The same relations, but the model may number its figures
+          // differently this round (a withheld count drops its changes):
+          // a solver built later must read this round's rows.
+          it->second->rows = c->rows;
           ++cache->hits;
         } else {
           it = cache->components.emplace(std::move(sig), std::move(c)).first;
