@@ -11,8 +11,10 @@
 // a key seed. A/B in one run: BM_DemoReport/<seed>/0 is the whole-system
 // check (one LP for the pack, branch and bound limited to 0.5 s a call, as
 // before), /1 the component-split, cached check.
-//   build/connectors/analyst/analyst_attack_bench --benchmark_repetitions=1
-// Median over the seeds: see the "median" lines the bench prints at exit.
+//   ACCORD_BENCH_SEEDS=7 build/connectors/analyst/analyst_attack_bench
+// Median, min and max over the seeds: the lines the bench prints at exit.
+// Counters: rounds of the backstop, figures withheld, exact integer programs
+// (ip) and nearby integer searches (near).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
