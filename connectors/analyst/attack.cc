@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <limits>
 #include <map>
 #include <memory>
@@ -608,25 +609,38 @@ struct GlpDeleter {
   void operator()(glp_prob* p) const { glp_delete_prob(p); }
 };
 
-// Min and max of one figure over everything the published figures allow.
+// Min and max of a linear function over a set of published relations (the
+// whole system, or one independent component of it). Keeps its GLPK problem
+// between calls: each call only changes the objective and re-solves from the
+// previous optimal basis (a warm start), which is a few pivots where the
+// figures asked about in turn are neighbours.
 class Solver {
  public:
-  Solver(const std::vector<Figure>& figures, size_t vars) : lp_(glp_create_prob()) {
+  // Rows: figures[rows[k]]; columns: the unknowns `cols` (ids in figures'
+  // coefficients), in that order. `tm_lim_ms`: branch-and-bound time limit
+  // per call (where it is hit, the LP's wider, still proved, range stands).
+  Solver(const std::vector<Figure>& figures, const std::vector<int>& rows, const std::vector<int>& cols, int tm_lim_ms)
+      : lp_(glp_create_prob()), cols_(cols) {
     glp_term_out(GLP_OFF);
-    glp_add_cols(lp_.get(), static_cast<int>(vars));
-    for (size_t j = 1; j <= vars; ++j) glp_set_col_bnds(lp_.get(), static_cast<int>(j), GLP_LO, 0.0, 0.0);
-    for (const Figure& f : figures) {
+    for (size_t k = 0; k < cols.size(); ++k) col_[cols[k]] = static_cast<int>(k) + 1;
+    rows_of_.resize(cols.size() + 1);
+    row_cols_.resize(rows.size() + 1);
+    glp_add_cols(lp_.get(), static_cast<int>(cols.size()));
+    for (size_t j = 1; j <= cols.size(); ++j) glp_set_col_bnds(lp_.get(), static_cast<int>(j), GLP_LO, 0.0, 0.0);
+    for (int r : rows) {
+      const Figure& f = figures[r];
       const bool lo = std::isfinite(f.lo), hi = std::isfinite(f.hi);
-      if ((!lo && !hi) || f.coef.empty()) continue;
       int row = glp_add_rows(lp_.get(), 1);
       std::vector<int> ind{0};
       std::vector<double> val{0};
       std::map<int, double> merged;
-      for (auto [i, c] : f.coef) merged[i] += c;
-      for (auto [i, c] : merged) {
+      for (auto [i, c] : f.coef) merged[col_.at(i)] += c;
+      for (auto [j, c] : merged) {
         if (c == 0) continue;
-        ind.push_back(i + 1);
+        ind.push_back(j);
         val.push_back(c);
+        rows_of_[j].push_back(row);
+        row_cols_[row].push_back(j);
       }
       glp_set_mat_row(lp_.get(), row, static_cast<int>(ind.size()) - 1, ind.data(), val.data());
       const double l = f.lo - f.constant, h = f.hi - f.constant;
@@ -644,23 +658,13 @@ class Solver {
     glp_init_iocp(&iocp_);
     iocp_.msg_lev = GLP_MSG_OFF;
     iocp_.presolve = GLP_OFF;
-    // Branch and bound only narrows an LP range of 3-4 further; where it does not
-    // finish in time the LP's (wider, still proved) range stands. At 5 s a call,
-    // one report on the demo's 640 records took over 5 minutes.
-    iocp_.tm_lim = 500;
+    if (tm_lim_ms > 0) iocp_.tm_lim = tm_lim_ms;
   }
 
-  // [min, max] of coef.x, proved; false if the LP could not be solved.
-  // `refine(lo, hi)` says whether the integer program (costly: branch and
-  // bound) could change what the caller concludes from the LP's range.
-  template <typename Refine>
-  bool Bounds(const Sparse& coef, double* lo, double* hi, Refine refine) {
-    for (int j : objective_) glp_set_obj_coef(lp_.get(), j, 0.0);
-    objective_.clear();
-    for (auto [i, c] : coef) {
-      glp_set_obj_coef(lp_.get(), i + 1, glp_get_obj_coef(lp_.get(), i + 1) + c);
-      objective_.push_back(i + 1);
-    }
+  // The LP's [min, max] of coef.x (unrounded; infinite where unbounded);
+  // false if the LP could not be solved.
+  bool LinearBounds(const Sparse& coef, double* lo, double* hi) {
+    SetObjective(coef);
     double out[2];
     for (int k = 0; k < 2; ++k) {
       glp_set_obj_dir(lp_.get(), k == 0 ? GLP_MIN : GLP_MAX);
@@ -677,34 +681,220 @@ class Solver {
       if (status != GLP_OPT) return false;
       out[k] = glp_get_obj_val(lp_.get());
     }
-    *lo = std::ceil(out[0] - 1e-6);
-    *hi = std::floor(out[1] + 1e-6);
-    // Counts are integers: where the LP range is narrow, the integer program
-    // can be narrower still.
-    if (*hi - *lo <= 4 && refine(*lo, *hi)) {
-      if (!integer_) {
-        for (int j = 1; j <= glp_get_num_cols(lp_.get()); ++j) glp_set_col_kind(lp_.get(), j, GLP_IV);
-        integer_ = true;
-      }
-      for (int k = 0; k < 2; ++k) {
-        glp_set_obj_dir(lp_.get(), k == 0 ? GLP_MIN : GLP_MAX);
-        if (glp_simplex(lp_.get(), &smcp_) != 0 || glp_get_status(lp_.get()) != GLP_OPT) continue;
-        if (glp_intopt(lp_.get(), &iocp_) != 0 || glp_mip_status(lp_.get()) != GLP_OPT) continue;
-        double v = glp_mip_obj_val(lp_.get());
-        if (k == 0) *lo = std::max(*lo, std::ceil(v - 1e-6));
-        if (k == 1) *hi = std::min(*hi, std::floor(v + 1e-6));
-      }
-    }
+    *lo = out[0];
+    *hi = out[1];
     return true;
   }
 
+  // Integer solutions near the truth (`truth`: every unknown's true count):
+  // every unknown more than `hops` relations away from the objective's is
+  // fixed at its true count, and the small integer program over the rest is
+  // solved for the min and the max of coef.x. Every solution found satisfies
+  // EVERY published relation (the fixed unknowns at their true counts do), so
+  // the values widen [*lo, *hi] (which must start at the truth's value): a
+  // range the attacker provably cannot narrow below. A search that does not
+  // finish leaves what it found.
+  void NearbyIntegerRange(const Sparse& coef, const std::vector<double>& truth, int hops, int tm_lim_ms,
+                          double* lo, double* hi, std::vector<double>* lo_x, std::vector<double>* hi_x) {
+    std::vector<char> free(cols_.size() + 1, 0);
+    std::vector<int> frontier;
+    for (auto [i, c] : coef) {
+      const int j = col_.at(i);
+      if (!free[j]) frontier.push_back(j);
+      free[j] = 1;
+    }
+    for (int h = 0; h < hops && !frontier.empty(); ++h) {
+      std::vector<int> next;
+      for (int j : frontier) {
+        for (int r : rows_of_[j]) {
+          for (int k : row_cols_[r]) {
+            if (!free[k]) next.push_back(k);
+            free[k] = 1;
+          }
+        }
+      }
+      frontier = std::move(next);
+    }
+    for (size_t j = 1; j <= cols_.size(); ++j) {
+      if (!free[j]) glp_set_col_bnds(lp_.get(), static_cast<int>(j), GLP_FX, truth[cols_[j - 1]], truth[cols_[j - 1]]);
+    }
+    const int saved = iocp_.tm_lim;
+    iocp_.tm_lim = tm_lim_ms;
+    SetObjective(coef);
+    MakeInteger();
+    for (int k = 0; k < 2; ++k) {
+      glp_set_obj_dir(lp_.get(), k == 0 ? GLP_MIN : GLP_MAX);
+      if (glp_simplex(lp_.get(), &smcp_) != 0) {
+        glp_std_basis(lp_.get());
+        if (glp_simplex(lp_.get(), &smcp_) != 0) continue;
+      }
+      if (glp_get_status(lp_.get()) != GLP_OPT) continue;
+      const int rc = glp_intopt(lp_.get(), &iocp_);
+      const int status = glp_mip_status(lp_.get());
+      if ((rc != 0 && rc != GLP_ETMLIM) || (status != GLP_OPT && status != GLP_FEAS)) continue;
+      const double v = std::round(glp_mip_obj_val(lp_.get()));
+      double& best = k == 0 ? *lo : *hi;
+      if (k == 0 ? v < best : v > best) {
+        best = v;
+        std::vector<double>& x = k == 0 ? *lo_x : *hi_x;
+        x.assign(cols_.size() + 1, 0.0);
+        for (size_t j = 1; j <= cols_.size(); ++j) x[j] = std::round(glp_mip_col_val(lp_.get(), static_cast<int>(j)));
+      }
+    }
+    iocp_.tm_lim = saved;
+    for (size_t j = 1; j <= cols_.size(); ++j) {
+      if (!free[j]) glp_set_col_bnds(lp_.get(), static_cast<int>(j), GLP_LO, 0.0, 0.0);
+    }
+  }
+
+  // The truth as a GLPK column vector (x[j] for column j, 1-based).
+  std::vector<double> Columns(const std::vector<double>& truth) const {
+    std::vector<double> x(cols_.size() + 1, 0.0);
+    for (size_t j = 1; j <= cols_.size(); ++j) x[j] = truth[cols_[j - 1]];
+    return x;
+  }
+
+  // The integer program's min and max of coef.x (counts are integers), each
+  // where branch and bound finished (`*lo_ok`, `*hi_ok`). `start[0]` and
+  // `start[1]` (integer solutions satisfying every relation: the truth, or
+  // one found near it) seed branch and bound with an incumbent for the min
+  // and the max, so that it prunes every node that cannot beat them.
+  void IntegerBounds(const Sparse& coef, double* lo, double* hi, bool* lo_ok, bool* hi_ok,
+                     const std::vector<double>* start = nullptr) {
+    *lo_ok = *hi_ok = false;
+    SetObjective(coef);
+    MakeInteger();
+    struct Seed {
+      const std::vector<double>* x = nullptr;
+      bool given = false;
+    } seed;
+    iocp_.cb_info = &seed;
+    iocp_.cb_func = [](glp_tree* tree, void* info) {
+      auto* s = static_cast<Seed*>(info);
+      if (glp_ios_reason(tree) == GLP_IHEUR && !s->given && s->x != nullptr) {
+        s->given = true;
+        glp_ios_heur_sol(tree, s->x->data());
+      }
+    };
+    for (int k = 0; k < 2; ++k) {
+      glp_set_obj_dir(lp_.get(), k == 0 ? GLP_MIN : GLP_MAX);
+      if (glp_simplex(lp_.get(), &smcp_) != 0 || glp_get_status(lp_.get()) != GLP_OPT) continue;
+      seed = {start == nullptr || start[k].empty() ? nullptr : &start[k], false};
+      if (glp_intopt(lp_.get(), &iocp_) != 0 || glp_mip_status(lp_.get()) != GLP_OPT) continue;
+      (k == 0 ? *lo : *hi) = glp_mip_obj_val(lp_.get());
+      (k == 0 ? *lo_ok : *hi_ok) = true;
+    }
+    iocp_.cb_func = nullptr;
+    iocp_.cb_info = nullptr;
+  }
+
  private:
+  void MakeInteger() {
+    if (integer_) return;
+    for (int j = 1; j <= glp_get_num_cols(lp_.get()); ++j) glp_set_col_kind(lp_.get(), j, GLP_IV);
+    integer_ = true;
+  }
+  void SetObjective(const Sparse& coef) {
+    for (int j : objective_) glp_set_obj_coef(lp_.get(), j, 0.0);
+    objective_.clear();
+    for (auto [i, c] : coef) {
+      const int j = col_.at(i);
+      glp_set_obj_coef(lp_.get(), j, glp_get_obj_coef(lp_.get(), j) + c);
+      objective_.push_back(j);
+    }
+  }
+
   std::unique_ptr<glp_prob, GlpDeleter> lp_;
+  std::vector<int> cols_;   // GLPK column j is unknown cols_[j - 1]
+  std::map<int, int> col_;  // unknown -> GLPK column
+  std::vector<std::vector<int>> rows_of_;   // column -> rows
+  std::vector<std::vector<int>> row_cols_;  // row -> columns
   glp_smcp smcp_;
   glp_iocp iocp_;
   std::vector<int> objective_;
   bool integer_ = false;
 };
+
+// What one component (or the whole system) proved about one objective.
+struct PartBounds {
+  bool lp_done = false, lp_ok = false;
+  double lp_lo = 0, lp_hi = 0;
+  bool ip_done = false, ip_lo_ok = false, ip_hi_ok = false;
+  double ip_lo = 0, ip_hi = 0;
+  // Values of the objective at integer solutions found near the truth
+  // (NearbyIntegerRange), up to `hops_done` relations away.
+  int hops_done = -1;
+  double near_lo = 0, near_hi = 0;
+  std::vector<double> near_x[2];  // the solutions (GLPK columns), or empty: the truth
+};
+
+// An independent part of the published system: unknowns that no published
+// relation ties to any unknown outside it, and the relations among them.
+// Solved on its own, it gives exactly the bounds the whole system gives (the
+// feasible set is the product of the components' feasible sets, so the min
+// and max of a sum over components are the sums of the components' min and
+// max, for the LP and the integer program alike).
+struct Component {
+  std::vector<int> rows, cols;
+  std::unique_ptr<Solver> solver;  // built on first use
+  std::map<std::string, PartBounds> verdicts;  // by objective
+};
+
+std::string SparseKey(const Sparse& coef) {
+  std::string key;
+  for (auto [i, c] : coef) {
+    key.append(reinterpret_cast<const char*>(&i), sizeof(i));
+    key.append(reinterpret_cast<const char*>(&c), sizeof(c));
+  }
+  return key;
+}
+
+// Everything that determines a component's solutions: its unknowns and its
+// relations (coefficients and bounds, bit for bit). The model numbers its
+// unknowns the same way in every round of the backstop (withholding changes
+// published strings, not the pack's shape), so an unchanged component has
+// the same signature from round to round.
+std::string ComponentSignature(const std::vector<Figure>& figs, const Component& c) {
+  std::string sig;
+  for (int v : c.cols) sig.append(reinterpret_cast<const char*>(&v), sizeof(v));
+  for (int r : c.rows) {
+    const Figure& f = figs[r];
+    const double b[2] = {f.lo - f.constant, f.hi - f.constant};
+    sig.push_back('|');
+    sig.append(reinterpret_cast<const char*>(b), sizeof(b));
+    sig.append(SparseKey(f.coef));
+  }
+  return sig;
+}
+
+// Components (and their verdicts) kept from one round of the backstop to the
+// next: a round that withholds a figure changes only the components that
+// figure (and the changes recomputed from it) touched; the others are not
+// solved again.
+struct AttackCache {
+  std::map<std::string, std::unique_ptr<Component>> components;  // by signature
+  size_t hits = 0;
+};
+
+// The unknowns linked by published relations: union-find over the rows.
+std::vector<int> ComponentOf(const std::vector<Figure>& figs, const std::vector<int>& rows, size_t vars) {
+  std::vector<int> parent(vars);
+  for (size_t i = 0; i < vars; ++i) parent[i] = static_cast<int>(i);
+  auto find = [&](int x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  for (int r : rows) {
+    const Sparse& coef = figs[r].coef;
+    for (size_t k = 1; k < coef.size(); ++k) {
+      int a = find(coef[0].first), b = find(coef[k].first);
+      if (a != b) parent[std::max(a, b)] = std::min(a, b);
+    }
+  }
+  std::vector<int> of(vars);
+  for (size_t i = 0; i < vars; ++i) of[i] = find(static_cast<int>(i));
+  return of;
+}
 
 // The visible figure that gives away the figure at `leak_pointer`: the
 // smallest one containing all its records (a total or a margin), else the
@@ -790,9 +980,10 @@ std::string Culprit(const std::vector<Figure>& figs, const std::string& leak_poi
   return best == nullptr ? "" : best->pointer;
 }
 
-}  // namespace
-
-AttackReport AttackPack(const json& figures, const std::vector<Fact>& facts) {
+// The attack proper. `cache` (may be null) keeps components and their
+// verdicts between calls on successive rounds of the same pack.
+AttackReport Attack(const json& figures, const std::vector<Fact>& facts, const AttackOptions& options,
+                    AttackCache* cache) {
   AttackReport report;
   Model model(figures, facts);
   std::vector<Figure>& figs = model.figures();
@@ -808,27 +999,279 @@ AttackReport AttackPack(const json& figures, const std::vector<Fact>& facts) {
     }
   }
   if (!report.inconsistent.empty()) return report;
-  Solver solver(figs, model.vars());
+
+  // The relations, and the components they link the unknowns into.
+  const size_t vars = model.vars();
+  std::vector<int> rows;
+  for (size_t r = 0; r < figs.size(); ++r) {
+    const Figure& f = figs[r];
+    if ((std::isfinite(f.lo) || std::isfinite(f.hi)) && !f.coef.empty()) rows.push_back(static_cast<int>(r));
+  }
+  std::vector<std::unique_ptr<Component>> owned;
+  std::vector<Component*> component_of(vars, nullptr);
+  if (options.whole_system) {
+    owned.push_back(std::make_unique<Component>());
+    owned[0]->rows = rows;
+    for (size_t i = 0; i < vars; ++i) {
+      owned[0]->cols.push_back(static_cast<int>(i));
+      component_of[i] = owned[0].get();
+    }
+  } else {
+    const std::vector<int> root = ComponentOf(figs, rows, vars);
+    std::map<int, std::unique_ptr<Component>> by_root;
+    for (size_t i = 0; i < vars; ++i) {
+      auto& c = by_root[root[i]];
+      if (!c) c = std::make_unique<Component>();
+      c->cols.push_back(static_cast<int>(i));
+    }
+    for (int r : rows) by_root[root[figs[r].coef[0].first]]->rows.push_back(r);
+    for (auto& [r, c] : by_root) {
+      Component* kept = nullptr;
+      if (cache != nullptr && !c->rows.empty()) {
+        std::string sig = ComponentSignature(figs, *c);
+        auto it = cache->components.find(sig);
+        if (it != cache->components.end()) {
+          // The same relations, but the model may number its figures
+          // differently this round (a withheld count drops its changes):
+          // a solver built later must read this round's rows.
+          it->second->rows = c->rows;
+          ++cache->hits;
+        } else {
+          it = cache->components.emplace(std::move(sig), std::move(c)).first;
+        }
+        kept = it->second.get();
+      } else {
+        owned.push_back(std::move(c));
+        kept = owned.back().get();
+      }
+      for (int v : kept->cols) component_of[v] = kept;
+    }
+  }
+  const int tm_lim = options.branch_and_bound_ms > 0 ? options.branch_and_bound_ms
+                                                     : (options.whole_system ? 500 : 2000);
+  // One-unknown moves away from the truth (component check only): for each
+  // unknown, how far it can go up or down, all else at its true count,
+  // before some published relation would break.
+  std::vector<std::vector<std::pair<int, double>>> rows_of(options.whole_system ? 0 : vars);
+  std::vector<double> slack_up, slack_down;
+  if (!options.whole_system) {
+    slack_up.assign(figs.size(), kInf);
+    slack_down.assign(figs.size(), kInf);
+    for (int r : rows) {
+      const Figure& fig = figs[r];
+      std::map<int, double> merged;
+      for (auto [i, c] : fig.coef) merged[i] += c;
+      for (auto [i, c] : merged) {
+        if (c != 0) rows_of[i].emplace_back(r, c);
+      }
+      const double at = model.Truth(fig);
+      slack_up[r] = fig.hi - at;
+      slack_down[r] = at - fig.lo;
+    }
+  }
+  // The largest integer step (up to `cap`) unknown i can take in direction
+  // `dir` (+1 or -1) with every relation still satisfied.
+  auto step = [&](int i, int dir, double cap) {
+    double k = dir < 0 ? std::min(cap, model.truth()[i]) : cap;
+    for (auto [r, c] : rows_of[i]) {
+      const double room = c * dir > 0 ? slack_up[r] : slack_down[r];
+      k = std::min(k, std::floor(room / std::fabs(c) + 1e-9));
+    }
+    return std::max(0.0, k);
+  };
+  // The same for unknown i moving by dir*k while unknown j moves by -dir*k
+  // (the pair keeps exact totals such as the health table's).
+  auto pair_step = [&](int i, int j, int dir, double cap) {
+    double k = std::min(cap, dir < 0 ? model.truth()[i] : model.truth()[j]);
+    const auto& a = rows_of[i];
+    const auto& b = rows_of[j];
+    size_t x = 0, y = 0;
+    while ((x < a.size() || y < b.size()) && k > 0) {
+      int r;
+      double d;
+      if (y == b.size() || (x < a.size() && a[x].first < b[y].first)) {
+        r = a[x].first, d = a[x].second * dir, ++x;
+      } else if (x == a.size() || b[y].first < a[x].first) {
+        r = b[y].first, d = -b[y].second * dir, ++y;
+      } else {
+        r = a[x].first, d = (a[x].second - b[y].second) * dir, ++x, ++y;
+      }
+      if (d > 0) k = std::min(k, std::floor(slack_up[r] / d + 1e-9));
+      if (d < 0) k = std::min(k, std::floor(slack_down[r] / -d + 1e-9));
+    }
+    return std::max(0.0, k);
+  };
+  std::set<const Component*> components(component_of.begin(), component_of.end());
+  report.components = components.size();
+  for (const Component* c : components) report.largest_component = std::max(report.largest_component, c->cols.size());
+
   for (const Figure& f : figs) {
     if (!f.is_count || f.threshold <= 0) continue;
     const double v = model.Truth(f);
     if (v < 1 || v > static_cast<double>(f.threshold - 1)) continue;
     ++report.protected_;
-    double lo = 0, hi = 0;
-    // Where the LP's range already decides (the integer range lies inside
-    // it), skip the integer program: it dominated the check's time.
     const bool may_be_own_form = !f.number && std::isfinite(f.prior_width);
-    auto refine = [&](double l, double h) {
-      const double w = h - l;
-      if (w > 2) return true;                      // it may narrow to a leak
-      return may_be_own_form && w >= f.prior_width;  // it may narrow below the "<T" form
+    // What no attacker can narrow a range below without leaking.
+    const double need = may_be_own_form ? std::min(3.0, f.prior_width) : 3.0;
+    if (!options.whole_system) {
+      // Two integer solutions that satisfy every published relation and
+      // differ in this figure by `need` or more prove the attacker's integer
+      // range (and so the LP's) at least that wide: the figure is safe, and
+      // no LP is needed. Candidates: the truth with one unknown moved.
+      std::map<int, double> merged;
+      for (auto [i, c] : f.coef) merged[i] += c;
+      double up = 0, down = 0;
+      for (auto [i, c] : merged) {
+        if (c == 0) continue;
+        const double cap = std::ceil(need / std::fabs(c));
+        for (int sense : {1, -1}) {
+          const int dir = c > 0 ? sense : -sense;
+          double k = step(i, dir, cap);
+          // Where a relation blocks the move, a partner in that relation
+          // (outside the figure) may take the opposite move.
+          std::vector<int> partners;
+          for (auto [r, rc] : rows_of[i]) {
+            const double room = rc * dir > 0 ? slack_up[r] : slack_down[r];
+            if (room >= cap * std::fabs(rc)) continue;
+            for (auto [j, jc] : figs[r].coef) {
+              if (partners.size() < 400 && j != i && !merged.count(j)) partners.push_back(j);
+            }
+          }
+          for (size_t n = 0; n < partners.size() && k < cap; ++n) k = std::max(k, pair_step(i, partners[n], dir, cap));
+          (sense > 0 ? up : down) = std::max(sense > 0 ? up : down, std::fabs(c) * k);
+        }
+        if (up + down >= need - 1e-6) break;
+      }
+      if (up + down >= need - 1e-6) {
+        ++report.cleared_by_moves;
+        continue;
+      }
+    }
+    // The figure's parts in each component (in a fixed order: the sums
+    // below do not depend on where components sit in memory).
+    std::map<int, std::pair<Component*, std::map<int, double>>> split;
+    for (auto [i, c] : f.coef) {
+      Component* comp = component_of[i];
+      auto& part = split[comp->cols.front()];
+      part.first = comp;
+      part.second[i] += c;
+    }
+    struct Part {
+      Component* comp;
+      Sparse coef;
+      PartBounds* pb;
     };
-    if (!solver.Bounds(f.coef, &lo, &hi, refine)) {
+    std::vector<Part> parts;
+    std::deque<PartBounds> scratch;  // the whole-system reference re-solves every figure
+    for (auto& [first, part] : split) {
+      Sparse coef(part.second.begin(), part.second.end());
+      PartBounds* pb = nullptr;
+      if (options.whole_system) {
+        pb = &scratch.emplace_back();
+      } else {
+        auto [it, fresh] = part.first->verdicts.try_emplace(SparseKey(coef));
+        pb = &it->second;
+        if (!fresh && cache != nullptr) ++cache->hits;
+      }
+      if (!pb->lp_done) {
+        pb->lp_done = true;
+        if (part.first->rows.empty()) {
+          // Unknowns no relation mentions: anything >= 0.
+          bool pos = false, neg = false;
+          for (auto [i, c] : coef) (c > 0 ? pos : neg) |= c != 0;
+          pb->lp_ok = true;
+          pb->lp_lo = neg ? -kInf : 0;
+          pb->lp_hi = pos ? kInf : 0;
+        } else {
+          if (!part.first->solver) {
+            part.first->solver = std::make_unique<Solver>(figs, part.first->rows, part.first->cols, tm_lim);
+          }
+          pb->lp_ok = part.first->solver->LinearBounds(coef, &pb->lp_lo, &pb->lp_hi);
+        }
+      }
+      parts.push_back({part.first, std::move(coef), pb});
+    }
+    bool ok = true;
+    double lo_sum = 0, hi_sum = 0;
+    for (const Part& p : parts) {
+      const PartBounds* pb = p.pb;
+      ok &= pb->lp_ok;
+      lo_sum += pb->lp_lo;
+      hi_sum += pb->lp_hi;
+    }
+    if (!ok) {
       report.inconsistent.push_back(absl::StrCat(f.what, ": the solver failed"));
       continue;
     }
+    double lo = std::ceil(lo_sum - 1e-6), hi = std::floor(hi_sum + 1e-6);
+    // Counts are integers: where the LP range is narrow, the integer program
+    // can be narrower still. Where the LP's range already decides (the
+    // integer range lies inside it), skip it: branch and bound is the costly
+    // part of the check.
+    auto refine = [&](double l, double h) {
+      const double w = h - l;
+      if (w > 2) return true;                        // it may narrow to a leak
+      return may_be_own_form && w >= f.prior_width;  // it may narrow below the "<T" form
+    };
+    // Before branch and bound over the whole component: integer solutions
+    // near the truth, where every unknown farther from the figure stays at its
+    // true count. If they already span a range the attacker cannot narrow
+    // below what would leak, the figure is safe (its true integer range holds
+    // them all), and the costly exact solve is not needed. Only a figure they
+    // do not clear goes on to the exact integer program.
+    bool cleared = false;
+    if (!options.whole_system && hi - lo <= 4 && refine(lo, hi)) {
+      for (int hops : {1, 2, 4}) {
+        double near_lo = 0, near_hi = 0;
+        for (const Part& p : parts) {
+          PartBounds& pb = *p.pb;
+          if (pb.hops_done < 0) {
+            double at_truth = 0;
+            for (auto [i, c] : p.coef) at_truth += c * model.truth()[i];
+            pb.near_lo = pb.near_hi = at_truth;
+            pb.hops_done = 0;
+          }
+          if (pb.hops_done < hops && !p.comp->rows.empty()) {
+            p.comp->solver->NearbyIntegerRange(p.coef, model.truth(), hops, 200, &pb.near_lo, &pb.near_hi,
+                                               &pb.near_x[0], &pb.near_x[1]);
+            pb.hops_done = hops;
+            ++report.nearby_searches;
+          }
+          near_lo += pb.near_lo;
+          near_hi += pb.near_hi;
+        }
+        if (near_hi - near_lo >= need - 1e-6) {
+          cleared = true;
+          break;
+        }
+      }
+    }
+    if (!cleared && hi - lo <= 4 && refine(lo, hi)) {
+      double ip_lo = 0, ip_hi = 0;
+      for (const Part& p : parts) {
+        PartBounds& pb = *p.pb;
+        if (!pb.ip_done) {
+          pb.ip_done = true;
+          if (!p.comp->rows.empty()) {
+            std::vector<double> start[2];
+            if (!options.whole_system) {
+              for (int k = 0; k < 2; ++k) start[k] = pb.near_x[k].empty() ? p.comp->solver->Columns(model.truth()) : pb.near_x[k];
+            }
+            p.comp->solver->IntegerBounds(p.coef, &pb.ip_lo, &pb.ip_hi, &pb.ip_lo_ok, &pb.ip_hi_ok,
+                                          options.whole_system ? nullptr : start);
+            ++report.integer_programs;
+          }
+        }
+        // Where branch and bound did not finish, the LP's bound stands.
+        ip_lo += pb.ip_lo_ok ? pb.ip_lo : pb.lp_lo;
+        ip_hi += pb.ip_hi_ok ? pb.ip_hi : pb.lp_hi;
+      }
+      lo = std::max(lo, std::ceil(ip_lo - 1e-6));
+      hi = std::min(hi, std::floor(ip_hi + 1e-6));
+    }
     lo += f.constant;
     hi += f.constant;
+    report.ranges.push_back({f.pointer, lo, hi});
     const double width = hi - lo;
     // Exempt only what the published "<T" itself already says (T <= 3).
     const bool own_form = !f.number && std::isfinite(f.prior_width) && width >= f.prior_width;
@@ -838,6 +1281,12 @@ AttackReport AttackPack(const json& figures, const std::vector<Fact>& facts) {
     }
   }
   return report;
+}
+
+}  // namespace
+
+AttackReport AttackPack(const json& figures, const std::vector<Fact>& facts, const AttackOptions& options) {
+  return Attack(figures, facts, options, nullptr);
 }
 
 void RecomputeDerived(json& f) {
@@ -903,11 +1352,17 @@ void RecomputeDerived(json& f) {
   }
 }
 
-json ProtectAgainstAttack(json& figures, const std::vector<Fact>& facts) {
+json ProtectAgainstAttack(json& figures, const std::vector<Fact>& facts, const AttackOptions& options) {
   json withheld = json::array();
   AttackReport report;
+  AttackCache cache;
+  int rounds = 0;
+  size_t integer_programs = 0, nearby_searches = 0;
   for (int round = 0;; ++round) {
-    report = AttackPack(figures, facts);
+    report = Attack(figures, facts, options, options.whole_system ? nullptr : &cache);
+    rounds = round + 1;
+    integer_programs += report.integer_programs;
+    nearby_searches += report.nearby_searches;
     if (report.leaks.empty() || round == 50) break;
     // The figures the attack used: rebuild the model to find, for the first
     // leak, the visible figure that gives it away.
@@ -954,7 +1409,14 @@ json ProtectAgainstAttack(json& figures, const std::vector<Fact>& facts) {
           {"unknowns", report.unknowns},
           {"small_counts_checked", report.protected_},
           {"recoverable_small_counts", report.leaks.size()},
-          {"model_errors", report.inconsistent.size()}};
+          {"model_errors", report.inconsistent.size()},
+          // How the check ran (the last round's system; totals over rounds).
+          {"rounds", rounds},
+          {"components", report.components},
+          {"largest_component", report.largest_component},
+          {"cleared_by_moves", report.cleared_by_moves},
+          {"nearby_integer_searches", nearby_searches},
+          {"integer_programs", integer_programs}};
 }
 
 }  // namespace accord::analyst

@@ -21,7 +21,8 @@
 //     without it (method "threshold", old packs) a number is exact and "<T"
 //     means 1..T-1. "[c]" and "" say nothing.
 //   - (conservatively) the number of records without a category or area.
-// It then solves the whole linear system with GLPK: for every figure whose
+// It then solves the linear system with GLPK (in independent components,
+// after cheaper proofs of safety: README.md, "How it stays fast"): for every figure whose
 // TRUE count is 1..T-1 it minimises and maximises that count subject to
 // every published relation (LP, simplex; where the LP range is 4 or less it
 // also solves the integer program, since counts are integers). The figure
@@ -29,7 +30,7 @@
 // exactly or to within +-1) and narrower than what its published form
 // already says.
 //
-// Thread safety: pure functions (each call owns its GLPK problem).
+// Thread safety: pure functions (each call owns its GLPK problems).
 #pragma once
 
 #include <cstdint>
@@ -56,11 +57,38 @@ struct AttackReport {
   // Published figures that the TRUE counts do not satisfy (a publisher or
   // model bug: the check would then be unsound). Empty when all is well.
   std::vector<std::string> inconsistent;
+  // What the attacker proved for each protected figure (true count 1..T-1)
+  // that the check solved: [low, high] of the true count (infinite where
+  // unbounded). Figures proved safe by integer moves from the truth
+  // (cleared_by_moves) are not listed: their range is not computed.
+  struct Range {
+    std::string pointer;
+    double low = 0, high = 0;
+  };
+  std::vector<Range> ranges;
+  size_t components = 0;         // independent parts the system was solved in
+  size_t largest_component = 0;  // unknowns in the largest
+  size_t integer_programs = 0;   // exact branch-and-bound solves run
+  size_t nearby_searches = 0;    // small integer programs near the truth
+  size_t cleared_by_moves = 0;   // protected figures shown safe without an LP
+};
+
+struct AttackOptions {
+  // Solve the whole published system as one LP (branch and bound limited to
+  // 0.5 s a call), as the check did before it split the system into
+  // independent components. Kept as the reference the component split is
+  // tested against, and for the benchmark's before/after.
+  bool whole_system = false;
+  // Branch-and-bound time limit per integer program, in ms (0: 500 for the
+  // whole system, 2000 for a component: never less than before). Where it
+  // is hit, the LP's wider, still proved, range stands.
+  int branch_and_bound_ms = 0;
 };
 
 // Attacks `figures` (a PublishFigures() result or a fixture shaped like one)
 // with `facts` as the truth.
-AttackReport AttackPack(const nlohmann::json& figures, const std::vector<Fact>& facts);
+AttackReport AttackPack(const nlohmann::json& figures, const std::vector<Fact>& facts,
+                        const AttackOptions& options = {});
 
 // The backstop run by PublishFigures: while AttackPack finds a leak, withholds
 // ("[c]") the published figure that gives it away (the smallest visible
@@ -69,7 +97,8 @@ AttackReport AttackPack(const nlohmann::json& figures, const std::vector<Fact>& 
 // {"withheld": [descriptions, never a value], "relations", "unknowns",
 //  "small_counts_checked", "recoverable_small_counts" (0 unless 50 rounds
 //  were not enough), "model_errors" (0 unless the model is unsound)}.
-nlohmann::json ProtectAgainstAttack(nlohmann::json& figures, const std::vector<Fact>& facts);
+nlohmann::json ProtectAgainstAttack(nlohmann::json& figures, const std::vector<Fact>& facts,
+                                    const AttackOptions& options = {});
 
 // Recomputes every derived figure (previous-period and last-year columns,
 // changes, shares) from the published counts in `figures`.

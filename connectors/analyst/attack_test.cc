@@ -284,3 +284,120 @@ TEST(AttackRandomTest, HundredRandomDatasetsLeakNothing) {
 
 }  // namespace
 }  // namespace accord::analyst
+
+namespace accord::analyst {
+namespace {
+
+// The component check (independent parts solved apart, verdicts cached,
+// figures cleared by integer moves from the truth) finds exactly the leaks the
+// whole-system solve finds, with the same proved ranges: on random packs,
+// threshold-only ones (which leak) with random figures withheld (which splits
+// and reshapes the system), and cell-key ones.
+TEST(AttackComponentTest, SameVerdictsAsTheWholeSystemOnRandomPacks) {
+  std::mt19937 rng(20261203);
+  AttackOptions whole;
+  whole.whole_system = true;
+  whole.branch_and_bound_ms = 60000;  // exact: no time limit in practice on these
+  size_t leaks_total = 0, compared = 0, multi_component = 0;
+  for (int round = 0; round < 60; ++round) {
+    std::vector<Fact> facts;
+    const absl::CivilDay start = absl::CivilDay(2026, 9, 1) + static_cast<int>(rng() % 60);
+    const int days = 10 + static_cast<int>(rng() % 40);
+    const int datasets = 1 + static_cast<int>(rng() % 3);
+    for (int d = 0; d < datasets; ++d) {
+      const std::string ds = absl::StrCat("ds", d);
+      const int categories = 2 + static_cast<int>(rng() % 3), areas = 1 + static_cast<int>(rng() % 3);
+      const int records = 5 + static_cast<int>(rng() % 40);
+      for (int i = 0; i < records; ++i) {
+        int c = static_cast<int>(rng() % categories), a = static_cast<int>(rng() % areas);
+        if (rng() % 3 == 0) c = a = 0;
+        facts.push_back(Record(ds, absl::FromCivil(start + static_cast<int>(rng() % days), absl::UTCTimeZone()),
+                               absl::StrCat("cat", c), absl::StrCat("area", a)));
+      }
+    }
+    const int64_t t = 3 + static_cast<int64_t>(rng() % 8);
+    const absl::Time as_of = absl::FromCivil(start + days + 5, absl::UTCTimeZone());
+    json pack = ThresholdOnlyPack(facts, t, as_of);
+    if (rng() % 2) {
+      for (auto& r : pack["counts"]) {
+        if (rng() % 4 == 0) r["count"] = "[c]";
+      }
+    }
+    if (rng() % 2) pack["health"]["datasets"][0]["records_received"] = "[c]";
+    std::vector<json> packs{pack};
+    if (round % 3 == 0) {
+      PublishInput in = InputFor(facts, t, as_of);
+      packs.push_back(PublishFigures(in));
+    }
+    for (const json& p : packs) {
+      AttackReport a = AttackPack(p, facts, whole);
+      AttackReport b = AttackPack(p, facts);
+      ASSERT_TRUE(a.inconsistent.empty()) << Describe(a);
+      ASSERT_TRUE(b.inconsistent.empty()) << Describe(b);
+      EXPECT_EQ(a.protected_, b.protected_) << "round " << round;
+      ASSERT_EQ(a.leaks.size(), b.leaks.size()) << "round " << round << "\nwhole:\n" << Describe(a) << "components:\n" << Describe(b);
+      for (size_t i = 0; i < a.leaks.size(); ++i) {
+        EXPECT_EQ(a.leaks[i].pointer, b.leaks[i].pointer) << "round " << round;
+        EXPECT_EQ(a.leaks[i].low, b.leaks[i].low) << "round " << round << " " << a.leaks[i].what;
+        EXPECT_EQ(a.leaks[i].high, b.leaks[i].high) << "round " << round << " " << a.leaks[i].what;
+      }
+      // Every range the component check solved is the whole system's.
+      std::map<std::string, std::pair<double, double>> exact;
+      for (const auto& r : a.ranges) exact[r.pointer] = {r.low, r.high};
+      for (const auto& r : b.ranges) {
+        ASSERT_TRUE(exact.count(r.pointer)) << r.pointer;
+        EXPECT_EQ(exact[r.pointer].first, r.low) << "round " << round << " " << r.pointer;
+        EXPECT_EQ(exact[r.pointer].second, r.high) << "round " << round << " " << r.pointer;
+      }
+      leaks_total += a.leaks.size();
+      multi_component += b.components > 1;
+      ++compared;
+    }
+  }
+  // The comparison saw leaks to find, and systems that really split.
+  EXPECT_GT(leaks_total, 50u);
+  EXPECT_GT(multi_component, 10u);
+  std::printf("packs compared: %zu, leaks found by both: %zu, split into several components: %zu\n", compared,
+              leaks_total, multi_component);
+}
+
+// The backstop with the component check (components and verdicts kept
+// across rounds) withholds exactly what it withholds with the whole-system
+// solve, round after round, and publishes the same pack.
+TEST(AttackComponentTest, BackstopWithholdsTheSameAsTheWholeSystem) {
+  std::mt19937 rng(20261204);
+  size_t withheld_total = 0, multi_round = 0;
+  for (int round = 0; round < 40; ++round) {
+    std::vector<Fact> facts;
+    const absl::CivilDay start = absl::CivilDay(2026, 10, 1) + static_cast<int>(rng() % 60);
+    const int days = 20 + static_cast<int>(rng() % 40);
+    for (int d = 0; d < 2; ++d) {
+      const std::string ds = absl::StrCat("ds", d, "_", round);
+      const int records = 10 + static_cast<int>(rng() % 60);
+      for (int i = 0; i < records; ++i) {
+        int c = static_cast<int>(rng() % 3), a = static_cast<int>(rng() % 3);
+        if (rng() % 3 == 0) c = a = 0;
+        facts.push_back(Record(ds, absl::FromCivil(start + static_cast<int>(rng() % days), absl::UTCTimeZone()),
+                               absl::StrCat("cat", c), absl::StrCat("BNG250:", 514000 + 250 * a, ":207000")));
+      }
+    }
+    PublishInput in = InputFor(facts, 3 + static_cast<int64_t>(rng() % 8), absl::FromCivil(start + days + 10, absl::UTCTimeZone()));
+    json components = PublishFigures(in);
+    in.attack.whole_system = true;
+    in.attack.branch_and_bound_ms = 60000;
+    json whole = PublishFigures(in);
+    const json& a = whole["disclosure"]["attacker_check"];
+    const json& b = components["disclosure"]["attacker_check"];
+    ASSERT_EQ(a["withheld"], b["withheld"]) << "round " << round;
+    EXPECT_EQ(a["rounds"], b["rounds"]) << "round " << round;
+    EXPECT_EQ(b["recoverable_small_counts"], 0) << "round " << round;
+    EXPECT_EQ(whole["counts"], components["counts"]) << "round " << round;
+    withheld_total += b["withheld"].size();
+    multi_round += b["rounds"].get<int>() > 1;
+  }
+  EXPECT_GT(multi_round, 3u);  // the cache was used across rounds
+  std::printf("withheld by both: %zu, packs needing more than one round: %zu\n", withheld_total, multi_round);
+}
+
+}  // namespace
+}  // namespace accord::analyst

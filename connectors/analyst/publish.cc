@@ -626,7 +626,7 @@ json PublishFigures(const PublishInput& in) {
   // The backstop: the attacker check (attack.h) on the figures as they would
   // be published; any figure that would let a reader pin a small count to
   // within +-1 is withheld ("[c]"), and the check repeats until clean.
-  out["disclosure"]["attacker_check"] = ProtectAgainstAttack(out, in.facts);
+  out["disclosure"]["attacker_check"] = ProtectAgainstAttack(out, in.facts, in.attack);
   return out;
 }
 

@@ -27,6 +27,7 @@
 #include "accord/v1/agreement_service.pb.h"
 #include "agreements.h"
 #include "analysis_config.h"
+#include "attack.h"
 #include "boundaries.h"
 #include "fact.h"
 #include "health.h"
@@ -46,6 +47,7 @@ struct PublishInput {
   AnalysisConfig config;         // roles (already applied to facts) and interventions
   nlohmann::json data_difficulties = nlohmann::json::array();  // register.h rows
   Boundaries boundaries;         // named areas (may be empty)
+  AttackOptions attack;          // the attacker check's solver (defaults: the component check)
 };
 
 // The published figures (schema: connectors/README.md, "accord-analyst").
