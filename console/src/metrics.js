@@ -35,6 +35,9 @@ const REJECT_WORDS = {
   REJECT_MISSING_RECORD_ID: 'Records had no record id, so they could not be de-duplicated. Check the connector\'s mapping names the id column.',
   REJECT_MISSING_EVENT_TIME: 'Records had no event time. Check the connector\'s mapping names the event time column.',
   REJECT_UNAVAILABLE: 'The hub could not store the records at the time. The connector retries; if it continues, contact your hub operator.',
+  REJECT_CONTRADICTORY_DATES: 'Two dates in a record contradict each other (a date of birth after the event date). Check both dates in the source system.',
+  REJECT_TIME_OUT_OF_RANGE: 'A record\'s time was impossible (before 1900, more than a day in the future, or not a real timestamp). Check the source system\'s date fields and its clock.',
+  REJECT_PAST_RETENTION: 'Records were older than the agreement keeps (their month is past its retention), so nothing was stored. Check the event dates, or the agreement\'s retention_days.',
 };
 
 function rejectionInWords(reason) {
