@@ -7,6 +7,10 @@
 #include "absl/time/civil_time.h"
 #include "accord/hub/core/agreement_registry.h"
 #include "accord/hub/core/hub_db.h"
+#include "accord/policy/agreement_parser.h"
+#include "accord/policy/canonical.h"
+#include "accord/policy/lifecycle.h"
+#include "accord/policy/signing.h"
 #include "gtest/gtest.h"
 #include "test_support.h"
 
@@ -68,6 +72,40 @@ TEST_F(IngestChecksTest, ExpiryAppliesAtItsExactInstantWithoutARefresh) {
   // The registry has not refreshed: its policy still lists the agreement ...
   ASSERT_EQ(registry_->policy()->agreements().size(), 1u);
   // ... but Publish refuses from the deadline on.
+  policy::Rejection r = Check(record);
+  EXPECT_EQ(r.reason, v1::REJECT_NO_AGREEMENT) << r.message;
+  EXPECT_NE(r.message.find("expired or been withdrawn"), std::string::npos) << r.message;
+}
+
+TEST_F(IngestChecksTest, AWithdrawalAppliesAtItsExactEffectiveInstantWithoutARefresh) {
+  // The police withdraw the agreement from 2030-06-30T15:00:00Z, signed now
+  // (12:00) with their registered key.
+  const std::string doc = SignedPoliceAgreement("deadline-test", "2030-06-30");
+  auto parsed = policy::ParseAgreement(doc, "test");
+  ASSERT_TRUE(parsed.ok());
+  policy::Withdrawal w;
+  w.agreement_id = parsed.agreement->id;
+  w.version = parsed.agreement->version;
+  w.fingerprint = policy::Fingerprint(*parsed.agreement);
+  w.party = kPolice;
+  const absl::Time effective = Utc(2030, 6, 30, 15);
+  w.effective = effective;
+  w.reason = "test withdrawal";
+  auto signed_w = policy::SignWithdrawal(w, PartyKey(kPolice).private_pem);
+  ASSERT_TRUE(signed_w.ok()) << signed_w.status();
+  auto view = registry_->SubmitWithdrawal(policy::WithdrawalToYaml(*signed_w));
+  ASSERT_TRUE(view.ok()) << view.status();
+  // The deadline is the withdrawal's effective time, earlier than expiry.
+  const std::string& fingerprint = registry_->policy()->agreements()[0]->fingerprint();
+  ASSERT_EQ(registry_->deadlines()->count(fingerprint), 1u);
+  EXPECT_EQ(registry_->deadlines()->at(fingerprint), effective);
+  const v1::Record record = At(Utc(2030, 6, 29));
+  now_ = effective - absl::Nanoseconds(1);
+  EXPECT_TRUE(Check(record).ok()) << Check(record).message;
+  now_ = effective;
+  // No refresh since: the policy snapshot still lists the agreement ...
+  ASSERT_EQ(registry_->policy()->agreements().size(), 1u);
+  // ... but Publish refuses from the effective instant on.
   policy::Rejection r = Check(record);
   EXPECT_EQ(r.reason, v1::REJECT_NO_AGREEMENT) << r.message;
   EXPECT_NE(r.message.find("expired or been withdrawn"), std::string::npos) << r.message;
