@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "google/protobuf/util/time_util.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "accord/hub/core/disclosure_index.h"
@@ -17,15 +18,7 @@ constexpr char kFeedHeadPrefix[] = "feed_head/";
 constexpr char kDeliveredPrefix[] = "delivered/";
 
 void ToTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1000000;
-  int64_t rem = micros % 1000000;
-  if (rem < 0) {
-    rem += 1000000;
-    --seconds;
-  }
-  ts->set_seconds(seconds);
-  ts->set_nanos(static_cast<int32_t>(rem * 1000));
+  *ts = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
 }
 
 }  // namespace
