@@ -164,18 +164,7 @@ class HubTrustTest : public ::testing::Test {
   }
 
   std::string Withdraw(const std::string& doc, const std::string& party, const policy::KeyPair& key) {
-    auto parsed = policy::ParseAgreement(doc, "test");
-    EXPECT_TRUE(parsed.ok());
-    policy::Withdrawal w;
-    w.agreement_id = parsed.agreement->id;
-    w.version = parsed.agreement->version;
-    w.fingerprint = policy::Fingerprint(*parsed.agreement);
-    w.party = party;
-    w.effective = absl::Now() - absl::Seconds(1);
-    w.reason = "test withdrawal";
-    auto signed_w = policy::SignWithdrawal(w, key.private_pem);
-    EXPECT_TRUE(signed_w.ok());
-    return policy::WithdrawalToYaml(*signed_w);
+    return SignedWithdrawal(doc, party, key, absl::Now() - absl::Seconds(1));
   }
 
   TempDir dir_;

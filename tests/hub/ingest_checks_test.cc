@@ -7,10 +7,6 @@
 #include "absl/time/civil_time.h"
 #include "accord/hub/core/agreement_registry.h"
 #include "accord/hub/core/hub_db.h"
-#include "accord/policy/agreement_parser.h"
-#include "accord/policy/canonical.h"
-#include "accord/policy/lifecycle.h"
-#include "accord/policy/signing.h"
 #include "gtest/gtest.h"
 #include "test_support.h"
 
@@ -80,20 +76,11 @@ TEST_F(IngestChecksTest, ExpiryAppliesAtItsExactInstantWithoutARefresh) {
 TEST_F(IngestChecksTest, AWithdrawalAppliesAtItsExactEffectiveInstantWithoutARefresh) {
   // The police withdraw the agreement from 2030-06-30T15:00:00Z, signed now
   // (12:00) with their registered key.
-  const std::string doc = SignedPoliceAgreement("deadline-test", "2030-06-30");
-  auto parsed = policy::ParseAgreement(doc, "test");
-  ASSERT_TRUE(parsed.ok());
-  policy::Withdrawal w;
-  w.agreement_id = parsed.agreement->id;
-  w.version = parsed.agreement->version;
-  w.fingerprint = policy::Fingerprint(*parsed.agreement);
-  w.party = kPolice;
   const absl::Time effective = Utc(2030, 6, 30, 15);
-  w.effective = effective;
-  w.reason = "test withdrawal";
-  auto signed_w = policy::SignWithdrawal(w, PartyKey(kPolice).private_pem);
-  ASSERT_TRUE(signed_w.ok()) << signed_w.status();
-  auto view = registry_->SubmitWithdrawal(policy::WithdrawalToYaml(*signed_w));
+  const std::string withdrawal = SignedWithdrawal(SignedPoliceAgreement("deadline-test", "2030-06-30"),
+                                                  kPolice, PartyKey(kPolice), effective);
+  ASSERT_FALSE(withdrawal.empty());
+  auto view = registry_->SubmitWithdrawal(withdrawal);
   ASSERT_TRUE(view.ok()) << view.status();
   // The deadline is the withdrawal's effective time, earlier than expiry.
   const std::string& fingerprint = registry_->policy()->agreements()[0]->fingerprint();

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "accord/hub/pki/pki_files.h"
 #include "accord/policy/agreement_parser.h"
+#include "accord/policy/canonical.h"
 #include "accord/policy/signing.h"
 #include "accord/v1/key_service.grpc.pb.h"
 #include "absl/synchronization/mutex.h"
@@ -270,6 +271,24 @@ std::shared_ptr<const policy::KeyDirectory> TestKeyDirectory(const std::vector<s
     dir->keys.push_back(std::move(k));
   }
   return dir;
+}
+
+std::string SignedWithdrawal(const std::string& agreement_doc, const std::string& party,
+                             const policy::KeyPair& key, absl::Time effective) {
+  auto parsed = policy::ParseAgreement(agreement_doc, "test");
+  EXPECT_TRUE(parsed.ok());
+  if (!parsed.ok()) return "";
+  policy::Withdrawal w;
+  w.agreement_id = parsed.agreement->id;
+  w.version = parsed.agreement->version;
+  w.fingerprint = policy::Fingerprint(*parsed.agreement);
+  w.party = party;
+  w.effective = effective;
+  w.reason = "test withdrawal";
+  auto signed_w = policy::SignWithdrawal(w, key.private_pem);
+  EXPECT_TRUE(signed_w.ok()) << signed_w.status();
+  if (!signed_w.ok()) return "";
+  return policy::WithdrawalToYaml(*signed_w);
 }
 
 }  // namespace accord::testing

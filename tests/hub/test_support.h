@@ -63,6 +63,11 @@ std::string SignedPoliceAgreementWithKeys(const std::string& id, uint32_t versio
                                           const policy::KeyPair& analyst,
                                           const std::string& valid_until = "2099-12-31");
 
+// A withdrawal of the agreement `agreement_doc` by `party`, effective at
+// `effective`, signed with `key` (YAML, ready to submit).
+std::string SignedWithdrawal(const std::string& agreement_doc, const std::string& party,
+                             const policy::KeyPair& key, absl::Time effective);
+
 // mTLS channel to the hub as `agency` (cert from `dir`/pki). `rogue` uses the
 // unrelated CA's cert; `no_cert` presents none.
 std::shared_ptr<grpc::Channel> AgencyChannel(const std::string& dir, int port,
