@@ -829,11 +829,21 @@ TEST_F(HubE2eTest, DamagedFeedEntryIsDataLossNotDelivered) {
     options.path = config_.data_dir + "/db";
     auto db = hub::HubDb::Open(options);
     ASSERT_TRUE(db.ok()) << db.status();
-    const std::string key = hub::NameU64Key(kAnalyst, 4);
+    // The five entries are one segment (feed_store.h): header, count, then
+    // per entry a 4-byte length and nonce || ciphertext || tag.
+    const std::string key = hub::NameU64Key(kAnalyst, 1);
     auto value = (*db)->Get(hub::HubDb::kFeeds, key);
     ASSERT_TRUE(value.ok()) << value.status();
     std::string altered = *value;
-    altered[altered.size() - 20] ^= 0x01;  // inside the ciphertext
+    size_t at = 2 + static_cast<unsigned char>(altered[1]) + 7 + 4;
+    auto length = [&](size_t i) {
+      return (size_t{static_cast<unsigned char>(altered[i])} << 24) |
+             (size_t{static_cast<unsigned char>(altered[i + 1])} << 16) |
+             (size_t{static_cast<unsigned char>(altered[i + 2])} << 8) | static_cast<unsigned char>(altered[i + 3]);
+    };
+    for (int entry = 1; entry < 4; ++entry) at += 4 + length(at);
+    ASSERT_LT(at + 4 + 20, altered.size());
+    altered[at + 4 + 20] ^= 0x01;  // inside entry 4's ciphertext
     rocksdb::WriteBatch wb;
     wb.Put((*db)->cf(hub::HubDb::kFeeds), key, altered);
     ASSERT_TRUE((*db)->WriteSync(&wb).ok());

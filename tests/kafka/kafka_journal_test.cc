@@ -13,6 +13,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "accord/hub/core/feed_notifier.h"
+#include "accord/hub/core/feed_store.h"
+#include "accord/hub/core/period_keyring.h"
 #include "accord/hub/ledger/tree_head.h"
 #include "accord/v1/audit_service.pb.h"
 #include "gtest/gtest.h"
@@ -27,13 +29,8 @@ using hub::StageOutcome;
 
 class NullSink final : public hub::DisclosureSink {
  public:
-  absl::Status Stage(const v1::CleanedRecord&, std::string_view, uint64_t, rocksdb::WriteBatch*) override {
+  absl::Status Stage(const v1::CleanedRecord&, uint64_t, uint64_t, rocksdb::WriteBatch*) override {
     return absl::OkStatus();
-  }
-  absl::StatusOr<bool> SealFeedEntry(const v1::CleanedRecord&, std::string_view serialized, std::string_view,
-                                     std::string* value) override {
-    value->assign(serialized.data(), serialized.size());
-    return true;
   }
 };
 
@@ -58,7 +55,11 @@ class Replica {
                              db_->cf(HubDb::kLedgerHeads)},
                             signer_.get()))
                   .value();
-    committer_ = std::move(hub::OutcomeCommitter::Open(db_.get(), ledger_.get(), &sink_, &feeds_,
+    keyring_ = std::move(hub::PeriodKeyring::Open(db_.get(), std::string(32, 'k'),
+                                                  std::make_shared<hub::ErasedRecordsFilter>()))
+                   .value();
+    feed_store_ = std::move(hub::FeedStore::Open(db_.get(), keyring_.get())).value();
+    committer_ = std::move(hub::OutcomeCommitter::Open(db_.get(), ledger_.get(), feed_store_.get(), &sink_, &feeds_,
                                                        /*dedupe_deliveries=*/true, &stats_))
                      .value();
     auto journal = KafkaJournal::Open(config, instance, db_.get(), committer_.get(),
@@ -90,6 +91,8 @@ class Replica {
   std::unique_ptr<HubDb> db_;
   std::unique_ptr<hub::ledger::TreeHeadSigner> signer_;
   std::unique_ptr<hub::ledger::MerkleLog> ledger_;
+  std::unique_ptr<hub::PeriodKeyring> keyring_;
+  std::unique_ptr<hub::FeedStore> feed_store_;
   NullSink sink_;
   hub::FeedNotifier feeds_;
   hub::PipelineStats stats_;

@@ -84,6 +84,8 @@ struct Storage {
   std::unique_ptr<RocksDbIngestLog> log;
   std::unique_ptr<ledger::TreeHeadSigner> signer;
   std::unique_ptr<ledger::MerkleLog> ledger;
+  std::unique_ptr<PeriodKeyring> keyring;
+  std::unique_ptr<FeedStore> feed_store;
   std::unique_ptr<RecordStore> records;
   FeedNotifier feeds;
 
@@ -106,7 +108,9 @@ struct Storage {
     ledger = Must(ledger::MerkleLog::Open(
         db->db(), {db->cf(HubDb::kLedgerEntries), db->cf(HubDb::kLedgerNodes), db->cf(HubDb::kLedgerHeads)},
         signer.get()));
-    records = Must(RecordStore::Open(db.get(), std::string(64, 's'), filter));
+    keyring = Must(PeriodKeyring::Open(db.get(), std::string(64, 's'), filter));
+    feed_store = Must(FeedStore::Open(db.get(), keyring.get()));
+    records = Must(RecordStore::Open(db.get(), keyring.get(), feed_store.get()));
   }
   void WritePlain(int n) {
     loadgen::RecordFactory factory("loadgen-police", "bench");
@@ -166,7 +170,7 @@ void BM_EmbeddedPolicyStage(benchmark::State& state) {
     options.hub_instance = "bench";
     const absl::Time start = absl::Now();
     auto stage = Must(PolicyStage::Start(storage.db.get(), storage.log.get(), storage.ledger.get(),
-                                         storage.records.get(), &storage.feeds, [policy] { return policy; },
+                                         storage.feed_store.get(), storage.records.get(), &storage.feeds, [policy] { return policy; },
                                          redactor, options));
     while (storage.log->backlog() > 0) absl::SleepFor(absl::Microseconds(200));
     state.SetIterationTime(absl::ToDoubleSeconds(absl::Now() - start));

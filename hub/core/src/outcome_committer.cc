@@ -7,13 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "accord/hub/core/disclosure_index.h"
 #include "accord/hub/ledger/rocksdb_status.h"
-#include "rocksdb/iterator.h"
 #include "spdlog/spdlog.h"
 
 namespace accord::hub {
 namespace {
 
-constexpr char kFeedHeadPrefix[] = "feed_head/";
 // In the dedupe column family, beside the ingest log's 32-byte record digests.
 constexpr char kDeliveredPrefix[] = "delivered/";
 
@@ -75,20 +73,14 @@ absl::StatusOr<StageOutcome> FromJournal(const v1::PolicyOutcome& in) {
 }
 
 absl::StatusOr<std::unique_ptr<OutcomeCommitter>> OutcomeCommitter::Open(
-    HubDb* db, ledger::MerkleLog* ledger, DisclosureSink* sink, FeedNotifier* feeds,
+    HubDb* db, ledger::MerkleLog* ledger, FeedStore* feed_store, DisclosureSink* sink, FeedNotifier* feeds,
     bool dedupe_deliveries, PipelineStats* stats, DisclosureObserver observer) {
-  std::unique_ptr<OutcomeCommitter> c(new OutcomeCommitter(db, ledger, sink, feeds, dedupe_deliveries,
-                                                           stats, std::move(observer)));
-  std::unique_ptr<rocksdb::Iterator> it(
-      db->db()->NewIterator(rocksdb::ReadOptions(), db->cf(HubDb::kMeta)));
-  for (it->Seek(kFeedHeadPrefix); it->Valid() && it->key().starts_with(kFeedHeadPrefix); it->Next()) {
-    if (it->value().size() != 8) return absl::DataLossError("corrupt feed head");
-    std::string recipient = it->key().ToString().substr(sizeof(kFeedHeadPrefix) - 1);
-    const uint64_t head = DecodeU64(it->value().ToStringView());
-    c->feed_heads_[recipient] = head;
-    feeds->SetHead(recipient, head);
+  if (db == nullptr || ledger == nullptr || feed_store == nullptr || sink == nullptr || feeds == nullptr) {
+    return absl::InvalidArgumentError("OutcomeCommitter needs a db, ledger, feed store, sink and notifier");
   }
-  if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading feed heads");
+  std::unique_ptr<OutcomeCommitter> c(new OutcomeCommitter(db, ledger, feed_store, sink, feeds, dedupe_deliveries,
+                                                           stats, std::move(observer)));
+  for (const auto& [recipient, head] : feed_store->Heads()) feeds->SetHead(recipient, head);
   return c;
 }
 
@@ -134,29 +126,18 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
     todo = std::move(fresh);
   }
 
-  // Feed entries, sealed by the audit store under the records' retention
-  // keys. A record whose period is already past retention (erased) gets no
-  // feed entry; its position and ledger entry stay, so the feed heads and
-  // the ledger never depend on this process's erasures.
-  absl::flat_hash_map<std::string, uint64_t> new_heads;
+  // Feed entries: the one sealed copy of each disclosure (FeedStore), under
+  // the records' retention keys. A record whose period is already past
+  // retention (erased) is stored nowhere; its position and ledger entry
+  // stay, so the feed heads and the ledger never depend on this process's
+  // erasures.
+  std::vector<FeedStore::Item> items;
+  items.reserve(todo.size());
+  for (const StageOutcome::Disclosure* d : todo) items.push_back({&d->record, d->serialized});
+  auto appended = feed_store_->Stage(items, &wb);
+  if (!appended.ok()) return appended.status();
   uint64_t past_retention = 0;
-  std::string feed_key, feed_value;
-  for (StageOutcome::Disclosure* d : todo) {
-    const std::string& recipient = d->record.recipient();
-    auto [slot, inserted] = new_heads.try_emplace(recipient, 0);
-    if (inserted) {
-      auto known = feed_heads_.find(recipient);
-      slot->second = known == feed_heads_.end() ? 0 : known->second;
-    }
-    feed_key = NameU64Key(recipient, ++slot->second);
-    auto sealed = sink_->SealFeedEntry(d->record, d->serialized, feed_key, &feed_value);
-    if (!sealed.ok()) return sealed.status();
-    if (*sealed) {
-      wb.Put(db_->cf(HubDb::kFeeds), feed_key, feed_value);
-    } else {
-      ++past_retention;
-    }
-  }
+  for (bool stored : appended->stored) past_retention += stored ? 0 : 1;
   std::vector<std::string> ledger_entries;
   ledger_entries.reserve(todo.size());
   for (StageOutcome::Disclosure* d : todo) ledger_entries.push_back(std::move(d->ledger_entry));
@@ -176,23 +157,24 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
     first_index = staged->first_index;
     pending = std::move(staged).value();
   }
+  DisclosureIndexBatch index;
   for (size_t i = 0; i < todo.size(); ++i) {
-    if (auto s = sink_->Stage(todo[i]->record, todo[i]->serialized, first_index + i, &wb); !s.ok()) {
+    const uint64_t position = appended->stored[i] ? appended->positions[i] : 0;
+    if (auto s = sink_->Stage(todo[i]->record, position, first_index + i, &wb); !s.ok()) {
       restore();
       return s;
     }
-    StageDisclosureIndex(db_, todo[i]->record, first_index + i, &wb);
+    index.Add(todo[i]->record.provider(), todo[i]->record.recipient(), first_index + i);
   }
-  if (!todo.empty()) StageDisclosureIndexedUpTo(db_, first_index + todo.size(), &wb);
-  for (const auto& [recipient, head] : new_heads) {
-    wb.Put(db_->cf(HubDb::kMeta), absl::StrCat(kFeedHeadPrefix, recipient), EncodeU64(head));
-  }
+  if (!todo.empty()) index.Stage(db_, first_index + todo.size(), &wb);
+  const uint64_t store_keys = wb.Count();  // before the caller's position
   if (stage_position) stage_position(&wb);
   if (auto s = db_->WriteSync(&wb); !s.ok()) {
     restore();
     return s;
   }
   if (pending) ledger_->Commit(*pending);
+  feed_store_->Commit(*appended);
 
   if (stats_ != nullptr) {
     stats_->batches.fetch_add(1, std::memory_order_relaxed);
@@ -200,14 +182,12 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
     stats_->quarantined.fetch_add(outcome.quarantined.size(), std::memory_order_relaxed);
     stats_->duplicates_skipped.fetch_add(duplicates, std::memory_order_relaxed);
     stats_->past_retention.fetch_add(past_retention, std::memory_order_relaxed);
+    stats_->store_keys.fetch_add(store_keys, std::memory_order_relaxed);
   }
   if (observer_) {
     for (const auto* d : todo) observer_(d->record);
   }
-  for (const auto& [recipient, head] : new_heads) {
-    feed_heads_[recipient] = head;
-    feeds_->Notify(recipient, head);
-  }
+  for (const auto& [recipient, head] : appended->new_heads) feeds_->Notify(recipient, head);
   return absl::OkStatus();
 }
 

@@ -92,14 +92,14 @@ PolicyStage::PolicyStage(IngestLog* log, PolicySource policy,
 }
 
 absl::StatusOr<std::unique_ptr<PolicyStage>> PolicyStage::Start(
-    HubDb* db, IngestLog* log, ledger::MerkleLog* ledger, DisclosureSink* sink,
+    HubDb* db, IngestLog* log, ledger::MerkleLog* ledger, FeedStore* feed_store, DisclosureSink* sink,
     FeedNotifier* feeds, PolicySource policy, std::shared_ptr<const policy::Redactor> redactor,
     PolicyStageOptions options, DisclosureObserver observer) {
   if (auto s = options.Validate(); !s.ok()) return s;
   const bool dedupe = options.dedupe_deliveries;
   std::unique_ptr<PolicyStage> stage(
       new PolicyStage(log, std::move(policy), std::move(redactor), std::move(options)));
-  auto committer = OutcomeCommitter::Open(db, ledger, sink, feeds, dedupe, &stage->stats_,
+  auto committer = OutcomeCommitter::Open(db, ledger, feed_store, sink, feeds, dedupe, &stage->stats_,
                                           std::move(observer));
   if (!committer.ok()) return committer.status();
   stage->committer_ = std::move(committer).value();

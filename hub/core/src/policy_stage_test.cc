@@ -2,6 +2,8 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "accord/hub/core/feed_store.h"
+#include "accord/hub/core/period_keyring.h"
 #include "accord/hub/core/rocksdb_ingest_log.h"
 #include "accord/hub/ledger/tree_head.h"
 #include "accord/policy/agreement_parser.h"
@@ -22,17 +24,11 @@ using testing::TempDir;
 // Records what the stage staged into the audit store.
 class CountingSink final : public DisclosureSink {
  public:
-  absl::Status Stage(const v1::CleanedRecord& record, std::string_view serialized, uint64_t ledger_index,
+  absl::Status Stage(const v1::CleanedRecord& record, uint64_t feed_position, uint64_t ledger_index,
                      rocksdb::WriteBatch* batch) override {
     absl::MutexLock lock(&mu_);
     indices_.push_back(ledger_index);
     return absl::OkStatus();
-  }
-  // Feeds in clear (sealing is RecordStore's, tested there).
-  absl::StatusOr<bool> SealFeedEntry(const v1::CleanedRecord&, std::string_view serialized, std::string_view,
-                                     std::string* value) override {
-    value->assign(serialized.data(), serialized.size());
-    return true;
   }
   std::vector<uint64_t> indices() const {
     absl::MutexLock lock(&mu_);
@@ -105,13 +101,18 @@ class Pipeline {
                              db_->cf(HubDb::kLedgerHeads)},
                             signer_.get()))
                   .value();
+    keyring_ = std::move(PeriodKeyring::Open(db_.get(), std::string(32, 'k'),
+                                             std::make_shared<ErasedRecordsFilter>()))
+                   .value();
+    feed_store_ = std::move(FeedStore::Open(db_.get(), keyring_.get())).value();
     PolicyStageOptions options;
     options.hub_instance = "test";
     options.workers = workers;
     options.max_batch = 64;  // several batches per test
     options.dedupe_deliveries = dedupe_deliveries;
     auto policy = LinkagePolicy();
-    stage_ = std::move(PolicyStage::Start(db_.get(), recording_.get(), ledger_.get(), &sink_, &feeds_,
+    stage_ = std::move(PolicyStage::Start(db_.get(), recording_.get(), ledger_.get(), feed_store_.get(),
+                                          &sink_, &feeds_,
                                           [policy] { return policy; },
                                           std::move(policy::Redactor::Create()).value(), options))
                  .value();
@@ -141,16 +142,17 @@ class Pipeline {
     ASSERT_EQ(log_->backlog(), 0u);
   }
 
-  // The recipient's feed, in position order.
+  // The recipient's feed, in position order (positions 1, 2, 3, ...).
   std::vector<std::string> Feed(const std::string& recipient) {
     std::vector<std::string> out;
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(HubDb::kFeeds)));
-    const std::string prefix = recipient + std::string(1, '\0');
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      EXPECT_EQ(DecodeU64(it->key().ToStringView().substr(prefix.size())), out.size() + 1);
-      out.push_back(it->value().ToString());
-    }
+    FeedStore::Reader reader = feed_store_->NewReader();
+    auto read = reader.Read(recipient, 0, feed_store_->Head(recipient), SIZE_MAX,
+                            [&](uint64_t position, std::string_view plain) {
+                              EXPECT_EQ(position, out.size() + 1);
+                              out.emplace_back(plain);
+                              return true;
+                            });
+    EXPECT_TRUE(read.ok()) << read.status();
     return out;
   }
 
@@ -167,6 +169,8 @@ class Pipeline {
   std::unique_ptr<RecordingLog> recording_;
   std::unique_ptr<ledger::TreeHeadSigner> signer_;
   std::unique_ptr<ledger::MerkleLog> ledger_;
+  std::unique_ptr<PeriodKeyring> keyring_;
+  std::unique_ptr<FeedStore> feed_store_;
   CountingSink sink_;
   FeedNotifier feeds_;
   std::unique_ptr<PolicyStage> stage_;

@@ -20,6 +20,8 @@ constexpr char kMarker[] = "VISIBLE-ONLY-IF-UNSEALED";
 struct Store {
   std::shared_ptr<ErasedRecordsFilter> filter = std::make_shared<ErasedRecordsFilter>();
   std::unique_ptr<HubDb> db;
+  std::unique_ptr<PeriodKeyring> keyring;
+  std::unique_ptr<FeedStore> feeds;
   std::unique_ptr<RecordStore> records;
 
   explicit Store(const std::string& dir) {
@@ -32,7 +34,9 @@ struct Store {
     auto opened = HubDb::Open(options);
     EXPECT_TRUE(opened.ok()) << opened.status();
     db = std::move(opened).value();
-    auto store = RecordStore::Open(db.get(), std::string(64, 's'), filter);
+    keyring = std::move(PeriodKeyring::Open(db.get(), std::string(64, 's'), filter)).value();
+    feeds = std::move(FeedStore::Open(db.get(), keyring.get())).value();
+    auto store = RecordStore::Open(db.get(), keyring.get(), feeds.get());
     EXPECT_TRUE(store.ok()) << store.status();
     records = std::move(store).value();
   }
@@ -76,12 +80,24 @@ std::vector<v1::CleanedRecord> OldAndRecent() {
   return batch;
 }
 
-void Stage(Store& s, const std::vector<v1::CleanedRecord>& records, uint64_t first_index) {
+// As the committer does: one batch appended to the feeds, indexed by the
+// store, written and committed. Returns the feed append.
+FeedStore::PendingAppend Stage(Store& s, const std::vector<v1::CleanedRecord>& records, uint64_t first_index) {
   rocksdb::WriteBatch wb;
+  std::vector<std::string> bytes;
+  for (const auto& r : records) bytes.push_back(r.SerializeAsString());
+  std::vector<FeedStore::Item> items;
+  for (size_t i = 0; i < records.size(); ++i) items.push_back({&records[i], bytes[i]});
+  auto appended = s.feeds->Stage(items, &wb);
+  EXPECT_TRUE(appended.ok()) << appended.status();
+  if (!appended.ok()) return {};
   for (size_t i = 0; i < records.size(); ++i) {
-    ASSERT_TRUE(s.records->Stage(records[i], records[i].SerializeAsString(), first_index + i, &wb).ok());
+    const uint64_t position = appended->stored[i] ? appended->positions[i] : 0;
+    EXPECT_TRUE(s.records->Stage(records[i], position, first_index + i, &wb).ok());
   }
-  ASSERT_TRUE(s.db->WriteSync(&wb).ok());
+  EXPECT_TRUE(s.db->WriteSync(&wb).ok());
+  s.feeds->Commit(*appended);
+  return *appended;
 }
 
 size_t Count(const Store& s, const std::string& area = "") {
@@ -94,10 +110,9 @@ size_t Count(const Store& s, const std::string& area = "") {
   return page.ok() ? page->records.size() : 0;
 }
 
-// Raw values in the records column family, and whether any shows the marker.
-size_t RawRecords(const Store& s, bool* plaintext) {
-  std::unique_ptr<rocksdb::Iterator> it(
-      s.db->db()->NewIterator(rocksdb::ReadOptions(), s.db->cf(HubDb::kRecords)));
+// Raw values in a column family, and whether any shows the marker.
+size_t Raw(const Store& s, HubDb::Cf cf, bool* plaintext) {
+  std::unique_ptr<rocksdb::Iterator> it(s.db->db()->NewIterator(rocksdb::ReadOptions(), s.db->cf(cf)));
   size_t n = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
     *plaintext |= it->value().ToString().find(kMarker) != std::string::npos;
@@ -105,7 +120,7 @@ size_t RawRecords(const Store& s, bool* plaintext) {
   return n;
 }
 
-TEST(RecordStoreTest, RecordsAreSealedAndQueryable) {
+TEST(RecordStoreTest, RecordsAreSealedOnceAndQueryable) {
   TempDir dir;
   Store s(dir.path());
   std::vector<v1::CleanedRecord> batch;
@@ -114,8 +129,12 @@ TEST(RecordStoreTest, RecordsAreSealedAndQueryable) {
   EXPECT_EQ(Count(s), 5u);
   EXPECT_EQ(Count(s, "AL1 3"), 5u);
   bool plaintext = false;
-  EXPECT_EQ(RawRecords(s, &plaintext), 5u);
+  EXPECT_EQ(Raw(s, HubDb::kRecords, &plaintext), 5u) << "one index entry per record";
+  EXPECT_EQ(Raw(s, HubDb::kFeeds, &plaintext), 1u) << "one feed segment for the batch's one period";
   EXPECT_FALSE(plaintext) << "a stored record is readable without its data key";
+  // The store keeps no copy of its own: its index values are small refs.
+  std::unique_ptr<rocksdb::Iterator> it(s.db->db()->NewIterator(rocksdb::ReadOptions(), s.db->cf(HubDb::kRecords)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) EXPECT_LT(it->value().size(), 64u);
 }
 
 TEST(RecordStoreTest, RetentionDestroysThePeriodKeyAndCompactsItsRecordsAway) {
@@ -133,7 +152,8 @@ TEST(RecordStoreTest, RetentionDestroysThePeriodKeyAndCompactsItsRecordsAway) {
     EXPECT_EQ(Count(s), 3u);
     EXPECT_EQ(Count(s, "AL1 3"), 3u);
     bool plaintext = false;
-    EXPECT_EQ(RawRecords(s, &plaintext), 3u) << "the erased period's ciphertext is compacted away";
+    EXPECT_EQ(Raw(s, HubDb::kRecords, &plaintext), 3u) << "the erased period's index is compacted away";
+    EXPECT_EQ(Raw(s, HubDb::kFeeds, &plaintext), 1u) << "the erased period's ciphertext is compacted away";
     // Nothing for the erased month is stored again.
     Stage(s, {Cleaned(Day(2024, 1, 20), 99)}, 100);
     EXPECT_EQ(Count(s), 3u);
@@ -150,79 +170,188 @@ TEST(RecordStoreTest, RetentionDestroysThePeriodKeyAndCompactsItsRecordsAway) {
   }
 }
 
-// Feed entries as the committer writes them: key = recipient's feed position.
-void Feed(Store& s, const std::vector<v1::CleanedRecord>& records, uint64_t first_position,
-          size_t* sealed_count = nullptr) {
-  rocksdb::WriteBatch wb;
-  size_t sealed = 0;
-  for (size_t i = 0; i < records.size(); ++i) {
-    const std::string key = NameU64Key("csp", first_position + i);
-    std::string value;
-    auto ok = s.records->SealFeedEntry(records[i], records[i].SerializeAsString(), key, &value);
-    ASSERT_TRUE(ok.ok()) << ok.status();
-    if (!*ok) continue;
-    ++sealed;
-    wb.Put(s.db->cf(HubDb::kFeeds), key, value);
-  }
-  ASSERT_TRUE(s.db->WriteSync(&wb).ok());
-  if (sealed_count != nullptr) *sealed_count = sealed;
-}
-
-// The feed's raw entries: how many, whether any shows the marker, and how
-// many an opener reads back (the rest are skipped as erased).
+// The feed's raw values (segments), whether any shows the marker, and the
+// delivery ids a reader reads back (entries of erased periods are skipped).
 struct FeedScan {
   size_t raw = 0;
   bool plaintext = false;
-  std::vector<std::string> opened;  // delivery ids
+  std::vector<std::string> opened;
+  std::vector<uint64_t> positions;
 };
 
-FeedScan ScanFeed(const Store& s) {
+FeedScan ScanFeed(const Store& s, uint64_t after = 0) {
   FeedScan scan;
-  FeedEntryOpener opener = s.records->NewFeedOpener();
-  std::unique_ptr<rocksdb::Iterator> it(s.db->db()->NewIterator(rocksdb::ReadOptions(), s.db->cf(HubDb::kFeeds)));
-  std::string plain;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    ++scan.raw;
-    scan.plaintext |= it->value().ToString().find(kMarker) != std::string::npos;
-    auto opened = opener.Open(it->key().ToStringView(), it->value().ToStringView(), &plain);
-    EXPECT_TRUE(opened.ok()) << opened.status();
-    if (!opened.ok() || !*opened) continue;
+  scan.raw = Raw(s, HubDb::kFeeds, &scan.plaintext);
+  FeedStore::Reader reader = s.feeds->NewReader();
+  auto last = reader.Read("csp", after, s.feeds->Head("csp"), 1000, [&](uint64_t position, std::string_view plain) {
     v1::CleanedRecord r;
-    EXPECT_TRUE(r.ParseFromString(plain));
+    EXPECT_TRUE(r.ParseFromArray(plain.data(), static_cast<int>(plain.size())));
     scan.opened.push_back(r.delivery_id());
-  }
+    scan.positions.push_back(position);
+    return true;
+  });
+  EXPECT_TRUE(last.ok()) << last.status();
   return scan;
 }
 
-TEST(RecordStoreTest, FeedEntriesAreSealedAndOpenToTheSameBytes) {
+TEST(FeedStoreTest, EntriesAreSealedAndReadBackAsTheSameBytes) {
   TempDir dir;
   Store s(dir.path());
   std::vector<v1::CleanedRecord> batch;
   for (int i = 0; i < 5; ++i) batch.push_back(Cleaned(Day(2026, 11, 1 + i), i));
-  Feed(s, batch, 1);
+  auto appended = Stage(s, batch, 0);
+  EXPECT_EQ(appended.positions, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(s.feeds->Head("csp"), 5u);
   FeedScan scan = ScanFeed(s);
-  EXPECT_EQ(scan.raw, 5u);
+  EXPECT_EQ(scan.raw, 1u);
   EXPECT_FALSE(scan.plaintext) << "a feed entry is readable without its data key";
   EXPECT_EQ(scan.opened, (std::vector<std::string>{"d0", "d1", "d2", "d3", "d4"}));
-
-  FeedEntryOpener opener = s.records->NewFeedOpener();
-  const std::string key = NameU64Key("csp", 1);
-  auto value = s.db->Get(HubDb::kFeeds, key);
-  ASSERT_TRUE(value.ok());
+  // From inside the segment, and one at a time.
+  EXPECT_EQ(ScanFeed(s, 3).opened, (std::vector<std::string>{"d3", "d4"}));
+  FeedStore::Reader reader = s.feeds->NewReader();
   std::string plain;
-  ASSERT_TRUE(*opener.Open(key, *value, &plain));
-  EXPECT_EQ(plain, batch[0].SerializeAsString()) << "exactly the bytes sealed";
-  // Bound to its position: moved to another key, or altered, it does not open.
-  EXPECT_TRUE(absl::IsDataLoss(opener.Open(NameU64Key("csp", 2), *value, &plain).status()));
-  std::string altered = *value;
+  ASSERT_TRUE(*reader.Get("csp", 2, &plain));
+  EXPECT_EQ(plain, batch[1].SerializeAsString()) << "exactly the bytes sealed";
+  EXPECT_FALSE(*reader.Get("csp", 6, &plain)) << "past the head";
+  EXPECT_FALSE(*reader.Get("other", 1, &plain)) << "another recipient's feed";
+  // At most `max_entries`, and the position covered.
+  std::vector<uint64_t> seen;
+  auto covered = reader.Read("csp", 0, 5, 2, [&](uint64_t p, std::string_view) {
+    seen.push_back(p);
+    return true;
+  });
+  ASSERT_TRUE(covered.ok());
+  EXPECT_EQ(*covered, 2u);
+  EXPECT_EQ(seen, (std::vector<uint64_t>{1, 2}));
+
+  // A second batch continues the positions; after a restart too.
+  Stage(s, {Cleaned(Day(2026, 11, 9), 5)}, 5);
+  EXPECT_EQ(ScanFeed(s).positions, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6}));
+}
+
+TEST(FeedStoreTest, HeadsSurviveARestart) {
+  TempDir dir;
+  {
+    Store s(dir.path());
+    Stage(s, {Cleaned(Day(2026, 11, 1), 0), Cleaned(Day(2026, 11, 2), 1)}, 0);
+  }
+  Store s(dir.path());
+  EXPECT_EQ(s.feeds->Head("csp"), 2u);
+  auto appended = Stage(s, {Cleaned(Day(2026, 11, 3), 2)}, 2);
+  EXPECT_EQ(appended.positions, (std::vector<uint64_t>{3}));
+  EXPECT_EQ(ScanFeed(s).opened, (std::vector<std::string>{"d0", "d1", "d2"}));
+}
+
+// A batch spanning periods keeps its order; each run of one period is one
+// segment.
+TEST(FeedStoreTest, OneSegmentPerRunOfOnePeriod) {
+  TempDir dir;
+  Store s(dir.path());
+  std::vector<v1::CleanedRecord> batch = {Cleaned(Day(2026, 10, 1), 0), Cleaned(Day(2026, 10, 2), 1),
+                                          Cleaned(Day(2026, 11, 1), 2), Cleaned(Day(2026, 11, 2), 3)};
+  rocksdb::WriteBatch wb;
+  std::vector<std::string> bytes;
+  std::vector<FeedStore::Item> items;
+  for (const auto& r : batch) bytes.push_back(r.SerializeAsString());
+  for (size_t i = 0; i < batch.size(); ++i) items.push_back({&batch[i], bytes[i]});
+  auto appended = s.feeds->Stage(items, &wb);
+  ASSERT_TRUE(appended.ok()) << appended.status();
+  EXPECT_EQ(appended->positions, (std::vector<uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(appended->keys_written, 3u) << "two segments and one head";
+  EXPECT_EQ(wb.Count(), 3u);
+  ASSERT_TRUE(s.db->WriteSync(&wb).ok());
+  s.feeds->Commit(*appended);
+  EXPECT_EQ(ScanFeed(s).opened, (std::vector<std::string>{"d0", "d1", "d2", "d3"}));
+  EXPECT_EQ(ScanFeed(s, 1).opened, (std::vector<std::string>{"d1", "d2", "d3"}));
+}
+
+// Each entry is bound to its recipient and position, and authenticated.
+TEST(FeedStoreTest, DamagedOrMovedEntriesAreDataLossNamingThePosition) {
+  TempDir dir;
+  Store s(dir.path());
+  std::vector<v1::CleanedRecord> batch;
+  for (int i = 0; i < 3; ++i) batch.push_back(Cleaned(Day(2026, 11, 1 + i), i));
+  Stage(s, batch, 0);
+  const std::string key = NameU64Key("csp", 1);
+  const std::string segment = *s.db->Get(HubDb::kFeeds, key);
+  auto put = [&](const std::string& k, const std::string& v) {
+    rocksdb::WriteBatch wb;
+    wb.Put(s.db->cf(HubDb::kFeeds), k, v);
+    ASSERT_TRUE(s.db->WriteSync(&wb).ok());
+  };
+  auto read_all = [&](uint64_t upto) {
+    FeedStore::Reader reader = s.feeds->NewReader();
+    return reader.Read("csp", 0, upto, 100, [](uint64_t, std::string_view) { return true; });
+  };
+  // The last entry's tag altered: entries 1 and 2 read, entry 3 does not.
+  std::string altered = segment;
   altered.back() ^= 1;
-  EXPECT_TRUE(absl::IsDataLoss(opener.Open(key, altered, &plain).status()));
-  EXPECT_TRUE(absl::IsDataLoss(opener.Open(key, std::string(1, '\x01'), &plain).status()));
-  EXPECT_TRUE(absl::IsDataLoss(opener.Open(key, "", &plain).status()));
-  // Entries stored before feeds were sealed are bare CleanedRecords.
-  const std::string legacy = batch[1].SerializeAsString();
-  ASSERT_TRUE(*opener.Open(key, legacy, &plain));
-  EXPECT_EQ(plain, legacy);
+  put(key, altered);
+  std::vector<uint64_t> seen;
+  FeedStore::Reader reader = s.feeds->NewReader();
+  auto r = reader.Read("csp", 0, 3, 100, [&](uint64_t p, std::string_view) {
+    seen.push_back(p);
+    return true;
+  });
+  EXPECT_TRUE(absl::IsDataLoss(r.status())) << r.status();
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "feed entry 3")) << r.status();
+  EXPECT_FALSE(absl::StrContains(r.status().message(), kMarker));
+  EXPECT_EQ(seen, (std::vector<uint64_t>{1, 2}));
+  // Moved to another position (or recipient), it does not open.
+  put(key, segment);
+  put(NameU64Key("csp", 11), segment);
+  r = reader.Read("csp", 10, 13, 100, [](uint64_t, std::string_view) { return true; });
+  EXPECT_TRUE(absl::IsDataLoss(r.status())) << r.status();
+  // Truncated, empty, or unsealed (bare CleanedRecord bytes: no longer read).
+  put(key, segment.substr(0, segment.size() / 2));
+  EXPECT_TRUE(absl::IsDataLoss(read_all(3).status()));
+  put(key, "");
+  EXPECT_TRUE(absl::IsDataLoss(read_all(3).status()));
+  put(key, batch[0].SerializeAsString());
+  EXPECT_TRUE(absl::IsDataLoss(read_all(3).status())) << "an unsealed feed entry is never delivered";
+}
+
+// Stores written before segments: one sealed entry per key, and the record
+// store's own sealed copy. Both still read.
+TEST(FeedStoreTest, EntriesAndRecordsStoredBeforeSegmentsStillRead) {
+  TempDir dir;
+  Store s(dir.path());
+  const v1::CleanedRecord r = Cleaned(Day(2026, 11, 1), 0);
+  const std::string bytes = r.SerializeAsString();
+  const std::string ap = RecordPeriod(r);
+  rocksdb::WriteBatch wb;
+  const std::string feed_key = NameU64Key("csp", 1);
+  std::string entry;
+  AppendSealedHeader(kSealedEntry, ap, &entry);
+  ASSERT_TRUE(*s.keyring->SealAppend(ap, bytes, feed_key, &entry));
+  wb.Put(s.db->cf(HubDb::kFeeds), feed_key, entry);
+  std::string record_key = std::string("csp") + '\0' + "violence" + '\0';
+  AppendU64(&record_key, (static_cast<uint64_t>(absl::ToUnixMillis(Day(2026, 11, 1)))) ^ (uint64_t{1} << 63));
+  AppendU64(&record_key, 0);
+  std::string copy;
+  AppendSealedHeader(kSealedEntry, ap, &copy);
+  ASSERT_TRUE(*s.keyring->SealAppend(ap, bytes, record_key, &copy));
+  wb.Put(s.db->cf(HubDb::kRecords), record_key, copy);
+  wb.Put(s.db->cf(HubDb::kMeta), "feed_head/csp", EncodeU64(1));
+  ASSERT_TRUE(s.db->WriteSync(&wb).ok());
+
+  auto feeds = FeedStore::Open(s.db.get(), s.keyring.get());  // reads the head
+  ASSERT_TRUE(feeds.ok());
+  EXPECT_EQ((*feeds)->Head("csp"), 1u);
+  FeedStore::Reader reader = (*feeds)->NewReader();
+  std::vector<std::string> read;
+  ASSERT_TRUE(reader.Read("csp", 0, 1, 10, [&](uint64_t, std::string_view plain) {
+    read.emplace_back(plain);
+    return true;
+  }).ok());
+  EXPECT_EQ(read, std::vector<std::string>{bytes});
+  RecordQuery q;
+  q.recipient = "csp";
+  q.dataset = "violence";
+  auto page = s.records->Query(q);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->records.size(), 1u);
+  EXPECT_EQ(page->records[0].SerializeAsString(), bytes);
 }
 
 TEST(RecordStoreTest, RetentionErasesFeedEntriesToo) {
@@ -230,36 +359,33 @@ TEST(RecordStoreTest, RetentionErasesFeedEntriesToo) {
   const auto retention = Retention730();
   {
     Store s(dir.path());
-    const std::vector<v1::CleanedRecord> batch = OldAndRecent();
-    Feed(s, batch, 1);
-    // An opener made before the erasure must not keep reading the old month.
-    FeedEntryOpener early = s.records->NewFeedOpener();
+    Stage(s, OldAndRecent(), 0);
+    // A reader made before the erasure must not keep reading the old month.
+    FeedStore::Reader early = s.feeds->NewReader();
     std::string plain;
-    const std::string first = NameU64Key("csp", 1);
-    auto first_value = s.db->Get(HubDb::kFeeds, first);
-    ASSERT_TRUE(first_value.ok());
-    ASSERT_TRUE(*early.Open(first, *first_value, &plain));
+    ASSERT_TRUE(*early.Get("csp", 1, &plain));
 
     auto erased = s.records->EraseExpired(retention, Day(2026, 11, 30));
     ASSERT_TRUE(erased.ok()) << erased.status();
     ASSERT_EQ(erased->size(), 1u);
-    auto after = early.Open(first, *first_value, &plain);
+    auto after = early.Get("csp", 1, &plain);
     ASSERT_TRUE(after.ok()) << after.status();
     EXPECT_FALSE(*after) << "an erased period's feed entry still opens";
     FeedScan scan = ScanFeed(s);
-    EXPECT_EQ(scan.raw, 3u) << "the erased period's feed entries are compacted away";
+    EXPECT_EQ(scan.raw, 1u) << "the erased period's segment is compacted away";
     EXPECT_EQ(scan.opened, (std::vector<std::string>{"d4", "d5", "d6"}));
-    // A late record of the erased month is not fed.
-    size_t sealed = 99;
-    Feed(s, {Cleaned(Day(2024, 1, 20), 99)}, 8, &sealed);
-    EXPECT_EQ(sealed, 0u);
+    // A late record of the erased month takes a position but is stored nowhere.
+    auto late = Stage(s, {Cleaned(Day(2024, 1, 20), 99)}, 7);
+    EXPECT_EQ(late.positions, (std::vector<uint64_t>{8}));
+    EXPECT_EQ(late.stored, (std::vector<bool>{false}));
+    EXPECT_EQ(ScanFeed(s).raw, 1u);
   }
   {
     Store s(dir.path());  // after a restart, still erased; the rest still readable
     EXPECT_EQ(ScanFeed(s).opened, (std::vector<std::string>{"d4", "d5", "d6"}));
-    size_t sealed = 99;
-    Feed(s, {Cleaned(Day(2024, 1, 21), 100), Cleaned(Day(2026, 10, 1), 101)}, 9, &sealed);
-    EXPECT_EQ(sealed, 1u);
+    auto appended = Stage(s, {Cleaned(Day(2024, 1, 21), 100), Cleaned(Day(2026, 10, 1), 101)}, 8);
+    EXPECT_EQ(appended.stored, (std::vector<bool>{false, true}));
+    EXPECT_EQ(ScanFeed(s).opened, (std::vector<std::string>{"d4", "d5", "d6", "d101"}));
   }
 }
 

@@ -1,6 +1,7 @@
 #include "accord/hub/kafka/feed_mirror.h"
 
 #include <atomic>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -50,12 +51,11 @@ void OnLeaseRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
 }  // namespace
 
 struct FeedMirror::Impl {
-  explicit Impl(FeedEntryOpener o) : opener(std::move(o)) {}
+  explicit Impl(FeedStore::Reader r) : feed_reader(std::move(r)) {}
 
   KafkaConfig config;
   HubDb* db = nullptr;
-  FeedEntryOpener opener;  // the mirror thread's
-  std::string plain;
+  FeedStore::Reader feed_reader;  // the mirror thread's
   HeadsFn heads;
   absl::Duration interval;
   kafka::KafkaPtr producer;
@@ -90,23 +90,16 @@ struct FeedMirror::Impl {
       topics_ready.insert(topic);
     }
     const uint64_t last = std::min<uint64_t>(head, from + kMaxBatch);
-    const std::string begin = NameU64Key(recipient, from + 1);
-    const std::string end = NameU64Key(recipient, last + 1);
-    rocksdb::Slice upper(end);
-    rocksdb::ReadOptions ro;
-    ro.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(db->db()->NewIterator(ro, db->cf(HubDb::kFeeds)));
     failed.store(0);
     v1::Delivery delivery;
     std::string value;
-    uint64_t position = from;
-    for (it->Seek(begin); it->Valid(); it->Next()) {
-      position = DecodeU64(it->key().ToStringView().substr(recipient.size() + 1));
-      auto opened = opener.Open(it->key().ToStringView(), it->value().ToStringView(), &plain);
-      if (opened.ok() && !*opened) continue;  // its period was erased (retention)
+    absl::Status produced;
+    auto read = feed_reader.Read(recipient, from, last, std::numeric_limits<size_t>::max(),
+                            [&](uint64_t position, std::string_view plain) {
       delivery.Clear();
-      if (!opened.ok() || !delivery.mutable_record()->ParseFromString(plain)) {
-        return absl::DataLossError(absl::StrCat("feed entry ", position, " of ", recipient, " is unreadable"));
+      if (!delivery.mutable_record()->ParseFromArray(plain.data(), static_cast<int>(plain.size()))) {
+        produced = absl::DataLossError(absl::StrCat("feed entry ", position, " of ", recipient, " does not parse"));
+        return false;
       }
       delivery.set_position(position);
       value.clear();
@@ -124,10 +117,15 @@ struct FeedMirror::Impl {
                                       RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(producer.get(), 10);
       }
-      if (err) return kafka::FromKafka(err, "queueing a feed record");
-    }
-    if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading a feed to mirror");
-    position = last;  // every entry up to `last` was read (positions may have no entry: erased)
+      if (err) {
+        produced = kafka::FromKafka(err, "queueing a feed record");
+        return false;
+      }
+      return true;
+    });
+    if (!produced.ok()) return produced;
+    if (!read.ok()) return read.status();
+    uint64_t position = last;  // every entry up to `last` was read (positions may have no entry: erased)
     if (rd_kafka_flush(producer.get(), config.message_timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR ||
         failed.load() > 0) {
       return absl::UnavailableError(absl::StrCat("Kafka did not store the feed batch of ", recipient));
@@ -237,11 +235,11 @@ struct FeedMirror::Impl {
 };
 
 absl::StatusOr<std::unique_ptr<FeedMirror>> FeedMirror::Start(const KafkaConfig& config, HubDb* db,
-                                                              const RecordStore* records, HeadsFn heads,
+                                                              FeedStore* feeds, HeadsFn heads,
                                                               absl::Duration interval) {
   if (auto s = config.Validate(); !s.ok()) return s;
-  if (records == nullptr) return absl::InvalidArgumentError("the feed mirror needs the record store");
-  auto impl = std::make_unique<Impl>(records->NewFeedOpener());
+  if (feeds == nullptr) return absl::InvalidArgumentError("the feed mirror needs the feed store");
+  auto impl = std::make_unique<Impl>(feeds->NewReader());
   impl->config = config;
   impl->db = db;
   impl->heads = std::move(heads);

@@ -3,10 +3,12 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
+#include "accord/hub/core/disclosure_index.h"
 #include "accord/hub/core/hub_db.h"
 #include "accord/hub/ledger/merkle.h"
 #include "accord/hub/ledger/stored_nodes.h"
 #include "rocksdb/iterator.h"
+#include "spdlog/spdlog.h"
 #include "identity.h"
 
 namespace accord::hub {
@@ -98,36 +100,37 @@ grpc::ServerWriteReactor<v1::QueryDisclosuresResponse>* AuditServiceImpl::QueryD
   return new PullReactor<v1::QueryDisclosuresResponse>(
       [this, req = *req, caller = *caller, page, from, to, size, next](
           v1::QueryDisclosuresResponse* msg, grpc::Status* status) {
-        const std::string begin = NameU64Key(caller, *next);
-        const std::string end = NameU64Key(caller, size);
-        rocksdb::Slice upper(end);
-        rocksdb::ReadOptions ro;
-        ro.iterate_upper_bound = &upper;
-        std::unique_ptr<rocksdb::Iterator> it(
-            hub_->db->db()->NewIterator(ro, hub_->db->cf(HubDb::kLedgerByParty)));
         v1::LedgerEntry entry;
-        for (it->Seek(begin); it->Valid() && static_cast<uint32_t>(msg->disclosures_size()) < page; it->Next()) {
-          const uint64_t i = DecodeU64(it->key().ToStringView().substr(caller.size() + 1));
-          *next = i + 1;
+        bool damaged = false;
+        auto read = ForEachPartyDisclosure(hub_->db, caller, *next, size, [&](uint64_t i) {
           auto bytes = hub_->ledger->Entry(i);
           if (!bytes.ok() || !entry.ParseFromString(*bytes)) {
-            *status = grpc::Status(grpc::StatusCode::DATA_LOSS, "a ledger entry could not be read");
+            damaged = true;
             return false;
           }
-          if (entry.provider() != caller && entry.recipient() != caller) continue;
-          if (!req.provider().empty() && entry.provider() != req.provider()) continue;
-          if (!req.recipient().empty() && entry.recipient() != req.recipient()) continue;
-          if (!req.agreement_id().empty() && entry.agreement_id() != req.agreement_id()) continue;
+          if (entry.provider() != caller && entry.recipient() != caller) return true;
+          if (!req.provider().empty() && entry.provider() != req.provider()) return true;
+          if (!req.recipient().empty() && entry.recipient() != req.recipient()) return true;
+          if (!req.agreement_id().empty() && entry.agreement_id() != req.agreement_id()) return true;
           const absl::Time t = FromProto(entry.disclosed_at());
-          if (t < from || t >= to) continue;
+          if (t < from || t >= to) return true;
           auto* d = msg->add_disclosures();
           d->set_index(i);
           *d->mutable_entry() = entry;
-        }
-        if (!it->status().ok()) {
-          *status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the disclosure index could not be read");
+          return static_cast<uint32_t>(msg->disclosures_size()) < page;
+        });
+        if (damaged) {
+          *status = grpc::Status(grpc::StatusCode::DATA_LOSS, "a ledger entry could not be read");
           return false;
         }
+        if (!read.ok()) {
+          spdlog::warn("disclosure query: {}", std::string(read.status().message()));
+          *status = grpc::Status(absl::IsDataLoss(read.status()) ? grpc::StatusCode::DATA_LOSS
+                                                                 : grpc::StatusCode::UNAVAILABLE,
+                                 "the disclosure index could not be read");
+          return false;
+        }
+        *next = *read;
         if (msg->disclosures_size() > 0) return true;
         *status = grpc::Status::OK;
         return false;

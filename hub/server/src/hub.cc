@@ -28,6 +28,7 @@
 #include "accord/hub/core/record_store.h"
 #include "accord/hub/ledger/merkle_log.h"
 #include "accord/hub/ledger/tree_head.h"
+#include "accord/policy/field_protection.h"
 #include "accord/policy/openssl.h"
 #include "accord/policy/redactor.h"
 #include "agreement_service.h"
@@ -98,7 +99,9 @@ class HubImpl final : public Hub {
   std::unique_ptr<AgreementRegistry> agreements_;
   std::unique_ptr<KeyRegistry> keys_;  // agencies' signing keys + key log
   FeedNotifier feeds_;
-  std::unique_ptr<RecordStore> records_;
+  std::unique_ptr<PeriodKeyring> keyring_;  // the data keys of what is kept (retention)
+  std::unique_ptr<FeedStore> feed_store_;   // the one sealed copy of each disclosure
+  std::unique_ptr<RecordStore> records_;    // the audit store's index of it
   std::unique_ptr<IngestLog> ingest_;
   RocksDbIngestLog* embedded_log_ = nullptr;  // ingest_, with the embedded backend
   PipelineStats pipeline_stats_;                // journal mode: counted by committer_
@@ -193,7 +196,13 @@ absl::Status HubImpl::Init() {
   agreements_ = std::move(registry).value();
   keys_->SetOnChange([this] { agreements_->OnKeysChanged(); });
 
-  auto records = RecordStore::Open(db_.get(), *secrets, records_filter);
+  auto keyring = PeriodKeyring::Open(db_.get(), *secrets, records_filter);
+  if (!keyring.ok()) return keyring.status();
+  keyring_ = std::move(keyring).value();
+  auto feed_store = FeedStore::Open(db_.get(), keyring_.get());
+  if (!feed_store.ok()) return feed_store.status();
+  feed_store_ = std::move(feed_store).value();
+  auto records = RecordStore::Open(db_.get(), keyring_.get(), feed_store_.get());
   if (!records.ok()) return records.status();
   records_ = std::move(records).value();
   auto redactor = policy::Redactor::Create();
@@ -201,19 +210,16 @@ absl::Status HubImpl::Init() {
   std::shared_ptr<const policy::Redactor> shared_redactor = std::move(redactor).value();
 
   if (config_.log_backend == "kafka") {
-    // Personal fields are encrypted while in Kafka: direct identifiers,
-    // sensitive fields and free text, as the active agreements classify them
-    // (a field no agreement describes is protected too).
+    // Personal fields are encrypted while in Kafka (policy/field_protection.h):
+    // every field the flows that take the record do not all declare
+    // non-personal, and any field no agreement describes.
     auto protect = [this](const v1::Record& record, const v1::Field& field) {
       auto policy = agreements_->policy();
+      std::vector<const policy::FieldSpec*> specs;
       for (const policy::CompiledFlow* flow : policy->FlowsFor(record.provider(), record.dataset())) {
-        if (const policy::FieldSpec* spec = flow->dataset->FindField(field.name())) {
-          return spec->classification == policy::Classification::kDirectIdentifier ||
-                 spec->classification == policy::Classification::kSensitive ||
-                 spec->type == policy::FieldType::kFreeText;
-        }
+        specs.push_back(flow->dataset->FindField(field.name()));
       }
-      return true;
+      return policy::SealedInSharedLog(specs);
     };
     auto kafka_log = KafkaIngestLog::Open(config_.kafka, secrets->substr(32, 32), secrets->substr(0, 32),
                                           protect);
@@ -251,7 +257,7 @@ absl::Status HubImpl::Init() {
     // Several hub processes share the work: each applies the flows to its
     // share of the ingest partitions and appends the outcome to the journal;
     // every process commits the whole journal in order (hub/README.md).
-    auto committer = OutcomeCommitter::Open(db_.get(), ledger_.get(), records_.get(), &feeds_,
+    auto committer = OutcomeCommitter::Open(db_.get(), ledger_.get(), feed_store_.get(), records_.get(), &feeds_,
                                             /*dedupe_deliveries=*/true, &pipeline_stats_,
                                             count_disclosure);
     if (!committer.ok()) return committer.status();
@@ -277,14 +283,14 @@ absl::Status HubImpl::Init() {
         stage_options);
   } else {
     stage = PolicyStage::Start(
-        db_.get(), ingest_.get(), ledger_.get(), records_.get(), &feeds_,
+        db_.get(), ingest_.get(), ledger_.get(), feed_store_.get(), records_.get(), &feeds_,
         [this] { return agreements_->policy(); }, shared_redactor, stage_options, count_disclosure);
   }
   if (!stage.ok()) return stage.status();
   policy_ = std::move(stage).value();
 
   if (config_.log_backend == "kafka" && config_.kafka.feed_topics) {
-    auto mirror = FeedMirror::Start(config_.kafka, db_.get(), records_.get(), [this] { return feeds_.Heads(); });
+    auto mirror = FeedMirror::Start(config_.kafka, db_.get(), feed_store_.get(), [this] { return feeds_.Heads(); });
     if (!mirror.ok()) return mirror.status();
     feed_mirror_ = std::move(mirror).value();
   }
@@ -316,7 +322,7 @@ absl::Status HubImpl::Init() {
   });
 
   context_ = HubContext{&config_,       db_.get(),     ingest_.get(),  agreements_.get(),
-                        &feeds_,        records_.get(), ledger_.get(), signer_.get(),
+                        &feeds_,        feed_store_.get(), records_.get(), ledger_.get(), signer_.get(),
                         &metrics_,      &streams_,     journal_.get()};
   metrics_.AddGaugeSource([this](std::string* out) {
     SyncQuarantined();

@@ -4,6 +4,7 @@
 
 #include "accord/hub/core/agreement_registry.h"
 #include "accord/hub/core/feed_notifier.h"
+#include "accord/hub/core/feed_store.h"
 #include "accord/hub/core/hub_db.h"
 #include "accord/hub/core/ingest_log.h"
 #include "accord/hub/core/journal.h"
@@ -22,6 +23,7 @@ struct HubContext {
   IngestLog* ingest = nullptr;
   AgreementRegistry* agreements = nullptr;
   FeedNotifier* feeds = nullptr;
+  FeedStore* feed_store = nullptr;
   RecordStore* records = nullptr;
   ledger::MerkleLog* ledger = nullptr;
   const ledger::TreeHeadSigner* signer = nullptr;

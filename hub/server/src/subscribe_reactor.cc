@@ -36,7 +36,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
       : hub_(hub), recipient_(std::move(recipient)),
         agreement_filter_(req.agreement_ids().begin(), req.agreement_ids().end()),
         flow_filter_(req.flow_ids().begin(), req.flow_ids().end()),
-        opener_(hub->records->NewFeedOpener()) {
+        reader_(hub->feed_store->NewReader()) {
     const size_t limit = hub_->config->limits.max_subscribe_batch;
     max_batch_ = req.max_batch() == 0 ? limit : std::min<size_t>(req.max_batch(), limit);
     const uint64_t head = hub_->feeds->Head(recipient_);
@@ -116,42 +116,35 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
     const bool filtered = !agreement_filter_.empty() || !flow_filter_.empty();
     while (next_ <= known_head_) {
       response_.Clear();
-      const std::string begin = NameU64Key(recipient_, next_);
-      const std::string end = NameU64Key(recipient_, known_head_ + 1);
-      rocksdb::Slice upper(end);
-      rocksdb::ReadOptions ro;
-      ro.iterate_upper_bound = &upper;
-      std::unique_ptr<rocksdb::Iterator> it(
-          hub_->db->db()->NewIterator(ro, hub_->db->cf(HubDb::kFeeds)));
-      size_t scanned = 0;
-      for (it->Seek(begin); it->Valid() && scanned < max_batch_ * 4; it->Next()) {
-        ++scanned;
-        const uint64_t position = DecodeU64(it->key().ToStringView().substr(recipient_.size() + 1));
-        next_ = position + 1;
-        // Entries are sealed at rest; an entry whose period was erased
-        // (retention) is skipped.
-        auto opened = opener_.Open(it->key().ToStringView(), it->value().ToStringView(), &plain_);
-        if (!opened.ok()) {
-          spdlog::error("feed entry {} of {} is unreadable: {}", position, recipient_,
-                        std::string(opened.status().message()));
-          stopping_ = true;
-          error_ = grpc::Status(grpc::StatusCode::DATA_LOSS,
-                                absl::StrCat("feed entry ", position, " is damaged; the operator has been told"));
-          break;  // what precedes it is still delivered below; then the stream ends
-        }
-        if (!*opened) continue;
-        // Only a filtered subscription needs to look inside a record.
-        if (filtered && (!filter_record_.ParseFromString(plain_) || !Wanted(filter_record_))) continue;
-        response_.Add(position, plain_);
-        if (response_.deliveries() >= max_batch_) break;
-      }
-      if (!it->status().ok()) {
+      // Entries are sealed at rest; an entry whose period was erased
+      // (retention) is skipped. At most 4 batches' worth of entries are
+      // looked at per response, so a filtered stream does bounded work.
+      auto covered = reader_.Read(recipient_, next_ - 1, known_head_, max_batch_ * 4,
+                                  [&](uint64_t position, std::string_view plain) {
+                                    // Only a filtered subscription needs to look inside a record.
+                                    if (filtered &&
+                                        (!filter_record_.ParseFromArray(plain.data(), static_cast<int>(plain.size())) || !Wanted(filter_record_))) {
+                                      return true;
+                                    }
+                                    response_.Add(position, plain);
+                                    return response_.deliveries() < max_batch_;
+                                  });
+      if (covered.ok()) {
+        next_ = *covered + 1;
+      } else if (absl::IsDataLoss(covered.status())) {
+        spdlog::error("the feed of {} is unreadable: {}", recipient_, std::string(covered.status().message()));
+        stopping_ = true;
+        // The message names the position, never a value.
+        error_ = grpc::Status(grpc::StatusCode::DATA_LOSS,
+                              absl::StrCat(covered.status().message(), "; the operator has been told"));
+        // What precedes it is still delivered below; then the stream ends.
+      } else {
+        spdlog::warn("the feed of {} could not be read: {}", recipient_, std::string(covered.status().message()));
         stopping_ = true;
         error_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the feed could not be read; resubscribe");
         MaybeFinishLocked();
         return;
       }
-      if (scanned == 0) next_ = known_head_ + 1;  // nothing stored in range (cannot happen)
       if (response_.deliveries() > 0) {
         out_ = response_.Finish(known_head_);
         delivered_.store(next_ - 1, std::memory_order_relaxed);
@@ -181,8 +174,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   absl::Mutex mu_;
   uint64_t next_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t known_head_ ABSL_GUARDED_BY(mu_) = 0;
-  FeedEntryOpener opener_ ABSL_GUARDED_BY(mu_);
-  std::string plain_ ABSL_GUARDED_BY(mu_);  // the entry being added
+  FeedStore::Reader reader_ ABSL_GUARDED_BY(mu_);
   FeedResponseBuilder response_ ABSL_GUARDED_BY(mu_);
   grpc::ByteBuffer out_ ABSL_GUARDED_BY(mu_);  // the write in flight
   v1::CleanedRecord filter_record_ ABSL_GUARDED_BY(mu_);  // filtered subscriptions only

@@ -6,12 +6,13 @@
 //
 //   ingest        offset (8 B BE)                      -> sealed serialized v1::Record
 //   dedupe        HMAC(provider, dataset, record_id)   -> offset (8 B BE)
-//   feeds         recipient 0x00 position (8 B BE)     -> serialized v1::CleanedRecord
+//   feeds         recipient 0x00 first position (8 B BE) -> sealed segment of cleaned records (feed_store.h)
 //   meta          text key                             -> value (offsets, feed heads)
 //   agreements    id 0x00 version (4 B BE)             -> agreement document (YAML)
 //   withdrawals   id 0x00 version 0x00 party           -> withdrawal document (YAML)
 //   quarantine    offset (8 B BE)                      -> reason text (no values)
-//   records       audit store (see audit store)
+//   records       audit store: indexes into the feeds (record_store.h)
+//   ledger_by_party  party 0x00 first ledger index -> the party's indices in one batch (disclosure_index.h)
 //   ledger_*      the Merkle disclosure ledger (accord/hub/ledger/merkle_log.h)
 //   key_log_*     the agency signing-key log, same layout (key_registry.h)
 //
@@ -61,7 +62,7 @@ class HubDb {
     kLedgerEntries,
     kLedgerNodes,
     kLedgerHeads,
-    kLedgerByParty,  // party 0 ledger_index (8 B BE) -> "": disclosures a party made or received
+    kLedgerByParty,  // party 0 first ledger index (8 B BE) -> indices: disclosures a party made or received
     // The agency signing-key log (KeyRegistry): a MerkleLog like the ledger.
     kKeyLogEntries,
     kKeyLogNodes,

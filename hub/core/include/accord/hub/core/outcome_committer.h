@@ -5,7 +5,8 @@
 // its ledger entry) and the records quarantined. OutcomeCommitter writes it,
 // in ONE fsync'd WriteBatch:
 //   - each quarantined record's reason,
-//   - each cleaned record appended to its recipient's feed,
+//   - each cleaned record appended to its recipient's feed (FeedStore: the
+//     one sealed copy, one key per recipient and period per batch),
 //   - each disclosure staged into the audit store (DisclosureSink) and the
 //     disclosure index,
 //   - the ledger entries plus the new signed tree head (one ledger append per
@@ -33,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "accord/hub/core/disclosure_sink.h"
+#include "accord/hub/core/feed_store.h"
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
 #include "accord/hub/ledger/merkle_log.h"
@@ -82,6 +84,10 @@ struct PipelineStats {
   // Disclosures neither fed nor stored: the record's period was already
   // past retention (erased) when it arrived. Their ledger entries remain.
   std::atomic<uint64_t> past_retention{0};
+  // RocksDB keys the commits wrote (feeds, audit store, indexes, ledger,
+  // dedupe; not the caller's input position): over `disclosures`, the keys
+  // written per disclosure.
+  std::atomic<uint64_t> store_keys{0};
 };
 
 class OutcomeCommitter {
@@ -94,7 +100,7 @@ class OutcomeCommitter {
   // before (needed with an at-least-once log such as Kafka). Reads the feed
   // heads. Every pointer is borrowed and must outlive the committer.
   static absl::StatusOr<std::unique_ptr<OutcomeCommitter>> Open(
-      HubDb* db, ledger::MerkleLog* ledger, DisclosureSink* sink, FeedNotifier* feeds,
+      HubDb* db, ledger::MerkleLog* ledger, FeedStore* feed_store, DisclosureSink* sink, FeedNotifier* feeds,
       bool dedupe_deliveries, PipelineStats* stats, DisclosureObserver observer = nullptr);
 
   // Commits `outcome` (its disclosures may be moved from) plus whatever
@@ -104,20 +110,19 @@ class OutcomeCommitter {
                       const std::function<void(rocksdb::WriteBatch*)>& stage_position);
 
  private:
-  OutcomeCommitter(HubDb* db, ledger::MerkleLog* ledger, DisclosureSink* sink,
-                   FeedNotifier* feeds, bool dedupe, PipelineStats* stats,
-                   DisclosureObserver observer)
-      : db_(db), ledger_(ledger), sink_(sink), feeds_(feeds), dedupe_(dedupe), stats_(stats),
-        observer_(std::move(observer)) {}
+  OutcomeCommitter(HubDb* db, ledger::MerkleLog* ledger, FeedStore* feed_store, DisclosureSink* sink,
+                   FeedNotifier* feeds, bool dedupe, PipelineStats* stats, DisclosureObserver observer)
+      : db_(db), ledger_(ledger), feed_store_(feed_store), sink_(sink), feeds_(feeds), dedupe_(dedupe),
+        stats_(stats), observer_(std::move(observer)) {}
 
   HubDb* const db_;
   ledger::MerkleLog* const ledger_;
+  FeedStore* const feed_store_;
   DisclosureSink* const sink_;
   FeedNotifier* const feeds_;
   const bool dedupe_;
   PipelineStats* const stats_;
   const DisclosureObserver observer_;
-  absl::flat_hash_map<std::string, uint64_t> feed_heads_;  // committed
 };
 
 }  // namespace accord::hub

@@ -77,7 +77,7 @@ class PolicyStage {
 
   // Commits each batch locally. All pointers are borrowed and must outlive the stage.
   static absl::StatusOr<std::unique_ptr<PolicyStage>> Start(
-      HubDb* db, IngestLog* log, ledger::MerkleLog* ledger, DisclosureSink* sink,
+      HubDb* db, IngestLog* log, ledger::MerkleLog* ledger, FeedStore* feed_store, DisclosureSink* sink,
       FeedNotifier* feeds, PolicySource policy, std::shared_ptr<const policy::Redactor> redactor,
       PolicyStageOptions options, DisclosureObserver observer = nullptr);
   // Appends each batch's outcome to `journal` (borrowed, must outlive the

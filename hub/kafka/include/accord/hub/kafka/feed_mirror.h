@@ -36,7 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "accord/hub/core/hub_db.h"
-#include "accord/hub/core/record_store.h"
+#include "accord/hub/core/feed_store.h"
 #include "accord/hub/kafka/kafka_config.h"
 
 namespace accord::hub {
@@ -48,9 +48,9 @@ class FeedMirror {
 
   // Fails on an invalid config or a producer librdkafka refuses; an
   // unreachable cluster only delays mirroring (retried every `interval`).
-  // `records` opens the sealed feed entries; it must outlive the mirror.
+  // `feeds` reads the sealed feed entries; it must outlive the mirror.
   static absl::StatusOr<std::unique_ptr<FeedMirror>> Start(const KafkaConfig& config, HubDb* db,
-                                                           const RecordStore* records, HeadsFn heads,
+                                                           FeedStore* feeds, HeadsFn heads,
                                                            absl::Duration interval = absl::Milliseconds(100));
   ~FeedMirror();
   void Stop();

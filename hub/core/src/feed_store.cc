@@ -1,0 +1,233 @@
+#include "accord/hub/core/feed_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "accord/hub/ledger/rocksdb_status.h"
+#include "rocksdb/iterator.h"
+
+namespace accord::hub {
+namespace {
+
+constexpr char kFeedHeadPrefix[] = "feed_head/";
+
+void AppendU32(std::string* out, uint32_t v) {
+  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                     static_cast<char>(v)};
+  out->append(b, 4);
+}
+
+uint32_t DecodeU32(std::string_view b) {
+  return (uint32_t{static_cast<unsigned char>(b[0])} << 24) | (uint32_t{static_cast<unsigned char>(b[1])} << 16) |
+         (uint32_t{static_cast<unsigned char>(b[2])} << 8) | uint32_t{static_cast<unsigned char>(b[3])};
+}
+
+// A stored feed value: one entry (kSealedEntry) or a segment of entries.
+// Entry i (0-based) of the value at key position `first` is position first+i.
+struct StoredFeedValue {
+  std::string ap;                       // "agreement/YYYY-MM"
+  std::vector<std::string_view> sealed; // per entry: nonce || ciphertext || tag
+};
+
+absl::Status ParseFeedValue(std::string_view value, uint64_t first, StoredFeedValue* out) {
+  const auto damaged = [&](std::string_view why) {
+    return absl::DataLossError(absl::StrCat("feed entry ", first, " is damaged (", std::string(why), ")"));
+  };
+  SealedHeader h;
+  if (value.empty()) return damaged("empty");
+  if (value[0] != kSealedEntry && value[0] != kSealedSegment) return damaged("unknown format");
+  if (!ParseSealedHeader(value, &h)) return damaged("truncated header");
+  out->ap = h.AgreementPeriod();
+  out->sealed.clear();
+  if (h.format == kSealedEntry) {
+    out->sealed.push_back(h.body);
+    return absl::OkStatus();
+  }
+  std::string_view body = h.body;
+  if (body.size() < 4) return damaged("truncated count");
+  const uint32_t count = DecodeU32(body);
+  body.remove_prefix(4);
+  if (count == 0 || count > body.size() / (4 + PeriodKeyring::kOverhead)) return damaged("bad count");
+  out->sealed.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    if (body.size() < 4) return damaged("truncated entry");
+    const uint32_t n = DecodeU32(body);
+    body.remove_prefix(4);
+    if (n < PeriodKeyring::kOverhead || n > body.size()) return damaged("bad entry length");
+    out->sealed.push_back(body.substr(0, n));
+    body.remove_prefix(n);
+  }
+  if (!body.empty()) return damaged("trailing bytes");
+  return absl::OkStatus();
+}
+
+// The position of feed key `key` of `recipient`, or 0 if it is not one.
+uint64_t PositionOf(std::string_view recipient, std::string_view key) {
+  if (key.size() != recipient.size() + 9 || !key.starts_with(recipient) || key[recipient.size()] != '\0') return 0;
+  return DecodeU64(key.substr(recipient.size() + 1));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FeedStore>> FeedStore::Open(HubDb* db, PeriodKeyring* keyring) {
+  if (db == nullptr || keyring == nullptr) return absl::InvalidArgumentError("FeedStore needs a db and a keyring");
+  std::unique_ptr<FeedStore> store(new FeedStore(db, keyring));
+  std::unique_ptr<rocksdb::Iterator> it(db->db()->NewIterator(rocksdb::ReadOptions(), db->cf(HubDb::kMeta)));
+  absl::MutexLock lock(&store->mu_);
+  for (it->Seek(kFeedHeadPrefix); it->Valid() && it->key().starts_with(kFeedHeadPrefix); it->Next()) {
+    if (it->value().size() != 8) return absl::DataLossError("a stored feed head is damaged");
+    store->heads_[it->key().ToString().substr(sizeof(kFeedHeadPrefix) - 1)] = DecodeU64(it->value().ToStringView());
+  }
+  if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading feed heads");
+  return store;
+}
+
+absl::StatusOr<FeedStore::PendingAppend> FeedStore::Stage(const std::vector<Item>& items,
+                                                          rocksdb::WriteBatch* batch) {
+  PendingAppend pending;
+  pending.positions.resize(items.size());
+  pending.stored.assign(items.size(), false);
+  // Each recipient's items keep their outcome order (feed order is ledger
+  // order); a run of consecutive items of one period becomes one segment.
+  std::vector<std::string> recipients;  // in order of first appearance
+  absl::flat_hash_map<std::string, std::vector<size_t>> by_recipient;
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto& list = by_recipient[items[i].record->recipient()];
+    if (list.empty()) recipients.push_back(items[i].record->recipient());
+    list.push_back(i);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    for (const std::string& recipient : recipients) {
+      auto known = heads_.find(recipient);
+      pending.new_heads[recipient] = known == heads_.end() ? 0 : known->second;
+    }
+  }
+  std::string value, ap, next_ap;
+  for (const std::string& recipient : recipients) {
+    uint64_t& head = pending.new_heads[recipient];
+    const std::vector<size_t>& list = by_recipient[recipient];
+    for (size_t run = 0; run < list.size();) {
+      ap = RecordPeriod(*items[list[run]].record);
+      size_t end = run + 1;
+      for (; end < list.size(); ++end) {
+        next_ap = RecordPeriod(*items[list[end]].record);
+        if (next_ap != ap) break;
+      }
+      const uint64_t first = head + 1;
+      head += end - run;
+      value.clear();
+      AppendSealedHeader(kSealedSegment, ap, &value);
+      AppendU32(&value, static_cast<uint32_t>(end - run));
+      bool erased = false;
+      for (size_t k = run; k < end; ++k) {
+        const size_t i = list[k];
+        const uint64_t position = first + (k - run);
+        pending.positions[i] = position;
+        if (erased) continue;
+        const size_t at = value.size();
+        AppendU32(&value, 0);
+        auto sealed = keyring_->SealAppend(ap, items[i].serialized, NameU64Key(recipient, position), &value);
+        if (!sealed.ok()) return sealed.status();
+        if (!*sealed) {  // the period is past retention (or was erased just now): stored nowhere
+          for (size_t j = run; j < k; ++j) pending.stored[list[j]] = false;
+          erased = true;
+          continue;
+        }
+        const uint32_t n = static_cast<uint32_t>(value.size() - at - 4);
+        value[at] = static_cast<char>(n >> 24);
+        value[at + 1] = static_cast<char>(n >> 16);
+        value[at + 2] = static_cast<char>(n >> 8);
+        value[at + 3] = static_cast<char>(n);
+        pending.stored[i] = true;
+      }
+      run = end;
+      if (erased) continue;
+      batch->Put(db_->cf(HubDb::kFeeds), NameU64Key(recipient, first), value);
+      ++pending.keys_written;
+    }
+  }
+  for (const auto& [recipient, head] : pending.new_heads) {
+    batch->Put(db_->cf(HubDb::kMeta), absl::StrCat(kFeedHeadPrefix, recipient), EncodeU64(head));
+    ++pending.keys_written;
+  }
+  return pending;
+}
+
+void FeedStore::Commit(const PendingAppend& pending) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [recipient, head] : pending.new_heads) heads_[recipient] = head;
+}
+
+uint64_t FeedStore::Head(std::string_view recipient) const {
+  absl::MutexLock lock(&mu_);
+  auto it = heads_.find(std::string(recipient));
+  return it == heads_.end() ? 0 : it->second;
+}
+
+absl::flat_hash_map<std::string, uint64_t> FeedStore::Heads() const {
+  absl::MutexLock lock(&mu_);
+  return heads_;
+}
+
+absl::StatusOr<uint64_t> FeedStore::Reader::Read(std::string_view recipient, uint64_t after, uint64_t upto,
+                                                 size_t max_entries,
+                                                 const std::function<bool(uint64_t, std::string_view)>& fn) {
+  if (upto <= after) return after;
+  const std::string begin = NameU64Key(recipient, after + 1);
+  const std::string end = NameU64Key(recipient, upto + 1);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(store_->db_->db()->NewIterator(ro, store_->db_->cf(HubDb::kFeeds)));
+  // The segment holding position after+1 may start before it.
+  it->SeekForPrev(begin);
+  if (!it->Valid() || PositionOf(recipient, it->key().ToStringView()) == 0) it->Seek(begin);
+  StoredFeedValue stored;
+  size_t passed = 0;
+  for (; it->Valid(); it->Next()) {
+    const uint64_t first = PositionOf(recipient, it->key().ToStringView());
+    if (first == 0) continue;  // another recipient's key before ours (SeekForPrev)
+    if (first > upto) break;
+    if (auto s = ParseFeedValue(it->value().ToStringView(), first, &stored); !s.ok()) return s;
+    for (size_t i = 0; i < stored.sealed.size(); ++i) {
+      const uint64_t position = first + i;
+      if (position <= after) continue;
+      if (position > upto) return upto;
+      auto opened = opener_.Open(stored.ap, stored.sealed[i], NameU64Key(recipient, position),
+                                 absl::StrCat("feed entry ", position), &plain_);
+      if (!opened.ok()) return opened.status();
+      if (!*opened) continue;  // erased (retention)
+      const bool more = fn(position, plain_);
+      if (!more || ++passed >= max_entries) return position;
+    }
+  }
+  if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading a feed");
+  return upto;
+}
+
+absl::StatusOr<bool> FeedStore::Reader::Get(std::string_view recipient, uint64_t position, std::string* serialized) {
+  const std::string key = NameU64Key(recipient, position);
+  uint64_t first = PositionOf(recipient, cached_key_);
+  StoredFeedValue stored;
+  bool have = false;
+  if (first != 0 && first <= position) {
+    if (auto s = ParseFeedValue(cached_value_, first, &stored); !s.ok()) return s;
+    have = position - first < stored.sealed.size();
+  }
+  if (!have) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        store_->db_->db()->NewIterator(rocksdb::ReadOptions(), store_->db_->cf(HubDb::kFeeds)));
+    it->SeekForPrev(key);
+    if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading a feed entry");
+    if (!it->Valid()) return false;
+    first = PositionOf(recipient, it->key().ToStringView());
+    if (first == 0) return false;
+    cached_key_ = it->key().ToString();
+    cached_value_ = it->value().ToString();
+    if (auto s = ParseFeedValue(cached_value_, first, &stored); !s.ok()) return s;
+    if (position - first >= stored.sealed.size()) return false;
+  }
+  return opener_.Open(stored.ap, stored.sealed[position - first], key, absl::StrCat("feed entry ", position),
+                      serialized);
+}
+
+}  // namespace accord::hub
