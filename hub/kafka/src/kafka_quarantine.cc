@@ -239,6 +239,8 @@ absl::StatusOr<std::unique_ptr<KafkaQuarantine>> KafkaQuarantine::Open(const Kaf
   props["enable.auto.offset.store"] = "false";
   props["auto.offset.reset"] = "earliest";
   props["enable.partition.eof"] = "true";
+  // A read stops at the watermark it asked for; never wait at the broker for more.
+  if (!props.count("fetch.wait.max.ms")) props["fetch.wait.max.ms"] = "20";
   auto cconf = kafka::MakeConf(props);
   if (!cconf.ok()) return cconf.status();
   {

@@ -37,7 +37,8 @@
 // caller's copy, its offset, time and a 16-byte digest of its reference,
 // plus the set of marked offsets; the second reads only the range of the
 // answer's records and opens them. Memory is bounded by kMaxScanned
-// messages a call (about 40 bytes each at most); a longer topic answers
+// messages a call (under 100 bytes each, for the caller's copies and the
+// markers; nothing for the rest); a longer topic answers
 // RESOURCE_EXHAUSTED (an operator matter: retention, or replays).
 //
 // Thread safety: all methods are thread-safe; reads are serialized (one
