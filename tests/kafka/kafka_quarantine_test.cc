@@ -363,7 +363,11 @@ TEST_F(KafkaQuarantineTest, AHubSigkilledBetweenReappendAndMarkStillDeliversOnce
   // one of its followers down (the ingest, journal and feed topics, at the
   // cluster's min.insync.replicas of 2, go on).
   const std::string quarantine = QuarantineTopic();
-  const int leader = cluster_.Partition(quarantine, 0).leader;
+  int leader = cluster_.Partition(quarantine, 0).leader;
+  for (int i = 0; i < 40 && leader < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    leader = cluster_.Partition(quarantine, 0).leader;
+  }
   ASSERT_GE(leader, 1);
   const int follower = leader == 1 ? 2 : 1;
   cluster_.SetTopicConfig(quarantine, {{"min.insync.replicas", "3"}});

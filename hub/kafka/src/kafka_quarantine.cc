@@ -87,7 +87,10 @@ struct KafkaQuarantine::Impl {
   struct Survey {
     std::vector<Copy> copies;  // in offset order
     absl::flat_hash_set<int64_t> marked;
-    uint64_t ever = 0;  // the caller's quarantined records in the topic, replayed or not
+    // The ingest positions (message keys) of the caller's quarantined copies,
+    // replayed or not: a batch the policy stage ran twice (at-least-once, e.g.
+    // across a rebalance) may have written one position twice.
+    absl::flat_hash_set<std::string> positions;
     // Per record (group): the index in `copies` of its newest unmarked copy.
     absl::flat_hash_map<Group, size_t> newest;
     bool Visible(size_t i) const {
@@ -170,7 +173,7 @@ struct KafkaQuarantine::Impl {
         return;
       }
       if (record.provider() != provider) return;
-      ++survey.ever;
+      survey.positions.emplace(static_cast<const char*>(msg.key), msg.key == nullptr ? 0 : msg.key_len);
       const Group group = GroupOf(record);
       if (!crypto->Open(&record).ok() || !kafka::RestoreRecordId(&record).ok()) {
         ++unreadable;
@@ -307,7 +310,7 @@ absl::StatusOr<v1::ListQuarantinedResponse> KafkaQuarantine::List(const std::str
   });
   if (!s.ok()) return s;
   resp.set_total(total);
-  resp.set_quarantined_ever(std::max(survey->ever, total));
+  resp.set_quarantined_ever(std::max<uint64_t>(survey->positions.size(), total));
   return resp;
 }
 

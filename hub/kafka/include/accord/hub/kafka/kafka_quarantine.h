@@ -83,7 +83,10 @@ class KafkaQuarantine {
 
   // `provider`'s records in the view, oldest (by newest copy) first: at most
   // `limit` after `after_handle` (empty: from the start), with the total and
-  // the provider's quarantined records still in the topic (replayed included).
+  // how many of the provider's quarantinings are still in the topic (replayed
+  // included; counted by ingest position, so a copy written twice by a batch
+  // the policy stage re-ran counts once, a record quarantined again after a
+  // replay twice).
   absl::StatusOr<v1::ListQuarantinedResponse> List(const std::string& provider, uint32_t limit,
                                                    const std::string& after_handle) const;
 
