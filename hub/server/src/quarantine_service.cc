@@ -188,7 +188,9 @@ void QuarantineServiceImpl::ReplayOnKafka(grpc::ServerUnaryReactor* reactor, con
   if (!stored.ok()) {
     return reactor->Finish(grpc::Status(
         static_cast<grpc::StatusCode>(stored.code()),
-        absl::StrCat("nothing was replayed, every record is still kept: ", stored.message())));
+        absl::StrCat("the replay did not complete and every record is still listed (Kafka may have stored some; "
+                     "replaying them again is harmless, a record is not delivered twice): ",
+                     stored.message())));
   }
   hub_->metrics->replayed.Add(count);
   // Agency ids and counts only.
@@ -199,7 +201,7 @@ void QuarantineServiceImpl::ReplayOnKafka(grpc::ServerUnaryReactor* reactor, con
         grpc::StatusCode::UNAVAILABLE,
         absl::StrCat("the ", count, " records were handed back to the policy stage, but the hub could not record "
                      "that they were (", marked.message(), "); they are still listed. Replaying them again is "
-                     "harmless: each is delivered at most once")));
+                     "harmless: a record is not delivered twice")));
   }
   resp->set_replayed(count);
   reactor->Finish(grpc::Status::OK);
