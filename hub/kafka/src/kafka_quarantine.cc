@@ -123,6 +123,11 @@ struct KafkaQuarantine::Impl {
       if (msg->err) {
         // Nothing more to read (retention took the rest meanwhile): done.
         if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
+        absl::Status error = FromKafka(msg->err, "reading the quarantine topic");
+        if (!absl::IsUnavailable(error)) {  // e.g. not authorized: retrying will not help
+          status = std::move(error);
+          break;
+        }
         spdlog::warn("quarantine topic: {}", rd_kafka_message_errstr(msg.get()));
         continue;  // librdkafka retries broker trouble
       }
