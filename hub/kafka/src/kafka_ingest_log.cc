@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "pending_delivery.h"
 #include "rdkafka.h"
+#include "record_seal.h"
 #include "spdlog/spdlog.h"
 #include "topics.h"
 
@@ -25,26 +26,9 @@ using kafka::PendingDelivery;
 namespace {
 
 constexpr char kKeyIdHeader[] = "accord-key-id";
-// The record id travels sealed, as the last field of the record under this
-// name (a '.' is never in an agreement's field names, and a provider's field
-// of that name would be refused at ingest as unknown); the record_id member
-// holds kRefPrefix + hex of the message key (the keyed digest) instead.
-constexpr char kRecordIdField[] = "accord.record_id";
-constexpr char kRefPrefix[] = "accord-ref:";
-
-// Undoes SealForKafka()'s move of the record id (after FieldCrypto::Open).
-// Records produced before the id was sealed carry it in clear: unchanged.
-absl::Status RestoreRecordId(v1::Record* record) {
-  if (!absl::StartsWith(record->record_id(), kRefPrefix)) return absl::OkStatus();
-  const int last = record->fields_size() - 1;
-  if (last < 0 || record->fields(last).name() != kRecordIdField ||
-      record->fields(last).value().kind_case() != v1::Value::kText) {
-    return absl::DataLossError("the ingest message has no sealed record id");
-  }
-  record->set_record_id(std::move(*record->mutable_fields(last)->mutable_value()->mutable_text()));
-  record->mutable_fields()->RemoveLast();
-  return absl::OkStatus();
-}
+using kafka::kRecordIdField;
+using kafka::kRefPrefix;
+using kafka::RestoreRecordId;
 
 // The error of a batch Kafka did not store whole (nothing of it is acknowledged).
 absl::Status Unstored(const absl::Status& error) {

@@ -23,6 +23,7 @@
 #include "accord/hub/kafka/feed_mirror.h"
 #include "accord/hub/kafka/kafka_ingest_log.h"
 #include "accord/hub/kafka/kafka_journal.h"
+#include "accord/hub/kafka/kafka_quarantine.h"
 #include "accord/hub/core/outcome_committer.h"
 #include "accord/hub/core/policy_stage.h"
 #include "accord/hub/core/record_store.h"
@@ -118,6 +119,7 @@ class HubImpl final : public Hub {
   std::unique_ptr<AgreementServiceImpl> agreement_service_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<KeyServiceImpl> key_service_;
+  std::unique_ptr<KafkaQuarantine> kafka_quarantine_;  // Kafka backend: the quarantine topic's reader
   std::unique_ptr<QuarantineServiceImpl> quarantine_service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HealthMonitor> health_;  // grpc.health.v1 per service, /readyz
@@ -225,6 +227,9 @@ absl::Status HubImpl::Init() {
                                           protect);
     if (!kafka_log.ok()) return kafka_log.status();
     ingest_ = std::move(kafka_log).value();
+    auto kafka_quarantine = KafkaQuarantine::Open(config_.kafka, secrets->substr(0, 32));
+    if (!kafka_quarantine.ok()) return kafka_quarantine.status();
+    kafka_quarantine_ = std::move(kafka_quarantine).value();
     spdlog::info("log backend: Kafka at {} (topic {})", config_.kafka.brokers, config_.kafka.ingest_topic());
   } else {
     RocksDbIngestLogOptions log_options;
@@ -376,7 +381,7 @@ absl::Status HubImpl::StartServer() {
   agreement_service_ = std::make_unique<AgreementServiceImpl>(&context_);
   audit_service_ = std::make_unique<AuditServiceImpl>(&context_);
   key_service_ = std::make_unique<KeyServiceImpl>(&context_, keys_.get());
-  quarantine_service_ = std::make_unique<QuarantineServiceImpl>(&context_, embedded_log_);
+  quarantine_service_ = std::make_unique<QuarantineServiceImpl>(&context_, embedded_log_, kafka_quarantine_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -75,13 +75,19 @@ absl::StatusOr<std::string> KeptKeyFromHandle(const std::string& handle) {
   return RocksDbIngestLog::KeptKeyOf(at_ms, offset);
 }
 
-absl::StatusOr<v1::ListQuarantinedResponse> ListKept(const RocksDbIngestLog& log, const std::string& provider,
-                                                     const v1::ListQuarantinedRequest& req) {
+absl::StatusOr<uint32_t> ListLimit(const v1::ListQuarantinedRequest& req) {
   if (req.limit() > kMaxListLimit) {
     return absl::InvalidArgumentError(
         absl::StrCat("limit is at most ", kMaxListLimit, " records a page; ask for the next page with after_handle"));
   }
-  const uint32_t limit = req.limit() == 0 ? kDefaultListLimit : req.limit();
+  return req.limit() == 0 ? kDefaultListLimit : req.limit();
+}
+
+absl::StatusOr<v1::ListQuarantinedResponse> ListKept(const RocksDbIngestLog& log, const std::string& provider,
+                                                     const v1::ListQuarantinedRequest& req) {
+  auto page = ListLimit(req);
+  if (!page.ok()) return page.status();
+  const uint32_t limit = *page;
   std::string after;
   if (!req.after_handle().empty()) {
     auto key = KeptKeyFromHandle(req.after_handle());

@@ -39,6 +39,10 @@ std::string KeptHandle(uint64_t at_ms, uint64_t offset);
 // the hub's own opaque string, never personal) when it is not a handle.
 absl::StatusOr<std::string> KeptKeyFromHandle(const std::string& handle);
 
+// The page size a ListQuarantined request asks for (default when 0);
+// InvalidArgument above kMaxListLimit. Both backends.
+absl::StatusOr<uint32_t> ListLimit(const v1::ListQuarantinedRequest& req);
+
 // ListQuarantined for `provider` (the caller's verified agency id).
 absl::StatusOr<v1::ListQuarantinedResponse> ListKept(const RocksDbIngestLog& log, const std::string& provider,
                                                      const v1::ListQuarantinedRequest& req);

@@ -1,6 +1,7 @@
 #include "quarantine_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "accord/hub/core/thread_name.h"
 #include "identity.h"
 #include "quarantine_query.h"
@@ -15,12 +16,9 @@ grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, const grpc::Sta
   return reactor;
 }
 
-const grpc::Status kOnKafka(grpc::StatusCode::UNIMPLEMENTED,
-                            "this hub runs the Kafka log backend, which keeps quarantined records in its "
-                            "quarantine topic; listing and replaying them is built for the embedded backend "
-                            "only so far (hub/README.md). Ask the hub's operator for the records' reasons "
-                            "(the quarantine topic has them) and re-publish the records once the agreement "
-                            "is fixed");
+const grpc::Status kNoBackend(grpc::StatusCode::UNIMPLEMENTED,
+                              "this hub keeps no quarantined records it can list (no log backend was given "
+                              "to the quarantine service)");
 const grpc::Status kBusy(grpc::StatusCode::RESOURCE_EXHAUSTED,
                          "the hub is answering other quarantine requests; try again in a minute");
 const grpc::Status kStopping(grpc::StatusCode::UNAVAILABLE,
@@ -28,9 +26,10 @@ const grpc::Status kStopping(grpc::StatusCode::UNAVAILABLE,
 
 }  // namespace
 
-QuarantineServiceImpl::QuarantineServiceImpl(const HubContext* hub, const RocksDbIngestLog* kept)
-    : hub_(hub), kept_(kept) {
-  if (kept_ == nullptr) return;  // Kafka: nothing to work on
+QuarantineServiceImpl::QuarantineServiceImpl(const HubContext* hub, const RocksDbIngestLog* kept,
+                                             KafkaQuarantine* kafka)
+    : hub_(hub), kept_(kept), kafka_(kafka) {
+  if (kept_ == nullptr && kafka_ == nullptr) return;  // nothing to work on
   worker_ = std::thread([this] {
     NameThisThread("quarantine");
     Work();
@@ -80,11 +79,18 @@ grpc::ServerUnaryReactor* QuarantineServiceImpl::ListQuarantined(grpc::CallbackS
                                                                  v1::ListQuarantinedResponse* resp) {
   auto caller = CallerAgency(ctx, hub_->config->insecure_dev);
   if (!caller.ok()) return Done(ctx, ToGrpc(caller.status()));
-  if (kept_ == nullptr) return Done(ctx, kOnKafka);
+  if (kept_ == nullptr && kafka_ == nullptr) return Done(ctx, kNoBackend);
   auto* reactor = ctx->DefaultReactor();
   grpc::Status queued = Enqueue([this, reactor, caller = *caller, req, resp](bool stopping) {
         if (stopping) return reactor->Finish(kStopping);
-        auto listed = ListKept(*kept_, caller, *req);
+        absl::StatusOr<v1::ListQuarantinedResponse> listed;
+        if (kept_ != nullptr) {
+          listed = ListKept(*kept_, caller, *req);
+        } else if (auto limit = ListLimit(*req); !limit.ok()) {
+          listed = limit.status();
+        } else {
+          listed = kafka_->List(caller, *limit, req->after_handle());
+        }
         if (!listed.ok()) return reactor->Finish(ToGrpc(listed.status()));
         *resp = *std::move(listed);
         reactor->Finish(grpc::Status::OK);
@@ -98,10 +104,11 @@ grpc::ServerUnaryReactor* QuarantineServiceImpl::ReplayQuarantined(grpc::Callbac
                                                                    v1::ReplayQuarantinedResponse* resp) {
   auto caller = CallerAgency(ctx, hub_->config->insecure_dev);
   if (!caller.ok()) return Done(ctx, ToGrpc(caller.status()));
-  if (kept_ == nullptr) return Done(ctx, kOnKafka);
+  if (kept_ == nullptr && kafka_ == nullptr) return Done(ctx, kNoBackend);
   auto* reactor = ctx->DefaultReactor();
   grpc::Status queued = Enqueue([this, reactor, caller = *caller, req, resp](bool stopping) {
     if (stopping) return reactor->Finish(kStopping);
+    if (kafka_ != nullptr) return ReplayOnKafka(reactor, caller, req, resp);
     Replay(reactor, caller, req, resp);
   });
   if (!queued.ok()) reactor->Finish(queued);
@@ -145,6 +152,59 @@ void QuarantineServiceImpl::Replay(grpc::ServerUnaryReactor* reactor, const std:
                                  "the hub is busy (its ingest log is full) or shutting down: nothing was "
                                  "replayed, every record is still kept; try again in a minute"));
   }
+}
+
+// On the worker thread: re-append, wait for Kafka, then mark (see the header
+// for why in this order).
+void QuarantineServiceImpl::ReplayOnKafka(grpc::ServerUnaryReactor* reactor, const std::string& caller,
+                                          const v1::ReplayQuarantinedRequest* req,
+                                          v1::ReplayQuarantinedResponse* resp) {
+  if (static_cast<size_t>(req->handles_size()) > kMaxReplayPerCall) {
+    return reactor->Finish(grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("name at most ", kMaxReplayPerCall, " handles a call (or none, to replay all)")));
+  }
+  auto plan = kafka_->PlanReplay(caller, {req->handles().begin(), req->handles().end()}, kMaxReplayPerCall);
+  if (!plan.ok()) return reactor->Finish(ToGrpc(plan.status()));
+  for (const std::string& h : plan->not_found) resp->add_not_found(h);
+  resp->set_left_for_next_call(plan->left_for_next_call);
+  if (plan->records.empty()) return reactor->Finish(grpc::Status::OK);
+
+  const uint64_t count = plan->records.size();
+  absl::Notification appended;
+  absl::Status stored;
+  IngestLog::Batch batch;
+  batch.records = std::move(plan->records);
+  batch.done = [&appended, &stored](absl::Status s, const std::vector<IngestLog::Outcome>&) {
+    stored = std::move(s);
+    appended.Notify();
+  };
+  if (!hub_->ingest->TryAppend(batch)) {
+    return reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                        "the hub is busy (its ingest log is full) or shutting down: nothing was "
+                                        "replayed, every record is still kept; try again in a minute"));
+  }
+  appended.WaitForNotification();  // bounded by kafka.message_timeout_ms
+  if (!stored.ok()) {
+    return reactor->Finish(grpc::Status(
+        static_cast<grpc::StatusCode>(stored.code()),
+        absl::StrCat("the replay did not complete and every record is still listed (Kafka may have stored some; "
+                     "replaying them again is harmless, a record is not delivered twice): ",
+                     stored.message())));
+  }
+  hub_->metrics->replayed.Add(count);
+  // Agency ids and counts only.
+  spdlog::info("quarantine: '{}' replayed {} quarantined records (Kafka)", caller, count);
+  if (absl::Status marked = kafka_->MarkReplayed(plan->marks); !marked.ok()) {
+    spdlog::warn("quarantine: {} replayed records not marked replayed: {}", count, std::string(marked.message()));
+    return reactor->Finish(grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        absl::StrCat("the ", count, " records were handed back to the policy stage, but the hub could not record "
+                     "that they were (", marked.message(), "); they are still listed. Replaying them again is "
+                     "harmless: a record is not delivered twice")));
+  }
+  resp->set_replayed(count);
+  reactor->Finish(grpc::Status::OK);
 }
 
 }  // namespace accord::hub

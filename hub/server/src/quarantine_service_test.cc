@@ -26,14 +26,15 @@ TEST(QuarantineHandleTest, AHandleNamesItsKeptCopyAndNothingElseIsAHandle) {
   EXPECT_FALSE(KeptKeyFromHandle(std::string(1000, '1')).ok());
 }
 
-// On a Kafka hub (no embedded log) both RPCs say plainly that they are not
-// built there, after checking who calls.
-TEST(QuarantineServiceTest, AnswersUnimplementedOnAKafkaHub) {
+// Who calls is checked before anything else. (Both backends list and replay:
+// the embedded one in tests/hub/hub_quarantine_test.cc, Kafka in
+// tests/kafka/kafka_quarantine_test.cc; a service given neither says so.)
+TEST(QuarantineServiceTest, RefusesAnUnidentifiedCallerFirst) {
   HubConfig config;
   config.insecure_dev = true;
   HubContext context;
   context.config = &config;
-  QuarantineServiceImpl service(&context, /*kept=*/nullptr);
+  QuarantineServiceImpl service(&context, /*kept=*/nullptr, /*kafka=*/nullptr);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -48,19 +49,17 @@ TEST(QuarantineServiceTest, AnswersUnimplementedOnAKafkaHub) {
     EXPECT_EQ(stub->ListQuarantined(&ctx, {}, &resp).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   }
   {
+    grpc::ClientContext ctx;  // no agency claimed
+    v1::ReplayQuarantinedResponse resp;
+    EXPECT_EQ(stub->ReplayQuarantined(&ctx, {}, &resp).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
     grpc::ClientContext ctx;
     ctx.AddMetadata("x-accord-agency", "herts-police");
     v1::ListQuarantinedResponse resp;
     grpc::Status s = stub->ListQuarantined(&ctx, {}, &resp);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-    EXPECT_TRUE(absl::StrContains(s.error_message(), "Kafka")) << s.error_message();
-  }
-  {
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("x-accord-agency", "herts-police");
-    v1::ReplayQuarantinedResponse resp;
-    grpc::Status s = stub->ReplayQuarantined(&ctx, {}, &resp);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+    EXPECT_TRUE(absl::StrContains(s.error_message(), "no log backend")) << s.error_message();
   }
   server->Shutdown();
 }
