@@ -242,14 +242,21 @@ absl::StatusOr<std::string> MerkleLog::Entry(uint64_t index) const {
   std::shared_ptr<const DecodedBundle> cached;
   {
     absl::MutexLock lock(&cache_mu_);
-    cached = cached_bundle_;
+    for (const auto& c : cached_bundles_) {
+      if (c != nullptr && c->bundle == bundle) cached = c;
+    }
   }
   // Entries below the committed size never change, so a cached (possibly
   // partial) bundle that already holds the entry is as good as a fresh read.
-  if (cached == nullptr || cached->bundle != bundle || cached->entries.size() <= at) {
+  if (cached == nullptr || cached->entries.size() <= at) {
     ACCORD_ASSIGN_OR_RETURN(cached, ReadBundle(bundle));
     absl::MutexLock lock(&cache_mu_);
-    cached_bundle_ = cached;
+    size_t slot = next_cache_slot_;
+    for (size_t i = 0; i < kCachedBundles; ++i) {
+      if (cached_bundles_[i] != nullptr && cached_bundles_[i]->bundle == bundle) slot = i;
+    }
+    if (slot == next_cache_slot_) next_cache_slot_ = (next_cache_slot_ + 1) % kCachedBundles;
+    cached_bundles_[slot] = cached;
   }
   if (cached->entries.size() <= at) return absl::DataLossError("merkle log: committed entry missing");
   return std::string(cached->entries[at]);

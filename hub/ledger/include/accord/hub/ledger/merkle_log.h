@@ -124,7 +124,7 @@ class MerkleLog {
   // All stored heads with from_size <= tree_size <= min(to_size, size()), in order.
   absl::StatusOr<std::vector<SignedTreeHead>> Heads(uint64_t from_size, uint64_t to_size) const;
   // OutOfRange if index >= size(); DataLoss if a committed entry is missing.
-  // Reads the entry's bundle; the last bundle read is kept, so reading
+  // Reads the entry's bundle; the last few bundles read are kept, so reading
   // entries in order costs one read per 256 entries.
   absl::StatusOr<std::string> Entry(uint64_t index) const;
   // RFC 6962 PATH(index, D[tree_size]); needs index < tree_size <= size().
@@ -153,9 +153,13 @@ class MerkleLog {
   TreeBuilder builder_;
   std::shared_ptr<const TileTail> tail_;
 
-  // The last bundle Entry() read (immutable once shared).
+  // The last bundles Entry() read (immutable once shared), replaced round
+  // robin: a few readers going through the log in order (exports, the key
+  // log's replay) each read a bundle once, not once per entry.
+  static constexpr size_t kCachedBundles = 4;
   mutable absl::Mutex cache_mu_;
-  mutable std::shared_ptr<const DecodedBundle> cached_bundle_ ABSL_GUARDED_BY(cache_mu_);
+  mutable std::shared_ptr<const DecodedBundle> cached_bundles_[kCachedBundles] ABSL_GUARDED_BY(cache_mu_);
+  mutable size_t next_cache_slot_ ABSL_GUARDED_BY(cache_mu_) = 0;
 
   mutable absl::Mutex mu_;
   uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;
