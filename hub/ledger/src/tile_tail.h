@@ -31,8 +31,9 @@ class TileTail {
 
   // Appends `entries` to `builder` (which must be at size()) and to this
   // tail, and puts into `batch` every bundle and tile the append completes or
-  // changes, in key order per column family: ceil-ish((first % 256 + n) / 256)
-  // bundles and, per tile level, the tiles that receive a hash.
+  // changes, in key order per column family: for n entries from index s,
+  // (s + n - 1) / 256 - s / 256 + 1 bundles and as many level-0 tiles, and
+  // per higher tile level the tiles that receive a hash.
   absl::Status Append(absl::Span<const std::string> entries, TreeBuilder* builder,
                       rocksdb::ColumnFamilyHandle* entries_cf, rocksdb::ColumnFamilyHandle* nodes_cf,
                       rocksdb::WriteBatch* batch);

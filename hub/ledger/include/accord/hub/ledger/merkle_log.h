@@ -44,9 +44,9 @@
 
 namespace accord::hub::ledger {
 
-// Not owned; must outlive the MerkleLog.
 class TileTail;  // private: the writer's partial bundle and tiles
 
+// Not owned; must outlive the MerkleLog.
 struct MerkleLogColumnFamilies {
   rocksdb::ColumnFamilyHandle* entries = nullptr;
   rocksdb::ColumnFamilyHandle* nodes = nullptr;
@@ -78,9 +78,10 @@ class MerkleLog {
   // hashes to its stored leaf: DataLoss otherwise. A store in the legacy
   // layout is first migrated to tiles (writes to `db`; a migration
   // interrupted by a crash resumes here); an empty one gets its format key.
-  // FailedPrecondition for a format this version does not know. `signer` (not owned, may be null
-  // for a read-only log) signs new heads; `db` and the handles must outlive
-  // the log. Does not verify head signatures: that is VerifyEntriesAgainstHeads's job.
+  // FailedPrecondition for a format this version does not know. `signer`
+  // (not owned, may be null for a read-only log) signs new heads; `db` and
+  // the handles must outlive the log. Does not verify head signatures: that
+  // is VerifyEntriesAgainstHeads's job.
   static absl::StatusOr<std::unique_ptr<MerkleLog>> Open(rocksdb::DB* db,
                                                          MerkleLogColumnFamilies cfs,
                                                          const TreeHeadSigner* signer);
@@ -89,11 +90,11 @@ class MerkleLog {
   // change) and the new signed head to `batch`: for a batch starting at index
   // s with n entries, (s + n - 1) / 256 - s / 256 + 1 bundle keys, as many
   // level-0 tile keys, one key per tile each higher level touches, and one
-  // head key. Nothing changes in
-  // memory until Commit(). The head's timestamp is `now` truncated to ms, but
-  // never earlier than the previous head's. Without `after` it builds on the
-  // committed state: after a failed write, just Stage again. InvalidArgument for an empty
-  // `entries`; FailedPrecondition without a signer.
+  // head key. Nothing changes in memory until Commit(). The head's timestamp
+  // is `now` truncated to ms, but never earlier than the previous head's.
+  // Without `after` it builds on the committed state: after a failed write,
+  // just Stage again. InvalidArgument for an empty `entries`;
+  // FailedPrecondition without a signer.
   //
   // Pipelining: pass `after` (a pending append not yet committed) to stage
   // the next batch on top of it while its batch is still being written, so
