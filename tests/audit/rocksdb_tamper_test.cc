@@ -2,6 +2,7 @@
 // entry changed while it was stopped) still starts and serves; accordctl audit
 // catches it online, in an export, and in an inclusion proof.
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -19,9 +20,10 @@ std::string BigEndian64(uint64_t v) {
   return out;
 }
 
-// Flips one byte of the value at `key` in column family `cf` of the (stopped)
-// hub's RocksDB.
-void FlipByte(const std::string& db_path, const std::string& cf, const std::string& key) {
+// Opens the (stopped) hub's RocksDB, lets `change` rewrite the value at
+// `key` in column family `cf`, and writes it back.
+void Rewrite(const std::string& db_path, const std::string& cf, const std::string& key,
+             const std::function<void(std::string*)>& change) {
   std::vector<std::string> names;
   ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), db_path, &names).ok());
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -30,24 +32,38 @@ void FlipByte(const std::string& db_path, const std::string& cf, const std::stri
   rocksdb::DB* raw = nullptr;
   ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), db_path, descriptors, &handles, &raw).ok());
   std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::ColumnFamilyHandle* entries = nullptr;
+  rocksdb::ColumnFamilyHandle* family = nullptr;
   for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == cf) entries = handles[i];
+    if (names[i] == cf) family = handles[i];
   }
-  ASSERT_NE(entries, nullptr);
+  ASSERT_NE(family, nullptr);
   std::string value;
-  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), entries, key, &value).ok());
-  value[value.size() / 2] ^= 0x01;
+  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), family, key, &value).ok());
+  change(&value);
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  ASSERT_TRUE(db->Put(sync, entries, key, value).ok());
+  ASSERT_TRUE(db->Put(sync, family, key, value).ok());
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
   ASSERT_TRUE(db->Close().ok());
 }
 
-// Flips one byte of ledger entry `index`.
+// Flips one byte of ledger entry `index` (< 256). Entries are stored in
+// bundles of 256 under 'b' || bundle (8 BE), each entry a 4-byte big-endian
+// length and its bytes (hub/ledger/README.md, "Storage layout").
 void FlipEntryByte(const std::string& db_path, uint64_t index) {
-  FlipByte(db_path, "ledger_entries", BigEndian64(index));
+  Rewrite(db_path, "ledger_entries", "b" + BigEndian64(index / 256), [&](std::string* bundle) {
+    size_t at = 0;
+    for (uint64_t i = 0; i < index % 256; ++i) {
+      ASSERT_LE(at + 4, bundle->size());
+      const auto* p = reinterpret_cast<const uint8_t*>(bundle->data() + at);
+      at += 4 + ((size_t{p[0]} << 24) | (size_t{p[1]} << 16) | (size_t{p[2]} << 8) | p[3]);
+    }
+    ASSERT_LE(at + 4, bundle->size());
+    const auto* p = reinterpret_cast<const uint8_t*>(bundle->data() + at);
+    const size_t len = (size_t{p[0]} << 24) | (size_t{p[1]} << 16) | (size_t{p[2]} << 8) | p[3];
+    ASSERT_GT(len, 0u);
+    (*bundle)[at + 4 + len / 2] ^= 0x01;
+  });
 }
 
 // The "first bad entry: N" a failed verify names.
@@ -99,21 +115,27 @@ TEST_F(AuditCliTest, EntryChangedInRocksDbIsCaughtOnlineInExportsAndProofs) {
   EXPECT_EQ(Ctl({"audit", "check-consistency", "--pin", Path("hub.pin")}, true).exit_code, 0);
 }
 
-// A stored interior Merkle node (level 1 || index, 8 bytes big-endian) changed:
-// every entry and signed head is intact, but the proofs through the node are
-// wrong. Online verify recomputes every stored node and fails.
-TEST_F(AuditCliTest, InteriorNodeChangedInRocksDbFailsOnlineVerify) {
+// A stored hash changed: every entry and signed head is intact, but the
+// proofs through it are wrong. Hashes are stored in tiles of 256 under
+// 't' || tile level (1) || tile (8 BE); this flips the middle byte of the full
+// level-0 tile 0 (leaf hash 128). Online verify recomputes every stored hash
+// above the leaves (here the level-8 hash over tile 0) and fails.
+TEST_F(AuditCliTest, StoredTileHashChangedInRocksDbFailsOnlineVerify) {
   StartHub("data");
-  PublishAndWait(0, 10, 10);
-  PublishAndWait(10, 10, 20);
+  PublishAndWait(0, 300, 300);
   ASSERT_EQ(Ctl({"audit", "verify"}, true).exit_code, 0);
   hub_->Terminate(10);
-  FlipByte(Path("data/db"), "ledger_nodes", std::string(1, '\x01') + BigEndian64(2));  // entries 4 and 5
+  Rewrite(Path("data/db"), "ledger_nodes", std::string("t") + std::string(1, '\0') + BigEndian64(0),
+          [](std::string* tile) {
+            ASSERT_EQ(tile->size(), 256u * 32);
+            (*tile)[tile->size() / 2] ^= 0x01;
+          });
   StartHub("data", /*submit_agreement=*/false);
-  EXPECT_EQ(Ctl({"audit", "prove", "--index", "6"}, true).exit_code, 5) << "a proof through the node fails";
+  EXPECT_EQ(Ctl({"audit", "prove", "--index", "6"}, true).exit_code, 5) << "a proof through the hash fails";
+  EXPECT_EQ(Ctl({"audit", "prove", "--index", "290"}, true).exit_code, 0) << "other tiles are intact";
   CtlResult r = Ctl({"audit", "verify"}, true);
   EXPECT_EQ(r.exit_code, 5) << r.out;
-  EXPECT_TRUE(absl::StrContains(r.out, "level 1, index 2")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "level 8, index 0")) << r.out;
   EXPECT_FALSE(absl::StrContains(r.out, Path("data"))) << "no server path in a client's message";
 }
 

@@ -9,6 +9,9 @@
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "accord/policy/status_macros.h"
 #include "keys.h"
+#include "layout_migration.h"
+#include "tile_tail.h"
+#include "tiles.h"
 
 namespace accord::hub::ledger {
 namespace {
@@ -18,11 +21,13 @@ namespace {
   std::abort();
 }
 
-rocksdb::Slice HashSlice(const Hash& h) {
-  return rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size());
-}
-
 }  // namespace
+
+struct MerkleLog::DecodedBundle {
+  uint64_t bundle = 0;
+  std::string bytes;
+  std::vector<std::string_view> entries;  // views into `bytes`
+};
 
 std::vector<std::string> MerkleLogColumnFamilyNames() {
   return {"ledger_entries", "ledger_nodes", "ledger_heads"};
@@ -37,6 +42,7 @@ absl::StatusOr<std::unique_ptr<MerkleLog>> MerkleLog::Open(rocksdb::DB* db,
   if (db == nullptr || cfs.entries == nullptr || cfs.nodes == nullptr || cfs.heads == nullptr) {
     return absl::InvalidArgumentError("merkle log: null db or column family handle");
   }
+  ACCORD_RETURN_IF_ERROR(EnsureTileLayout(db, cfs));
   std::unique_ptr<MerkleLog> log(new MerkleLog(db, cfs, signer));
   rocksdb::ReadOptions read;
 
@@ -50,6 +56,7 @@ absl::StatusOr<std::unique_ptr<MerkleLog>> MerkleLog::Open(rocksdb::DB* db,
 
   if (!heads->Valid()) {
     if (entries->Valid()) return absl::DataLossError("merkle log: entries without a tree head");
+    log->tail_ = std::make_shared<TileTail>();
     return log;
   }
   uint64_t key_size = 0;
@@ -64,17 +71,27 @@ absl::StatusOr<std::unique_ptr<MerkleLog>> MerkleLog::Open(rocksdb::DB* db,
   }
   const uint64_t size = key_size;
 
-  uint64_t last_index = 0;
-  if (!entries->Valid() || !DecodeU64Key(entries->key(), &last_index) ||
-      last_index != size - 1) {
+  // The last bundle is the one holding entry size - 1, and holds it last.
+  uint64_t last_bundle = 0;
+  if (!entries->Valid() || !DecodeBundleKey(entries->key(), &last_bundle) ||
+      last_bundle != (size - 1) / kBundleSize) {
+    return absl::DataLossError("merkle log: last entry does not match the newest head's size");
+  }
+  std::vector<std::string_view> last_entries;
+  ACCORD_RETURN_IF_ERROR(DecodeBundle(std::string_view(entries->value().data(), entries->value().size()),
+                                      &last_entries));
+  if (last_entries.size() != (size - 1) % kBundleSize + 1) {
     return absl::DataLossError("merkle log: last entry does not match the newest head's size");
   }
   ACCORD_ASSIGN_OR_RETURN(std::vector<Hash> last_leaf, log->ReadNodes({NodeId{0, size - 1}}));
-  const std::string_view last_entry(entries->value().data(), entries->value().size());
-  if (LeafHash(last_entry) != last_leaf[0]) {
+  if (LeafHash(last_entries.back()) != last_leaf[0]) {
     return absl::DataLossError("merkle log: last entry does not match its stored leaf hash");
   }
+  ACCORD_ASSIGN_OR_RETURN(TileTail tail, TileTail::Load(db, cfs.entries, cfs.nodes, size));
+  log->tail_ = std::make_shared<TileTail>(std::move(tail));
 
+  // The compact range is folded from the partial tiles of every level, so
+  // this also checks every hash the next appends build on.
   const std::vector<NodeId> range_ids = RangeNodes(0, size);
   ACCORD_ASSIGN_OR_RETURN(std::vector<Hash> range, log->ReadNodes(range_ids));
   ACCORD_RETURN_IF_ERROR(TreeBuilder::FromCompactRange(size, range, &log->builder_));
@@ -103,39 +120,23 @@ absl::StatusOr<MerkleLog::PendingAppend> MerkleLog::Stage(absl::Span<const std::
     previous_time = latest_.head.timestamp;
   }
   PendingAppend pending;
+  const TileTail* base_tail = nullptr;
   if (after != nullptr) {
-    if (after->new_size < builder_.size() || after->builder_.size() != after->new_size) {
+    if (after->new_size < builder_.size() || after->builder_.size() != after->new_size ||
+        after->tail_ == nullptr) {
       return absl::FailedPreconditionError("merkle log: staging after an append already committed");
     }
     pending.builder_ = after->builder_;
+    base_tail = after->tail_.get();
     previous_time = std::max(previous_time, after->head.head.timestamp);
   } else {
     pending.builder_ = builder_;
+    base_tail = tail_.get();
   }
   pending.first_index = pending.builder_.size();
-  rocksdb::Status status;
-  // Nodes are put level by level: memtable inserts then run in key order, which
-  // RocksDB's skiplist turns into O(1) splices (interleaving levels costs ~3x).
-  std::vector<std::vector<std::pair<uint64_t, Hash>>> by_level(1);
-  by_level[0].reserve(entries.size());
-  auto collect_node = [&](uint32_t level, uint64_t index, const Hash& hash) {
-    if (level >= by_level.size()) by_level.resize(level + 1);
-    by_level[level].emplace_back(index, hash);
-  };
-  for (const std::string& entry : entries) {
-    const uint64_t index = pending.builder_.size();
-    if (status.ok()) status = batch->Put(cfs_.entries, U64Key(index).slice(), entry);
-    pending.builder_.Append(LeafHash(entry), collect_node);
-  }
-  for (size_t level = 0; level < by_level.size(); ++level) {
-    for (const auto& [index, hash] : by_level[level]) {
-      if (status.ok()) {
-        status = batch->Put(cfs_.nodes, NodeKey(static_cast<uint32_t>(level), index).slice(),
-                            HashSlice(hash));
-      }
-    }
-  }
-  ACCORD_RETURN_IF_ERROR(FromRocksDb(status, "merkle log: stage entries"));
+  auto tail = std::make_shared<TileTail>(*base_tail);
+  ACCORD_RETURN_IF_ERROR(tail->Append(entries, &pending.builder_, cfs_.entries, cfs_.nodes, batch));
+  pending.tail_ = std::move(tail);
   pending.new_size = pending.builder_.size();
 
   TreeHead head;
@@ -154,6 +155,7 @@ void MerkleLog::Commit(const PendingAppend& pending) {
     Die("MerkleLog::Commit of an append not staged on the current state");
   }
   builder_ = pending.builder_;
+  tail_ = pending.tail_;
   absl::MutexLock lock(&mu_);
   size_ = pending.new_size;
   latest_ = pending.head;
@@ -221,36 +223,81 @@ absl::StatusOr<std::vector<SignedTreeHead>> MerkleLog::Heads(uint64_t from_size,
   return out;
 }
 
-absl::StatusOr<std::string> MerkleLog::Entry(uint64_t index) const {
-  if (index >= size()) return absl::OutOfRangeError("merkle log: entry index beyond the log");
-  std::string value;
+absl::StatusOr<std::shared_ptr<const MerkleLog::DecodedBundle>> MerkleLog::ReadBundle(
+    uint64_t bundle) const {
+  auto decoded = std::make_shared<DecodedBundle>();
+  decoded->bundle = bundle;
   rocksdb::Status status =
-      db_->Get(rocksdb::ReadOptions(), cfs_.entries, U64Key(index).slice(), &value);
+      db_->Get(rocksdb::ReadOptions(), cfs_.entries, BundleKey(bundle).slice(), &decoded->bytes);
   if (status.IsNotFound()) return absl::DataLossError("merkle log: committed entry missing");
   ACCORD_RETURN_IF_ERROR(FromRocksDb(status, "merkle log: read entry"));
-  return value;
+  ACCORD_RETURN_IF_ERROR(DecodeBundle(decoded->bytes, &decoded->entries));
+  return std::shared_ptr<const DecodedBundle>(std::move(decoded));
+}
+
+absl::StatusOr<std::string> MerkleLog::Entry(uint64_t index) const {
+  if (index >= size()) return absl::OutOfRangeError("merkle log: entry index beyond the log");
+  const uint64_t bundle = index / kBundleSize;
+  const uint64_t at = index % kBundleSize;
+  std::shared_ptr<const DecodedBundle> cached;
+  {
+    absl::MutexLock lock(&cache_mu_);
+    for (const auto& c : cached_bundles_) {
+      if (c != nullptr && c->bundle == bundle) cached = c;
+    }
+  }
+  // Entries below the committed size never change, so a cached (possibly
+  // partial) bundle that already holds the entry is as good as a fresh read.
+  if (cached == nullptr || cached->entries.size() <= at) {
+    ACCORD_ASSIGN_OR_RETURN(cached, ReadBundle(bundle));
+    absl::MutexLock lock(&cache_mu_);
+    size_t slot = next_cache_slot_;
+    for (size_t i = 0; i < kCachedBundles; ++i) {
+      if (cached_bundles_[i] != nullptr && cached_bundles_[i]->bundle == bundle) slot = i;
+    }
+    if (slot == next_cache_slot_) next_cache_slot_ = (next_cache_slot_ + 1) % kCachedBundles;
+    cached_bundles_[slot] = cached;
+  }
+  if (cached->entries.size() <= at) return absl::DataLossError("merkle log: committed entry missing");
+  return std::string(cached->entries[at]);
 }
 
 absl::StatusOr<std::vector<Hash>> MerkleLog::ReadNodes(absl::Span<const NodeId> ids) const {
-  std::vector<NodeKey> keys;
-  keys.reserve(ids.size());
-  for (const NodeId& id : ids) keys.emplace_back(id.level, id.index);
+  // Each node is a run of hashes in one tile: read every tile once.
+  std::vector<TileSpan> spans;
+  spans.reserve(ids.size());
+  std::vector<std::pair<uint32_t, uint64_t>> tiles;
+  for (const NodeId& id : ids) {
+    spans.push_back(NodeTileSpan(id.level, id.index));
+    tiles.emplace_back(spans.back().tile_level, spans.back().tile_index);
+  }
+  std::sort(tiles.begin(), tiles.end());
+  tiles.erase(std::unique(tiles.begin(), tiles.end()), tiles.end());
+  std::vector<TileKey> keys;
+  keys.reserve(tiles.size());
+  for (const auto& [level, index] : tiles) keys.emplace_back(level, index);
   std::vector<rocksdb::Slice> slices;
   slices.reserve(keys.size());
-  for (const NodeKey& k : keys) slices.push_back(k.slice());
-  std::vector<rocksdb::PinnableSlice> values(ids.size());
-  std::vector<rocksdb::Status> statuses(ids.size());
+  for (const TileKey& k : keys) slices.push_back(k.slice());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
   db_->MultiGet(rocksdb::ReadOptions(), cfs_.nodes, slices.size(), slices.data(), values.data(),
                 statuses.data());
-  std::vector<Hash> out(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
+  for (size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) return absl::DataLossError("merkle log: tree node missing");
     ACCORD_RETURN_IF_ERROR(FromRocksDb(statuses[i], "merkle log: read tree node"));
-    if (values[i].size() != out[i].size()) {
-      return absl::DataLossError("merkle log: tree node is not 32 bytes");
+  }
+  std::vector<Hash> out;
+  out.reserve(ids.size());
+  for (const TileSpan& span : spans) {
+    const size_t t = std::lower_bound(tiles.begin(), tiles.end(),
+                                      std::make_pair(span.tile_level, span.tile_index)) -
+                     tiles.begin();
+    const std::string_view tile(values[t].data(), values[t].size());
+    if (tile.size() % kHashSize != 0 || (uint64_t{span.offset} + span.count) * kHashSize > tile.size()) {
+      return absl::DataLossError("merkle log: tree node missing");
     }
-    std::copy(values[i].data(), values[i].data() + values[i].size(),
-              reinterpret_cast<char*>(out[i].data()));
+    out.push_back(SubtreeFromTile(tile, span.offset, span.count));
   }
   return out;
 }

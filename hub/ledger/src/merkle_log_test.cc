@@ -1,5 +1,6 @@
 #include "accord/hub/ledger/merkle_log.h"
 
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -9,7 +10,9 @@
 #include "accord/hub/ledger/ledger_db.h"
 #include "gtest/gtest.h"
 #include "keys.h"
+#include "layout_test_util.h"
 #include "ledger_test_util.h"
+#include "tiles.h"
 
 namespace accord::hub::ledger {
 namespace {
@@ -286,16 +289,130 @@ TEST_F(MerkleLogTest, OpenDetectsHeadEntryMismatch) {
 TEST_F(MerkleLogTest, OpenDetectsAlteredLastEntryAndNodes) {
   std::vector<std::string> batch = {"a", "b", "c"};
   ASSERT_TRUE(log_->Append(batch, now_, true).ok());
-  ASSERT_TRUE(db_->db->Put(rocksdb::WriteOptions(), db_->cfs.entries, U64Key(2).slice(), "C").ok());
+  ASSERT_TRUE(testing::PutStoredEntry(db_->db.get(), db_->cfs, 2, "C"));
   EXPECT_EQ(ReopenStatus().code(), absl::StatusCode::kDataLoss);
-  ASSERT_TRUE(db_->db->Put(rocksdb::WriteOptions(), db_->cfs.entries, U64Key(2).slice(), "c").ok());
+  ASSERT_TRUE(testing::PutStoredEntry(db_->db.get(), db_->cfs, 2, "c"));
   EXPECT_TRUE(ReopenStatus().ok());
-  const Hash junk = LeafHash("junk");
-  ASSERT_TRUE(db_->db
-                  ->Put(rocksdb::WriteOptions(), db_->cfs.nodes, NodeKey(1, 0).slice(),
-                        rocksdb::Slice(reinterpret_cast<const char*>(junk.data()), 32))
-                  .ok());
+  // Leaf 0 is folded into the compact range's node (1, 0).
+  ASSERT_TRUE(testing::FlipStoredHash(db_->db.get(), db_->cfs, 0, 0));
   EXPECT_EQ(ReopenStatus().code(), absl::StatusCode::kDataLoss);
+}
+
+// The last bundle must hold exactly the entries the newest head covers.
+TEST_F(MerkleLogTest, OpenDetectsAnExtraOrMissingEntryInTheLastBundle) {
+  std::vector<std::string> batch = {"a", "b", "c"};
+  ASSERT_TRUE(log_->Append(batch, now_, true).ok());
+  ASSERT_TRUE(testing::PutBundle(db_->db.get(), db_->cfs, 0, {"a", "b", "c", "d"}));
+  EXPECT_EQ(ReopenStatus().code(), absl::StatusCode::kDataLoss);
+  ASSERT_TRUE(testing::PutBundle(db_->db.get(), db_->cfs, 0, {"a", "b"}));
+  EXPECT_EQ(ReopenStatus().code(), absl::StatusCode::kDataLoss);
+  ASSERT_TRUE(testing::PutBundle(db_->db.get(), db_->cfs, 0, {"a", "b", "c"}));
+  EXPECT_TRUE(ReopenStatus().ok());
+}
+
+// Counts the keys a WriteBatch puts, per column family id.
+class KeyCounter : public rocksdb::WriteBatch::Handler {
+ public:
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice&, const rocksdb::Slice&) override {
+    ++puts[cf];
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice&) override {
+    ++deletes;
+    return rocksdb::Status::OK();
+  }
+  std::map<uint32_t, int> puts;
+  int deletes = 0;
+};
+
+// Keys one Stage writes for a batch of n entries on a log of size s:
+// bundles [s / 256, (s + n - 1) / 256], as many level-0 tiles, one level-1
+// tile per 256 * 256 leaves the batch touches once it completes a level-0 tile,
+// and one head. Not one key per entry or per node.
+int ExpectedKeys(uint64_t s, uint64_t n) {
+  const uint64_t end = s + n;
+  int keys = 1;                                                     // head
+  keys += static_cast<int>(2 * ((end - 1) / 256 - s / 256 + 1));   // bundles + level-0 tiles
+  for (uint32_t level = 1; HashesAtTileLevel(end, level) > 0; ++level) {
+    const uint64_t before = HashesAtTileLevel(s, level), after = HashesAtTileLevel(end, level);
+    if (after == before) continue;                                  // no new hash at this level
+    keys += static_cast<int>((after - 1) / 256 - before / 256 + 1);
+  }
+  return keys;
+}
+
+TEST_F(MerkleLogTest, StageWritesAFewKeysPerBatchNotPerEntry) {
+  std::vector<std::string> batch;
+  for (int i = 0; i < 500; ++i) batch.push_back(SampleEntry(i));
+  {
+    // 500 entries on an empty log: bundles 0 (full) and 1 (partial), level-0
+    // tiles 0 (full) and 1 (partial), level-1 tile 0 (one hash), one head.
+    rocksdb::WriteBatch wb;
+    auto p = log_->Stage(batch, now_, &wb);
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_EQ(wb.Count(), 6u);
+    KeyCounter counter;
+    ASSERT_TRUE(wb.Iterate(&counter).ok());
+    EXPECT_EQ(counter.puts[db_->cfs.entries->GetID()], 2);
+    EXPECT_EQ(counter.puts[db_->cfs.nodes->GetID()], 3);
+    EXPECT_EQ(counter.puts[db_->cfs.heads->GetID()], 1);
+    EXPECT_EQ(counter.deletes, 0);
+    EXPECT_EQ(static_cast<int>(wb.Count()), ExpectedKeys(0, 500));
+    ASSERT_TRUE(db_->db->Write(rocksdb::WriteOptions(), &wb).ok());
+    log_->Commit(*p);
+  }
+  // Unaligned and tiny batches, across tile boundaries: never more than the
+  // bundles and tiles touched; a 1-entry batch writes 3 keys (bundle, tile, head)
+  // unless it completes a tile.
+  std::mt19937_64 rng(3);
+  for (int round = 0; round < 40; ++round) {
+    const uint64_t n = round % 4 == 0 ? 1 : 1 + rng() % 700;
+    std::vector<std::string> more;
+    for (uint64_t i = 0; i < n; ++i) more.push_back(SampleEntry(log_->size() + i));
+    const uint64_t s = log_->size();
+    rocksdb::WriteBatch wb;
+    now_ += absl::Milliseconds(1);
+    auto p = log_->Stage(more, now_, &wb);
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_EQ(static_cast<int>(wb.Count()), ExpectedKeys(s, n)) << s << "+" << n;
+    EXPECT_LE(wb.Count(), 2 * ((n + 255) / 256 + 1) + 2) << s << "+" << n;
+    ASSERT_TRUE(db_->db->Write(rocksdb::WriteOptions(), &wb).ok());
+    log_->Commit(*p);
+  }
+  Reopen();
+  VerifyReport report = VerifyStoredLog(db_->db.get(), db_->cfs, signer_->public_pem());
+  EXPECT_TRUE(report.ok) << report.problem;
+}
+
+// Entry() serves every entry of every bundle, including the partial one
+// after it grew, and sequential reads in any order agree with what was written.
+TEST_F(MerkleLogTest, EntriesAcrossBundlesAndAGrowingPartialBundle) {
+  std::vector<std::string> written;
+  for (int round = 0; round < 6; ++round) {
+    std::vector<std::string> batch;
+    for (int i = 0; i < 100; ++i) batch.push_back(SampleEntry(written.size() + i) + std::string(round, 'x'));
+    ASSERT_TRUE(log_->Append(batch, now_, false).ok());
+    written.insert(written.end(), batch.begin(), batch.end());
+    // The last entry of the partial bundle, read after every growth.
+    auto last = log_->Entry(written.size() - 1);
+    ASSERT_TRUE(last.ok()) << last.status();
+    EXPECT_EQ(*last, written.back());
+  }
+  for (uint64_t i = 0; i < written.size(); ++i) {
+    auto e = log_->Entry(i);
+    ASSERT_TRUE(e.ok()) << i;
+    EXPECT_EQ(*e, written[i]) << i;
+  }
+  for (uint64_t i = written.size(); i-- > 0;) {
+    auto e = log_->Entry(i);
+    ASSERT_TRUE(e.ok()) << i;
+    EXPECT_EQ(*e, written[i]) << i;
+  }
+  // An entry of any size, including empty and larger than a tile.
+  std::vector<std::string> odd = {"", std::string(70000, 'z')};
+  ASSERT_TRUE(log_->Append(odd, now_, false).ok());
+  EXPECT_EQ(*log_->Entry(written.size()), "");
+  EXPECT_EQ(*log_->Entry(written.size() + 1), odd[1]);
 }
 
 }  // namespace

@@ -1,10 +1,9 @@
 #include "accord/hub/ledger/stored_nodes.h"
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "keys.h"
+#include "tiles.h"
 
 namespace accord::hub::ledger {
 
@@ -13,44 +12,51 @@ StoredNodeCheck::StoredNodeCheck(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* n
 
 StoredNodeCheck::~StoredNodeCheck() = default;
 
-// Positions level `level`'s iterator on (level, index) and reads the node
-// into `stored`; compares it with `recomputed` when given.
-absl::Status StoredNodeCheck::Compare(uint32_t level, uint64_t index, const Hash* recomputed, Hash* stored) {
-  if (level >= levels_.size()) levels_.resize(level + 1);
-  const NodeKey want(level, index);
-  std::unique_ptr<rocksdb::Iterator>& it = levels_[level];
-  if (it == nullptr) {
+absl::Status StoredNodeCheck::Stored(uint32_t tile_level, uint64_t index, Hash* out) {
+  if (tile_level >= tiles_.size()) tiles_.resize(tile_level + 1);
+  Tile& tile = tiles_[tile_level];
+  const uint64_t tile_index = index / kTileWidth;
+  const uint64_t at = index % kTileWidth;
+  // Re-read when the tile changes, or when a partial tile read earlier has
+  // grown since (the writer appends while an export runs).
+  if (tile.index != tile_index || tile.bytes.size() < (at + 1) * kHashSize) {
     rocksdb::ReadOptions read;
     read.fill_cache = false;
-    it.reset(db_->NewIterator(read, nodes_));
-    it->Seek(want.slice());
-  } else {
-    while (it->Valid() && it->key().compare(want.slice()) < 0) it->Next();
+    tile.index = tile_index;
+    rocksdb::Status s = db_->Get(read, nodes_, TileKey(tile_level, tile_index).slice(), &tile.bytes);
+    if (s.IsNotFound()) {
+      tile.bytes.clear();
+    } else if (!s.ok()) {
+      tile.index = UINT64_MAX;
+      return FromRocksDb(s, "reading stored Merkle tiles");
+    }
   }
-  if (!it->status().ok()) return FromRocksDb(it->status(), "reading stored Merkle nodes");
-  const char* what = level == 0 ? "leaf hash" : "Merkle node";
-  if (!it->Valid() || it->key() != want.slice() || it->value().size() != stored->size()) {
-    return absl::DataLossError(absl::StrCat("the stored ", what, " at level ", level, ", index ", index,
-                                            " is missing or malformed"));
+  if (tile.bytes.size() < (at + 1) * kHashSize || tile.bytes.size() % kHashSize != 0) {
+    const char* what = tile_level == 0 ? "leaf hash" : "Merkle node";
+    return absl::DataLossError(absl::StrCat("the stored ", what, " at level ", tile_level * kTileHeight,
+                                            ", index ", index, " (tile ", tile_level, "/", tile_index,
+                                            ") is missing or malformed"));
   }
-  std::copy(it->value().data(), it->value().data() + stored->size(), reinterpret_cast<char*>(stored->data()));
-  if (recomputed != nullptr && *recomputed != *stored) {
-    return absl::DataLossError(absl::StrCat(
-        "the stored Merkle node at level ", level, ", index ", index,
-        " does not match the leaves below it: proofs through it would be wrong"));
-  }
+  *out = TileHashAt(tile.bytes, at);
   return absl::OkStatus();
 }
 
 absl::Status StoredNodeCheck::Next() {
   if (!failed_.ok()) return failed_;
   Hash leaf;
-  absl::Status status = Compare(0, builder_.size(), nullptr, &leaf);
+  absl::Status status = Stored(0, builder_.size(), &leaf);
   if (status.ok()) {
     Hash stored;
     builder_.Append(leaf, [&](uint32_t level, uint64_t index, const Hash& hash) {
-      if (level == 0 || !status.ok()) return;
-      status = Compare(level, index, &hash, &stored);
+      if (level == 0 || level % kTileHeight != 0 || !status.ok()) return;
+      const uint32_t tile_level = level / kTileHeight;
+      status = Stored(tile_level, index, &stored);
+      if (status.ok() && stored != hash) {
+        status = absl::DataLossError(absl::StrCat(
+            "the stored Merkle node at level ", level, ", index ", index, " (tile ", tile_level, "/",
+            index / kTileWidth, ") does not match the stored hashes below it (tile ", tile_level - 1, "/",
+            index, "): proofs through them would be wrong"));
+      }
     });
   }
   failed_ = status;

@@ -79,13 +79,13 @@ VerifyReport VerifyEntriesAgainstHeads(EntrySource next, absl::Span<const Signed
       return Fail(report,
                   absl::StrCat("entry ", expected, " is missing where it belongs (removed, or moved ",
                                "later): the next entry is filed under ", entry.index),
-                  expected);
+                  first_leaf_mismatch.value_or(expected));
     }
     if (entry.index < expected) {
       return Fail(report,
                   absl::StrCat("an entry filed under ", entry.index, " appears after entry ",
                                expected - 1, " (inserted or reordered)"),
-                  expected);
+                  first_leaf_mismatch.value_or(expected));
     }
     if (next_head >= checked.size()) {
       return Fail(report,

@@ -6,6 +6,8 @@
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "accord/hub/ledger/stored_nodes.h"
 #include "keys.h"
+#include "layout_migration.h"
+#include "tiles.h"
 
 namespace accord::hub::ledger {
 namespace {
@@ -36,6 +38,17 @@ VerifyReport VerifyStoredLog(rocksdb::DB* db, MerkleLogColumnFamilies cfs,
                              std::string_view public_pem,
                              absl::Span<const SignedTreeHead> pinned_heads) {
   ScopedSnapshot snapshot(db);
+  {
+    absl::StatusOr<bool> tiles = HasTileLayout(db, cfs.nodes, snapshot.get());
+    if (!tiles.ok()) return ReadFailure(tiles.status());
+    if (!*tiles) {
+      VerifyReport report;
+      report.problem =
+          "the stored log is in the legacy layout (or its migration was interrupted): open it with "
+          "MerkleLog::Open, which migrates it, then verify";
+      return report;
+    }
+  }
   rocksdb::ReadOptions read;
   read.snapshot = snapshot.get();
   read.fill_cache = false;
@@ -59,36 +72,63 @@ VerifyReport VerifyStoredLog(rocksdb::DB* db, MerkleLogColumnFamilies cfs,
     if (!status.ok()) return ReadFailure(status);
   }
 
-  std::unique_ptr<rocksdb::Iterator> entries(db->NewIterator(read, cfs.entries));
+  // Entries come bundle by bundle, leaf hashes tile by tile (both in key
+  // order); an entry's index is its bundle's first index plus its position,
+  // so a missing bundle shows as a gap and a bundle that lost or gained an
+  // entry shifts the rest of it (pinpointed by the stored leaf hashes).
+  std::unique_ptr<rocksdb::Iterator> bundles(db->NewIterator(read, cfs.entries));
   std::unique_ptr<rocksdb::Iterator> leaves(db->NewIterator(read, cfs.nodes));
-  entries->SeekToFirst();
-  leaves->Seek(NodeKey(0, 0).slice());
+  bundles->Seek(BundleKey(0).slice());
   bool first = true;
-  // Every interior node proofs are read from, recomputed from the stored leaves.
+  std::string bundle_bytes;
+  std::vector<std::string_view> bundle;
+  uint64_t bundle_first = 0;
+  size_t in_bundle = 0;
+  uint64_t leaf_tile = UINT64_MAX;
+  std::string leaf_bytes;
+  // Every hash of levels 8, 16, ... that proofs are read from, recomputed from
+  // the stored leaves.
   StoredNodeCheck nodes(db, cfs.nodes);
   absl::Status nodes_status;
   auto next = [&](SourceEntry* out) -> absl::StatusOr<bool> {
-    if (!first) entries->Next();
-    first = false;
-    if (!entries->Valid()) {
-      absl::Status status = FromRocksDb(entries->status(), "read entries");
-      if (!status.ok()) return status;
-      return false;
+    while (in_bundle >= bundle.size()) {
+      if (!first) bundles->Next();
+      first = false;
+      if (!bundles->Valid()) {
+        absl::Status status = FromRocksDb(bundles->status(), "read entries");
+        if (!status.ok()) return status;
+        return false;
+      }
+      uint64_t index = 0;
+      if (!DecodeBundleKey(bundles->key(), &index)) {
+        return absl::DataLossError("a key in the entries family is not an entry bundle key");
+      }
+      bundle_bytes.assign(bundles->value().data(), bundles->value().size());
+      absl::Status decoded = DecodeBundle(bundle_bytes, &bundle);
+      if (!decoded.ok()) {
+        return absl::DataLossError(absl::StrCat("entry bundle ", index, " (entries from ", index * kBundleSize,
+                                                ") is malformed"));
+      }
+      bundle_first = index * kBundleSize;
+      in_bundle = 0;
     }
-    if (!DecodeU64Key(entries->key(), &out->index)) {
-      return absl::DataLossError("an entry key is not 8 bytes");
-    }
-    out->bytes.assign(entries->value().data(), entries->value().size());
+    out->index = bundle_first + in_bundle;
+    out->bytes.assign(bundle[in_bundle].data(), bundle[in_bundle].size());
+    ++in_bundle;
     if (nodes_status.ok() && nodes.size() == out->index) nodes_status = nodes.Next();
     out->stored_leaf_hash.reset();
-    // Advance the level-0 node cursor to this index.
-    const NodeKey want(0, out->index);
-    while (leaves->Valid() && leaves->key().compare(want.slice()) < 0) leaves->Next();
-    if (leaves->Valid() && leaves->key() == want.slice() && leaves->value().size() == 32) {
-      Hash h;
-      std::copy(leaves->value().data(), leaves->value().data() + 32,
-                reinterpret_cast<char*>(h.data()));
-      out->stored_leaf_hash = h;
+    const uint64_t tile = out->index / kTileWidth;
+    const uint64_t at = out->index % kTileWidth;
+    if (tile != leaf_tile) {
+      leaf_tile = tile;
+      leaf_bytes.clear();
+      leaves->Seek(TileKey(0, tile).slice());
+      if (leaves->Valid() && leaves->key() == TileKey(0, tile).slice()) {
+        leaf_bytes.assign(leaves->value().data(), leaves->value().size());
+      }
+    }
+    if (leaf_bytes.size() % kHashSize == 0 && leaf_bytes.size() >= (at + 1) * kHashSize) {
+      out->stored_leaf_hash = TileHashAt(leaf_bytes, at);
     }
     return true;
   };

@@ -8,7 +8,9 @@
 #include "accord/hub/ledger/merkle_log.h"
 #include "gtest/gtest.h"
 #include "keys.h"
+#include "layout_test_util.h"
 #include "ledger_test_util.h"
+#include "tiles.h"
 
 namespace accord::hub::ledger {
 namespace {
@@ -229,15 +231,9 @@ class TamperTest : public ::testing::Test {
                            pinned_.head.root);
   }
 
-  std::string Get(uint64_t index) {
-    std::string v;
-    EXPECT_TRUE(db_->db->Get(rocksdb::ReadOptions(), db_->cfs.entries, U64Key(index).slice(), &v)
-                    .ok());
-    return v;
-  }
+  std::string Get(uint64_t index) { return testing::StoredEntry(db_->db.get(), db_->cfs, index); }
   void Put(uint64_t index, const std::string& v) {
-    ASSERT_TRUE(
-        db_->db->Put(rocksdb::WriteOptions(), db_->cfs.entries, U64Key(index).slice(), v).ok());
+    ASSERT_TRUE(testing::PutStoredEntry(db_->db.get(), db_->cfs, index, v));
   }
 
   TempDir dir_;
@@ -266,13 +262,35 @@ TEST_F(TamperTest, ChangedByteOfAnEntry) {
   EXPECT_EQ(r.first_bad_index, 2345u) << r.problem;
 }
 
+// An entry cut out of its bundle: the rest of the bundle moves up one index,
+// and the stored leaf hashes name the removed one.
 TEST_F(TamperTest, DeletedEntry) {
-  ASSERT_TRUE(
-      db_->db->Delete(rocksdb::WriteOptions(), db_->cfs.entries, U64Key(1500).slice()).ok());
-  EXPECT_EQ(log_->Entry(1500).status().code(), absl::StatusCode::kDataLoss);
+  ASSERT_TRUE(testing::RemoveStoredEntry(db_->db.get(), db_->cfs, 1500));
   VerifyReport r = Verify();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad_index, 1500u) << r.problem;
+  EXPECT_NE(r.problem.find("missing"), std::string::npos) << r.problem;
+  // Entries past the shortened bundle's end are gone for readers too.
+  EXPECT_EQ(log_->Entry(1535).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// A whole bundle deleted: its 256 entries are missing, named from the first.
+TEST_F(TamperTest, DeletedBundle) {
+  ASSERT_TRUE(db_->db->Delete(rocksdb::WriteOptions(), db_->cfs.entries, BundleKey(1500 / 256).slice()).ok());
+  EXPECT_EQ(log_->Entry(1500).status().code(), absl::StatusCode::kDataLoss);
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_index, 1280u) << r.problem;
+  EXPECT_NE(r.problem.find("entry 1280 is missing"), std::string::npos) << r.problem;
+}
+
+// A bundle whose bytes no longer parse.
+TEST_F(TamperTest, MalformedBundle) {
+  ASSERT_TRUE(db_->db->Put(rocksdb::WriteOptions(), db_->cfs.entries, BundleKey(3).slice(), std::string("\x00\x00\x01", 3)).ok());
+  EXPECT_EQ(log_->Entry(800).status().code(), absl::StatusCode::kDataLoss);
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("entry bundle 3 (entries from 768) is malformed"), std::string::npos) << r.problem;
 }
 
 TEST_F(TamperTest, SwappedEntries) {
@@ -288,16 +306,30 @@ TEST_F(TamperTest, SwappedEntries) {
 }
 
 TEST_F(TamperTest, TruncatedAndResignedWithTheSameKey) {
-  // Roll the log back to its head at 3000: drop later entries, nodes, heads.
+  // Roll the log back to its head at 3000: drop later entries, hashes and
+  // heads, and cut the partial bundle and tiles back to what size 3000 had.
   const uint64_t k = 3000;
   rocksdb::WriteBatch cut;
-  ASSERT_TRUE(cut.DeleteRange(db_->cfs.entries, U64Key(k).slice(), U64Key(UINT64_MAX).slice()).ok());
+  ASSERT_TRUE(cut.DeleteRange(db_->cfs.entries, BundleKey(k / 256 + 1).slice(), BundleKey(UINT64_MAX).slice()).ok());
   ASSERT_TRUE(cut.DeleteRange(db_->cfs.heads, U64Key(k + 1).slice(), U64Key(UINT64_MAX).slice()).ok());
-  for (uint32_t level = 0; level < 63; ++level) {
-    ASSERT_TRUE(cut.DeleteRange(db_->cfs.nodes, NodeKey(level, k >> level).slice(),
-                                NodeKey(level + 1, 0).slice())
+  for (uint32_t level = 0; HashesAtTileLevel(5000, level) > 0; ++level) {
+    const uint64_t keep = HashesAtTileLevel(k, level);
+    ASSERT_TRUE(cut.DeleteRange(db_->cfs.nodes, TileKey(level, keep / 256 + 1).slice(),
+                                TileKey(level + 1, 0).slice())
                     .ok());
+    std::string tile;
+    ASSERT_TRUE(db_->db->Get(rocksdb::ReadOptions(), db_->cfs.nodes, TileKey(level, keep / 256).slice(), &tile).ok());
+    if (keep % 256 == 0) {
+      ASSERT_TRUE(cut.Delete(db_->cfs.nodes, TileKey(level, keep / 256).slice()).ok());
+    } else {
+      ASSERT_TRUE(cut.Put(db_->cfs.nodes, TileKey(level, keep / 256).slice(), tile.substr(0, keep % 256 * 32)).ok());
+    }
   }
+  std::vector<std::string> partial = testing::BundleEntries(db_->db.get(), db_->cfs, k / 256);
+  partial.resize(k % 256);
+  std::string bundle;
+  for (const std::string& e : partial) AppendToBundle(e, &bundle);
+  ASSERT_TRUE(cut.Put(db_->cfs.entries, BundleKey(k / 256).slice(), bundle).ok());
   ASSERT_TRUE(db_->db->Write(rocksdb::WriteOptions(), &cut).ok());
   Open();
   ASSERT_EQ(log_->size(), k);
@@ -348,32 +380,50 @@ TEST_F(TamperTest, HeadForgedWithAnotherKey) {
   EXPECT_FALSE(r.first_bad_index.has_value());
 }
 
-// A stored interior node (what inclusion and consistency proofs are read
-// from) changed: the entries and signed heads still verify, the proofs through
-// it do not, so verification must recompute and compare every stored node.
-TEST_F(TamperTest, ChangedInteriorNodeFailsVerification) {
-  const uint64_t level = 3, index = 17;  // covers entries [136, 144)
-  std::string node;
-  ASSERT_TRUE(db_->db->Get(rocksdb::ReadOptions(), db_->cfs.nodes, NodeKey(level, index).slice(), &node).ok());
-  node[5] ^= 0x01;
-  ASSERT_TRUE(db_->db->Put(rocksdb::WriteOptions(), db_->cfs.nodes, NodeKey(level, index).slice(), node).ok());
-  EXPECT_FALSE(CheckEntry(130).ok()) << "the proof through the node (entries 128..135) is wrong";
+// A stored hash (what inclusion and consistency proofs are read from)
+// changed: the entries and signed heads still verify, the proofs through it
+// do not, so verification must recompute and compare every stored hash. Leaf
+// 130 sits in the full level-0 tile 0, under the level-8 hash 0.
+TEST_F(TamperTest, ChangedLeafHashInAFullTileFailsVerification) {
+  ASSERT_TRUE(testing::FlipStoredHash(db_->db.get(), db_->cfs, 0, 130));
+  EXPECT_FALSE(CheckEntry(129).ok()) << "the proof through leaf 130 is wrong";
+  EXPECT_TRUE(CheckEntry(2345).ok()) << "other tiles are intact";
   VerifyReport r = Verify();
   EXPECT_FALSE(r.ok);
-  EXPECT_NE(r.problem.find("level 3, index 17"), std::string::npos) << r.problem;
+  EXPECT_EQ(r.first_bad_index, 130u) << r.problem;  // the stored leaf no longer matches its entry
 
   StoredNodeCheck check(db_->db.get(), db_->cfs.nodes);
   absl::Status s;
   while (s.ok() && check.size() < 5000) s = check.Next();
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(check.size(), 144u) << "found as soon as its subtree is complete";
+  EXPECT_NE(s.message().find("level 8, index 0 (tile 1/0)"), std::string::npos) << s.message();
+  EXPECT_EQ(check.size(), 256u) << "found as soon as the tile is complete";
 }
 
-TEST_F(TamperTest, MissingStoredNodeFailsVerification) {
-  ASSERT_TRUE(db_->db->Delete(rocksdb::WriteOptions(), db_->cfs.nodes, NodeKey(1, 300).slice()).ok());
+// A hash of a level-1 tile (tree level 8) changed: every entry and leaf hash
+// is intact, only the recomputation of stored interior hashes finds it.
+TEST_F(TamperTest, ChangedInteriorTileHashFailsVerification) {
+  ASSERT_TRUE(testing::FlipStoredHash(db_->db.get(), db_->cfs, 1, 3));  // entries [768, 1024)
+  EXPECT_FALSE(CheckEntry(100).ok()) << "the proof through it is wrong";
   VerifyReport r = Verify();
   EXPECT_FALSE(r.ok);
-  EXPECT_NE(r.problem.find("level 1, index 300 is missing"), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem.find("level 8, index 3"), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem.find("does not match the stored hashes below it"), std::string::npos) << r.problem;
+}
+
+TEST_F(TamperTest, MissingStoredTileFailsVerification) {
+  ASSERT_TRUE(db_->db->Delete(rocksdb::WriteOptions(), db_->cfs.nodes, TileKey(0, 4).slice()).ok());
+  EXPECT_FALSE(CheckEntry(1100).ok());
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("level 0, index 1024 (tile 0/4) is missing"), std::string::npos) << r.problem;
+}
+
+TEST_F(TamperTest, LegacyLayoutIsNotVerifiedAsTiles) {
+  ASSERT_TRUE(db_->db->Delete(rocksdb::WriteOptions(), db_->cfs.nodes, rocksdb::Slice(kFormatKey.data(), kFormatKey.size())).ok());
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("legacy layout"), std::string::npos) << r.problem;
 }
 
 TEST_F(TamperTest, StoredNodeCheckPassesAnIntactLog) {

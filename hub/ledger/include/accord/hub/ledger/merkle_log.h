@@ -3,15 +3,22 @@
 // its ingest log, feeds, audit store and this ledger in one DB so that one
 // WriteBatch makes a pipeline step atomic).
 //
-// Layout (all integers big-endian, so keys sort in log order):
-//   ledger_entries: key index (8)              -> entry bytes
-//   ledger_nodes:   key level (1) || index (8) -> 32-byte hash of the perfect
-//                   subtree covering leaves [index << level, (index+1) << level);
-//                   level 0 holds the leaf hashes
-//   ledger_heads:   key tree_size (8)          -> SerializeSignedTreeHead()
-// Every append writes its entries, every node it completes and one signed head
-// in the caller's WriteBatch, so the newest head on disk always matches the
-// entries on disk, whatever point a crash interrupts.
+// Layout: tiles.v1, after C2SP tlog-tiles / Tessera (all integers
+// big-endian, so keys sort in log order; details in hub/ledger/README.md):
+//   ledger_entries: 'b' || bundle (8)  -> entries [256 bundle, 256 bundle + 256),
+//                   each a 4-byte length and the bytes
+//   ledger_nodes:   't' || tile level (1) || tile (8) -> the 32-byte hashes of
+//                   tree level 8 * tile level, indexes [256 tile, 256 tile + 256)
+//                   (tile level 0 holds the leaf hashes); other tree levels are
+//                   recomputed from one tile when a proof needs them.
+//                   "m/format" -> "tiles.v1"
+//   ledger_heads:   key tree_size (8)  -> SerializeSignedTreeHead()
+// Every append writes, in the caller's WriteBatch, the bundles and tiles it
+// completes, the partial bundle and partial tiles it changes, and one signed
+// head: one key per 256 entries plus a few, not one per entry and node. So
+// the newest head on disk always matches the entries on disk, whatever point
+// a crash interrupts. Open migrates a store written in the legacy layout (one
+// key per entry and per node) in bounded, crash-safe batches.
 //
 // Threading: one writer (Stage/Commit/Append, never concurrently with each
 // other) and any number of concurrent readers. Readers only see committed
@@ -37,6 +44,8 @@
 
 namespace accord::hub::ledger {
 
+class TileTail;  // private: the writer's partial bundle and tiles
+
 // Not owned; must outlive the MerkleLog.
 struct MerkleLogColumnFamilies {
   rocksdb::ColumnFamilyHandle* entries = nullptr;
@@ -58,25 +67,34 @@ class MerkleLog {
 
    private:
     friend class MerkleLog;
-    TreeBuilder builder_;  // compact range after the append
+    TreeBuilder builder_;                    // compact range after the append
+    std::shared_ptr<const TileTail> tail_;  // partial bundle and tiles after it
   };
 
   // Loads the state (size, compact range, latest head) from `db`. Checks that
   // the newest stored head's size and root match the stored nodes (compact
-  // range fold), that the last entry sits at size - 1 and that its bytes hash
-  // to the stored leaf: DataLoss otherwise. `signer` (not owned, may be null
-  // for a read-only log) signs new heads; `db` and the handles must outlive
-  // the log. Does not verify head signatures: that is VerifyEntriesAgainstHeads's job.
+  // range fold, which covers every hash of the partial tiles), that the last
+  // bundle holds exactly the entries up to size - 1 and that the last entry
+  // hashes to its stored leaf: DataLoss otherwise. A store in the legacy
+  // layout is first migrated to tiles (writes to `db`; a migration
+  // interrupted by a crash resumes here); an empty one gets its format key.
+  // FailedPrecondition for a format this version does not know. `signer`
+  // (not owned, may be null for a read-only log) signs new heads; `db` and
+  // the handles must outlive the log. Does not verify head signatures: that
+  // is VerifyEntriesAgainstHeads's job.
   static absl::StatusOr<std::unique_ptr<MerkleLog>> Open(rocksdb::DB* db,
                                                          MerkleLogColumnFamilies cfs,
                                                          const TreeHeadSigner* signer);
 
-  // Writer only. Adds `entries` (bytes, leaf hashes, every interior node that
-  // becomes complete) and the new signed head to `batch`. Nothing changes in
-  // memory until Commit(). The head's timestamp is `now` truncated to ms, but
-  // never earlier than the previous head's. Without `after` it builds on the
-  // committed state: after a failed write, just Stage again. InvalidArgument for an empty
-  // `entries`; FailedPrecondition without a signer.
+  // Writer only. Adds `entries` (the bundles and hash tiles they complete or
+  // change) and the new signed head to `batch`: for a batch starting at index
+  // s with n entries, (s + n - 1) / 256 - s / 256 + 1 bundle keys, as many
+  // level-0 tile keys, one key per tile each higher level touches, and one
+  // head key. Nothing changes in memory until Commit(). The head's timestamp
+  // is `now` truncated to ms, but never earlier than the previous head's.
+  // Without `after` it builds on the committed state: after a failed write,
+  // just Stage again. InvalidArgument for an empty `entries`;
+  // FailedPrecondition without a signer.
   //
   // Pipelining: pass `after` (a pending append not yet committed) to stage
   // the next batch on top of it while its batch is still being written, so
@@ -107,9 +125,12 @@ class MerkleLog {
   // All stored heads with from_size <= tree_size <= min(to_size, size()), in order.
   absl::StatusOr<std::vector<SignedTreeHead>> Heads(uint64_t from_size, uint64_t to_size) const;
   // OutOfRange if index >= size(); DataLoss if a committed entry is missing.
+  // Reads the entry's bundle; the last few bundles read are kept, so reading
+  // entries in order costs one read per 256 entries.
   absl::StatusOr<std::string> Entry(uint64_t index) const;
   // RFC 6962 PATH(index, D[tree_size]); needs index < tree_size <= size().
-  // O(log n) point reads in one MultiGet.
+  // One MultiGet of the O(log n / 8) tiles the path crosses, then at most
+  // ~255 hashes per tile to rebuild the nodes between tile levels.
   absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t tree_size) const;
   // RFC 6962 PROOF(size1, D[size2]); needs size1 <= size2 <= size().
   absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t size1, uint64_t size2) const;
@@ -126,8 +147,20 @@ class MerkleLog {
   const MerkleLogColumnFamilies cfs_;
   const TreeHeadSigner* const signer_;
 
-  // Writer-only state: the committed compact range.
+  struct DecodedBundle;
+  absl::StatusOr<std::shared_ptr<const DecodedBundle>> ReadBundle(uint64_t bundle) const;
+
+  // Writer-only state: the committed compact range, partial bundle and tiles.
   TreeBuilder builder_;
+  std::shared_ptr<const TileTail> tail_;
+
+  // The last bundles Entry() read (immutable once shared), replaced round
+  // robin: a few readers going through the log in order (exports, the key
+  // log's replay) each read a bundle once, not once per entry.
+  static constexpr size_t kCachedBundles = 4;
+  mutable absl::Mutex cache_mu_;
+  mutable std::shared_ptr<const DecodedBundle> cached_bundles_[kCachedBundles] ABSL_GUARDED_BY(cache_mu_);
+  mutable size_t next_cache_slot_ ABSL_GUARDED_BY(cache_mu_) = 0;
 
   mutable absl::Mutex mu_;
   uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;
@@ -137,7 +170,10 @@ class MerkleLog {
 // VerifyEntriesAgainstHeads over a ledger stored in RocksDB: every entry, the
 // stored leaf hashes (to pinpoint damage), every stored head plus
 // `pinned_heads` (heads a partner saw earlier), read from one snapshot so a
-// concurrent writer does not disturb it. Reads the whole log: O(n).
+// concurrent writer does not disturb it; and StoredNodeCheck, so a stored tile
+// hash that does not match the leaves below it fails too. Reads the whole log:
+// O(n). Needs the tiles.v1 layout (a legacy store fails with a problem saying
+// to open it with MerkleLog::Open first, which migrates it).
 VerifyReport VerifyStoredLog(rocksdb::DB* db, MerkleLogColumnFamilies cfs,
                              std::string_view public_pem,
                              absl::Span<const SignedTreeHead> pinned_heads = {});

@@ -1,19 +1,25 @@
-// StoredNodeCheck: recomputes every interior node of the Merkle tree the log
-// stores (ledger_nodes, levels >= 1) from the stored leaf hashes (level 0),
-// leaf by leaf, and compares each with the stored node as soon as it is
-// complete. Inclusion and consistency proofs are read from these nodes, so a
-// damaged node makes every proof through it wrong while the entries and
-// signed heads still verify; this check finds it.
+// StoredNodeCheck: recomputes every stored interior hash of the Merkle tree
+// the log keeps (ledger_nodes: the hashes of tree levels 8, 16, ... in tiles
+// of level >= 1) from the stored leaf hashes (level-0 tiles), leaf by leaf,
+// and compares each with the stored one as soon as its subtree is complete.
+// Inclusion and consistency proofs are read from these tiles, so a damaged
+// hash makes every proof through it wrong while the entries and signed heads
+// still verify; this check finds it. A damaged leaf hash in a full level-0
+// tile shows as a mismatch of the level-8 hash above it. (The leaves of the
+// partial level-0 tile have no stored hash above them yet: MerkleLog::Open
+// checks them against the newest signed root, and VerifyStoredLog against
+// the entries.)
 //
-// Reads each level in key order with one iterator per level (no point reads,
-// memory O(levels)). Nodes of indexes below the log's committed size never
-// change, so no snapshot is needed while the writer appends.
+// Reads one tile per level at a time (one point read per 256 hashes, memory
+// O(levels * 8 KB)). Hashes of indexes below the log's committed size never
+// change, so no snapshot is needed while the writer appends. Needs the
+// tiles.v1 layout, which MerkleLog::Open guarantees.
 //
 // Thread safety: one thread at a time per object.
 #pragma once
 
 #include <cstdint>
-#include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -29,22 +35,27 @@ class StoredNodeCheck {
   StoredNodeCheck(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* nodes);
   ~StoredNodeCheck();
 
-  // Takes the stored leaf hash of entry size() and checks every interior
-  // node it completes. DataLoss naming the node (level, index) when a stored
-  // leaf or node is missing or differs from the recomputed one; the check
-  // then stays failed. Never a hash or entry in the message.
+  // Takes the stored leaf hash of entry size() and checks every stored hash
+  // it completes. DataLoss naming the node (level, index) and its tile when a
+  // stored leaf or hash is missing or differs from the recomputed one; the
+  // check then stays failed. Never a hash or entry in the message.
   absl::Status Next();
 
   // Leaves taken so far.
   uint64_t size() const { return builder_.size(); }
 
  private:
-  absl::Status Compare(uint32_t level, uint64_t index, const Hash* recomputed, Hash* stored);
+  struct Tile {
+    uint64_t index = UINT64_MAX;
+    std::string bytes;
+  };
+  // The stored hash of tree level 8 * tile_level, index `index`, into `out`.
+  absl::Status Stored(uint32_t tile_level, uint64_t index, Hash* out);
 
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const nodes_;
   TreeBuilder builder_;
-  std::vector<std::unique_ptr<rocksdb::Iterator>> levels_;
+  std::vector<Tile> tiles_;  // the tile last read, per tile level
   absl::Status failed_;
 };
 
