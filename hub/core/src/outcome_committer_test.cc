@@ -82,16 +82,14 @@ StageOutcome Outcome(int first, int n) {
 }
 
 // The storage cost the issue tracks: RocksDB keys written per disclosure.
-// Per batch the committer writes one feed segment, one feed head, one key per
-// party of the disclosure index, the indexed mark and the signed tree head;
-// per disclosure, the audit store's two index keys (by time, by area), the
-// ledger entry and the ledger's nodes, and with dedupe its delivery id.
-// Until the ledger writes tiles (issue 17) its entry and ~2 nodes per entry
-// remain, so the bound here is 5.1 (embedded) and 6.1 (dedupe; it was ~9
-// before feed segments and batch index keys): lower it when
-// the ledger changes, so that the figure cannot quietly regress.
-constexpr double kMaxKeysPerDisclosure = 5.1;
-constexpr double kMaxKeysPerDisclosureWithDedupe = 6.1;
+// Per disclosure: the audit store's index key and, with dedupe (Kafka), the
+// delivery id. Per batch: one feed segment per recipient and period, one
+// feed head per recipient, one disclosure-index key per party, the indexed
+// mark, the ledger's touched entry bundles and hash tiles and its signed tree
+// head. It was ~9 per disclosure before feed segments, batch index keys and
+// ledger tiles (issue 17 asks for <= 3).
+constexpr double kMaxKeysPerDisclosure = 1.1;
+constexpr double kMaxKeysPerDisclosureWithDedupe = 2.1;
 
 TEST(OutcomeCommitterTest, KeysWrittenPerDisclosureStayBounded) {
   for (bool dedupe : {false, true}) {
@@ -106,8 +104,8 @@ TEST(OutcomeCommitterTest, KeysWrittenPerDisclosureStayBounded) {
     const double per = static_cast<double>(s.stats.store_keys.load()) / static_cast<double>(disclosures);
     EXPECT_LE(per, dedupe ? kMaxKeysPerDisclosureWithDedupe : kMaxKeysPerDisclosure)
         << "keys per disclosure, dedupe " << dedupe;
-    EXPECT_GE(per, dedupe ? 3.0 : 2.0) << "the audit index (time, area), the ledger entry and "
-                                       << (dedupe ? "the delivery id " : "") << "are per disclosure";
+    EXPECT_GE(per, dedupe ? 2.0 : 1.0) << "the audit index " << (dedupe ? "and the delivery id are" : "is")
+                                       << " per disclosure";
     RecordProperty(dedupe ? "keys_per_disclosure_dedupe" : "keys_per_disclosure", std::to_string(per));
     std::printf("keys per disclosure (dedupe %d): %.3f\n", dedupe, per);
   }

@@ -52,13 +52,8 @@ absl::Status RecordStore::Stage(const v1::CleanedRecord& record, uint64_t feed_p
   std::string value;
   AppendSealedHeader(kRecordRef, RecordPeriod(record), &value);
   AppendU64(&value, feed_position);
+  value.append(record.area());  // a query by area filters on it: no second key
   batch->Put(db_->cf(HubDb::kRecords), prefix + suffix, value);
-  if (!record.area().empty()) {
-    std::string area_key = prefix + record.area();
-    area_key.push_back('\0');
-    area_key += suffix;
-    batch->Put(db_->cf(HubDb::kRecordsByArea), area_key, "");
-  }
   return absl::OkStatus();
 }
 
@@ -68,24 +63,18 @@ absl::StatusOr<RecordPage> RecordStore::Query(const RecordQuery& q) const {
   }
   const size_t page = std::min(q.page_size == 0 ? kMaxPage : q.page_size, kMaxPage);
   const std::string prefix = Prefix(q.recipient, q.dataset);
-  std::string scan_prefix = prefix;
-  if (!q.area.empty()) {
-    scan_prefix += q.area;
-    scan_prefix.push_back('\0');
-  }
-  std::string start = scan_prefix;
+  std::string start = prefix;
   AppendU64(&start, BiasedTime(q.from));
   if (!q.page_token.empty()) {
     if (q.page_token.size() != 16) return absl::InvalidArgumentError("bad page token");
-    start = scan_prefix + q.page_token;
+    start = prefix + q.page_token;
   }
-  std::string end = scan_prefix;
+  std::string end = prefix;
   AppendU64(&end, BiasedTime(q.to));
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  auto* cf = db_->cf(q.area.empty() ? HubDb::kRecords : HubDb::kRecordsByArea);
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, cf));
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->cf(HubDb::kRecords)));
   RecordPage out;
   FeedStore::Reader feed = feeds_->NewReader();
   PeriodKeyring::Opener opener = keyring_->NewOpener();
@@ -93,35 +82,31 @@ absl::StatusOr<RecordPage> RecordStore::Query(const RecordQuery& q) const {
   SealedHeader header;
   // The page token is the key suffix of the first record of the next page.
   for (it->Seek(start); it->Valid(); it->Next()) {
-    std::string_view key = it->key().ToStringView();
+    const std::string_view key = it->key().ToStringView();
+    if (key.size() != prefix.size() + 16) return absl::DataLossError("a stored record index key is damaged");
     if (out.records.size() == page) {
-      out.next_page_token = std::string(key.substr(scan_prefix.size(), 16));
+      out.next_page_token = std::string(key.substr(prefix.size(), 16));
       break;
     }
-    const std::string record_key = prefix + std::string(key.substr(scan_prefix.size(), 16));
-    std::string value;
-    if (q.area.empty()) {
-      value = it->value().ToString();
-    } else {
-      auto got = db_->Get(HubDb::kRecords, record_key);
-      if (absl::IsNotFound(got.status())) continue;  // erased (retention) since indexed
-      if (!got.ok()) return got.status();
-      value = std::move(got).value();
-    }
+    const std::string_view value = it->value().ToStringView();
     if (!ParseSealedHeader(value, &header) ||
-        (header.format == kRecordRef ? header.body.size() != 8 : header.format != kSealedEntry)) {
+        (header.format == kRecordRef ? header.body.size() < 8 : header.format != kSealedEntry)) {
       return absl::DataLossError("a stored record index entry is damaged");
     }
-    absl::StatusOr<bool> opened =
-        header.format == kRecordRef
-            ? feed.Get(q.recipient, DecodeU64(header.body), &plain)
-            // Stored before the store indexed the feed: its own sealed copy.
-            : opener.Open(header.AgreementPeriod(), header.body, record_key, "a stored record", &plain);
+    absl::StatusOr<bool> opened;
+    if (header.format == kRecordRef) {
+      // The area is in the index value: other areas are skipped unread.
+      if (!q.area.empty() && header.body.substr(8) != q.area) continue;
+      opened = feed.Get(q.recipient, DecodeU64(header.body), &plain);
+    } else {
+      // Stored before the store indexed the feed: its own sealed copy.
+      opened = opener.Open(header.AgreementPeriod(), header.body, key, "a stored record", &plain);
+    }
     if (!opened.ok()) return opened.status();
     if (!*opened) continue;  // erased: unreadable by design
-    if (!out.records.emplace_back().ParseFromString(plain)) {
-      return absl::DataLossError("a stored record does not parse");
-    }
+    v1::CleanedRecord& record = out.records.emplace_back();
+    if (!record.ParseFromString(plain)) return absl::DataLossError("a stored record does not parse");
+    if (!q.area.empty() && record.area() != q.area) out.records.pop_back();
   }
   if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "querying records");
   return out;

@@ -130,7 +130,16 @@ TEST(RecordStoreTest, RecordsAreSealedOnceAndQueryable) {
   EXPECT_EQ(Count(s, "AL1 3"), 5u);
   bool plaintext = false;
   EXPECT_EQ(Raw(s, HubDb::kRecords, &plaintext), 5u) << "one index entry per record";
-  EXPECT_EQ(Raw(s, HubDb::kFeeds, &plaintext), 1u) << "one feed segment for the batch's one period";
+  EXPECT_EQ(Raw(s, HubDb::kRecordsByArea, &plaintext), 0u) << "the area is in the index value";
+  // Another area: a query by area returns only its own.
+  std::vector<v1::CleanedRecord> other = {Cleaned(Day(2026, 11, 2), 10), Cleaned(Day(2026, 11, 3), 11)};
+  for (auto& r : other) r.set_area("AL2 1");
+  Stage(s, other, 5);
+  EXPECT_EQ(Count(s), 7u);
+  EXPECT_EQ(Count(s, "AL1 3"), 5u);
+  EXPECT_EQ(Count(s, "AL2 1"), 2u);
+  EXPECT_EQ(Count(s, "AL2"), 0u) << "the whole area, not a prefix";
+  EXPECT_EQ(Raw(s, HubDb::kFeeds, &plaintext), 2u) << "one feed segment per batch (each of one period)";
   EXPECT_FALSE(plaintext) << "a stored record is readable without its data key";
   // The store keeps no copy of its own: its index values are small refs.
   std::unique_ptr<rocksdb::Iterator> it(s.db->db()->NewIterator(rocksdb::ReadOptions(), s.db->cf(HubDb::kRecords)));

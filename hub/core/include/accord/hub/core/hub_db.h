@@ -58,7 +58,7 @@ class HubDb {
     kWithdrawals,
     kQuarantine,
     kRecords,
-    kRecordsByArea,
+    kRecordsByArea,  // no longer written (the area is in the records index value); old keys stay
     kLedgerEntries,
     kLedgerNodes,
     kLedgerHeads,

@@ -2,14 +2,16 @@
 // kept for analysis services to query by dataset, time range and area.
 //
 // The store keeps no copy of its own: its keys index the recipient's feed
-// entry (FeedStore), the one sealed copy of each disclosure. Keys make every
-// query a range scan:
-//   records          recipient 0 dataset 0 event_ms (8 B BE) ledger_index (8 B BE) -> ref
-//   records_by_area  recipient 0 dataset 0 area 0 event_ms ledger_index           -> (empty)
-// where ref = header(kRecordRef, period) | feed position (8 B BE). Stores
-// written before hold a sealed copy there instead (kSealedEntry, the record's
-// key as associated data); Query() reads both. Callers only ever see records
-// of which they are the recipient.
+// entry (FeedStore), the one sealed copy of each disclosure. ONE key per
+// disclosure, so every query is a range scan of a dataset's time range:
+//   records  recipient 0 dataset 0 event_ms (8 B BE) ledger_index (8 B BE)
+//            -> header(kRecordRef, period) | feed position (8 B BE) | area
+// A query by area filters on the area in the value, without opening other
+// areas' records. Stores written before hold a sealed copy there instead
+// (kSealedEntry, the record's key as associated data), and keys in the
+// records_by_area column family that nothing reads any more; Query() reads
+// both kinds of value. Callers only ever see records of which they are the
+// recipient.
 //
 // Retention by crypto-shredding (PeriodKeyring): erasing a period destroys
 // its data key, so its feed entries can no longer be read (queries skip
