@@ -76,7 +76,7 @@ fi
 # shellcheck disable=SC2086
 accord_start_hub "$work" "${hub_config[@]}" --metrics-listen "" --hub-instance loadgen-hub ${ACCORD_HUB_ARGS:-}
 accord_submit_agreement "$work" "$doc" >/dev/null  # as loadgen-police, the first party
-"$loadgen" --hub "localhost:$HUB_PORT" --pki "$work/pki" --hub-pid "$HUB_PID" "$@"
+"$loadgen" --hub "localhost:$HUB_PORT" --pki "$work/pki" --hub-pid "$HUB_PID" --agreement "$doc" "$@"
 if [[ $real_kafka == 1 ]]; then
   echo "raw librdkafka on the same Kafka cluster, the hub's own ingest record bytes:"
   accord_stop_hub  # the raw clients get the machine to themselves, as the hub had

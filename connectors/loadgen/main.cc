@@ -28,6 +28,7 @@
 #include "accord/client/channel.h"
 #include "accord/client/publisher.h"
 #include "accord/client/subscriber.h"
+#include "flow_cost.h"
 #include "latency.h"
 #include "nlohmann/json.hpp"
 #include "records.h"
@@ -52,6 +53,7 @@ struct Options {
   size_t inflight = 8;
   int hub_pid = 0;
   bool json = false;
+  std::string agreement;  // the agreement the hub was given: measures the flows' own cost
 };
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
@@ -303,8 +305,28 @@ int Run(const Options& o) {
       {"loadgen_cpu_us_per_record", own_cpu_start < 0 || own_cpu_end < 0 || min_received == 0
                                         ? 0.0
                                         : (own_cpu_end - own_cpu_start) * 1e6 / static_cast<double>(min_received)},
+      {"flow_engine_us_per_record", 0.0},
+      {"flows_per_record", 0.0},
+      {"hub_overhead_ratio", 0.0},
       {"undelivered_after_drain", sub_stats.empty() || min_received >= total.accepted ? 0 : total.accepted - min_received},
       {"error", total.error}};
+  if (!o.agreement.empty()) {
+    // The flows' own cost of these records, measured here after the run (the
+    // hub is idle by now): the hub overhead ratio is the hub's CPU per record
+    // over it (1.0 would be a hub that does nothing but apply the flows).
+    std::ifstream in(o.agreement);
+    const std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto cost = in ? MeasureFlowCost(yaml, o.provider, 4000)
+                   : absl::StatusOr<FlowCost>(absl::NotFoundError("cannot read the agreement file"));
+    if (!cost.ok()) {
+      std::cerr << "accord-loadgen: the flows' cost was not measured: " << cost.status().message() << "\n";
+    } else {
+      report["flow_engine_us_per_record"] = cost->us_per_record;
+      report["flows_per_record"] = cost->flows_per_record;
+      const double hub_us = report["hub_cpu_us_per_record"].get<double>();
+      report["hub_overhead_ratio"] = cost->us_per_record > 0 ? hub_us / cost->us_per_record : 0.0;
+    }
+  }
   if (o.json) {
     std::cout << report.dump() << "\n";
   } else {
@@ -347,6 +369,9 @@ int main(int argc, char** argv) {
   app.add_option("--inflight", o.inflight, "Unacknowledged batches per publisher (default 8)")
       ->check(CLI::Range(1, 1024));
   app.add_option("--hub-pid", o.hub_pid, "The hub's pid, to sample its RSS (same machine)");
+  app.add_option("--agreement", o.agreement,
+                 "The agreement the hub was given (YAML): reports the flows' own CPU per record and the hub "
+                 "overhead ratio (hub CPU per record / flow-engine CPU per record)");
   app.add_flag("--json", o.json, "Print the report as one JSON object");
   if (auto rc = accord::ops::ParseCommandLine(app, argc, argv)) return *rc;
   o.recipients = absl::StrSplit(recipients, ',', absl::SkipEmpty());

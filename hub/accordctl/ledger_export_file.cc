@@ -1,10 +1,15 @@
 #include "ledger_export_file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "accord/base/atomic_file.h"
 #include "absl/time/clock.h"
 #include "accord/hub/ledger/merkle.h"
 #include "google/protobuf/io/zero_copy_stream_impl.h"
@@ -106,9 +111,18 @@ absl::Status ExportWriter::Finish() {
   out_.flush();
   out_.close();
   if (!out_) return absl::ResourceExhaustedError(absl::StrCat("writing ", partial_, " failed (disk full?)"));
+  // Durable before it takes its name: the bytes, then the rename.
+  const int fd = ::open(partial_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    return absl::ResourceExhaustedError(absl::StrCat("writing ", partial_, " to disk failed (disk full?)"));
+  }
+  ::close(fd);
   if (std::rename(partial_.c_str(), path_.c_str()) != 0) {
     return absl::PermissionDeniedError(absl::StrCat("cannot rename ", partial_, " to ", path_));
   }
+  const std::string dir = std::filesystem::path(path_).parent_path().string();
+  if (auto s = base::SyncDirectory(dir.empty() ? "." : dir); !s.ok()) return s;
   finished_ = true;
   return absl::OkStatus();
 }

@@ -1,5 +1,6 @@
 #include "accord/policy/flow_engine.h"
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "accord/policy/normalise.h"
@@ -202,8 +203,8 @@ absl::Status FlowEngine::ApplyFlow(const CompiledFlow& cf, const v1::Record& rec
   SetTimestamp(TruncateTime(event_time, flow.event_time), base.mutable_event_time());
 
   // Known identifiers of this record, for redaction of its free text.
-  KnownIdentifier known[32];
-  size_t known_count = 0;
+  // Every one of them, however many the dataset declares (inline up to 32).
+  absl::InlinedVector<KnownIdentifier, 32> known;
   bool has_redaction = false;
   for (const CompiledFieldPlan& plan : cf.plans) {
     has_redaction |= plan.treatment->kind == TreatmentKind::kRedact;
@@ -211,14 +212,14 @@ absl::Status FlowEngine::ApplyFlow(const CompiledFlow& cf, const v1::Record& rec
   if (has_redaction) {
     for (int index : cf.direct_identifiers) {
       const v1::Field* f = by_schema_index_[index];
-      if (f == nullptr || known_count == std::size(known)) continue;
+      if (f == nullptr) continue;
       auto kind = KnownKind(cf.dataset->fields[index]);
       if (!kind) continue;
       const v1::Value& v = f->value();
       if (v.kind_case() == v1::Value::kText) {
-        known[known_count++] = KnownIdentifier{*kind, v.text()};
+        known.push_back(KnownIdentifier{*kind, v.text()});
       } else if (v.kind_case() == v1::Value::kDate) {
-        known[known_count++] = KnownIdentifier{*kind, v.date()};
+        known.push_back(KnownIdentifier{*kind, v.date()});
       }
     }
   }
@@ -258,7 +259,7 @@ absl::Status FlowEngine::ApplyFlow(const CompiledFlow& cf, const v1::Record& rec
       }
       case TreatmentKind::kRedact: {
         absl::Status s = redactor_->Redact(in->value().text(),
-                                           absl::MakeConstSpan(known, known_count),
+                                           absl::MakeConstSpan(known),
                                            out->mutable_value()->mutable_text());
         if (!s.ok()) {
           return absl::InvalidArgumentError(

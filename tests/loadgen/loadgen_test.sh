@@ -27,8 +27,12 @@ if r["delivered_min_per_subscriber"] != r["accepted"]:
     problems.append(f"a subscriber got {r['delivered_min_per_subscriber']} of {r['accepted']}")
 if r["undelivered_after_drain"] != 0: problems.append("records undelivered")
 for k in ("ack_p50_ms", "ack_p99_ms", "delivery_p50_ms", "delivery_p99_ms", "hub_peak_rss_mib",
-          "hub_cpu_us_per_record", "loadgen_cpu_us_per_record"):
+          "hub_cpu_us_per_record", "loadgen_cpu_us_per_record", "flow_engine_us_per_record",
+          "hub_overhead_ratio"):
     if not r[k] > 0: problems.append(f"{k} not reported")
+if r["flows_per_record"] != 2: problems.append(f"flows per record {r['flows_per_record']}, the agreement has 2")
+if abs(r["hub_overhead_ratio"] * r["flow_engine_us_per_record"] - r["hub_cpu_us_per_record"]) > 0.01 * r["hub_cpu_us_per_record"]:
+    problems.append("hub_overhead_ratio is not hub CPU / flow-engine CPU per record")
 if not r["ack_p50_ms"] <= r["ack_p99_ms"]: problems.append("ack p50 > p99")
 if not 500 <= r["acked_per_second"] <= 1100: problems.append(f"rate {r['acked_per_second']} off the 1000/s target")
 if r["error"]: problems.append(r["error"])

@@ -157,7 +157,16 @@ void PolicyStage::Run() {
       }
     }
     if (auto s = log_->Poll(absl::Milliseconds(100), options_.max_batch, &work->entries); !s.ok()) {
-      absl::SleepFor(absl::Milliseconds(100));  // storage trouble: try again shortly
+      // Storage or broker trouble: counted, logged (at most every 30 s), and
+      // tried again shortly. Nothing is lost: the log's position did not move.
+      const uint64_t n = stats_.poll_errors.fetch_add(1, std::memory_order_relaxed) + 1;
+      const absl::Time now = absl::Now();
+      if (now - last_poll_error_log_ >= absl::Seconds(30)) {
+        last_poll_error_log_ = now;
+        spdlog::warn("policy stage: reading the ingest log failed ({} failures so far), retrying: {}", n,
+                     std::string(s.message()));
+      }
+      absl::SleepFor(absl::Milliseconds(100));
       continue;
     }
     if (work->entries.empty()) continue;

@@ -339,6 +339,12 @@ absl::Status HubImpl::Init() {
     AppendCounter(out, "accord_disclosures_past_retention_total",
                   "Disclosures neither fed nor stored: their month was already erased (retention)",
                   stats.past_retention.load(std::memory_order_relaxed));
+    AppendCounter(out, "accord_store_keys_written_total",
+                  "RocksDB keys the policy commits wrote (over accord disclosures: keys per disclosure)",
+                  stats.store_keys.load(std::memory_order_relaxed));
+    AppendCounter(out, "accord_policy_poll_errors_total",
+                  "Failed reads of the ingest log by the policy stage, each retried after 100 ms",
+                  policy_->stats().poll_errors.load(std::memory_order_relaxed));
     if (journal_) {
       // Journal entries not applied here yet; healthy 0 = this process lost entries it needed.
       AppendGauge(out, "accord_journal_lag_entries", "Journal entries not yet applied by this process",

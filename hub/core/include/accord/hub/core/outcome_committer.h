@@ -88,6 +88,8 @@ struct PipelineStats {
   // dedupe; not the caller's input position): over `disclosures`, the keys
   // written per disclosure.
   std::atomic<uint64_t> store_keys{0};
+  // Failed reads of the ingest log, each retried (PolicyStage).
+  std::atomic<uint64_t> poll_errors{0};
 };
 
 class OutcomeCommitter {

@@ -125,6 +125,7 @@ class PolicyStage {
   std::vector<std::unique_ptr<policy::FlowEngine>> engines_;  // one per worker
   std::unique_ptr<class ChunkPool> pool_;
   PipelineStats stats_;
+  absl::Time last_poll_error_log_ = absl::InfinitePast();  // stage thread only
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
