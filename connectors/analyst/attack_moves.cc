@@ -1,0 +1,84 @@
+// Integer moves from the truth (attack_moves.h).
+#include "attack_moves.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace accord::analyst::attack {
+
+TruthMoves::TruthMoves(const std::vector<Figure>& figs, const std::vector<int>& rows, const Model& model)
+    : figs_(figs), model_(model), rows_of_(model.vars()), slack_up_(figs.size(), kInf), slack_down_(figs.size(), kInf) {
+  for (int r : rows) {
+    const Figure& fig = figs[r];
+    std::map<int, double> merged;
+    for (auto [i, c] : fig.coef) merged[i] += c;
+    for (auto [i, c] : merged) {
+      if (c != 0) rows_of_[i].emplace_back(r, c);
+    }
+    const double at = model.Truth(fig);
+    slack_up_[r] = fig.hi - at;
+    slack_down_[r] = at - fig.lo;
+  }
+}
+
+double TruthMoves::Step(int i, int dir, double cap) const {
+  double k = dir < 0 ? std::min(cap, model_.truth()[i]) : cap;
+  for (auto [r, c] : rows_of_[i]) {
+    const double room = c * dir > 0 ? slack_up_[r] : slack_down_[r];
+    k = std::min(k, std::floor(room / std::fabs(c) + 1e-9));
+  }
+  return std::max(0.0, k);
+}
+
+double TruthMoves::PairStep(int i, int j, int dir, double cap) const {
+  double k = std::min(cap, dir < 0 ? model_.truth()[i] : model_.truth()[j]);
+  const auto& a = rows_of_[i];
+  const auto& b = rows_of_[j];
+  size_t x = 0, y = 0;
+  while ((x < a.size() || y < b.size()) && k > 0) {
+    int r;
+    double d;
+    if (y == b.size() || (x < a.size() && a[x].first < b[y].first)) {
+      r = a[x].first, d = a[x].second * dir, ++x;
+    } else if (x == a.size() || b[y].first < a[x].first) {
+      r = b[y].first, d = -b[y].second * dir, ++y;
+    } else {
+      r = a[x].first, d = (a[x].second - b[y].second) * dir, ++x, ++y;
+    }
+    if (d > 0) k = std::min(k, std::floor(slack_up_[r] / d + 1e-9));
+    if (d < 0) k = std::min(k, std::floor(slack_down_[r] / -d + 1e-9));
+  }
+  return std::max(0.0, k);
+}
+
+bool TruthMoves::Clears(const Figure& f, double need) const {
+  // Candidates: the truth with one unknown moved.
+  std::map<int, double> merged;
+  for (auto [i, c] : f.coef) merged[i] += c;
+  double up = 0, down = 0;
+  for (auto [i, c] : merged) {
+    if (c == 0) continue;
+    const double cap = std::ceil(need / std::fabs(c));
+    for (int sense : {1, -1}) {
+      const int dir = c > 0 ? sense : -sense;
+      double k = Step(i, dir, cap);
+      // Where a relation blocks the move, a partner in that relation
+      // (outside the figure) may take the opposite move.
+      std::vector<int> partners;
+      for (auto [r, rc] : rows_of_[i]) {
+        const double room = rc * dir > 0 ? slack_up_[r] : slack_down_[r];
+        if (room >= cap * std::fabs(rc)) continue;
+        for (auto [j, jc] : figs_[r].coef) {
+          if (partners.size() < 400 && j != i && !merged.count(j)) partners.push_back(j);
+        }
+      }
+      for (size_t n = 0; n < partners.size() && k < cap; ++n) k = std::max(k, PairStep(i, partners[n], dir, cap));
+      (sense > 0 ? up : down) = std::max(sense > 0 ? up : down, std::fabs(c) * k);
+    }
+    if (up + down >= need - 1e-6) return true;
+  }
+  return up + down >= need - 1e-6;
+}
+
+}  // namespace accord::analyst::attack
