@@ -124,7 +124,8 @@ void RecomputeDerived(json& f) {
     }
     for (auto& r : f["counts"]) {
       const std::string kind = Str(r["period_kind"]);
-      const long per_year = kind == "week" ? 52 : kind == "month" ? 12 : 4;
+      PeriodKind k = PeriodKind::kWeek;
+      const long per_year = attack::KindOf(kind, &k) ? PeriodsPerYear(k) : 0;
       const char* fields[][2] = {{"previous_period", "change_vs_previous"},
                                  {"same_period_last_year", "change_vs_last_year"}};
       const long back[] = {1, per_year};

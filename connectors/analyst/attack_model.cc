@@ -17,17 +17,17 @@ using nlohmann::json;
 
 std::string Str(const json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
 
-bool KindOf(const std::string& kind, PeriodKind* out) {
-  if (kind == "week") *out = PeriodKind::kWeek;
-  else if (kind == "month") *out = PeriodKind::kMonth;
-  else if (kind == "quarter") *out = PeriodKind::kQuarter;
-  else return false;
-  return true;
-}
+bool KindOf(const std::string& kind, PeriodKind* out) { return ParsePeriodKind(kind, out); }
 
 // The days of a period label ("2026-W38", "2026-09", "2026-Q3").
 bool PeriodSpan(const std::string& kind, const std::string& label, Span* span) {
   int year = 0, n = 0;
+  if (kind == "day") {
+    absl::CivilDay d;
+    if (!absl::ParseCivilTime(label, &d)) return false;
+    *span = {d, d};
+    return true;
+  }
   if (kind == "week") {
     if (std::sscanf(label.c_str(), "%d-W%d", &year, &n) != 2) return false;
     absl::CivilDay jan4(year, 1, 4);
@@ -144,8 +144,8 @@ Sparse Model::Count(const std::string& ds, const std::string& kind, const std::s
   if (it == cells_.end() || !PeriodSpan(kind, label, &p)) return v;
   for (const auto& [ca, segs] : it->second) {
     if ((c != "all" && c != ca.first) || (a != "all" && a != ca.second)) continue;
-    for (auto [s, var] : segs) {
-      if (segments_[s].first >= p.first && segments_[s].last <= p.last) v.emplace_back(var, 1.0);
+    for (const auto& [span, var] : segs) {
+      if (span.first >= p.first && span.last <= p.last) v.emplace_back(var, 1.0);
     }
   }
   return v;
@@ -156,25 +156,36 @@ void Model::BuildCounts(const std::vector<Fact>& facts) {
   const json& rows = f_["counts"];
   absl::CivilDay first(9999, 1, 1), last(1, 1, 1);
   std::set<std::tuple<std::string, std::string, std::string, std::string, std::string>> exists;
+  std::map<std::string, std::set<PeriodKind>> kinds;  // dataset -> the kinds it is published by
   for (const auto& r : rows) {
     Span s;
-    if (!PeriodSpan(Str(r["period_kind"]), Str(r["period"]), &s)) continue;
+    PeriodKind kind;
+    if (!KindOf(Str(r["period_kind"]), &kind) || !PeriodSpan(Str(r["period_kind"]), Str(r["period"]), &s)) continue;
     first = std::min(first, s.first);
     last = std::max(last, s.last);
     exists.insert({Str(r["dataset"]), Str(r["period_kind"]), Str(r["period"]), Str(r["category"]), Str(r["area"])});
+    kinds[Str(r["dataset"])].insert(kind);
     threshold_[Str(r["dataset"])] = r.value("threshold", int64_t{0});
   }
-  // Segments: runs of days in one ISO week and one month.
-  std::map<absl::CivilDay, int> segment_of_day;
-  for (absl::CivilDay d = first; d <= last; ++d) {
-    long w = PeriodIndex(PeriodKind::kWeek, absl::FromCivil(d, absl::UTCTimeZone()));
-    if (segments_.empty() || seg_week_.back() != w || absl::CivilMonth(segments_.back().first) != absl::CivilMonth(d)) {
-      segments_.push_back({d, d});
-      seg_week_.push_back(w);
-    } else {
-      segments_.back().last = d;
+  covered_ = {first, last};
+  // Segments per dataset: single days where it has daily tables, else runs
+  // of days in one ISO week and one month (the finest split its figures see).
+  std::map<std::string, std::vector<Span>> segments;
+  std::map<std::string, std::map<absl::CivilDay, int>> segment_of_day;
+  for (const auto& [ds, k] : kinds) {
+    const bool daily = k.count(PeriodKind::kDay) > 0;
+    std::vector<Span>& segs = segments[ds];
+    long week = 0;
+    for (absl::CivilDay d = first; d <= last; ++d) {
+      const long w = PeriodIndex(PeriodKind::kWeek, absl::FromCivil(d, absl::UTCTimeZone()));
+      if (daily || segs.empty() || week != w || absl::CivilMonth(segs.back().first) != absl::CivilMonth(d)) {
+        segs.push_back({d, d});
+        week = w;
+      } else {
+        segs.back().last = d;
+      }
+      segment_of_day[ds][d] = static_cast<int>(segs.size()) - 1;
     }
-    segment_of_day[d] = static_cast<int>(segments_.size()) - 1;
   }
   // True counts per dataset x category x area x segment.
   std::map<std::tuple<std::string, std::string, std::string, int>, double> truth;
@@ -184,28 +195,42 @@ void Model::BuildCounts(const std::vector<Fact>& facts) {
       ++uncounted_week_[{x.dataset, PeriodIndex(PeriodKind::kWeek, x.event_time)}];
       continue;
     }
-    auto it = segment_of_day.find(absl::ToCivilDay(x.event_time, absl::UTCTimeZone()));
-    if (it == segment_of_day.end()) {
+    auto ds = segment_of_day.find(x.dataset);
+    auto it = ds == segment_of_day.end() ? std::map<absl::CivilDay, int>::iterator()
+                                         : ds->second.find(absl::ToCivilDay(x.event_time, absl::UTCTimeZone()));
+    if (ds == segment_of_day.end() || it == ds->second.end()) {
       ++outside_[x.dataset];
       continue;
     }
     truth[{x.dataset, x.category, x.area, it->second}] += 1;
   }
-  // Unknowns: a segment of a category x area whose week, month and quarter
-  // rows all exist (an absent row is 0).
+  // Unknowns: a segment of a category x area whose rows exist in every kind
+  // the dataset is published by (an absent row is 0), found from the rows of
+  // its finest kind.
+  auto finest = [&](const std::string& ds) {
+    const std::set<PeriodKind>& k = kinds[ds];
+    for (PeriodKind kind : {PeriodKind::kDay, PeriodKind::kWeek, PeriodKind::kMonth, PeriodKind::kQuarter}) {
+      if (k.count(kind)) return std::string(PeriodKindName(kind));
+    }
+    return std::string();
+  };
   for (const auto& r : rows) {
-    if (Str(r["period_kind"]) != "week" || r["category"] == "all" || r["area"] == "all") continue;
+    if (r["category"] == "all" || r["area"] == "all") continue;
     const std::string ds = Str(r["dataset"]), c = Str(r["category"]), a = Str(r["area"]);
-    Span w;
-    if (!PeriodSpan("week", Str(r["period"]), &w)) continue;
-    for (int s = segment_of_day[w.first]; s < static_cast<int>(segments_.size()) && segments_[s].last <= w.last; ++s) {
-      absl::Time t = absl::FromCivil(segments_[s].first, absl::UTCTimeZone());
-      if (!exists.count({ds, "month", PeriodLabel(PeriodKind::kMonth, PeriodIndex(PeriodKind::kMonth, t)), c, a}) ||
-          !exists.count({ds, "quarter", PeriodLabel(PeriodKind::kQuarter, PeriodIndex(PeriodKind::kQuarter, t)), c, a})) {
-        continue;
+    const std::string kind = Str(r["period_kind"]);
+    if (kind != finest(ds)) continue;
+    Span p;
+    if (!PeriodSpan(kind, Str(r["period"]), &p)) continue;
+    const std::vector<Span>& segs = segments[ds];
+    for (int s = segment_of_day[ds][p.first]; s < static_cast<int>(segs.size()) && segs[s].last <= p.last; ++s) {
+      const absl::Time t = absl::FromCivil(segs[s].first, absl::UTCTimeZone());
+      bool everywhere = true;
+      for (PeriodKind other : kinds[ds]) {
+        everywhere &= exists.count({ds, PeriodKindName(other), PeriodLabel(other, PeriodIndex(other, t)), c, a}) > 0;
       }
+      if (!everywhere) continue;
       auto it = truth.find({ds, c, a, s});
-      cells_[ds][{c, a}].emplace_back(s, Var(it == truth.end() ? 0 : it->second));
+      cells_[ds][{c, a}].emplace_back(segs[s], Var(it == truth.end() ? 0 : it->second));
     }
   }
   // Records the unknowns miss (true counts there, e.g. a zero row the
@@ -220,7 +245,8 @@ void Model::BuildCounts(const std::vector<Fact>& facts) {
     Add(Count(ds, kind, label, c, a), 0, Str(r["count"]), t, what, absl::StrCat("/counts/", i, "/count"));
     // Changes: differences of two counts (exact in old packs; within 2D
     // under perturbation, where they are differences of published counts).
-    const long per_year = kind == "week" ? 52 : kind == "month" ? 12 : 4;
+    PeriodKind k = PeriodKind::kWeek;
+    const long per_year = KindOf(kind, &k) ? PeriodsPerYear(k) : 0;
     for (auto [field, back] : {std::pair{"change_vs_previous", 1L}, std::pair{"change_vs_last_year", per_year}}) {
       int64_t change = 0;
       if (!r.contains(field) || !absl::SimpleAtoi(Str(r[field]), &change)) continue;
@@ -294,8 +320,8 @@ void Model::BuildHealth(const std::vector<Fact>& facts) {
     const double u = uncounted_week_[{ds, last_week}];
     double outside = 0;  // last week's records beyond the counts tables' days
     Span s;
-    if (!PeriodSpan("week", week_label, &s) || segments_.empty() || s.first < segments_.front().first ||
-        s.last > segments_.back().last) {
+    if (!PeriodSpan("week", week_label, &s) || covered_.first > covered_.last || s.first < covered_.first ||
+        s.last > covered_.last) {
       outside = -1;  // not covered: no relation
     }
     if (outside == 0) {

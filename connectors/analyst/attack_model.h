@@ -114,10 +114,10 @@ class Model {
   Method method_;
   std::vector<Figure> figures_;
   std::vector<double> truth_;
-  std::vector<Span> segments_;
-  std::vector<long> seg_week_;
-  // dataset -> (category, area) -> (segment, var)
-  std::map<std::string, std::map<std::pair<std::string, std::string>, std::vector<std::pair<int, int>>>> cells_;
+  // The days the counts tables cover (first > last: none).
+  Span covered_{absl::CivilDay(9999, 1, 1), absl::CivilDay(1, 1, 1)};
+  // dataset -> (category, area) -> (segment, var): the unknowns.
+  std::map<std::string, std::map<std::pair<std::string, std::string>, std::vector<std::pair<Span, int>>>> cells_;
   std::map<std::string, int64_t> threshold_;
   std::map<std::string, double> uncounted_, outside_;
   std::map<std::pair<std::string, long>, double> uncounted_week_;
