@@ -25,6 +25,7 @@ AttackReport RunAttack(const json& figures, const std::vector<Fact>& facts, cons
                        AttackCache* cache) {
   AttackReport report;
   Model model(figures, facts);
+  report.versions = AddEarlierVersions(model, options.previous, facts, &report.versions_skipped);
   std::vector<Figure>& figs = model.figures();
   report.unknowns = model.vars();
   for (const Figure& f : figs) {

@@ -48,7 +48,7 @@ std::vector<std::string> AllSharing(const std::vector<Figure>& figs, const std::
   }
   std::vector<std::string> out;
   for (const Figure& f : figs) {
-    if (f.pointer.empty() || f.pointer == leak_pointer || !f.number) continue;
+    if (f.pointer.empty() || f.earlier || f.pointer == leak_pointer || !f.number) continue;
     bool shares = false;
     for (auto [i, c] : f.coef) shares |= tied.count(i) > 0;
     if (shares) out.push_back(f.pointer);
@@ -77,7 +77,7 @@ std::string Culprit(const std::vector<Figure>& figs, const std::string& leak_poi
   size_t best_size = 0, best_overlap = 0;
   bool best_superset = false;
   for (const Figure& f : figs) {
-    if (f.pointer.empty() || f.pointer == leak_pointer || !f.number) continue;
+    if (f.pointer.empty() || f.earlier || f.pointer == leak_pointer || !f.number) continue;
     std::set<int> support;
     for (auto [i, c] : f.coef) support.insert(i);
     size_t overlap = 0, on_target = 0;
@@ -98,7 +98,7 @@ std::string Culprit(const std::vector<Figure>& figs, const std::string& leak_poi
   }
   if (best == nullptr) {
     for (const Figure& f : figs) {
-      if (f.pointer.empty() || !f.number) continue;
+      if (f.pointer.empty() || f.earlier || !f.number) continue;
       if (best == nullptr || f.coef.size() > best_size) {
         best = &f;
         best_size = f.coef.size();
@@ -189,6 +189,8 @@ json ProtectAgainstAttack(json& figures, const std::vector<Fact>& facts, const A
     // The figures the attack used: rebuild the model to find, for the first
     // leak, the visible figure that gives it away.
     Model model(figures, facts);
+    size_t skipped = 0;
+    (void)attack::AddEarlierVersions(model, options.previous, facts, &skipped);
     std::set<std::string> chosen;
     for (const Leak& leak : report.leaks) {
       if (round < 5) {
@@ -210,7 +212,7 @@ json ProtectAgainstAttack(json& figures, const std::vector<Fact>& facts, const A
       supports.insert(support);
     }
     for (const Figure& f : model.figures()) {
-      if (f.pointer.empty() || !f.number) continue;
+      if (f.pointer.empty() || f.earlier || !f.number) continue;
       std::set<int> support;
       for (auto [i, c] : f.coef) support.insert(i);
       if (supports.count(support)) chosen.insert(f.pointer);
@@ -238,7 +240,11 @@ json ProtectAgainstAttack(json& figures, const std::vector<Fact>& facts, const A
           {"largest_component", report.largest_component},
           {"cleared_by_moves", report.cleared_by_moves},
           {"nearby_integer_searches", nearby_searches},
-          {"integer_programs", integer_programs}};
+          {"integer_programs", integer_programs},
+          // Earlier published versions solved together with this one, and
+          // those the facts no longer reproduce (left out).
+          {"earlier_versions", report.versions},
+          {"earlier_versions_skipped", report.versions_skipped}};
 }
 
 }  // namespace accord::analyst

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "attack.h"
 #include "fact.h"
 #include "nlohmann/json.hpp"
 #include "periods.h"
@@ -70,6 +71,9 @@ struct Figure {
   bool is_count = false;  // a count a reader sees (may be protected)
   double prior_width = kInf;
   bool number = false;
+  // Of an earlier published version (attack.h, PublishedVersion): already
+  // out, so never withheld; its pointer is "/previous/<k>" + its pointer.
+  bool earlier = false;
 };
 
 class Model {
@@ -85,6 +89,14 @@ class Model {
     for (auto [i, c] : fig.coef) v += c * truth_[i];
     return v;
   }
+  // True if every figure holds at the truth (the model is sound).
+  bool Consistent() const;
+
+  // Adds an earlier published version (`figures`, computed from `facts`)
+  // as the `k`-th one back (0: the last): its unknowns and figures, and the
+  // relations tying its counts to this model's (attack_versions.cc). False,
+  // adding nothing, if the facts do not reproduce its figures.
+  bool AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& facts, int k);
 
  private:
   int Var(double truth);
@@ -123,5 +135,11 @@ class Model {
   std::map<std::pair<std::string, long>, double> uncounted_week_;
   std::map<std::string, Sparse> dataset_total_;
 };
+
+// Adds every earlier version in `previous` (may be null) to `model`, each
+// with the facts received up to its received_through. Returns how many were
+// added; *skipped: how many the facts no longer reproduce.
+size_t AddEarlierVersions(Model& model, const std::vector<PublishedVersion>* previous, const std::vector<Fact>& facts,
+                          size_t* skipped);
 
 }  // namespace accord::analyst::attack

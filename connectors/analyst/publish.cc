@@ -673,7 +673,9 @@ json PublishFigures(const PublishInput& in) {
   // The backstop: the attacker check (attack.h) on the figures as they would
   // be published; any figure that would let a reader pin a small count to
   // within +-1 is withheld ("[c]"), and the check repeats until clean.
-  out["disclosure"]["attacker_check"] = ProtectAgainstAttack(out, in.facts, in.attack);
+  AttackOptions attack = in.attack;
+  attack.previous = &in.previous;
+  out["disclosure"]["attacker_check"] = ProtectAgainstAttack(out, in.facts, attack);
   return out;
 }
 
