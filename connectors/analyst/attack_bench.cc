@@ -198,6 +198,7 @@ void BM_DemoReport(benchmark::State& state) {
   state.counters["ip"] = check.value("integer_programs", 0);
   state.counters["near"] = check.value("nearby_integer_searches", 0);
   state.counters["checked"] = check.value("small_counts_checked", 0);
+  state.counters["moves"] = check.value("cleared_by_moves", 0);
   state.counters["versions"] = check.value("earlier_versions", 0);
 }
 

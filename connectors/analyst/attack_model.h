@@ -89,6 +89,9 @@ class Model {
     for (auto [i, c] : fig.coef) v += c * truth_[i];
     return v;
   }
+  // For an unknown of an earlier version: the unknown of this version that
+  // counts the same segment (its twin), else -1.
+  int twin(int i) const { return i < static_cast<int>(twin_.size()) ? twin_[i] : -1; }
   // True if every figure holds at the truth (the model is sound).
   bool Consistent() const;
 
@@ -134,6 +137,8 @@ class Model {
   std::map<std::string, double> uncounted_, outside_;
   std::map<std::pair<std::string, long>, double> uncounted_week_;
   std::map<std::string, Sparse> dataset_total_;
+  std::vector<int> twin_;  // earlier version's unknown -> this version's twin, or -1
+  std::map<std::string, double> left_;  // dataset -> records counted then and not now
 };
 
 // Adds every earlier version in `previous` (may be null) to `model`, each

@@ -20,10 +20,28 @@ TruthMoves::TruthMoves(const std::vector<Figure>& figs, const std::vector<int>& 
     slack_up_[r] = fig.hi - at;
     slack_down_[r] = at - fig.lo;
   }
+  // An unknown with a twin moves with it: its rows are the two's together.
+  std::vector<std::vector<std::pair<int, double>>> own = rows_of_;
+  for (size_t i = 0; i < rows_of_.size(); ++i) {
+    const int t = model.twin(static_cast<int>(i));
+    if (t < 0) continue;
+    std::map<int, double> both;
+    for (auto [r, c] : own[i]) both[r] += c;
+    for (auto [r, c] : own[t]) both[r] += c;
+    rows_of_[i].clear();
+    for (auto [r, c] : both) {
+      if (c != 0) rows_of_[i].emplace_back(r, c);
+    }
+  }
+}
+
+double TruthMoves::Floor(int i) const {
+  const int t = model_.twin(i);
+  return t < 0 ? model_.truth()[i] : std::min(model_.truth()[i], model_.truth()[t]);
 }
 
 double TruthMoves::Step(int i, int dir, double cap) const {
-  double k = dir < 0 ? std::min(cap, model_.truth()[i]) : cap;
+  double k = dir < 0 ? std::min(cap, Floor(i)) : cap;
   for (auto [r, c] : rows_of_[i]) {
     const double room = c * dir > 0 ? slack_up_[r] : slack_down_[r];
     k = std::min(k, std::floor(room / std::fabs(c) + 1e-9));
@@ -32,7 +50,8 @@ double TruthMoves::Step(int i, int dir, double cap) const {
 }
 
 double TruthMoves::PairStep(int i, int j, int dir, double cap) const {
-  double k = std::min(cap, dir < 0 ? model_.truth()[i] : model_.truth()[j]);
+  if (j == model_.twin(i) || i == model_.twin(j)) return 0;
+  double k = std::min(cap, dir < 0 ? Floor(i) : Floor(j));
   const auto& a = rows_of_[i];
   const auto& b = rows_of_[j];
   size_t x = 0, y = 0;

@@ -4,8 +4,10 @@
 // with a partner in a relation that blocks it, in the opposite direction)
 // while every relation still holds gives another integer solution. Two such
 // solutions that differ by `need` in a figure prove that the attacker's
-// range (integer or LP) for it is at least that wide. Internal to the
-// attacker check.
+// range (integer or LP) for it is at least that wide. An unknown of an
+// earlier published version moves together with its twin in this version
+// (Model::twin: the same segment then and now), so that the relations tying
+// the versions still hold. Internal to the attacker check.
 //
 // Thread safety: immutable after construction; keeps references to the
 // figures and the model, which must outlive it.
@@ -34,10 +36,14 @@ class TruthMoves {
   // The same for unknown i moving by dir*k while unknown j moves by -dir*k
   // (the pair keeps exact totals such as the health table's).
   double PairStep(int i, int j, int dir, double cap) const;
+  // How far unknown i (with its twin) can go down: its true count.
+  double Floor(int i) const;
 
   const std::vector<Figure>& figs_;
   const Model& model_;
-  std::vector<std::vector<std::pair<int, double>>> rows_of_;  // unknown -> (row, coefficient)
+  // unknown -> (row, coefficient), sorted by row; for an unknown with a twin,
+  // the rows of the two moving together (coefficients added).
+  std::vector<std::vector<std::pair<int, double>>> rows_of_;
   std::vector<double> slack_up_, slack_down_;                 // row -> room at the truth
 };
 

@@ -19,25 +19,46 @@ bool Model::Consistent() const {
   return true;
 }
 
+namespace {
+
+// A figure's coefficients (merged, sorted, zeros dropped) and bounds, as bytes.
+std::string Key(const Sparse& coef, double lo, double hi) {
+  std::map<int, double> merged;
+  for (auto [i, c] : coef) merged[i] += c;
+  std::string key;
+  for (auto [i, c] : merged) {
+    if (c == 0) continue;
+    key.append(reinterpret_cast<const char*>(&i), sizeof(i));
+    key.append(reinterpret_cast<const char*>(&c), sizeof(c));
+  }
+  key.append(reinterpret_cast<const char*>(&lo), sizeof(lo));
+  key.append(reinterpret_cast<const char*>(&hi), sizeof(hi));
+  return key;
+}
+
+}  // namespace
+
 bool Model::AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& facts, int k) {
   Model old(figures, facts);
   if (!old.Consistent()) return false;
   const int offset = static_cast<int>(truth_.size());
   truth_.insert(truth_.end(), old.truth_.begin(), old.truth_.end());
-  for (Figure f : old.figures_) {
-    for (auto& [i, c] : f.coef) i += offset;
-    if (!f.pointer.empty()) f.pointer = absl::StrCat("/previous/", k, f.pointer);
-    f.what = absl::StrCat("(published version -", k + 1, ") ", f.what);
-    f.earlier = true;
-    figures_.push_back(std::move(f));
-  }
+  twin_.resize(truth_.size(), -1);
   // The counts then and now, per dataset x category x area: each run of days
   // where the two versions' segments overlap (a group) is a sum of unknowns
   // in both. A count can only grow, by the records that arrived, unless
   // records left (a changed role, say): their number, R, is assumed known.
+  // Where a group did not change, the reader is assumed to know that too
+  // (comparing the versions shows which figures moved): its unknowns then ARE
+  // its unknowns now, and the earlier version's figures over them say again
+  // what this version's say (an identical figure is not added twice).
+  std::map<int, int> same;  // unknown then -> the same unknown now
+  std::vector<std::pair<Sparse, std::string>> grow;
+  std::vector<std::pair<std::string, std::vector<int>>> arrived;  // dataset -> unknowns (+now, -then)
   std::set<std::string> datasets;
   for (const auto& [ds, cells] : cells_) datasets.insert(ds);
   for (const auto& [ds, cells] : old.cells_) datasets.insert(ds);
+  std::map<std::string, std::pair<double, double>> arrived_truth;  // dataset -> (now, then)
   for (const std::string& ds : datasets) {
     std::set<std::pair<std::string, std::string>> keys;
     auto now_ds = cells_.find(ds);
@@ -48,19 +69,17 @@ bool Model::AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& f
     if (then_ds != old.cells_.end()) {
       for (const auto& [ca, segs] : then_ds->second) keys.insert(ca);
     }
+    struct Seg {
+      Span span;
+      int var;
+      bool now;
+    };
     struct Group {
-      Sparse v;
+      std::vector<Seg> segs;
       double now = 0, then = 0;
     };
     std::vector<Group> groups;
-    Sparse all_v;
-    double all_now = 0, all_then = 0;
     for (const auto& ca : keys) {
-      struct Seg {
-        Span span;
-        int var;
-        bool now;
-      };
       std::vector<Seg> segs;
       if (now_ds != cells_.end()) {
         auto it = now_ds->second.find(ca);
@@ -74,7 +93,9 @@ bool Model::AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& f
           for (const auto& [span, var] : it->second) segs.push_back({span, var + offset, false});
         }
       }
-      std::sort(segs.begin(), segs.end(), [](const Seg& a, const Seg& b) { return a.span.first < b.span.first; });
+      std::sort(segs.begin(), segs.end(), [](const Seg& a, const Seg& b) {
+        return a.span.first != b.span.first ? a.span.first < b.span.first : a.now < b.now;
+      });
       absl::CivilDay end;
       for (size_t i = 0; i < segs.size(); ++i) {
         if (i == 0 || segs[i].span.first > end) {
@@ -82,22 +103,79 @@ bool Model::AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& f
           end = segs[i].span.last;
         }
         end = std::max(end, segs[i].span.last);
-        Group& g = groups.back();
-        const double t = truth_[segs[i].var];
-        g.v.emplace_back(segs[i].var, segs[i].now ? 1.0 : -1.0);
-        (segs[i].now ? g.now : g.then) += t;
-        all_v.emplace_back(segs[i].var, segs[i].now ? 1.0 : -1.0);
-        (segs[i].now ? all_now : all_then) += t;
+        groups.back().segs.push_back(segs[i]);
+        (segs[i].now ? groups.back().now : groups.back().then) += truth_[segs[i].var];
       }
     }
     double left = 0;  // records counted then and not now
     for (const Group& g : groups) left += std::max(0.0, g.then - g.now);
-    for (Group& g : groups) Relation(std::move(g.v), 0, -left, kInf, absl::StrCat(ds, " counts grow between versions"));
-    // The dataset's counted records grew by a known number.
-    if (!all_v.empty()) {
-      Relation(std::move(all_v), 0, all_now - all_then, all_now - all_then,
-               absl::StrCat(ds, " records that arrived between versions"));
+    auto& [all_now, all_then] = arrived_truth[ds];
+    std::vector<int> all;
+    for (const Group& g : groups) {
+      all_now += g.now;
+      all_then += g.then;
+      // Twins: the same segment then and now (sorted: then before now).
+      bool twins = g.segs.size() % 2 == 0;
+      for (size_t i = 0; twins && i < g.segs.size(); i += 2) {
+        const Seg& a = g.segs[i];
+        const Seg& b = g.segs[i + 1];
+        twins = !a.now && b.now && a.span.first == b.span.first && a.span.last == b.span.last;
+      }
+      if (twins) {
+        for (size_t i = 0; i < g.segs.size(); i += 2) twin_[g.segs[i].var] = g.segs[i + 1].var;
+      }
+      if (twins && left == 0 && g.now == g.then) {
+        for (size_t i = 0; i < g.segs.size(); i += 2) same[g.segs[i].var] = g.segs[i + 1].var;
+        continue;
+      }
+      Sparse v;
+      for (const Seg& s : g.segs) {
+        v.emplace_back(s.var, s.now ? 1.0 : -1.0);
+        all.push_back(s.now ? s.var : -1 - s.var);
+      }
+      grow.emplace_back(std::move(v), absl::StrCat(ds, " counts grow between versions"));
+      (void)left;
     }
+    if (left > 0) {
+      for (auto& [v, what] : grow) {
+        if (what.rfind(ds + " ", 0) == 0) what += absl::StrCat(" (", left, " records left)");
+      }
+    }
+    arrived.emplace_back(ds, std::move(all));
+    left_[ds] = left;
+  }
+  // The earlier version's figures, over this version's unknowns where they
+  // are the same; an identical figure is not added again.
+  std::set<std::string> known;
+  for (const Figure& f : figures_) known.insert(Key(f.coef, f.lo - f.constant, f.hi - f.constant));
+  for (Figure f : old.figures_) {
+    for (auto& [i, c] : f.coef) {
+      i += offset;
+      auto it = same.find(i);
+      if (it != same.end()) i = it->second;
+    }
+    if (known.count(Key(f.coef, f.lo - f.constant, f.hi - f.constant))) continue;
+    if (!f.pointer.empty()) f.pointer = absl::StrCat("/previous/", k, f.pointer);
+    f.what = absl::StrCat("(published version -", k + 1, ") ", f.what);
+    f.earlier = true;
+    figures_.push_back(std::move(f));
+  }
+  for (auto& [v, what] : grow) {
+    const std::string ds = what.substr(0, what.find(" counts grow"));
+    Relation(std::move(v), 0, -left_[ds], kInf, what);
+  }
+  // The dataset's counted records grew by a known number (over the groups
+  // that changed: the others are the same unknowns).
+  for (auto& [ds, all] : arrived) {
+    if (all.empty()) continue;
+    Sparse v;
+    double now = 0, then = 0;
+    for (int x : all) {
+      const int var = x >= 0 ? x : -1 - x;
+      v.emplace_back(var, x >= 0 ? 1.0 : -1.0);
+      (x >= 0 ? now : then) += truth_[var];
+    }
+    Relation(std::move(v), 0, now - then, now - then, absl::StrCat(ds, " records that arrived between versions"));
   }
   return true;
 }
