@@ -228,7 +228,12 @@ json ProtectAgainstAttack(json& figures, const std::vector<Fact>& facts, const A
     }
     RecomputeDerived(figures);
   }
+  // The figures still recoverable (descriptions, never a value): what an
+  // operator needs to see why a pack was refused.
+  json recoverable = json::array();
+  for (const Leak& l : report.leaks) recoverable.push_back(l.what);
   return {{"withheld", withheld},
+          {"recoverable", recoverable},
           {"relations", report.figures},
           {"unknowns", report.unknowns},
           {"small_counts_checked", report.protected_},

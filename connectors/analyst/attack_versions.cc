@@ -49,16 +49,19 @@ bool Model::AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& f
   // in both. A count can only grow, by the records that arrived, unless
   // records left (a changed role, say): their number, R, is assumed known.
   // Where a group did not change, the reader is assumed to know that too
-  // (comparing the versions shows which figures moved): its unknowns then ARE
-  // its unknowns now, and the earlier version's figures over them say again
-  // what this version's say (an identical figure is not added twice).
+  // (comparing the versions shows which figures moved; with the cell key
+  // method an unchanged group keeps its published counts): its unknowns then
+  // ARE its unknowns now, and the earlier version's figures over them say
+  // again what this version's say (an identical figure is not added twice).
+  // How many records arrived is NOT assumed known exactly: together with the
+  // groups that did not change, it would pin every new record of a batch
+  // (what its provider knows anyway, being its own records); the reader
+  // learns it from the published totals, within their noise.
   std::map<int, int> same;  // unknown then -> the same unknown now
   std::vector<std::pair<Sparse, std::string>> grow;
-  std::vector<std::pair<std::string, std::vector<int>>> arrived;  // dataset -> unknowns (+now, -then)
   std::set<std::string> datasets;
   for (const auto& [ds, cells] : cells_) datasets.insert(ds);
   for (const auto& [ds, cells] : old.cells_) datasets.insert(ds);
-  std::map<std::string, std::pair<double, double>> arrived_truth;  // dataset -> (now, then)
   for (const std::string& ds : datasets) {
     std::set<std::pair<std::string, std::string>> keys;
     auto now_ds = cells_.find(ds);
@@ -109,11 +112,7 @@ bool Model::AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& f
     }
     double left = 0;  // records counted then and not now
     for (const Group& g : groups) left += std::max(0.0, g.then - g.now);
-    auto& [all_now, all_then] = arrived_truth[ds];
-    std::vector<int> all;
     for (const Group& g : groups) {
-      all_now += g.now;
-      all_then += g.then;
       // Twins: the same segment then and now (sorted: then before now).
       bool twins = g.segs.size() % 2 == 0;
       for (size_t i = 0; twins && i < g.segs.size(); i += 2) {
@@ -129,19 +128,14 @@ bool Model::AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& f
         continue;
       }
       Sparse v;
-      for (const Seg& s : g.segs) {
-        v.emplace_back(s.var, s.now ? 1.0 : -1.0);
-        all.push_back(s.now ? s.var : -1 - s.var);
-      }
+      for (const Seg& s : g.segs) v.emplace_back(s.var, s.now ? 1.0 : -1.0);
       grow.emplace_back(std::move(v), absl::StrCat(ds, " counts grow between versions"));
-      (void)left;
     }
     if (left > 0) {
       for (auto& [v, what] : grow) {
         if (what.rfind(ds + " ", 0) == 0) what += absl::StrCat(" (", left, " records left)");
       }
     }
-    arrived.emplace_back(ds, std::move(all));
     left_[ds] = left;
   }
   // The earlier version's figures, over this version's unknowns where they
@@ -163,19 +157,6 @@ bool Model::AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& f
   for (auto& [v, what] : grow) {
     const std::string ds = what.substr(0, what.find(" counts grow"));
     Relation(std::move(v), 0, -left_[ds], kInf, what);
-  }
-  // The dataset's counted records grew by a known number (over the groups
-  // that changed: the others are the same unknowns).
-  for (auto& [ds, all] : arrived) {
-    if (all.empty()) continue;
-    Sparse v;
-    double now = 0, then = 0;
-    for (int x : all) {
-      const int var = x >= 0 ? x : -1 - x;
-      v.emplace_back(var, x >= 0 ? 1.0 : -1.0);
-      (x >= 0 ? now : then) += truth_[var];
-    }
-    Relation(std::move(v), 0, now - then, now - then, absl::StrCat(ds, " records that arrived between versions"));
   }
   return true;
 }

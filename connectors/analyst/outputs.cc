@@ -132,7 +132,8 @@ absl::Status WriteOutputs(const nlohmann::json& figures, const std::string& dir)
   if (check.value("recoverable_small_counts", 1) != 0 || check.value("model_errors", 1) != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         "attacker check failed: ", check.value("recoverable_small_counts", -1), " small counts recoverable, ",
-        check.value("model_errors", -1), " model errors; no pack written"));
+        check.value("model_errors", -1), " model errors; no pack written (",
+        check.value("recoverable", nlohmann::json::array()).dump(), ")"));
   }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
