@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <unordered_map>
 
 namespace accord::analyst::attack {
 
@@ -97,7 +98,88 @@ bool TruthMoves::Clears(const Figure& f, double need) const {
     }
     if (up + down >= need - 1e-6) return true;
   }
-  return up + down >= need - 1e-6;
+  if (up + down >= need - 1e-6) return true;
+  // Unit steps one after another: each moves one unknown of the figure by 1
+  // (alone, or with a partner taking the opposite step), from the solution
+  // the steps before reached, so that several partners can each absorb a
+  // little (a day of ones beside a tight day total).
+  return Walk(merged, 1, need) + Walk(merged, -1, need) >= need - 1e-6;
+}
+
+double TruthMoves::Walk(const std::map<int, double>& merged, int sense, double need) const {
+  std::unordered_map<int, double> slack_up, slack_down, delta;
+  auto up_of = [&](int r) {
+    auto it = slack_up.find(r);
+    return it == slack_up.end() ? slack_up_[r] : it->second;
+  };
+  auto down_of = [&](int r) {
+    auto it = slack_down.find(r);
+    return it == slack_down.end() ? slack_down_[r] : it->second;
+  };
+  auto value = [&](int i) {
+    auto it = delta.find(i);
+    return model_.truth()[i] + (it == delta.end() ? 0.0 : it->second);
+  };
+  auto floor_of = [&](int i) {
+    const int t = model_.twin(i);
+    return t < 0 ? value(i) : std::min(value(i), value(t));
+  };
+  // Whether unknown i can move by dir (and j, if >= 0, by -dir) with every
+  // relation still holding.
+  auto can = [&](int i, int dir, int j) {
+    if (dir < 0 && floor_of(i) < 1) return false;
+    if (j >= 0 && (dir > 0 ? floor_of(j) : 0.0) < (dir > 0 ? 1 : 0)) return false;
+    if (j >= 0 && (j == model_.twin(i) || i == model_.twin(j))) return false;
+    std::map<int, double> change;
+    for (auto [r, c] : rows_of_[i]) change[r] += c * dir;
+    if (j >= 0) {
+      for (auto [r, c] : rows_of_[j]) change[r] -= c * dir;
+    }
+    for (auto [r, d] : change) {
+      if (d > 0 && up_of(r) < d - 1e-9) return false;
+      if (d < 0 && down_of(r) < -d - 1e-9) return false;
+    }
+    return true;
+  };
+  auto apply = [&](int i, int dir) {
+    delta[i] += dir;
+    if (model_.twin(i) >= 0) delta[model_.twin(i)] += dir;
+    for (auto [r, c] : rows_of_[i]) {
+      slack_up[r] = up_of(r) - c * dir;
+      slack_down[r] = down_of(r) + c * dir;
+    }
+  };
+  double got = 0;
+  for (int steps = 0; got < need - 1e-6 && steps < 8; ++steps) {
+    bool moved = false;
+    for (auto [i, c] : merged) {
+      if (c == 0) continue;
+      const int dir = c > 0 ? sense : -sense;
+      int partner = -1;
+      if (!can(i, dir, -1)) {
+        // A partner in a relation this step would break.
+        for (auto [r, rc] : rows_of_[i]) {
+          const double room = rc * dir > 0 ? up_of(r) : down_of(r);
+          if (room >= std::fabs(rc)) continue;
+          for (auto [j, jc] : figs_[r].coef) {
+            if (j != i && !merged.count(j) && can(i, dir, j)) {
+              partner = j;
+              break;
+            }
+          }
+          break;  // partners from the first blocking relation only
+        }
+        if (partner < 0) continue;
+      }
+      apply(i, dir);
+      if (partner >= 0) apply(partner, -dir);
+      got += std::fabs(c);
+      moved = true;
+      break;
+    }
+    if (!moved) break;
+  }
+  return got;
 }
 
 }  // namespace accord::analyst::attack

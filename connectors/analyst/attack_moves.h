@@ -13,6 +13,7 @@
 // figures and the model, which must outlive it.
 #pragma once
 
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,10 @@ class TruthMoves {
   double PairStep(int i, int j, int dir, double cap) const;
   // How far unknown i (with its twin) can go down: its true count.
   double Floor(int i) const;
+  // How far the figure (`merged` coefficients) can move in direction
+  // `sense` by unit steps, each from the solution the ones before reached
+  // (up to `need`).
+  double Walk(const std::map<int, double>& merged, int sense, double need) const;
 
   const std::vector<Figure>& figs_;
   const Model& model_;
