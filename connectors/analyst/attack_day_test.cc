@@ -10,6 +10,8 @@
 #include "gtest/gtest.h"
 #include "periods.h"
 #include "publish.h"
+#include "report_csv.h"
+#include "report_html.h"
 
 namespace accord::analyst {
 namespace {
@@ -109,6 +111,14 @@ TEST(AttackDayTest, ADayWithAllItsWeeksRecordsHasTheWeeksCount) {
   EXPECT_EQ((*day)["count"], (*week)["count"]);
   // Consecutive days: the day before had no record of this dataset.
   EXPECT_EQ((*day)["previous_period"], "no earlier data");
+  // The CSV and the HTML pack carry the daily rows.
+  const std::string csv = RenderCsv(f).at("counts.csv");
+  EXPECT_NE(csv.find(absl::StrCat("recorded_crime,5,day,2026-09-16,all,all,", (*day)["count"].get<std::string>(), ",")),
+            std::string::npos)
+      << csv;
+  const std::string html = RenderHtml(f);
+  EXPECT_NE(html.find("Daily: the last 14 days with records"), std::string::npos);
+  EXPECT_NE(html.find(">2026-09-16</td>"), std::string::npos);
 }
 
 // Event times generalised to the week or the month (the agreement's flow
