@@ -4,11 +4,12 @@
 // CSV files and the HTML page show the same strings) and knows what each one
 // means and how the publisher works:
 //   - a count row is the number of records of its category (or all) x area
-//     (or all) in its week, month or quarter; an absent row is 0;
-//   - weeks, months and quarters share the same records (the unknowns are the
-//     counts per dataset x category x area x (ISO week n month) segment, the
-//     finest split any figure can see), so margins, consecutive periods and
-//     quarters-of-months all constrain one another;
+//     (or all) in its day, week, month or quarter; an absent row is 0;
+//   - days, weeks, months and quarters share the same records (the unknowns
+//     are the counts per dataset x category x area x segment: a day where the
+//     dataset has daily tables, else a run of days in one ISO week and one
+//     month, the finest split any figure can see), so margins, consecutive
+//     periods, days-of-weeks and quarters-of-months all constrain one another;
 //   - the health table's records_received and last_week (per provider, adding
 //     up to the dataset), the overall record count, displacement rows (month
 //     totals of a grid cell and of its 8 neighbours), changes (differences),
@@ -21,6 +22,8 @@
 //     without it (method "threshold", old packs) a number is exact and "<T"
 //     means 1..T-1. "[c]" and "" say nothing.
 //   - (conservatively) the number of records without a category or area.
+//   - (with AttackOptions::previous) the pack published before, its counts
+//     tied to this one's: a count can only grow by the records that arrived.
 // It then solves the linear system with GLPK (in independent components,
 // after cheaper proofs of safety: README.md, "How it stays fast"): for every figure whose
 // TRUE count is 1..T-1 it minimises and maximises that count subject to
