@@ -58,7 +58,11 @@ bool Model::AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& f
   // (what its provider knows anyway, being its own records); the reader
   // learns it from the published totals, within their noise.
   std::map<int, int> same;  // unknown then -> the same unknown now
-  std::vector<std::pair<Sparse, std::string>> grow;
+  struct Grow {
+    Sparse v;
+    std::string dataset;
+  };
+  std::vector<Grow> grow;
   std::set<std::string> datasets;
   for (const auto& [ds, cells] : cells_) datasets.insert(ds);
   for (const auto& [ds, cells] : old.cells_) datasets.insert(ds);
@@ -129,12 +133,7 @@ bool Model::AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& f
       }
       Sparse v;
       for (const Seg& s : g.segs) v.emplace_back(s.var, s.now ? 1.0 : -1.0);
-      grow.emplace_back(std::move(v), absl::StrCat(ds, " counts grow between versions"));
-    }
-    if (left > 0) {
-      for (auto& [v, what] : grow) {
-        if (what.rfind(ds + " ", 0) == 0) what += absl::StrCat(" (", left, " records left)");
-      }
+      grow.push_back({std::move(v), ds});
     }
     left_[ds] = left;
   }
@@ -154,9 +153,10 @@ bool Model::AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& f
     f.earlier = true;
     figures_.push_back(std::move(f));
   }
-  for (auto& [v, what] : grow) {
-    const std::string ds = what.substr(0, what.find(" counts grow"));
-    Relation(std::move(v), 0, -left_[ds], kInf, what);
+  for (Grow& g : grow) {
+    const double left = left_[g.dataset];
+    Relation(std::move(g.v), 0, -left, kInf,
+             absl::StrCat(g.dataset, " counts grow between versions", left > 0 ? absl::StrCat(" (", left, " records left)") : ""));
   }
   return true;
 }
