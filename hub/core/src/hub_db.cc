@@ -8,6 +8,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "rocksdb/write_buffer_manager.h"
+#include "spdlog/spdlog.h"
 
 namespace accord::hub {
 namespace {
@@ -70,6 +71,7 @@ absl::StatusOr<std::unique_ptr<HubDb>> HubDb::Open(const HubDbOptions& options) 
   if (!s.ok()) return ledger::FromRocksDb(s, absl::StrCat("opening ", options.path));
   std::unique_ptr<HubDb> hub(new HubDb());
   hub->records_filter_ = options.records_filter;
+  hub->guard_ = options.disk_guard;
   hub->db_.reset(raw);
   hub->handles_ = std::move(handles);
   return hub;
@@ -82,14 +84,50 @@ HubDb::~HubDb() {
   db_->Close().PermitUncheckedError();
 }
 
+absl::Status HubDb::Admit() const {
+  if (guard_ == nullptr) return absl::OkStatus();
+  if (!guard_->AdmitInternal()) {
+    return absl::ResourceExhaustedError(
+        "the hub's storage is full: nothing was written; retry later (the hub resumes by itself once its "
+        "operator frees space)");
+  }
+  if (!resume_needed_.load(std::memory_order_acquire)) return absl::OkStatus();
+  // RocksDB stops writing after a storage error (a background error) until
+  // DB::Resume(); there is room again, so try, at most once a second.
+  absl::MutexLock lock(&resume_mu_);
+  if (!resume_needed_.load(std::memory_order_acquire)) return absl::OkStatus();
+  const absl::Time now = absl::Now();
+  if (now < resume_tried_at_ + absl::Seconds(1)) {
+    return absl::UnavailableError("the hub's storage is recovering from an error; retry later");
+  }
+  resume_tried_at_ = now;
+  const rocksdb::Status s = db_->Resume();
+  if (!s.ok()) {
+    spdlog::warn("hub db: resuming after a storage error failed (retrying every second): {}", s.ToString());
+    return absl::UnavailableError("the hub's storage is recovering from an error; retry later");
+  }
+  spdlog::info("hub db: resumed after a storage error");
+  resume_needed_.store(false, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+absl::Status HubDb::Failed(absl::Status status) const {
+  if (!status.ok() && guard_ != nullptr && !absl::IsInvalidArgument(status)) {
+    resume_needed_.store(true, std::memory_order_release);
+  }
+  return status;
+}
+
 absl::Status HubDb::WriteSync(rocksdb::WriteBatch* batch) const {
+  if (auto s = Admit(); !s.ok()) return s;
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return ledger::FromRocksDb(db_->Write(wo, batch), "durable write");
+  return Failed(ledger::FromRocksDb(db_->Write(wo, batch), "durable write"));
 }
 
 absl::Status HubDb::Write(rocksdb::WriteBatch* batch) const {
-  return ledger::FromRocksDb(db_->Write(rocksdb::WriteOptions(), batch), "write");
+  if (auto s = Admit(); !s.ok()) return s;
+  return Failed(ledger::FromRocksDb(db_->Write(rocksdb::WriteOptions(), batch), "write"));
 }
 
 absl::StatusOr<std::string> HubDb::Get(Cf which, std::string_view key) const {
