@@ -1,5 +1,8 @@
 #include "accord/hub/core/hub_db.h"
 
+#include <filesystem>
+#include <system_error>
+
 #include "absl/strings/str_cat.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "rocksdb/cache.h"
@@ -8,6 +11,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "rocksdb/write_buffer_manager.h"
+#include "rocksdb_logger.h"
 #include "spdlog/spdlog.h"
 
 namespace accord::hub {
@@ -46,6 +50,9 @@ absl::StatusOr<std::unique_ptr<HubDb>> HubDb::Open(const HubDbOptions& options) 
   db_options.bytes_per_sync = 1 << 20;
   // The WAL is our durability: every acknowledged write is fsync'd (WriteSync).
   db_options.manual_wal_flush = false;
+  // RocksDB's diagnostics go to the hub's log, never to a file on the data
+  // disk (rocksdb_logger.h: a full disk made the file logger abort).
+  db_options.info_log = NewRocksDbSpdlogLogger();
   // One memory budget for every column family's memtables (flushes start
   // when it is reached), so RSS stays bounded under sustained overload.
   db_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
@@ -67,6 +74,9 @@ absl::StatusOr<std::unique_ptr<HubDb>> HubDb::Open(const HubDbOptions& options) 
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
+  // Made here so that RocksDB does not report the missing directory as an error.
+  std::error_code mkdir_error;
+  std::filesystem::create_directories(options.path, mkdir_error);
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
   if (!s.ok()) return ledger::FromRocksDb(s, absl::StrCat("opening ", options.path));
   std::unique_ptr<HubDb> hub(new HubDb());
