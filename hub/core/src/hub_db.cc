@@ -95,34 +95,31 @@ HubDb::~HubDb() {
 }
 
 absl::Status HubDb::Admit() const {
-  if (guard_ == nullptr) return absl::OkStatus();
-  if (!guard_->AdmitInternal()) {
+  if (guard_ != nullptr && !guard_->AdmitInternal()) {
     return absl::ResourceExhaustedError(
         "the hub's storage is full: nothing was written; retry later (the hub resumes by itself once its "
         "operator frees space)");
   }
   if (!resume_needed_.load(std::memory_order_acquire)) return absl::OkStatus();
-  // RocksDB stops writing after a storage error (a background error) until
-  // DB::Resume(); there is room again, so try, at most once a second.
+  // RocksDB stops writing after a storage error (a background error). Its
+  // own recovery (SstFileManager) resumes once a memtable's worth is free;
+  // DB::Resume() tries now, at most once a second. Either way the write
+  // below tells whether the DB takes writes again.
   absl::MutexLock lock(&resume_mu_);
-  if (!resume_needed_.load(std::memory_order_acquire)) return absl::OkStatus();
   const absl::Time now = absl::Now();
-  if (now < resume_tried_at_ + absl::Seconds(1)) {
-    return absl::UnavailableError("the hub's storage is recovering from an error; retry later");
-  }
+  if (now < resume_tried_at_ + absl::Seconds(1)) return absl::OkStatus();
   resume_tried_at_ = now;
   const rocksdb::Status s = db_->Resume();
-  if (!s.ok()) {
-    spdlog::warn("hub db: resuming after a storage error failed (retrying every second): {}", s.ToString());
-    return absl::UnavailableError("the hub's storage is recovering from an error; retry later");
-  }
-  spdlog::info("hub db: resumed after a storage error");
-  resume_needed_.store(false, std::memory_order_release);
+  if (!s.ok() && !s.IsBusy()) spdlog::warn("hub db: resuming after a storage error: {}", s.ToString());
   return absl::OkStatus();
 }
 
 absl::Status HubDb::Failed(absl::Status status) const {
-  if (!status.ok() && guard_ != nullptr && !absl::IsInvalidArgument(status)) {
+  if (status.ok()) {
+    if (resume_needed_.exchange(false, std::memory_order_acq_rel)) {
+      spdlog::info("hub db: writes succeed again after a storage error");
+    }
+  } else if (!absl::IsInvalidArgument(status)) {
     resume_needed_.store(true, std::memory_order_release);
   }
   return status;

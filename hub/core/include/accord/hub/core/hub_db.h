@@ -104,7 +104,7 @@ class HubDb {
   HubDb() = default;
   // Disk guard: may a write go ahead (resuming a stopped DB first)?
   absl::Status Admit() const;
-  // After a failed write: remember that RocksDB may have stopped.
+  // After a write: remember whether RocksDB may have stopped.
   absl::Status Failed(absl::Status status) const;
 
   std::shared_ptr<DiskGuard> guard_;
