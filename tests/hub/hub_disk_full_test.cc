@@ -245,9 +245,20 @@ TEST_F(HubDiskFullTest, ARestartWithAFewMiBFreeStartsServesFeedsAndResumesByItse
     EXPECT_EQ(MissingFromFeed(hub.port(), absl::Seconds(30)), std::vector<std::string>{});
     EXPECT_EQ(hub.Terminate(30), 0);
   }
-  // ~12 MiB free, and a watermark above that: the hub starts refusing.
+  // ~12 MiB free, and a watermark above that: the hub starts refusing,
+  // and serves every acknowledged record.
   Fill(filler_, mnt_, 12u << 20);
   config_ = WriteConfig("hub-16.yaml", 16);
+  {
+    HubProcess hub;
+    ASSERT_TRUE(hub.Start(ACCORD_HUB_BINARY, HubArgs(dir_.path(), data_, config_)))
+        << "did not start with " << FreeBytes(mnt_) / 1024 << " KiB free";
+    EXPECT_EQ(MissingFromFeed(hub.port(), absl::Seconds(30)), std::vector<std::string>{});
+    ExpectClearAndPathFree(PublishUntilRefused(hub.port(), 20, 1));
+    EXPECT_EQ(hub.Terminate(30), 0);
+  }
+  // ~1 MiB free, below even the 2 MiB reserve: it still starts and serves.
+  Fill(filler_, mnt_, 1u << 20);
   HubProcess hub;
   ASSERT_TRUE(hub.Start(ACCORD_HUB_BINARY, HubArgs(dir_.path(), data_, config_)))
       << "did not start with " << FreeBytes(mnt_) / 1024 << " KiB free";

@@ -95,7 +95,7 @@ HubDb::~HubDb() {
 }
 
 absl::Status HubDb::Admit() const {
-  if (guard_ != nullptr && !guard_->AdmitInternal()) {
+  if (guard_ != nullptr && hold_below_reserve_.load(std::memory_order_acquire) && !guard_->AdmitInternal()) {
     return absl::ResourceExhaustedError(
         "the hub's storage is full: nothing was written; retry later (the hub resumes by itself once its "
         "operator frees space)");

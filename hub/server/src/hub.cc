@@ -379,6 +379,8 @@ absl::Status HubImpl::Init() {
                         .policy_running = policy_ != nullptr,
                         .journal_healthy = journal_ == nullptr || journal_->healthy()};
   });
+  // Started: from now on no write goes below the storage reserve (disk_guard.h).
+  db_->HoldWritesBelowReserve();
   if (auto s = StartServer(); !s.ok()) return s;
   if (auto s = StartMetrics(); !s.ok()) return s;
   spdlog::info("accord-hub {} listening on port {} (data in {}, ledger log id {})",

@@ -85,6 +85,11 @@ class HubDb {
   rocksdb::ColumnFamilyHandle* cf(Cf which) const { return handles_[which]; }
   // The free-space watch, or null.
   DiskGuard* disk_guard() const { return guard_.get(); }
+  // From now on, hold writes below the disk guard's reserve. Until then
+  // (while the hub starts: its few small bookkeeping writes) they go ahead,
+  // so a hub restarted on a nearly full disk starts, refusing ingest, and
+  // serves its feeds. Thread-safe.
+  void HoldWritesBelowReserve() { hold_below_reserve_.store(true, std::memory_order_release); }
 
   // Durable write of `batch` (WAL fsync'd before returning). With a disk
   // guard: ResourceExhausted, nothing written, while the disk is below the
@@ -108,6 +113,7 @@ class HubDb {
   absl::Status Failed(absl::Status status) const;
 
   std::shared_ptr<DiskGuard> guard_;
+  std::atomic<bool> hold_below_reserve_{false};
   mutable std::atomic<bool> resume_needed_{false};
   mutable absl::Mutex resume_mu_;
   mutable absl::Time resume_tried_at_ ABSL_GUARDED_BY(resume_mu_) = absl::InfinitePast();
