@@ -221,10 +221,24 @@ TEST_F(HubDiskFullTest, AFullDiskIsRefusedClearlyAndRecoversWithoutARestart) {
   EXPECT_EQ(MissingFromFeed(hub.port(), absl::Seconds(30)), std::vector<std::string>{});
 
   // Then below the reserve (1 MiB left): every write waits; the hub still
-  // refuses clearly and serves what it has.
+  // refuses clearly and serves what it has. Even an agreement (a small
+  // internal write) is refused, clearly and path-free, once the hub has
+  // measured (at most every 100 ms: a bounded poll with fresh ids).
   Fill(filler_, mnt_, 1u << 20);
   ExpectClearAndPathFree(PublishUntilRefused(hub.port(), 20, 1));
   EXPECT_GE(Fed(hub.port()).size(), acked_.size());
+  std::string agreement_refusal;
+  for (int i = 0; i < 50 && agreement_refusal.empty(); ++i) {
+    auto stub = v1::AgreementService::NewStub(AgencyChannel(dir_.path(), hub.port(), kPolice));
+    grpc::ClientContext ctx;
+    v1::SubmitAgreementRequest req;
+    req.set_document(SignedPoliceAgreement(absl::StrCat("disk-full-", i)));
+    v1::SubmitAgreementResponse resp;
+    const grpc::Status s = stub->SubmitAgreement(&ctx, req, &resp);
+    if (!s.ok()) agreement_refusal = s.error_message();
+  }
+  ASSERT_FALSE(agreement_refusal.empty()) << "an agreement was stored below the reserve 50 times";
+  ExpectClearAndPathFree(agreement_refusal);
 
   // Space comes back: the hub accepts records again by itself, within seconds.
   ASSERT_EQ(::unlink(filler_.c_str()), 0);
