@@ -53,6 +53,12 @@ absl::StatusOr<std::unique_ptr<HubDb>> HubDb::Open(const HubDbOptions& options) 
   // RocksDB's diagnostics go to the hub's log, never to a file on the data
   // disk (rocksdb_logger.h: a full disk made the file logger abort).
   db_options.info_log = NewRocksDbSpdlogLogger();
+  // No fallocate: RocksDB preallocates each WAL at 1.1 x write_buffer_bytes
+  // (~70 MiB) and each MANIFEST at 4 MiB. On ext4/xfs that space is taken
+  // at once, so a nearly full disk looked full (the disk guard then refused
+  // everything for good), and a restart with a few MiB free left none. The
+  // WAL is fsync'd per group commit either way.
+  db_options.allow_fallocate = false;
   // One memory budget for every column family's memtables (flushes start
   // when it is reached), so RSS stays bounded under sustained overload.
   db_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
@@ -110,7 +116,10 @@ absl::Status HubDb::Admit() const {
   if (now < resume_tried_at_ + absl::Seconds(1)) return absl::OkStatus();
   resume_tried_at_ = now;
   const rocksdb::Status s = db_->Resume();
-  if (!s.ok() && !s.IsBusy()) spdlog::warn("hub db: resuming after a storage error: {}", s.ToString());
+  if (!s.ok() && !s.IsBusy() && now >= resume_logged_at_ + absl::Seconds(30)) {
+    resume_logged_at_ = now;
+    spdlog::warn("hub db: resuming after a storage error (retrying every second): {}", s.ToString());
+  }
   return absl::OkStatus();
 }
 

@@ -309,7 +309,8 @@ absl::Status HubImpl::Init() {
       if (grpc::Server* server = serving_.load()) health_->Publish(server->GetHealthCheckService());
       if (++ticks % 50 == 0) {  // counters to the DB every 10 s
         SyncQuarantined();
-        if (auto s = SaveMetrics(*db_, metrics_, /*sync=*/false); !s.ok()) {
+        // A full disk is the disk guard's to report (once), not every 10 s here.
+        if (auto s = SaveMetrics(*db_, metrics_, /*sync=*/false); !s.ok() && !absl::IsResourceExhausted(s)) {
           ops::LogEvent(spdlog::level::err, "metrics", "save_failed", {{"error", std::string(s.message())}});
         }
       }

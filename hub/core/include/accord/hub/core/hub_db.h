@@ -117,6 +117,7 @@ class HubDb {
   mutable std::atomic<bool> resume_needed_{false};
   mutable absl::Mutex resume_mu_;
   mutable absl::Time resume_tried_at_ ABSL_GUARDED_BY(resume_mu_) = absl::InfinitePast();
+  mutable absl::Time resume_logged_at_ ABSL_GUARDED_BY(resume_mu_) = absl::InfinitePast();
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<rocksdb::CompactionFilter> records_filter_;  // outlives db_
