@@ -126,6 +126,17 @@ TEST(DiskGuardTest, MeasuresAtMostOncePerInterval) {
   EXPECT_EQ(*disk.measured, first + 1);
 }
 
+TEST(DiskGuardTest, RefreshUpdatesTheStateWithoutCountingARefusal) {
+  FakeDisk disk;
+  auto guard = disk.Guard();
+  disk.Set(1 * kMiB);
+  guard->Refresh();
+  EXPECT_EQ(guard->free_bytes(), 1 * kMiB);
+  EXPECT_TRUE(guard->ingest_refused());
+  EXPECT_EQ(guard->ingest_refusals(), 0u);
+  EXPECT_EQ(guard->internal_refusals(), 0u);
+}
+
 TEST(DiskGuardTest, AFailedMeasurementAdmits) {
   FakeDisk disk;
   auto guard = disk.Guard();

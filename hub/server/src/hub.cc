@@ -356,7 +356,8 @@ absl::Status HubImpl::Init() {
       l = std::max(l, head > delivered ? head - delivered : 0);
     });
     AppendGauge(out, "accord_open_streams", "Open Publish and Subscribe streams", streams_.size());
-    if (const DiskGuard* guard = db_->disk_guard()) {
+    if (DiskGuard* guard = db_->disk_guard()) {
+      guard->Refresh();
       AppendGauge(out, "accord_storage_free_bytes", "Free bytes on the data directory's file system (last measured)",
                   guard->free_bytes());
       AppendGauge(out, "accord_storage_ingest_refused",

@@ -81,7 +81,11 @@ class DiskGuard {
   // May any other write go ahead now? false counts one internal refusal.
   bool AdmitInternal();
 
-  // The last measurement (bytes free); refreshed by Admit*().
+  // Measures again if check_every has passed since the last measurement
+  // (Admit*() do this too; a metrics scrape calls it so that an idle hub's
+  // gauges are current).
+  void Refresh();
+  // The last measurement (bytes free); refreshed by Admit*() and Refresh().
   uint64_t free_bytes() const { return free_.load(std::memory_order_relaxed); }
   // Is ingest refused (as of the last measurement)?
   bool ingest_refused() const { return refusing_.load(std::memory_order_relaxed); }
@@ -92,8 +96,6 @@ class DiskGuard {
 
  private:
   DiskGuard(DiskGuardOptions options, FreeSpace free_space, Clock clock);
-  // Measures again if check_every has passed; updates the state.
-  void Refresh();
 
   const DiskGuardOptions options_;
   const uint64_t resume_free_bytes_;
