@@ -516,6 +516,10 @@ TEST_F(HubE2eTest, ShutdownEndsOpenStreamsPromptlyAndKeepsWhatWasAcked) {
     auto res = metrics.Get("/metrics");
     ASSERT_TRUE(res);
     EXPECT_TRUE(absl::StrContains(res->body, "accord_open_streams 2\n")) << res->body;
+    // The disk guard's gauges (plenty of space here: ingest not refused).
+    EXPECT_TRUE(absl::StrContains(res->body, "accord_storage_ingest_refused 0\n")) << res->body;
+    EXPECT_TRUE(absl::StrContains(res->body, "\naccord_storage_free_bytes ")) << res->body;
+    EXPECT_TRUE(absl::StrContains(res->body, "accord_storage_full_refusals_total 0\n")) << res->body;
     EXPECT_TRUE(absl::StrContains(res->body,
         "accord_subscriber_lag_records{recipient=\"csp-herts-analyst\"} 0\n")) << res->body;
   }

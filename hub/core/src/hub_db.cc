@@ -1,5 +1,8 @@
 #include "accord/hub/core/hub_db.h"
 
+#include <filesystem>
+#include <system_error>
+
 #include "absl/strings/str_cat.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "rocksdb/cache.h"
@@ -8,6 +11,8 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "rocksdb/write_buffer_manager.h"
+#include "rocksdb_logger.h"
+#include "spdlog/spdlog.h"
 
 namespace accord::hub {
 namespace {
@@ -45,6 +50,15 @@ absl::StatusOr<std::unique_ptr<HubDb>> HubDb::Open(const HubDbOptions& options) 
   db_options.bytes_per_sync = 1 << 20;
   // The WAL is our durability: every acknowledged write is fsync'd (WriteSync).
   db_options.manual_wal_flush = false;
+  // RocksDB's diagnostics go to the hub's log, never to a file on the data
+  // disk (rocksdb_logger.h: a full disk made the file logger abort).
+  db_options.info_log = NewRocksDbSpdlogLogger();
+  // No fallocate: RocksDB preallocates each WAL at 1.1 x write_buffer_bytes
+  // (~70 MiB) and each MANIFEST at 4 MiB. On ext4/xfs that space is taken
+  // at once, so a nearly full disk looked full (the disk guard then refused
+  // everything for good), and a restart with a few MiB free left none. The
+  // WAL is fsync'd per group commit either way.
+  db_options.allow_fallocate = false;
   // One memory budget for every column family's memtables (flushes start
   // when it is reached), so RSS stays bounded under sustained overload.
   db_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
@@ -66,10 +80,14 @@ absl::StatusOr<std::unique_ptr<HubDb>> HubDb::Open(const HubDbOptions& options) 
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
+  // Made here so that RocksDB does not report the missing directory as an error.
+  std::error_code mkdir_error;
+  std::filesystem::create_directories(options.path, mkdir_error);
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
   if (!s.ok()) return ledger::FromRocksDb(s, absl::StrCat("opening ", options.path));
   std::unique_ptr<HubDb> hub(new HubDb());
   hub->records_filter_ = options.records_filter;
+  hub->guard_ = options.disk_guard;
   hub->db_.reset(raw);
   hub->handles_ = std::move(handles);
   return hub;
@@ -82,14 +100,50 @@ HubDb::~HubDb() {
   db_->Close().PermitUncheckedError();
 }
 
+absl::Status HubDb::Admit() const {
+  if (guard_ != nullptr && hold_below_reserve_.load(std::memory_order_acquire) && !guard_->AdmitInternal()) {
+    return absl::ResourceExhaustedError(
+        "the hub's storage is full: nothing was written; retry later (the hub resumes by itself once its "
+        "operator frees space)");
+  }
+  if (!resume_needed_.load(std::memory_order_acquire)) return absl::OkStatus();
+  // RocksDB stops writing after a storage error (a background error). Its
+  // own recovery (SstFileManager) resumes once a memtable's worth is free;
+  // DB::Resume() tries now, at most once a second. Either way the write
+  // below tells whether the DB takes writes again.
+  absl::MutexLock lock(&resume_mu_);
+  const absl::Time now = absl::Now();
+  if (now < resume_tried_at_ + absl::Seconds(1)) return absl::OkStatus();
+  resume_tried_at_ = now;
+  const rocksdb::Status s = db_->Resume();
+  if (!s.ok() && !s.IsBusy() && now >= resume_logged_at_ + absl::Seconds(30)) {
+    resume_logged_at_ = now;
+    spdlog::warn("hub db: resuming after a storage error (retrying every second): {}", s.ToString());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status HubDb::Failed(absl::Status status) const {
+  if (status.ok()) {
+    if (resume_needed_.exchange(false, std::memory_order_acq_rel)) {
+      spdlog::info("hub db: writes succeed again after a storage error");
+    }
+  } else if (!absl::IsInvalidArgument(status)) {
+    resume_needed_.store(true, std::memory_order_release);
+  }
+  return status;
+}
+
 absl::Status HubDb::WriteSync(rocksdb::WriteBatch* batch) const {
+  if (auto s = Admit(); !s.ok()) return s;
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return ledger::FromRocksDb(db_->Write(wo, batch), "durable write");
+  return Failed(ledger::FromRocksDb(db_->Write(wo, batch), "durable write"));
 }
 
 absl::Status HubDb::Write(rocksdb::WriteBatch* batch) const {
-  return ledger::FromRocksDb(db_->Write(rocksdb::WriteOptions(), batch), "write");
+  if (auto s = Admit(); !s.ok()) return s;
+  return Failed(ledger::FromRocksDb(db_->Write(rocksdb::WriteOptions(), batch), "write"));
 }
 
 absl::StatusOr<std::string> HubDb::Get(Cf which, std::string_view key) const {

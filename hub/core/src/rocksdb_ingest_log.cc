@@ -264,6 +264,15 @@ void RocksDbIngestLog::Run() {
 }
 
 void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
+  // A disk about to fill refuses new batches before RocksDB meets ENOSPC
+  // (disk_guard.h); the guard logs, rate-limited, for the operator.
+  if (DiskGuard* guard = db_->disk_guard(); guard != nullptr && !guard->AdmitIngest(group.size())) {
+    const absl::Status full = absl::UnavailableError(
+        "the hub's storage is full: nothing of this batch was stored; retry later (the hub resumes by itself "
+        "once its operator frees space)");
+    for (Batch& b : group) b.done(full, {});
+    return;
+  }
   // Keyed digests of every record, then one MultiGet against the index.
   std::vector<std::string> keys;
   for (const Batch& b : group) {

@@ -70,6 +70,11 @@ absl::Status HubConfig::Validate() {
   if (limits.max_subscribe_batch == 0 || limits.max_subscribe_batch > 5000) {
     errors.push_back("limits.max_subscribe_batch must be between 1 and 5000");
   }
+  if (storage.reserve_free_mib == 0 || storage.reserve_free_mib >= storage.ingest_min_free_mib ||
+      storage.ingest_min_free_mib > (1u << 20)) {
+    errors.push_back(
+        "storage.reserve_free_mib must be at least 1 and below storage.ingest_min_free_mib (at most 1048576)");
+  }
   if (policy_workers > 64) errors.push_back("policy_workers must be between 0 (one per core) and 64");
   if (quarantine_retention_days == 0 || quarantine_retention_days > 3650) {
     errors.push_back("quarantine_retention_days must be between 1 and 3650");
@@ -104,7 +109,8 @@ absl::StatusOr<HubConfig> LoadHubConfig(const std::string& path) {
   std::vector<std::string> errors;
   CheckKeys(root, "the config",
             {"listen", "insecure_dev", "tls", "data_dir", "log_backend", "hub_instance", "keys",
-             "metrics_listen", "policy_workers", "quarantine_retention_days", "kafka", "limits"},
+             "metrics_listen", "policy_workers", "quarantine_retention_days", "kafka", "limits",
+             "storage"},
             &errors);
   Read(root, "listen", &c.listen, &errors);
   Read(root, "insecure_dev", &c.insecure_dev, &errors);
@@ -155,6 +161,11 @@ absl::StatusOr<HubConfig> LoadHubConfig(const std::string& path) {
         }
       }
     }
+  }
+  if (const YAML::Node storage = root["storage"]) {
+    CheckKeys(storage, "storage", {"ingest_min_free_mib", "reserve_free_mib"}, &errors);
+    Read(storage, "ingest_min_free_mib", &c.storage.ingest_min_free_mib, &errors);
+    Read(storage, "reserve_free_mib", &c.storage.reserve_free_mib, &errors);
   }
   if (const YAML::Node limits = root["limits"]) {
     CheckKeys(limits, "limits",

@@ -60,6 +60,31 @@ TEST(HubConfigTest, ValidateListsEveryProblem) {
   EXPECT_EQ(dev.keys.secrets, "./accord-data/keys/secrets.bin");
 }
 
+TEST(HubConfigTest, StorageWatermarksLoadAndAreChecked) {
+  auto example = LoadHubConfig(std::string(ACCORD_SOURCE_DIR) + "/deploy/hub.example.yaml");
+  ASSERT_TRUE(example.ok()) << example.status();
+  EXPECT_EQ(example->storage.ingest_min_free_mib, 256u);
+  EXPECT_EQ(example->storage.reserve_free_mib, 8u);
+  const std::string path =
+      WriteTemp("insecure_dev: true\nstorage:\n  ingest_min_free_mib: 16\n  reserve_free_mib: 2\n");
+  auto c = LoadHubConfig(path);
+  std::remove(path.c_str());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->storage.ingest_min_free_mib, 16u);
+  EXPECT_EQ(c->storage.reserve_free_mib, 2u);
+  EXPECT_TRUE(c->Validate().ok());
+  c->storage.reserve_free_mib = 16;  // not below the ingest watermark
+  absl::Status s = c->Validate();
+  EXPECT_TRUE(absl::StrContains(s.message(), "storage.reserve_free_mib")) << s;
+  c->storage.reserve_free_mib = 0;
+  EXPECT_FALSE(c->Validate().ok());
+  const std::string typo = WriteTemp("storage:\n  reserve_mib: 2\n");
+  auto bad = LoadHubConfig(typo);
+  std::remove(typo.c_str());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "unknown key 'reserve_mib' in storage")) << bad.status();
+}
+
 TEST(HubConfigTest, MissingFileIsNotFound) {
   EXPECT_TRUE(absl::IsNotFound(LoadHubConfig("/nonexistent/accord.yaml").status()));
 }

@@ -159,6 +159,16 @@ absl::Status HubImpl::Init() {
 
   HubDbOptions db_options;
   db_options.path = config_.data_dir + "/db";
+  {
+    // Off a full disk (disk_guard.h): refuse ingest, then hold every write, before RocksDB meets ENOSPC.
+    DiskGuardOptions guard_options;
+    guard_options.path = config_.data_dir;
+    guard_options.ingest_min_free_bytes = config_.storage.ingest_min_free_mib << 20;
+    guard_options.reserve_free_bytes = config_.storage.reserve_free_mib << 20;
+    auto guard = DiskGuard::Open(std::move(guard_options));
+    if (!guard.ok()) return guard.status();
+    db_options.disk_guard = std::move(guard).value();
+  }
   auto records_filter = std::make_shared<ErasedRecordsFilter>();
   db_options.records_filter = records_filter;
   auto db = HubDb::Open(db_options);
@@ -310,7 +320,8 @@ absl::Status HubImpl::Init() {
       if (grpc::Server* server = serving_.load()) health_->Publish(server->GetHealthCheckService());
       if (++ticks % 50 == 0) {  // counters to the DB every 10 s
         SyncQuarantined();
-        if (auto s = SaveMetrics(*db_, metrics_, /*sync=*/false); !s.ok()) {
+        // A full disk is the disk guard's to report (once), not every 10 s here.
+        if (auto s = SaveMetrics(*db_, metrics_, /*sync=*/false); !s.ok() && !absl::IsResourceExhausted(s)) {
           ops::LogEvent(spdlog::level::err, "metrics", "save_failed", {{"error", std::string(s.message())}});
         }
       }
@@ -362,6 +373,19 @@ absl::Status HubImpl::Init() {
       l = std::max(l, head > delivered ? head - delivered : 0);
     });
     AppendGauge(out, "accord_open_streams", "Open Publish and Subscribe streams", streams_.size());
+    if (DiskGuard* guard = db_->disk_guard()) {
+      guard->Refresh();
+      AppendGauge(out, "accord_storage_free_bytes", "Free bytes on the data directory's file system (last measured)",
+                  guard->free_bytes());
+      AppendGauge(out, "accord_storage_ingest_refused",
+                  "1 while new records are refused because the data directory's file system is nearly full",
+                  guard->ingest_refused() ? 1 : 0);
+      AppendCounter(out, "accord_storage_full_refusals_total",
+                    "Ingest batches refused because the data directory's file system was nearly full",
+                    guard->ingest_refusals());
+      AppendCounter(out, "accord_storage_writes_held_total",
+                    "Internal writes held back (retried later) below the storage reserve", guard->internal_refusals());
+    }
     AppendFamilyHeader(out, "accord_subscriber_lag_records", "gauge",
                        "Records in a recipient's feed not yet sent to its furthest-behind open subscription");
     for (const auto& [recipient, l] : lag) {
@@ -374,6 +398,8 @@ absl::Status HubImpl::Init() {
                         .policy_running = policy_ != nullptr,
                         .journal_healthy = journal_ == nullptr || journal_->healthy()};
   });
+  // Started: from now on no write goes below the storage reserve (disk_guard.h).
+  db_->HoldWritesBelowReserve();
   if (auto s = StartServer(); !s.ok()) return s;
   if (auto s = StartMetrics(); !s.ok()) return s;
   spdlog::info("accord-hub {} listening on port {} (data in {}, ledger log id {})",

@@ -19,11 +19,15 @@
 // Thread safety: HubDb is immutable after Open(); rocksdb::DB is thread-safe.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "accord/hub/core/disk_guard.h"
 #include "rocksdb/db.h"
 
 namespace accord::hub {
@@ -42,6 +46,11 @@ struct HubDbOptions {
   // Compaction filter of the records and feeds column families
   // (RecordStore's erased periods). Optional; shared with the RecordStore.
   std::shared_ptr<rocksdb::CompactionFilter> records_filter;
+  // Free-space watch (disk_guard.h). Optional; when set, Write/WriteSync
+  // write nothing below its reserve (ResourceExhausted, a path-free
+  // message), and a DB that RocksDB stopped after a storage error is
+  // resumed (DB::Resume) at the next write once there is room again.
+  std::shared_ptr<DiskGuard> disk_guard;
 
   absl::Status Validate() const;
 };
@@ -75,8 +84,17 @@ class HubDb {
 
   rocksdb::DB* db() const { return db_.get(); }
   rocksdb::ColumnFamilyHandle* cf(Cf which) const { return handles_[which]; }
+  // The free-space watch, or null.
+  DiskGuard* disk_guard() const { return guard_.get(); }
+  // From now on, hold writes below the disk guard's reserve. Until then
+  // (while the hub starts: its few small bookkeeping writes) they go ahead,
+  // so a hub restarted on a nearly full disk starts, refusing ingest, and
+  // serves its feeds. Thread-safe.
+  void HoldWritesBelowReserve() { hold_below_reserve_.store(true, std::memory_order_release); }
 
-  // Durable write of `batch` (WAL fsync'd before returning).
+  // Durable write of `batch` (WAL fsync'd before returning). With a disk
+  // guard: ResourceExhausted, nothing written, while the disk is below the
+  // guard's reserve.
   absl::Status WriteSync(rocksdb::WriteBatch* batch) const;
   // Write without fsync (survives a process crash, not a power cut).
   absl::Status Write(rocksdb::WriteBatch* batch) const;
@@ -90,6 +108,17 @@ class HubDb {
 
  private:
   HubDb() = default;
+  // Disk guard: may a write go ahead (resuming a stopped DB first)?
+  absl::Status Admit() const;
+  // After a write: remember whether RocksDB may have stopped.
+  absl::Status Failed(absl::Status status) const;
+
+  std::shared_ptr<DiskGuard> guard_;
+  std::atomic<bool> hold_below_reserve_{false};
+  mutable std::atomic<bool> resume_needed_{false};
+  mutable absl::Mutex resume_mu_;
+  mutable absl::Time resume_tried_at_ ABSL_GUARDED_BY(resume_mu_) = absl::InfinitePast();
+  mutable absl::Time resume_logged_at_ ABSL_GUARDED_BY(resume_mu_) = absl::InfinitePast();
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<rocksdb::CompactionFilter> records_filter_;  // outlives db_

@@ -59,6 +59,11 @@
 // answers UNAVAILABLE, and publishers retry), so an overloaded hub slows its
 // publishers instead of building an ever longer queue.
 //
+// Disk full: when the HubDb has a disk guard (disk_guard.h) that refuses
+// ingest, the writer fails each group without writing anything (Unavailable,
+// "the hub's storage is full ... retry later", no path), before RocksDB can
+// meet ENOSPC; the guard itself decides when to admit again.
+//
 // Threading: see ingest_log.h. One writer thread, started by Open().
 #pragma once
 

@@ -18,6 +18,9 @@
 //   kafka:                          # only with log_backend: kafka; see accord/hub/kafka/kafka_config.h
 //     brokers: k1:9092,k2:9092
 //     properties: {security.protocol: SSL}
+//   storage:                      # free space of data_dir's file system (accord/hub/core/disk_guard.h)
+//     ingest_min_free_mib: 256    # below: new records refused (REJECT_UNAVAILABLE), resumes by itself
+//     reserve_free_mib: 8         # below: every write waits (accepted records wait in the log)
 //   limits:
 //     max_message_bytes: 4194304    # largest gRPC message
 //     max_batch_records: 1000       # records per PublishRequest
@@ -47,6 +50,16 @@ struct LimitsConfig {
   size_t max_subscribe_batch = 500;
 };
 
+// Free-space watermarks of the data directory's file system, MiB
+// (disk_guard.h). Ingest is refused below ingest_min_free_mib and resumes,
+// by itself, at ingest_min_free_mib + max(1, ingest_min_free_mib / 8);
+// every other write waits below reserve_free_mib. 1 <= reserve_free_mib <
+// ingest_min_free_mib.
+struct StorageConfig {
+  uint64_t ingest_min_free_mib = 256;
+  uint64_t reserve_free_mib = 8;
+};
+
 struct KeysConfig {
   std::string ledger_signing_key;  // path; default data_dir/keys/ledger.key
   std::string secrets;             // path; default data_dir/keys/secrets.bin
@@ -68,6 +81,7 @@ struct HubConfig {
   uint32_t quarantine_retention_days = 30;
   KafkaConfig kafka;  // used when log_backend == "kafka"
   LimitsConfig limits;
+  StorageConfig storage;
 
   // Every problem, one per line, or OK. Fills defaults that depend on others.
   absl::Status Validate();
