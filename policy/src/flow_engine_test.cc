@@ -1,6 +1,8 @@
 #include "accord/policy/flow_engine.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "accord/policy/agreement_parser.h"
 #include "accord/policy/canonical.h"
 #include "accord/policy/generalise.h"
@@ -332,6 +334,51 @@ TEST_F(FlowEngineTest, EventTimesOutsideTheirRangeAreRefused) {
   EXPECT_EQ(check(1795000000, 999999999).reason, v1::REJECT_REASON_UNSPECIFIED);
   // 1900-01-01: a valid time, but the date of birth (1990) is after it.
   EXPECT_EQ(check(-2208988800LL, 0).field, "date_of_birth");
+}
+
+}  // namespace
+}  // namespace accord::policy
+
+namespace accord::policy {
+namespace {
+
+// A dataset may declare any number of direct identifiers: every one sent is
+// passed to the redactor, the 33rd and later included (they were once
+// silently dropped past 32).
+TEST(FlowEngineManyIdentifiersTest, EveryDirectIdentifierSentIsRedactedFromFreeText) {
+  std::string yaml = testdata::LinkageAgreementYaml();
+  std::string fields, treatments;
+  for (int i = 1; i <= 40; ++i) {
+    absl::StrAppend(&fields, "      - {name: case_ref_", i, ", type: string, class: direct_identifier}\n");
+    absl::StrAppend(&treatments, "      case_ref_", i, ": drop\n");
+  }
+  yaml = absl::StrReplaceAll(yaml, {{"      - {name: narrative, type: free_text, class: sensitive}\n",
+                                     fields + "      - {name: narrative, type: free_text, class: sensitive}\n"},
+                                    {"      narrative: redact\n", treatments + "      narrative: redact\n"}});
+  FlowEngine engine(MakeRedactor());
+  engine.SetPolicy(Build({{Parse(yaml), kKeyA}}));
+  auto run = [&](bool send_last) {
+    v1::Record r = testdata::TypicalRecord("herts-police", 1);
+    for (int i = 1; i <= 40; ++i) {
+      if (i == 40 && !send_last) continue;
+      auto* f = r.add_fields();
+      f->set_name(absl::StrCat("case_ref_", i));
+      f->mutable_value()->set_text(absl::StrCat("casefile-q", 7700 + i, "-zz"));
+    }
+    for (auto& f : *r.mutable_fields()) {
+      if (f.name() == "narrative") f.mutable_value()->set_text("Seen again under casefile-q7740-zz at the bus station.");
+    }
+    ProcessResult result;
+    engine.Process(r, r.ByteSizeLong(), RecordLimits(), &result);
+    EXPECT_TRUE(result.rejection.ok()) << result.rejection.message;
+    if (result.outputs.empty()) return std::string();
+    const v1::Field* narrative = FindField(result.outputs[0].record, "narrative");
+    return narrative == nullptr ? std::string() : narrative->value().text();
+  };
+  EXPECT_TRUE(absl::StrContains(run(false), "casefile-q7740-zz")) << "without its field the token is not a hint";
+  const std::string redacted = run(true);
+  EXPECT_FALSE(absl::StrContains(redacted, "casefile-q7740-zz")) << redacted;
+  EXPECT_TRUE(absl::StrContains(redacted, "bus station")) << redacted;
 }
 
 }  // namespace
