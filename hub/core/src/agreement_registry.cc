@@ -8,9 +8,11 @@
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "accord/policy/agreement_parser.h"
 #include "accord/policy/canonical.h"
+#include "accord/policy/diagnostics.h"
 #include "accord/policy/openssl.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
+#include "spdlog/spdlog.h"
 
 namespace accord::hub {
 namespace {
@@ -89,7 +91,23 @@ absl::Status AgreementRegistry::Load() {
     const std::string doc = it->value().ToString();
     auto parsed = policy::ParseAgreement(doc, "stored agreement");
     if (!parsed.ok()) {
-      return absl::DataLossError("a stored agreement no longer parses; the hub version may be too old");
+      // Stored under older rules that this hub refuses (or damaged): it is
+      // not in force, and the hub still starts. Its parties must submit a
+      // version that passes today's lint.
+      const std::string_view key = it->key().ToStringView();
+      const std::string id(key.substr(0, key.find('\0')));
+      std::string first;
+      for (const auto& d : parsed.diagnostics) {
+        if (d.severity == policy::Diagnostic::Severity::kError) {
+          first = policy::FormatDiagnostic(d);
+          break;
+        }
+      }
+      spdlog::error(
+          "stored agreement '{}' is not in force: it does not pass this hub's rules ({}); its parties must "
+          "submit a corrected version",
+          id, first);
+      continue;
     }
     Entry e;
     e.view.agreement = std::make_shared<const policy::Agreement>(std::move(*parsed.agreement));
@@ -208,10 +226,26 @@ void AgreementRegistry::RebuildIfChanged() {
     if (!key.ok()) std::abort();  // HKDF is always available in OpenSSL 3
     active.push_back(policy::ActiveAgreement{e->view.agreement, e->view.fingerprint, *key});
   }
-  auto set = policy::PolicySet::Build(std::move(active));
+  auto set = policy::PolicySet::Build(active);
   if (!set.ok()) {
-    // A lint-clean agreement always compiles; keep the previous policy.
-    return;
+    // A lint-clean agreement always compiles, but one stored under older
+    // rules may not: leave out each agreement that does not compile on its
+    // own (logged), and put the rest in force.
+    std::vector<policy::ActiveAgreement> compiling;
+    for (auto& a : active) {
+      if (auto alone = policy::PolicySet::Build({a}); alone.ok()) {
+        compiling.push_back(std::move(a));
+      } else {
+        spdlog::error("agreement '{}' version {} is not in force: {}", a.agreement->id, a.agreement->version,
+                      std::string(alone.status().message()));
+      }
+    }
+    set = policy::PolicySet::Build(std::move(compiling));
+    if (!set.ok()) {
+      spdlog::error("the agreements in force do not compile together ({}); the previous policy stays",
+                    std::string(set.status().message()));
+      return;
+    }
   }
   policy_.store(*set);
   active_fingerprints_ = std::move(fingerprints);

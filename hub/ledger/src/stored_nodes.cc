@@ -41,10 +41,19 @@ absl::Status StoredNodeCheck::Stored(uint32_t tile_level, uint64_t index, Hash* 
   return absl::OkStatus();
 }
 
-absl::Status StoredNodeCheck::Next() {
+absl::Status StoredNodeCheck::Next() { return Check(nullptr); }
+
+absl::Status StoredNodeCheck::Next(std::string_view entry) { return Check(&entry); }
+
+absl::Status StoredNodeCheck::Check(const std::string_view* entry) {
   if (!failed_.ok()) return failed_;
   Hash leaf;
   absl::Status status = Stored(0, builder_.size(), &leaf);
+  if (status.ok() && entry != nullptr && LeafHash(*entry) != leaf) {
+    status = absl::DataLossError(absl::StrCat("the stored leaf hash of entry ", builder_.size(), " (tile 0/",
+                                              builder_.size() / kTileWidth,
+                                              ") does not match the entry: proofs through it would be wrong"));
+  }
   if (status.ok()) {
     Hash stored;
     builder_.Append(leaf, [&](uint32_t level, uint64_t index, const Hash& hash) {

@@ -261,7 +261,7 @@ grpc::ServerWriteReactor<v1::ExportLedgerChunk>* AuditServiceImpl::ExportLedger(
               *status = ToGrpc(bytes.status());
               return false;
             }
-            if (absl::Status nodes = st->nodes->Next(); !nodes.ok()) {
+            if (absl::Status nodes = st->nodes->Next(*bytes); !nodes.ok()) {
               *status = grpc::Status(grpc::StatusCode::DATA_LOSS,
                                      absl::StrCat("the hub's ledger is damaged: ", nodes.message(),
                                                   "; restore the hub's data directory from a backup"));

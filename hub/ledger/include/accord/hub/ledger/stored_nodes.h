@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -40,6 +41,10 @@ class StoredNodeCheck {
   // stored leaf or hash is missing or differs from the recomputed one; the
   // check then stays failed. Never a hash or entry in the message.
   absl::Status Next();
+  // The same, and the stored leaf hash must be LeafHash(`entry`), the entry
+  // at index size(): this also catches a damaged leaf of the partial level-0
+  // tile, which no stored hash above covers yet.
+  absl::Status Next(std::string_view entry);
 
   // Leaves taken so far.
   uint64_t size() const { return builder_.size(); }
@@ -49,6 +54,7 @@ class StoredNodeCheck {
     uint64_t index = UINT64_MAX;
     std::string bytes;
   };
+  absl::Status Check(const std::string_view* entry);
   // The stored hash of tree level 8 * tile_level, index `index`, into `out`.
   absl::Status Stored(uint32_t tile_level, uint64_t index, Hash* out);
 
