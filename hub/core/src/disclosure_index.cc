@@ -44,18 +44,16 @@ absl::StatusOr<uint64_t> ForEachPartyDisclosure(const HubDb* db, std::string_vie
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db->db()->NewIterator(ro, db->cf(HubDb::kLedgerByParty)));
-  const auto ours = [&](std::string_view key) {
-    return key.size() == party.size() + 9 && key.starts_with(party) && key[party.size()] == '\0';
-  };
+  uint64_t first = 0;
   // The batch key holding index `from` may start before it.
   it->SeekForPrev(begin);
-  if (!it->Valid() || !ours(it->key().ToStringView())) it->Seek(begin);
+  if (!it->Valid() || !ParseNameU64Key(party, it->key().ToStringView(), &first)) it->Seek(begin);
   for (; it->Valid(); it->Next()) {
     const std::string_view key = it->key().ToStringView();
-    if (!ours(key)) continue;
+    if (!ParseNameU64Key(party, key, &first)) continue;
     std::string_view list = it->value().ToStringView();
     if (list.empty()) list = key.substr(party.size() + 1);  // one entry, stored before batch keys
-    if (list.size() % 8 != 0 || DecodeU64(list) != DecodeU64(key.substr(party.size() + 1))) {
+    if (list.size() % 8 != 0 || DecodeU64(list) != first) {
       return absl::DataLossError("the disclosure index is damaged");
     }
     for (; !list.empty(); list.remove_prefix(8)) {

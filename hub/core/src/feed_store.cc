@@ -59,10 +59,11 @@ absl::Status ParseFeedValue(std::string_view value, uint64_t first, StoredFeedVa
   return absl::OkStatus();
 }
 
-// The position of feed key `key` of `recipient`, or 0 if it is not one.
+// The position of feed key `key` of `recipient`, or 0 if it is not one
+// (positions start at 1).
 uint64_t PositionOf(std::string_view recipient, std::string_view key) {
-  if (key.size() != recipient.size() + 9 || !key.starts_with(recipient) || key[recipient.size()] != '\0') return 0;
-  return DecodeU64(key.substr(recipient.size() + 1));
+  uint64_t position = 0;
+  return ParseNameU64Key(recipient, key, &position) ? position : 0;
 }
 
 }  // namespace
@@ -101,17 +102,17 @@ absl::StatusOr<FeedStore::PendingAppend> FeedStore::Stage(const std::vector<Item
       pending.new_heads[recipient] = known == heads_.end() ? 0 : known->second;
     }
   }
-  std::string value, ap, next_ap;
+  std::vector<std::string> periods;  // per item, "agreement/YYYY-MM"
+  periods.reserve(items.size());
+  for (const Item& item : items) periods.push_back(RecordPeriod(*item.record));
+  std::string value;
   for (const std::string& recipient : recipients) {
     uint64_t& head = pending.new_heads[recipient];
     const std::vector<size_t>& list = by_recipient[recipient];
     for (size_t run = 0; run < list.size();) {
-      ap = RecordPeriod(*items[list[run]].record);
+      const std::string& ap = periods[list[run]];
       size_t end = run + 1;
-      for (; end < list.size(); ++end) {
-        next_ap = RecordPeriod(*items[list[end]].record);
-        if (next_ap != ap) break;
-      }
+      while (end < list.size() && periods[list[end]] == ap) ++end;
       const uint64_t first = head + 1;
       head += end - run;
       value.clear();

@@ -194,4 +194,10 @@ std::string NameU64Key(std::string_view name, uint64_t n) {
   return key;
 }
 
+bool ParseNameU64Key(std::string_view name, std::string_view key, uint64_t* n) {
+  if (key.size() != name.size() + 9 || key.substr(0, name.size()) != name || key[name.size()] != '\0') return false;
+  *n = DecodeU64(key.substr(name.size() + 1));
+  return true;
+}
+
 }  // namespace accord::hub

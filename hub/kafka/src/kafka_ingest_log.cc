@@ -92,12 +92,9 @@ absl::StatusOr<std::unique_ptr<KafkaIngestLog>> KafkaIngestLog::Open(const Kafka
   impl->crypto = std::move(crypto).value();
 
   // Pass-through properties first, then the ones the guarantees depend on.
-  auto pconf = kafka::MakeConf(kafka::IdempotentProducerProperties(config));
-  if (!pconf.ok()) return pconf.status();
-  rd_kafka_conf_set_dr_msg_cb(pconf->get(), &kafka::OnPendingDelivery);
-  char err[512];
-  impl->producer.reset(rd_kafka_new(RD_KAFKA_PRODUCER, pconf->release(), err, sizeof(err)));
-  if (!impl->producer) return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", err));
+  auto producer = kafka::NewPendingDeliveryProducer(kafka::IdempotentProducerProperties(config));
+  if (!producer.ok()) return producer.status();
+  impl->producer = std::move(producer).value();
 
   if (auto s = kafka::EnsureTopic(impl->producer.get(), config.quarantine_topic(), 1,
                                   config.replication_factor);
@@ -121,6 +118,7 @@ absl::StatusOr<std::unique_ptr<KafkaIngestLog>> KafkaIngestLog::Open(const Kafka
   if (!consumer_props.count("fetch.wait.max.ms")) consumer_props["fetch.wait.max.ms"] = "20";
   auto cconf = kafka::MakeConf(consumer_props);
   if (!cconf.ok()) return cconf.status();
+  char err[512];
   impl->consumer.reset(rd_kafka_new(RD_KAFKA_CONSUMER, cconf->release(), err, sizeof(err)));
   if (!impl->consumer) return absl::InvalidArgumentError(absl::StrCat("Kafka consumer: ", err));
   rd_kafka_poll_set_consumer(impl->consumer.get());

@@ -174,12 +174,9 @@ absl::StatusOr<std::unique_ptr<KafkaJournal>> KafkaJournal::Open(const KafkaConf
 
   auto producer_props = kafka::IdempotentProducerProperties(config);
   if (!config.properties.count("compression.type")) producer_props["compression.type"] = "lz4";
-  auto pconf = kafka::MakeConf(producer_props);
-  if (!pconf.ok()) return pconf.status();
-  rd_kafka_conf_set_dr_msg_cb(pconf->get(), &kafka::OnPendingDelivery);
-  char err[512];
-  impl->producer.reset(rd_kafka_new(RD_KAFKA_PRODUCER, pconf->release(), err, sizeof(err)));
-  if (!impl->producer) return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", err));
+  auto producer = kafka::NewPendingDeliveryProducer(producer_props);
+  if (!producer.ok()) return producer.status();
+  impl->producer = std::move(producer).value();
   // Kept forever: a new process rebuilds its state from the first entry.
   if (auto s = kafka::EnsureTopic(impl->producer.get(), impl->topic, 1, config.replication_factor,
                                   {{"retention.ms", "-1"}, {"retention.bytes", "-1"}});
@@ -197,6 +194,7 @@ absl::StatusOr<std::unique_ptr<KafkaJournal>> KafkaJournal::Open(const KafkaConf
   if (!config.properties.count("fetch.wait.max.ms")) consumer_props["fetch.wait.max.ms"] = "10";
   auto cconf = kafka::MakeConf(consumer_props);
   if (!cconf.ok()) return cconf.status();
+  char err[512];
   impl->consumer.reset(rd_kafka_new(RD_KAFKA_CONSUMER, cconf->release(), err, sizeof(err)));
   if (!impl->consumer) return absl::InvalidArgumentError(absl::StrCat("Kafka consumer: ", err));
   rd_kafka_poll_set_consumer(impl->consumer.get());

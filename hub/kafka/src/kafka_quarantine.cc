@@ -230,12 +230,9 @@ absl::StatusOr<std::unique_ptr<KafkaQuarantine>> KafkaQuarantine::Open(const Kaf
   if (!crypto.ok()) return crypto.status();
   impl->crypto = std::move(crypto).value();
 
-  auto pconf = kafka::MakeConf(kafka::IdempotentProducerProperties(config));
-  if (!pconf.ok()) return pconf.status();
-  rd_kafka_conf_set_dr_msg_cb(pconf->get(), &kafka::OnPendingDelivery);
-  char err[512];
-  impl->producer.reset(rd_kafka_new(RD_KAFKA_PRODUCER, pconf->release(), err, sizeof(err)));
-  if (!impl->producer) return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", err));
+  auto producer = kafka::NewPendingDeliveryProducer(kafka::IdempotentProducerProperties(config));
+  if (!producer.ok()) return producer.status();
+  impl->producer = std::move(producer).value();
   if (auto s = kafka::EnsureTopic(impl->producer.get(), impl->topic, 1, config.replication_factor); !s.ok()) {
     return s;
   }
@@ -251,6 +248,7 @@ absl::StatusOr<std::unique_ptr<KafkaQuarantine>> KafkaQuarantine::Open(const Kaf
   if (!props.count("fetch.wait.max.ms")) props["fetch.wait.max.ms"] = "20";
   auto cconf = kafka::MakeConf(props);
   if (!cconf.ok()) return cconf.status();
+  char err[512];
   {
     absl::MutexLock lock(&impl->read_mu);
     impl->consumer.reset(rd_kafka_new(RD_KAFKA_CONSUMER, cconf->release(), err, sizeof(err)));

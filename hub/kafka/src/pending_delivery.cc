@@ -1,5 +1,6 @@
 #include "pending_delivery.h"
 
+#include "absl/strings/str_cat.h"
 #include "accord/hub/core/thread_name.h"
 
 namespace accord::hub::kafka {
@@ -88,6 +89,16 @@ void DeliveryPoller::Stop(int flush_timeout_ms) {
   rd_kafka_yield(producer_);
   if (thread_.joinable()) thread_.join();
   CompleteHandedOver();
+}
+
+absl::StatusOr<KafkaPtr> NewPendingDeliveryProducer(const std::map<std::string, std::string>& properties) {
+  auto conf = MakeConf(properties);
+  if (!conf.ok()) return conf.status();
+  rd_kafka_conf_set_dr_msg_cb(conf->get(), &OnPendingDelivery);
+  char err[512];
+  KafkaPtr producer(rd_kafka_new(RD_KAFKA_PRODUCER, conf->release(), err, sizeof(err)));
+  if (!producer) return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", err));
+  return producer;
 }
 
 }  // namespace accord::hub::kafka

@@ -22,12 +22,14 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "rdkafka.h"
 
@@ -101,5 +103,9 @@ class DeliveryPoller {
 
 // The dr_msg_cb of producers whose messages carry a PendingDelivery (or none).
 void OnPendingDelivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+
+// A producer configured with `properties` (MakeConf) whose delivery reports
+// go to OnPendingDelivery. InvalidArgument naming what librdkafka refused.
+absl::StatusOr<KafkaPtr> NewPendingDeliveryProducer(const std::map<std::string, std::string>& properties);
 
 }  // namespace accord::hub::kafka
