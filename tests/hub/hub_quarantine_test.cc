@@ -195,7 +195,7 @@ TEST_F(HubQuarantineTest, AProviderListsItsQuarantinedRecordsAndReplaysThemAfter
   StoreAccepted({PoliceRecord(1), PoliceRecord(2), OfVersion2(PoliceRecord(3)), ae});
 
   // The provider sees its three, with reasons in words and no values.
-  v1::ListQuarantinedResponse police = WaitForKept(kPolice, 3);
+  v1::ListQuarantinedResponse police = WaitForKept(kPolice, 3, "no active agreement");
   ASSERT_EQ(police.total(), 3u);
   ASSERT_EQ(police.records_size(), 3);
   EXPECT_EQ(police.quarantined_ever(), 3u);
@@ -352,7 +352,7 @@ CtlRun Accordctl(const std::string& dir, int port, const std::string& args) {
 // The officer's commands: accordctl quarantine list and replay.
 TEST_F(HubQuarantineTest, AccordctlListsAndReplaysTheAgencysQuarantinedRecords) {
   StoreAccepted({PoliceRecord(1), PoliceRecord(2)});
-  ASSERT_EQ(WaitForKept(kPolice, 2).total(), 2u);
+  ASSERT_EQ(WaitForKept(kPolice, 2, "no active agreement").total(), 2u);  // reasons land with the outcome batch
   const int port = hub_->port();
 
   CtlRun list = Accordctl(dir_.path(), port, "quarantine list --json");

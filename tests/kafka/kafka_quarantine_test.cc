@@ -215,7 +215,7 @@ TEST_F(KafkaQuarantineTest, AProviderListsOnlyItsOwnOnAnyProcessAndAReplayDelive
   AppendAccepted({PoliceRecord(1), PoliceRecord(2), OfVersion2(PoliceRecord(3)), ae});
 
   // The provider sees its three, with reasons in words and no values, on either process.
-  v1::ListQuarantinedResponse police = WaitForKept(b->port(), kPolice, 3);
+  v1::ListQuarantinedResponse police = WaitForKept(b->port(), kPolice, 3, "no active agreement");
   ASSERT_EQ(police.total(), 3u);
   ASSERT_EQ(police.records_size(), 3);
   EXPECT_EQ(police.quarantined_ever(), 3u);
