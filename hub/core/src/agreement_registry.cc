@@ -252,9 +252,8 @@ void AgreementRegistry::RebuildIfChanged() {
   built_ = true;
 }
 
-absl::StatusOr<AgreementView> AgreementRegistry::Submit(std::string_view document,
-                                                        std::string_view source_name,
-                                                        std::vector<policy::Diagnostic>* diagnostics) {
+absl::StatusOr<std::shared_ptr<const policy::Agreement>> AgreementRegistry::Lint(
+    std::string_view document, std::string_view source_name, std::vector<policy::Diagnostic>* diagnostics) {
   auto parsed = policy::ParseAgreement(document, source_name);
   if (diagnostics != nullptr) *diagnostics = parsed.diagnostics;
   if (!parsed.ok()) {
@@ -264,7 +263,15 @@ absl::StatusOr<AgreementView> AgreementRegistry::Submit(std::string_view documen
     }
     return absl::InvalidArgumentError(absl::StrCat("the agreement is invalid:\n", absl::StrJoin(lines, "\n")));
   }
-  auto agreement = std::make_shared<const policy::Agreement>(std::move(*parsed.agreement));
+  return std::make_shared<const policy::Agreement>(std::move(*parsed.agreement));
+}
+
+absl::StatusOr<AgreementView> AgreementRegistry::Submit(std::string_view document,
+                                                        std::string_view source_name,
+                                                        std::vector<policy::Diagnostic>* diagnostics) {
+  auto linted = Lint(document, source_name, diagnostics);
+  if (!linted.ok()) return linted.status();
+  std::shared_ptr<const policy::Agreement> agreement = *std::move(linted);
   const std::string fingerprint = policy::Fingerprint(*agreement);
   absl::MutexLock lock(&mu_);
   const auto key = std::make_pair(agreement->id, agreement->version);

@@ -1,6 +1,8 @@
 #include "accord/hub/core/key_registry.h"
 
 #include <openssl/evp.h>
+
+#include <algorithm>
 #include <openssl/pem.h>
 
 #include "absl/strings/str_cat.h"
@@ -44,6 +46,19 @@ absl::Status CallerIs(std::string_view caller_sv, std::string_view named_sv) {
       "you are connected as '", caller, "' (your certificate), so you can register, rotate or "
       "revoke only '", caller, "' keys, not those of '", named,
       "'. Each agency manages its own key with its own certificate"));
+}
+
+// The instant of `agency`'s latest key event (registration, retirement or
+// revocation), or the infinite past.
+absl::Time LastChange(const policy::KeyDirectory& keys, std::string_view agency) {
+  absl::Time last = absl::InfinitePast();
+  for (const auto& k : keys.keys) {
+    if (k.agency != agency) continue;
+    last = std::max(last, k.registered_at);
+    if (k.retired_at != absl::InfiniteFuture()) last = std::max(last, k.retired_at);
+    if (k.revoked_at != absl::InfiniteFuture()) last = std::max(last, k.revoked_at);
+  }
+  return last;
 }
 
 }  // namespace
@@ -92,7 +107,7 @@ absl::Status KeyRegistry::Load() {
     if (auto s = ApplyKeyEvent(event, keys.get()); !s.ok()) {
       return absl::DataLossError(absl::StrCat("key log entry ", i, " does not replay: ", s.message()));
     }
-    applied_.insert(Digest(*bytes));
+    applied_.emplace(Digest(*bytes), i);
   }
   keys_ = std::move(keys);
   return absl::OkStatus();
@@ -107,32 +122,30 @@ void KeyRegistry::Changed() {
   if (on_change_) on_change_();
 }
 
-absl::StatusOr<KeyRegistry::Result> KeyRegistry::AppendLocked(v1::KeyEvent event) {
-  auto next = std::make_shared<policy::KeyDirectory>(*keys_);
-  if (auto s = ApplyKeyEvent(event, next.get()); !s.ok()) return s;
-  Result result;
-  result.event_bytes = event.SerializeAsString();
-  auto appended = log_->Append({result.event_bytes}, KeyEventTime(event), /*sync=*/true);
-  if (!appended.ok()) return appended.status();
-  result.log_index = appended->first_index;
-  result.event = std::move(event);
-  applied_.insert(Digest(result.event_bytes));
-  keys_ = std::move(next);
-  return result;
+v1::KeyEvent KeyRegistry::NewEvent(v1::KeyEvent::Kind kind, std::string_view caller,
+                                   std::string_view reason) const {
+  v1::KeyEvent event;
+  event.set_kind(kind);
+  event.set_agency(std::string(caller));
+  event.set_hub_instance(options_.hub_instance);
+  event.set_reason(std::string(reason));
+  ToKeyTimestamp(options_.now(), event.mutable_at());
+  return event;
 }
 
-absl::StatusOr<KeyRegistry::Result> KeyRegistry::Append(v1::KeyEvent event) {
-  absl::StatusOr<Result> result;
-  {
-    absl::MutexLock lock(&mu_);
-    result = AppendLocked(std::move(event));
-  }
-  if (result.ok()) Changed();
-  return result;
+absl::StatusOr<KeyRegistry::Proposal> KeyRegistry::ProposeRegister(std::string_view caller,
+                                                                   const v1::RegisterKeyRequest& req) const {
+  return ProposeKey(caller, req, v1::KeyEvent::REGISTER);
 }
 
-absl::StatusOr<KeyRegistry::Result> KeyRegistry::Register(std::string_view caller,
-                                                          const v1::RegisterKeyRequest& req) {
+absl::StatusOr<KeyRegistry::Proposal> KeyRegistry::ProposeRotate(std::string_view caller,
+                                                                 const v1::RegisterKeyRequest& req) const {
+  return ProposeKey(caller, req, v1::KeyEvent::ROTATE);
+}
+
+absl::StatusOr<KeyRegistry::Proposal> KeyRegistry::ProposeKey(std::string_view caller,
+                                                              const v1::RegisterKeyRequest& req,
+                                                              v1::KeyEvent::Kind kind) const {
   if (auto s = CallerIs(caller, req.agency()); !s.ok()) return s;
   auto fp = policy::PublicKeyFingerprint(req.public_key_pem(), policy::KeyType::kEd25519);
   if (!fp.ok()) return absl::InvalidArgumentError(absl::StrCat("the key ", fp.status().message()));
@@ -140,93 +153,102 @@ absl::StatusOr<KeyRegistry::Result> KeyRegistry::Register(std::string_view calle
       !s.ok()) {
     return s;
   }
-  v1::KeyEvent event;
-  event.set_kind(v1::KeyEvent::REGISTER);
-  event.set_agency(std::string(caller));
-  event.set_public_key_pem(req.public_key_pem());
-  event.set_key_fingerprint(*fp);
-  event.set_hub_instance(options_.hub_instance);
-  event.set_reason(req.reason());
-  event.set_proof_of_possession(req.proof_of_possession());
-  const absl::Time now = options_.now();
-  ToKeyTimestamp(now, event.mutable_at());
-  absl::StatusOr<Result> result;
-  {
-    absl::MutexLock lock(&mu_);
-    const policy::RegisteredSigningKey* current = keys_->CurrentKey(caller, now);
-    if (current != nullptr && current->fingerprint == *fp) {
-      Result same;
-      same.unchanged = true;
-      same.event = std::move(event);
-      return same;
-    }
-    result = AppendLocked(std::move(event));
+  Proposal p;
+  p.event = NewEvent(kind, caller, req.reason());
+  p.event.set_public_key_pem(req.public_key_pem());
+  p.event.set_key_fingerprint(*fp);
+  p.event.set_proof_of_possession(req.proof_of_possession());
+  std::shared_ptr<const policy::KeyDirectory> keys = directory();
+  const policy::RegisteredSigningKey* current = keys->CurrentKey(caller, KeyEventTime(p.event));
+  if (kind == v1::KeyEvent::REGISTER && current != nullptr && current->fingerprint == *fp) {
+    p.unchanged = true;
+    return p;
   }
-  if (result.ok()) Changed();
-  return result;
+  if (kind == v1::KeyEvent::ROTATE && current != nullptr) {
+    p.event.set_previous_fingerprint(current->fingerprint);
+  }
+  policy::KeyDirectory trial = *keys;
+  if (auto s = ApplyKeyEvent(p.event, &trial); !s.ok()) return s;
+  p.event_bytes = p.event.SerializeAsString();
+  return p;
 }
 
-absl::StatusOr<KeyRegistry::Result> KeyRegistry::Rotate(std::string_view caller,
-                                                        const v1::RegisterKeyRequest& req) {
-  if (auto s = CallerIs(caller, req.agency()); !s.ok()) return s;
-  auto fp = policy::PublicKeyFingerprint(req.public_key_pem(), policy::KeyType::kEd25519);
-  if (!fp.ok()) return absl::InvalidArgumentError(absl::StrCat("the key ", fp.status().message()));
-  if (auto s = policy::VerifyKeyRegistration(caller, req.public_key_pem(), req.proof_of_possession());
-      !s.ok()) {
-    return s;
-  }
-  v1::KeyEvent event;
-  event.set_kind(v1::KeyEvent::ROTATE);
-  event.set_agency(std::string(caller));
-  event.set_public_key_pem(req.public_key_pem());
-  event.set_key_fingerprint(*fp);
-  event.set_hub_instance(options_.hub_instance);
-  event.set_reason(req.reason());
-  event.set_proof_of_possession(req.proof_of_possession());
-  const absl::Time now = options_.now();
-  ToKeyTimestamp(now, event.mutable_at());
-  absl::StatusOr<Result> result;
-  {
-    absl::MutexLock lock(&mu_);
-    const policy::RegisteredSigningKey* current = keys_->CurrentKey(caller, now);
-    if (current != nullptr) event.set_previous_fingerprint(current->fingerprint);
-    result = AppendLocked(std::move(event));
-  }
-  if (result.ok()) Changed();
-  return result;
-}
-
-absl::StatusOr<KeyRegistry::Result> KeyRegistry::Revoke(std::string_view caller,
-                                                        const v1::RevokeKeyRequest& req) {
+absl::StatusOr<KeyRegistry::Proposal> KeyRegistry::ProposeRevoke(std::string_view caller,
+                                                                 const v1::RevokeKeyRequest& req) const {
   if (auto s = CallerIs(caller, req.agency()); !s.ok()) return s;
   if (req.key_fingerprint().empty()) {
     return absl::InvalidArgumentError("name the key to revoke by its fingerprint (sha256:...)");
   }
-  v1::KeyEvent event;
-  event.set_kind(v1::KeyEvent::REVOKE);
-  event.set_agency(std::string(caller));
-  event.set_key_fingerprint(req.key_fingerprint());
-  event.set_hub_instance(options_.hub_instance);
-  event.set_reason(req.reason());
-  ToKeyTimestamp(options_.now(), event.mutable_at());
-  return Append(std::move(event));
+  Proposal p;
+  p.event = NewEvent(v1::KeyEvent::REVOKE, caller, req.reason());
+  p.event.set_key_fingerprint(req.key_fingerprint());
+  policy::KeyDirectory trial = *directory();
+  if (auto s = ApplyKeyEvent(p.event, &trial); !s.ok()) return s;
+  p.event_bytes = p.event.SerializeAsString();
+  return p;
 }
 
-absl::Status KeyRegistry::ApplyShared(std::string_view event_bytes) {
-  v1::KeyEvent event;
-  if (!event.ParseFromString(std::string(event_bytes))) return absl::InvalidArgumentError("a shared key event does not parse");
+absl::StatusOr<KeyRegistry::Result> KeyRegistry::CommitProposal(absl::StatusOr<Proposal> proposal) {
+  if (!proposal.ok()) return proposal.status();
+  if (proposal->unchanged) {
+    Result same;
+    same.unchanged = true;
+    same.event = std::move(proposal->event);
+    return same;
+  }
+  return Commit(proposal->event_bytes);
+}
+
+absl::StatusOr<KeyRegistry::Result> KeyRegistry::Register(std::string_view caller,
+                                                          const v1::RegisterKeyRequest& req) {
+  return CommitProposal(ProposeRegister(caller, req));
+}
+
+absl::StatusOr<KeyRegistry::Result> KeyRegistry::Rotate(std::string_view caller,
+                                                        const v1::RegisterKeyRequest& req) {
+  return CommitProposal(ProposeRotate(caller, req));
+}
+
+absl::StatusOr<KeyRegistry::Result> KeyRegistry::Revoke(std::string_view caller,
+                                                        const v1::RevokeKeyRequest& req) {
+  return CommitProposal(ProposeRevoke(caller, req));
+}
+
+absl::StatusOr<KeyRegistry::Result> KeyRegistry::Commit(std::string_view event_bytes) {
+  Result result;
+  if (!result.event.ParseFromArray(event_bytes.data(), static_cast<int>(event_bytes.size()))) {
+    return absl::InvalidArgumentError("a key event does not parse");
+  }
+  const std::string digest = Digest(event_bytes);
   {
     absl::MutexLock lock(&mu_);
-    if (applied_.contains(Digest(event_bytes))) return absl::OkStatus();
+    if (auto it = applied_.find(digest); it != applied_.end()) {
+      result.unchanged = true;
+      result.log_index = it->second;
+      return result;
+    }
+    // An agency's history is judged by time (its key at each instant), so its
+    // events must reach the log in time order. Two processes may propose at
+    // once; the later-made one can come first in the journal. The earlier-made
+    // one is then refused, alike by every process.
+    const absl::Time at = KeyEventTime(result.event);
+    if (const absl::Time last = LastChange(*keys_, result.event.agency()); at < last) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "a later key change of '", result.event.agency(), "' (", absl::FormatTime(last),
+          ") reached the key log first; see `accordctl key list` and send this one again if it "
+          "is still wanted"));
+    }
     auto next = std::make_shared<policy::KeyDirectory>(*keys_);
-    if (auto s = ApplyKeyEvent(event, next.get()); !s.ok()) return s;
-    auto appended = log_->Append({std::string(event_bytes)}, KeyEventTime(event), /*sync=*/true);
+    if (auto s = ApplyKeyEvent(result.event, next.get()); !s.ok()) return s;
+    auto appended = log_->Append({std::string(event_bytes)}, KeyEventTime(result.event), /*sync=*/true);
     if (!appended.ok()) return appended.status();
-    applied_.insert(Digest(event_bytes));
+    result.log_index = appended->first_index;
+    result.event_bytes = std::string(event_bytes);
+    applied_.emplace(digest, result.log_index);
     keys_ = std::move(next);
   }
   Changed();
-  return absl::OkStatus();
+  return result;
 }
 
 v1::ListKeysResponse KeyRegistry::List(std::string_view agency) const {

@@ -7,6 +7,7 @@
 #include "accord/ops/logging.h"
 #include "accord/policy/agreement_parser.h"
 #include "identity.h"
+#include "journal_proposals.h"
 
 namespace accord::hub {
 namespace {
@@ -28,30 +29,6 @@ v1::AgreementState StateOf(const AgreementView& v) {
 grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, const grpc::Status& status) {
   auto* reactor = ctx->DefaultReactor();
   reactor->Finish(status);
-  return reactor;
-}
-
-// Stored here: with several hub processes (a journal), finish once the
-// journal holds the event, so every process applies it; otherwise at once.
-grpc::ServerUnaryReactor* Share(grpc::CallbackServerContext* ctx, Journal* journal,
-                                v1::AgreementEvent::Kind kind, const std::string& document,
-                                const std::string& source_name) {
-  if (journal == nullptr) return Done(ctx, grpc::Status::OK);
-  auto* reactor = ctx->DefaultReactor();
-  v1::AgreementEvent event;
-  event.set_kind(kind);
-  event.set_document(document);
-  event.set_source_name(source_name);
-  journal->AppendAgreement(event, [reactor](absl::Status s) {
-    if (s.ok()) {
-      reactor->Finish(grpc::Status::OK);
-    } else {
-      reactor->Finish(grpc::Status(
-          grpc::StatusCode::UNAVAILABLE,
-          absl::StrCat("stored on this hub process but not yet shared with the others (", s.message(),
-                       "); submit it again")));
-    }
-  });
   return reactor;
 }
 
@@ -81,6 +58,32 @@ void ToAgreementInfo(const AgreementView& view, bool with_document, v1::Agreemen
   if (with_document) info->set_document(view.document);
 }
 
+namespace {
+
+// The response to an applied submission, and its log line.
+void RespondSubmitted(const AgreementRegistry& registry, const AgreementView& view,
+                      const std::vector<policy::Diagnostic>& diagnostics, const std::string& caller,
+                      v1::SubmitAgreementResponse* resp) {
+  ToAgreementInfo(view, false, resp->mutable_agreement());
+  LogKeyChanges(registry, view, caller);
+  ops::LogEvent(spdlog::level::info, "agreement", "submitted", {{"agency", caller}, {"agreement", resp->agreement().id()}, {"version", resp->agreement().version()}, {"fingerprint", resp->agreement().fingerprint()}, {"state", v1::AgreementState_Name(resp->agreement().state())}});
+  for (const auto& d : diagnostics) {
+    auto* w = resp->add_warnings();
+    w->set_severity(d.severity == policy::Diagnostic::Severity::kError ? "error" : "warning");
+    w->set_line(d.line);
+    w->set_column(d.column);
+    w->set_code(d.code);
+    w->set_message(d.message);
+  }
+}
+
+void RespondWithdrawn(const AgreementView& view, const std::string& caller, v1::SubmitWithdrawalResponse* resp) {
+  ToAgreementInfo(view, false, resp->mutable_agreement());
+  ops::LogEvent(spdlog::level::info, "agreement", "withdrawal", {{"agency", caller}, {"agreement", resp->agreement().id()}, {"version", resp->agreement().version()}, {"state", v1::AgreementState_Name(resp->agreement().state())}});
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* AgreementServiceImpl::SubmitAgreement(
     grpc::CallbackServerContext* ctx, const v1::SubmitAgreementRequest* req,
     v1::SubmitAgreementResponse* resp) {
@@ -90,33 +93,52 @@ grpc::ServerUnaryReactor* AgreementServiceImpl::SubmitAgreement(
     return Done(ctx, grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                   "agreement documents are limited to 1 MiB"));
   }
+  const std::string source = req->source_name().empty() ? "submitted" : req->source_name();
   // Only a party of the agreement may submit it.
-  auto parsed = policy::ParseAgreement(req->document(), req->source_name().empty() ? "submitted" : req->source_name());
+  auto parsed = policy::ParseAgreement(req->document(), source);
   if (parsed.ok() && parsed.agreement->FindParty(*caller) == nullptr) {
     ops::LogEvent(spdlog::level::warn, "agreement", "submit_refused", {{"agency", *caller}, {"agreement", parsed.agreement->id}, {"reason", "not a party"}});
     return Done(ctx, grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                                   absl::StrCat("'", *caller, "' is not a party of agreement '",
                                                parsed.agreement->id, "'")));
   }
-  std::vector<policy::Diagnostic> diagnostics;
-  auto view = hub_->agreements->Submit(req->document(),
-                                       req->source_name().empty() ? "submitted" : req->source_name(),
-                                       &diagnostics);
-  if (!view.ok()) ops::LogEvent(spdlog::level::warn, "agreement", "submit_refused", {{"agency", *caller}, {"code", absl::StatusCodeToString(view.status().code())}});
-  if (!view.ok()) return Done(ctx, ToGrpc(view.status()));
-  ToAgreementInfo(*view, false, resp->mutable_agreement());
-  LogKeyChanges(*hub_->agreements, *view, *caller);
-  ops::LogEvent(spdlog::level::info, "agreement", "submitted", {{"agency", *caller}, {"agreement", resp->agreement().id()}, {"version", resp->agreement().version()}, {"fingerprint", resp->agreement().fingerprint()}, {"state", v1::AgreementState_Name(resp->agreement().state())}});
-  for (const auto& d : diagnostics) {
-    auto* w = resp->add_warnings();
-    w->set_severity(d.severity == policy::Diagnostic::Severity::kError ? "error" : "warning");
-    w->set_line(d.line);
-    w->set_column(d.column);
-    w->set_code(d.code);
-    w->set_message(d.message);
+  auto refused = [&](const absl::Status& s) {
+    ops::LogEvent(spdlog::level::warn, "agreement", "submit_refused", {{"agency", *caller}, {"code", absl::StatusCodeToString(s.code())}});
+    return Done(ctx, ToGrpc(s));
+  };
+  if (hub_->journal == nullptr) {
+    std::vector<policy::Diagnostic> diagnostics;
+    auto view = hub_->agreements->Submit(req->document(), source, &diagnostics);
+    if (!view.ok()) return refused(view.status());
+    RespondSubmitted(*hub_->agreements, *view, diagnostics, *caller, resp);
+    return Done(ctx, grpc::Status::OK);
   }
-  return Share(ctx, hub_->journal, v1::AgreementEvent::AGREEMENT, req->document(),
-               req->source_name().empty() ? "submitted" : req->source_name());
+  // Several processes: every one (this one too) stores it when it reads it
+  // from the journal, in the journal's order; answer once that happened here.
+  if (auto linted = AgreementRegistry::Lint(req->document(), source); !linted.ok()) {
+    return refused(linted.status());
+  }
+  auto* reactor = ctx->DefaultReactor();
+  v1::AgreementEvent event;
+  event.set_kind(v1::AgreementEvent::AGREEMENT);
+  event.set_document(req->document());
+  event.set_source_name(source);
+  ProposeThroughJournal(
+      hub_->journal, hub_->proposals, std::move(event),
+      [reactor, resp, registry = hub_->agreements, agency = *caller](const AppliedChange& applied) {
+        if (!applied.status.ok() || applied.agreement == nullptr) {
+          ops::LogEvent(spdlog::level::warn, "agreement", "submit_refused", {{"agency", agency}, {"code", absl::StatusCodeToString(applied.status.code())}});
+          reactor->Finish(applied.status.ok() ? grpc::Status(grpc::StatusCode::INTERNAL, "no agreement result")
+                                              : ToGrpc(applied.status));
+          return;
+        }
+        static const std::vector<policy::Diagnostic> kNone;
+        RespondSubmitted(*registry, *applied.agreement,
+                         applied.diagnostics != nullptr ? *applied.diagnostics : kNone, agency, resp);
+        reactor->Finish(grpc::Status::OK);
+      },
+      ProposalTimeout(absl::Now(), absl::FromChrono(ctx->deadline())));
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* AgreementServiceImpl::SubmitWithdrawal(
@@ -128,12 +150,36 @@ grpc::ServerUnaryReactor* AgreementServiceImpl::SubmitWithdrawal(
     return Done(ctx, grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                   "withdrawal documents are limited to 64 KiB"));
   }
-  auto view = hub_->agreements->SubmitWithdrawal(req->document());
-  if (!view.ok()) ops::LogEvent(spdlog::level::warn, "agreement", "withdrawal_refused", {{"agency", *caller}, {"code", absl::StatusCodeToString(view.status().code())}});
-  if (!view.ok()) return Done(ctx, ToGrpc(view.status()));
-  ToAgreementInfo(*view, false, resp->mutable_agreement());
-  ops::LogEvent(spdlog::level::info, "agreement", "withdrawal", {{"agency", *caller}, {"agreement", resp->agreement().id()}, {"version", resp->agreement().version()}, {"state", v1::AgreementState_Name(resp->agreement().state())}});
-  return Share(ctx, hub_->journal, v1::AgreementEvent::WITHDRAWAL, req->document(), "withdrawal");
+  auto refused = [&](const absl::Status& s) {
+    ops::LogEvent(spdlog::level::warn, "agreement", "withdrawal_refused", {{"agency", *caller}, {"code", absl::StatusCodeToString(s.code())}});
+    return Done(ctx, ToGrpc(s));
+  };
+  if (hub_->journal == nullptr) {
+    auto view = hub_->agreements->SubmitWithdrawal(req->document());
+    if (!view.ok()) return refused(view.status());
+    RespondWithdrawn(*view, *caller, resp);
+    return Done(ctx, grpc::Status::OK);
+  }
+  if (auto w = policy::ParseWithdrawal(req->document(), "withdrawal"); !w.ok()) return refused(w.status());
+  auto* reactor = ctx->DefaultReactor();
+  v1::AgreementEvent event;
+  event.set_kind(v1::AgreementEvent::WITHDRAWAL);
+  event.set_document(req->document());
+  event.set_source_name("withdrawal");
+  ProposeThroughJournal(
+      hub_->journal, hub_->proposals, std::move(event),
+      [reactor, resp, agency = *caller](const AppliedChange& applied) {
+        if (!applied.status.ok() || applied.agreement == nullptr) {
+          ops::LogEvent(spdlog::level::warn, "agreement", "withdrawal_refused", {{"agency", agency}, {"code", absl::StatusCodeToString(applied.status.code())}});
+          reactor->Finish(applied.status.ok() ? grpc::Status(grpc::StatusCode::INTERNAL, "no withdrawal result")
+                                              : ToGrpc(applied.status));
+          return;
+        }
+        RespondWithdrawn(*applied.agreement, agency, resp);
+        reactor->Finish(grpc::Status::OK);
+      },
+      ProposalTimeout(absl::Now(), absl::FromChrono(ctx->deadline())));
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* AgreementServiceImpl::ListAgreements(grpc::CallbackServerContext* ctx,

@@ -87,6 +87,10 @@ class HubImpl final : public Hub {
 
  private:
   void ApplyRetention();
+  // Applies an agreement, withdrawal or key event read from the journal (the
+  // only place any process applies them with the Kafka backend) and answers
+  // this process's caller when the event was proposed here.
+  void ApplyJournalEvent(const v1::AgreementEvent& event);
   // Carries the policy stage's quarantine count into the (persisted)
   // accord_records_quarantined_total counter. Thread-safe.
   void SyncQuarantined();
@@ -108,6 +112,8 @@ class HubImpl final : public Hub {
   PipelineStats pipeline_stats_;                // journal mode: counted by committer_
   std::atomic<uint64_t> quarantined_synced_{0};  // stats.quarantined already added to metrics_
   std::unique_ptr<OutcomeCommitter> committer_;  // Kafka backend: applies the journal
+  // Kafka backend: changes awaiting the journal (outlives journal_, whose thread resolves them).
+  std::unique_ptr<JournalProposals> proposals_;
   std::unique_ptr<KafkaJournal> journal_;        // Kafka backend
   std::unique_ptr<PolicyStage> policy_;
   std::unique_ptr<FeedMirror> feed_mirror_;  // Kafka feed topics (kafka backend only)
@@ -277,20 +283,10 @@ absl::Status HubImpl::Init() {
                                             count_disclosure);
     if (!committer.ok()) return committer.status();
     committer_ = std::move(committer).value();
+    proposals_ = std::make_unique<JournalProposals>(config_.hub_instance, [] { return absl::Now(); });
     auto journal = KafkaJournal::Open(
         config_.kafka, config_.hub_instance, db_.get(), committer_.get(),
-        [this](const v1::AgreementEvent& event) {
-          // Another process's submission (or this one's, again: idempotent).
-          if (event.kind() == v1::AgreementEvent::KEY) {
-            absl::Status s = keys_->ApplyShared(event.key_event());
-            if (!s.ok()) spdlog::warn("journal key event not applied: {}", std::string(s.message()));
-            return;
-          }
-          absl::Status s = event.kind() == v1::AgreementEvent::WITHDRAWAL
-                               ? agreements_->SubmitWithdrawal(event.document()).status()
-                               : agreements_->Submit(event.document(), event.source_name()).status();
-          if (!s.ok()) spdlog::warn("journal agreement event not applied: {}", std::string(s.message()));
-        });
+        [this](const v1::AgreementEvent& event) { ApplyJournalEvent(event); });
     if (!journal.ok()) return journal.status();
     journal_ = std::move(journal).value();
     stage = PolicyStage::StartJournaled(
@@ -316,6 +312,7 @@ absl::Status HubImpl::Init() {
     int ticks = 0;
     do {
       agreements_->Refresh();
+      if (proposals_) proposals_->Expire();  // callers whose change this process has not applied in time
       // Per-service health (a process that missed journal entries stops taking traffic).
       if (grpc::Server* server = serving_.load()) health_->Publish(server->GetHealthCheckService());
       if (++ticks % 50 == 0) {  // counters to the DB every 10 s
@@ -339,7 +336,7 @@ absl::Status HubImpl::Init() {
 
   context_ = HubContext{&config_,       db_.get(),     ingest_.get(),  agreements_.get(),
                         &feeds_,        feed_store_.get(), records_.get(), ledger_.get(), signer_.get(),
-                        &metrics_,      &streams_,     journal_.get()};
+                        &metrics_,      &streams_,     journal_.get(), proposals_.get()};
   metrics_.AddGaugeSource([this](std::string* out) {
     SyncQuarantined();
     AppendGauge(out, "accord_ledger_entries", "Entries in the disclosure ledger", ledger_->size());
@@ -495,6 +492,42 @@ void HubImpl::SyncQuarantined() {
   if (now > before) metrics_.quarantined.Add(now - before);
 }
 
+void HubImpl::ApplyJournalEvent(const v1::AgreementEvent& event) {
+  AppliedChange applied;
+  absl::StatusOr<KeyRegistry::Result> key;
+  absl::StatusOr<AgreementView> view;
+  std::vector<policy::Diagnostic> diagnostics;
+  switch (event.kind()) {
+    case v1::AgreementEvent::KEY:
+      key = keys_->Commit(event.key_event());
+      applied.status = key.status();
+      if (key.ok()) applied.key = &*key;
+      break;
+    case v1::AgreementEvent::WITHDRAWAL:
+      view = agreements_->SubmitWithdrawal(event.document());
+      applied.status = view.status();
+      if (view.ok()) applied.agreement = &*view;
+      break;
+    default:
+      view = agreements_->Submit(event.document(), event.source_name(), &diagnostics);
+      applied.status = view.status();
+      if (view.ok()) {
+        applied.agreement = &*view;
+        applied.diagnostics = &diagnostics;
+      }
+      break;
+  }
+  // Every process refuses alike (same events, same order); the proposer's
+  // caller gets the reason, the others note it.
+  if (!applied.status.ok()) {
+    ops::LogEvent(spdlog::level::warn, "journal", "event_refused",
+                  {{"kind", v1::AgreementEvent::Kind_Name(event.kind())},
+                   {"code", absl::StatusCodeToString(applied.status.code())},
+                   {"reason", std::string(applied.status.message())}});
+  }
+  if (!event.proposal_id().empty()) proposals_->Resolve(event.proposal_id(), applied);
+}
+
 void HubImpl::ApplyRetention() {
   // The terms of every agreement that was in force, the highest version
   // winning: an expired or withdrawn agreement's data still leaves on time.
@@ -527,6 +560,13 @@ void HubImpl::Shutdown() {
   // End the long-lived streams ourselves (see stream_registry.h), then shut
   // the server down without waiting for idle client connections to close.
   streams_.StopAll();
+  // Changes still waiting for the journal: answer their callers now, so the
+  // server's shutdown does not wait on them.
+  if (proposals_) {
+    proposals_->FailAll(absl::UnavailableError(
+        "this hub process is shutting down before it applied the change; check with `accordctl "
+        "agreement list` or `accordctl key list`, and send it again if it is not there"));
+  }
   if (!streams_.WaitEmpty(absl::Now() + absl::Seconds(5))) {
     spdlog::warn("{} streams did not end within 5 s; cancelling them", streams_.size());
   }

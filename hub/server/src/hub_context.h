@@ -13,6 +13,7 @@
 #include "accord/hub/ledger/merkle_log.h"
 #include "accord/hub/server/config.h"
 #include "accord/hub/server/metrics.h"
+#include "journal_proposals.h"
 #include "stream_registry.h"
 
 namespace accord::hub {
@@ -31,6 +32,9 @@ struct HubContext {
   StreamRegistry* streams = nullptr;
   // The journal shared with other hub processes (Kafka backend); null when embedded.
   Journal* journal = nullptr;
+  // This process's agreement and key changes waiting to be applied from the
+  // journal; non-null exactly when `journal` is.
+  JournalProposals* proposals = nullptr;
 };
 
 }  // namespace accord::hub

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "identity.h"
+#include "journal_proposals.h"
 #include "spdlog/spdlog.h"
 
 namespace accord::hub {
@@ -24,36 +25,51 @@ std::string_view KindName(v1::KeyEvent::Kind kind) {
   }
 }
 
+// Fills `resp` from an applied change and logs it (agency ids and key
+// fingerprints are not personal data).
+void Respond(const KeyRegistry::Result& result, v1::KeyEventResponse* resp) {
+  *resp->mutable_event() = result.event;
+  resp->set_unchanged(result.unchanged);
+  if (result.unchanged) return;
+  resp->set_log_index(result.log_index);
+  spdlog::info("key log {}: '{}' {} key {}", result.log_index, result.event.agency(),
+               KindName(result.event.kind()), result.event.key_fingerprint());
+}
+
 }  // namespace
 
-grpc::ServerUnaryReactor* KeyServiceImpl::Finish(grpc::CallbackServerContext* ctx,
-                                                 absl::StatusOr<KeyRegistry::Result> result,
+grpc::ServerUnaryReactor* KeyServiceImpl::Change(grpc::CallbackServerContext* ctx,
+                                                 absl::StatusOr<KeyRegistry::Proposal> proposal,
                                                  v1::KeyEventResponse* resp) {
-  if (!result.ok()) return Done(ctx, ToGrpc(result.status()));
-  *resp->mutable_event() = result->event;
-  resp->set_unchanged(result->unchanged);
-  if (result->unchanged) return Done(ctx, grpc::Status::OK);
-  resp->set_log_index(result->log_index);
-  // Agency ids and key fingerprints are not personal data.
-  spdlog::info("key log {}: '{}' {} key {}", result->log_index, result->event.agency(),
-               KindName(result->event.kind()), result->event.key_fingerprint());
-  if (hub_->journal == nullptr) return Done(ctx, grpc::Status::OK);
+  if (!proposal.ok()) return Done(ctx, ToGrpc(proposal.status()));
+  if (proposal->unchanged) {
+    *resp->mutable_event() = proposal->event;
+    resp->set_unchanged(true);
+    return Done(ctx, grpc::Status::OK);
+  }
+  if (hub_->journal == nullptr) {
+    auto result = keys_->Commit(proposal->event_bytes);
+    if (!result.ok()) return Done(ctx, ToGrpc(result.status()));
+    Respond(*result, resp);
+    return Done(ctx, grpc::Status::OK);
+  }
   auto* reactor = ctx->DefaultReactor();
   v1::AgreementEvent event;
   event.set_kind(v1::AgreementEvent::KEY);
-  event.set_key_event(result->event_bytes);
+  event.set_key_event(proposal->event_bytes);
   event.set_source_name("key");
-  hub_->journal->AppendAgreement(event, [reactor](absl::Status s) {
-    if (s.ok()) {
-      reactor->Finish(grpc::Status::OK);
-    } else {
-      reactor->Finish(grpc::Status(
-          grpc::StatusCode::UNAVAILABLE,
-          absl::StrCat("the key change is in force on this hub process but not yet shared with "
-                       "the others (",
-                       s.message(), "); run the same command again")));
-    }
-  });
+  ProposeThroughJournal(
+      hub_->journal, hub_->proposals, std::move(event),
+      [reactor, resp](const AppliedChange& applied) {
+        if (!applied.status.ok() || applied.key == nullptr) {
+          reactor->Finish(applied.status.ok() ? grpc::Status(grpc::StatusCode::INTERNAL, "no key result")
+                                              : ToGrpc(applied.status));
+          return;
+        }
+        Respond(*applied.key, resp);
+        reactor->Finish(grpc::Status::OK);
+      },
+      ProposalTimeout(absl::Now(), absl::FromChrono(ctx->deadline())));
   return reactor;
 }
 
@@ -65,7 +81,7 @@ grpc::ServerUnaryReactor* KeyServiceImpl::RegisterKey(grpc::CallbackServerContex
   if (req->ByteSizeLong() > kMaxKeyRequestBytes) {
     return Done(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a key request is at most 16 KiB"));
   }
-  return Finish(ctx, keys_->Register(*caller, *req), resp);
+  return Change(ctx, keys_->ProposeRegister(*caller, *req), resp);
 }
 
 grpc::ServerUnaryReactor* KeyServiceImpl::RotateKey(grpc::CallbackServerContext* ctx,
@@ -76,7 +92,7 @@ grpc::ServerUnaryReactor* KeyServiceImpl::RotateKey(grpc::CallbackServerContext*
   if (req->ByteSizeLong() > kMaxKeyRequestBytes) {
     return Done(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a key request is at most 16 KiB"));
   }
-  return Finish(ctx, keys_->Rotate(*caller, *req), resp);
+  return Change(ctx, keys_->ProposeRotate(*caller, *req), resp);
 }
 
 grpc::ServerUnaryReactor* KeyServiceImpl::RevokeKey(grpc::CallbackServerContext* ctx,
@@ -87,7 +103,7 @@ grpc::ServerUnaryReactor* KeyServiceImpl::RevokeKey(grpc::CallbackServerContext*
   if (req->ByteSizeLong() > kMaxKeyRequestBytes) {
     return Done(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a key request is at most 16 KiB"));
   }
-  return Finish(ctx, keys_->Revoke(*caller, *req), resp);
+  return Change(ctx, keys_->ProposeRevoke(*caller, *req), resp);
 }
 
 grpc::ServerUnaryReactor* KeyServiceImpl::ListKeys(grpc::CallbackServerContext* ctx,

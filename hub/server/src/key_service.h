@@ -2,7 +2,9 @@
 // signing key over its own mTLS identity; anyone may list the keys and export
 // the key log (proto/accord/v1/key_service.proto). Unary RPCs on the callback
 // API (DefaultReactor). With a journal (several hub processes) a change is
-// applied here, then shared, and the RPC finishes once the journal holds it.
+// only checked here, then appended to the journal; the RPC finishes when this
+// process has applied it from the journal, in the journal's order, like every
+// other process (journal_proposals.h).
 #pragma once
 
 #include "accord/hub/core/key_registry.h"
@@ -33,8 +35,9 @@ class KeyServiceImpl final : public v1::KeyService::CallbackService {
                                          v1::KeyLogExport* resp) override;
 
  private:
-  grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx,
-                                   absl::StatusOr<KeyRegistry::Result> result,
+  // Applies the proposal here (one process) or through the journal.
+  grpc::ServerUnaryReactor* Change(grpc::CallbackServerContext* ctx,
+                                   absl::StatusOr<KeyRegistry::Proposal> proposal,
                                    v1::KeyEventResponse* resp);
 
   const HubContext* hub_;

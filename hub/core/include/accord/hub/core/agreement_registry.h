@@ -81,6 +81,12 @@ class AgreementRegistry {
   static absl::StatusOr<std::unique_ptr<AgreementRegistry>> Open(HubDb* db,
                                                                  AgreementRegistryOptions options);
 
+  // Parses and lints `document` without storing it: InvalidArgument listing
+  // every error diagnostic (also returned through `diagnostics`).
+  static absl::StatusOr<std::shared_ptr<const policy::Agreement>> Lint(
+      std::string_view document, std::string_view source_name,
+      std::vector<policy::Diagnostic>* diagnostics = nullptr);
+
   // Lints and stores `document`. InvalidArgument listing every diagnostic if
   // it is invalid (the diagnostics are also returned through `diagnostics`).
   // A document whose signatures are incomplete is stored (pending).

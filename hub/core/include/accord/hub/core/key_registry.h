@@ -15,10 +15,15 @@
 // possession. The caller of Register/Rotate/Revoke must be the agency itself:
 // `caller` is the agency id of its verified client certificate.
 //
-// With several hub processes (Kafka journal) an event is applied where it
-// was accepted, then shared; ApplyShared() applies others' events and skips
-// ones already applied (same bytes). Each process keeps its own copy of the
-// log: the same events, in the order it applied them.
+// With several hub processes (Kafka journal) no process applies a change
+// where it was asked for: Propose*() checks the request against the current
+// keys and returns the event, the hub appends it to the shared journal, and
+// every process (the proposer too) applies it with Commit() when it reads it
+// from the journal. So every process holds the same log, in journal order,
+// with the same root, and two conflicting changes asked of two processes at
+// once (two first keys for one agency) resolve alike everywhere: the first
+// in the journal wins, the second is refused by every process. Commit()
+// skips an event it already applied (same bytes).
 //
 // Threading: all members are thread-safe. The change listener runs on the
 // thread that made the change, after it is durable, with no registry lock held.
@@ -31,7 +36,7 @@
 #include <string_view>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -62,18 +67,34 @@ class KeyRegistry {
     std::string event_bytes;  // as appended (empty when unchanged)
   };
 
+  // A change checked against the current keys but not applied.
+  struct Proposal {
+    v1::KeyEvent event;
+    std::string event_bytes;  // serialized `event`; empty when unchanged
+    bool unchanged = false;   // the same key registered again: nothing to apply
+  };
+
   static absl::StatusOr<std::unique_ptr<KeyRegistry>> Open(HubDb* db, KeyRegistryOptions options);
 
   // `caller` is the authenticated agency. PermissionDenied if the request
   // names another agency or the proof of possession fails; see key_log.h
-  // for the other refusals.
+  // for the other refusals. Each is Propose*() then Commit() (one process).
   absl::StatusOr<Result> Register(std::string_view caller, const v1::RegisterKeyRequest& req);
   absl::StatusOr<Result> Rotate(std::string_view caller, const v1::RegisterKeyRequest& req);
   absl::StatusOr<Result> Revoke(std::string_view caller, const v1::RevokeKeyRequest& req);
 
-  // Applies an event accepted by another hub process (serialized KeyEvent).
-  // OK without change if this process already applied the same bytes.
-  absl::Status ApplyShared(std::string_view event_bytes);
+  // The same checks, without applying anything (several processes: the
+  // event goes to the journal and is committed from there).
+  absl::StatusOr<Proposal> ProposeRegister(std::string_view caller, const v1::RegisterKeyRequest& req) const;
+  absl::StatusOr<Proposal> ProposeRotate(std::string_view caller, const v1::RegisterKeyRequest& req) const;
+  absl::StatusOr<Proposal> ProposeRevoke(std::string_view caller, const v1::RevokeKeyRequest& req) const;
+
+  // Applies a serialized KeyEvent: appends it to the log and updates the
+  // keys, or refuses it (the rules of key_log.h against the keys as they are
+  // now). Deterministic: processes that commit the same events in the same
+  // order hold the same log. An event already applied (same bytes) returns
+  // its log index with `unchanged` set and changes nothing.
+  absl::StatusOr<Result> Commit(std::string_view event_bytes);
 
   // The current key history (immutable snapshot).
   std::shared_ptr<const policy::KeyDirectory> directory() const;
@@ -88,8 +109,10 @@ class KeyRegistry {
  private:
   KeyRegistry(HubDb* db, KeyRegistryOptions options) : db_(db), options_(std::move(options)) {}
   absl::Status Load();
-  absl::StatusOr<Result> Append(v1::KeyEvent event);
-  absl::StatusOr<Result> AppendLocked(v1::KeyEvent event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<Proposal> ProposeKey(std::string_view caller, const v1::RegisterKeyRequest& req,
+                                      v1::KeyEvent::Kind kind) const;
+  absl::StatusOr<Result> CommitProposal(absl::StatusOr<Proposal> proposal);
+  v1::KeyEvent NewEvent(v1::KeyEvent::Kind kind, std::string_view caller, std::string_view reason) const;
   void Changed();
 
   HubDb* const db_;
@@ -99,7 +122,8 @@ class KeyRegistry {
   std::function<void()> on_change_;
   mutable absl::Mutex mu_;  // serialises writers; guards the members below
   std::shared_ptr<const policy::KeyDirectory> keys_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<std::string> applied_ ABSL_GUARDED_BY(mu_);  // SHA-256 of each entry
+  // SHA-256 of each entry -> its log index.
+  absl::flat_hash_map<std::string, uint64_t> applied_ ABSL_GUARDED_BY(mu_);
 };
 
 // Converts between absl::Time and protobuf Timestamps (nanosecond precision).
