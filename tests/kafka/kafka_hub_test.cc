@@ -1,9 +1,10 @@
 // accord-hub on librdkafka's mock cluster (3 brokers on loopback), for the faults
-// a real broker cannot inject on demand: per-request produce/fetch error codes,
-// and a journal deleted under a process. After each, no acknowledged record is
+// a real broker cannot inject on demand: per-request produce/fetch error codes.
+// After each, no acknowledged record is
 // lost, no disclosure is duplicated, and the ledger verifies. Broker kills,
 // several hub processes, retention and ACLs run on real Apache Kafka
-// (kafka_real_hub_test.cc, kafka_compose_acl_test.cc).
+// (kafka_real_hub_test.cc, kafka_compose_acl_test.cc, kafka_readiness_test.cc:
+// brokers down, a journal deleted under a process).
 #include <signal.h>
 
 #include <atomic>
@@ -20,7 +21,6 @@
 #include "accord/v1/audit_service.grpc.pb.h"
 #include "accord/v1/feed_service.grpc.pb.h"
 #include "accord/v1/ingest_service.grpc.pb.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "hub_fixture.h"
 #include "hub_process.h"
@@ -142,72 +142,6 @@ TEST_F(KafkaHubTest, EndToEndThroughBrokerFaultsWithNoIdentifierInTheTopic) {
 
   const int status = hub.Terminate(20);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-}
-
-// The grpc.health.v1 status byte of the hub: 1 SERVING, 2 NOT_SERVING, 0 on error.
-int HealthStatus(const std::shared_ptr<grpc::Channel>& channel) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
-  grpc::Slice empty("");  // HealthCheckRequest{} serializes to no bytes
-  grpc::ByteBuffer req(&empty, 1), resp;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &req, &resp, [&](grpc::Status s) {
-    std::lock_guard<std::mutex> lock(mu);
-    status = std::move(s);
-    done = true;
-    cv.notify_one();
-  });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  std::vector<grpc::Slice> slices;
-  if (!status.ok() || !resp.Dump(&slices).ok()) return 0;
-  std::string body;
-  for (const grpc::Slice& sl : slices) body.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
-  return body.size() == 2 && body[0] == '\x08' ? body[1] : 0;
-}
-
-// A process whose next journal entries the topic no longer holds (retention
-// shorter than its downtime) cannot build the shared ledger: it says so and
-// its gRPC health turns NOT_SERVING, so load balancers route around it.
-TEST_F(KafkaHubTest, AProcessThatMissedDeletedJournalEntriesStopsServing) {
-  {
-    // More than the mock cluster keeps per partition: the first entries go.
-    char err[256];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", cluster_.bootstraps().c_str(), err, sizeof(err));
-    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof(err));
-    rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-    ASSERT_NE(producer, nullptr) << err;
-    std::string value(100 * 1024, '\0');
-    for (int i = 0; i < 80; ++i) {
-      for (char& c : value) c = static_cast<char>(rand());
-      ASSERT_EQ(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC("accord.journal"), RD_KAFKA_V_PARTITION(0),
-                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                  RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_END),
-                RD_KAFKA_RESP_ERR_NO_ERROR);
-      rd_kafka_poll(producer, 0);
-    }
-    ASSERT_EQ(rd_kafka_flush(producer, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
-    rd_kafka_destroy(producer);
-  }
-  HubProcess hub;
-  ASSERT_TRUE(hub.Start(ACCORD_HUB_BINARY, Args()));
-  auto channel = AgencyChannel(dir_.path(), hub.port(), kAnalyst);
-  int health = HealthStatus(channel);
-  for (int i = 0; i < 100 && health != 2; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    health = HealthStatus(channel);
-  }
-  EXPECT_EQ(health, 2) << "NOT_SERVING expected";
-  auto audit = v1::AuditService::NewStub(channel);
-  grpc::ClientContext ctx;
-  v1::SignedTreeHead sth;
-  ASSERT_TRUE(audit->GetTreeHead(&ctx, v1::GetTreeHeadRequest(), &sth).ok());
-  EXPECT_EQ(sth.tree_size(), 0u) << "applied a journal with a hole";
 }
 
 }  // namespace

@@ -34,6 +34,12 @@ HealthReport EvaluateHealth(const HealthInputs& in) {
     r.problems.push_back("policy stage: not running");
     ingest_ok = feed_ok = false;
   }
+  if (!in.kafka_reachable) {
+    r.problems.push_back(
+        "kafka: no broker has answered this process recently; it cannot take records or share "
+        "agreement changes until one does (check the brokers and kafka.brokers in the config)");
+    ingest_ok = agreement_ok = false;
+  }
   if (!in.journal_healthy) {
     r.problems.push_back(
         "journal: this process missed entries it can no longer read; re-seed its data directory "

@@ -11,6 +11,10 @@
 //   - the database is closed or the hub is shutting down: every service;
 //   - the policy stage is not running: Ingest (accepted records would not be
 //     processed) and Feed (nothing new would arrive);
+//   - no Kafka broker has answered this process for a while (Kafka backend,
+//     KafkaProbe): Ingest (records go to Kafka first) and Agreement (changes
+//     go through the journal); Feed and Audit still answer from what this
+//     process has applied;
 //   - this process missed journal entries it can no longer read (Kafka, several
 //     processes): Feed, Agreement and Audit, whose answers would differ from
 //     the other processes'; Ingest still serves (the records go to Kafka and the
@@ -36,6 +40,7 @@ struct HealthInputs {
   bool shutting_down = false;
   bool policy_running = false;
   bool journal_healthy = true;  // true when there is no journal (embedded)
+  bool kafka_reachable = true;  // true when there is no Kafka (embedded)
 };
 
 struct HealthReport {

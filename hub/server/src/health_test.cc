@@ -44,6 +44,19 @@ TEST(EvaluateHealthTest, NoPolicyStageStopsIngestAndFeeds) {
   EXPECT_TRUE(Serving(r, "accord.v1.AuditService"));
 }
 
+TEST(EvaluateHealthTest, NoKafkaBrokerStopsIngestAndAgreementsButFeedsAndAuditStillAnswer) {
+  HealthInputs in{.db_open = true, .shutting_down = false, .policy_running = true, .journal_healthy = true,
+                  .kafka_reachable = false};
+  HealthReport r = EvaluateHealth(in);
+  EXPECT_FALSE(r.ready);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_NE(r.problems[0].find("kafka: no broker has answered"), std::string::npos) << r.problems[0];
+  EXPECT_FALSE(Serving(r, "accord.v1.IngestService"));
+  EXPECT_FALSE(Serving(r, "accord.v1.AgreementService"));
+  EXPECT_TRUE(Serving(r, "accord.v1.FeedService"));
+  EXPECT_TRUE(Serving(r, "accord.v1.AuditService"));
+}
+
 TEST(EvaluateHealthTest, ShuttingDownOrNoDatabaseStopsEverything) {
   for (HealthInputs in : {HealthInputs{.db_open = false, .shutting_down = false, .policy_running = true},
                           HealthInputs{.db_open = true, .shutting_down = true, .policy_running = true}}) {

@@ -23,6 +23,7 @@
 #include "accord/hub/kafka/feed_mirror.h"
 #include "accord/hub/kafka/kafka_ingest_log.h"
 #include "accord/hub/kafka/kafka_journal.h"
+#include "accord/hub/kafka/kafka_probe.h"
 #include "accord/hub/kafka/kafka_quarantine.h"
 #include "accord/hub/core/outcome_committer.h"
 #include "accord/hub/core/policy_stage.h"
@@ -117,6 +118,7 @@ class HubImpl final : public Hub {
   std::unique_ptr<KafkaJournal> journal_;        // Kafka backend
   std::unique_ptr<PolicyStage> policy_;
   std::unique_ptr<FeedMirror> feed_mirror_;  // Kafka feed topics (kafka backend only)
+  std::unique_ptr<KafkaProbe> kafka_probe_;  // Kafka backend: brokers reachable (readiness)
   HubMetrics metrics_;
   StreamRegistry streams_;
   HubContext context_;
@@ -300,6 +302,11 @@ absl::Status HubImpl::Init() {
   if (!stage.ok()) return stage.status();
   policy_ = std::move(stage).value();
 
+  if (config_.log_backend == "kafka") {
+    auto probe = KafkaProbe::Start(config_.kafka);
+    if (!probe.ok()) return probe.status();
+    kafka_probe_ = std::move(probe).value();
+  }
   if (config_.log_backend == "kafka" && config_.kafka.feed_topics) {
     auto mirror = FeedMirror::Start(config_.kafka, db_.get(), feed_store_.get(), [this] { return feeds_.Heads(); });
     if (!mirror.ok()) return mirror.status();
@@ -361,6 +368,11 @@ absl::Status HubImpl::Init() {
                   "1 while this process can apply the journal; 0 when it missed entries (re-seed it)",
                   journal_->healthy() ? 1 : 0);
     }
+    if (kafka_probe_) {
+      AppendGauge(out, "accord_kafka_reachable",
+                  "1 while a Kafka broker has answered this process within the last 10 s; 0 otherwise",
+                  kafka_probe_->reachable() ? 1 : 0);
+    }
     // Per open subscription: how far it is behind its feed (the largest lag
     // per recipient). Counts only; agency ids are not personal data.
     absl::flat_hash_map<std::string, uint64_t> lag;
@@ -393,7 +405,8 @@ absl::Status HubImpl::Init() {
     return HealthInputs{.db_open = db_ != nullptr,
                         .shutting_down = shut_down_.load(),
                         .policy_running = policy_ != nullptr,
-                        .journal_healthy = journal_ == nullptr || journal_->healthy()};
+                        .journal_healthy = journal_ == nullptr || journal_->healthy(),
+                        .kafka_reachable = kafka_probe_ == nullptr || kafka_probe_->reachable()};
   });
   // Started: from now on no write goes below the storage reserve (disk_guard.h).
   db_->HoldWritesBelowReserve();
