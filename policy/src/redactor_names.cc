@@ -388,6 +388,8 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
   const char* const tx = text.data();  // unchecked indexing in the hot loop
   absl::InlinedVector<Token, 64> tokens;
   absl::InlinedVector<uint32_t, 16> cues;  // tokens that may start a cue rule
+  // Capitalised given names that are also cue or stop words ("Reg", "Nan", "Ed").
+  absl::InlinedVector<uint32_t, 4> structural_names;
   constexpr uint16_t kAnyCue = kHomeCue | kCueBefore | kWeakCue | kNicknameCue;
   std::string key;
   const size_t n = text.size();
@@ -478,6 +480,10 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
     }
     t.candidate = Candidate(t);
     if (t.bits & kAnyCue) cues.push_back(static_cast<uint32_t>(tokens.size() - 1));
+    if ((t.bits & kGiven) && (t.bits & (kStop | kCueBefore)) &&
+        (t.shape == Shape::kTitle || t.shape == Shape::kUpper)) {
+      structural_names.push_back(static_cast<uint32_t>(tokens.size() - 1));
+    }
     i = std::max(next, i + 1);
     last_sig = i - 1;
   }
@@ -646,6 +652,33 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
     k = e;
   }
 
+  // A given name that is also a cue or stop word ("Reg", "Nan", "Ed") is a
+  // name when its context says so: after "SURNAME," ("SAMPATH, Reg"), right
+  // after a cue ("NOK Nan", "Victim Reg"), or before a listed surname ("Nan
+  // Dungan").
+  for (const uint32_t idx : structural_names) {
+    const size_t m = idx;
+    const Token& t = tk[m];
+    // The name goes on into a capitalised candidate after it ("Nan Dungan").
+    const bool next_joins = m + 1 < count && !t.possessive && tk[m + 1].candidate &&
+                            tk[m + 1].shape != Shape::kLower &&
+                            ClassifyGap(gap(m, m + 1)) == Gap::kSpace;
+    if (m > 0) {
+      const Token& prev = tk[m - 1];
+      const std::string_view gp = gap(m - 1, m);
+      if (ClassifyGap(gp) == Gap::kComma && !prev.possessive &&
+          (prev.shape == Shape::kUpper || (prev.bits & kSurname)) && prev.candidate) {
+        names->emplace_back(t.begin, t.end);
+        continue;
+      }
+      if ((prev.bits & kCueBefore) && !prev.possessive && CueGap(gp)) {
+        names->emplace_back(t.begin, next_joins ? tk[m + 1].end : t.end);
+        continue;
+      }
+    }
+    if (next_joins && (tk[m + 1].bits & kSurname)) names->emplace_back(t.begin, tk[m + 1].end);
+  }
+
   // The rules that start at a cue word, in one pass over the tokens.
   for (const uint32_t cue : cues) {
     const size_t m = cue;
@@ -686,7 +719,10 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
         // One listed, the other in no list: "dafydd llewellyn-price", "chloé d'souza".
         const bool a_name = IsNameBits(a.bits) && (a.bits & (kStop | kCueAfter | kPlaceWord)) == 0;
         const bool b_name = IsNameBits(b.bits) && (b.bits & (kStop | kCueAfter | kPlaceWord)) == 0;
-        if (((a.bits == 0 && b_name && (b.bits & kSurname)) || (a_name && b.bits == 0 && b.joined)) &&
+        // A given name that is also a cue or stop word: "hit by reg pietrak".
+        const bool a_structural_given = (a.bits & kGiven) && (a.bits & (kStop | kCueBefore));
+        if ((((a.bits == 0 || a_structural_given) && b_name && (b.bits & kSurname)) ||
+             (a_name && b.bits == 0 && b.joined)) &&
             CueGap(gap(m, m + 1)) && ClassifyGap(gap(m + 1, m + 2)) == Gap::kSpace) {
           names->emplace_back(a.begin, b.end);
         }
