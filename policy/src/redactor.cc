@@ -784,8 +784,7 @@ struct Redactor::Patterns {
         continue;
       }
       // A word starts at i (whole words are skipped below).
-      size_t word_end = i + 1;
-      while (word_end < n && ri::IsWordByte(static_cast<unsigned char>(text[word_end]))) ++word_end;
+      const size_t word_end = ri::WordEnd(text, i + 1);
       const size_t end = MatchWordStart(text, i, word_end, known_dates, digit_targets, spans);
       i = end != 0 ? end : word_end;
     }

@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "redactor_names.h"
+#include "redactor_patterns.h"
 
 namespace accord::policy {
 namespace {
@@ -89,6 +90,25 @@ TEST_F(NamesTest, GivenNamesThatAreAlsoCueWords) {
   // The words themselves stay.
   EXPECT_EQ(R("Pt attended ED with her nan."), "Pt attended ED with her nan.");
   EXPECT_EQ(R("Reg AB12 CDE seen."), "Reg [VEHICLE_REG] seen.");
+}
+
+// The word scanner (eight bytes at a time) agrees with the byte-by-byte rule at
+// every start, for every byte value around the 8-byte boundaries.
+TEST(WordEndTest, AgreesWithByteRule) {
+  auto slow = [](std::string_view t, size_t i) {
+    while (i < t.size() && redact_internal::IsWordByte(static_cast<unsigned char>(t[i]))) ++i;
+    return i;
+  };
+  std::string text = "abc_DEF09xyzQ_7 Hello, w\xc3\xb6rld Z9_z@x.y\x7f[`{/:";
+  for (int c = 0; c < 256; ++c) {
+    for (size_t at : {size_t{3}, size_t{8}, size_t{12}}) {
+      std::string t = text;
+      t[at] = static_cast<char>(c);
+      for (size_t i = 0; i <= t.size(); ++i) {
+        ASSERT_EQ(redact_internal::WordEnd(t, i), slow(t, i)) << c << " " << at << " " << i;
+      }
+    }
+  }
 }
 
 TEST_F(NamesTest, MalformedGazetteerNamesTheLine) {
