@@ -270,11 +270,25 @@ uint16_t LookupKey(const NameGazetteer& g, std::string_view key) {
   return bits;
 }
 
-// Bytes that glue a word into an e-mail, URL or path: '@' '.' '_' '/' '\\'.
-bool IsGlue(char c) { return c == '@' || c == '.' || c == '_' || c == '/' || c == '\\'; }
+// Byte flags for the tokenizer's context checks, one table load each.
+enum ContextBit : unsigned char {
+  kGlueBit = 1,      // '@' '.' '_' '/' '\\': glues a word into an e-mail, URL or path
+  kSentenceBit = 2,  // EndsSentence
+};
+struct ContextTable {
+  unsigned char bits[256];
+  constexpr ContextTable() : bits{} {
+    for (char c : {'@', '.', '_', '/', '\\'}) bits[static_cast<unsigned char>(c)] |= kGlueBit;
+    for (char c : {'.', '!', '?', ':', ';', '\n', '\r', '\t'}) {
+      bits[static_cast<unsigned char>(c)] |= kSentenceBit;
+    }
+  }
+};
+constexpr ContextTable kContext;
+
+bool IsGlue(char c) { return (kContext.bits[static_cast<unsigned char>(c)] & kGlueBit) != 0; }
 bool EndsSentence(char c) {
-  return c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '\n' || c == '\r' ||
-         c == '\t';
+  return (kContext.bits[static_cast<unsigned char>(c)] & kSentenceBit) != 0;
 }
 
 bool IsNameBits(uint16_t b) { return (b & (kGiven | kSurname)) != 0; }
@@ -386,7 +400,12 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
                            absl::InlinedVector<std::pair<size_t, size_t>, 8>* names,
                            absl::InlinedVector<std::pair<size_t, size_t>, 8>* addresses) {
   const char* const tx = text.data();  // unchecked indexing in the hot loop
-  absl::InlinedVector<Token, 64> tokens;
+  // Per-thread scratch, reused across calls: no allocation once warm, and no
+  // inline-storage check per access. Trimmed after an unusually long text.
+  thread_local std::vector<Token> token_scratch;
+  std::vector<Token>& tokens = token_scratch;
+  tokens.clear();
+  if (tokens.capacity() > 4096) tokens.shrink_to_fit();
   absl::InlinedVector<uint32_t, 16> cues;  // tokens that may start a cue rule
   // Capitalised given names that are also cue or stop words ("Reg", "Nan", "Ed").
   absl::InlinedVector<uint32_t, 4> structural_names;
@@ -416,8 +435,7 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       }
     }
     // A word glued to the previous one by '@', '.', '/', '_' (e-mails, URLs) is not a name.
-    const bool glued = i > 0 && IsGlue(tx[i - 1]) &&
-                       i > 1 && static_cast<unsigned char>(tx[i - 2]) > ' ';
+    const bool glued = i > 1 && IsGlue(tx[i - 1]) && static_cast<unsigned char>(tx[i - 2]) > ' ';
     Token& t = tokens.emplace_back();
     size_t next;
     // Fast path: a plain ASCII word (most of a narrative) folded and hashed in

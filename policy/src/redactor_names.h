@@ -18,7 +18,8 @@
 // and in policy/README.md with their measured recall and false removals.
 //
 // Thread safety: a NameGazetteer is immutable after Parse and may be shared;
-// FindNamesWithoutHints is reentrant.
+// FindNamesWithoutHints may run on many threads at once (its reused scratch
+// buffer is per thread).
 #pragma once
 
 #include <cstddef>
