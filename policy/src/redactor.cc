@@ -665,6 +665,22 @@ bool IsCommonWord(std::string_view w) {
   return false;
 }
 
+// True if the word before `pos` (past spaces and punctuation) has a lower-case letter.
+bool PrevWordHasLower(std::string_view text, size_t pos) {
+  size_t i = pos;
+  while (i > 0 && !IsAsciiAlnum(static_cast<unsigned char>(text[i - 1])) &&
+         static_cast<unsigned char>(text[i - 1]) < 0x80) {
+    --i;
+  }
+  bool lower = false;
+  while (i > 0 && (IsAsciiAlnum(static_cast<unsigned char>(text[i - 1])) ||
+                   static_cast<unsigned char>(text[i - 1]) >= 0x80)) {
+    const auto c = static_cast<unsigned char>(text[--i]);
+    lower |= c >= 'a' && c <= 'z';
+  }
+  return lower;
+}
+
 // Replaces each span of `text` with its placeholder into *out (cleared).
 // Leftmost, then longest, then known-before-pattern wins; overlapping spans
 // merge into the winner so no fragment of an identifier survives. Sorts
@@ -768,8 +784,7 @@ struct Redactor::Patterns {
         continue;
       }
       // A word starts at i (whole words are skipped below).
-      size_t word_end = i + 1;
-      while (word_end < n && ri::IsWordByte(static_cast<unsigned char>(text[word_end]))) ++word_end;
+      const size_t word_end = ri::WordEnd(text, i + 1);
       const size_t end = MatchWordStart(text, i, word_end, known_dates, digit_targets, spans);
       i = end != 0 ? end : word_end;
     }
@@ -828,9 +843,11 @@ struct Redactor::Patterns {
         offer(ri::MatchRegAt(text, i), IdentifierKind::kVehicleReg);
         if (size_t end = ri::MatchRegPrefixAt(text, i);
             end != 0 && !(std::string_view("ABM").find(text[i]) != std::string_view::npos &&
-                          IsCommonWord(text.substr(end - 3, 3)))) {
-          // Road numbers ("M4 AND", "A414 TOO") are not registrations; other
-          // prefix plates are, whatever their letters ("J524 HER").
+                          IsCommonWord(text.substr(end - 3, 3)) && !PrevWordHasLower(text, i))) {
+          // Road numbers in capitals ("ON THE M4 AND M25", "A414 TOO") are not
+          // registrations; other prefix plates are, whatever their letters
+          // ("J524 HER"), and so is a road-like plate after a word in lower or
+          // mixed case ("grey Ford Focus A222 MAY": a sentence would write "may").
           offer(end, IdentifierKind::kVehicleReg);
         }
       }

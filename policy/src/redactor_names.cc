@@ -1,7 +1,9 @@
 #include "redactor_names.h"
 
 #include <algorithm>
+#include <cstring>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "redactor_patterns.h"
 
@@ -107,7 +109,55 @@ struct Token {
   bool sentence_start;
   bool possessive;
   bool joined;        // has an apostrophe or hyphen inside ("d'souza", "smith-jones")
+  bool candidate;     // Candidate(*this), computed once
 };
+
+// The tokenizer's view of an ASCII byte.
+// ASCII letters and digits; the joiners ' and -; the non-ASCII bytes (they
+// may be letters); the rest: openers (a sentence's first word may follow
+// them) and other bytes. Words end at the last two.
+enum ByteClass : unsigned char { kAlnumByte, kJoinerByte, kNonAsciiByte, kOtherByte, kOpenerByte };
+struct ByteClassTable {
+  unsigned char cls[256];
+  constexpr ByteClassTable() : cls{} {
+    for (int c = 0; c < 128; ++c) cls[c] = kOtherByte;
+    for (int c = 128; c < 256; ++c) cls[c] = kNonAsciiByte;
+    cls[static_cast<unsigned char>('\'')] = cls[static_cast<unsigned char>('-')] = kJoinerByte;
+    for (int c = '0'; c <= '9'; ++c) cls[c] = kAlnumByte;
+    for (int c = 'a'; c <= 'z'; ++c) cls[c] = kAlnumByte;
+    for (int c = 'A'; c <= 'Z'; ++c) cls[c] = kAlnumByte;
+    // Bytes a sentence's first word may follow (after '.', ':' ... or a line break).
+    cls[static_cast<unsigned char>(' ')] = cls[static_cast<unsigned char>('"')] = kOpenerByte;
+    cls[static_cast<unsigned char>('(')] = kOpenerByte;
+  }
+};
+constexpr ByteClassTable kByteClass;
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "ScanAsciiWord8 reads words little-endian");
+
+// The tokenizer's fast path, 8 bytes at a time (SWAR): how many of the bytes
+// of `w` (text order, little-endian) from the first are ASCII letters or
+// digits (0..8); *folded gets those bytes lower-cased and zeros after them;
+// sets *lower if one is a lower-case letter, *digit if one is a digit.
+size_t ScanAsciiWord8(uint64_t w, uint64_t* folded, bool* lower, bool* digit) {
+  constexpr uint64_t k01 = 0x0101010101010101ULL;
+  constexpr uint64_t k80 = 0x8080808080808080ULL;
+  const uint64_t ascii = ~w & k80;        // bit 7 of each byte below 0x80
+  const uint64_t x = w & ~k80;            // no carry between bytes below
+  const uint64_t lc = x | (0x20 * k01);   // 'A'..'Z' -> 'a'..'z'
+  uint64_t letter = (lc + (0x80 - 'a') * k01) & ~(lc + (0x80 - 'z' - 1) * k01) & ascii;
+  uint64_t dig = (x + (0x80 - '0') * k01) & ~(x + (0x80 - '9' - 1) * k01) & ascii;
+  const uint64_t other = ~(letter | dig) & k80;
+  const size_t len = other == 0 ? 8 : static_cast<size_t>(__builtin_ctzll(other)) >> 3;
+  const uint64_t keep = len == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1;
+  letter &= keep;
+  dig &= keep;
+  const uint64_t up = letter & ~(w << 2);  // a letter whose bit 5 is clear
+  *folded = (w | (up >> 2)) & keep;
+  *lower |= (letter & ~up) != 0;
+  *digit |= dig != 0;
+  return len;
+}
 
 bool IsAsciiUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
 bool IsAsciiLower(unsigned char c) { return c >= 'a' && c <= 'z'; }
@@ -220,11 +270,25 @@ uint16_t LookupKey(const NameGazetteer& g, std::string_view key) {
   return bits;
 }
 
-// Bytes that glue a word into an e-mail, URL or path: '@' '.' '_' '/' '\\'.
-bool IsGlue(char c) { return c == '@' || c == '.' || c == '_' || c == '/' || c == '\\'; }
+// Byte flags for the tokenizer's context checks, one table load each.
+enum ContextBit : unsigned char {
+  kGlueBit = 1,      // '@' '.' '_' '/' '\\': glues a word into an e-mail, URL or path
+  kSentenceBit = 2,  // EndsSentence
+};
+struct ContextTable {
+  unsigned char bits[256];
+  constexpr ContextTable() : bits{} {
+    for (char c : {'@', '.', '_', '/', '\\'}) bits[static_cast<unsigned char>(c)] |= kGlueBit;
+    for (char c : {'.', '!', '?', ':', ';', '\n', '\r', '\t'}) {
+      bits[static_cast<unsigned char>(c)] |= kSentenceBit;
+    }
+  }
+};
+constexpr ContextTable kContext;
+
+bool IsGlue(char c) { return (kContext.bits[static_cast<unsigned char>(c)] & kGlueBit) != 0; }
 bool EndsSentence(char c) {
-  return c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '\n' || c == '\r' ||
-         c == '\t';
+  return (kContext.bits[static_cast<unsigned char>(c)] & kSentenceBit) != 0;
 }
 
 bool IsNameBits(uint16_t b) { return (b & (kGiven | kSurname)) != 0; }
@@ -238,6 +302,7 @@ bool IsStrong(uint16_t b) {
 
 absl::StatusOr<NameGazetteer> NameGazetteer::Parse(std::string_view tsv) {
   NameGazetteer g;
+  absl::flat_hash_map<uint64_t, uint16_t> names;  // while parsing: duplicates merge
   int line_no = 0;
   while (!tsv.empty()) {
     ++line_no;
@@ -264,13 +329,20 @@ absl::StatusOr<NameGazetteer> NameGazetteer::Parse(std::string_view tsv) {
       }
     }
     const uint64_t h = Hash(line.substr(0, tab));
-    g.names_[h] |= bits;
+    names[h] |= bits;
     g.Insert(h);
   }
+  size_t slots = 1024;
+  while (slots < 2 * names.size()) slots *= 2;
+  g.names_.assign(slots, 0);
+  g.name_mask_ = slots - 1;
+  for (const auto& [h, bits] : names) g.AddName(h, bits);
+  g.size_ = names.size();
   for (const BuiltIn& b : kBuiltIn) {
     const uint64_t h = Hash(b.word);
-    auto it = g.names_.find(h);
-    g.AddVocabulary(h, b.bits | (it == g.names_.end() ? 0 : it->second));
+    auto it = names.find(h);
+    if (it == names.end()) ++g.size_;
+    g.AddVocabulary(h, b.bits | (it == names.end() ? 0 : it->second));
   }
   return g;
 }
@@ -327,16 +399,29 @@ bool Candidate(const Token& t) {
 void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
                            absl::InlinedVector<std::pair<size_t, size_t>, 8>* names,
                            absl::InlinedVector<std::pair<size_t, size_t>, 8>* addresses) {
-  absl::InlinedVector<Token, 64> tokens;
+  const char* const tx = text.data();  // unchecked indexing in the hot loop
+  // Per-thread scratch, reused across calls: no allocation once warm, and no
+  // inline-storage check per access. Trimmed after an unusually long text.
+  thread_local std::vector<Token> token_scratch;
+  std::vector<Token>& tokens = token_scratch;
+  tokens.clear();
+  if (tokens.capacity() > 4096) tokens.shrink_to_fit();
+  absl::InlinedVector<uint32_t, 16> cues;  // tokens that may start a cue rule
+  // Capitalised given names that are also cue or stop words ("Reg", "Nan", "Ed").
+  absl::InlinedVector<uint32_t, 4> structural_names;
+  constexpr uint16_t kAnyCue = kHomeCue | kCueBefore | kWeakCue | kNicknameCue;
   std::string key;
   const size_t n = text.size();
   size_t i = 0;
+  // The last byte before the current word that is not a space, quote or '('
+  // (a sentence starts after '.', '!', '?', ':', ';' or a line break).
+  size_t last_sig = SIZE_MAX;
   while (i < n) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    bool letter;
+    const auto c = static_cast<unsigned char>(tx[i]);
     if (c < 0x80) {
-      letter = IsAsciiUpper(c) || IsAsciiLower(c) || (c >= '0' && c <= '9');
-      if (!letter) {
+      const unsigned char cls = kByteClass.cls[c];
+      if (cls != kAlnumByte) {
+        if (cls != kOpenerByte && c != '\'') last_sig = i;
         ++i;
         continue;
       }
@@ -345,93 +430,111 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       const NameChar k = ClassifyAndFold(text, i, &len, nullptr);
       if (k != NameChar::kLetter) {
         i += len;
+        last_sig = i - 1;
         continue;
       }
     }
     // A word glued to the previous one by '@', '.', '/', '_' (e-mails, URLs) is not a name.
-    const bool glued = i > 0 && IsGlue(text[i - 1]) &&
-                       i > 1 && static_cast<unsigned char>(text[i - 2]) > ' ';
-    Token t{};
+    const bool glued = i > 1 && IsGlue(tx[i - 1]) && static_cast<unsigned char>(tx[i - 2]) > ' ';
+    Token& t = tokens.emplace_back();
     size_t next;
-    // Fast path: a plain ASCII word (most of a narrative) folded in place.
-    char buf[40];
+    // Fast path: a plain ASCII word (most of a narrative) folded and hashed in
+    // one pass, with no copy; a word with a digit is never a name.
+    char buf[40 + 8];
     size_t kl = 0;
-    int up = 0;
+    bool any_lower = false;
+    bool digit = false;
     size_t j = i;
-    while (j < n && kl < sizeof(buf)) {
-      const auto b = static_cast<unsigned char>(text[j]);
-      if (static_cast<unsigned char>(b - 'a') < 26) {
-        buf[kl++] = static_cast<char>(b);
-      } else if (static_cast<unsigned char>(b - 'A') < 26) {
-        buf[kl++] = static_cast<char>(b | 0x20);
-        ++up;
+    while (kl < 40) {
+      uint64_t w = 0;  // a zero byte ends the word
+      if (n - j >= 8) {
+        std::memcpy(&w, text.data() + j, 8);
       } else {
-        break;
+        for (size_t b = 0; b < n - j; ++b) {
+          w |= uint64_t{static_cast<unsigned char>(tx[j + b])} << (8 * b);
+        }
       }
-      ++j;
+      uint64_t folded;
+      const size_t len = ScanAsciiWord8(w, &folded, &any_lower, &digit);
+      std::memcpy(buf + kl, &folded, 8);
+      kl += len;
+      j += len;
+      if (len < 8 || j >= n) break;
     }
-    const unsigned char stop = j < n ? static_cast<unsigned char>(text[j]) : ' ';
-    if (kl > 0 && stop < 0x80 && stop != '\'' && stop != '-' && !(stop >= '0' && stop <= '9') &&
-        static_cast<unsigned char>((stop | 0x20) - 'a') >= 26) {
+    std::memset(buf + kl, 0, 8);
+    // The word ends at a byte that is not a joiner, letter, digit or non-ASCII.
+    if (kl > 0 && (j == n || kByteClass.cls[static_cast<unsigned char>(tx[j])] >= kOtherByte)) {
       t.begin = i;
       t.end = j;
       t.possessive = false;
-      const bool first_upper = IsAsciiUpper(static_cast<unsigned char>(text[i]));
-      if (kl == 1 && up == 1) {
-        t.shape = Shape::kInitial;
-      } else if (static_cast<size_t>(up) == kl) {
-        t.shape = Shape::kUpper;
+      t.joined = false;
+      if (digit) {
+        t.shape = Shape::kOther;
+        t.bits = 0;
       } else {
-        t.shape = first_upper ? Shape::kTitle : Shape::kLower;
+        if (kl == 1 && !any_lower) {
+          t.shape = Shape::kInitial;
+        } else if (!any_lower) {
+          t.shape = Shape::kUpper;
+        } else {
+          t.shape = IsAsciiUpper(static_cast<unsigned char>(tx[i])) ? Shape::kTitle
+                                                                       : Shape::kLower;
+        }
+        t.bits = g.LookupHash(NameGazetteer::HashPadded(buf, kl));
       }
-      t.bits = g.Lookup(std::string_view(buf, kl));
       next = j;
     } else {
       next = ReadWord(text, i, &t, &key);
       t.bits = t.shape == Shape::kOther ? 0 : LookupKey(g, key);
     }
-    if (glued || (t.end < n && text[t.end] != '.' && IsGlue(text[t.end]))) {
+    if (glued || (t.end < n && tx[t.end] != '.' && IsGlue(tx[t.end]))) {
       t.shape = Shape::kOther;
     }
-    size_t p = i;
-    while (p > 0 && (text[p - 1] == ' ' || text[p - 1] == '"' || text[p - 1] == '\'' || text[p - 1] == '(')) --p;
-    t.sentence_start = p == 0 || EndsSentence(text[p - 1]);
-    if (t.sentence_start && p >= 2 && text[p - 1] == '.' && !tokens.empty() &&
-        tokens.back().end == p - 1 && tokens.back().end - tokens.back().begin <= 2) {
-      t.sentence_start = false;  // after an initial or "Mr." / "Dr." / "St."
+    t.sentence_start = last_sig == SIZE_MAX || EndsSentence(tx[last_sig]);
+    if (t.sentence_start && last_sig != SIZE_MAX && tx[last_sig] == '.' && tokens.size() >= 2) {
+      const Token& prev = tokens[tokens.size() - 2];
+      // After an initial or "Mr." / "Dr." / "St.".
+      if (prev.end == last_sig && prev.end - prev.begin <= 2) t.sentence_start = false;
     }
-    tokens.push_back(t);
+    t.candidate = Candidate(t);
+    if (t.bits & kAnyCue) cues.push_back(static_cast<uint32_t>(tokens.size() - 1));
+    if ((t.bits & kGiven) && (t.bits & (kStop | kCueBefore)) &&
+        (t.shape == Shape::kTitle || t.shape == Shape::kUpper)) {
+      structural_names.push_back(static_cast<uint32_t>(tokens.size() - 1));
+    }
     i = std::max(next, i + 1);
+    last_sig = i - 1;
   }
 
   const size_t count = tokens.size();
+  const Token* const tk = tokens.data();  // no per-access check of the inline storage
   auto gap = [&](size_t a, size_t b) {  // text between tokens a and b (a < b)
-    size_t from = tokens[a].end;
-    if (tokens[a].possessive) {
+    size_t from = tk[a].end;
+    if (tk[a].possessive) {
       // Past the apostrophe (' or a 3-byte ’) and the 's'.
       from += static_cast<unsigned char>(text[from]) < 0x80 ? 2 : 4;
-      from = std::min(from, tokens[b].begin);
+      from = std::min(from, tk[b].begin);
     }
-    return text.substr(from, tokens[b].begin > from ? tokens[b].begin - from : 0);
+    return text.substr(from, tk[b].begin > from ? tk[b].begin - from : 0);
   };
   size_t k = 0;
   while (k < count) {
-    if (!Candidate(tokens[k])) {
+    if (!tk[k].candidate) {
       ++k;
       continue;
     }
-    const bool after_cue = k > 0 && (tokens[k - 1].bits & kCueBefore) && !tokens[k - 1].possessive;
+    const bool after_cue = k > 0 && (tk[k - 1].bits & kCueBefore) && !tk[k - 1].possessive;
     // Grow a chain [k, e).
     size_t e = k + 1;
     bool comma_used = false;
-    while (e < count && e - k < 5 && !tokens[e - 1].possessive &&
-           (Candidate(tokens[e]) ||
+    while (e < count && e - k < 5 && !tk[e - 1].possessive &&
+           (tk[e].candidate ||
             // A particle is followed by a name part, listed or not: "rhys ap gwilym".
-            ((tokens[e - 1].bits & kParticle) && tokens[e].shape != Shape::kOther &&
-             (tokens[e].bits & (kStop | kCueBefore | kCueAfter)) == 0))) {
+            ((tk[e - 1].bits & kParticle) && tk[e].shape != Shape::kOther &&
+             (tk[e].bits & (kStop | kCueBefore | kCueAfter)) == 0))) {
       const Gap gp = ClassifyGap(gap(e - 1, e));
-      const Token& prev = tokens[e - 1];
-      const Token& cur = tokens[e];
+      const Token& prev = tk[e - 1];
+      const Token& cur = tk[e];
       if (gp == Gap::kSpace) {
         // A lower-case word joins only a lower-case name ("oliver smith").
         if ((cur.shape == Shape::kLower) != (prev.shape == Shape::kLower) &&
@@ -457,34 +560,34 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       ++e;
     }
     // Context.
-    const Token* before = k > 0 ? &tokens[k - 1] : nullptr;
+    const Token* before = k > 0 ? &tk[k - 1] : nullptr;
     std::string_view gap_before = before ? gap(k - 1, k) : std::string_view();
     const bool cue_before =
         before != nullptr && (before->bits & kCueBefore) && !before->possessive &&
         CueGap(gap_before);
     const bool known_as = before != nullptr && k >= 2 && (before->bits & kNicknameCue) &&
-                          CueGap(gap_before) && (tokens[k - 2].bits & kKnown) != 0;
-    const Token* after = e < count ? &tokens[e] : nullptr;
+                          CueGap(gap_before) && (tk[k - 2].bits & kKnown) != 0;
+    const Token* after = e < count ? &tk[e] : nullptr;
     const std::string_view gap_after = after ? gap(e - 1, e) : std::string_view();
     const bool cue_after = after != nullptr && (after->bits & kCueAfter) &&
                            ClassifyGap(gap_after) == Gap::kSpace &&
-                           tokens[e - 1].shape != Shape::kLower;
+                           tk[e - 1].shape != Shape::kLower;
     const bool place_after = after != nullptr && (after->bits & kPlaceWord) &&
                              ClassifyGap(gap_after) == Gap::kSpace;
     const bool place_before = before != nullptr && (before->bits & kPlaceBefore) &&
                               ClassifyGap(gap_before) == Gap::kSpace;
     bool chain_named = false;
-    for (size_t m = k; m < e; ++m) chain_named |= IsNameBits(tokens[m].bits);
+    for (size_t m = k; m < e; ++m) chain_named |= IsNameBits(tk[m].bits);
     // "hit by MAŁGORZATA NOWAK": two capitalised words, or a listed one ("by Leeds" stays).
     const bool weak_cue = before != nullptr && (before->bits & kWeakCue) &&
                           ClassifyGap(gap_before) == Gap::kSpace &&
-                          tokens[k].shape != Shape::kLower && (chain_named || e - k >= 2);
+                          tk[k].shape != Shape::kLower && (chain_named || e - k >= 2);
     // "Holywell Hill": a chain ending in a place word, with no given name before it.
     bool place_end = false;
-    if (e - k >= 2 && (tokens[e - 1].bits & kPlaceWord) != 0) {
+    if (e - k >= 2 && (tk[e - 1].bits & kPlaceWord) != 0) {
       place_end = true;
       for (size_t m = k; m + 1 < e; ++m) {
-        if (IsStrong(tokens[m].bits) && (tokens[m].bits & kGiven)) place_end = false;
+        if (IsStrong(tk[m].bits) && (tk[m].bits & kGiven)) place_end = false;
       }
     }
     const bool of_before = before != nullptr && before->shape == Shape::kLower &&
@@ -497,10 +600,10 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       // After "hit by" / "states": the capitalised chain is a name.
     } else if (cue_after && !cue_before && !known_as) {
       // "Later Xyvor Plumtree states": a sentence-initial word with no evidence is not a name.
-      if (e - k >= 2 && tokens[k].sentence_start && !IsNameBits(tokens[k].bits)) s = k + 1;
+      if (e - k >= 2 && tk[k].sentence_start && !IsNameBits(tk[k].bits)) s = k + 1;
     } else if (!cue_before && !known_as) {
-      while (s < e && !IsNameBits(tokens[s].bits) && tokens[s].shape == Shape::kTitle &&
-             (tokens[s].bits & kParticle) == 0 && (s == k ? tokens[s].sentence_start : true) &&
+      while (s < e && !IsNameBits(tk[s].bits) && tk[s].shape == Shape::kTitle &&
+             (tk[s].bits & kParticle) == 0 && (s == k ? tk[s].sentence_start : true) &&
              s + 1 < e) {
         ++s;
       }
@@ -520,15 +623,15 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       int parts = 0;
       bool any_lower = false;
       for (size_t m = s; m < e; ++m) {
-        const Token& t = tokens[m];
+        const Token& t = tk[m];
         if (t.bits & kParticle) continue;
         ++parts;
         strong += IsStrong(t.bits) ? 1 : 0;
-        const bool after_particle = m > s && (tokens[m - 1].bits & kParticle);
+        const bool after_particle = m > s && (tk[m - 1].bits & kParticle);
         named += (IsNameBits(t.bits) || after_particle) ? 1 : 0;
         any_lower |= t.shape == Shape::kLower;
       }
-      const Token& first = tokens[s];
+      const Token& first = tk[s];
       const bool lower_after_cue = before != nullptr && (before->bits & kWeakCue) &&
                                    ClassifyGap(gap_before) == Gap::kSpace;
       if (any_lower) {
@@ -539,8 +642,8 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
           // "hit by mac doudigan": a given name then name parts after a cue.
           int ok_words = 0;
           for (size_t m = s; m < e; ++m) {
-            ok_words += IsNameBits(tokens[m].bits) || (tokens[m].bits & kParticle) ||
-                        (m > s && (tokens[m - 1].bits & kParticle));
+            ok_words += IsNameBits(tk[m].bits) || (tk[m].bits & kParticle) ||
+                        (m > s && (tk[m - 1].bits & kParticle));
           }
           emit = ok_words == static_cast<int>(e - s);
         }
@@ -548,8 +651,8 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
         emit = strong >= 1;
       } else if (parts == 1) {
         size_t only = s;
-        while (only + 1 < e && (tokens[only].bits & kParticle) != 0) ++only;
-        const Token& t = tokens[only];
+        while (only + 1 < e && (tk[only].bits & kParticle) != 0) ++only;
+        const Token& t = tk[only];
         if (t.shape == Shape::kInitial) {
           emit = false;
         } else if (IsStrong(t.bits)) {
@@ -561,73 +664,108 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       // Nicknames after "aka" / "known as" may be any case: take the next word.
       size_t from = (cue_before || known_as) ? k : s;
       size_t to = e;
-      const size_t end_byte = tokens[to - 1].end;
-      names->emplace_back(tokens[from].begin, end_byte);
+      const size_t end_byte = tk[to - 1].end;
+      names->emplace_back(tk[from].begin, end_byte);
     }
     k = e;
   }
 
-  // Home addresses without a house number: a cue ("lives at", "address:"),
-  // then up to three capitalised words ending in a street word.
-  for (size_t m = 0; m + 1 < count; ++m) {
-    if ((tokens[m].bits & kHomeCue) == 0) continue;
-    size_t a = m + 1;
-    // "lives at", "resides on", "home address:"
-    while (a < count && a <= m + 2 && tokens[a].shape == Shape::kLower &&
-           (tokens[a].bits & (kStop | kHomeCue)) != 0) {
-      ++a;
-    }
-    if (a >= count || (tokens[a].shape != Shape::kTitle && tokens[a].shape != Shape::kUpper)) continue;
-    if (!CueGap(gap(a - 1, a)) || (tokens[a].bits & kPlaceBefore & ~kPlaceWord) != 0) continue;
-    for (size_t z = a + 1; z < count && z <= a + 3; ++z) {
-      if (ClassifyGap(gap(z - 1, z)) != Gap::kSpace || tokens[z].shape == Shape::kLower ||
-          tokens[z].shape == Shape::kOther) {
-        break;
+  // A given name that is also a cue or stop word ("Reg", "Nan", "Ed") is a
+  // name when its context says so: after "SURNAME," ("SAMPATH, Reg"), right
+  // after a cue ("NOK Nan", "Victim Reg"), or before a listed surname ("Nan
+  // Dungan").
+  for (const uint32_t idx : structural_names) {
+    const size_t m = idx;
+    const Token& t = tk[m];
+    // The name goes on into a capitalised candidate after it ("Nan Dungan").
+    const bool next_joins = m + 1 < count && !t.possessive && tk[m + 1].candidate &&
+                            tk[m + 1].shape != Shape::kLower &&
+                            ClassifyGap(gap(m, m + 1)) == Gap::kSpace;
+    if (m > 0) {
+      const Token& prev = tk[m - 1];
+      const std::string_view gp = gap(m - 1, m);
+      if (ClassifyGap(gp) == Gap::kComma && !prev.possessive &&
+          (prev.shape == Shape::kUpper || (prev.bits & kSurname)) && prev.candidate) {
+        names->emplace_back(t.begin, t.end);
+        continue;
       }
-      if (tokens[z].bits & kPlaceWord) {
-        addresses->emplace_back(tokens[a].begin, tokens[z].end);
-        break;
+      if ((prev.bits & kCueBefore) && !prev.possessive && CueGap(gp)) {
+        names->emplace_back(t.begin, next_joins ? tk[m + 1].end : t.end);
+        continue;
       }
     }
+    if (next_joins && (tk[m + 1].bits & kSurname)) names->emplace_back(t.begin, tk[m + 1].end);
   }
 
-  // After a cue, a lower-case word no list holds followed by a lower-case
-  // surname: "Pt dafydd llewellyn-price".
-  for (size_t m = 0; m + 2 < count; ++m) {
-    if ((tokens[m].bits & (kCueBefore | kWeakCue)) == 0 || tokens[m].possessive) continue;
-    const Token& a = tokens[m + 1];
-    const Token& b = tokens[m + 2];
-    if (a.shape != Shape::kLower || b.shape != Shape::kLower) continue;
-    // One listed, the other in no list: "dafydd llewellyn-price", "chloé d'souza".
-    const bool a_name = IsNameBits(a.bits) && (a.bits & (kStop | kCueAfter | kPlaceWord)) == 0;
-    const bool b_name = IsNameBits(b.bits) && (b.bits & (kStop | kCueAfter | kPlaceWord)) == 0;
-    if (!((a.bits == 0 && b_name && (b.bits & kSurname)) || (a_name && b.bits == 0 && b.joined))) {
-      continue;
+  // The rules that start at a cue word, in one pass over the tokens.
+  for (const uint32_t cue : cues) {
+    const size_t m = cue;
+    if (m + 1 >= count) break;
+    const uint16_t cue_bits = tk[m].bits;
+    const bool possessive = tk[m].possessive;
+
+    // Home addresses without a house number: a cue ("lives at", "address:"),
+    // then up to three capitalised words ending in a street word.
+    if (cue_bits & kHomeCue) {
+      size_t a = m + 1;
+      // "lives at", "resides on", "home address:"
+      while (a < count && a <= m + 2 && tk[a].shape == Shape::kLower &&
+             (tk[a].bits & (kStop | kHomeCue)) != 0) {
+        ++a;
+      }
+      if (a < count && (tk[a].shape == Shape::kTitle || tk[a].shape == Shape::kUpper) &&
+          CueGap(gap(a - 1, a)) && (tk[a].bits & kPlaceBefore & ~kPlaceWord) == 0) {
+        for (size_t z = a + 1; z < count && z <= a + 3; ++z) {
+          if (ClassifyGap(gap(z - 1, z)) != Gap::kSpace || tk[z].shape == Shape::kLower ||
+              tk[z].shape == Shape::kOther) {
+            break;
+          }
+          if (tk[z].bits & kPlaceWord) {
+            addresses->emplace_back(tk[a].begin, tk[z].end);
+            break;
+          }
+        }
+      }
     }
-    if (!CueGap(gap(m, m + 1)) || ClassifyGap(gap(m + 1, m + 2)) != Gap::kSpace) continue;
-    names->emplace_back(a.begin, b.end);
-  }
 
-  // A cue then a capitalised given name that is also a word: "NOK June", "Mrs May".
-  for (size_t m = 0; m + 1 < count; ++m) {
-    if ((tokens[m].bits & kCueBefore) == 0 || tokens[m].possessive) continue;
-    const Token& t = tokens[m + 1];
-    if ((t.shape != Shape::kTitle && t.shape != Shape::kUpper) || (t.bits & kGiven) == 0) continue;
-    if ((t.bits & (kCalendar | kCommonWord)) == 0 || (t.bits & (kStop | kCueBefore)) != 0) continue;
-    if (!CueGap(gap(m, m + 1))) continue;
-    names->emplace_back(t.begin, t.end);
-  }
+    // After a cue, a lower-case word no list holds followed by a lower-case
+    // surname: "Pt dafydd llewellyn-price".
+    if ((cue_bits & (kCueBefore | kWeakCue)) != 0 && !possessive && m + 2 < count) {
+      const Token& a = tk[m + 1];
+      const Token& b = tk[m + 2];
+      if (a.shape == Shape::kLower && b.shape == Shape::kLower) {
+        // One listed, the other in no list: "dafydd llewellyn-price", "chloé d'souza".
+        const bool a_name = IsNameBits(a.bits) && (a.bits & (kStop | kCueAfter | kPlaceWord)) == 0;
+        const bool b_name = IsNameBits(b.bits) && (b.bits & (kStop | kCueAfter | kPlaceWord)) == 0;
+        // A given name that is also a cue or stop word: "hit by reg pietrak".
+        const bool a_structural_given = (a.bits & kGiven) && (a.bits & (kStop | kCueBefore));
+        if ((((a.bits == 0 || a_structural_given) && b_name && (b.bits & kSurname)) ||
+             (a_name && b.bits == 0 && b.joined)) &&
+            CueGap(gap(m, m + 1)) && ClassifyGap(gap(m + 1, m + 2)) == Gap::kSpace) {
+          names->emplace_back(a.begin, b.end);
+        }
+      }
+    }
 
-  // Nickname cues followed by a lower-case or unknown word: "aka tommo".
-  for (size_t m = 0; m + 1 < count; ++m) {
-    const bool cue = (tokens[m].bits & kNicknameCue) != 0 &&
-                     ((tokens[m].bits & kCueBefore) != 0 ||
-                      (m > 0 && (tokens[m - 1].bits & kKnown) != 0));
-    if (!cue) continue;
-    const Token& t = tokens[m + 1];
-    if (t.shape == Shape::kOther || (t.bits & (kStop | kCueBefore)) != 0) continue;
-    if (!CueGap(gap(m, m + 1))) continue;
-    names->emplace_back(t.begin, t.end);
+    // A cue then a capitalised given name that is also a word: "NOK June", "Mrs May".
+    if ((cue_bits & kCueBefore) != 0 && !possessive) {
+      const Token& t = tk[m + 1];
+      if ((t.shape == Shape::kTitle || t.shape == Shape::kUpper) && (t.bits & kGiven) != 0 &&
+          (t.bits & (kCalendar | kCommonWord)) != 0 && (t.bits & (kStop | kCueBefore)) == 0 &&
+          CueGap(gap(m, m + 1))) {
+        names->emplace_back(t.begin, t.end);
+      }
+    }
+
+    // Nickname cues followed by a lower-case or unknown word: "aka tommo".
+    if ((cue_bits & kNicknameCue) != 0 &&
+        ((cue_bits & kCueBefore) != 0 || (m > 0 && (tk[m - 1].bits & kKnown) != 0))) {
+      const Token& t = tk[m + 1];
+      if (t.shape != Shape::kOther && (t.bits & (kStop | kCueBefore)) == 0 &&
+          CueGap(gap(m, m + 1))) {
+        names->emplace_back(t.begin, t.end);
+      }
+    }
   }
 }
 

@@ -18,17 +18,18 @@
 // and in policy/README.md with their measured recall and false removals.
 //
 // Thread safety: a NameGazetteer is immutable after Parse and may be shared;
-// FindNamesWithoutHints is reentrant.
+// FindNamesWithoutHints may run on many threads at once (its reused scratch
+// buffer is per thread).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -65,24 +66,60 @@ class NameGazetteer {
   static absl::StatusOr<NameGazetteer> Parse(std::string_view tsv);
 
   // The bits of a folded (lower-case, accents removed, no apostrophes) word; 0
-  // if unknown. Runs at every word of every narrative: a Bloom filter (16 KiB,
-  // two probes) rejects most words before any table is read, and the tables
-  // are keyed by the word's 64-bit FNV-1a hash (a collision among ~12k words
-  // is vanishingly unlikely and would only change one word's bits).
-  uint16_t Lookup(std::string_view folded) const {
-    const uint64_t h = Hash(folded);
-    // The built-in words ("the", "at", "states") are the commonest words of a
-    // narrative: a small open-addressed table that stays in cache answers them.
+  // if unknown. Runs at every word of every narrative, so it touches little
+  // memory: the built-in words ("the", "at", "states", the commonest words of
+  // a narrative) sit in a small open-addressed table that stays in cache; a
+  // Bloom filter (16 KiB, two probes) rejects most other words; the names sit
+  // in a flat table of 4-byte slots (a 28-bit check of the word's 64-bit
+  // FNV-1a hash and its 4 flag bits). A false match needs the Bloom filter,
+  // the slot and the 28-bit check to agree by chance (about 1 in 10^10 per
+  // word) and would only mark one more word as a name.
+  uint16_t Lookup(std::string_view folded) const { return LookupHash(Hash(folded)); }
+  uint16_t LookupHash(uint64_t h) const {
     for (size_t slot = h & (kVocabSlots - 1);; slot = (slot + 1) & (kVocabSlots - 1)) {
       const VocabSlot& v = vocabulary_[slot];
       if (v.hash == h) return v.bits;
       if (v.hash == 0) break;
     }
     if (!MayContain(h)) return 0;
-    auto it = names_.find(h);
-    return it == names_.end() ? 0 : it->second;
+    const uint32_t check = NameCheck(h);
+    for (size_t slot = h & name_mask_;; slot = (slot + 1) & name_mask_) {
+      const uint32_t e = names_[slot];
+      if (e == 0) return 0;
+      if ((e & ~uint32_t{0xF}) == check) return static_cast<uint16_t>(e & 0xF);
+    }
   }
-  size_t size() const { return names_.size(); }  // names and built-in words
+  size_t size() const { return size_; }  // names and built-in words
+
+  // The hash Lookup uses: 8 bytes at a time (a folded word of up to 8 bytes
+  // costs one multiply), then a 64-bit finaliser so every bit depends on every
+  // byte. HashPadded reads `buf` up to the next multiple of 8 bytes past
+  // `len`: the 8 bytes after `len` must be readable and zero.
+  static uint64_t Hash(std::string_view s) {
+    char padded[64 + 8] = {};
+    if (s.size() > 64) s = s.substr(0, 64);  // callers fold at most 64 bytes
+    std::memcpy(padded, s.data(), s.size());
+    return HashPadded(padded, s.size());
+  }
+  static uint64_t HashPadded(const char* buf, size_t len) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, buf + i, 8);
+      h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+      h ^= h >> 32;
+    }
+    if (i < len) {
+      uint64_t w;
+      std::memcpy(&w, buf + i, 8);
+      h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+    }
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 33;
+    return h == 0 ? 1 : h;
+  }
 
  private:
   static constexpr size_t kBloomBits = size_t{1} << 17;
@@ -91,14 +128,9 @@ class NameGazetteer {
     uint64_t hash = 0;  // 0 = empty (Hash never returns 0)
     uint16_t bits = 0;
   };
-  static uint64_t Hash(std::string_view s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (char c : s) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 1099511628211ULL;
-    }
-    h ^= h >> 29;
-    return h == 0 ? 1 : h;
+  // The upper 28 bits of a name slot: never 0 (0 is an empty slot).
+  static uint32_t NameCheck(uint64_t h) {
+    return (static_cast<uint32_t>(h >> 36) | 1u) << 4;
   }
   void AddVocabulary(uint64_t h, uint16_t bits) {
     for (size_t slot = h & (kVocabSlots - 1);; slot = (slot + 1) & (kVocabSlots - 1)) {
@@ -106,6 +138,16 @@ class NameGazetteer {
       if (v.hash == 0 || v.hash == h) {
         v.hash = h;
         v.bits |= bits;
+        return;
+      }
+    }
+  }
+  void AddName(uint64_t h, uint16_t bits) {
+    const uint32_t check = NameCheck(h);
+    for (size_t slot = h & name_mask_;; slot = (slot + 1) & name_mask_) {
+      uint32_t& e = names_[slot];
+      if (e == 0 || (e & ~uint32_t{0xF}) == check) {
+        e = check | (e & 0xF) | (bits & 0xF);
         return;
       }
     }
@@ -125,8 +167,10 @@ class NameGazetteer {
   std::vector<uint64_t> bloom_ = std::vector<uint64_t>(kBloomBits / 64);
   // Built-in cue/stop/place words, with the name bits of those that are names too.
   std::vector<VocabSlot> vocabulary_ = std::vector<VocabSlot>(kVocabSlots);
-  // The gazetteer file's names.
-  absl::flat_hash_map<uint64_t, uint16_t> names_;
+  // The gazetteer file's names: open addressing, at most half full.
+  std::vector<uint32_t> names_;
+  size_t name_mask_ = 0;
+  size_t size_ = 0;
 };
 
 // Appends [begin, end) of every name found in `text` (valid UTF-8) to

@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "redactor_names.h"
+#include "redactor_patterns.h"
 
 namespace accord::policy {
 namespace {
@@ -40,6 +41,74 @@ TEST_F(NamesTest, EmbeddedGazetteerIsLoaded) {
   EXPECT_NE(g->Lookup("oliver") & redact_internal::kGiven, 0);
   EXPECT_NE(g->Lookup("kowalski") & redact_internal::kSurname, 0);
   EXPECT_EQ(g->Lookup("zzzzqx"), 0);
+}
+
+// Welsh given names come from gender-guesser's nam_dict.txt (policy/data/README.md):
+// Faker has no Welsh locale.
+TEST_F(NamesTest, GazetteerHoldsWelshNames) {
+  auto g = redact_internal::NameGazetteer::Parse(redact_internal::kEmbeddedNameGazetteer);
+  ASSERT_TRUE(g.ok()) << g.status();
+  for (std::string_view name : {"dafydd", "gwenllian", "rhys", "cerys", "sian", "ieuan",
+                                "llywelyn", "bethan", "gruffudd", "gethin", "angharad", "owain",
+                                "rhiannon", "myfanwy", "catrin", "hywel", "aled", "iolo",
+                                "gwion", "emyr", "tegwen", "huw", "ffion", "gwyneth"}) {
+    EXPECT_NE(g->Lookup(name) & (redact_internal::kGiven | redact_internal::kSurname), 0) << name;
+  }
+  for (std::string_view name : {"jones", "davies", "evans", "pritchard", "bowen", "pugh", "parry"}) {
+    EXPECT_NE(g->Lookup(name) & redact_internal::kSurname, 0) << name;
+  }
+}
+
+TEST_F(NamesTest, WelshFormsWithoutHints) {
+  // Given names alone and in full, accents, ap/ab patronymics, every order and case.
+  EXPECT_EQ(R("Seen with Dafydd Llywelyn today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("Seen with Gwenllian Pritchard today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("Seen with Siân Bowen today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("Seen with Dafydd ap Gruffudd today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("Seen with Ieuan ab Owain today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("Seen with AP GRUFFUDD, Dafydd today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("Seen with GRUFFUDD, Gwenllian today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("Seen with CERYS BETHAN-JONES today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("seen with rhys ap gruffudd today."), "seen with [NAME] today.");
+  EXPECT_EQ(R("seen with ieuan llywelyn today."), "seen with [NAME] today.");
+  EXPECT_EQ(R("NOK Cerys on 07700 900123."), "NOK [NAME] on [PHONE].");
+  EXPECT_EQ(R("Pt Gethin states he fell."), "Pt [NAME] states he fell.");
+  EXPECT_EQ(R("Hit by Hywel Pugh outside."), "Hit by [NAME] outside.");
+  EXPECT_EQ(R("Victim Rhiannon's phone was taken."), "Victim [NAME]'s phone was taken.");
+  // Welsh places stay (the Cardiff Model needs them).
+  EXPECT_EQ(R("Attended Heol Y Deri Road, Cardiff."), "Attended Heol Y Deri Road, Cardiff.");
+}
+
+// Given names that are also structural words of a note (nan, reg, ed).
+TEST_F(NamesTest, GivenNamesThatAreAlsoCueWords) {
+  EXPECT_EQ(R("Seen with SAMPATH, Reg today."), "Seen with [NAME], [NAME] today.");
+  EXPECT_EQ(R("Victim Kamyk, Nan (DOB unknown)."), "Victim [NAME], [NAME] (DOB unknown).");
+  EXPECT_EQ(R("NOK Reg informed."), "NOK [NAME] informed.");
+  EXPECT_EQ(R("Victim Nan Dungan states."), "Victim [NAME] states.");
+  EXPECT_EQ(R("Seen with Nan Jones today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("Pt states hit by reg pietrak."), "Pt states hit by [NAME].");
+  // The words themselves stay.
+  EXPECT_EQ(R("Pt attended ED with her nan."), "Pt attended ED with her nan.");
+  EXPECT_EQ(R("Reg AB12 CDE seen."), "Reg [VEHICLE_REG] seen.");
+}
+
+// The word scanner (eight bytes at a time) agrees with the byte-by-byte rule at
+// every start, for every byte value around the 8-byte boundaries.
+TEST(WordEndTest, AgreesWithByteRule) {
+  auto slow = [](std::string_view t, size_t i) {
+    while (i < t.size() && redact_internal::IsWordByte(static_cast<unsigned char>(t[i]))) ++i;
+    return i;
+  };
+  std::string text = "abc_DEF09xyzQ_7 Hello, w\xc3\xb6rld Z9_z@x.y\x7f[`{/:";
+  for (int c = 0; c < 256; ++c) {
+    for (size_t at : {size_t{3}, size_t{8}, size_t{12}}) {
+      std::string t = text;
+      t[at] = static_cast<char>(c);
+      for (size_t i = 0; i <= t.size(); ++i) {
+        ASSERT_EQ(redact_internal::WordEnd(t, i), slow(t, i)) << c << " " << at << " " << i;
+      }
+    }
+  }
 }
 
 TEST_F(NamesTest, MalformedGazetteerNamesTheLine) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,6 +75,29 @@ struct WordByteTable {
 inline constexpr WordByteTable kWordBytes;
 inline bool IsWordByte(unsigned char c) { return kWordBytes.is_word[c]; }
 
+// The end of the run of word bytes [0-9A-Za-z_] from `i`: eight bytes at a
+// time (SWAR, little-endian), then byte by byte.
+inline size_t WordEnd(std::string_view text, size_t i) {
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "WordEnd reads words little-endian");
+  constexpr uint64_t k01 = 0x0101010101010101ULL;
+  constexpr uint64_t k80 = 0x8080808080808080ULL;
+  const size_t n = text.size();
+  while (i + 8 <= n) {
+    uint64_t w;
+    std::memcpy(&w, text.data() + i, 8);
+    const uint64_t x = w & ~k80;  // bytes below 0x80: no carry between bytes below
+    const uint64_t lc = x | (0x20 * k01);
+    const uint64_t letter = (lc + (0x80 - 'a') * k01) & ~(lc + (0x80 - 'z' - 1) * k01);
+    const uint64_t digit = (x + (0x80 - '0') * k01) & ~(x + (0x80 - '9' - 1) * k01);
+    const uint64_t underscore = ~((x ^ (0x5F * k01)) + 0x7F * k01);
+    const uint64_t other = ~((letter | digit | underscore) & ~w) & k80;
+    if (other != 0) return i + (static_cast<size_t>(__builtin_ctzll(other)) >> 3);
+    i += 8;
+  }
+  while (i < n && IsWordByte(static_cast<unsigned char>(text[i]))) ++i;
+  return i;
+}
+
 // True if `text` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 
@@ -135,10 +159,17 @@ inline unsigned char ByteAt(std::string_view text, size_t i) {
 }  // namespace detail
 
 inline bool MayBeDobCueAt(std::string_view text, size_t pos) {
+  // The first bytes of "dob", "d.o.b", "do.b", "date of birth", "born": a
+  // word such as "both", "bottle", "down" or "day" never reaches RE2.
   const auto c = static_cast<unsigned char>(detail::ByteAt(text, pos) | 0x20);
   const auto d = static_cast<unsigned char>(detail::ByteAt(text, pos + 1) | 0x20);
-  if (c == 'd') return d == 'o' || d == '.' || d == 'a';
-  return c == 'b' && d == 'o';
+  const auto e = static_cast<unsigned char>(detail::ByteAt(text, pos + 2) | 0x20);
+  if (c == 'd') {
+    if (d == 'o') return e == 'b' || e == '.';
+    if (d == '.') return e == 'o';
+    return d == 'a' && e == 't' && (detail::ByteAt(text, pos + 3) | 0x20) == 'e';
+  }
+  return c == 'b' && d == 'o' && e == 'r' && (detail::ByteAt(text, pos + 3) | 0x20) == 'n';
 }
 
 inline bool MayBeDateAt(std::string_view text, size_t pos) {

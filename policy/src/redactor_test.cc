@@ -286,6 +286,10 @@ TEST_F(RedactorTest, VehicleRegistrations) {
   EXPECT_EQ(R("cars AB12 CDE, ab12cde, Y123 ABC"), "cars [VEHICLE_REG], [VEHICLE_REG], [VEHICLE_REG]");
   // Words and motorways are not registrations.
   EXPECT_EQ(R("ON THE M4 AND M25, ABCD EFG, 12 CDE"), "ON THE M4 AND M25, ABCD EFG, 12 CDE");
+  // A road-like prefix plate after a word in lower or mixed case is a plate.
+  EXPECT_EQ(R("left in a grey Ford Focus A222 MAY towards"),
+            "left in a grey Ford Focus [VEHICLE_REG] towards");
+  EXPECT_EQ(R("white Transit van B742 HAD."), "white Transit van [VEHICLE_REG].");
 }
 
 TEST_F(RedactorTest, DatesOfBirthNeedACue) {

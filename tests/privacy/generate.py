@@ -10,7 +10,8 @@ writes DIR/narratives.jsonl (input of `privacy_eval redact`), DIR/truth.jsonl
 of `privacy_eval link`) and DIR/link_truth.jsonl (person per linkage record).
 
 Names come from the redactor's gazetteer (policy/data/name_gazetteer.tsv,
-generated from Faker) for most people; invented names (not in any list) are
+generated from Faker and gender-guesser) for most people, Welsh names (given
+names, surnames, ap/ab patronymics) for one in ten; invented names (not in any list) are
 planted after a cue (Caller, Witness, NOK, "known as"), as real notes carry
 names no list holds. Places come from places.txt and must survive.
 """
@@ -29,12 +30,28 @@ SPECIAL = [  # accents, particles, apostrophes, double-barrelled
     ("Zoë", "McDonald"), ("Aoife", "MacNamara"), ("Siân", "Llewellyn-Price"),
     ("Chloé", "D'Souza"), ("Ciarán", "O'Sullivan"), ("Agnieszka", "Woźniak"),
 ]
+# Welsh names (policy/data/README.md: Welsh given names come from gender-guesser's
+# nam_dict.txt): given names with and without accents, Welsh surnames, and ap/ab
+# patronymics, planted in every order and case like the others.
+WELSH_GIVEN = ["Dafydd", "Gwenllian", "Rhys", "Cerys", "Siân", "Ieuan", "Llywelyn", "Bethan",
+               "Gruffudd", "Gethin", "Angharad", "Owain", "Rhiannon", "Myfanwy", "Catrin",
+               "Hywel", "Aled", "Iolo", "Gwion", "Emyr", "Tegwen", "Huw", "Ffion", "Gwyneth"]
+WELSH_SURNAMES = ["Jones", "Davies", "Evans", "Pritchard", "Bowen", "Pugh", "Parry", "Llywelyn",
+                  "Gruffudd", "Rhys", "ap Gruffudd", "ab Owain", "ap Rhys", "ap Dafydd",
+                  "ab Iolo", "Bevan", "Vaughan", "Lloyd"]
 SYLL = ["bra", "vek", "tor", "lin", "zan", "mor", "qui", "dex", "fal", "rob", "wen", "ysk",
         "pel", "gar", "ith", "lom", "dra", "nus", "kel", "vir"]
 TOWNS = ["Watford", "St Albans", "Hatfield", "Stevenage", "Luton", "Hitchin", "Harpenden", "Cardiff"]
 STREET_WORDS = ["Kingsley", "Meadow", "Orchard", "Beech", "Elm", "Willow", "Cedar", "Ash"]
 STREET_SUFFIX = ["Court", "Close", "Road", "Avenue", "Drive", "Gardens", "Way", "Crescent"]
 CARS = ["grey Ford Focus", "black VW Golf", "white Transit van", "red Vauxhall Corsa"]
+
+
+# NormaliseNameForLinkage (version 2) joins these to the next word; a given name
+# spelt like one ("Nic", "Del") links only in one word order (policy/README.md,
+# "does not link"), so the linkage corpus does not plant them as given names.
+LINKAGE_PARTICLES = {"ab", "ap", "da", "de", "del", "della", "den", "der", "du", "la", "le", "mc",
+                     "ni", "nic", "o", "ter", "ten", "van", "von"}
 
 
 def load_names():
@@ -45,7 +62,7 @@ def load_names():
         key, flags = line.split("\t")
         if not key.isalpha() or len(key) < 3:
             continue
-        if "G" in flags and "W" not in flags:
+        if "G" in flags and "W" not in flags and key not in LINKAGE_PARTICLES:
             given.append(key.capitalize())
         if "S" in flags and ("W" not in flags or "F" in flags):
             surnames.append(key.capitalize())
@@ -116,9 +133,12 @@ def postcode(rng):
 
 
 class Person:
-    def __init__(self, rng, given, surnames, special_rate=0.1):
-        if rng.random() < special_rate:
+    def __init__(self, rng, given, surnames, special_rate=0.1, welsh_rate=0.1):
+        r = rng.random()
+        if r < special_rate:
             self.first, self.last = rng.choice(SPECIAL)
+        elif r < special_rate + welsh_rate:
+            self.first, self.last = rng.choice(WELSH_GIVEN), rng.choice(WELSH_SURNAMES)
         else:
             self.first, self.last = rng.choice(given), rng.choice(surnames)
         self.dob = f"{rng.randint(1940, 2008)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
@@ -130,7 +150,7 @@ def narrative(rng, i, given, surnames, places):
     victim = Person(rng, given, surnames)
     suspect = Person(rng, given, surnames)
     witness_first, witness_last = invented(rng), invented(rng)
-    nok_first = rng.choice(given)
+    nok_first = rng.choice(given) if rng.random() < 0.8 else rng.choice(WELSH_GIVEN)
     witness2 = invented(rng)
     nick = rng.choice(given)[:3] + rng.choice(["mo", "za", "zy", "ie"])
     pub, street, station = rng.choice(places["pub"]), rng.choice(places["street"]), rng.choice(places["station"])

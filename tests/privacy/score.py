@@ -36,14 +36,22 @@ def read(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
-def name_leaks(value, clean_folded):
+def count_word(part, text_folded):
+    return len(re.findall(r"(?<![\w])" + re.escape(part) + r"(?![\w])", text_folded))
+
+
+def name_leaks(value, clean_folded, background_folded):
+    """Parts of the name left in the clean text. A part that is also an ordinary
+    word of the template ("White" and "white Transit van") leaks only if the
+    clean text holds it more often than the original text outside the planted
+    identifiers (background_folded)."""
     words = [w for w in re.split(r"[^\w']+", fold(value)) if w]
     leaked = []
     for w in words:
         for part in re.split(r"['\-]", w):
             if len(part) < 2 or part in PARTICLES:
                 continue
-            if re.search(r"(?<![\w])" + re.escape(part) + r"(?![\w])", clean_folded):
+            if count_word(part, clean_folded) > count_word(part, background_folded):
                 leaked.append(part)
     return leaked
 
@@ -68,6 +76,7 @@ def main():
     d = Path(args.dir)
     truth = {t["id"]: t for t in read(d / "truth.jsonl")}
     clean = {c["id"]: c["clean"] for c in read(d / "clean.jsonl")}
+    original = {n["id"]: n["text"] for n in read(d / "narratives.jsonl")}
     planted = collections.Counter()
     leaks = collections.Counter()
     places_total = collections.Counter()
@@ -79,10 +88,16 @@ def main():
         cf = fold(c)
         for place in t["places"]:
             cf = cf.replace(fold(place), " ")
+        # The original text without its planted identifiers (longest first) and places.
+        bg = fold(original[nid])
+        for place in t["places"]:
+            bg = bg.replace(fold(place), " ")
+        for _, value in sorted(t["identifiers"], key=lambda kv: -len(kv[1])):
+            bg = bg.replace(fold(value), " ")
         for kind, value in t["identifiers"]:
             planted[kind] += 1
             if kind in ("name", "nickname"):
-                bad = name_leaks(value, cf)
+                bad = name_leaks(value, cf, bg)
             elif kind in ("phone", "ni"):
                 core = re.sub(r"[^0-9A-Za-z]", "", value).lower()
                 bad = core in re.sub(r"[^0-9A-Za-z]", "", c).lower() and \
