@@ -89,12 +89,6 @@ absl::StatusOr<Normalised> NormaliseText(FieldType type, std::string_view text) 
   return absl::InvalidArgumentError("this field type cannot be pseudonymised");
 }
 
-// "pz" + the name normaliser's version + "_": the marker moves with the version.
-constexpr char kNameTokenPrefix[] = {'p', 'z', static_cast<char>('0' + kNameLinkageVersion), '_',
-                                     '\0'};
-static_assert(kNameLinkageVersion >= 1 && kNameLinkageVersion <= 9,
-              "the name token prefix holds one digit");
-
 void AppendHex(const unsigned char* bytes, size_t n, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   size_t at = out->size();
@@ -134,14 +128,10 @@ void Pseudonymiser::Digest(std::string_view prefix, std::initializer_list<std::s
   AppendHex(mac, kTokenBytes, out);
 }
 
-std::string_view Pseudonymiser::TokenPrefix(FieldType type) {
-  return type == FieldType::kName ? std::string_view(kNameTokenPrefix) : "pz1_";
-}
-
 absl::Status Pseudonymiser::PseudonymiseText(FieldType type, std::string_view text,
                                             std::string* token_out) {
   ACCORD_ASSIGN_OR_RETURN(Normalised n, NormaliseText(type, text));
-  Digest(TokenPrefix(type), {n.tag, n.value}, token_out);
+  Digest("pz1_", {n.tag, n.value}, token_out);
   return absl::OkStatus();
 }
 

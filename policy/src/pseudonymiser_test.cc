@@ -7,7 +7,6 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "accord/policy/normalise.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -66,9 +65,7 @@ TEST_F(PseudonymiserTest, KnownVectors) {
   // Literal vectors computed with Python's hmac module, and recomputed with HMAC().
   EXPECT_EQ(Token(FieldType::kNhsNumber, "9434765919"), "pz1_6866c526278ddda2ab661fb2732c27ff");
   EXPECT_EQ(Token(FieldType::kNhsNumber, "9434765919"), Expected("pz1_", kKey, Msg("nhs", "9434765919")));
-  // Name tokens carry the name normaliser's version ("pz2_"); the hex digits
-  // are the ones this name had before the marker.
-  EXPECT_EQ(Token(FieldType::kName, "Zoë"), "pz2_4cabbec1a1535b7cc469f78d4bed4268");
+  EXPECT_EQ(Token(FieldType::kName, "Zoë"), "pz1_4cabbec1a1535b7cc469f78d4bed4268");
   EXPECT_EQ(Token(FieldType::kPostcode, "al1 3xy"), "pz1_69fac59095973a7eb606a11d82b7a43d");
   EXPECT_EQ(Token(FieldType::kPhone, "+44 7700 900123"),
             Expected("pz1_", kKey, Msg("phone", "07700900123")));
@@ -118,7 +115,7 @@ TEST_F(PseudonymiserTest, NormalisedFormsLink) {
   EXPECT_EQ(oliver, Token(FieldType::kName, "SMITH, Oliver"));
   EXPECT_EQ(oliver, Token(FieldType::kName, "oliver smith"));
   EXPECT_EQ(oliver, Token(FieldType::kName, "OLIVER SMITH"));
-  EXPECT_EQ(oliver, Expected("pz2_", kKey, Msg("name", "oliver smith")));
+  EXPECT_EQ(oliver, Expected("pz1_", kKey, Msg("name", "oliver smith")));
   EXPECT_NE(oliver, Token(FieldType::kName, "O. Smith"));
   std::string phone = Token(FieldType::kPhone, "07700 900123");
   EXPECT_EQ(phone, Token(FieldType::kPhone, "+44 7700 900123"));
@@ -148,44 +145,8 @@ TEST_F(PseudonymiserTest, FixedLengthAndForm) {
   for (std::string_view name : {"a", "Zoë", "Mary-Jane O'Neil-Smith of the very long name"}) {
     std::string t = Token(FieldType::kName, name);
     EXPECT_EQ(t.size(), Pseudonymiser::kTokenLength);
-    EXPECT_THAT(t, MatchesRegex("pz2_[0-9a-f]{32}"));
+    EXPECT_THAT(t, MatchesRegex("pz1_[0-9a-f]{32}"));
   }
-  for (FieldType type : {FieldType::kNhsNumber, FieldType::kPostcode, FieldType::kPhone,
-                         FieldType::kEmail, FieldType::kDate, FieldType::kString,
-                         FieldType::kCategory, FieldType::kInteger}) {
-    EXPECT_EQ(Pseudonymiser::TokenPrefix(type), "pz1_");
-  }
-  EXPECT_EQ(Pseudonymiser::TokenPrefix(FieldType::kName), "pz2_");
-}
-
-// The version marker (pseudonymiser.h): name tokens say which name normaliser
-// made them, tokens that were equal stay equal, and the HMAC part of a name
-// whose canonical form did not change is the one it had before the marker.
-TEST_F(PseudonymiserTest, NameTokensCarryTheNormaliserVersion) {
-  static_assert(kNameLinkageVersion == 2, "update the marker test with the version");
-  const std::string oliver = Token(FieldType::kName, "Oliver Smith");
-  EXPECT_EQ(oliver.substr(0, 4), "pz2_");
-  // Equal under version 2, whatever the order or case: still equal with the marker.
-  for (std::string_view same : {"SMITH, Oliver", "oliver smith", "OLIVER SMITH", "Smith Oliver"}) {
-    EXPECT_EQ(Token(FieldType::kName, same), oliver) << same;
-  }
-  // The HMAC of the canonical words is unchanged: the version-1 token of a name
-  // already in canonical form ("pz1_" + the same hex) differs only in the marker.
-  const std::string v1_form = Expected("pz1_", kKey, Msg("name", "oliver smith"));
-  EXPECT_NE(oliver, v1_form);
-  EXPECT_EQ(oliver.substr(4), v1_form.substr(4));
-  // A name whose version-1 form was not canonical ("smith oliver", order kept)
-  // had another hex part under version 1: the marker tells the recipient why.
-  EXPECT_NE(Token(FieldType::kName, "SMITH, Oliver").substr(4),
-            Expected("pz1_", kKey, Msg("name", "smith oliver")).substr(4));
-  // Other types are unchanged by the marker.
-  EXPECT_EQ(Token(FieldType::kNhsNumber, "9434765919"), "pz1_6866c526278ddda2ab661fb2732c27ff");
-  // The same through a v1::Value.
-  v1::Value name;
-  name.set_text("SMITH, Oliver");
-  std::string out;
-  ASSERT_TRUE(p_->Pseudonymise(FieldType::kName, name, &out).ok());
-  EXPECT_EQ(out, oliver);
 }
 
 TEST_F(PseudonymiserTest, RejectsInvalidValuesWithoutEchoingThem) {

@@ -89,7 +89,7 @@ import json,sys; h=json.load(open('$J'))['health']; s=h['rejections_by_source'];
 tot={}
 for r in s: tot[r['reason']]=tot.get(r['reason'],0)+r['records']
 sys.exit(0 if isinstance(s, list) and tot=={k:v for k,v in w.items() if v} else 1)"
-check "no pseudonym, name or reference in any output" bash -c "! grep -rlE 'pz[12]_|Smith|41/0000|AL1 3XY' '$work/out1'"
+check "no pseudonym, name or reference in any output" bash -c "! grep -rlE 'pz1_|Smith|41/0000|AL1 3XY' '$work/out1'"
 
 # The analyst config: roles, the example boundary set and an intervention.
 "$analyst" report --state "$state" --out "$work/outC" --as csp-herts-analyst --as-of 2026-11-20 \

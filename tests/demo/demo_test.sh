@@ -50,7 +50,7 @@ for f in report.html figures.json counts.csv health_datasets.csv; do
     failed=$((failed + 1)); echo "FAIL: the analyst did not write $f"; fi
 done
 # No pseudonym and no raw identifier in anything the analyst publishes.
-if grep -rlE "pz[12]_|07700 900|AL1 3XY|41/000001/26" "$work/demo/analyst" >/dev/null 2>&1; then
+if grep -rlE "pz1_|07700 900|AL1 3XY|41/000001/26" "$work/demo/analyst" >/dev/null 2>&1; then
   failed=$((failed + 1)); echo "FAIL: a pseudonym or identifier appears in the analyst's outputs"
 else passed=$((passed + 1)); fi
 # ---- end of the analyst checks ----

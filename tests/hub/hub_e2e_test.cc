@@ -231,8 +231,8 @@ TEST_F(HubE2eTest, PublishSubscribeQueryAndVerifiedLedger) {
     visible.clear_record_ref();
     visible.clear_agreement_fingerprint();
     for (auto& f : *visible.mutable_fields()) {
-      if (absl::StartsWith(f.value().text(), "pz1_") || absl::StartsWith(f.value().text(), "pz2_")) {
-        EXPECT_TRUE(RE2::FullMatch(f.value().text(), "pz[12]_[0-9a-f]{32}")) << f.ShortDebugString();
+      if (absl::StartsWith(f.value().text(), "pz1_")) {
+        EXPECT_TRUE(RE2::FullMatch(f.value().text(), "pz1_[0-9a-f]{32}")) << f.ShortDebugString();
         f.mutable_value()->clear_text();
       }
     }
@@ -244,9 +244,7 @@ TEST_F(HubE2eTest, PublishSubscribeQueryAndVerifiedLedger) {
     for (const auto& f : r.fields()) {
       if (f.name() == "crime_ref") crime_refs.insert(f.value().text());
       if (f.name() == "victim_name" || f.name() == "victim_nhs") {
-        // Name tokens carry the name normaliser's version (policy/README.md).
-        EXPECT_TRUE(absl::StartsWith(f.value().text(), f.name() == "victim_name" ? "pz2_" : "pz1_"))
-            << f.ShortDebugString();
+        EXPECT_TRUE(absl::StartsWith(f.value().text(), "pz1_")) << f.ShortDebugString();
       }
       if (f.name() == "victim_dob") {
         EXPECT_EQ(f.value().text(), "35-49");

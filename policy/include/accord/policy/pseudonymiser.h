@@ -1,16 +1,8 @@
 // Keyed pseudonyms: HMAC-SHA256 under a per-agreement linkage key.
 //
 // Token text form (fixed, 36 bytes):
-//   "pzN_" + 32 lowercase hex = first 16 bytes of
+//   "pz1_" + 32 lowercase hex = first 16 bytes of
 //   HMAC-SHA256(key, type_tag || 0x1f || normalised_value)
-// N is the version of the normaliser that made the value: 2 for names
-// (NormaliseNameForLinkage, kNameLinkageVersion: "pz2_"), 1 for every other
-// type (its normaliser never changed: "pz1_"). A recipient holding tokens with
-// different N for one field knows they are not comparable as strings. The 32
-// hex digits are the HMAC of the normalised value alone, so names whose
-// version-1 form (order kept) equals their version-2 form ("Oliver Smith",
-// already sorted) have the same hex digits under "pz1_" and "pz2_"; tokens
-// equal under one version stay equal under the next (normalise.h).
 // Values are normalised by field type first (normalise.h), so the same person
 // sent by police and by A&E in different spellings gets the same token within
 // one agreement, while another agreement's key gives unlinkable tokens.
@@ -58,11 +50,8 @@ class Pseudonymiser {
  public:
   // Minimum linkage key length in bytes.
   static constexpr size_t kMinKeyBytes = 32;
-  // Length of every token ("pzN_" + 32 hex) and record reference ("rr1_" + 32 hex).
+  // Length of every token ("pz1_" + 32 hex) and record reference ("rr1_" + 32 hex).
   static constexpr size_t kTokenLength = 36;
-  // The prefix of a token of `type`: "pz2_" for kName (name normaliser
-  // version 2), "pz1_" for the other types.
-  static std::string_view TokenPrefix(FieldType type);
 
   // InvalidArgument if the key is shorter than kMinKeyBytes.
   static absl::StatusOr<Pseudonymiser> Create(std::string_view key);
