@@ -14,6 +14,9 @@ Solver::Solver(const std::vector<Figure>& figures, const std::vector<int>& rows,
   for (size_t k = 0; k < cols.size(); ++k) col_[cols[k]] = static_cast<int>(k) + 1;
   rows_of_.resize(cols.size() + 1);
   row_cols_.resize(rows.size() + 1);
+  row_vals_.resize(rows.size() + 1);
+  row_lo_.assign(rows.size() + 1, -kInf);
+  row_hi_.assign(rows.size() + 1, kInf);
   glp_add_cols(lp_.get(), static_cast<int>(cols.size()));
   for (size_t j = 1; j <= cols.size(); ++j) glp_set_col_bnds(lp_.get(), static_cast<int>(j), GLP_LO, 0.0, 0.0);
   for (int r : rows) {
@@ -30,9 +33,12 @@ Solver::Solver(const std::vector<Figure>& figures, const std::vector<int>& rows,
       val.push_back(c);
       rows_of_[j].push_back(row);
       row_cols_[row].push_back(j);
+      row_vals_[row].push_back(c);
     }
     glp_set_mat_row(lp_.get(), row, static_cast<int>(ind.size()) - 1, ind.data(), val.data());
     const double l = f.lo - f.constant, h = f.hi - f.constant;
+    if (lo) row_lo_[row] = l;
+    if (hi) row_hi_[row] = h;
     if (lo && hi) {
       glp_set_row_bnds(lp_.get(), row, l == h ? GLP_FX : GLP_DB, l, h);
     } else if (lo) {
@@ -104,35 +110,86 @@ void Solver::NearbyIntegerRange(const Sparse& coef, const std::vector<double>& t
     }
     frontier = std::move(next);
   }
+  // The unknowns left free, and only the relations that mention one of
+  // them, as a small integer program of their own: the fixed unknowns'
+  // contributions (their true counts) move into the relations' bounds, and a
+  // relation over fixed unknowns only holds at the truth. The same solutions
+  // as the whole component with the other unknowns fixed, at a fraction of
+  // the cost (no simplex over the whole component, twice per figure).
+  std::vector<int> sub_col(cols_.size() + 1, 0), full_col{0};
   for (size_t j = 1; j <= cols_.size(); ++j) {
-    if (!free[j]) glp_set_col_bnds(lp_.get(), static_cast<int>(j), GLP_FX, truth[cols_[j - 1]], truth[cols_[j - 1]]);
+    if (!free[j]) continue;
+    full_col.push_back(static_cast<int>(j));
+    sub_col[j] = static_cast<int>(full_col.size()) - 1;
   }
-  const int saved = iocp_.tm_lim;
-  iocp_.tm_lim = tm_lim_ms;
-  SetObjective(coef);
-  MakeInteger();
-  for (int k = 0; k < 2; ++k) {
-    glp_set_obj_dir(lp_.get(), k == 0 ? GLP_MIN : GLP_MAX);
-    if (glp_simplex(lp_.get(), &smcp_) != 0) {
-      glp_std_basis(lp_.get());
-      if (glp_simplex(lp_.get(), &smcp_) != 0) continue;
+  std::unique_ptr<glp_prob, GlpDeleter> sub(glp_create_prob());
+  glp_add_cols(sub.get(), static_cast<int>(full_col.size()) - 1);
+  for (size_t k = 1; k < full_col.size(); ++k) {
+    glp_set_col_bnds(sub.get(), static_cast<int>(k), GLP_LO, 0.0, 0.0);
+    glp_set_col_kind(sub.get(), static_cast<int>(k), GLP_IV);
+  }
+  std::vector<char> row_seen(row_cols_.size(), 0);
+  std::vector<int> ind{0};
+  std::vector<double> val{0};
+  for (size_t k = 1; k < full_col.size(); ++k) {
+    for (int r : rows_of_[full_col[k]]) {
+      if (row_seen[r]) continue;
+      row_seen[r] = 1;
+      ind.resize(1);
+      val.resize(1);
+      double fixed = 0;
+      for (size_t n = 0; n < row_cols_[r].size(); ++n) {
+        const int j = row_cols_[r][n];
+        if (free[j]) {
+          ind.push_back(sub_col[j]);
+          val.push_back(row_vals_[r][n]);
+        } else {
+          fixed += row_vals_[r][n] * truth[cols_[j - 1]];
+        }
+      }
+      const int row = glp_add_rows(sub.get(), 1);
+      glp_set_mat_row(sub.get(), row, static_cast<int>(ind.size()) - 1, ind.data(), val.data());
+      const bool has_lo = std::isfinite(row_lo_[r]), has_hi = std::isfinite(row_hi_[r]);
+      const double l = row_lo_[r] - fixed, h = row_hi_[r] - fixed;
+      if (has_lo && has_hi) {
+        glp_set_row_bnds(sub.get(), row, l == h ? GLP_FX : GLP_DB, l, h);
+      } else if (has_lo) {
+        glp_set_row_bnds(sub.get(), row, GLP_LO, l, 0.0);
+      } else if (has_hi) {
+        glp_set_row_bnds(sub.get(), row, GLP_UP, 0.0, h);
+      } else {
+        glp_set_row_bnds(sub.get(), row, GLP_FR, 0.0, 0.0);
+      }
     }
-    if (glp_get_status(lp_.get()) != GLP_OPT) continue;
-    const int rc = glp_intopt(lp_.get(), &iocp_);
-    const int status = glp_mip_status(lp_.get());
+  }
+  for (auto [i, c] : coef) {
+    const int k = sub_col[col_.at(i)];
+    glp_set_obj_coef(sub.get(), k, glp_get_obj_coef(sub.get(), k) + c);
+  }
+  glp_iocp iocp = iocp_;
+  iocp.tm_lim = tm_lim_ms;
+  iocp.cb_func = nullptr;
+  iocp.cb_info = nullptr;
+  for (int k = 0; k < 2; ++k) {
+    glp_set_obj_dir(sub.get(), k == 0 ? GLP_MIN : GLP_MAX);
+    if (glp_simplex(sub.get(), &smcp_) != 0) {
+      glp_std_basis(sub.get());
+      if (glp_simplex(sub.get(), &smcp_) != 0) continue;
+    }
+    if (glp_get_status(sub.get()) != GLP_OPT) continue;
+    const int rc = glp_intopt(sub.get(), &iocp);
+    const int status = glp_mip_status(sub.get());
     if ((rc != 0 && rc != GLP_ETMLIM) || (status != GLP_OPT && status != GLP_FEAS)) continue;
-    const double v = std::round(glp_mip_obj_val(lp_.get()));
+    const double v = std::round(glp_mip_obj_val(sub.get()));
     double& best = k == 0 ? *lo : *hi;
     if (k == 0 ? v < best : v > best) {
       best = v;
       std::vector<double>& x = k == 0 ? *lo_x : *hi_x;
-      x.assign(cols_.size() + 1, 0.0);
-      for (size_t j = 1; j <= cols_.size(); ++j) x[j] = std::round(glp_mip_col_val(lp_.get(), static_cast<int>(j)));
+      x = Columns(truth);
+      for (size_t n = 1; n < full_col.size(); ++n) {
+        x[full_col[n]] = std::round(glp_mip_col_val(sub.get(), static_cast<int>(n)));
+      }
     }
-  }
-  iocp_.tm_lim = saved;
-  for (size_t j = 1; j <= cols_.size(); ++j) {
-    if (!free[j]) glp_set_col_bnds(lp_.get(), static_cast<int>(j), GLP_LO, 0.0, 0.0);
   }
 }
 

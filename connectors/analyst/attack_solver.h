@@ -69,6 +69,8 @@ class Solver {
   std::map<int, int> col_;  // unknown -> GLPK column
   std::vector<std::vector<int>> rows_of_;   // column -> rows
   std::vector<std::vector<int>> row_cols_;  // row -> columns
+  std::vector<std::vector<double>> row_vals_;  // row -> coefficients (as row_cols_)
+  std::vector<double> row_lo_, row_hi_;        // row -> bounds (infinite where none)
   glp_smcp smcp_;
   glp_iocp iocp_;
   std::vector<int> objective_;
