@@ -101,6 +101,10 @@ AttackReport RunAttack(const json& figures, const std::vector<Fact>& facts, cons
     const double v = model.Truth(f);
     if (v < 1 || v > static_cast<double>(f.threshold - 1)) continue;
     ++report.protected_;
+    if (cache != nullptr && cache->safe.count(f.pointer)) {
+      ++report.safe_before;
+      continue;
+    }
     const bool may_be_own_form = !f.number && std::isfinite(f.prior_width);
     // What no attacker can narrow a range below without leaking.
     const double need = may_be_own_form ? std::min(3.0, f.prior_width) : 3.0;
@@ -109,6 +113,7 @@ AttackReport RunAttack(const json& figures, const std::vector<Fact>& facts, cons
     // so the LP's) at least that wide: the figure is safe, and no LP is needed.
     if (moves != nullptr && moves->Clears(f, need)) {
       ++report.cleared_by_moves;
+      if (cache != nullptr) cache->safe.insert(f.pointer);
       continue;
     }
     // The figure's parts in each component (in a fixed order: the sums
@@ -242,6 +247,8 @@ AttackReport RunAttack(const json& figures, const std::vector<Fact>& facts, cons
     if (width <= 2 && !own_form) {
       report.leaks.push_back({f.what, f.pointer, static_cast<int64_t>(v), static_cast<int64_t>(lo),
                               static_cast<int64_t>(hi)});
+    } else if (cache != nullptr) {
+      cache->safe.insert(f.pointer);
     }
   }
   return report;

@@ -75,6 +75,7 @@ struct AttackReport {
   size_t integer_programs = 0;   // exact branch-and-bound solves run
   size_t nearby_searches = 0;    // small integer programs near the truth
   size_t cleared_by_moves = 0;   // protected figures shown safe without an LP
+  size_t safe_before = 0;        // proved safe in an earlier round of the backstop (not re-solved)
   size_t versions = 0;           // earlier published versions solved together with this one
   size_t versions_skipped = 0;   // earlier versions the facts no longer reproduce
 };

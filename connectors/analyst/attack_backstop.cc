@@ -179,12 +179,13 @@ json ProtectAgainstAttack(json& figures, const std::vector<Fact>& facts, const A
   AttackReport report;
   AttackCache cache;
   int rounds = 0;
-  size_t integer_programs = 0, nearby_searches = 0;
+  size_t integer_programs = 0, nearby_searches = 0, safe_before = 0;
   for (int round = 0;; ++round) {
     report = RunAttack(figures, facts, options, options.whole_system ? nullptr : &cache);
     rounds = round + 1;
     integer_programs += report.integer_programs;
     nearby_searches += report.nearby_searches;
+    safe_before = report.safe_before;
     if (report.leaks.empty() || round == 50) break;
     // The figures the attack used: rebuild the model to find, for the first
     // leak, the visible figure that gives it away.
@@ -244,6 +245,9 @@ json ProtectAgainstAttack(json& figures, const std::vector<Fact>& facts, const A
           {"components", report.components},
           {"largest_component", report.largest_component},
           {"cleared_by_moves", report.cleared_by_moves},
+          // Of the last round's small counts: proved safe in an earlier round
+          // (withholding only widens every range: AttackCache::safe).
+          {"safe_from_earlier_rounds", safe_before},
           {"nearby_integer_searches", nearby_searches},
           {"integer_programs", integer_programs},
           // Earlier published versions solved together with this one, and
