@@ -57,7 +57,7 @@ bool Model::AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& f
   // groups that did not change, it would pin every new record of a batch
   // (what its provider knows anyway, being its own records); the reader
   // learns it from the published totals, within their noise.
-  std::map<int, int> same;  // unknown then -> the same unknown now
+  std::map<int, std::vector<int>> same;  // unknown then -> the unknowns now that count its records
   struct Grow {
     Sparse v;
     std::string dataset;
@@ -128,8 +128,34 @@ bool Model::AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& f
         for (size_t i = 0; i < g.segs.size(); i += 2) twin_[g.segs[i].var] = g.segs[i + 1].var;
       }
       if (twins && left == 0 && g.now == g.then) {
-        for (size_t i = 0; i < g.segs.size(); i += 2) same[g.segs[i].var] = g.segs[i + 1].var;
+        for (size_t i = 0; i < g.segs.size(); i += 2) same[g.segs[i].var] = {g.segs[i + 1].var};
         continue;
+      }
+      // This version split the run finer than the earlier one (days where it
+      // had runs of days: the day period added since): one segment then, the
+      // segments now all inside it, and every day of it covered by this
+      // version's tables (a day without an unknown now is a known 0). Where
+      // the run did not change, its unknown then IS the sum of its unknowns
+      // now, as twins are one and the same.
+      if (!twins && left == 0 && g.now == g.then) {
+        const Seg* then = nullptr;
+        size_t olds = 0;
+        for (const Seg& s : g.segs) {
+          if (!s.now) then = &s, ++olds;
+        }
+        bool nested = olds == 1 && g.segs.size() > 1 && then->span.first >= covered_.first &&
+                      then->span.last <= covered_.last;
+        for (size_t i = 0; nested && i < g.segs.size(); ++i) {
+          const Seg& s = g.segs[i];
+          nested = !s.now || (s.span.first >= then->span.first && s.span.last <= then->span.last);
+        }
+        if (nested) {
+          std::vector<int>& now = same[then->var];
+          for (const Seg& s : g.segs) {
+            if (s.now) now.push_back(s.var);
+          }
+          continue;
+        }
       }
       Sparse v;
       for (const Seg& s : g.segs) v.emplace_back(s.var, s.now ? 1.0 : -1.0);
@@ -142,11 +168,16 @@ bool Model::AddEarlier(const nlohmann::json& figures, const std::vector<Fact>& f
   std::set<std::string> known;
   for (const Figure& f : figures_) known.insert(Key(f.coef, f.lo - f.constant, f.hi - f.constant));
   for (Figure f : old.figures_) {
-    for (auto& [i, c] : f.coef) {
-      i += offset;
-      auto it = same.find(i);
-      if (it != same.end()) i = it->second;
+    Sparse coef;
+    for (auto [i, c] : f.coef) {
+      auto it = same.find(i + offset);
+      if (it == same.end()) {
+        coef.emplace_back(i + offset, c);
+      } else {
+        for (int now : it->second) coef.emplace_back(now, c);
+      }
     }
+    f.coef = std::move(coef);
     if (known.count(Key(f.coef, f.lo - f.constant, f.hi - f.constant))) continue;
     if (!f.pointer.empty()) f.pointer = absl::StrCat("/previous/", k, f.pointer);
     f.what = absl::StrCat("(published version -", k + 1, ") ", f.what);

@@ -70,6 +70,48 @@ TEST(AttackVersionsTest, CatchesACountGivenAwayByTheNextVersion) {
   EXPECT_FALSE(published.contains("previous"));
 }
 
+// The day period added between two versions: version N had weeks, months
+// and quarters (robbery x a1 in 2026-W38: 21); version N+1 has days too,
+// with nothing new, and shows Monday 20 and Tuesday "<10" (true 1), every
+// total of the week withheld. On its own N+1 gives Tuesday 1..9. Together:
+// the week did not change, so its count then IS Monday + Tuesday now, and
+// Tuesday is 21 - 20 = 1 (a count that "can only grow" would only say
+// Tuesday >= 1).
+TEST(AttackVersionsTest, CatchesADayGivenAwayByTheWeeksBefore) {
+  std::vector<Fact> facts;
+  const absl::Time then = At(2026, 9, 20);
+  for (int i = 0; i < 21; ++i) {
+    Fact f = Record("recorded_crime", At(2026, 9, i < 20 ? 14 : 15), "robbery", "a1");
+    f.received_at = then;
+    facts.push_back(f);
+  }
+  const absl::Time as_of = At(2026, 10, 20);
+  const json before = ThresholdOnlyPack(facts, 10, as_of);
+  json after = ThresholdOnlyPack(facts, 10, as_of,
+                                 {PeriodKind::kDay, PeriodKind::kWeek, PeriodKind::kMonth, PeriodKind::kQuarter});
+  for (auto& r : after["counts"]) {
+    if (r["period_kind"] != "day") r["count"] = "[c]";
+  }
+  after["health"]["datasets"][0]["records_received"] = "[c]";
+  ASSERT_EQ((*CountRow(const_cast<json&>(before), "week", "2026-W38", "robbery", "a1"))["count"], "21");
+  ASSERT_EQ((*CountRow(after, "day", "2026-09-14", "robbery", "a1"))["count"], "20");
+  ASSERT_EQ((*CountRow(after, "day", "2026-09-15", "robbery", "a1"))["count"], "<10");
+  AttackReport r = AttackPack(after, facts);
+  EXPECT_TRUE(r.inconsistent.empty()) << Describe(r);
+  EXPECT_TRUE(r.leaks.empty()) << Describe(r);
+  const std::vector<PublishedVersion> previous = {{before, then}};
+  AttackOptions options;
+  options.previous = &previous;
+  r = AttackPack(after, facts, options);
+  EXPECT_TRUE(r.inconsistent.empty()) << Describe(r);
+  EXPECT_EQ(r.versions, 1u);
+  EXPECT_TRUE(LeaksFigure(r, "recorded_crime day 2026-09-15 robbery x a1", 1)) << Describe(r);
+  json published = after;
+  json check = ProtectAgainstAttack(published, facts, options);
+  EXPECT_EQ(check["recoverable_small_counts"], 0) << check.dump();
+  EXPECT_EQ((*CountRow(published, "day", "2026-09-14", "robbery", "a1"))["count"], "[c]");
+}
+
 // The cell key method over normal updates: version after version (records
 // arriving a few at a time), each checked together with the one before,
 // nothing is recoverable, the model holds, and a cell no new record touched
