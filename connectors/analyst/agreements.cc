@@ -5,6 +5,23 @@
 #include "accord/policy/agreement_parser.h"
 
 namespace accord::analyst {
+namespace {
+
+// Coarser units rank higher.
+int Rank(const std::string& unit) {
+  return unit == "hour" ? 0 : unit == "day" ? 1 : unit == "week" ? 2 : 3;
+}
+
+std::string Unit(policy::Generalisation g) {
+  switch (g) {
+    case policy::Generalisation::kHour: return "hour";
+    case policy::Generalisation::kIsoWeek: return "week";
+    case policy::Generalisation::kMonth: return "month";
+    default: return "day";
+  }
+}
+
+}  // namespace
 
 int64_t AgreementTerms::ThresholdFor(const std::string& agreement_id) const {
   auto it = threshold.find(agreement_id);
@@ -27,6 +44,9 @@ AgreementTerms ReadAgreementTerms(const std::vector<v1::AgreementInfo>& agreemen
       bool mine = recipient.empty() ||
                   std::find(flow.recipients.begin(), flow.recipients.end(), recipient) != flow.recipients.end();
       if (!mine) continue;
+      const std::string unit = Unit(flow.event_time);
+      auto [it, fresh] = terms.event_time_by_dataset.try_emplace(flow.dataset, TimePrecision{unit, parsed->id});
+      if (!fresh && Rank(unit) > Rank(it->second.unit)) it->second = {unit, parsed->id};
       for (const auto& f : flow.fields) {
         if (f.treatment.kind != policy::TreatmentKind::kDrop) terms.fields_by_dataset[flow.dataset].insert(f.field);
       }

@@ -1,5 +1,6 @@
 // What the analyst needs from its agreements: each one's small-number
-// threshold, and the fields each dataset's flows send to this recipient.
+// threshold, the fields each dataset's flows send to this recipient, and how
+// precise the event times of each dataset are (the flow's `event_time`).
 // Read from the signed documents the hub returns (AgreementService.Get).
 //
 // Thread safety: pure functions.
@@ -19,9 +20,21 @@ namespace accord::analyst {
 // police agreement's 10, the largest in the examples (conservative).
 inline constexpr int64_t kDefaultThreshold = 10;
 
+// How precise a dataset's event times are: the flow's `event_time`
+// generalisation ("hour", "day", "week" or "month"; the coarsest where
+// several flows send the dataset to this recipient), and the agreement that
+// says so.
+struct TimePrecision {
+  std::string unit;
+  std::string agreement;
+};
+
 struct AgreementTerms {
   std::map<std::string, int64_t> threshold;  // agreement id -> small_number_threshold
   std::map<std::string, std::set<std::string>> fields_by_dataset;
+  // Dataset -> precision of its event times. A dataset absent here has no
+  // readable agreement: its precision is unknown.
+  std::map<std::string, TimePrecision> event_time_by_dataset;
   // Agreements `recipient` is a party to (all parsed ones if no recipient).
   std::set<std::string> party_to;
   // Threshold for `agreement_id`: the agreement's own small_number_threshold,

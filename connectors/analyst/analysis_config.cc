@@ -1,5 +1,7 @@
 #include "analysis_config.h"
 
+#include <algorithm>
+
 #include <yaml-cpp/yaml.h>
 
 #include "absl/strings/str_cat.h"
@@ -66,7 +68,7 @@ absl::StatusOr<AnalysisConfig> ParseAnalysisConfig(const std::string& yaml_text)
   if (!root.IsMap()) return absl::InvalidArgumentError("analyst config: expected a mapping at the top");
   for (const auto& top : root) {
     const std::string key = top.first.as<std::string>();
-    if (key != "datasets" && key != "interventions" && key != "boundaries") {
+    if (key != "datasets" && key != "interventions" && key != "boundaries" && key != "periods") {
       problems.push_back(absl::StrCat("unknown key '", key, "'"));
     }
   }
@@ -75,6 +77,19 @@ absl::StatusOr<AnalysisConfig> ParseAnalysisConfig(const std::string& yaml_text)
       problems.push_back("boundaries: expected the path of a GeoJSON file");
     } else {
       config.boundaries_path = b.as<std::string>();
+    }
+  }
+  if (const YAML::Node p = root["periods"]; p) {
+    config.periods.clear();
+    const std::vector<std::string> names = Names(p);
+    if (names.empty()) problems.push_back("periods: expected a list of day, week, month, quarter");
+    for (const std::string& name : names) {
+      PeriodKind kind;
+      if (!ParsePeriodKind(name, &kind)) {
+        problems.push_back(absl::StrCat("periods: unknown period '", name, "' (periods: day, week, month, quarter)"));
+      } else if (std::find(config.periods.begin(), config.periods.end(), kind) == config.periods.end()) {
+        config.periods.push_back(kind);
+      }
     }
   }
   if (const YAML::Node ds = root["datasets"]; ds) {

@@ -14,6 +14,7 @@
 //       location: location_description  # free-text place (A&E hotspots)
 //       place: location_postcode   # postcode sector for the Cardiff time-and-place match
 //       hour: occurred_at          # a datetime kept to the hour (hour of week)
+//   periods: [day, week, month, quarter]   # optional; default [week, month, quarter]
 //   boundaries: ../boundaries/st-albans-example.geojson   # optional, named areas
 //   interventions:
 //     - name: St Peter's Street patrols
@@ -24,6 +25,11 @@
 //       buffer: [BNG250:514500:207250, ...]
 //       control: [BNG250:516000:209000, ...]
 //       buffer_control: [...]      # optional; else the buffer shares `control`
+//
+// A period finer than a dataset's event times (the agreement's flow
+// `event_time`: a dataset generalised to the week has no daily table, one
+// generalised to the month neither daily nor weekly) is left out for that
+// dataset, and the pack says so (publish.h).
 //
 // Datasets the config does not name use the conventional field names of the
 // example agreements (ConventionalRoles), and the pack says so; a dataset
@@ -39,6 +45,7 @@
 
 #include "absl/status/statusor.h"
 #include "evaluation.h"
+#include "periods.h"
 
 namespace accord::analyst {
 
@@ -62,6 +69,9 @@ struct AnalysisConfig {
   // GeoJSON of named areas (boundaries.h), relative to the config file's
   // folder; empty: none.
   std::string boundaries_path;
+  // The periods the counts tables are published by (and, from day, month
+  // and quarter, the neighbourhood table). Default: week, month, quarter.
+  std::vector<PeriodKind> periods = {PeriodKind::kWeek, PeriodKind::kMonth, PeriodKind::kQuarter};
   std::vector<Intervention> interventions;
   // The roles for `dataset`: its declared ones, else the conventional ones.
   const DatasetRoles& RolesFor(const std::string& dataset) const;

@@ -1,6 +1,10 @@
 #include "analysis_config.h"
 
+#include <fstream>
+#include <iterator>
+
 #include "accord/v1/record.pb.h"
+#include "agreements.h"
 #include "fact.h"
 #include "gtest/gtest.h"
 #include "publish.h"
@@ -112,6 +116,47 @@ TEST(AnalysisConfigTest, ArbitraryFieldNamesOnceRolesAreDeclared) {
   EXPECT_TRUE(noise && vehicle);
   AttackReport a = AttackPack(with, in.facts);
   EXPECT_TRUE(a.leaks.empty() && a.inconsistent.empty());
+}
+
+}  // namespace
+}  // namespace accord::analyst
+
+namespace accord::analyst {
+namespace {
+
+TEST(AnalysisConfigTest, PeriodsDefaultConfiguredAndChecked) {
+  auto c = ParseAnalysisConfig("datasets: {}\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->periods, (std::vector<PeriodKind>{PeriodKind::kWeek, PeriodKind::kMonth, PeriodKind::kQuarter}));
+  c = ParseAnalysisConfig("periods: [day, week, month, quarter]\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->periods.front(), PeriodKind::kDay);
+  EXPECT_EQ(c->periods.size(), 4u);
+  c = ParseAnalysisConfig("periods: [day, fortnight]\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("periods: unknown period 'fortnight' (periods: day, week, month, quarter)"),
+            std::string::npos)
+      << c.status();
+}
+
+// The precision of each dataset's event times comes from the signed
+// agreement's flow (`event_time`), as the hub generalises them.
+TEST(AgreementTermsTest, EventTimePrecisionFromTheExampleAgreements) {
+  std::vector<v1::AgreementInfo> infos;
+  for (const char* name : {"police-crime-analyst", "repeat-victimisation", "ae-violence-cardiff"}) {
+    std::ifstream in(std::string(ACCORD_SOURCE_DIR) + "/deploy/agreements/" + name + ".yaml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(text.empty()) << name;
+    v1::AgreementInfo info;
+    info.set_id(name);
+    info.set_document(text);
+    infos.push_back(info);
+  }
+  AgreementTerms terms = ReadAgreementTerms(infos, "csp-herts-analyst");
+  EXPECT_EQ(terms.event_time_by_dataset["recorded_crime"].unit, "day");
+  EXPECT_EQ(terms.event_time_by_dataset["recorded_crime"].agreement, "isa-herts-police-crime");
+  EXPECT_EQ(terms.event_time_by_dataset["police_violence_victims"].unit, "week");
+  EXPECT_EQ(terms.event_time_by_dataset["ae_assault"].unit, "hour");
 }
 
 }  // namespace

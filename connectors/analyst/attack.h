@@ -4,11 +4,12 @@
 // CSV files and the HTML page show the same strings) and knows what each one
 // means and how the publisher works:
 //   - a count row is the number of records of its category (or all) x area
-//     (or all) in its week, month or quarter; an absent row is 0;
-//   - weeks, months and quarters share the same records (the unknowns are the
-//     counts per dataset x category x area x (ISO week n month) segment, the
-//     finest split any figure can see), so margins, consecutive periods and
-//     quarters-of-months all constrain one another;
+//     (or all) in its day, week, month or quarter; an absent row is 0;
+//   - days, weeks, months and quarters share the same records (the unknowns
+//     are the counts per dataset x category x area x segment: a day where the
+//     dataset has daily tables, else a run of days in one ISO week and one
+//     month, the finest split any figure can see), so margins, consecutive
+//     periods, days-of-weeks and quarters-of-months all constrain one another;
 //   - the health table's records_received and last_week (per provider, adding
 //     up to the dataset), the overall record count, displacement rows (month
 //     totals of a grid cell and of its 8 neighbours), changes (differences),
@@ -21,6 +22,8 @@
 //     without it (method "threshold", old packs) a number is exact and "<T"
 //     means 1..T-1. "[c]" and "" say nothing.
 //   - (conservatively) the number of records without a category or area.
+//   - (with AttackOptions::previous) the pack published before, its counts
+//     tied to this one's: a count can only grow by the records that arrived.
 // It then solves the linear system with GLPK (in independent components,
 // after cheaper proofs of safety: README.md, "How it stays fast"): for every figure whose
 // TRUE count is 1..T-1 it minimises and maximises that count subject to
@@ -37,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "fact.h"
 #include "nlohmann/json.hpp"
 
@@ -71,6 +75,18 @@ struct AttackReport {
   size_t integer_programs = 0;   // exact branch-and-bound solves run
   size_t nearby_searches = 0;    // small integer programs near the truth
   size_t cleared_by_moves = 0;   // protected figures shown safe without an LP
+  size_t safe_before = 0;        // proved safe in an earlier round of the backstop (not re-solved)
+  size_t versions = 0;           // earlier published versions solved together with this one
+  size_t versions_skipped = 0;   // earlier versions the facts no longer reproduce
+};
+
+// A pack published earlier: the live audit is republished as records arrive,
+// and a reader may keep every version. `figures` as published, computed
+// from the facts received up to `received_through` (the analyst's store only
+// ever adds records, so those are the facts with received_at <= it).
+struct PublishedVersion {
+  nlohmann::json figures;
+  absl::Time received_through = absl::InfinitePast();
 };
 
 struct AttackOptions {
@@ -83,6 +99,17 @@ struct AttackOptions {
   // whole system, 2000 for a component: never less than before). Where it
   // is hit, the LP's wider, still proved, range stands.
   int branch_and_bound_ms = 0;
+  // Earlier published versions of the pack (not owned; may be null): the
+  // check solves them together with this one. Each version's figures are
+  // tied to this one's through the counts: for every dataset x category x
+  // area and run of days, the count now minus the count then is at least
+  // minus the records that left (normally none), and the dataset's counted
+  // records grew by a number the reader is assumed to know (a provider knows
+  // what it sent). Small counts of the earlier versions are checked too:
+  // this version must not give them away. A version whose figures the
+  // facts, as read now, do not reproduce (the analyst config changed since)
+  // cannot be compared and is left out (AttackReport::versions_skipped).
+  const std::vector<PublishedVersion>* previous = nullptr;
 };
 
 // Attacks `figures` (a PublishFigures() result or a fixture shaped like one)

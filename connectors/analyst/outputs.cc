@@ -97,7 +97,31 @@ absl::StatusOr<nlohmann::json> ComputeFigures(AnalystStore& store, const FigureO
   auto rows = DataDifficulties(store, reg);
   if (!rows.ok()) return rows.status();
   in.data_difficulties = std::move(*rows);
-  return PublishFigures(in);
+  // The last published version: the attacker check solves it together with
+  // this one (a reader may keep both). Unreadable: refuse rather than check
+  // less than promised.
+  auto last = store.LastPublished();
+  if (!last.ok()) return last.status();
+  if (!last->empty()) {
+    nlohmann::json stored = nlohmann::json::parse(*last, nullptr, /*allow_exceptions=*/false);
+    if (!stored.is_object() || !stored.contains("figures") || !stored["received_through_us"].is_number_integer()) {
+      return absl::DataLossError("the stored last published figures (pub/last) are unreadable; no pack computed");
+    }
+    in.previous.push_back({stored["figures"], absl::FromUnixMicros(stored["received_through_us"].get<int64_t>())});
+  }
+  absl::Time received_through = absl::InfinitePast();
+  for (const Fact& f : in.facts) received_through = std::max(received_through, f.received_at);
+  nlohmann::json figures = PublishFigures(in);
+  // Remember it as published only if it may be (WriteOutputs' rule).
+  const nlohmann::json check = figures["disclosure"]["attacker_check"];
+  if (check.value("recoverable_small_counts", 1) == 0 && check.value("model_errors", 1) == 0) {
+    nlohmann::json stored = {{"received_through_us", received_through == absl::InfinitePast()
+                                                         ? int64_t{0}
+                                                         : absl::ToUnixMicros(received_through)},
+                             {"figures", figures}};
+    if (auto s = store.PutLastPublished(stored.dump()); !s.ok()) return s;
+  }
+  return figures;
 }
 
 absl::Status WriteOutputs(const nlohmann::json& figures, const std::string& dir) {
@@ -108,7 +132,8 @@ absl::Status WriteOutputs(const nlohmann::json& figures, const std::string& dir)
   if (check.value("recoverable_small_counts", 1) != 0 || check.value("model_errors", 1) != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         "attacker check failed: ", check.value("recoverable_small_counts", -1), " small counts recoverable, ",
-        check.value("model_errors", -1), " model errors; no pack written"));
+        check.value("model_errors", -1), " model errors; no pack written (",
+        check.value("recoverable", nlohmann::json::array()).dump(), ")"));
   }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

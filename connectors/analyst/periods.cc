@@ -7,6 +7,7 @@ namespace accord::analyst {
 namespace {
 // Monday 1970-01-05: the start of week index 0.
 const absl::CivilDay kWeekEpoch(1970, 1, 5);
+const absl::CivilDay kDayEpoch(1970, 1, 1);
 }  // namespace
 
 const char* PeriodKindName(PeriodKind kind) {
@@ -14,8 +15,19 @@ const char* PeriodKindName(PeriodKind kind) {
     case PeriodKind::kWeek: return "week";
     case PeriodKind::kMonth: return "month";
     case PeriodKind::kQuarter: return "quarter";
+    case PeriodKind::kDay: return "day";
   }
   return "?";
+}
+
+bool ParsePeriodKind(const std::string& name, PeriodKind* kind) {
+  for (PeriodKind k : {PeriodKind::kDay, PeriodKind::kWeek, PeriodKind::kMonth, PeriodKind::kQuarter}) {
+    if (name == PeriodKindName(k)) {
+      *kind = k;
+      return true;
+    }
+  }
+  return false;
 }
 
 long PeriodIndex(PeriodKind kind, absl::Time t) {
@@ -27,6 +39,7 @@ long PeriodIndex(PeriodKind kind, absl::Time t) {
     }
     case PeriodKind::kMonth: return d.year() * 12 + (d.month() - 1);
     case PeriodKind::kQuarter: return d.year() * 4 + (d.month() - 1) / 3;
+    case PeriodKind::kDay: return d - kDayEpoch;
   }
   return 0;
 }
@@ -44,6 +57,10 @@ std::string PeriodLabel(PeriodKind kind, long index) {
       return absl::StrFormat("%04d-%02d", index / 12, index % 12 + 1);
     case PeriodKind::kQuarter:
       return absl::StrFormat("%04d-Q%d", index / 4, index % 4 + 1);
+    case PeriodKind::kDay: {
+      const absl::CivilDay d = kDayEpoch + index;
+      return absl::StrFormat("%04d-%02d-%02d", static_cast<int>(d.year()), d.month(), d.day());
+    }
   }
   return "";
 }
@@ -53,6 +70,7 @@ long PeriodsPerYear(PeriodKind kind) {
     case PeriodKind::kWeek: return 52;
     case PeriodKind::kMonth: return 12;
     case PeriodKind::kQuarter: return 4;
+    case PeriodKind::kDay: return 364;
   }
   return 1;
 }

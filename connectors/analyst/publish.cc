@@ -42,7 +42,40 @@ std::string Change(const std::string& now, const std::string& before) {
   return absl::StrCat(a - b);
 }
 
-constexpr PeriodKind kKinds[] = {PeriodKind::kWeek, PeriodKind::kMonth, PeriodKind::kQuarter};
+// Whether a dataset whose event times have precision `unit` (agreements.h;
+// "" unknown) can be counted by `kind`: no daily table from times
+// generalised to the week or the month, no weekly one from month-precise
+// times. Unknown precision: no daily table (a day cannot be guessed).
+bool PreciseEnough(PeriodKind kind, const std::string& unit) {
+  switch (kind) {
+    case PeriodKind::kDay: return unit == "hour" || unit == "day";
+    case PeriodKind::kWeek: return unit != "month";
+    default: return true;
+  }
+}
+
+// The configured periods `dataset` is published by; each one left out is
+// added to `*excluded` (if given) with the reason.
+std::vector<PeriodKind> KindsFor(const std::string& dataset, const PublishInput& in, json* excluded) {
+  std::vector<PeriodKind> kinds;
+  auto it = in.terms.event_time_by_dataset.find(dataset);
+  const std::string unit = it == in.terms.event_time_by_dataset.end() ? "" : it->second.unit;
+  for (PeriodKind kind : in.config.periods) {
+    if (PreciseEnough(kind, unit)) {
+      kinds.push_back(kind);
+      continue;
+    }
+    if (excluded == nullptr) continue;
+    const std::string table = kind == PeriodKind::kDay ? "daily tables" : "weekly tables";
+    excluded->push_back(
+        {{"from", table},
+         {"because", unit.empty() ? std::string("the precision of its event times is unknown (no agreement you can read "
+                                                "states it), and a day cannot be guessed")
+                                  : absl::StrCat("its event times are generalised to the ", unit, " (agreement ",
+                                                 it->second.agreement, ")")}});
+  }
+  return kinds;
+}
 
 // The category x area x period tables of one dataset, every cell and margin
 // a cell-key cell in its own right (cell_key.h): the same records give the
@@ -52,8 +85,9 @@ class CountTables {
   // (kind, period, category, area); category/area kAll for totals.
   using Key = std::tuple<int, long, std::string, std::string>;
 
-  CountTables(const std::vector<Fact>& facts, int64_t threshold) : threshold_(threshold) {
-    for (PeriodKind kind : kKinds) {
+  CountTables(const std::vector<Fact>& facts, int64_t threshold, const std::vector<PeriodKind>& kinds)
+      : threshold_(threshold) {
+    for (PeriodKind kind : kinds) {
       const int k = static_cast<int>(kind);
       std::map<long, std::map<std::string, std::map<std::string, CellCount>>> periods;
       for (const Fact& f : facts) {
@@ -106,7 +140,7 @@ class CountTables {
   int64_t threshold_;
   std::map<Key, CellCount> cells_;
   CellCount all_time_;
-  long first_[3] = {0, 0, 0};
+  long first_[4] = {0, 0, 0, 0};
 };
 
 json CountsJson(const std::string& dataset, const CountTables& t) {
@@ -366,7 +400,8 @@ json InterventionsJson(const PublishInput& in) {
   return out;
 }
 
-// Counts per named neighbourhood (boundaries.h) per month and quarter, each
+// Counts per named neighbourhood (boundaries.h) per day (where the dataset
+// has daily tables), month and quarter, each
 // a cell-key cell of the records in the grid cells whose centre lies in it;
 // and the shapes, for the map.
 json NeighbourhoodsJson(const PublishInput& in, json* shapes) {
@@ -391,7 +426,12 @@ json NeighbourhoodsJson(const PublishInput& in, json* shapes) {
   }
   for (const auto& [dataset, facts] : by_dataset) {
     const int64_t t = MaxThreshold(facts, in.terms);
-    for (PeriodKind kind : {PeriodKind::kMonth, PeriodKind::kQuarter}) {
+    // Daily (where the dataset has daily tables), monthly and quarterly.
+    std::vector<PeriodKind> kinds;
+    for (PeriodKind kind : KindsFor(dataset, in, nullptr)) {
+      if (kind != PeriodKind::kWeek) kinds.push_back(kind);
+    }
+    for (PeriodKind kind : kinds) {
       std::map<std::pair<long, std::string>, CellCount> cells;
       std::map<std::string, std::set<std::string>> members;
       std::set<long> periods;
@@ -442,6 +482,7 @@ json DatasetRolesJson(const PublishInput& in) {
       excluded.push_back({{"from", "counts, trends, hotspots and displacement"},
                           {"because", absl::StrCat("no field has the area role", declare, "area)")}});
     }
+    if (category > 0 && area > 0) (void)KindsFor(dataset, in, &excluded);
     if (victim == 0) {
       excluded.push_back({{"from", "repeat victimisation"},
                           {"because", absl::StrCat("no field has the victim role", declare, "victim)")}});
@@ -452,7 +493,10 @@ json DatasetRolesJson(const PublishInput& in) {
                                 std::pair{"place", &roles.place}, std::pair{"hour", &roles.hour}}) {
       r[name] = *fields;
     }
+    json periods = json::array();
+    for (PeriodKind kind : KindsFor(dataset, in, nullptr)) periods.push_back(PeriodKindName(kind));
     out.push_back({{"dataset", dataset},
+                   {"periods", periods},
                    {"roles_from", roles.from_config ? "analyst config" : "conventional field names (no roles declared)"},
                    {"roles", r},
                    {"not_included", excluded}});
@@ -505,9 +549,12 @@ json PublishFigures(const PublishInput& in) {
     for (const Fact& f : facts) ptrs.push_back(&f);
     const int64_t t = MaxThreshold(ptrs, in.terms);
     dataset_threshold[dataset] = t;
-    CountTables tables(facts, t);
+    const std::vector<PeriodKind> kinds = KindsFor(dataset, in, nullptr);
+    CountTables tables(facts, t, kinds);
     for (auto& row : CountsJson(dataset, tables)) counts.push_back(std::move(row));
-    for (long w = last_week - 8; w < last_week; ++w) {
+    // The usual week needs the published weekly totals.
+    const bool weekly = std::find(kinds.begin(), kinds.end(), PeriodKind::kWeek) != kinds.end();
+    for (long w = last_week - 8; weekly && w < last_week; ++w) {
       usual_weeks[dataset].push_back(tables.Lookup({static_cast<int>(PeriodKind::kWeek), w, kAll, kAll}));
     }
     // Grid cells whose month count fell, with their neighbours: every figure
@@ -626,7 +673,9 @@ json PublishFigures(const PublishInput& in) {
   // The backstop: the attacker check (attack.h) on the figures as they would
   // be published; any figure that would let a reader pin a small count to
   // within +-1 is withheld ("[c]"), and the check repeats until clean.
-  out["disclosure"]["attacker_check"] = ProtectAgainstAttack(out, in.facts, in.attack);
+  AttackOptions attack = in.attack;
+  attack.previous = &in.previous;
+  out["disclosure"]["attacker_check"] = ProtectAgainstAttack(out, in.facts, attack);
   return out;
 }
 

@@ -48,6 +48,10 @@ struct PublishInput {
   nlohmann::json data_difficulties = nlohmann::json::array();  // register.h rows
   Boundaries boundaries;         // named areas (may be empty)
   AttackOptions attack;          // the attacker check's solver (defaults: the component check)
+  // The packs published before (attack.h): the attacker check solves them
+  // together with this one, so that keeping two versions gives nothing away.
+  // attack.previous is pointed at this.
+  std::vector<PublishedVersion> previous;
 };
 
 // The published figures (schema: connectors/README.md, "accord-analyst").

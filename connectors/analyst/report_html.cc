@@ -282,6 +282,22 @@ std::string Table(const json& rows, const std::vector<std::pair<std::string, std
   return out + "</table>";
 }
 
+// The last 14 days' totals (all categories, all areas) per dataset with
+// daily tables, newest first.
+json LatestDays(const json& counts) {
+  std::map<std::string, std::map<std::string, json>> by_dataset;  // dataset -> day -> row
+  for (const auto& row : counts) {
+    if (row["period_kind"] != "day" || row["category"] != "all" || row["area"] != "all") continue;
+    by_dataset[Text(row["dataset"])][Text(row["period"])] = row;
+  }
+  json out = json::array();
+  for (const auto& [dataset, days] : by_dataset) {
+    int n = 0;
+    for (auto it = days.rbegin(); it != days.rend() && n < 14; ++it, ++n) out.push_back(it->second);
+  }
+  return out;
+}
+
 // The latest quarter per dataset, by category, with its changes.
 json QuarterByCategory(const json& counts) {
   std::map<std::string, std::string> latest;  // dataset -> quarter
@@ -350,6 +366,20 @@ std::string RenderHtml(const json& f, bool live) {
                                                     {"change_vs_previous", "Change"},
                                                     {"same_period_last_year", "Last year"},
                                                     {"change_vs_last_year", "Change on last year"}}));
+  const json days = LatestDays(counts);
+  if (!days.empty()) {
+    absl::StrAppend(&html, "<h3>Daily: the last 14 days with records</h3>",
+                    Table(days, {{"dataset", "Dataset"},
+                                 {"period", "Day"},
+                                 {"count", "Count"},
+                                 {"previous_period", "Day before"},
+                                 {"change_vs_previous", "Change"},
+                                 {"same_period_last_year", "Same weekday last year"},
+                                 {"change_vs_last_year", "Change on last year"}}),
+                    "<p class='note'>Daily tables (counts.csv, period_kind day) cover only datasets whose "
+                    "agreements keep event times to the day or the hour; any other is listed under "
+                    "\"Not included\" below.</p>");
+  }
   const std::string named_map = NeighbourhoodMap(f);
   absl::StrAppend(&html, "<h2>Hotspots</h2><div class='grid'>", named_map.empty() ? GridHeatMap(counts) : named_map, "<div>",
                   "<h3 style='margin-top:0'>A&amp;E assault attendances by hour of week</h3>",

@@ -16,6 +16,7 @@ constexpr char kPositionKey[] = "meta/next_position";
 constexpr char kRecordPrefix[] = "rec/";
 constexpr char kAgreementPrefix[] = "agr/";
 constexpr char kRegisterPrefix[] = "reg/";
+constexpr char kLastPublishedKey[] = "pub/last";
 
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -175,6 +176,20 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> AnalystStore::R
   }
   if (auto s = FromRocks(it->status(), "scan register"); !s.ok()) return s;
   return out;
+}
+
+absl::Status AnalystStore::PutLastPublished(const std::string& value) {
+  rocksdb::WriteOptions sync;
+  sync.sync = true;  // the attacker check's memory of what a reader may hold
+  return FromRocks(db_->Put(sync, kLastPublishedKey, value), "write the last published figures");
+}
+
+absl::StatusOr<std::string> AnalystStore::LastPublished() const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), kLastPublishedKey, &value);
+  if (s.IsNotFound()) return std::string();
+  if (auto st = FromRocks(s, "read the last published figures"); !st.ok()) return st;
+  return value;
 }
 
 absl::StatusOr<uint64_t> AnalystStore::RecordCount() const {

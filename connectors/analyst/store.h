@@ -5,6 +5,9 @@
 //                        the CleanedRecord's serialized bytes
 //   agr/<agreement_id>   the latest v1::AgreementInfo seen (dates, document)
 //   reg/<kind>/<id>      the data-difficulties register (register.h): JSON
+//   pub/last             the last published figures and the facts they came
+//                        from (outputs.h): JSON, for the attacker check
+//                        across versions (attack.h, PublishedVersion)
 //
 // Deliveries and the new next_position are written in one WriteBatch, so a
 // crash never loses a record it has acknowledged nor double-counts one: after
@@ -64,6 +67,11 @@ class AnalystStore {
   absl::Status PutRegisterEntry(const std::string& key, const std::string& value);
   // (key without "reg/", value) for every entry whose key starts with `prefix`.
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> RegisterEntries(const std::string& prefix) const;
+
+  // The last published figures (opaque text, written by outputs.cc; synced).
+  absl::Status PutLastPublished(const std::string& value);
+  // Empty string if nothing has been published from this state.
+  absl::StatusOr<std::string> LastPublished() const;
 
  private:
   explicit AnalystStore(std::unique_ptr<rocksdb::DB> db, uint64_t next_position);
