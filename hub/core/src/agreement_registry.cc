@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "accord/hub/core/meta_keys.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "accord/policy/agreement_parser.h"
 #include "accord/policy/canonical.h"
@@ -32,7 +33,7 @@ std::string WithdrawalKey(const policy::Withdrawal& w) {
 }
 
 // meta key of a signature receipt: prefix, agreement key, 0, signature (base64).
-constexpr std::string_view kReceiptPrefix = "agreement_receipt/";
+constexpr std::string_view kReceiptPrefix = meta_keys::kAgreementReceiptPrefix;
 
 std::string ReceiptKey(std::string_view id, uint32_t version, std::string_view signature_b64) {
   std::string key(kReceiptPrefix);

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "accord/hub/core/meta_keys.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "accord/v1/audit_service.pb.h"
 #include "rocksdb/iterator.h"
@@ -11,7 +12,7 @@
 namespace accord::hub {
 namespace {
 
-constexpr char kUptoKey[] = "ledger_by_party_upto";
+constexpr const auto& kUptoKey = meta_keys::kDisclosureIndexUpto;
 constexpr uint64_t kBackfillBatch = 10000;
 
 }  // namespace

@@ -1,24 +1,15 @@
 #include "accord/hub/core/feed_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "accord/base/big_endian.h"
+#include "accord/hub/core/meta_keys.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "rocksdb/iterator.h"
 
 namespace accord::hub {
 namespace {
 
-constexpr char kFeedHeadPrefix[] = "feed_head/";
-
-void AppendU32(std::string* out, uint32_t v) {
-  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-                     static_cast<char>(v)};
-  out->append(b, 4);
-}
-
-uint32_t DecodeU32(std::string_view b) {
-  return (uint32_t{static_cast<unsigned char>(b[0])} << 24) | (uint32_t{static_cast<unsigned char>(b[1])} << 16) |
-         (uint32_t{static_cast<unsigned char>(b[2])} << 8) | uint32_t{static_cast<unsigned char>(b[3])};
-}
+using meta_keys::kFeedHeadPrefix;
 
 // A stored feed value: one entry (kSealedEntry) or a segment of entries.
 // Entry i (0-based) of the value at key position `first` is position first+i.
@@ -43,13 +34,13 @@ absl::Status ParseFeedValue(std::string_view value, uint64_t first, StoredFeedVa
   }
   std::string_view body = h.body;
   if (body.size() < 4) return damaged("truncated count");
-  const uint32_t count = DecodeU32(body);
+  const uint32_t count = base::DecodeU32(body);
   body.remove_prefix(4);
   if (count == 0 || count > body.size() / (4 + PeriodKeyring::kOverhead)) return damaged("bad count");
   out->sealed.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
     if (body.size() < 4) return damaged("truncated entry");
-    const uint32_t n = DecodeU32(body);
+    const uint32_t n = base::DecodeU32(body);
     body.remove_prefix(4);
     if (n < PeriodKeyring::kOverhead || n > body.size()) return damaged("bad entry length");
     out->sealed.push_back(body.substr(0, n));
@@ -117,7 +108,7 @@ absl::StatusOr<FeedStore::PendingAppend> FeedStore::Stage(const std::vector<Item
       head += end - run;
       value.clear();
       AppendSealedHeader(kSealedSegment, ap, &value);
-      AppendU32(&value, static_cast<uint32_t>(end - run));
+      base::AppendU32(&value, static_cast<uint32_t>(end - run));
       bool erased = false;
       for (size_t k = run; k < end; ++k) {
         const size_t i = list[k];
@@ -125,7 +116,7 @@ absl::StatusOr<FeedStore::PendingAppend> FeedStore::Stage(const std::vector<Item
         pending.positions[i] = position;
         if (erased) continue;
         const size_t at = value.size();
-        AppendU32(&value, 0);
+        base::AppendU32(&value, 0);
         auto sealed = keyring_->SealAppend(ap, items[i].serialized, NameU64Key(recipient, position), &value);
         if (!sealed.ok()) return sealed.status();
         if (!*sealed) {  // the period is past retention (or was erased just now): stored nowhere

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "accord/hub/core/meta_keys.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "rocksdb/iterator.h"
 #include "spdlog/spdlog.h"
@@ -13,8 +14,8 @@ namespace accord::hub {
 namespace {
 
 constexpr size_t kPeriodBytes = 7;  // "YYYY-MM"
-constexpr char kKeyPrefix[] = "record_key/";       // + agreement/period -> wrapped data key
-constexpr char kErasedPrefix[] = "record_erased/";  // + agreement/period -> ""
+constexpr const auto& kKeyPrefix = meta_keys::kRecordKeyPrefix;        // + agreement/period -> wrapped data key
+constexpr const auto& kErasedPrefix = meta_keys::kRecordErasedPrefix;  // + agreement/period -> ""
 
 unsigned char* U8(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
 

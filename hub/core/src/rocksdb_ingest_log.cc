@@ -1,5 +1,6 @@
 #include "accord/hub/core/rocksdb_ingest_log.h"
 
+#include "accord/hub/core/meta_keys.h"
 #include "accord/hub/core/thread_name.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -14,8 +15,8 @@
 namespace accord::hub {
 namespace {
 
-constexpr char kConsumedKey[] = "policy_offset";  // name kept for existing data dirs
-constexpr char kLastKey[] = "ingest_last";
+constexpr const auto& kConsumedKey = meta_keys::kPolicyOffset;
+constexpr const auto& kLastKey = meta_keys::kIngestLast;
 // Quarantine column family: + quarantined-at ms (8 B BE) + offset (8 B BE).
 // (The consumer's reasons sit beside, keyed by the bare 8-byte offset.)
 constexpr char kKeptPrefix[] = "kept/";
