@@ -27,6 +27,7 @@
 #include "accord/hub/core/outcome_committer.h"
 #include "accord/hub/core/policy_stage.h"
 #include "accord/hub/core/record_store.h"
+#include "accord/hub/core/retention.h"
 #include "accord/hub/ledger/merkle_log.h"
 #include "accord/hub/ledger/tree_head.h"
 #include "accord/policy/field_protection.h"
@@ -86,7 +87,6 @@ class HubImpl final : public Hub {
   void Shutdown() override;
 
  private:
-  void ApplyRetention();
   // Carries the policy stage's quarantine count into the (persisted)
   // accord_records_quarantined_total counter. Thread-safe.
   void SyncQuarantined();
@@ -127,8 +127,9 @@ class HubImpl final : public Hub {
   std::unique_ptr<httplib::Server> http_;
   std::thread http_thread_;
   std::thread refresher_;
-  std::thread retention_;  // ApplyRetention() at start and every 10 minutes
-  absl::Notification stop_refresher_;  // stops refresher_ and retention_
+  std::unique_ptr<Retention> retention_;  // what is kept leaves on time (retention.h)
+  std::thread retention_thread_;          // retention_->RunOnce() at start and every 10 minutes
+  absl::Notification stop_refresher_;  // stops refresher_ and retention_thread_
   std::atomic<bool> shut_down_{false};
   int port_ = 0;
   int metrics_port_ = 0;
@@ -329,11 +330,21 @@ absl::Status HubImpl::Init() {
   });
   // Retention at start and every 10 minutes, on a thread of its own: erasing
   // a month compacts whole column families, which must not hold up the
+    AppendCounter(out, "accord_retention_errors_total",
+                  "Retention runs whose erasure or quarantine sweep failed (logged; retried at the next run)",
+                  retention_->stats().erase_errors.load(std::memory_order_relaxed) +
+                      retention_->stats().quarantine_errors.load(std::memory_order_relaxed));
+    AppendCounter(out, "accord_retention_periods_erased_total",
+                  "Agreement months crypto-shredded by retention since the hub started",
+                  retention_->stats().periods_erased.load(std::memory_order_relaxed));
   // agreements' 200 ms status refresh (expiry takes effect within a second).
-  retention_ = std::thread([this] {
+  auto retention = Retention::ForHub(agreements_.get(), records_.get(), embedded_log_);
+  if (!retention.ok()) return retention.status();
+  retention_ = std::move(retention).value();
+  retention_thread_ = std::thread([this] {
     NameThisThread("retention");
     do {
-      ApplyRetention();
+      retention_->RunOnce().IgnoreError();  // logged and counted by Retention (accord_retention_errors_total)
     } while (!stop_refresher_.WaitForNotificationWithTimeout(absl::Minutes(10)));
   });
 
@@ -486,39 +497,11 @@ absl::Status HubImpl::StartMetrics() {
   return absl::OkStatus();
 }
 
-// Crypto-shredding of record periods past their agreement's retention, and
-// the embedded log's kept quarantined records past theirs.
 void HubImpl::SyncQuarantined() {
   const PipelineStats& stats = journal_ ? pipeline_stats_ : policy_->stats();
   const uint64_t now = stats.quarantined.load(std::memory_order_relaxed);
   const uint64_t before = quarantined_synced_.exchange(now);
   if (now > before) metrics_.quarantined.Add(now - before);
-}
-
-void HubImpl::ApplyRetention() {
-  // The terms of every agreement that was in force, the highest version
-  // winning: an expired or withdrawn agreement's data still leaves on time.
-  absl::flat_hash_map<std::string, uint32_t> retention;
-  absl::flat_hash_map<std::string, uint32_t> version;
-  for (const AgreementView& view : agreements_->List()) {
-    const auto state = view.status.state;
-    if (state != policy::AgreementState::kActive && state != policy::AgreementState::kExpired &&
-        state != policy::AgreementState::kWithdrawn) {
-      continue;
-    }
-    const policy::Agreement& a = *view.agreement;
-    if (a.version >= version[a.id]) {
-      version[a.id] = a.version;
-      retention[a.id] = a.retention_days;
-    }
-  }
-  auto erased = records_->EraseExpired(retention, absl::Now());
-  if (!erased.ok()) spdlog::error("retention: {}", std::string(erased.status().message()));
-  if (embedded_log_ != nullptr) {
-    if (auto s = embedded_log_->SweepQuarantine(absl::Now()); !s.ok()) {
-      spdlog::error("quarantine retention: {}", std::string(s.message()));
-    }
-  }
 }
 
 void HubImpl::Shutdown() {
@@ -537,7 +520,7 @@ void HubImpl::Shutdown() {
   if (http_thread_.joinable()) http_thread_.join();
   stop_refresher_.Notify();
   if (refresher_.joinable()) refresher_.join();
-  if (retention_.joinable()) retention_.join();  // waits for an erasure in progress
+  if (retention_thread_.joinable()) retention_thread_.join();  // waits for an erasure in progress
   if (ingest_) ingest_->Stop();
   if (policy_) {
     // Let the stage finish what was acknowledged, then stop.
