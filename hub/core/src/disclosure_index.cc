@@ -44,7 +44,7 @@ absl::StatusOr<uint64_t> ForEachPartyDisclosure(const HubDb* db, std::string_vie
   rocksdb::Slice upper(upper_key);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db->db()->NewIterator(ro, db->cf(HubDb::kLedgerByParty)));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(HubDb::kLedgerByParty, ro));
   uint64_t first = 0;
   // The batch key holding index `from` may start before it.
   it->SeekForPrev(begin);

@@ -62,7 +62,7 @@ uint64_t PositionOf(std::string_view recipient, std::string_view key) {
 absl::StatusOr<std::unique_ptr<FeedStore>> FeedStore::Open(HubDb* db, PeriodKeyring* keyring) {
   if (db == nullptr || keyring == nullptr) return absl::InvalidArgumentError("FeedStore needs a db and a keyring");
   std::unique_ptr<FeedStore> store(new FeedStore(db, keyring));
-  std::unique_ptr<rocksdb::Iterator> it(db->db()->NewIterator(rocksdb::ReadOptions(), db->cf(HubDb::kMeta)));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(HubDb::kMeta));
   absl::MutexLock lock(&store->mu_);
   for (it->Seek(kFeedHeadPrefix); it->Valid() && it->key().starts_with(kFeedHeadPrefix); it->Next()) {
     if (it->value().size() != 8) return absl::DataLossError("a stored feed head is damaged");
@@ -169,7 +169,7 @@ absl::StatusOr<uint64_t> FeedStore::Reader::Read(std::string_view recipient, uin
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(store_->db_->db()->NewIterator(ro, store_->db_->cf(HubDb::kFeeds)));
+  std::unique_ptr<rocksdb::Iterator> it(store_->db_->NewIterator(HubDb::kFeeds, ro));
   // The segment holding position after+1 may start before it.
   it->SeekForPrev(begin);
   if (!it->Valid() || PositionOf(recipient, it->key().ToStringView()) == 0) it->Seek(begin);
@@ -207,7 +207,7 @@ absl::StatusOr<bool> FeedStore::Reader::Get(std::string_view recipient, uint64_t
   }
   if (!have) {
     std::unique_ptr<rocksdb::Iterator> it(
-        store_->db_->db()->NewIterator(rocksdb::ReadOptions(), store_->db_->cf(HubDb::kFeeds)));
+        store_->db_->NewIterator(HubDb::kFeeds));
     it->SeekForPrev(key);
     if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading a feed entry");
     if (!it->Valid()) return false;

@@ -45,7 +45,7 @@ std::vector<v1::CleanedRecord> OldAndRecent() {
 
 // Raw values in a column family, and whether any shows the marker.
 size_t Raw(const Store& s, HubDb::Cf cf, bool* plaintext) {
-  std::unique_ptr<rocksdb::Iterator> it(s.db->db()->NewIterator(rocksdb::ReadOptions(), s.db->cf(cf)));
+  std::unique_ptr<rocksdb::Iterator> it(s.db->NewIterator(cf));
   size_t n = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
     *plaintext |= it->value().ToString().find(kMarker) != std::string::npos;
@@ -75,7 +75,7 @@ TEST(RecordStoreTest, RecordsAreSealedOnceAndQueryable) {
   EXPECT_EQ(Raw(s, HubDb::kFeeds, &plaintext), 2u) << "one feed segment per batch (each of one period)";
   EXPECT_FALSE(plaintext) << "a stored record is readable without its data key";
   // The store keeps no copy of its own: its index values are small refs.
-  std::unique_ptr<rocksdb::Iterator> it(s.db->db()->NewIterator(rocksdb::ReadOptions(), s.db->cf(HubDb::kRecords)));
+  std::unique_ptr<rocksdb::Iterator> it(s.db->NewIterator(HubDb::kRecords));
   for (it->SeekToFirst(); it->Valid(); it->Next()) EXPECT_LT(it->value().size(), 64u);
 }
 

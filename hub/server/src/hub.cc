@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "accord/hub/core/ledger_store.h"
 #include "accord/base/atomic_file.h"
 #include "accord/hub/core/thread_name.h"
 #include "absl/container/flat_hash_map.h"
@@ -86,6 +87,7 @@ class HubImpl final : public Hub {
   int metrics_port() const override { return metrics_port_; }
   void Shutdown() override;
 
+  std::unique_ptr<LedgerStore> ledger_store_;  // what the services read of the ledger's storage
  private:
   // Carries the policy stage's quarantine count into the (persisted)
   // accord_records_quarantined_total counter. Thread-safe.
@@ -179,11 +181,7 @@ absl::Status HubImpl::Init() {
     ops::LogEvent(spdlog::level::warn, "metrics", "restore_failed", {{"error", std::string(s.message())}});
   }
 
-  auto log = ledger::MerkleLog::Open(
-      db_->db(),
-      ledger::MerkleLogColumnFamilies{db_->cf(HubDb::kLedgerEntries), db_->cf(HubDb::kLedgerNodes),
-                                      db_->cf(HubDb::kLedgerHeads)},
-      signer_.get());
+  auto log = OpenDisclosureLedger(db_.get(), signer_.get());
   if (!log.ok()) return log.status();
   ledger_ = std::move(log).value();
   // Ledgers written before the disclosure index existed are indexed now.
@@ -348,7 +346,8 @@ absl::Status HubImpl::Init() {
     } while (!stop_refresher_.WaitForNotificationWithTimeout(absl::Minutes(10)));
   });
 
-  context_ = HubContext{&config_,       db_.get(),     ingest_.get(),  agreements_.get(),
+  ledger_store_ = std::make_unique<LedgerStore>(db_.get());
+  context_ = HubContext{&config_,       ledger_store_.get(), ingest_.get(),  agreements_.get(),
                         &feeds_,        feed_store_.get(), records_.get(), ledger_.get(), signer_.get(),
                         &metrics_,      &streams_,     journal_.get()};
   metrics_.AddGaugeSource([this](std::string* out) {
