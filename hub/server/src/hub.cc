@@ -8,7 +8,6 @@
 #include <sstream>
 #include <thread>
 
-#include "accord/base/atomic_file.h"
 #include "accord/hub/core/ledger_store.h"
 #include "accord/hub/core/thread_name.h"
 #include "absl/container/flat_hash_map.h"
@@ -31,7 +30,6 @@
 #include "accord/hub/ledger/merkle_log.h"
 #include "accord/hub/ledger/tree_head.h"
 #include "accord/policy/field_protection.h"
-#include "accord/policy/openssl.h"
 #include "accord/policy/redactor.h"
 #include "agreement_service.h"
 #include "audit_service.h"
