@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/feed_store.h"
+#include "accord/hub/core/ledger_store.h"
 #include "accord/hub/core/period_keyring.h"
 #include "accord/hub/ledger/tree_head.h"
 #include "accord/v1/audit_service.pb.h"
@@ -49,12 +50,7 @@ class Replica {
     options.write_buffer_bytes = 4u << 20;
     db_ = std::move(HubDb::Open(options)).value();
     signer_ = std::move(hub::ledger::TreeHeadSigner::FromPrivatePem(SigningPem())).value();
-    ledger_ = std::move(hub::ledger::MerkleLog::Open(
-                            db_->db(),
-                            {db_->cf(HubDb::kLedgerEntries), db_->cf(HubDb::kLedgerNodes),
-                             db_->cf(HubDb::kLedgerHeads)},
-                            signer_.get()))
-                  .value();
+    ledger_ = std::move(hub::OpenDisclosureLedger(db_.get(), signer_.get())).value();
     keyring_ = std::move(hub::PeriodKeyring::Open(db_.get(), std::string(32, 'k'),
                                                   std::make_shared<hub::ErasedRecordsFilter>()))
                    .value();

@@ -35,6 +35,8 @@
 #include "absl/time/clock.h"
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
+#include "accord/hub/core/ledger_store.h"
+#include "accord/hub/core/meta_keys.h"
 #include "accord/hub/core/policy_stage.h"
 #include "accord/hub/core/record_store.h"
 #include "accord/hub/core/rocksdb_ingest_log.h"
@@ -105,9 +107,7 @@ struct Storage {
     log_options.record_key = std::string(32, 'r');
     log = Must(RocksDbIngestLog::Open(db.get(), log_options));
     signer = Must(ledger::TreeHeadSigner::FromPrivatePem(Must(ledger::GenerateSigningKeyPem())));
-    ledger = Must(ledger::MerkleLog::Open(
-        db->db(), {db->cf(HubDb::kLedgerEntries), db->cf(HubDb::kLedgerNodes), db->cf(HubDb::kLedgerHeads)},
-        signer.get()));
+    ledger = Must(OpenDisclosureLedger(db.get(), signer.get()));
     keyring = Must(PeriodKeyring::Open(db.get(), std::string(64, 's'), filter));
     feed_store = Must(FeedStore::Open(db.get(), keyring.get()));
     records = Must(RecordStore::Open(db.get(), keyring.get(), feed_store.get()));
@@ -123,7 +123,7 @@ struct Storage {
         wb.Put(db->cf(HubDb::kIngest), EncodeU64(static_cast<uint64_t>(i)), value);
         wb.Put(db->cf(HubDb::kDedupe), "plain" + std::to_string(i), EncodeU64(static_cast<uint64_t>(i)));
       }
-      wb.Put(db->cf(HubDb::kMeta), "ingest_last", EncodeU64(static_cast<uint64_t>(std::min(n, first + kPublishBatch - 1))));
+      wb.Put(db->cf(HubDb::kMeta), meta_keys::kIngestLast, EncodeU64(static_cast<uint64_t>(std::min(n, first + kPublishBatch - 1))));
       if (auto st = db->WriteSync(&wb); !st.ok()) Fail(st);
     }
   }

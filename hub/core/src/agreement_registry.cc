@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "accord/hub/core/meta_keys.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "accord/policy/agreement_parser.h"
 #include "accord/policy/canonical.h"
@@ -32,7 +33,7 @@ std::string WithdrawalKey(const policy::Withdrawal& w) {
 }
 
 // meta key of a signature receipt: prefix, agreement key, 0, signature (base64).
-constexpr std::string_view kReceiptPrefix = "agreement_receipt/";
+constexpr std::string_view kReceiptPrefix = meta_keys::kAgreementReceiptPrefix;
 
 std::string ReceiptKey(std::string_view id, uint32_t version, std::string_view signature_b64) {
   std::string key(kReceiptPrefix);
@@ -86,7 +87,7 @@ absl::StatusOr<std::unique_ptr<AgreementRegistry>> AgreementRegistry::Open(
 absl::Status AgreementRegistry::Load() {
   absl::MutexLock lock(&mu_);
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(HubDb::kAgreements)));
+      db_->NewIterator(HubDb::kAgreements));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::string doc = it->value().ToString();
     auto parsed = policy::ParseAgreement(doc, "stored agreement");
@@ -116,7 +117,7 @@ absl::Status AgreementRegistry::Load() {
     entries_[{e.view.agreement->id, e.view.agreement->version}] = std::move(e);
   }
   if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "loading agreements");
-  it.reset(db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(HubDb::kWithdrawals)));
+  it = db_->NewIterator(HubDb::kWithdrawals);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto w = policy::ParseWithdrawal(it->value().ToStringView(), "stored withdrawal");
     if (!w.ok()) return absl::DataLossError("a stored withdrawal no longer parses");
@@ -133,7 +134,7 @@ absl::Status AgreementRegistry::Load() {
 
 absl::Status AgreementRegistry::LoadReceipts() {
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(HubDb::kMeta)));
+      db_->NewIterator(HubDb::kMeta));
   for (it->Seek(rocksdb::Slice(kReceiptPrefix.data(), kReceiptPrefix.size()));
        it->Valid() && it->key().starts_with(rocksdb::Slice(kReceiptPrefix.data(), kReceiptPrefix.size()));
        it->Next()) {

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "accord/hub/core/meta_keys.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "accord/v1/audit_service.pb.h"
 #include "rocksdb/iterator.h"
@@ -11,7 +12,7 @@
 namespace accord::hub {
 namespace {
 
-constexpr char kUptoKey[] = "ledger_by_party_upto";
+constexpr const auto& kUptoKey = meta_keys::kDisclosureIndexUpto;
 constexpr uint64_t kBackfillBatch = 10000;
 
 }  // namespace
@@ -43,7 +44,7 @@ absl::StatusOr<uint64_t> ForEachPartyDisclosure(const HubDb* db, std::string_vie
   rocksdb::Slice upper(upper_key);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db->db()->NewIterator(ro, db->cf(HubDb::kLedgerByParty)));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(HubDb::kLedgerByParty, ro));
   uint64_t first = 0;
   // The batch key holding index `from` may start before it.
   it->SeekForPrev(begin);

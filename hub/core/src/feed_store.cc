@@ -1,24 +1,15 @@
 #include "accord/hub/core/feed_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "accord/base/big_endian.h"
+#include "accord/hub/core/meta_keys.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "rocksdb/iterator.h"
 
 namespace accord::hub {
 namespace {
 
-constexpr char kFeedHeadPrefix[] = "feed_head/";
-
-void AppendU32(std::string* out, uint32_t v) {
-  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-                     static_cast<char>(v)};
-  out->append(b, 4);
-}
-
-uint32_t DecodeU32(std::string_view b) {
-  return (uint32_t{static_cast<unsigned char>(b[0])} << 24) | (uint32_t{static_cast<unsigned char>(b[1])} << 16) |
-         (uint32_t{static_cast<unsigned char>(b[2])} << 8) | uint32_t{static_cast<unsigned char>(b[3])};
-}
+using meta_keys::kFeedHeadPrefix;
 
 // A stored feed value: one entry (kSealedEntry) or a segment of entries.
 // Entry i (0-based) of the value at key position `first` is position first+i.
@@ -43,13 +34,13 @@ absl::Status ParseFeedValue(std::string_view value, uint64_t first, StoredFeedVa
   }
   std::string_view body = h.body;
   if (body.size() < 4) return damaged("truncated count");
-  const uint32_t count = DecodeU32(body);
+  const uint32_t count = base::DecodeU32(body);
   body.remove_prefix(4);
   if (count == 0 || count > body.size() / (4 + PeriodKeyring::kOverhead)) return damaged("bad count");
   out->sealed.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
     if (body.size() < 4) return damaged("truncated entry");
-    const uint32_t n = DecodeU32(body);
+    const uint32_t n = base::DecodeU32(body);
     body.remove_prefix(4);
     if (n < PeriodKeyring::kOverhead || n > body.size()) return damaged("bad entry length");
     out->sealed.push_back(body.substr(0, n));
@@ -71,7 +62,7 @@ uint64_t PositionOf(std::string_view recipient, std::string_view key) {
 absl::StatusOr<std::unique_ptr<FeedStore>> FeedStore::Open(HubDb* db, PeriodKeyring* keyring) {
   if (db == nullptr || keyring == nullptr) return absl::InvalidArgumentError("FeedStore needs a db and a keyring");
   std::unique_ptr<FeedStore> store(new FeedStore(db, keyring));
-  std::unique_ptr<rocksdb::Iterator> it(db->db()->NewIterator(rocksdb::ReadOptions(), db->cf(HubDb::kMeta)));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(HubDb::kMeta));
   absl::MutexLock lock(&store->mu_);
   for (it->Seek(kFeedHeadPrefix); it->Valid() && it->key().starts_with(kFeedHeadPrefix); it->Next()) {
     if (it->value().size() != 8) return absl::DataLossError("a stored feed head is damaged");
@@ -117,7 +108,7 @@ absl::StatusOr<FeedStore::PendingAppend> FeedStore::Stage(const std::vector<Item
       head += end - run;
       value.clear();
       AppendSealedHeader(kSealedSegment, ap, &value);
-      AppendU32(&value, static_cast<uint32_t>(end - run));
+      base::AppendU32(&value, static_cast<uint32_t>(end - run));
       bool erased = false;
       for (size_t k = run; k < end; ++k) {
         const size_t i = list[k];
@@ -125,7 +116,7 @@ absl::StatusOr<FeedStore::PendingAppend> FeedStore::Stage(const std::vector<Item
         pending.positions[i] = position;
         if (erased) continue;
         const size_t at = value.size();
-        AppendU32(&value, 0);
+        base::AppendU32(&value, 0);
         auto sealed = keyring_->SealAppend(ap, items[i].serialized, NameU64Key(recipient, position), &value);
         if (!sealed.ok()) return sealed.status();
         if (!*sealed) {  // the period is past retention (or was erased just now): stored nowhere
@@ -178,7 +169,7 @@ absl::StatusOr<uint64_t> FeedStore::Reader::Read(std::string_view recipient, uin
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(store_->db_->db()->NewIterator(ro, store_->db_->cf(HubDb::kFeeds)));
+  std::unique_ptr<rocksdb::Iterator> it(store_->db_->NewIterator(HubDb::kFeeds, ro));
   // The segment holding position after+1 may start before it.
   it->SeekForPrev(begin);
   if (!it->Valid() || PositionOf(recipient, it->key().ToStringView()) == 0) it->Seek(begin);
@@ -216,7 +207,7 @@ absl::StatusOr<bool> FeedStore::Reader::Get(std::string_view recipient, uint64_t
   }
   if (!have) {
     std::unique_ptr<rocksdb::Iterator> it(
-        store_->db_->db()->NewIterator(rocksdb::ReadOptions(), store_->db_->cf(HubDb::kFeeds)));
+        store_->db_->NewIterator(HubDb::kFeeds));
     it->SeekForPrev(key);
     if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "reading a feed entry");
     if (!it->Valid()) return false;

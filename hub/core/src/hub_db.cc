@@ -166,6 +166,27 @@ absl::StatusOr<uint64_t> HubDb::GetU64(Cf which, std::string_view key, uint64_t 
   return DecodeU64(*value);
 }
 
+std::vector<rocksdb::Status> HubDb::MultiGet(const rocksdb::ReadOptions& options,
+                                             const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
+                                             const std::vector<rocksdb::Slice>& keys,
+                                             std::vector<std::string>* values) const {
+  return db_->MultiGet(options, cfs, keys, values);
+}
+
+std::unique_ptr<rocksdb::Iterator> HubDb::NewIterator(Cf which, const rocksdb::ReadOptions& options) const {
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(options, handles_[which]));
+}
+
+absl::Status HubDb::CompactAll(Cf which, const rocksdb::CompactRangeOptions& options) const {
+  return ledger::FromRocksDb(db_->CompactRange(options, handles_[which], nullptr, nullptr),
+                             absl::StrCat("compacting ", kCfNames[which]));
+}
+
+absl::Status HubDb::Flush(Cf which) const {
+  return ledger::FromRocksDb(db_->Flush(rocksdb::FlushOptions(), handles_[which]),
+                             absl::StrCat("flushing ", kCfNames[which]));
+}
+
 std::string EncodeU64(uint64_t v) {
   std::string out;
   AppendU64(&out, v);

@@ -11,6 +11,7 @@
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "accord/policy/canonical.h"
 #include "accord/policy/openssl.h"
+#include "hub_db_internal.h"
 #include "rocksdb/iterator.h"
 
 namespace accord::hub {
@@ -83,11 +84,7 @@ absl::StatusOr<std::unique_ptr<KeyRegistry>> KeyRegistry::Open(HubDb* db, KeyReg
   auto signer = ledger::TreeHeadSigner::FromPrivatePem(*pem);
   if (!signer.ok()) return signer.status();
   r->signer_ = std::move(signer).value();
-  auto log = ledger::MerkleLog::Open(
-      db->db(),
-      ledger::MerkleLogColumnFamilies{db->cf(HubDb::kKeyLogEntries), db->cf(HubDb::kKeyLogNodes),
-                                      db->cf(HubDb::kKeyLogHeads)},
-      r->signer_.get());
+  auto log = ledger::MerkleLog::Open(HubDbInternal::Raw(*db), KeyLogColumnFamilies(*db), r->signer_.get());
   if (!log.ok()) return log.status();
   r->log_ = std::move(log).value();
   if (auto s = r->Load(); !s.ok()) return s;

@@ -109,7 +109,7 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
     std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
     std::vector<std::string> values(keys.size());
     std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), db_->cf(HubDb::kDedupe));
-    std::vector<rocksdb::Status> found = db_->db()->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+    std::vector<rocksdb::Status> found = db_->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
     absl::flat_hash_set<std::string> in_batch;
     std::vector<StageOutcome::Disclosure*> fresh;
     for (size_t i = 0; i < todo.size(); ++i) {

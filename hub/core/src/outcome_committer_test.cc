@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "accord/hub/core/disclosure_index.h"
 #include "accord/hub/core/feed_store.h"
+#include "accord/hub/core/ledger_store.h"
 #include "accord/hub/core/period_keyring.h"
 #include "accord/hub/core/record_store.h"
 #include "accord/hub/ledger/tree_head.h"
@@ -38,11 +39,7 @@ struct Storage {
     db = std::move(HubDb::Open(options)).value();
     static const std::string pem = *ledger::GenerateSigningKeyPem();
     signer = std::move(ledger::TreeHeadSigner::FromPrivatePem(pem)).value();
-    ledger = std::move(ledger::MerkleLog::Open(db->db(),
-                                               {db->cf(HubDb::kLedgerEntries), db->cf(HubDb::kLedgerNodes),
-                                                db->cf(HubDb::kLedgerHeads)},
-                                               signer.get()))
-                 .value();
+    ledger = std::move(OpenDisclosureLedger(db.get(), signer.get())).value();
     keyring = std::move(PeriodKeyring::Open(db.get(), std::string(64, 's'), filter)).value();
     feeds = std::move(FeedStore::Open(db.get(), keyring.get())).value();
     records = std::move(RecordStore::Open(db.get(), keyring.get(), feeds.get())).value();

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "accord/hub/core/meta_keys.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "rocksdb/iterator.h"
 #include "spdlog/spdlog.h"
@@ -13,8 +14,8 @@ namespace accord::hub {
 namespace {
 
 constexpr size_t kPeriodBytes = 7;  // "YYYY-MM"
-constexpr char kKeyPrefix[] = "record_key/";       // + agreement/period -> wrapped data key
-constexpr char kErasedPrefix[] = "record_erased/";  // + agreement/period -> ""
+constexpr const auto& kKeyPrefix = meta_keys::kRecordKeyPrefix;        // + agreement/period -> wrapped data key
+constexpr const auto& kErasedPrefix = meta_keys::kRecordErasedPrefix;  // + agreement/period -> ""
 
 unsigned char* U8(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
 
@@ -108,7 +109,7 @@ absl::StatusOr<std::unique_ptr<PeriodKeyring>> PeriodKeyring::Open(HubDb* db, co
   if (!kek.ok()) return kek.status();
   ring->kek_ = std::move(*kek);
   ring->filter_ = std::move(filter);
-  std::unique_ptr<rocksdb::Iterator> it(db->db()->NewIterator(rocksdb::ReadOptions(), db->cf(HubDb::kMeta)));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(HubDb::kMeta));
   for (it->Seek(kErasedPrefix); it->Valid() && it->key().starts_with(kErasedPrefix); it->Next()) {
     ring->filter_->MarkErased(it->key().ToString().substr(sizeof(kErasedPrefix) - 1));
   }
@@ -239,9 +240,7 @@ absl::Status PeriodKeyring::Erase(const std::string& agreement_id, const std::st
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   for (HubDb::Cf cf : {HubDb::kRecords, HubDb::kFeeds, HubDb::kMeta}) {
-    if (auto s = ledger::FromRocksDb(db_->db()->CompactRange(co, db_->cf(cf), nullptr, nullptr),
-                                     "compacting erased records");
-        !s.ok()) {
+    if (auto s = db_->CompactAll(cf, co); !s.ok()) {
       return s;
     }
   }
@@ -252,7 +251,7 @@ absl::Status PeriodKeyring::Erase(const std::string& agreement_id, const std::st
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> PeriodKeyring::ExpiredPeriods(
     const absl::flat_hash_map<std::string, uint32_t>& retention, absl::Time now) const {
   std::vector<std::pair<std::string, std::string>> expired;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(HubDb::kMeta)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(HubDb::kMeta));
   for (it->Seek(kKeyPrefix); it->Valid() && it->key().starts_with(kKeyPrefix); it->Next()) {
     const std::string ap = it->key().ToString().substr(sizeof(kKeyPrefix) - 1);
     const size_t slash = ap.rfind('/');

@@ -3,6 +3,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "accord/hub/core/feed_store.h"
+#include "accord/hub/core/ledger_store.h"
 #include "accord/hub/core/period_keyring.h"
 #include "accord/hub/core/rocksdb_ingest_log.h"
 #include "accord/hub/ledger/tree_head.h"
@@ -95,12 +96,7 @@ class Pipeline {
     recording_ = std::make_unique<RecordingLog>(log_.get());
     static const std::string pem = *ledger::GenerateSigningKeyPem();
     signer_ = std::move(ledger::TreeHeadSigner::FromPrivatePem(pem)).value();
-    ledger_ = std::move(ledger::MerkleLog::Open(
-                            db_->db(),
-                            {db_->cf(HubDb::kLedgerEntries), db_->cf(HubDb::kLedgerNodes),
-                             db_->cf(HubDb::kLedgerHeads)},
-                            signer_.get()))
-                  .value();
+    ledger_ = std::move(OpenDisclosureLedger(db_.get(), signer_.get())).value();
     keyring_ = std::move(PeriodKeyring::Open(db_.get(), std::string(32, 'k'),
                                              std::make_shared<ErasedRecordsFilter>()))
                    .value();
@@ -237,14 +233,14 @@ TEST(PolicyStageTest, UnreadableRecordIsQuarantinedWithoutValuesAndTheRestFlow) 
   EXPECT_EQ((*kept)[0].record, "\xff\xff\xff not a record");
   {
     std::unique_ptr<rocksdb::Iterator> q(
-        p.db()->db()->NewIterator(rocksdb::ReadOptions(), p.db()->cf(HubDb::kQuarantine)));
+        p.db()->NewIterator(HubDb::kQuarantine));
     for (q->SeekToFirst(); q->Valid(); q->Next()) {
       EXPECT_EQ(q->value().ToString().find("not a record"), std::string::npos) << "kept in clear";
     }
   }
   // The raw records, the garbage included, are gone once processed.
   std::unique_ptr<rocksdb::Iterator> it(
-      p.db()->db()->NewIterator(rocksdb::ReadOptions(), p.db()->cf(HubDb::kIngest)));
+      p.db()->NewIterator(HubDb::kIngest));
   it->SeekToFirst();
   EXPECT_FALSE(it->Valid());
 }

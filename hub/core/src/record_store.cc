@@ -74,7 +74,7 @@ absl::StatusOr<RecordPage> RecordStore::Query(const RecordQuery& q) const {
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->cf(HubDb::kRecords)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(HubDb::kRecords, ro));
   RecordPage out;
   FeedStore::Reader feed = feeds_->NewReader();
   PeriodKeyring::Opener opener = keyring_->NewOpener();

@@ -5,6 +5,7 @@
 #include "accord/policy/agreement_parser.h"
 #include "accord/policy/canonical.h"
 #include "core_test_util.h"
+#include "store_test_util.h"
 #include "flow_test_data.h"
 #include "gtest/gtest.h"
 #include "rocksdb/iterator.h"
@@ -14,51 +15,13 @@ namespace {
 
 using testing::TempDir;
 
-constexpr char kAgreement[] = "isa-test-linkage";  // retention_days: 730
-constexpr char kMarker[] = "VISIBLE-ONLY-IF-UNSEALED";
-
-struct Store {
-  std::shared_ptr<ErasedRecordsFilter> filter = std::make_shared<ErasedRecordsFilter>();
-  std::unique_ptr<HubDb> db;
-  std::unique_ptr<PeriodKeyring> keyring;
-  std::unique_ptr<FeedStore> feeds;
-  std::unique_ptr<RecordStore> records;
-
-  explicit Store(const std::string& dir) {
-    HubDbOptions options;
-    options.path = dir + "/db";
-    options.block_cache_bytes = 8u << 20;
-    options.write_buffer_bytes = 4u << 20;
-    options.memtable_budget_bytes = 16u << 20;
-    options.records_filter = filter;
-    auto opened = HubDb::Open(options);
-    EXPECT_TRUE(opened.ok()) << opened.status();
-    db = std::move(opened).value();
-    keyring = std::move(PeriodKeyring::Open(db.get(), std::string(64, 's'), filter)).value();
-    feeds = std::move(FeedStore::Open(db.get(), keyring.get())).value();
-    auto store = RecordStore::Open(db.get(), keyring.get(), feeds.get());
-    EXPECT_TRUE(store.ok()) << store.status();
-    records = std::move(store).value();
-  }
-};
-
-v1::CleanedRecord Cleaned(absl::Time event, int n) {
-  v1::CleanedRecord r;
-  r.set_agreement_id(kAgreement);
-  r.set_recipient("csp");
-  r.set_dataset("violence");
-  r.set_area("AL1 3");
-  r.set_delivery_id(absl::StrCat("d", n));
-  r.mutable_event_time()->set_seconds(absl::ToUnixSeconds(event));
-  auto* f = r.add_fields();
-  f->set_name("note");
-  f->mutable_value()->set_text(kMarker);
-  return r;
-}
-
-absl::Time Day(int y, int m, int d) {
-  return absl::FromCivil(absl::CivilDay(y, m, d), absl::UTCTimeZone());
-}
+using testing::Cleaned;
+using testing::Count;
+using testing::Day;
+using testing::kAgreement;
+using testing::kMarker;
+using testing::Stage;
+using testing::Store;
 
 // The retention terms of the test agreement (730 days).
 absl::flat_hash_map<std::string, uint32_t> Retention730() {
@@ -80,39 +43,9 @@ std::vector<v1::CleanedRecord> OldAndRecent() {
   return batch;
 }
 
-// As the committer does: one batch appended to the feeds, indexed by the
-// store, written and committed. Returns the feed append.
-FeedStore::PendingAppend Stage(Store& s, const std::vector<v1::CleanedRecord>& records, uint64_t first_index) {
-  rocksdb::WriteBatch wb;
-  std::vector<std::string> bytes;
-  for (const auto& r : records) bytes.push_back(r.SerializeAsString());
-  std::vector<FeedStore::Item> items;
-  for (size_t i = 0; i < records.size(); ++i) items.push_back({&records[i], bytes[i]});
-  auto appended = s.feeds->Stage(items, &wb);
-  EXPECT_TRUE(appended.ok()) << appended.status();
-  if (!appended.ok()) return {};
-  for (size_t i = 0; i < records.size(); ++i) {
-    const uint64_t position = appended->stored[i] ? appended->positions[i] : 0;
-    EXPECT_TRUE(s.records->Stage(records[i], position, first_index + i, &wb).ok());
-  }
-  EXPECT_TRUE(s.db->WriteSync(&wb).ok());
-  s.feeds->Commit(*appended);
-  return *appended;
-}
-
-size_t Count(const Store& s, const std::string& area = "") {
-  RecordQuery q;
-  q.recipient = "csp";
-  q.dataset = "violence";
-  q.area = area;
-  auto page = s.records->Query(q);
-  EXPECT_TRUE(page.ok()) << page.status();
-  return page.ok() ? page->records.size() : 0;
-}
-
 // Raw values in a column family, and whether any shows the marker.
 size_t Raw(const Store& s, HubDb::Cf cf, bool* plaintext) {
-  std::unique_ptr<rocksdb::Iterator> it(s.db->db()->NewIterator(rocksdb::ReadOptions(), s.db->cf(cf)));
+  std::unique_ptr<rocksdb::Iterator> it(s.db->NewIterator(cf));
   size_t n = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
     *plaintext |= it->value().ToString().find(kMarker) != std::string::npos;
@@ -142,7 +75,7 @@ TEST(RecordStoreTest, RecordsAreSealedOnceAndQueryable) {
   EXPECT_EQ(Raw(s, HubDb::kFeeds, &plaintext), 2u) << "one feed segment per batch (each of one period)";
   EXPECT_FALSE(plaintext) << "a stored record is readable without its data key";
   // The store keeps no copy of its own: its index values are small refs.
-  std::unique_ptr<rocksdb::Iterator> it(s.db->db()->NewIterator(rocksdb::ReadOptions(), s.db->cf(HubDb::kRecords)));
+  std::unique_ptr<rocksdb::Iterator> it(s.db->NewIterator(HubDb::kRecords));
   for (it->SeekToFirst(); it->Valid(); it->Next()) EXPECT_LT(it->value().size(), 64u);
 }
 

@@ -1,5 +1,6 @@
 #include "accord/hub/core/rocksdb_ingest_log.h"
 
+#include "accord/hub/core/meta_keys.h"
 #include "accord/hub/core/thread_name.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -14,8 +15,8 @@
 namespace accord::hub {
 namespace {
 
-constexpr char kConsumedKey[] = "policy_offset";  // name kept for existing data dirs
-constexpr char kLastKey[] = "ingest_last";
+constexpr const auto& kConsumedKey = meta_keys::kPolicyOffset;
+constexpr const auto& kLastKey = meta_keys::kIngestLast;
 // Quarantine column family: + quarantined-at ms (8 B BE) + offset (8 B BE).
 // (The consumer's reasons sit beside, keyed by the bare 8-byte offset.)
 constexpr char kKeptPrefix[] = "kept/";
@@ -160,7 +161,7 @@ absl::Status RocksDbIngestLog::Poll(absl::Duration wait, size_t max, std::vector
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->cf(HubDb::kIngest)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(HubDb::kIngest, ro));
   out->reserve(last - polled_);
   for (it->Seek(begin); it->Valid(); it->Next()) {
     Entry& e = out->emplace_back();
@@ -285,7 +286,7 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
   std::vector<std::string> values(keys.size());
   std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), db_->cf(HubDb::kDedupe));
   std::vector<rocksdb::Status> found =
-      db_->db()->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+      db_->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
   // Replays: is the first kept copy of each still there? (Only this thread
   // appends replays, so the answer holds until the write below.)
   std::vector<rocksdb::Slice> kept_slices;
@@ -298,7 +299,7 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
   std::vector<rocksdb::Status> kept_found;
   if (!kept_slices.empty()) {
     std::vector<rocksdb::ColumnFamilyHandle*> kept_cfs(kept_slices.size(), db_->cf(HubDb::kQuarantine));
-    kept_found = db_->db()->MultiGet(rocksdb::ReadOptions(), kept_cfs, kept_slices, &kept_values);
+    kept_found = db_->MultiGet(rocksdb::ReadOptions(), kept_cfs, kept_slices, &kept_values);
   }
   absl::flat_hash_set<std::string_view> replayed_in_group;
   size_t kr = 0;
@@ -455,7 +456,7 @@ absl::Status RocksDbIngestLog::SweepQuarantine(absl::Time now) {
     rocksdb::Slice upper(end);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->cf(HubDb::kQuarantine)));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(HubDb::kQuarantine, ro));
     uint64_t at_ms = 0, offset = 0;
     for (it->Seek(KeptKey(0, 0)); it->Valid(); it->Next()) {
       if (DecodeKeptKey(it->key().ToStringView(), &at_ms, &offset).ok()) {
@@ -470,7 +471,7 @@ absl::Status RocksDbIngestLog::SweepQuarantine(absl::Time now) {
 
 absl::StatusOr<std::vector<RocksDbIngestLog::KeptRecord>> RocksDbIngestLog::KeptQuarantine() const {
   std::vector<KeptRecord> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(HubDb::kQuarantine)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(HubDb::kQuarantine));
   constexpr size_t kKeyBytes = sizeof(kKeptPrefix) - 1 + 16;
   constexpr size_t kOverhead = 1 + policy::kAesGcmNonceBytes + policy::kAesGcmTagBytes;
   for (it->Seek(kKeptPrefix); it->Valid() && it->key().starts_with(kKeptPrefix); it->Next()) {
@@ -495,7 +496,7 @@ absl::StatusOr<std::vector<RocksDbIngestLog::KeptRecord>> RocksDbIngestLog::Kept
 }
 
 absl::Status RocksDbIngestLog::ForEachKept(const std::function<bool(KeptRecord&)>& visit) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(HubDb::kQuarantine)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(HubDb::kQuarantine));
   constexpr size_t kOverhead = 1 + policy::kAesGcmNonceBytes + policy::kAesGcmTagBytes;
   KeptRecord r;
   for (it->Seek(kKeptPrefix); it->Valid() && it->key().starts_with(kKeptPrefix); it->Next()) {

@@ -120,7 +120,7 @@ TEST(RocksDbIngestLogTest, QuarantinedRecordsAreKeptSealedUntilTheirRetention) {
     EXPECT_EQ((*kept)[0].record, entries[0].bytes);
     EXPECT_GE((*kept)[0].quarantined_at, start - absl::Seconds(1));
     std::unique_ptr<rocksdb::Iterator> it(
-        db->db()->NewIterator(rocksdb::ReadOptions(), db->cf(HubDb::kQuarantine)));
+        db->NewIterator(HubDb::kQuarantine));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       EXPECT_EQ(it->value().ToString().find("Jane"), std::string::npos) << "a kept record is in clear";
     }
@@ -223,7 +223,7 @@ TEST(RocksDbIngestLogTest, AppendsDeduplicatesPollsAndConsumesAcrossRestarts) {
     EXPECT_EQ(log->backlog(), 1u);
     // The raw records of consumed offsets are gone.
     std::unique_ptr<rocksdb::Iterator> it(
-        db->db()->NewIterator(rocksdb::ReadOptions(), db->cf(HubDb::kIngest)));
+        db->NewIterator(HubDb::kIngest));
     it->SeekToFirst();
     ASSERT_TRUE(it->Valid());
     EXPECT_EQ(DecodeU64(it->key().ToStringView()), 3u);
@@ -356,7 +356,7 @@ TEST(RocksDbIngestLogTest, RawRecordsAreSealedBeforeTheyReachRocksDb) {
     EXPECT_TRUE(FilesContaining(dir.path(), kName).empty());
     EXPECT_TRUE(FilesContaining(dir.path(), kId).empty());
     // Nor any SST after a flush.
-    ASSERT_TRUE(db->db()->Flush(rocksdb::FlushOptions(), db->cf(HubDb::kIngest)).ok());
+    ASSERT_TRUE(db->Flush(HubDb::kIngest).ok());
     EXPECT_TRUE(FilesContaining(dir.path(), kName).empty());
     EXPECT_TRUE(FilesContaining(dir.path(), kId).empty());
     // The consumer reads them back as they were sent.
@@ -427,7 +427,7 @@ TEST(RocksDbIngestLogTest, ASealedRecordOpensOnlyAtItsOffsetAndUnderItsKey) {
 // The offsets of the raw records still stored.
 std::vector<uint64_t> StoredOffsets(HubDb* db) {
   std::vector<uint64_t> out;
-  std::unique_ptr<rocksdb::Iterator> it(db->db()->NewIterator(rocksdb::ReadOptions(), db->cf(HubDb::kIngest)));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(HubDb::kIngest));
   for (it->SeekToFirst(); it->Valid(); it->Next()) out.push_back(DecodeU64(it->key().ToStringView()));
   return out;
 }

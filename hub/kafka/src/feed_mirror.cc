@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "accord/hub/core/meta_keys.h"
 #include "accord/hub/core/thread_name.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -21,7 +22,7 @@
 namespace accord::hub {
 namespace {
 
-constexpr char kPositionPrefix[] = "kafka_feed/";
+constexpr const auto& kPositionPrefix = meta_keys::kKafkaFeedPositionPrefix;
 constexpr size_t kMaxBatch = 5000;
 constexpr int kMaxProducerBatchBytes = 256 * 1024;
 

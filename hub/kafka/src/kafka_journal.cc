@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include "accord/hub/core/meta_keys.h"
 #include "accord/hub/core/thread_name.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -23,7 +24,7 @@ using kafka::PendingDelivery;
 
 namespace {
 
-constexpr char kNextOffsetKey[] = "journal/next_offset";
+constexpr const auto& kNextOffsetKey = meta_keys::kJournalNextOffset;
 constexpr uint32_t kFormat = 1;
 constexpr int32_t kPartition = 0;
 

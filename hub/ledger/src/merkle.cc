@@ -3,22 +3,16 @@
 #include <openssl/evp.h>
 
 #include <bit>
-#include <cstdio>
-#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl_compat.h"
 #include "accord/policy/openssl.h"
+#include "invariant.h"
 
 namespace accord::hub::ledger {
 namespace {
-
-[[noreturn]] void Die(const char* what) {
-  std::fprintf(stderr, "accord ledger: broken invariant: %s\n", what);
-  std::abort();
-}
 
 // One SHA-256 context per thread, re-initialised per digest with the
 // pre-fetched SHA-256 (EVP_sha256() would be fetched again on every init).

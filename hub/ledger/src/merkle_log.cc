@@ -1,27 +1,18 @@
 #include "accord/hub/ledger/merkle_log.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "accord/policy/status_macros.h"
+#include "invariant.h"
 #include "keys.h"
 #include "layout_migration.h"
 #include "tile_tail.h"
 #include "tiles.h"
 
 namespace accord::hub::ledger {
-namespace {
-
-[[noreturn]] void Die(const char* what) {
-  std::fprintf(stderr, "accord ledger: broken invariant: %s\n", what);
-  std::abort();
-}
-
-}  // namespace
 
 struct MerkleLog::DecodedBundle {
   uint64_t bundle = 0;

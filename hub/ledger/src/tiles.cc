@@ -1,25 +1,15 @@
 #include "tiles.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
+
+#include "accord/base/big_endian.h"
+#include "invariant.h"
 
 namespace accord::hub::ledger {
-namespace {
-
-[[noreturn]] void Die(const char* what) {
-  std::fprintf(stderr, "accord ledger: broken invariant: %s\n", what);
-  std::abort();
-}
-
-}  // namespace
 
 void AppendToBundle(std::string_view entry, std::string* bundle) {
   if (entry.size() > UINT32_MAX) Die("ledger entry above 4 GiB");
-  const uint32_t n = static_cast<uint32_t>(entry.size());
-  const char len[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
-                       static_cast<char>(n >> 8), static_cast<char>(n)};
-  bundle->append(len, 4);
+  base::AppendU32(bundle, static_cast<uint32_t>(entry.size()));
   bundle->append(entry.data(), entry.size());
 }
 
@@ -31,8 +21,7 @@ absl::Status DecodeBundle(std::string_view bundle, std::vector<std::string_view>
       return absl::DataLossError("merkle log: an entry bundle holds more than 256 entries");
     }
     if (bundle.size() - at < 4) return absl::DataLossError("merkle log: an entry bundle is cut short");
-    const auto* p = reinterpret_cast<const uint8_t*>(bundle.data() + at);
-    const uint64_t n = (uint64_t{p[0]} << 24) | (uint64_t{p[1]} << 16) | (uint64_t{p[2]} << 8) | p[3];
+    const uint64_t n = base::DecodeU32(bundle.substr(at));
     at += 4;
     if (bundle.size() - at < n) return absl::DataLossError("merkle log: an entry bundle is cut short");
     entries->push_back(bundle.substr(at, n));

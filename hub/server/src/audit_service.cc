@@ -3,11 +3,9 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
-#include "accord/hub/core/disclosure_index.h"
-#include "accord/hub/core/hub_db.h"
+#include "accord/hub/core/ledger_store.h"
 #include "accord/hub/ledger/merkle.h"
 #include "accord/hub/ledger/stored_nodes.h"
-#include "rocksdb/iterator.h"
 #include "spdlog/spdlog.h"
 #include "identity.h"
 
@@ -102,7 +100,7 @@ grpc::ServerWriteReactor<v1::QueryDisclosuresResponse>* AuditServiceImpl::QueryD
           v1::QueryDisclosuresResponse* msg, grpc::Status* status) {
         v1::LedgerEntry entry;
         bool damaged = false;
-        auto read = ForEachPartyDisclosure(hub_->db, caller, *next, size, [&](uint64_t i) {
+        auto read = hub_->ledger_store->ForEachPartyDisclosure(caller, *next, size, [&](uint64_t i) {
           auto bytes = hub_->ledger->Entry(i);
           if (!bytes.ok() || !entry.ParseFromString(*bytes)) {
             damaged = true;
@@ -245,7 +243,7 @@ grpc::ServerWriteReactor<v1::ExportLedgerChunk>* AuditServiceImpl::ExportLedger(
     std::unique_ptr<ledger::StoredNodeCheck> nodes;
   };
   auto st = std::make_shared<State>();
-  st->nodes = std::make_unique<ledger::StoredNodeCheck>(hub_->db->db(), hub_->db->cf(HubDb::kLedgerNodes));
+  st->nodes = hub_->ledger_store->NewNodeCheck();
   st->size = hub_->ledger->LatestHead().head.tree_size;
   return new PullReactor<v1::ExportLedgerChunk>(
       [this, st](v1::ExportLedgerChunk* msg, grpc::Status* status) {

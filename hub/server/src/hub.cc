@@ -1,6 +1,5 @@
 #include "accord/hub/server/hub.h"
 
-#include <openssl/rand.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -9,7 +8,7 @@
 #include <sstream>
 #include <thread>
 
-#include "accord/base/atomic_file.h"
+#include "accord/hub/core/ledger_store.h"
 #include "accord/hub/core/thread_name.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -28,10 +27,10 @@
 #include "accord/hub/core/outcome_committer.h"
 #include "accord/hub/core/policy_stage.h"
 #include "accord/hub/core/record_store.h"
+#include "accord/hub/core/retention.h"
 #include "accord/hub/ledger/merkle_log.h"
 #include "accord/hub/ledger/tree_head.h"
 #include "accord/policy/field_protection.h"
-#include "accord/policy/openssl.h"
 #include "accord/policy/redactor.h"
 #include "agreement_service.h"
 #include "audit_service.h"
@@ -45,8 +44,10 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "httplib.h"
 #include "hub_context.h"
+#include "hub_keys.h"
 #include "ingest_service.h"
 #include "key_service.h"
+#include "log_backend.h"
 #include "quarantine_service.h"
 #include "spdlog/spdlog.h"
 
@@ -63,19 +64,6 @@ absl::StatusOr<std::string> ReadWhole(const std::string& path) {
   return ss.str();
 }
 
-// Loads the file at `path`, or creates it with `make()` (mode 0600).
-absl::StatusOr<std::string> LoadOrCreate(const std::string& path,
-                                         const std::function<absl::StatusOr<std::string>()>& make) {
-  if (fs::exists(path)) return ReadWhole(path);
-  auto made = make();
-  if (!made.ok()) return made.status();
-  if (auto s = base::WriteFileAtomically(path, *made, {.mode = 0600, .create_parents = true}); !s.ok()) {
-    return s;
-  }
-  spdlog::info("created {}", path);
-  return made;
-}
-
 class HubImpl final : public Hub {
  public:
   explicit HubImpl(HubConfig config) : config_(std::move(config)) {}
@@ -87,7 +75,6 @@ class HubImpl final : public Hub {
   void Shutdown() override;
 
  private:
-  void ApplyRetention();
   // Applies an agreement, withdrawal or key event read from the journal (the
   // only place any process applies them with the Kafka backend) and answers
   // this process's caller when the event was proposed here.
@@ -99,9 +86,11 @@ class HubImpl final : public Hub {
   absl::Status StartMetrics();
 
   HubConfig config_;
+  LogBackend backend_ = LogBackend::kEmbedded;  // config_.log_backend, parsed
   std::unique_ptr<HubDb> db_;
   std::unique_ptr<ledger::TreeHeadSigner> signer_;
   std::unique_ptr<ledger::MerkleLog> ledger_;
+  std::unique_ptr<LedgerStore> ledger_store_;  // what the services read of the ledger's storage
   std::unique_ptr<AgreementRegistry> agreements_;
   std::unique_ptr<KeyRegistry> keys_;  // agencies' signing keys + key log
   FeedNotifier feeds_;
@@ -135,8 +124,9 @@ class HubImpl final : public Hub {
   std::unique_ptr<httplib::Server> http_;
   std::thread http_thread_;
   std::thread refresher_;
-  std::thread retention_;  // ApplyRetention() at start and every 10 minutes
-  absl::Notification stop_refresher_;  // stops refresher_ and retention_
+  std::unique_ptr<Retention> retention_;  // what is kept leaves on time (retention.h)
+  std::thread retention_thread_;          // retention_->RunOnce() at start and every 10 minutes
+  absl::Notification stop_refresher_;  // stops refresher_ and retention_thread_
   std::atomic<bool> shut_down_{false};
   int port_ = 0;
   int metrics_port_ = 0;
@@ -148,22 +138,13 @@ absl::Status HubImpl::Init() {
   fs::create_directories(config_.data_dir, ec);
   if (ec) return absl::PermissionDeniedError(absl::StrCat("cannot create ", config_.data_dir, ": ", ec.message()));
 
-  auto signing_pem = LoadOrCreate(config_.keys.ledger_signing_key, [] { return ledger::GenerateSigningKeyPem(); });
-  if (!signing_pem.ok()) return signing_pem.status();
-  auto signer = ledger::TreeHeadSigner::FromPrivatePem(*signing_pem);
-  if (!signer.ok()) return signer.status();
-  signer_ = std::move(signer).value();
-  auto secrets = LoadOrCreate(config_.keys.secrets, []() -> absl::StatusOr<std::string> {
-    std::string bytes(64, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), 64) != 1) {
-      return absl::InternalError("no randomness for the hub secrets");
-    }
-    return bytes;
-  });
-  if (!secrets.ok()) return secrets.status();
-  if (secrets->size() != 64) {
-    return absl::DataLossError(absl::StrCat(config_.keys.secrets, " must hold exactly 64 bytes"));
-  }
+  auto backend = ParseLogBackend(config_.log_backend);
+  if (!backend.ok()) return backend.status();
+  backend_ = *backend;
+  auto keys = LoadHubKeys(config_.keys);
+  if (!keys.ok()) return keys.status();
+  const HubKeys& hub_keys = *keys;
+  signer_ = std::move(keys->ledger_signer);
 
   HubDbOptions db_options;
   db_options.path = config_.data_dir + "/db";
@@ -186,11 +167,7 @@ absl::Status HubImpl::Init() {
     ops::LogEvent(spdlog::level::warn, "metrics", "restore_failed", {{"error", std::string(s.message())}});
   }
 
-  auto log = ledger::MerkleLog::Open(
-      db_->db(),
-      ledger::MerkleLogColumnFamilies{db_->cf(HubDb::kLedgerEntries), db_->cf(HubDb::kLedgerNodes),
-                                      db_->cf(HubDb::kLedgerHeads)},
-      signer_.get());
+  auto log = OpenDisclosureLedger(db_.get(), signer_.get());
   if (!log.ok()) return log.status();
   ledger_ = std::move(log).value();
   // Ledgers written before the disclosure index existed are indexed now.
@@ -200,23 +177,21 @@ absl::Status HubImpl::Init() {
   // agencies registered themselves; the key log is signed with a key derived
   // from the secrets, so every process of one hub signs it alike.
   KeyRegistryOptions key_options;
-  auto key_log_seed = policy::HkdfSha256(*secrets, "accord.key-log-signing.v1", "deriving the key log key");
-  if (!key_log_seed.ok()) return key_log_seed.status();
-  key_options.log_signing_seed = std::move(key_log_seed).value();
+  key_options.log_signing_seed = hub_keys.key_log_signing_seed;
   key_options.hub_instance = config_.hub_instance;
   auto key_registry = KeyRegistry::Open(db_.get(), std::move(key_options));
   if (!key_registry.ok()) return key_registry.status();
   keys_ = std::move(key_registry).value();
 
   AgreementRegistryOptions reg_options;
-  reg_options.linkage_master_key = secrets->substr(0, 32);
+  reg_options.linkage_master_key = hub_keys.linkage_master_key;
   reg_options.keys = [this] { return keys_->directory(); };
   auto registry = AgreementRegistry::Open(db_.get(), std::move(reg_options));
   if (!registry.ok()) return registry.status();
   agreements_ = std::move(registry).value();
   keys_->SetOnChange([this] { agreements_->OnKeysChanged(); });
 
-  auto keyring = PeriodKeyring::Open(db_.get(), *secrets, records_filter);
+  auto keyring = PeriodKeyring::Open(db_.get(), hub_keys.secret, records_filter);
   if (!keyring.ok()) return keyring.status();
   keyring_ = std::move(keyring).value();
   auto feed_store = FeedStore::Open(db_.get(), keyring_.get());
@@ -229,7 +204,7 @@ absl::Status HubImpl::Init() {
   if (!redactor.ok()) return redactor.status();
   std::shared_ptr<const policy::Redactor> shared_redactor = std::move(redactor).value();
 
-  if (config_.log_backend == "kafka") {
+  if (backend_ == LogBackend::kKafka) {
     // Personal fields are encrypted while in Kafka (policy/field_protection.h):
     // every field the flows that take the record do not all declare
     // non-personal, and any field no agreement describes.
@@ -241,23 +216,19 @@ absl::Status HubImpl::Init() {
       }
       return policy::SealedInSharedLog(specs);
     };
-    auto kafka_log = KafkaIngestLog::Open(config_.kafka, secrets->substr(32, 32), secrets->substr(0, 32),
+    auto kafka_log = KafkaIngestLog::Open(config_.kafka, hub_keys.dedupe_key, hub_keys.linkage_master_key,
                                           protect);
     if (!kafka_log.ok()) return kafka_log.status();
     ingest_ = std::move(kafka_log).value();
-    auto kafka_quarantine = KafkaQuarantine::Open(config_.kafka, secrets->substr(0, 32));
+    auto kafka_quarantine = KafkaQuarantine::Open(config_.kafka, hub_keys.linkage_master_key);
     if (!kafka_quarantine.ok()) return kafka_quarantine.status();
     kafka_quarantine_ = std::move(kafka_quarantine).value();
     spdlog::info("log backend: Kafka at {} (topic {})", config_.kafka.brokers, config_.kafka.ingest_topic());
   } else {
     RocksDbIngestLogOptions log_options;
-    log_options.dedupe_key = secrets->substr(32, 32);
-    auto quarantine_key = policy::HkdfSha256(*secrets, "accord.quarantine.v1", "deriving the quarantine key");
-    if (!quarantine_key.ok()) return quarantine_key.status();
-    log_options.quarantine_key = std::move(quarantine_key).value();
-    auto record_key = policy::HkdfSha256(*secrets, "accord.ingest.v1", "deriving the ingest log key");
-    if (!record_key.ok()) return record_key.status();
-    log_options.record_key = std::move(record_key).value();
+    log_options.dedupe_key = hub_keys.dedupe_key;
+    log_options.quarantine_key = hub_keys.quarantine_key;
+    log_options.record_key = hub_keys.ingest_record_key;
     log_options.quarantine_retention = absl::Hours(24) * config_.quarantine_retention_days;
     auto ingest_log = RocksDbIngestLog::Open(db_.get(), std::move(log_options));
     if (!ingest_log.ok()) return ingest_log.status();
@@ -276,7 +247,7 @@ absl::Status HubImpl::Init() {
     metrics_.disclosures.With({record.agreement_id(), record.recipient()}).Add();
   };
   absl::StatusOr<std::unique_ptr<PolicyStage>> stage;
-  if (config_.log_backend == "kafka") {
+  if (backend_ == LogBackend::kKafka) {
     // Several hub processes share the work: each applies the flows to its
     // share of the ingest partitions and appends the outcome to the journal;
     // every process commits the whole journal in order (hub/README.md).
@@ -302,12 +273,12 @@ absl::Status HubImpl::Init() {
   if (!stage.ok()) return stage.status();
   policy_ = std::move(stage).value();
 
-  if (config_.log_backend == "kafka") {
+  if (backend_ == LogBackend::kKafka) {
     auto probe = KafkaProbe::Start(config_.kafka);
     if (!probe.ok()) return probe.status();
     kafka_probe_ = std::move(probe).value();
   }
-  if (config_.log_backend == "kafka" && config_.kafka.feed_topics) {
+  if (backend_ == LogBackend::kKafka && config_.kafka.feed_topics) {
     auto mirror = FeedMirror::Start(config_.kafka, db_.get(), feed_store_.get(), [this] { return feeds_.Heads(); });
     if (!mirror.ok()) return mirror.status();
     feed_mirror_ = std::move(mirror).value();
@@ -334,14 +305,18 @@ absl::Status HubImpl::Init() {
   // Retention at start and every 10 minutes, on a thread of its own: erasing
   // a month compacts whole column families, which must not hold up the
   // agreements' 200 ms status refresh (expiry takes effect within a second).
-  retention_ = std::thread([this] {
+  auto retention = Retention::ForHub(agreements_.get(), records_.get(), embedded_log_);
+  if (!retention.ok()) return retention.status();
+  retention_ = std::move(retention).value();
+  retention_thread_ = std::thread([this] {
     NameThisThread("retention");
     do {
-      ApplyRetention();
+      retention_->RunOnce().IgnoreError();  // logged and counted by Retention (accord_retention_errors_total)
     } while (!stop_refresher_.WaitForNotificationWithTimeout(absl::Minutes(10)));
   });
 
-  context_ = HubContext{&config_,       db_.get(),     ingest_.get(),  agreements_.get(),
+  ledger_store_ = std::make_unique<LedgerStore>(db_.get());
+  context_ = HubContext{&config_,       ledger_store_.get(), ingest_.get(),  agreements_.get(),
                         &feeds_,        feed_store_.get(), records_.get(), ledger_.get(), signer_.get(),
                         &metrics_,      &streams_,     journal_.get(), proposals_.get()};
   metrics_.AddGaugeSource([this](std::string* out) {
@@ -357,6 +332,13 @@ absl::Status HubImpl::Init() {
     AppendCounter(out, "accord_store_keys_written_total",
                   "RocksDB keys the policy commits wrote (over accord disclosures: keys per disclosure)",
                   stats.store_keys.load(std::memory_order_relaxed));
+    AppendCounter(out, "accord_retention_errors_total",
+                  "Retention runs whose erasure or quarantine sweep failed (logged; retried at the next run)",
+                  retention_->stats().erase_errors.load(std::memory_order_relaxed) +
+                      retention_->stats().quarantine_errors.load(std::memory_order_relaxed));
+    AppendCounter(out, "accord_retention_periods_erased_total",
+                  "Agreement months crypto-shredded by retention since the hub started",
+                  retention_->stats().periods_erased.load(std::memory_order_relaxed));
     AppendCounter(out, "accord_policy_poll_errors_total",
                   "Failed reads of the ingest log by the policy stage, each retried after 100 ms",
                   policy_->stats().poll_errors.load(std::memory_order_relaxed));
@@ -496,8 +478,6 @@ absl::Status HubImpl::StartMetrics() {
   return absl::OkStatus();
 }
 
-// Crypto-shredding of record periods past their agreement's retention, and
-// the embedded log's kept quarantined records past theirs.
 void HubImpl::SyncQuarantined() {
   const PipelineStats& stats = journal_ ? pipeline_stats_ : policy_->stats();
   const uint64_t now = stats.quarantined.load(std::memory_order_relaxed);
@@ -541,32 +521,6 @@ void HubImpl::ApplyJournalEvent(const v1::AgreementEvent& event) {
   if (!event.proposal_id().empty()) proposals_->Resolve(event.proposal_id(), applied);
 }
 
-void HubImpl::ApplyRetention() {
-  // The terms of every agreement that was in force, the highest version
-  // winning: an expired or withdrawn agreement's data still leaves on time.
-  absl::flat_hash_map<std::string, uint32_t> retention;
-  absl::flat_hash_map<std::string, uint32_t> version;
-  for (const AgreementView& view : agreements_->List()) {
-    const auto state = view.status.state;
-    if (state != policy::AgreementState::kActive && state != policy::AgreementState::kExpired &&
-        state != policy::AgreementState::kWithdrawn) {
-      continue;
-    }
-    const policy::Agreement& a = *view.agreement;
-    if (a.version >= version[a.id]) {
-      version[a.id] = a.version;
-      retention[a.id] = a.retention_days;
-    }
-  }
-  auto erased = records_->EraseExpired(retention, absl::Now());
-  if (!erased.ok()) spdlog::error("retention: {}", std::string(erased.status().message()));
-  if (embedded_log_ != nullptr) {
-    if (auto s = embedded_log_->SweepQuarantine(absl::Now()); !s.ok()) {
-      spdlog::error("quarantine retention: {}", std::string(s.message()));
-    }
-  }
-}
-
 void HubImpl::Shutdown() {
   if (shut_down_.exchange(true)) return;
   spdlog::info("accord-hub shutting down");
@@ -590,7 +544,7 @@ void HubImpl::Shutdown() {
   if (http_thread_.joinable()) http_thread_.join();
   stop_refresher_.Notify();
   if (refresher_.joinable()) refresher_.join();
-  if (retention_.joinable()) retention_.join();  // waits for an erasure in progress
+  if (retention_thread_.joinable()) retention_thread_.join();  // waits for an erasure in progress
   if (ingest_) ingest_->Stop();
   if (policy_) {
     // Let the stage finish what was acknowledged, then stop.

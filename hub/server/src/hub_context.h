@@ -1,13 +1,15 @@
 // What the gRPC services share: non-owning pointers to the hub's components.
-// Owned by Hub (hub.h), which outlives every service and reactor.
+// Owned by Hub (hub.h), which outlives every service and reactor. The
+// services never see the RocksDB instance: they read through components
+// (the ledger's storage through `ledger_store`).
 #pragma once
 
 #include "accord/hub/core/agreement_registry.h"
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/feed_store.h"
-#include "accord/hub/core/hub_db.h"
 #include "accord/hub/core/ingest_log.h"
 #include "accord/hub/core/journal.h"
+#include "accord/hub/core/ledger_store.h"
 #include "accord/hub/core/policy_stage.h"
 #include "accord/hub/core/record_store.h"
 #include "accord/hub/ledger/merkle_log.h"
@@ -20,7 +22,7 @@ namespace accord::hub {
 
 struct HubContext {
   const HubConfig* config = nullptr;
-  HubDb* db = nullptr;
+  const LedgerStore* ledger_store = nullptr;  // disclosure index, stored-node check
   IngestLog* ingest = nullptr;
   AgreementRegistry* agreements = nullptr;
   FeedNotifier* feeds = nullptr;

@@ -10,11 +10,12 @@
 
 #include "absl/status/status.h"
 #include "accord/hub/core/hub_db.h"
+#include "accord/hub/core/meta_keys.h"
 #include "accord/hub/server/metrics.h"
 
 namespace accord::hub {
 
-inline constexpr char kMetricsKey[] = "metrics/counters";
+inline constexpr const auto& kMetricsKey = meta_keys::kMetricsCounters;
 
 // Adds the saved counts to `metrics`. OK when none are saved; InvalidArgument
 // (nothing added) when the saved document is damaged.

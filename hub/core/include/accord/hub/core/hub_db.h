@@ -16,6 +16,11 @@
 //   ledger_*      the Merkle disclosure ledger (accord/hub/ledger/merkle_log.h)
 //   key_log_*     the agency signing-key log, same layout (key_registry.h)
 //
+// The raw rocksdb::DB is not part of this header: callers read through the
+// typed calls below (Get, GetU64, MultiGet, NewIterator) and write with
+// WriteBatches of cf() handles; inside hub/core, hub_db_internal.h gives the
+// DB to the components that wrap it (the ledger's MerkleLog).
+//
 // Thread safety: HubDb is immutable after Open(); rocksdb::DB is thread-safe.
 #pragma once
 
@@ -82,7 +87,7 @@ class HubDb {
   static absl::StatusOr<std::unique_ptr<HubDb>> Open(const HubDbOptions& options);
   ~HubDb();
 
-  rocksdb::DB* db() const { return db_.get(); }
+  // The handle of one column family (for WriteBatch puts and MultiGet).
   rocksdb::ColumnFamilyHandle* cf(Cf which) const { return handles_[which]; }
   // The free-space watch, or null.
   DiskGuard* disk_guard() const { return guard_.get(); }
@@ -105,8 +110,27 @@ class HubDb {
   // when the value is not 8 bytes (a position that cannot be trusted: callers
   // that can rebuild what it marks may choose to start over).
   absl::StatusOr<uint64_t> GetU64(Cf which, std::string_view key, uint64_t absent = 0) const;
+  // Point reads of several keys at once (rocksdb::DB::MultiGet): one status
+  // per key, NotFound when absent; `values` resized to keys.size().
+  std::vector<rocksdb::Status> MultiGet(const rocksdb::ReadOptions& options,
+                                        const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
+                                        const std::vector<rocksdb::Slice>& keys,
+                                        std::vector<std::string>* values) const;
+  // An iterator over `which`; check its status() after the scan. Must be
+  // destroyed before this HubDb.
+  std::unique_ptr<rocksdb::Iterator> NewIterator(Cf which,
+                                                 const rocksdb::ReadOptions& options = rocksdb::ReadOptions()) const;
+  // Compacts the whole of `which` (retention: so that erased ciphertext
+  // leaves every file). Blocks until done.
+  absl::Status CompactAll(Cf which, const rocksdb::CompactRangeOptions& options) const;
+  // Flushes the memtable of `which` to a file (tests, tools).
+  absl::Status Flush(Cf which) const;
 
  private:
+  // The raw rocksdb::DB, for the few hub/core components that need it
+  // (MerkleLog over the ledger's column families): hub_db_internal.h,
+  // visible only inside hub/core.
+  friend struct HubDbInternal;
   HubDb() = default;
   // Disk guard: may a write go ahead (resuming a stopped DB first)?
   absl::Status Admit() const;
