@@ -228,7 +228,7 @@ absl::Status KafkaIngestLog::Poll(absl::Duration wait, size_t max, std::vector<E
     e.partition = msg->partition;
     e.offset = static_cast<uint64_t>(msg->offset);
     // The message as the topic holds it: what a quarantined copy keeps.
-    e.stored.assign(static_cast<const char*>(msg->payload), msg->len);
+    if (msg->payload != nullptr) e.stored.assign(static_cast<const char*>(msg->payload), msg->len);
     if (!e.record.ParseFromString(e.stored)) {
       e.record.Clear();
       e.unreadable_reason = "the ingest message is not an accord.v1.Record";
