@@ -238,6 +238,136 @@ TEST_F(KafkaJournalTest, AReplicaThatMissedDeletedEntriesStopsInsteadOfSkippingT
   EXPECT_EQ(late.ledger().size(), 0u) << "applied a journal with a hole";
 }
 
+// `o` in the journal form written before disclosures carried their envelope
+// (format 1 without PolicyOutcome.Disclosure.envelope), as JournalEntry bytes.
+std::string OldFormatEntry(const StageOutcome& o, const std::string& instance) {
+  v1::JournalEntry entry;
+  entry.set_format(1);
+  entry.set_hub_instance(instance);
+  v1::PolicyOutcome* out = entry.mutable_outcome();
+  out->mutable_decided_at()->set_seconds(absl::ToUnixSeconds(o.decided_at));
+  for (const auto& d : o.disclosures) {
+    auto* j = out->add_disclosures();
+    j->set_cleaned_record(d.serialized);
+    j->set_ledger_entry(d.ledger_entry);
+  }
+  for (const auto& q : o.quarantined) {
+    auto* j = out->add_quarantined();
+    j->set_partition(q.partition);
+    j->set_offset(q.offset);
+    j->set_reason(q.reason);
+  }
+  return entry.SerializeAsString();
+}
+
+// A journal holding entries of both forms (a process of the earlier version
+// appended some) is applied whole by every replica.
+TEST_F(KafkaJournalTest, ReplicasApplyEntriesWrittenBeforeEnvelopesToo) {
+  Replica a(Dir("a"), config_, "hub-a");
+  {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", cluster_.bootstraps().c_str(), err, sizeof(err));
+    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof(err));
+    rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    ASSERT_NE(producer, nullptr) << err;
+    const std::string old = OldFormatEntry(Outcome("old", 20), "hub-old");
+    ASSERT_EQ(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC("accord.journal"), RD_KAFKA_V_PARTITION(0),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_VALUE(const_cast<char*>(old.data()), old.size()), RD_KAFKA_V_END),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    EXPECT_EQ(rd_kafka_flush(producer, 20000), RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_destroy(producer);
+  }
+  ASSERT_TRUE(a.WaitApplied(1));
+  ASSERT_TRUE(a.journal().AppendOutcome(Outcome("new", 10)).ok());
+  ASSERT_TRUE(a.WaitApplied(2));
+  EXPECT_EQ(a.ledger().size(), 30u) << "both forms applied";
+  const auto heads = a.feeds().Heads();
+  EXPECT_EQ(heads.size(), 2u) << "both recipients fed";
+  // A second replica, from the start, reaches the same ledger.
+  Replica b(Dir("b"), config_, "hub-b");
+  ASSERT_TRUE(b.WaitApplied(2));
+  EXPECT_EQ(hub::ledger::SerializeSignedTreeHead(a.ledger().LatestHead()),
+            hub::ledger::SerializeSignedTreeHead(b.ledger().LatestHead()));
+  EXPECT_EQ(a.feeds().Heads(), b.feeds().Heads());
+}
+
+// Each disclosure carries its envelope (every member but the values); a
+// replica reads that and never parses the values: a cleaned record whose
+// bytes do not even parse still routes by its envelope, its bytes passed on
+// untouched.
+TEST(JournalFormTest, ADisclosureIsReadFromItsEnvelopeWithoutParsingItsValues) {
+  StageOutcome o = Outcome("e", 3, 40);
+  o.disclosures[0].record.set_dataset_version(2);
+  o.disclosures[0].record.set_record_ref("ref-0");
+  o.disclosures[0].record.set_area("AL1 3");
+  o.disclosures[0].record.mutable_event_time()->set_seconds(1795000000);
+  auto parts = hub::ToJournal(o, 1 << 20);
+  ASSERT_EQ(parts.size(), 1u);
+  for (int i = 0; i < 3; ++i) {
+    const auto& j = parts[0].disclosures(i);
+    ASSERT_TRUE(j.has_envelope());
+    EXPECT_EQ(j.envelope().fields_size(), 0) << "no values in the envelope";
+    v1::CleanedRecord expected = o.disclosures[i].record;
+    expected.clear_fields();
+    EXPECT_EQ(j.envelope().SerializeAsString(), expected.SerializeAsString());
+  }
+  // The values' bytes are garbage: the envelope alone is read.
+  parts[0].mutable_disclosures(1)->set_cleaned_record("\xff\xff values never parsed");
+  auto back = hub::FromJournal(parts[0]);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(back->disclosures.size(), 3u);
+  EXPECT_EQ(back->disclosures[1].serialized, "\xff\xff values never parsed");
+  EXPECT_EQ(back->disclosures[1].record.delivery_id(), "e1");
+  EXPECT_EQ(back->disclosures[1].record.recipient(), "csp-analyst");
+  EXPECT_EQ(back->disclosures[0].record.area(), "AL1 3");
+  EXPECT_EQ(back->disclosures[0].record.record_ref(), "ref-0");
+  EXPECT_EQ(back->disclosures[0].record.dataset_version(), 2u);
+  EXPECT_EQ(back->disclosures[0].record.event_time().seconds(), 1795000000);
+  EXPECT_EQ(back->disclosures[0].record.fields_size(), 0);
+  EXPECT_EQ(back->disclosures[0].serialized, o.disclosures[0].serialized);
+  EXPECT_EQ(back->disclosures[2].ledger_entry, o.disclosures[2].ledger_entry);
+  // An envelope that holds values, or lacks its recipient, is refused.
+  v1::PolicyOutcome with_values = parts[0];
+  *with_values.mutable_disclosures(0)->mutable_envelope()->add_fields() = o.disclosures[0].record.fields(0);
+  EXPECT_EQ(hub::FromJournal(with_values).status().code(), absl::StatusCode::kDataLoss);
+  v1::PolicyOutcome no_recipient = parts[0];
+  no_recipient.mutable_disclosures(2)->mutable_envelope()->clear_recipient();
+  EXPECT_EQ(hub::FromJournal(no_recipient).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// Entries written before envelopes existed: the cleaned record is parsed whole.
+TEST(JournalFormTest, ReadsEntriesWrittenBeforeEnvelopes) {
+  StageOutcome o = Outcome("old", 4, 40);
+  v1::JournalEntry entry;
+  ASSERT_TRUE(entry.ParseFromString(OldFormatEntry(o, "hub-old")));
+  EXPECT_EQ(entry.format(), 1u);
+  ASSERT_FALSE(entry.outcome().disclosures(0).has_envelope());
+  auto back = hub::FromJournal(entry.outcome());
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(back->disclosures.size(), 4u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(back->disclosures[i].serialized, o.disclosures[i].serialized);
+    EXPECT_EQ(back->disclosures[i].record.SerializeAsString(), o.disclosures[i].record.SerializeAsString());
+  }
+  EXPECT_EQ(back->quarantined.size(), 1u);
+  // An old-form disclosure whose bytes do not parse is still refused.
+  v1::PolicyOutcome bad = entry.outcome();
+  bad.mutable_disclosures(3)->set_cleaned_record("\xff\xff not a record");
+  EXPECT_EQ(hub::FromJournal(bad).status().code(), absl::StatusCode::kDataLoss);
+  // And today's form reads back the same envelope, for the same commit.
+  auto parts = hub::ToJournal(o, 1 << 20);
+  auto now = hub::FromJournal(parts[0]);
+  ASSERT_TRUE(now.ok());
+  for (int i = 0; i < 4; ++i) {
+    v1::CleanedRecord envelope = back->disclosures[i].record;
+    envelope.clear_fields();
+    EXPECT_EQ(now->disclosures[i].record.SerializeAsString(), envelope.SerializeAsString());
+    EXPECT_EQ(now->disclosures[i].serialized, back->disclosures[i].serialized);
+  }
+}
+
 TEST(JournalFormTest, SplitsAndRestoresOutcomes) {
   StageOutcome o = Outcome("d", 100, 100);
   auto parts = hub::ToJournal(o, 5000);

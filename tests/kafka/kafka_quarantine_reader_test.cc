@@ -73,9 +73,8 @@ TEST(KafkaQuarantineReaderTest, EachProviderSeesItsOwnOnceAndMarkersTakeEveryCop
   // Quarantined in this order: R1, R2, A1, then R1's other copy with a newer reason.
   std::multimap<std::string, const IngestLog::Entry*> by_id;
   for (const auto& e : entries) {
-    v1::Record r;
-    ASSERT_TRUE(r.ParseFromString(e.bytes));
-    by_id.emplace(r.record_id(), &e);
+    ASSERT_TRUE(e.unreadable_reason.empty()) << e.unreadable_reason;
+    by_id.emplace(e.record.record_id(), &e);
   }
   auto r1 = by_id.equal_range("R1");
   const IngestLog::Entry* r1a = r1.first->second;

@@ -19,6 +19,12 @@ void ToTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
   *ts = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
 }
 
+// Every member of `from` but its values (`fields`).
+void CopyEnvelope(const v1::CleanedRecord& from, v1::CleanedRecord* to) {
+  *to = from;
+  to->clear_fields();
+}
+
 }  // namespace
 
 std::vector<v1::PolicyOutcome> ToJournal(const StageOutcome& outcome, size_t max_bytes) {
@@ -46,22 +52,40 @@ std::vector<v1::PolicyOutcome> ToJournal(const StageOutcome& outcome, size_t max
     auto* j = part->add_disclosures();
     j->set_cleaned_record(d.serialized);
     j->set_ledger_entry(d.ledger_entry);
-    bytes += size;
+    // The envelope beside the bytes, so that applying the entry parses no
+    // values (FromJournal). The stage's envelope has no fields; one that
+    // does (an outcome read back from the journal) leaves them out.
+    v1::CleanedRecord* envelope = j->mutable_envelope();
+    if (d.record.fields_size() == 0) {
+      *envelope = d.record;
+    } else {
+      CopyEnvelope(d.record, envelope);
+    }
+    bytes += size + envelope->ByteSizeLong() + 3;
   }
   return parts;
 }
 
-absl::StatusOr<StageOutcome> FromJournal(const v1::PolicyOutcome& in) {
+absl::StatusOr<StageOutcome> FromJournal(v1::PolicyOutcome in) {
   StageOutcome out;
   out.decided_at = absl::FromUnixSeconds(in.decided_at().seconds()) +
                    absl::Nanoseconds(in.decided_at().nanos());
   out.disclosures.resize(in.disclosures_size());
   for (int i = 0; i < in.disclosures_size(); ++i) {
     StageOutcome::Disclosure& d = out.disclosures[i];
-    d.serialized = in.disclosures(i).cleaned_record();
-    d.ledger_entry = in.disclosures(i).ledger_entry();
-    if (!d.record.ParseFromString(d.serialized) || d.record.recipient().empty() ||
-        d.record.delivery_id().empty()) {
+    v1::PolicyOutcome::Disclosure& j = *in.mutable_disclosures(i);
+    d.serialized.swap(*j.mutable_cleaned_record());
+    d.ledger_entry.swap(*j.mutable_ledger_entry());
+    bool ok;
+    if (j.has_envelope()) {
+      // Written with the envelope: the values are not parsed.
+      d.record.Swap(j.mutable_envelope());
+      ok = d.record.fields_size() == 0;
+    } else {
+      // Written before the envelope existed: the whole record is parsed.
+      ok = d.record.ParseFromString(d.serialized);
+    }
+    if (!ok || d.record.recipient().empty() || d.record.delivery_id().empty()) {
       return absl::DataLossError(
           absl::StrCat("journal outcome: disclosure ", i, " is not a complete accord.v1.CleanedRecord"));
     }

@@ -146,14 +146,23 @@ void PolicyStage::Stop() {
 }
 
 void PolicyStage::Run() {
-  auto work = std::make_unique<Work>();
+  // Batches the commit thread is done with come back here to be reused: the
+  // log decodes the next batch into their entries' memory (IngestLog::Poll).
+  // At most kMaxComputedAhead + 2 batches exist.
+  std::vector<std::unique_ptr<Work>> spare;
+  std::unique_ptr<Work> work;
   while (!stopping()) {
-    {
-      // Free what the commit thread is done with, here rather than there.
-      std::vector<std::unique_ptr<Work>> done;
+    if (work == nullptr) {
       {
         absl::MutexLock lock(&mu_);
-        done.swap(delivered_);
+        for (auto& w : delivered_) spare.push_back(std::move(w));
+        delivered_.clear();
+      }
+      if (spare.empty()) {
+        work = std::make_unique<Work>();
+      } else {
+        work = std::move(spare.back());
+        spare.pop_back();
       }
     }
     if (auto s = log_->Poll(absl::Milliseconds(100), options_.max_batch, &work->entries); !s.ok()) {
@@ -179,7 +188,6 @@ void PolicyStage::Run() {
         this));
     if (stopping_) return;
     computed_.push_back(std::move(work));
-    work = std::make_unique<Work>();
   }
 }
 
@@ -234,7 +242,6 @@ StageOutcome PolicyStage::Compute(const std::vector<IngestLog::Entry>& entries) 
   pool_->Run(chunks, [&](size_t c) {
     policy::FlowEngine& engine = *engines_[c];
     engine.SetPolicy(snapshot);
-    v1::Record record;
     policy::ProcessResult result;
     v1::LedgerEntry entry;
     const size_t end = std::min(entries.size(), (c + 1) * per_chunk);
@@ -244,10 +251,8 @@ StageOutcome PolicyStage::Compute(const std::vector<IngestLog::Entry>& entries) 
         item.quarantine_reason = entries[i].unreadable_reason;
         continue;
       }
-      if (!record.ParseFromString(entries[i].bytes)) {
-        item.quarantine_reason = "stored record does not parse";
-        continue;
-      }
+      // Decoded once, by the log's Poll().
+      const v1::Record& record = entries[i].record;
       engine.Apply(record, &result);
       if (!result.rejection.ok()) {
         item.quarantine_reason = result.rejection.message;
@@ -262,7 +267,7 @@ StageOutcome PolicyStage::Compute(const std::vector<IngestLog::Entry>& entries) 
         constexpr policy::RecordLimits kNoLimits{.max_record_bytes = SIZE_MAX,
                                                  .max_fields = INT_MAX,
                                                  .max_record_id_bytes = SIZE_MAX};
-        const policy::Rejection why = engine.Validate(record, entries[i].bytes.size(), kNoLimits);
+        const policy::Rejection why = engine.Validate(record, record.ByteSizeLong(), kNoLimits);
         item.quarantine_reason = why.ok() ? "no flow of the agreements in force takes this record"
                                           : why.message;
         engine.Recycle(&result);

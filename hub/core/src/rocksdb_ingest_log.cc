@@ -141,7 +141,6 @@ uint64_t RocksDbIngestLog::backlog() const {
 }
 
 absl::Status RocksDbIngestLog::Poll(absl::Duration wait, size_t max, std::vector<Entry>* out) {
-  out->clear();
   uint64_t last;
   {
     absl::MutexLock lock(&mu_);
@@ -153,7 +152,10 @@ absl::Status RocksDbIngestLog::Poll(absl::Duration wait, size_t max, std::vector
       }
     } ready{this, polled_};
     mu_.AwaitWithTimeout(absl::Condition(&Ready::Check, &ready), wait);
-    if (last_offset_ <= polled_) return absl::OkStatus();
+    if (last_offset_ <= polled_) {
+      out->clear();
+      return absl::OkStatus();
+    }
     last = std::min<uint64_t>(last_offset_, polled_ + max);
   }
   const std::string begin = EncodeU64(polled_ + 1);
@@ -162,29 +164,38 @@ absl::Status RocksDbIngestLog::Poll(absl::Duration wait, size_t max, std::vector
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(HubDb::kIngest, ro));
-  out->reserve(last - polled_);
+  // Entries are reused (Entry::Reset keeps their memory); `n` are filled.
+  size_t n = 0;
   for (it->Seek(begin); it->Valid(); it->Next()) {
-    Entry& e = out->emplace_back();
+    if (n == out->size()) out->emplace_back();
+    Entry& e = (*out)[n++];
+    e.Reset();
     e.offset = DecodeU64(it->key().ToStringView());
     const std::string_view value = it->value().ToStringView();
     if (value.empty() || value[0] != kSealedVersion) {  // stored before sealing
-      e.bytes.assign(value.data(), value.size());
-      continue;
-    }
-    if (value.size() < kSealedOverhead) {
+      e.stored.assign(value.data(), value.size());
+    } else if (value.size() < kSealedOverhead) {
       e.unreadable_reason = "the stored raw record is truncated";
       e.stored.assign(value.data(), value.size());
       continue;
+    } else {
+      // Opened into the entry's own buffer, which Quarantine() seals again
+      // if the record is quarantined.
+      e.stored.resize(value.size() - kSealedOverhead);
+      if (!opener_->Open(value.substr(1, policy::kAesGcmNonceBytes), value.substr(1 + policy::kAesGcmNonceBytes),
+                         it->key().ToStringView(), absl::MakeSpan(e.stored))
+               .ok()) {
+        e.unreadable_reason = "the stored raw record does not authenticate under the hub's ingest key";
+        e.stored.assign(value.data(), value.size());
+        continue;
+      }
     }
-    e.bytes.resize(value.size() - kSealedOverhead);
-    if (!opener_->Open(value.substr(1, policy::kAesGcmNonceBytes), value.substr(1 + policy::kAesGcmNonceBytes),
-                       it->key().ToStringView(), absl::MakeSpan(e.bytes))
-             .ok()) {
-      e.bytes.clear();
-      e.unreadable_reason = "the stored raw record does not authenticate under the hub's ingest key";
-      e.stored.assign(value.data(), value.size());
+    if (!e.record.ParseFromString(e.stored)) {
+      e.record.Clear();
+      e.unreadable_reason = "stored record does not parse";
     }
   }
+  out->resize(n);
   if (!it->status().ok()) {
     out->clear();
     return ledger::FromRocksDb(it->status(), "reading the ingest log");
@@ -411,13 +422,13 @@ absl::Status RocksDbIngestLog::Quarantine(const std::vector<QuarantinedEntry>& r
   std::string value;
   uint64_t upto = kept_upto_;
   absl::flat_hash_map<std::string, uint64_t> ever;  // provider -> newly quarantined
-  v1::Record parsed;
   for (const QuarantinedEntry& q : records) {
     if (q.entry->offset <= kept_upto_) continue;  // kept by an earlier attempt
     upto = std::max(upto, q.entry->offset);
-    const std::string& bytes = q.entry->bytes.empty() ? q.entry->stored : q.entry->bytes;
-    if (!q.entry->bytes.empty() && parsed.ParseFromString(q.entry->bytes) && !parsed.provider().empty()) {
-      ++ever[parsed.provider()];
+    // The opened bytes Poll() kept (or, unreadable, the value as stored).
+    const std::string& bytes = q.entry->stored;
+    if (q.entry->unreadable_reason.empty() && !q.entry->record.provider().empty()) {
+      ++ever[q.entry->record.provider()];
     }
     const std::string key = KeptKey(at_ms, q.entry->offset);
     value.assign(1 + policy::kAesGcmNonceBytes + bytes.size() + policy::kAesGcmTagBytes, '\0');

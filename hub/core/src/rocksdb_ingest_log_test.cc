@@ -117,7 +117,10 @@ TEST(RocksDbIngestLogTest, QuarantinedRecordsAreKeptSealedUntilTheirRetention) {
     ASSERT_TRUE(kept.ok()) << kept.status();
     ASSERT_EQ(kept->size(), 1u);
     EXPECT_EQ((*kept)[0].offset, entries[0].offset);
-    EXPECT_EQ((*kept)[0].record, entries[0].bytes);
+    EXPECT_EQ((*kept)[0].record, entries[0].stored) << "the bytes Poll opened, sealed again under the quarantine key";
+    v1::Record kept_record;
+    ASSERT_TRUE(kept_record.ParseFromString((*kept)[0].record));
+    EXPECT_EQ(kept_record.SerializeAsString(), entries[0].record.SerializeAsString());
     EXPECT_GE((*kept)[0].quarantined_at, start - absl::Seconds(1));
     std::unique_ptr<rocksdb::Iterator> it(
         db->NewIterator(HubDb::kQuarantine));
@@ -212,9 +215,7 @@ TEST(RocksDbIngestLogTest, AppendsDeduplicatesPollsAndConsumesAcrossRestarts) {
     ASSERT_EQ(entries.size(), 2u);
     EXPECT_EQ(entries[0].offset, 1u);
     EXPECT_EQ(entries[1].offset, 2u);
-    v1::Record parsed;
-    ASSERT_TRUE(parsed.ParseFromString(entries[1].bytes));
-    EXPECT_EQ(parsed.record_id(), "b");
+    EXPECT_EQ(entries[1].record.record_id(), "b") << "decoded by Poll";
     // Consume the first two atomically with an "outcome".
     rocksdb::WriteBatch wb;
     log->StageConsumed(entries, &wb);
@@ -363,11 +364,11 @@ TEST(RocksDbIngestLogTest, RawRecordsAreSealedBeforeTheyReachRocksDb) {
     std::vector<IngestLog::Entry> entries;
     ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 10, &entries).ok());
     ASSERT_EQ(entries.size(), 2u);
-    v1::Record back;
-    ASSERT_TRUE(back.ParseFromString(entries[0].bytes));
+    const v1::Record& back = entries[0].record;
     EXPECT_EQ(back.record_id(), kId);
     EXPECT_EQ(back.fields(0).value().text(), kName);
-    EXPECT_EQ(entries[1].bytes, r2.SerializeAsString());
+    EXPECT_EQ(entries[1].record.SerializeAsString(), r2.SerializeAsString());
+    EXPECT_EQ(entries[1].stored, r2.SerializeAsString()) << "the opened bytes, kept for a quarantine";
     log->Stop();
   }
   // Closed (the WAL and the memtables are in SST files now): still nothing in clear.
@@ -400,13 +401,12 @@ TEST(RocksDbIngestLogTest, ASealedRecordOpensOnlyAtItsOffsetAndUnderItsKey) {
   ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 10, &entries).ok());
   ASSERT_EQ(entries.size(), 3u);
   for (int i = 0; i < 2; ++i) {
-    EXPECT_TRUE(entries[i].bytes.empty());
+    EXPECT_EQ(entries[i].record.ByteSizeLong(), 0u);
     EXPECT_NE(entries[i].unreadable_reason.find("does not authenticate"), std::string::npos);
     EXPECT_FALSE(entries[i].stored.empty()) << "kept as stored, for the quarantine";
   }
-  v1::Record legacy;
-  ASSERT_TRUE(legacy.ParseFromString(entries[2].bytes));
-  EXPECT_EQ(legacy.record_id(), "legacy");
+  EXPECT_TRUE(entries[2].unreadable_reason.empty());
+  EXPECT_EQ(entries[2].record.record_id(), "legacy");
   log->Stop();
   // Under another key nothing opens.
   RocksDbIngestLogOptions other;
@@ -441,6 +441,51 @@ void ConsumeOne(HubDb* db, RocksDbIngestLog* log) {
   log->StageConsumed(entries, &wb);
   ASSERT_TRUE(db->WriteSync(&wb).ok());
   ASSERT_TRUE(log->Consumed(entries).ok());
+}
+
+// Poll decodes each record once (opened and parsed) into the entries it is
+// given, reusing them: nothing of an earlier batch's records is left in a
+// reused entry. A stored record that does not parse is unreadable, kept as
+// opened for the quarantine.
+TEST(RocksDbIngestLogTest, PollDecodesOnceIntoReusedEntries) {
+  TempDir dir;
+  auto db = OpenDb(dir.path());
+  auto log = OpenLog(db.get());
+  v1::Record big = MakeRecord("police", "a");
+  for (int i = 0; i < 5; ++i) {
+    auto* f = big.add_fields();
+    f->set_name("f");
+    f->mutable_value()->set_text("value");
+  }
+  ASSERT_TRUE(Append(log.get(), {big, MakeRecord("police", "b"), MakeRecord("police", "c")}).status.ok());
+  std::vector<IngestLog::Entry> entries;
+  ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 2, &entries).ok());
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].record.record_id(), "a");
+  EXPECT_EQ(entries[0].record.fields_size(), 5);
+  EXPECT_EQ(entries[1].record.record_id(), "b");
+  EXPECT_EQ(entries[0].stored, big.SerializeAsString());
+  ASSERT_TRUE(log->Consumed(entries).ok());
+  ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 2, &entries).ok());
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].offset, 3u);
+  EXPECT_EQ(entries[0].record.record_id(), "c");
+  EXPECT_EQ(entries[0].record.fields_size(), 0) << "nothing of the reused entry's record is left";
+  EXPECT_EQ(entries[0].record.SerializeAsString(), MakeRecord("police", "c").SerializeAsString());
+  ASSERT_TRUE(log->Consumed(entries).ok());
+  log->Stop();
+  // A value from before sealing that is not a record.
+  rocksdb::WriteBatch wb;
+  wb.Put(db->cf(HubDb::kIngest), EncodeU64(4), std::string("\x02\xff\xff garbage"));
+  wb.Put(db->cf(HubDb::kMeta), "ingest_last", EncodeU64(4));
+  wb.Put(db->cf(HubDb::kMeta), "policy_offset", EncodeU64(3));
+  ASSERT_TRUE(db->WriteSync(&wb).ok());
+  auto reopened = OpenLog(db.get());
+  ASSERT_TRUE(reopened->Poll(absl::ZeroDuration(), 2, &entries).ok());
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].unreadable_reason, "stored record does not parse");
+  EXPECT_EQ(entries[0].stored, std::string("\x02\xff\xff garbage"));
+  reopened->Stop();
 }
 
 TEST(RocksDbIngestLogTest, ConsumedRawRecordsAreDeletedInRangesAtLeastEverySecond) {
@@ -562,7 +607,8 @@ TEST(RocksDbIngestLogTest, AReplayReappendsAKeptRecordOnceAndRemovesItInTheSameW
   std::vector<IngestLog::Entry> next;
   ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 10, &next).ok());
   ASSERT_EQ(next.size(), 1u);
-  EXPECT_EQ(next[0].bytes, (*kept)[0].record);
+  EXPECT_EQ(next[0].stored, (*kept)[0].record);
+  EXPECT_EQ(next[0].record.record_id(), "a");
   EXPECT_GT(next[0].offset, entries[1].offset);
 
   // And again later: no longer kept, nothing appended.

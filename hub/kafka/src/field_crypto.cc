@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <atomic>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "accord/policy/openssl.h"
@@ -122,25 +123,41 @@ absl::StatusOr<int> FieldCrypto::Seal(v1::Record* record,
 }
 
 absl::Status FieldCrypto::Open(v1::Record* record) const {
+  // Per record, not per field: the data key (looked up again only when a
+  // field names another id), the additional data's record part, and the
+  // buffers, reused from field to field.
+  std::string key_id, key, aad, plain;
+  size_t aad_prefix = 0;
+  v1::Value value;
   for (v1::Field& field : *record->mutable_fields()) {
     if (!field.value().has_sealed() || field.value().sealed().scheme() != kScheme) continue;
     const v1::SealedValue& s = field.value().sealed();
     if (s.nonce().size() != kNonceBytes || s.ciphertext().size() < kTagBytes) {
       return absl::DataLossError(absl::StrCat("field '", field.name(), "' has a malformed sealed value"));
     }
-    auto key = Key(s.key_fingerprint());
-    if (!key.ok()) return key.status();
-    const std::string aad = Aad(*record, field.name());
+    if (key.empty() || key_id != s.key_fingerprint()) {
+      auto k = Key(s.key_fingerprint());
+      if (!k.ok()) return k.status();
+      key = std::move(k).value();
+      key_id = s.key_fingerprint();
+    }
+    if (aad_prefix == 0) {
+      aad = Aad(*record, "");
+      aad_prefix = aad.size();
+    }
+    aad.resize(aad_prefix);
+    aad += field.name();
     const size_t n = s.ciphertext().size() - kTagBytes;
-    std::string plain(n, '\0');
-    std::string tag = s.ciphertext().substr(n);
+    plain.resize(n);
+    unsigned char tag[kTagBytes];
+    std::memcpy(tag, s.ciphertext().data() + n, kTagBytes);
     int len = 0, fin = 0;
-    EVP_CIPHER_CTX* ctx = KeyedCipherCtx(false, instance_, s.key_fingerprint(), *key, s.nonce());
+    EVP_CIPHER_CTX* ctx = KeyedCipherCtx(false, instance_, key_id, key, s.nonce());
     const bool ok =
         ctx != nullptr &&
         EVP_DecryptUpdate(ctx, nullptr, &len, U8(aad), static_cast<int>(aad.size())) == 1 &&
         EVP_DecryptUpdate(ctx, U8(plain), &len, U8(s.ciphertext()), static_cast<int>(n)) == 1 &&
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, U8(tag)) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, tag) == 1 &&
         EVP_DecryptFinal_ex(ctx, U8(plain) + len, &fin) == 1;
     if (!ok) {
       ERR_clear_error();
@@ -148,11 +165,10 @@ absl::Status FieldCrypto::Open(v1::Record* record) const {
                                               "' does not authenticate under data key '",
                                               s.key_fingerprint(), "'"));
     }
-    v1::Value value;
     if (!value.ParseFromString(plain)) {
       return absl::DataLossError(absl::StrCat("field '", field.name(), "' decrypts to an invalid value"));
     }
-    *field.mutable_value() = std::move(value);
+    field.mutable_value()->Swap(&value);  // `value` now holds the sealed one, parsed over next
   }
   return absl::OkStatus();
 }

@@ -35,6 +35,16 @@ absl::Status Unstored(const absl::Status& error) {
   return absl::UnavailableError(absl::StrCat("Kafka did not store the batch: ", error.message()));
 }
 
+// The data key that sealed `stored` (a serialized record as the ingest topic
+// holds it): that of its first sealed field, else `fallback`. Uses `scratch`.
+std::string_view SealingKeyId(const std::string& stored, std::string_view fallback, v1::Record* scratch) {
+  if (!scratch->ParseFromString(stored)) return fallback;
+  for (const v1::Field& f : scratch->fields()) {
+    if (f.value().has_sealed()) return f.value().sealed().key_fingerprint();
+  }
+  return fallback;
+}
+
 }  // namespace
 
 struct KafkaIngestLog::Impl {
@@ -191,42 +201,52 @@ bool KafkaIngestLog::TryAppend(Batch& batch) {
 
 absl::Status KafkaIngestLog::Poll(absl::Duration wait, size_t max, std::vector<Entry>* out) {
   Impl& im = *impl_;
-  out->clear();
   const absl::Time deadline = absl::Now() + wait;
-  v1::Record record;
-  while (out->size() < max) {
+  // Entries are reused (Entry::Reset keeps their memory); `n` are filled.
+  size_t n = 0;
+  while (n < max) {
     const int timeout_ms =
-        out->empty() ? static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now())))
-                     : 0;
+        n == 0 ? static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now()))) : 0;
     MessagePtr msg(rd_kafka_consumer_poll(im.consumer.get(), timeout_ms));
     if (!msg) {
-      if (out->empty() && absl::Now() < deadline) continue;
+      if (n == 0 && absl::Now() < deadline) continue;
       break;
     }
     if (msg->err) {
       if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
       // Broker trouble is retried inside librdkafka; report it and go on.
       spdlog::warn("kafka consumer: {}", rd_kafka_message_errstr(msg.get()));
-      if (out->empty()) return FromKafka(msg->err, "reading the ingest topic");
+      if (n == 0) {
+        out->clear();
+        return FromKafka(msg->err, "reading the ingest topic");
+      }
       break;
     }
-    Entry& e = out->emplace_back();
+    if (n == out->size()) out->emplace_back();
+    Entry& e = (*out)[n++];
+    e.Reset();
     e.partition = msg->partition;
     e.offset = static_cast<uint64_t>(msg->offset);
-    if (!record.ParseFromArray(msg->payload, static_cast<int>(msg->len))) {
+    // The message as the topic holds it: what a quarantined copy keeps.
+    if (msg->payload != nullptr) e.stored.assign(static_cast<const char*>(msg->payload), msg->len);
+    if (!e.record.ParseFromString(e.stored)) {
+      e.record.Clear();
       e.unreadable_reason = "the ingest message is not an accord.v1.Record";
-      e.stored.assign(static_cast<const char*>(msg->payload), msg->len);
       continue;
     }
-    absl::Status opened = im.crypto->Open(&record);
-    if (opened.ok()) opened = RestoreRecordId(&record);
+    const bool id_sealed = absl::StartsWith(e.record.record_id(), kRefPrefix);
+    absl::Status opened = im.crypto->Open(&e.record);
+    if (opened.ok()) opened = RestoreRecordId(&e.record);
     if (!opened.ok()) {
+      e.record.Clear();
       e.unreadable_reason = std::string(opened.message());
-      e.stored.assign(static_cast<const char*>(msg->payload), msg->len);
       continue;
     }
-    record.SerializeToString(&e.bytes);
+    // A record from before ids were sealed holds its id in clear in the
+    // topic; its quarantined copy is sealed afresh (Quarantine) instead.
+    if (!id_sealed) e.stored.clear();
   }
+  out->resize(n);
   return absl::OkStatus();
 }
 
@@ -265,11 +285,12 @@ absl::Status KafkaIngestLog::Quarantine(const std::vector<QuarantinedEntry>& rec
   size_t queued = 0;
   for (const QuarantinedEntry& q : records) {
     const Entry& e = *q.entry;
-    if (!e.bytes.empty()) {
-      if (!record.ParseFromString(e.bytes)) {
-        pb->Fail(absl::InternalError("a consumed record does not parse"));
-        break;
-      }
+    // The message exactly as the ingest topic holds it (sealed), not sealed
+    // again; only a record whose id the topic holds in clear is sealed here.
+    const std::string* copy = &e.stored;
+    std::string_view copy_key_id = key_id;
+    if (e.unreadable_reason.empty() && e.stored.empty()) {
+      record = e.record;
       std::string ref;
       {
         absl::MutexLock lock(&im.keyer_mu);
@@ -279,14 +300,18 @@ absl::Status KafkaIngestLog::Quarantine(const std::vector<QuarantinedEntry>& rec
         pb->Fail(std::move(s));
         break;
       }
-    } else {
-      value = e.stored;
+      copy = &value;
+    } else if (e.unreadable_reason.empty()) {
+      // The header names the data key that sealed the copy (rare path: a
+      // record is quarantined; the key may have rotated since ingest).
+      copy_key_id = SealingKeyId(e.stored, key_id, &record);
     }
     const std::string from = absl::StrCat(e.partition, ":", e.offset);
     rd_kafka_resp_err_t err = rd_kafka_producev(
         im.producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(from.data(), from.size()), RD_KAFKA_V_VALUE(value.data(), value.size()),
-        RD_KAFKA_V_HEADER(kKeyIdHeader, key_id.data(), static_cast<ssize_t>(key_id.size())),
+        RD_KAFKA_V_KEY(from.data(), from.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(copy->data()), copy->size()),
+        RD_KAFKA_V_HEADER(kKeyIdHeader, copy_key_id.data(), static_cast<ssize_t>(copy_key_id.size())),
         RD_KAFKA_V_HEADER("accord-reason", q.reason.data(), static_cast<ssize_t>(q.reason.size())),
         RD_KAFKA_V_HEADER("accord-ingest-position", from.data(), static_cast<ssize_t>(from.size())),
         RD_KAFKA_V_OPAQUE(pb), RD_KAFKA_V_END);

@@ -99,7 +99,8 @@ struct KafkaJournal::Impl {
     } else if (entry.has_agreement()) {
       if (apply_agreement) apply_agreement(entry.agreement());
     } else if (entry.has_outcome()) {
-      outcome = FromJournal(entry.outcome());
+      // Envelopes only: the disclosed values are not parsed (FromJournal).
+      outcome = FromJournal(std::move(*entry.mutable_outcome()));
       if (!outcome.ok()) {
         spdlog::error("journal entry {} from {}: {}: skipped", offset, entry.hub_instance(),
                       std::string(outcome.status().message()));

@@ -70,19 +70,37 @@ class IngestLog {
     std::vector<ReplayOf> replays;
   };
 
-  // One record read back by the consumer: its position and its bytes (a
-  // serialized v1::Record).
+  // One record read back by the consumer, decoded once by Poll(): its
+  // position and the record itself, parsed and opened (sealed fields
+  // decrypted, the record id restored), ready for the flows. The consumer
+  // never parses or opens it again.
   struct Entry {
     int32_t partition = 0;
     uint64_t offset = 0;
-    std::string bytes;
+    // The decoded record; meaningful only when unreadable_reason is empty.
+    v1::Record record;
     // Non-empty when the log could not restore the record (for example a
     // field that does not decrypt): the consumer quarantines it with this
     // reason, which never contains a value.
     std::string unreadable_reason;
-    // With unreadable_reason: the record as the log stored it, if the log
-    // keeps quarantined records; never logged.
+    // Private to the log that filled the entry, for its Quarantine(); never
+    // logged. The Kafka log: the ingest message exactly as the topic holds it
+    // (personal fields and record id sealed), kept as is, never sealed again;
+    // empty for a record the topic holds with its id in clear (from before
+    // ids were sealed), which Quarantine() seals from `record`. The embedded
+    // log: the record's serialized bytes as Poll() opened them (Quarantine()
+    // seals them under the quarantine key). With unreadable_reason: the record
+    // as the log stored it.
     std::string stored;
+
+    // Empties the entry, keeping its memory for the next Poll().
+    void Reset() {
+      partition = 0;
+      offset = 0;
+      record.Clear();
+      unreadable_reason.clear();
+      stored.clear();
+    }
   };
 
   // A record the consumer quarantined, and why (names fields and rules, never values).
@@ -98,7 +116,9 @@ class IngestLog {
   virtual bool TryAppend(Batch& batch) = 0;
 
   // Waits up to `wait` for records after the consumed position and returns up
-  // to `max` of them in log order (possibly none).
+  // to `max` of them in log order (possibly none), decoded (Entry). `*out` is
+  // replaced; the entries it held are reused (their memory kept), so a
+  // consumer that passes back the same vector decodes without allocating.
   virtual absl::Status Poll(absl::Duration wait, size_t max, std::vector<Entry>* out) = 0;
 
   // Adds to `wb` whatever makes `consumed` (the records of one Poll, all of

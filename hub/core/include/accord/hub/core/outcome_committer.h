@@ -70,9 +70,15 @@ struct StageOutcome {
 // disclosure, so a larger one goes alone); quarantined records go in the first
 // part. Each part has `decided_at`. No parts for an empty outcome.
 std::vector<v1::PolicyOutcome> ToJournal(const StageOutcome& outcome, size_t max_bytes);
-// And back. DataLoss when a cleaned record does not parse or lacks its
-// recipient or delivery id.
-absl::StatusOr<StageOutcome> FromJournal(const v1::PolicyOutcome& in);
+// Each disclosure carries its envelope beside the cleaned record's bytes
+// (PolicyOutcome.Disclosure.envelope).
+//
+// And back, taking `in` apart (its bytes are moved, not copied). A disclosure
+// with its envelope is read without parsing its values; one written before
+// envelopes existed has its cleaned record parsed whole. DataLoss when a
+// cleaned record does not parse, or an envelope holds values, or either lacks
+// the recipient or delivery id.
+absl::StatusOr<StageOutcome> FromJournal(v1::PolicyOutcome in);
 
 // Counters for metrics; all monotonic.
 struct PipelineStats {

@@ -21,7 +21,12 @@
 // computes; the commit thread delivers, in poll order. At most
 // kMaxComputedAhead computed batches wait for the commit thread (the stage
 // thread waits when they do); a delivered batch goes back to the stage thread
-// to be freed, off the commit path.
+// to be reused, off the commit path.
+//
+// Decode once: the log's Poll() hands the stage decoded, opened records
+// (IngestLog::Entry::record); the stage applies the flows to them as they
+// are, never parsing or serializing an ingest record again, and a
+// quarantined record goes back to the log with the bytes Poll() kept.
 //
 // A record whose values a treatment cannot process goes to quarantine with
 // its reason (never its values).
@@ -100,7 +105,7 @@ class PolicyStage {
   static constexpr size_t kMaxComputedAhead = 1;
 
  private:
-  // One polled batch and its outcome.
+  // One polled batch (decoded records, reused from batch to batch) and its outcome.
   struct Work {
     std::vector<IngestLog::Entry> entries;
     StageOutcome outcome;
