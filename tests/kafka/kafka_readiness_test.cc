@@ -15,6 +15,7 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
@@ -156,6 +157,25 @@ TEST_F(KafkaReadinessTest, NoBrokerAnsweringMakesTheProcessUnreadyUntilTheyAreBa
   EXPECT_EQ(r.body, "ready\n");
   auto channel = AgencyChannel(dir_.path(), hub.port(), kAnalyst);
   EXPECT_EQ(HealthStatus(channel, "accord.v1.IngestService"), 1);
+
+  // While it is up, publish->delivery is timed on Kafka too (from each
+  // message's create time to its outcome in the journal).
+  SubmitAgreement(hub.port());
+  std::atomic<bool> never{false};
+  PublishUntil(hub.port(), never, 0, 100, 0);
+  uint64_t timed = 0;
+  for (int i = 0; i < 120 && timed < Acked(); ++i) {
+    httplib::Client client("127.0.0.1", metrics);
+    auto res = client.Get("/metrics");
+    const std::string key = "accord_publish_delivery_seconds_count ";
+    if (res && res->status == 200) {
+      const size_t at = res->body.find(key);
+      if (at != std::string::npos) timed = std::stoull(res->body.substr(at + key.size()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_GT(Acked(), 0u);
+  EXPECT_EQ(timed, Acked()) << "accord_publish_delivery_seconds observed every acknowledged record";
 
   for (int node = 1; node <= 3; ++node) Signal(node, SIGSTOP);
   r = WaitReadyz(metrics, 503, 60);

@@ -227,6 +227,9 @@ absl::Status KafkaIngestLog::Poll(absl::Duration wait, size_t max, std::vector<E
     e.Reset();
     e.partition = msg->partition;
     e.offset = static_cast<uint64_t>(msg->offset);
+    rd_kafka_timestamp_type_t ts_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    const int64_t ts_ms = rd_kafka_message_timestamp(msg.get(), &ts_type);
+    if (ts_type == RD_KAFKA_TIMESTAMP_CREATE_TIME && ts_ms >= 0) e.accepted_at = absl::FromUnixMillis(ts_ms);
     // The message as the topic holds it: what a quarantined copy keeps.
     if (msg->payload != nullptr) e.stored.assign(static_cast<const char*>(msg->payload), msg->len);
     if (!e.record.ParseFromString(e.stored)) {

@@ -1,5 +1,7 @@
 #include "delivery_timer.h"
 
+#include <algorithm>
+
 namespace accord::hub {
 
 TimedIngestLog::TimedIngestLog(std::unique_ptr<IngestLog> inner, uint64_t already_waiting,
@@ -53,6 +55,17 @@ absl::Status TimedIngestLog::Consumed(const std::vector<Entry>& consumed) {
     if (run.count == 0) runs_.pop_front();
   }
   consumed_ahead_ += n;
+  return s;
+}
+
+absl::Status StampedIngestLog::Consumed(const std::vector<Entry>& consumed) {
+  absl::Status s = inner_->Consumed(consumed);
+  if (!s.ok()) return s;
+  const absl::Time now = clock_();
+  for (const Entry& e : consumed) {
+    if (e.accepted_at == absl::InfinitePast()) continue;
+    histogram_->Observe(std::max(0.0, absl::ToDoubleSeconds(now - e.accepted_at)));
+  }
   return s;
 }
 

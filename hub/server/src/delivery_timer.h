@@ -12,9 +12,10 @@
 // (the writer thread has not yet run `done`) is observed when it is, at that
 // time (a slight underestimate, never a wrong record).
 //
-// Why not on Kafka: there the ingest topic has several partitions and one hub
-// process may consume what another accepted, so no process knows both ends;
-// the histogram stays empty and loadgen measures publish->delivery end to end.
+// On Kafka the ingest topic has several partitions and one hub process may
+// consume what another accepted, so no process knows both ends by counting:
+// StampedIngestLog (below) times each record from its message's create time
+// instead.
 //
 // Threading: as IngestLog; TryAppend's `done` (log thread) and Consumed()
 // (policy commit thread) share one mutex, held only to update counts.
@@ -69,6 +70,42 @@ class TimedIngestLog final : public IngestLog {
   std::deque<Run> runs_ ABSL_GUARDED_BY(mu_);   // accepted, not yet consumed, in log order
   uint64_t untimed_ ABSL_GUARDED_BY(mu_);       // consumed records still to skip (waiting at start)
   uint64_t consumed_ahead_ ABSL_GUARDED_BY(mu_) = 0;  // consumed before their append was noted
+};
+
+// StampedIngestLog: the Kafka ingest log, timing each record from its
+// acceptance (Entry::accepted_at, the message's create time, stamped by the
+// process that accepted it) to Consumed(), which the journaled policy stage
+// calls once the batch's outcome is in the journal: durable and shared, so
+// every process will commit it. Entries without a time are not observed;
+// a negative interval (clock skew between hub machines) is observed as 0.
+//
+// Threading: as IngestLog; the histogram is thread-safe.
+class StampedIngestLog final : public IngestLog {
+ public:
+  // `histogram` is borrowed and must outlive this log.
+  StampedIngestLog(std::unique_ptr<IngestLog> inner, Histogram* histogram, std::function<absl::Time()> clock)
+      : inner_(std::move(inner)), histogram_(histogram), clock_(std::move(clock)) {}
+
+  bool TryAppend(Batch& batch) override { return inner_->TryAppend(batch); }
+  absl::Status Poll(absl::Duration wait, size_t max, std::vector<Entry>* out) override {
+    return inner_->Poll(wait, max, out);
+  }
+  void StageConsumed(const std::vector<Entry>& consumed, rocksdb::WriteBatch* wb) override {
+    inner_->StageConsumed(consumed, wb);
+  }
+  absl::Status Consumed(const std::vector<Entry>& consumed) override;
+  absl::Status Quarantine(const std::vector<QuarantinedEntry>& records) override {
+    return inner_->Quarantine(records);
+  }
+  uint64_t backlog() const override { return inner_->backlog(); }
+  void Stop() override { inner_->Stop(); }
+
+  IngestLog* inner() const { return inner_.get(); }
+
+ private:
+  const std::unique_ptr<IngestLog> inner_;
+  Histogram* const histogram_;
+  const std::function<absl::Time()> clock_;
 };
 
 }  // namespace accord::hub

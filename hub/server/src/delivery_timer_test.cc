@@ -128,5 +128,26 @@ TEST_F(TimedIngestLogTest, ARefusedAppendLeavesTheBatchUntouched) {
   EXPECT_EQ(histogram_.count(), 0u);
 }
 
+// On Kafka: each record timed from its message's create time to the commit.
+TEST(StampedIngestLogTest, ObservesEachRecordFromItsAcceptanceTimeToTheJournal) {
+  Histogram histogram;
+  absl::Time now = absl::FromUnixSeconds(1000);
+  auto fake = std::make_unique<FakeLog>();
+  FakeLog* inner = fake.get();
+  StampedIngestLog log(std::move(fake), &histogram, [&now] { return now; });
+  std::vector<IngestLog::Entry> entries(4);
+  entries[0].accepted_at = now - absl::Milliseconds(20);
+  entries[1].accepted_at = now - absl::Milliseconds(3);
+  // entries[2]: no time known (not observed)
+  entries[3].accepted_at = now + absl::Milliseconds(5);  // another machine's clock ahead: 0
+  ASSERT_TRUE(log.Consumed(entries).ok());
+  EXPECT_EQ(inner->consumed_total, 4u);
+  EXPECT_EQ(histogram.count(), 3u);
+  std::string text;
+  histogram.Render("d", "help", &text);
+  EXPECT_NE(text.find("d_sum 0.023000\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("d_bucket{le=\"0.005\"} 2\n"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace accord::hub

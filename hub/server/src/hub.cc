@@ -219,7 +219,9 @@ absl::Status HubImpl::Init() {
     auto kafka_log = KafkaIngestLog::Open(config_.kafka, hub_keys.dedupe_key, hub_keys.linkage_master_key,
                                           protect);
     if (!kafka_log.ok()) return kafka_log.status();
-    ingest_ = std::move(kafka_log).value();
+    // Timed from each message's create time to its outcome in the journal.
+    ingest_ = std::make_unique<StampedIngestLog>(std::move(kafka_log).value(), &metrics_.publish_delivery_seconds,
+                                                 [] { return absl::Now(); });
     auto kafka_quarantine = KafkaQuarantine::Open(config_.kafka, hub_keys.linkage_master_key);
     if (!kafka_quarantine.ok()) return kafka_quarantine.status();
     kafka_quarantine_ = std::move(kafka_quarantine).value();

@@ -92,11 +92,16 @@ class IngestLog {
     // seals them under the quarantine key). With unreadable_reason: the record
     // as the log stored it.
     std::string stored;
+    // When a hub process accepted the record, where the log knows it (Kafka:
+    // the message's create time, set by the accepting process's producer);
+    // otherwise the infinite past. For accord_publish_delivery_seconds only.
+    absl::Time accepted_at = absl::InfinitePast();
 
     // Empties the entry, keeping its memory for the next Poll().
     void Reset() {
       partition = 0;
       offset = 0;
+      accepted_at = absl::InfinitePast();
       record.Clear();
       unreadable_reason.clear();
       stored.clear();
