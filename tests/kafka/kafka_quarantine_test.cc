@@ -31,6 +31,7 @@
 #include "hub_process.h"
 #include "mock_cluster.h"  // ReadTopicRaw
 #include "real_cluster.h"
+#include "real_cluster_hub_test.h"
 #include "test_support.h"
 
 namespace accord::testing {
@@ -41,17 +42,12 @@ v1::Record OfVersion2(v1::Record r) {
   return r;
 }
 
-class KafkaQuarantineTest : public KafkaHubBase {
+class KafkaQuarantineTest : public RealClusterHubTest {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(cluster_.bootstraps().empty());
-    cluster_.EnsureAllUp();
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    prefix_ = absl::StrCat("q", getpid(), "-", std::random_device()() % 100000, ".", info->name());
-    WriteConfig(cluster_.bootstraps(), prefix_, 30000);
+    SetUpCluster("q");
     ShareKeys();  // the test appends with the hub's keys
   }
-  void TearDown() override { cluster_.EnsureAllUp(); }
 
   std::string QuarantineTopic() const { return prefix_ + ".quarantine"; }
 
@@ -199,7 +195,6 @@ class KafkaQuarantineTest : public KafkaHubBase {
     }
   }
 
-  RealCluster cluster_;
 };
 
 // The embedded HubQuarantineTest's scenario, with two hub processes sharing

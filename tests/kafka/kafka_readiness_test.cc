@@ -31,6 +31,7 @@
 #include "hub_fixture.h"
 #include "hub_process.h"
 #include "real_cluster.h"
+#include "real_cluster_hub_test.h"
 #include "test_support.h"
 
 namespace accord::testing {
@@ -84,14 +85,10 @@ struct Readyz {
   std::string body;
 };
 
-class KafkaReadinessTest : public KafkaHubBase {
+class KafkaReadinessTest : public RealClusterHubTest {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(cluster_.bootstraps().empty());
-    cluster_.EnsureAllUp();
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    prefix_ = absl::StrCat("t", getpid(), "-", std::random_device()() % 100000, ".", info->name());
-    WriteConfig(cluster_.bootstraps(), prefix_, 30000);
+    SetUpCluster();
     ShareKeys();
   }
   void TearDown() override {
@@ -145,7 +142,6 @@ class KafkaReadinessTest : public KafkaHubBase {
     return r;
   }
 
-  RealCluster cluster_;
 };
 
 TEST_F(KafkaReadinessTest, NoBrokerAnsweringMakesTheProcessUnreadyUntilTheyAreBack) {

@@ -22,6 +22,7 @@
 #include "hub_process.h"
 #include "mock_cluster.h"  // ReadTopicRaw
 #include "real_cluster.h"
+#include "real_cluster_hub_test.h"
 #include "test_support.h"
 
 namespace accord::testing {
@@ -72,17 +73,8 @@ std::map<std::string, int> CountKeys(const std::string& bootstraps, const std::s
   return keys;
 }
 
-class KafkaRealHubTest : public KafkaHubBase {
+class KafkaRealHubTest : public RealClusterHubTest {
  protected:
-  void SetUp() override {
-    ASSERT_FALSE(cluster_.bootstraps().empty());
-    cluster_.EnsureAllUp();
-    // One prefix per test and run: topics and groups of earlier tests stay apart.
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    prefix_ = absl::StrCat("t", getpid(), "-", std::random_device()() % 100000, ".", info->name());
-    WriteConfig(cluster_.bootstraps(), prefix_, 30000);
-  }
-  void TearDown() override { cluster_.EnsureAllUp(); }
 
   void WaitForAcked(size_t n, int seconds = 60) {
     for (int i = 0; i < seconds * 20 && Acked() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -127,7 +119,6 @@ class KafkaRealHubTest : public KafkaHubBase {
     ASSERT_EQ(state(), v1::ACTIVE) << "the agreement did not reach the process on port " << port;
   }
 
-  RealCluster cluster_;
 };
 
 // The partition leader, then the active controller, SIGKILLed while a hub takes

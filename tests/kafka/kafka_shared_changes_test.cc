@@ -19,19 +19,16 @@
 #include "hub_fixture.h"
 #include "hub_process.h"
 #include "real_cluster.h"
+#include "real_cluster_hub_test.h"
 #include "test_support.h"
 
 namespace accord::testing {
 namespace {
 
-class KafkaSharedChangesTest : public KafkaHubBase {
+class KafkaSharedChangesTest : public RealClusterHubTest {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(cluster_.bootstraps().empty());
-    cluster_.EnsureAllUp();
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    prefix_ = absl::StrCat("t", getpid(), "-", std::random_device()() % 100000, ".", info->name());
-    WriteConfig(cluster_.bootstraps(), prefix_, 30000);
+    SetUpCluster();
     ShareKeys();
   }
 
@@ -108,7 +105,6 @@ class KafkaSharedChangesTest : public KafkaHubBase {
     return "";
   }
 
-  RealCluster cluster_;
 };
 
 TEST_F(KafkaSharedChangesTest, ConflictingKeyChangesOnTwoProcessesResolveAlikeWithOneKeyLogRoot) {
