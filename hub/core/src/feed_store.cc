@@ -93,7 +93,7 @@ absl::StatusOr<FeedStore::PendingAppend> FeedStore::Stage(const std::vector<Item
       pending.new_heads[recipient] = known == heads_.end() ? 0 : known->second;
     }
   }
-  std::vector<std::string> periods;  // per item, "agreement/YYYY-MM"
+  std::vector<std::string>& periods = pending.periods;  // per item, "agreement/YYYY-MM"
   periods.reserve(items.size());
   for (const Item& item : items) periods.push_back(RecordPeriod(*item.record));
   std::string value;

@@ -184,7 +184,7 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
   DisclosureIndexBatch index;
   for (size_t i = 0; i < todo.size(); ++i) {
     const uint64_t position = appended->stored[i] ? appended->positions[i] : 0;
-    if (auto s = sink_->Stage(todo[i]->record, position, first_index + i, &wb); !s.ok()) {
+    if (auto s = sink_->Stage(todo[i]->record, appended->periods[i], position, first_index + i, &wb); !s.ok()) {
       restore();
       return s;
     }

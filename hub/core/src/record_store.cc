@@ -41,8 +41,8 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(HubDb* db, Period
 
 RecordStore::~RecordStore() = default;
 
-absl::Status RecordStore::Stage(const v1::CleanedRecord& record, uint64_t feed_position, uint64_t ledger_index,
-                                rocksdb::WriteBatch* batch) {
+absl::Status RecordStore::Stage(const v1::CleanedRecord& record, std::string_view period, uint64_t feed_position,
+                                uint64_t ledger_index, rocksdb::WriteBatch* batch) {
   // A period past retention: the record is stored nowhere.
   if (feed_position == 0) return absl::OkStatus();
   std::string suffix;
@@ -50,7 +50,7 @@ absl::Status RecordStore::Stage(const v1::CleanedRecord& record, uint64_t feed_p
   AppendU64(&suffix, ledger_index);
   const std::string prefix = Prefix(record.recipient(), record.dataset());
   std::string value;
-  AppendSealedHeader(kRecordRef, RecordPeriod(record), &value);
+  AppendSealedHeader(kRecordRef, period, &value);
   AppendU64(&value, feed_position);
   value.append(record.area());  // a query by area filters on it: no second key
   batch->Put(db_->cf(HubDb::kRecords), prefix + suffix, value);

@@ -78,7 +78,7 @@ inline FeedStore::PendingAppend Stage(Store& s, const std::vector<v1::CleanedRec
   if (!appended.ok()) return {};
   for (size_t i = 0; i < records.size(); ++i) {
     const uint64_t position = appended->stored[i] ? appended->positions[i] : 0;
-    EXPECT_TRUE(s.records->Stage(records[i], position, first_index + i, &wb).ok());
+    EXPECT_TRUE(s.records->Stage(records[i], appended->periods[i], position, first_index + i, &wb).ok());
   }
   EXPECT_TRUE(s.db->WriteSync(&wb).ok());
   s.feeds->Commit(*appended);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -22,9 +23,11 @@ class DisclosureSink {
   // `record` holds at least its envelope (every field but `fields`, which
   // may be empty); `feed_position` is its entry in the recipient's feed
   // (FeedStore), 0 when it was stored nowhere (its period is already past
-  // retention); `ledger_index` is its entry in the disclosure ledger.
-  virtual absl::Status Stage(const v1::CleanedRecord& record, uint64_t feed_position, uint64_t ledger_index,
-                             rocksdb::WriteBatch* batch) = 0;
+  // retention); `period` is its data-key period (RecordPeriod, as
+  // FeedStore::PendingAppend::periods holds it); `ledger_index` is its entry
+  // in the disclosure ledger.
+  virtual absl::Status Stage(const v1::CleanedRecord& record, std::string_view period, uint64_t feed_position,
+                             uint64_t ledger_index, rocksdb::WriteBatch* batch) = 0;
 };
 
 }  // namespace accord::hub

@@ -58,6 +58,9 @@ class FeedStore {
     // an entry was stored (false: its period was past retention).
     std::vector<uint64_t> positions;
     std::vector<bool> stored;
+    // Per item, in order: its data-key period ("agreement/YYYY-MM",
+    // RecordPeriod), computed once here for the audit store's index too.
+    std::vector<std::string> periods;
     absl::flat_hash_map<std::string, uint64_t> new_heads;  // recipient -> head after the batch
     size_t keys_written = 0;
   };

@@ -63,8 +63,8 @@ class RecordStore : public DisclosureSink {
   static absl::StatusOr<std::unique_ptr<RecordStore>> Open(HubDb* db, PeriodKeyring* keyring, FeedStore* feeds);
   ~RecordStore() override;
 
-  absl::Status Stage(const v1::CleanedRecord& record, uint64_t feed_position, uint64_t ledger_index,
-                     rocksdb::WriteBatch* batch) override;
+  absl::Status Stage(const v1::CleanedRecord& record, std::string_view period, uint64_t feed_position,
+                     uint64_t ledger_index, rocksdb::WriteBatch* batch) override;
   absl::StatusOr<RecordPage> Query(const RecordQuery& q) const;
 
   // Destroys the data key of (agreement, "YYYY-MM"), durably, then compacts
