@@ -27,6 +27,15 @@ absl::Status CheckPartitions(rd_kafka_t* rk, const std::string& topic, int parti
         "topic ", topic, " has ", md->topics[0].partition_cnt, " partitions but the config asks for ",
         partitions, "; add partitions with your Kafka tools or lower kafka.partitions"));
   }
+  // A topic just created has partitions before it has leaders; a message
+  // produced to a partition without one fails ("unknown partition"), so the
+  // topic is ready only once every partition has a leader.
+  for (int p = 0; p < md->topics[0].partition_cnt; ++p) {
+    const rd_kafka_metadata_partition_t& part = md->topics[0].partitions[p];
+    if (part.err != RD_KAFKA_RESP_ERR_NO_ERROR || part.leader < 0) {
+      return absl::UnavailableError(absl::StrCat("topic ", topic, " partition ", part.id, " has no leader yet"));
+    }
+  }
   return absl::OkStatus();
 }
 
