@@ -1,5 +1,6 @@
 #include "accord/hub/core/hub_db.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -74,6 +75,15 @@ absl::StatusOr<std::unique_ptr<HubDb>> HubDb::Open(const HubDbOptions& options) 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (int i = 0; i < kCfCount; ++i) {
     descriptors.emplace_back(kCfNames[i], cf_options);
+    if (i == kDedupe) {
+      // Every accepted record looks its id up here first, and almost every
+      // lookup misses: a memtable bloom filter answers those without walking
+      // the skiplist (its keys are keyed digests, so inserts and lookups are
+      // random).
+      descriptors.back().options.memtable_prefix_bloom_size_ratio = 0.05;
+      descriptors.back().options.memtable_whole_key_filtering = true;
+      descriptors.back().options.write_buffer_size = std::min<size_t>(options.write_buffer_bytes, 8u << 20);
+    }
     if ((i == kRecords || i == kFeeds) && options.records_filter) {
       descriptors.back().options.compaction_filter = options.records_filter.get();
     }
