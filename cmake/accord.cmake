@@ -37,3 +37,16 @@ function(accord_fuzzer name)
     target_include_directories(${name} PRIVATE ${F_INCLUDES})
   endif()
 endfunction()
+
+# accord_use_jemalloc(TARGET): links an executable with jemalloc when
+# ACCORD_JEMALLOC is on, and defines ACCORD_JEMALLOC=1 for it (main() logs the
+# allocator). --no-as-needed: the executable itself may not call malloc, and
+# the library must still be loaded, so that its malloc is the one found.
+function(accord_use_jemalloc target)
+  if(NOT ACCORD_JEMALLOC)
+    return()
+  endif()
+  target_link_options(${target} PRIVATE "LINKER:--no-as-needed")
+  target_link_libraries(${target} PRIVATE PkgConfig::JEMALLOC)
+  target_compile_definitions(${target} PRIVATE ACCORD_JEMALLOC=1)
+endfunction()

@@ -6,6 +6,7 @@
 
 #include <iostream>
 #include <optional>
+#include <string>
 
 #include "CLI/CLI.hpp"
 #include "accord/hub/server/config.h"
@@ -14,8 +15,27 @@
 #include "accord/ops/logging.h"
 #include "spdlog/spdlog.h"
 
+#if ACCORD_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
 namespace {
 int g_signal_pipe[2] = {-1, -1};
+
+// The allocator this binary runs on (CMake's ACCORD_JEMALLOC), for the
+// operator's log: the hub's CPU per record depends on it.
+std::string AllocatorName() {
+#if ACCORD_JEMALLOC
+  const char* version = nullptr;
+  size_t size = sizeof(version);
+  if (mallctl("version", &version, &size, nullptr, 0) == 0 && version != nullptr) {
+    return std::string("jemalloc ") + version;
+  }
+  return "jemalloc";
+#else
+  return "the C library's malloc";
+#endif
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,6 +79,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   accord::ops::InitLogging(*log_options);
+  accord::ops::LogEvent(spdlog::level::info, "hub", "allocator", {{"allocator", AllocatorName()}});
 
   HubConfig config;
   if (!config_path.empty()) {
