@@ -43,8 +43,13 @@ policy::Rejection Reject(v1::RejectReason reason, std::string message, std::stri
 
 // The first field number, at any depth, that accord.v1.Record does not
 // define (protobuf keeps such fields as "unknown"); 0 if there is none.
-int FirstUnknownField(const google::protobuf::Message& m) {
-  const UnknownFieldSet& u = m.GetReflection()->GetUnknownFields(m);
+// This runs for every message of every record published: the reflection of
+// each type is looked up once, not per call (GetReflection() goes through
+// the descriptor tables).
+template <typename Message>
+int FirstUnknownField(const Message& m) {
+  static const google::protobuf::Reflection* const reflection = Message::GetReflection();
+  const UnknownFieldSet& u = reflection->GetUnknownFields(m);
   return u.empty() ? 0 : u.field(0).number();
 }
 
