@@ -157,6 +157,27 @@ absl::Status RocksDbIngestLog::Poll(absl::Duration wait, size_t max, std::vector
       return absl::OkStatus();
     }
     last = std::min<uint64_t>(last_offset_, polled_ + max);
+    // The live tail holds the next records: hand them over as they are.
+    while (!tail_.empty() && tail_.front().offset <= polled_) tail_.pop_front();
+    if (!tail_.empty() && tail_.front().offset == polled_ + 1) {
+      const size_t n = std::min<uint64_t>(last - polled_, tail_.size());
+      if (out->size() < n) out->resize(n);
+      for (size_t k = 0; k < n; ++k) {
+        Entry& e = (*out)[k];
+        TailRecord& t = tail_.front();
+        e.Reset();
+        e.offset = t.offset;
+        e.record.Swap(&t.record);
+        e.stored.swap(t.plain);
+        tail_.pop_front();
+      }
+      out->resize(n);
+      polled_ += n;
+      polled_from_tail_.fetch_add(n, std::memory_order_relaxed);
+      return absl::OkStatus();
+    }
+    // Otherwise from storage, which holds every record (the tail records
+    // this reads too are dropped at the next Poll()).
   }
   const std::string begin = EncodeU64(polled_ + 1);
   const std::string end = EncodeU64(last + 1);
@@ -207,7 +228,14 @@ absl::Status RocksDbIngestLog::Poll(absl::Duration wait, size_t max, std::vector
                                             polled_ + 1, " and ", last));
   }
   polled_ = last;
+  polled_from_storage_.fetch_add(out->size(), std::memory_order_relaxed);
   return absl::OkStatus();
+}
+
+uint64_t RocksDbIngestLog::polled_from_tail() const { return polled_from_tail_.load(std::memory_order_relaxed); }
+
+uint64_t RocksDbIngestLog::polled_from_storage() const {
+  return polled_from_storage_.load(std::memory_order_relaxed);
 }
 
 void RocksDbIngestLog::StageConsumed(const std::vector<Entry>& consumed, rocksdb::WriteBatch* wb) {
@@ -319,6 +347,8 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
   absl::flat_hash_set<std::string_view> in_group;
   std::vector<std::vector<Outcome>> outcomes(group.size());
   uint64_t offset = next_offset_;
+  std::vector<std::pair<size_t, size_t>> accepted;  // for the live tail
+  std::vector<std::string> own_plain;
   std::string value;
   absl::Status error;
   size_t k = 0;
@@ -375,6 +405,10 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
       wb.Put(db_->cf(HubDb::kDedupe), key, offset_key);
       outcomes[i].push_back(Outcome::kAccepted);
       ++offset;
+      if (options_.tail_records > 0) {
+        accepted.emplace_back(i, j);
+        if (!have_bytes) own_plain.push_back(std::move(value));
+      }
     }
   }
   if (error.ok() && offset != next_offset_) {
@@ -398,12 +432,34 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
     for (Batch& b : group) b.done(refused, {});
     return;
   }
+  const uint64_t first_offset = next_offset_;
   next_offset_ = offset;
   {
     absl::MutexLock lock(&mu_);
+    // With the new last offset, so Poll() never sees one without the other.
+    AppendToTailLocked(group, accepted, own_plain, first_offset);
     last_offset_ = offset - 1;
   }
   for (size_t i = 0; i < group.size(); ++i) group[i].done(absl::OkStatus(), outcomes[i]);
+}
+
+void RocksDbIngestLog::AppendToTailLocked(std::vector<Batch>& group,
+                                          const std::vector<std::pair<size_t, size_t>>& accepted,
+                                          std::vector<std::string>& own_plain, uint64_t first_offset) {
+  size_t own = 0;
+  for (size_t k = 0; k < accepted.size(); ++k) {
+    const auto [i, j] = accepted[k];
+    const bool have_bytes = group[i].serialized.size() == group[i].records.size();
+    const uint64_t offset = first_offset + k;
+    // Full, or not contiguous with what it holds (it filled up earlier):
+    // Poll() reads these from storage, and the tail starts again once the
+    // consumer has drained it.
+    if (tail_.size() >= options_.tail_records || (!tail_.empty() && tail_.back().offset + 1 != offset)) return;
+    TailRecord& t = tail_.emplace_back();
+    t.offset = offset;
+    t.record = std::move(group[i].records[j]);
+    t.plain = have_bytes ? std::move(group[i].serialized[j]) : std::move(own_plain[own++]);
+  }
 }
 
 absl::Status RocksDbIngestLog::Seal(std::string_view plain, std::string_view offset_key) {

@@ -45,8 +45,9 @@ AppendResult Append(IngestLog* log, std::vector<v1::Record> records) {
   return result;
 }
 
-std::unique_ptr<RocksDbIngestLog> OpenLog(HubDb* db) {
+std::unique_ptr<RocksDbIngestLog> OpenLog(HubDb* db, size_t tail_records = RocksDbIngestLogOptions().tail_records) {
   RocksDbIngestLogOptions options;
+  options.tail_records = tail_records;
   options.dedupe_key = std::string(32, 'd');
   options.quarantine_key = std::string(32, 'q');
   options.record_key = std::string(32, 'r');
@@ -486,6 +487,80 @@ TEST(RocksDbIngestLogTest, PollDecodesOnceIntoReusedEntries) {
   EXPECT_EQ(entries[0].unreadable_reason, "stored record does not parse");
   EXPECT_EQ(entries[0].stored, std::string("\x02\xff\xff garbage"));
   reopened->Stop();
+}
+
+// The writer hands what it stored to Poll() in memory while the tail has
+// room; the rest comes from storage; either way Poll() returns the same.
+TEST(RocksDbIngestLogTest, TheLiveTailHandsOverWhatWasStoredAndStorageServesTheRest) {
+  TempDir dir;
+  auto db = OpenDb(dir.path());
+  auto log = OpenLog(db.get(), /*tail_records=*/3);
+  std::vector<v1::Record> sent;
+  for (const char* id : {"a", "b", "c", "d", "e"}) {
+    v1::Record r = MakeRecord("police", id);
+    auto* f = r.add_fields();
+    f->set_name("narrative");
+    f->mutable_value()->set_text(std::string("text of ") + id);
+    sent.push_back(r);
+  }
+  IngestLog::Batch batch;
+  batch.records = sent;
+  for (const v1::Record& r : sent) batch.serialized.push_back(r.SerializeAsString());
+  absl::Notification done;
+  batch.done = [&](absl::Status s, const std::vector<IngestLog::Outcome>&) {
+    EXPECT_TRUE(s.ok()) << s;
+    done.Notify();
+  };
+  ASSERT_TRUE(log->TryAppend(batch));
+  done.WaitForNotification();
+
+  auto expect_sent = [&](const std::vector<IngestLog::Entry>& entries) {
+    for (const IngestLog::Entry& e : entries) {
+      ASSERT_GE(e.offset, 1u);
+      ASSERT_LE(e.offset, sent.size());
+      const v1::Record& want = sent[e.offset - 1];
+      EXPECT_TRUE(e.unreadable_reason.empty()) << e.unreadable_reason;
+      EXPECT_EQ(e.record.SerializeAsString(), want.SerializeAsString()) << "offset " << e.offset;
+      EXPECT_EQ(e.stored, want.SerializeAsString()) << "offset " << e.offset;
+    }
+  };
+  std::vector<IngestLog::Entry> entries;
+  ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 100, &entries).ok());
+  ASSERT_EQ(entries.size(), 3u) << "the tail held the first three";
+  EXPECT_EQ(entries[0].offset, 1u);
+  expect_sent(entries);
+  EXPECT_EQ(log->polled_from_tail(), 3u);
+  EXPECT_EQ(log->polled_from_storage(), 0u);
+  ASSERT_TRUE(log->Consumed(entries).ok());
+  ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 100, &entries).ok());
+  ASSERT_EQ(entries.size(), 2u) << "the tail was full: the rest comes from storage";
+  EXPECT_EQ(entries[0].offset, 4u);
+  expect_sent(entries);
+  EXPECT_EQ(log->polled_from_storage(), 2u);
+  ASSERT_TRUE(log->Consumed(entries).ok());
+
+  // Drained, the tail starts again with the next record stored.
+  v1::Record f = MakeRecord("police", "f");
+  sent.push_back(f);
+  ASSERT_TRUE(Append(log.get(), {f}).status.ok());
+  ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 100, &entries).ok());
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].offset, 6u);
+  expect_sent(entries);  // serialized by the log itself: no bytes came with it
+  EXPECT_EQ(log->polled_from_tail(), 4u);
+  ASSERT_TRUE(log->Consumed(entries).ok());
+  log->Stop();
+
+  // Off: everything from storage, the same records.
+  auto db2 = OpenDb((std::filesystem::path(dir.path()) / "off").string());
+  auto off = OpenLog(db2.get(), /*tail_records=*/0);
+  ASSERT_TRUE(Append(off.get(), {sent[0], sent[1]}).status.ok());
+  ASSERT_TRUE(off->Poll(absl::ZeroDuration(), 100, &entries).ok());
+  ASSERT_EQ(entries.size(), 2u);
+  expect_sent(entries);
+  EXPECT_EQ(off->polled_from_tail(), 0u);
+  EXPECT_EQ(off->polled_from_storage(), 2u);
+  off->Stop();
 }
 
 TEST(RocksDbIngestLogTest, ConsumedRawRecordsAreDeletedInRangesAtLeastEverySecond) {

@@ -28,6 +28,17 @@
 // start): a range tombstone per batch would make every read of the log
 // (each Poll) rebuild a list of thousands of tombstones.
 //
+// The live tail: once a group is durable, the writer also moves its records
+// (parsed, with their serialized bytes) into a bounded in-memory tail, in
+// the same critical section that publishes the new last offset. Poll() takes
+// the next records from there when the tail starts at the consumer's
+// position, so on the live path a record is neither read back from RocksDB
+// nor opened nor parsed again; otherwise (after a restart, or while the
+// consumer lags by more than `tail_records`) it reads storage, which holds
+// every record, and drops tail records it has passed. Either way Poll()
+// returns the same entries. polled_from_tail()/polled_from_storage() count
+// both paths.
+//
 // Quarantine: a record the policy stage quarantines (an accepted record it
 // could not process) is not lost with the consumed raw records: Quarantine()
 // keeps it, sealed (AES-256-GCM under `quarantine_key`), in the quarantine
@@ -67,6 +78,7 @@
 // Threading: see ingest_log.h. One writer thread, started by Open().
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -108,6 +120,13 @@ struct RocksDbIngestLogOptions {
   // How long quarantined records are kept for investigation. Default: 30
   // days; > 0.
   absl::Duration quarantine_retention = absl::Hours(24 * 30);
+  // Records just stored that the writer also hands to Poll() in memory (the
+  // live tail), so that the consumer neither reads them back from RocksDB
+  // nor opens and parses them again. Poll() reads from storage whatever the
+  // tail does not hold (after a restart, or while the consumer lags by more
+  // than this); the result is the same either way. Default: 8192; 0 turns
+  // the tail off.
+  size_t tail_records = 8192;
 
   absl::Status Validate() const;
 };
@@ -166,6 +185,10 @@ class RocksDbIngestLog final : public IngestLog {
   uint64_t last_offset() const;
   // Offset of the last record consumed (0 = none).
   uint64_t consumed_offset() const;
+  // How many records Poll() has returned from the live tail and how many it
+  // read back from storage, since Open(). Thread-safe.
+  uint64_t polled_from_tail() const;
+  uint64_t polled_from_storage() const;
 
  private:
   static constexpr size_t kMaxGroupBatches = 64;
@@ -174,6 +197,13 @@ class RocksDbIngestLog final : public IngestLog {
   RocksDbIngestLog(HubDb* db, RocksDbIngestLogOptions options);
   void Run();
   void WriteGroup(std::vector<Batch>& group);
+  // Writer thread, after `accepted` (batch, record index) were stored from
+  // `first_offset` on: moves them into the live tail while it has room and
+  // stays contiguous. `own_plain` holds the bytes of records whose batch
+  // had no serialized copies, in order.
+  void AppendToTailLocked(std::vector<Batch>& group, const std::vector<std::pair<size_t, size_t>>& accepted,
+                          std::vector<std::string>& own_plain, uint64_t first_offset)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writer thread: sealed_ = the stored form of `plain` at `offset_key`.
   absl::Status Seal(std::string_view plain, std::string_view offset_key);
 
@@ -185,6 +215,16 @@ class RocksDbIngestLog final : public IngestLog {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t last_offset_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t consumed_ ABSL_GUARDED_BY(mu_) = 0;
+  // The live tail: records the writer stored, with contiguous offsets,
+  // decoded as Poll() would decode them; at most options_.tail_records.
+  struct TailRecord {
+    uint64_t offset = 0;
+    v1::Record record;
+    std::string plain;  // its serialized bytes (Entry::stored)
+  };
+  std::deque<TailRecord> tail_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> polled_from_tail_{0};
+  std::atomic<uint64_t> polled_from_storage_{0};
 
   // Poll()'s thread: the last offset returned.
   uint64_t polled_ = 0;
