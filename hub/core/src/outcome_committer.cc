@@ -108,6 +108,11 @@ absl::StatusOr<std::unique_ptr<OutcomeCommitter>> OutcomeCommitter::Open(
   return c;
 }
 
+absl::Status OutcomeCommitter::Take(IngestLog* log, const std::vector<IngestLog::Entry>& entries,
+                                    StageOutcome& outcome) {
+  return Commit(outcome, [&](rocksdb::WriteBatch* wb) { log->StageConsumed(entries, wb); });
+}
+
 absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
                                       const std::function<void(rocksdb::WriteBatch*)>& stage_position) {
   rocksdb::WriteBatch wb;

@@ -82,9 +82,9 @@ absl::Status PolicyStageOptions::Validate() const {
   return absl::OkStatus();
 }
 
-PolicyStage::PolicyStage(IngestLog* log, PolicySource policy,
+PolicyStage::PolicyStage(IngestLog* log, OutcomeSink* sink, PolicySource policy,
                          std::shared_ptr<const policy::Redactor> redactor, PolicyStageOptions options)
-    : log_(log), policy_(std::move(policy)), options_(std::move(options)) {
+    : log_(log), policy_(std::move(policy)), options_(std::move(options)), sink_(sink) {
   size_t workers = options_.workers;
   if (workers == 0) workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
   for (size_t i = 0; i < workers; ++i) engines_.push_back(std::make_unique<policy::FlowEngine>(redactor));
@@ -92,28 +92,12 @@ PolicyStage::PolicyStage(IngestLog* log, PolicySource policy,
 }
 
 absl::StatusOr<std::unique_ptr<PolicyStage>> PolicyStage::Start(
-    HubDb* db, IngestLog* log, ledger::MerkleLog* ledger, FeedStore* feed_store, DisclosureSink* sink,
-    FeedNotifier* feeds, PolicySource policy, std::shared_ptr<const policy::Redactor> redactor,
-    PolicyStageOptions options, DisclosureObserver observer) {
+    IngestLog* log, OutcomeSink* sink, PolicySource policy, std::shared_ptr<const policy::Redactor> redactor,
+    PolicyStageOptions options) {
   if (auto s = options.Validate(); !s.ok()) return s;
-  const bool dedupe = options.dedupe_deliveries;
+  if (log == nullptr || sink == nullptr) return absl::InvalidArgumentError("the policy stage needs a log and a sink");
   std::unique_ptr<PolicyStage> stage(
-      new PolicyStage(log, std::move(policy), std::move(redactor), std::move(options)));
-  auto committer = OutcomeCommitter::Open(db, ledger, feed_store, sink, feeds, dedupe, &stage->stats_,
-                                          std::move(observer));
-  if (!committer.ok()) return committer.status();
-  stage->committer_ = std::move(committer).value();
-  stage->StartThreads();
-  return stage;
-}
-
-absl::StatusOr<std::unique_ptr<PolicyStage>> PolicyStage::StartJournaled(
-    IngestLog* log, Journal* journal, PolicySource policy,
-    std::shared_ptr<const policy::Redactor> redactor, PolicyStageOptions options) {
-  if (auto s = options.Validate(); !s.ok()) return s;
-  std::unique_ptr<PolicyStage> stage(
-      new PolicyStage(log, std::move(policy), std::move(redactor), std::move(options)));
-  stage->journal_ = journal;
+      new PolicyStage(log, sink, std::move(policy), std::move(redactor), std::move(options)));
   stage->StartThreads();
   return stage;
 }
@@ -318,12 +302,7 @@ absl::Status PolicyStage::Deliver(const std::vector<IngestLog::Entry>& entries, 
     }
     if (auto s = log_->Quarantine(quarantined); !s.ok()) return s;
   }
-  if (journal_ != nullptr) {
-    if (auto s = journal_->AppendOutcome(outcome); !s.ok()) return s;
-  } else {
-    auto s = committer_->Commit(outcome, [&](rocksdb::WriteBatch* wb) { log_->StageConsumed(entries, wb); });
-    if (!s.ok()) return s;
-  }
+  if (auto s = sink_->Take(log_, entries, outcome); !s.ok()) return s;
   // The outcome is durable: never retry it. A log that fails to record the
   // position re-delivers, and committing de-duplicates by delivery id.
   log_->Consumed(entries).IgnoreError();

@@ -99,9 +99,9 @@ class HubImpl final : public Hub {
   std::unique_ptr<RecordStore> records_;    // the audit store's index of it
   std::unique_ptr<IngestLog> ingest_;
   RocksDbIngestLog* embedded_log_ = nullptr;  // ingest_, with the embedded backend
-  PipelineStats pipeline_stats_;                // journal mode: counted by committer_
+  PipelineStats pipeline_stats_;                // counted by committer_
   std::atomic<uint64_t> quarantined_synced_{0};  // stats.quarantined already added to metrics_
-  std::unique_ptr<OutcomeCommitter> committer_;  // Kafka backend: applies the journal
+  std::unique_ptr<OutcomeCommitter> committer_;  // the stage's sink (embedded) or the journal's (Kafka)
   // Kafka backend: changes awaiting the journal (outlives journal_, whose thread resolves them).
   std::unique_ptr<JournalProposals> proposals_;
   std::unique_ptr<KafkaJournal> journal_;        // Kafka backend
@@ -248,30 +248,30 @@ absl::Status HubImpl::Init() {
   auto count_disclosure = [this](const v1::CleanedRecord& record) {
     metrics_.disclosures.With({record.agreement_id(), record.recipient()}).Add();
   };
-  absl::StatusOr<std::unique_ptr<PolicyStage>> stage;
-  if (backend_ == LogBackend::kKafka) {
+  // The outcome committer: the embedded hub commits each batch's outcome
+  // with it directly; on Kafka every process commits the shared journal
+  // with it, in journal order, after dropping deliveries seen before
+  // (Kafka's logs are at-least-once).
+  const bool kafka = backend_ == LogBackend::kKafka;
+  auto committer = OutcomeCommitter::Open(db_.get(), ledger_.get(), feed_store_.get(), records_.get(), &feeds_,
+                                          /*dedupe_deliveries=*/kafka, &pipeline_stats_, count_disclosure);
+  if (!committer.ok()) return committer.status();
+  committer_ = std::move(committer).value();
+  OutcomeSink* sink = committer_.get();
+  if (kafka) {
     // Several hub processes share the work: each applies the flows to its
     // share of the ingest partitions and appends the outcome to the journal;
     // every process commits the whole journal in order (hub/README.md).
-    auto committer = OutcomeCommitter::Open(db_.get(), ledger_.get(), feed_store_.get(), records_.get(), &feeds_,
-                                            /*dedupe_deliveries=*/true, &pipeline_stats_,
-                                            count_disclosure);
-    if (!committer.ok()) return committer.status();
-    committer_ = std::move(committer).value();
     proposals_ = std::make_unique<JournalProposals>(config_.hub_instance, [] { return absl::Now(); });
     auto journal = KafkaJournal::Open(
         config_.kafka, config_.hub_instance, db_.get(), committer_.get(),
         [this](const v1::AgreementEvent& event) { ApplyJournalEvent(event); });
     if (!journal.ok()) return journal.status();
     journal_ = std::move(journal).value();
-    stage = PolicyStage::StartJournaled(
-        ingest_.get(), journal_.get(), [this] { return agreements_->policy(); }, shared_redactor,
-        stage_options);
-  } else {
-    stage = PolicyStage::Start(
-        db_.get(), ingest_.get(), ledger_.get(), feed_store_.get(), records_.get(), &feeds_,
-        [this] { return agreements_->policy(); }, shared_redactor, stage_options, count_disclosure);
+    sink = journal_.get();
   }
+  auto stage = PolicyStage::Start(ingest_.get(), sink, [this] { return agreements_->policy(); }, shared_redactor,
+                                  stage_options);
   if (!stage.ok()) return stage.status();
   policy_ = std::move(stage).value();
 
@@ -327,7 +327,7 @@ absl::Status HubImpl::Init() {
     AppendGauge(out, "accord_ingest_backlog_records", "Records accepted at ingest, not yet processed by the policy stage",
                 ingest_->backlog());
     // Records that arrived for a month already erased (retention): neither fed nor stored.
-    const PipelineStats& stats = journal_ ? pipeline_stats_ : policy_->stats();
+    const PipelineStats& stats = pipeline_stats_;
     AppendCounter(out, "accord_disclosures_past_retention_total",
                   "Disclosures neither fed nor stored: their month was already erased (retention)",
                   stats.past_retention.load(std::memory_order_relaxed));
@@ -481,7 +481,7 @@ absl::Status HubImpl::StartMetrics() {
 }
 
 void HubImpl::SyncQuarantined() {
-  const PipelineStats& stats = journal_ ? pipeline_stats_ : policy_->stats();
+  const PipelineStats& stats = pipeline_stats_;
   const uint64_t now = stats.quarantined.load(std::memory_order_relaxed);
   const uint64_t before = quarantined_synced_.exchange(now);
   if (now > before) metrics_.quarantined.Add(now - before);

@@ -5,7 +5,7 @@
 //              flows and commits (PolicyStage::Start).
 //   kKafka     Kafka topics shared by several hub processes; each applies
 //              the flows to its share and every process commits the shared
-//              journal (PolicyStage::StartJournaled, KafkaJournal).
+//              journal (KafkaJournal, the policy stage's OutcomeSink).
 #pragma once
 
 #include <string_view>

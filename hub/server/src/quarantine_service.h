@@ -25,7 +25,7 @@
 // the RPC finishes. A crash (or a marker write that fails) between (1) and (2)
 // leaves the records listed although re-appended; replaying them again
 // re-appends them again, and the committer's delivery-id de-duplication
-// (PolicyStageOptions::dedupe_deliveries, on for Kafka) keeps the second copy
+// (the OutcomeCommitter's dedupe_deliveries, on for Kafka) keeps the second copy
 // out of feeds and ledger: the delivery id is a digest of the agreement id and
 // version, flow, recipient and the record's keyed reference, the same for
 // both copies while the agreement version is the same. (Markers first would

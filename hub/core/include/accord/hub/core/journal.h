@@ -15,13 +15,21 @@
 
 #include "absl/status/status.h"
 #include "accord/hub/core/outcome_committer.h"
+#include "accord/hub/core/outcome_sink.h"
 #include "accord/v1/journal.pb.h"
 
 namespace accord::hub {
 
-class Journal {
+class Journal : public OutcomeSink {
  public:
-  virtual ~Journal() = default;
+  ~Journal() override = default;
+
+  // OutcomeSink: AppendOutcome(). The stage marks the entries consumed in
+  // its log once the journal holds the outcome.
+  absl::Status Take(IngestLog* log, const std::vector<IngestLog::Entry>& entries,
+                    StageOutcome& outcome) final {
+    return AppendOutcome(outcome);
+  }
 
   // Appends `outcome` durably; blocks until the journal has stored all of it
   // (OK) or could not (UNAVAILABLE: retry; part of it may be stored, which is

@@ -37,6 +37,7 @@
 #include "accord/hub/core/feed_store.h"
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
+#include "accord/hub/core/outcome_sink.h"
 #include "accord/hub/ledger/merkle_log.h"
 #include "accord/v1/journal.pb.h"
 #include "accord/v1/record.pb.h"
@@ -98,7 +99,7 @@ struct PipelineStats {
   std::atomic<uint64_t> poll_errors{0};
 };
 
-class OutcomeCommitter {
+class OutcomeCommitter final : public OutcomeSink {
  public:
   // Called after each commit for each disclosure (for metrics), on the writer
   // thread, with the disclosure's envelope (StageOutcome::Disclosure::record).
@@ -116,6 +117,9 @@ class OutcomeCommitter {
   // changed: call again with the same outcome.
   absl::Status Commit(StageOutcome& outcome,
                       const std::function<void(rocksdb::WriteBatch*)>& stage_position);
+  // OutcomeSink: Commit() with the log's consumed position for `entries`
+  // staged in the same WriteBatch.
+  absl::Status Take(IngestLog* log, const std::vector<IngestLog::Entry>& entries, StageOutcome& outcome) override;
 
  private:
   OutcomeCommitter(HubDb* db, ledger::MerkleLog* ledger, FeedStore* feed_store, DisclosureSink* sink,

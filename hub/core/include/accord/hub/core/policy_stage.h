@@ -3,16 +3,18 @@
 // One thread polls the ingest log (IngestLog, ingest_log.h) for a batch of
 // records and applies every active flow (policy::FlowEngine) to them — in
 // parallel over `workers` threads, each with its own engine, keeping the
-// records' order. The batch's outcome (StageOutcome) then goes to one of:
-//   - Start(): an OutcomeCommitter (outcome_committer.h) that writes it, with
-//     whatever the log needs to mark the batch consumed (the embedded log: its
-//     position and the deletion of the processed raw records), in ONE fsync'd
-//     WriteBatch. A crash commits a whole batch or none of it: after a restart
-//     the stage resumes after the consumed position and every disclosure
-//     appears exactly once. Raw records are deleted once processed.
-//   - StartJournaled(): the shared journal (journal.h) of several hub
-//     processes; the batch is marked consumed once the journal holds its
-//     outcome, and every process commits the journal in order.
+// records' order. The batch's outcome (StageOutcome) then goes to an
+// OutcomeSink (outcome_sink.h), which makes it durable:
+//   - the embedded hub's OutcomeCommitter (outcome_committer.h) writes it,
+//     with whatever the log needs to mark the batch consumed (the embedded
+//     log: its position and the deletion of the processed raw records), in
+//     ONE fsync'd WriteBatch. A crash commits a whole batch or none of it:
+//     after a restart the stage resumes after the consumed position and
+//     every disclosure appears exactly once. Raw records are deleted once
+//     processed.
+//   - the Kafka hub's Journal (journal.h), shared by several hub processes;
+//     the batch is marked consumed once the journal holds its outcome, and
+//     every process commits the journal in order.
 // A batch that fails is retried (same records, same order) until it succeeds
 // or the stage stops.
 //
@@ -31,7 +33,8 @@
 // A record whose values a treatment cannot process goes to quarantine with
 // its reason (never its values).
 //
-// Threading: Start() spawns the stage thread, the commit thread and
+// Threading: Start() spawns the stage thread, the commit thread (the only
+// caller of the sink) and
 // `workers - 1` helpers; the getters are thread-safe; Stop() joins them.
 #pragma once
 
@@ -52,8 +55,8 @@
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
 #include "accord/hub/core/ingest_log.h"
-#include "accord/hub/core/journal.h"
 #include "accord/hub/core/outcome_committer.h"
+#include "accord/hub/core/outcome_sink.h"
 #include "accord/hub/ledger/merkle_log.h"
 #include "accord/policy/flow_engine.h"
 
@@ -65,10 +68,6 @@ struct PolicyStageOptions {
   // Threads applying flows (1 = the stage thread only). Default: the number
   // of cores, at most 8.
   size_t workers = 0;  // 0 = default
-  // Skip disclosures whose delivery id was disclosed before (needed with an
-  // at-least-once log such as Kafka; the embedded log de-duplicates at
-  // ingest). Used by Start() only. Default: false.
-  bool dedupe_deliveries = false;
   // Identifies this hub process in ledger entries. Required.
   std::string hub_instance;
 
@@ -78,22 +77,15 @@ struct PolicyStageOptions {
 class PolicyStage {
  public:
   using PolicySource = std::function<std::shared_ptr<const policy::PolicySet>()>;
-  using DisclosureObserver = OutcomeCommitter::DisclosureObserver;
 
-  // Commits each batch locally. All pointers are borrowed and must outlive the stage.
+  // Applies the flows to what `log` delivers and hands each batch's outcome
+  // to `sink`. Both are borrowed and must outlive the stage.
   static absl::StatusOr<std::unique_ptr<PolicyStage>> Start(
-      HubDb* db, IngestLog* log, ledger::MerkleLog* ledger, FeedStore* feed_store, DisclosureSink* sink,
-      FeedNotifier* feeds, PolicySource policy, std::shared_ptr<const policy::Redactor> redactor,
-      PolicyStageOptions options, DisclosureObserver observer = nullptr);
-  // Appends each batch's outcome to `journal` (borrowed, must outlive the
-  // stage) and commits nothing locally.
-  static absl::StatusOr<std::unique_ptr<PolicyStage>> StartJournaled(
-      IngestLog* log, Journal* journal, PolicySource policy,
+      IngestLog* log, OutcomeSink* sink, PolicySource policy,
       std::shared_ptr<const policy::Redactor> redactor, PolicyStageOptions options);
   ~PolicyStage();
 
-  // With Start(): everything; with StartJournaled(): `records` only (the
-  // journal's committer counts the rest).
+  // `records` and `poll_errors` (the sink's committer counts the rest).
   const PipelineStats& stats() const { return stats_; }
 
   // Stops after the batch being committed (it is committed or not at all).
@@ -111,7 +103,7 @@ class PolicyStage {
     StageOutcome outcome;
   };
 
-  PolicyStage(IngestLog* log, PolicySource policy,
+  PolicyStage(IngestLog* log, OutcomeSink* sink, PolicySource policy,
               std::shared_ptr<const policy::Redactor> redactor, PolicyStageOptions options);
   void StartThreads();
   void Run();         // the stage thread: poll, compute, hand over
@@ -119,14 +111,13 @@ class PolicyStage {
   bool stopping() const;
   // Applies the flows to `entries`.
   StageOutcome Compute(const std::vector<IngestLog::Entry>& entries);
-  // Makes `outcome` durable (committer or journal) and marks `entries` consumed.
+  // Makes `outcome` durable (the sink) and marks `entries` consumed.
   absl::Status Deliver(const std::vector<IngestLog::Entry>& entries, StageOutcome& outcome);
 
   IngestLog* const log_;
   const PolicySource policy_;
   const PolicyStageOptions options_;
-  std::unique_ptr<OutcomeCommitter> committer_;  // Start()
-  Journal* journal_ = nullptr;                   // StartJournaled()
+  OutcomeSink* const sink_;
   std::vector<std::unique_ptr<policy::FlowEngine>> engines_;  // one per worker
   std::unique_ptr<class ChunkPool> pool_;
   PipelineStats stats_;

@@ -15,7 +15,7 @@
 // while brokers are unreachable); at most max_inflight_batches are pending,
 // beyond which TryAppend() refuses (back-pressure). Every accepted record is
 // reported kAccepted: duplicates are removed downstream by delivery id
-// (PolicyStageOptions::dedupe_deliveries).
+// (OutcomeCommitter::Open's dedupe_deliveries).
 //
 // Consumption: a consumer in the group <prefix>.policy (or group_id), no
 // auto-commit; Poll() returns decrypted records; Consumed() commits the
