@@ -828,7 +828,13 @@ struct Redactor::Patterns {
     } else if (c != '_') {
       // Every letter-initial pattern has a digit within its first four
       // characters, or is a date-of-birth cue.
-      if (IsDigit(At(text, i + 1)) || IsDigit(At(text, i + 2)) || IsDigit(At(text, i + 3))) {
+      const bool digit_soon =
+          i + 4 <= text.size()
+              ? (IsDigit(static_cast<unsigned char>(text[i + 1])) |
+                 IsDigit(static_cast<unsigned char>(text[i + 2])) |
+                 IsDigit(static_cast<unsigned char>(text[i + 3])))
+              : (IsDigit(At(text, i + 1)) || IsDigit(At(text, i + 2)) || IsDigit(At(text, i + 3)));
+      if (digit_soon) {
         auto offer = [&](size_t end, IdentifierKind k) {
           if (end > best) {
             best = end;

@@ -75,13 +75,17 @@ struct WordByteTable {
 inline constexpr WordByteTable kWordBytes;
 inline bool IsWordByte(unsigned char c) { return kWordBytes.is_word[c]; }
 
-// The end of the run of word bytes [0-9A-Za-z_] from `i`: eight bytes at a
-// time (SWAR, little-endian), then byte by byte.
+// The end of the run of word bytes [0-9A-Za-z_] from `i`: byte by byte for
+// the first eight (most words of a narrative are shorter), then eight bytes at
+// a time (SWAR, little-endian), then byte by byte.
 inline size_t WordEnd(std::string_view text, size_t i) {
   static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "WordEnd reads words little-endian");
   constexpr uint64_t k01 = 0x0101010101010101ULL;
   constexpr uint64_t k80 = 0x8080808080808080ULL;
   const size_t n = text.size();
+  for (const size_t first = i + 8 < n ? i + 8 : n; i < first; ++i) {
+    if (!IsWordByte(static_cast<unsigned char>(text[i]))) return i;
+  }
   while (i + 8 <= n) {
     uint64_t w;
     std::memcpy(&w, text.data() + i, 8);
@@ -162,6 +166,7 @@ inline bool MayBeDobCueAt(std::string_view text, size_t pos) {
   // The first bytes of "dob", "d.o.b", "do.b", "date of birth", "born": a
   // word such as "both", "bottle", "down" or "day" never reaches RE2.
   const auto c = static_cast<unsigned char>(detail::ByteAt(text, pos) | 0x20);
+  if (c != 'd' && c != 'b') return false;  // most words: one byte looked at
   const auto d = static_cast<unsigned char>(detail::ByteAt(text, pos + 1) | 0x20);
   const auto e = static_cast<unsigned char>(detail::ByteAt(text, pos + 2) | 0x20);
   if (c == 'd') {
