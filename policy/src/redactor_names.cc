@@ -108,10 +108,13 @@ struct Token {
   size_t end;         // excludes a possessive "'s"
   uint16_t bits;      // gazetteer and built-in bits
   Shape shape;
-  bool sentence_start;
   bool possessive;
   bool joined;        // has an apostrophe or hyphen inside ("d'souza", "smith-jones")
   bool candidate;     // Candidate(*this), computed once
+  // The last byte before the word that is not a space, quote or '(' (SIZE_MAX
+  // if none): whether the word starts a sentence is asked of few words
+  // (SentenceStart), so it is worked out only then.
+  size_t last_sig;
 };
 
 // The tokenizer's view of an ASCII byte.
@@ -530,12 +533,7 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const NameGazette
     if (glued || (t.end < n && tx[t.end] != '.' && IsGlue(tx[t.end]))) {
       t.shape = Shape::kOther;
     }
-    t.sentence_start = last_sig == SIZE_MAX || EndsSentence(tx[last_sig]);
-    if (t.sentence_start && last_sig != SIZE_MAX && tx[last_sig] == '.' && count >= 2) {
-      const Token& prev = tokens[count - 2];
-      // After an initial or "Mr." / "Dr." / "St.".
-      if (prev.end == last_sig && prev.end - prev.begin <= 2) t.sentence_start = false;
-    }
+    t.last_sig = last_sig;
     t.candidate = Candidate(t);
     if (t.bits & kAnyCue) cues->push_back(static_cast<uint32_t>(count - 1));
     if ((t.bits & kGiven) && (t.bits & (kStop | kCueBefore)) &&
@@ -582,6 +580,15 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       from = std::min(from, tk[b].begin);
     }
     return text.substr(from, tk[b].begin > from ? tk[b].begin - from : 0);
+  };
+  // Whether token m starts a sentence: after '.', '!', '?', ':', ';' or a line
+  // break, but not after an initial or "Mr." / "Dr." / "St.".
+  auto sentence_start = [&](size_t m) {
+    const size_t sig = tk[m].last_sig;
+    if (sig == SIZE_MAX) return true;
+    if (!EndsSentence(text[sig])) return false;
+    const bool after_short = m >= 1 && tk[m - 1].end == sig && sig - tk[m - 1].begin <= 2;
+    return !(text[sig] == '.' && after_short);
   };
   size_t k = 0;
   while (k < count) {
@@ -666,10 +673,10 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       // After "hit by" / "states": the capitalised chain is a name.
     } else if (cue_after && !cue_before && !known_as) {
       // "Later Xyvor Plumtree states": a sentence-initial word with no evidence is not a name.
-      if (e - k >= 2 && tk[k].sentence_start && !IsNameBits(tk[k].bits)) s = k + 1;
+      if (e - k >= 2 && sentence_start(k) && !IsNameBits(tk[k].bits)) s = k + 1;
     } else if (!cue_before && !known_as) {
       while (s < e && !IsNameBits(tk[s].bits) && tk[s].shape == Shape::kTitle &&
-             (tk[s].bits & kParticle) == 0 && (s == k ? tk[s].sentence_start : true) &&
+             (tk[s].bits & kParticle) == 0 && (s == k ? sentence_start(s) : true) &&
              s + 1 < e) {
         ++s;
       }
@@ -722,7 +729,7 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
         if (t.shape == Shape::kInitial) {
           emit = false;
         } else if (IsStrong(t.bits)) {
-          emit = (t.bits & kCommonWord) == 0 || !t.sentence_start;
+          emit = (t.bits & kCommonWord) == 0 || !sentence_start(only);
         }
       }
     }
