@@ -822,7 +822,7 @@ struct Redactor::Patterns {
       }
       if (c == '0') offer(ri::MatchPhoneAt(text, i), IdentifierKind::kPhone);
       if (ri::MayBeAddressAt(text, i) &&
-          (i == 0 || std::string_view(":./-").find(text[i - 1]) == std::string_view::npos)) {
+          (i == 0 || !ri::IsOneOf(text[i - 1], ":./-"))) {
         offer(MatchAt(ri::kAddressPattern, text, i), IdentifierKind::kAddress);
       }
     } else if (c != '_') {
@@ -848,7 +848,7 @@ struct Redactor::Patterns {
         }
         offer(ri::MatchRegAt(text, i), IdentifierKind::kVehicleReg);
         if (size_t end = ri::MatchRegPrefixAt(text, i);
-            end != 0 && !(std::string_view("ABM").find(text[i]) != std::string_view::npos &&
+            end != 0 && !(ri::IsOneOf(text[i], "ABM") &&
                           IsCommonWord(text.substr(end - 3, 3)) && !PrevWordHasLower(text, i))) {
           // Road numbers in capitals ("ON THE M4 AND M25", "A414 TOO") are not
           // registrations; other prefix plates are, whatever their letters

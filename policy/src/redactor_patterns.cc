@@ -196,8 +196,8 @@ size_t MatchNiAt(std::string_view text, size_t pos) {
   const auto a = static_cast<unsigned char>(At(text, pos) | 0x20);
   const auto b = static_cast<unsigned char>(At(text, pos + 1) | 0x20);
   if (!IsAlpha(At(text, pos)) || !IsAlpha(At(text, pos + 1))) return 0;
-  const bool first_ok = std::string_view("dfiquv").find(a) == std::string_view::npos;
-  const bool second_ok = std::string_view("dfioquv").find(b) == std::string_view::npos;
+  const bool first_ok = !IsOneOf(static_cast<char>(a), "dfiquv");
+  const bool second_ok = !IsOneOf(static_cast<char>(b), "dfioquv");
   if (!(first_ok && second_ok) && !(a == 'q' && b == 'q')) return 0;
   size_t i = pos + 2;
   for (int pair = 0; pair < 3; ++pair) {
@@ -227,7 +227,7 @@ bool NiCueBefore(std::string_view text, size_t pos) {
   for (int word = 0; word < 3; ++word) {
     // Separators between the cue and the number: spaces and ":#.-()".
     int seps = 0;
-    while (i > 0 && std::string_view(" :#.-()\t").find(text[i - 1]) != std::string_view::npos) {
+    while (i > 0 && IsOneOf(text[i - 1], " :#.-()\t")) {
       --i;
       if (++seps > 4) return false;
     }

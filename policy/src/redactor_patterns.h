@@ -156,6 +156,15 @@ bool IsNameParticle(std::string_view token);
 
 // --- Inline pre-filters -----------------------------------------------------
 
+// True if `c` is one of the bytes of `set` (a short literal): a few compares
+// where string_view::find would call memchr.
+inline bool IsOneOf(char c, std::string_view set) {
+  for (char s : set) {
+    if (c == s) return true;
+  }
+  return false;
+}
+
 namespace detail {
 inline unsigned char ByteAt(std::string_view text, size_t i) {
   return i < text.size() ? static_cast<unsigned char>(text[i]) : 0;
