@@ -3,6 +3,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
@@ -305,6 +309,57 @@ size_t EmailStartBefore(std::string_view text, size_t at) {
   return i;
 }
 
+
+void ScanEvents::Build(std::string_view text) {
+  const size_t n = text.size();
+  const size_t words = n / 64 + 2;
+  for (std::vector<uint64_t>* m : {&bits, &special_}) {
+    if (m->capacity() > 1024 && words <= 1024) m->shrink_to_fit();  // after a huge text
+    m->assign(words, 0);
+  }
+  // `bits` holds the word bytes until the starts are worked out below.
+  uint64_t* const word = bits.data();
+  uint64_t* const special = special_.data();
+#if defined(__SSE2__)
+  for (size_t p = 0; p < n; p += 16) {
+    char tail[16];
+    const char* src = text.data() + p;
+    if (n - p < 16) {
+      std::memset(tail, 0, sizeof(tail));
+      std::memcpy(tail, src, n - p);
+      src = tail;
+    }
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+    const __m128i lc = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    // Signed compares: bytes >= 0x80 are negative, never a letter or digit.
+    const __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lc, _mm_set1_epi8('a' - 1)),
+                                        _mm_cmplt_epi8(lc, _mm_set1_epi8('z' + 1)));
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                        _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    const __m128i wd = _mm_or_si128(_mm_or_si128(alpha, digit),
+                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+    const __m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')),
+                                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('+'))),
+                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('(')));
+    const unsigned shift = static_cast<unsigned>(p & 63);
+    word[p >> 6] |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(wd))) << shift;
+    special[p >> 6] |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(sp))) << shift;
+  }
+#else
+  for (size_t p = 0; p < n; ++p) {
+    const auto c = static_cast<unsigned char>(text[p]);
+    const uint64_t bit = uint64_t{1} << (p & 63);
+    if (IsWordByte(c)) word[p >> 6] |= bit;
+    if (c == '@' || c == '+' || c == '(') special[p >> 6] |= bit;
+  }
+#endif
+  uint64_t carry = 0;  // the last byte of the previous word is a word byte
+  for (size_t w = 0; w < words; ++w) {
+    const uint64_t wb = word[w];
+    bits[w] = (wb & ~((wb << 1) | carry)) | special[w];
+    carry = wb >> 63;
+  }
+}
 
 bool IsValidUtf8(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace accord::policy::redact_internal {
 
@@ -100,6 +101,35 @@ inline size_t WordEnd(std::string_view text, size_t i) {
   }
   while (i < n && IsWordByte(static_cast<unsigned char>(text[i]))) ++i;
   return i;
+}
+
+// Where the pattern scan has work in a text, one bit per byte (bit k % 64
+// of word k / 64 describes byte k): a word start ([0-9A-Za-z_] not right
+// after another such byte) or '@', '+', '('. Built once per text, sixteen
+// bytes at a time (SSE2; byte by byte where it is not available), so the scan
+// jumps from one to the next instead of looking at every byte. Bits past the
+// end of the text are 0; a spare zero word follows the last.
+struct ScanEvents {
+  std::vector<uint64_t> bits;
+  void Build(std::string_view text);
+
+ private:
+  std::vector<uint64_t> special_;  // scratch: '@' '+' '('
+};
+
+// The first position >= i whose bit is set in `map` (ScanEvents::bits of a
+// text of n bytes); n if none.
+inline size_t NextSetBit(const std::vector<uint64_t>& map, size_t i, size_t n) {
+  if (i >= n) return n;
+  size_t w = i >> 6;
+  uint64_t bits = map[w] & (~uint64_t{0} << (i & 63));
+  const size_t last = (n - 1) >> 6;
+  while (bits == 0) {
+    if (++w > last) return n;
+    bits = map[w];
+  }
+  const size_t pos = (w << 6) + static_cast<size_t>(__builtin_ctzll(bits));
+  return pos < n ? pos : n;
 }
 
 // True if `text` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
