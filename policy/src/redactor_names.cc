@@ -505,6 +505,9 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const NameGazette
   // (a sentence starts after '.', '!', '?', ':', ';' or a line break).
   size_t last_sig = SIZE_MAX;
   while (i < n) {
+    // Most words are followed by one space then the next word: a space is
+    // quiet (last_sig stays), so step over it at once.
+    if (tx[i] == ' ' && i + 1 < n) ++i;
     const auto c = static_cast<unsigned char>(tx[i]);
     const unsigned char skip = kSkip.cls[c];
     if (skip != kWordStartByte) {
