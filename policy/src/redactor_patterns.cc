@@ -313,13 +313,13 @@ size_t EmailStartBefore(std::string_view text, size_t at) {
 void ScanEvents::Build(std::string_view text) {
   const size_t n = text.size();
   const size_t words = n / 64 + 2;
-  for (std::vector<uint64_t>* m : {&bits, &special_}) {
-    if (m->capacity() > 1024 && words <= 1024) m->shrink_to_fit();  // after a huge text
-    m->assign(words, 0);
+  if (bits.capacity() > 1024 && words <= 1024) {  // after a huge text
+    bits.clear();
+    bits.shrink_to_fit();
   }
-  // `bits` holds the word bytes until the starts are worked out below.
-  uint64_t* const word = bits.data();
-  uint64_t* const special = special_.data();
+  bits.assign(words, 0);
+  uint64_t* const out = bits.data();
+  uint32_t carry = 0;  // 1 if the byte before the block is a word byte
 #if defined(__SSE2__)
   for (size_t p = 0; p < n; p += 16) {
     char tail[16];
@@ -341,24 +341,21 @@ void ScanEvents::Build(std::string_view text) {
     const __m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')),
                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('+'))),
                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('(')));
-    const unsigned shift = static_cast<unsigned>(p & 63);
-    word[p >> 6] |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(wd))) << shift;
-    special[p >> 6] |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(sp))) << shift;
+    const auto word = static_cast<uint32_t>(_mm_movemask_epi8(wd));
+    const auto special = static_cast<uint32_t>(_mm_movemask_epi8(sp));
+    const uint32_t events = (word & ~((word << 1) | carry)) | special;
+    carry = (word >> 15) & 1;
+    out[p >> 6] |= static_cast<uint64_t>(events) << (p & 63);
   }
 #else
   for (size_t p = 0; p < n; ++p) {
     const auto c = static_cast<unsigned char>(text[p]);
-    const uint64_t bit = uint64_t{1} << (p & 63);
-    if (IsWordByte(c)) word[p >> 6] |= bit;
-    if (c == '@' || c == '+' || c == '(') special[p >> 6] |= bit;
+    const uint32_t word = IsWordByte(c) ? 1 : 0;
+    const bool event = (word != 0 && carry == 0) || c == '@' || c == '+' || c == '(';
+    if (event) out[p >> 6] |= uint64_t{1} << (p & 63);
+    carry = word;
   }
 #endif
-  uint64_t carry = 0;  // the last byte of the previous word is a word byte
-  for (size_t w = 0; w < words; ++w) {
-    const uint64_t wb = word[w];
-    bits[w] = (wb & ~((wb << 1) | carry)) | special[w];
-    carry = wb >> 63;
-  }
 }
 
 bool IsValidUtf8(std::string_view text) {

@@ -112,9 +112,6 @@ inline size_t WordEnd(std::string_view text, size_t i) {
 struct ScanEvents {
   std::vector<uint64_t> bits;
   void Build(std::string_view text);
-
- private:
-  std::vector<uint64_t> special_;  // scratch: '@' '+' '('
 };
 
 // The first position >= i whose bit is set in `map` (ScanEvents::bits of a
