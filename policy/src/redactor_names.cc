@@ -360,13 +360,15 @@ size_t ReadAsciiWord(const char* tx, size_t n, size_t i, const NameGazetteer& g,
 
 // Byte flags for the tokenizer's context checks, one table load each.
 enum ContextBit : unsigned char {
-  kGlueBit = 1,      // '@' '.' '_' '/' '\\': glues a word into an e-mail, URL or path
-  kSentenceBit = 2,  // EndsSentence
+  kGlueBit = 1,       // '@' '.' '_' '/' '\\': glues a word into an e-mail, URL or path
+  kSentenceBit = 2,   // EndsSentence
+  kGlueAfterBit = 4,  // the glue bytes but '.', after a word (a sentence may end in '.')
 };
 struct ContextTable {
   unsigned char bits[256];
   constexpr ContextTable() : bits{} {
     for (char c : {'@', '.', '_', '/', '\\'}) bits[static_cast<unsigned char>(c)] |= kGlueBit;
+    for (char c : {'@', '_', '/', '\\'}) bits[static_cast<unsigned char>(c)] |= kGlueAfterBit;
     for (char c : {'.', '!', '?', ':', ';', '\n', '\r', '\t'}) {
       bits[static_cast<unsigned char>(c)] |= kSentenceBit;
     }
@@ -375,6 +377,9 @@ struct ContextTable {
 constexpr ContextTable kContext;
 
 bool IsGlue(char c) { return (kContext.bits[static_cast<unsigned char>(c)] & kGlueBit) != 0; }
+bool IsGlueAfter(char c) {
+  return (kContext.bits[static_cast<unsigned char>(c)] & kGlueAfterBit) != 0;
+}
 bool EndsSentence(char c) {
   return (kContext.bits[static_cast<unsigned char>(c)] & kSentenceBit) != 0;
 }
@@ -525,7 +530,8 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const NameGazette
     }
     // A word glued to the previous one by '@', '.', '/', '_' (e-mails, URLs) is not a name.
     const bool glued = i > 1 && IsGlue(tx[i - 1]) && static_cast<unsigned char>(tx[i - 2]) > ' ';
-    Token& t = tokens[count++];
+    // Filled here and stored once (the fields stay in registers).
+    Token t;
     // Fast path: a plain ASCII word (most of a narrative) folded and hashed in
     // one pass, with no copy; a word with a digit is never a name.
     size_t next = skip == kWordStartByte ? ReadAsciiWord(tx, n, i, g, &t) : 0;
@@ -533,16 +539,15 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const NameGazette
       next = ReadWord(text, i, &t, &key);
       t.bits = t.shape == Shape::kOther ? 0 : LookupKey(g, key);
     }
-    if (glued || (t.end < n && tx[t.end] != '.' && IsGlue(tx[t.end]))) {
-      t.shape = Shape::kOther;
-    }
+    if (glued || (t.end < n && IsGlueAfter(tx[t.end]))) t.shape = Shape::kOther;
     t.last_sig = last_sig;
     t.candidate = Candidate(t);
-    if (t.bits & kAnyCue) cues->push_back(static_cast<uint32_t>(count - 1));
+    if (t.bits & kAnyCue) cues->push_back(static_cast<uint32_t>(count));
     if ((t.bits & kGiven) && (t.bits & (kStop | kCueBefore)) &&
         (t.shape == Shape::kTitle || t.shape == Shape::kUpper)) {
-      structural_names->push_back(static_cast<uint32_t>(count - 1));
+      structural_names->push_back(static_cast<uint32_t>(count));
     }
+    tokens[count++] = t;
     i = std::max(next, i + 1);
     last_sig = i - 1;
   }
