@@ -547,7 +547,7 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const NameGazette
         (t.shape == Shape::kTitle || t.shape == Shape::kUpper)) {
       structural_names->push_back(static_cast<uint32_t>(count));
     }
-    tokens[count++] = t;
+    std::memcpy(&tokens[count++], &t, sizeof(Token));  // two 16-byte moves
     i = std::max(next, i + 1);
     last_sig = i - 1;
   }
