@@ -539,13 +539,18 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const NameGazette
       next = ReadWord(text, i, &t, &key);
       t.bits = t.shape == Shape::kOther ? 0 : LookupKey(g, key);
     }
-    if (glued || (t.end < n && IsGlueAfter(tx[t.end]))) t.shape = Shape::kOther;
     t.last_sig = last_sig;
-    t.candidate = Candidate(t);
-    if (t.bits & kAnyCue) cues->push_back(static_cast<uint32_t>(count));
-    if ((t.bits & kGiven) && (t.bits & (kStop | kCueBefore)) &&
-        (t.shape == Shape::kTitle || t.shape == Shape::kUpper)) {
-      structural_names->push_back(static_cast<uint32_t>(count));
+    if (t.shape == Shape::kOther) {
+      // A word with a digit (a time, date, phone, plate ...): no bits, never a candidate.
+      t.candidate = false;
+    } else {
+      if (glued || (t.end < n && IsGlueAfter(tx[t.end]))) t.shape = Shape::kOther;
+      t.candidate = Candidate(t);
+      if (t.bits & kAnyCue) cues->push_back(static_cast<uint32_t>(count));
+      if ((t.bits & kGiven) && (t.bits & (kStop | kCueBefore)) &&
+          (t.shape == Shape::kTitle || t.shape == Shape::kUpper)) {
+        structural_names->push_back(static_cast<uint32_t>(count));
+      }
     }
     std::memcpy(&tokens[count++], &t, sizeof(Token));  // two 16-byte moves
     i = std::max(next, i + 1);
