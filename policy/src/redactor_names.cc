@@ -545,11 +545,16 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const NameGazette
       t.candidate = false;
     } else {
       if (glued || (t.end < n && IsGlueAfter(tx[t.end]))) t.shape = Shape::kOther;
-      t.candidate = Candidate(t);
-      if (t.bits & kAnyCue) cues->push_back(static_cast<uint32_t>(count));
-      if ((t.bits & kGiven) && (t.bits & (kStop | kCueBefore)) &&
-          (t.shape == Shape::kTitle || t.shape == Shape::kUpper)) {
-        structural_names->push_back(static_cast<uint32_t>(count));
+      if (t.bits == 0) {
+        // A word no list holds (most words): a candidate when capitalised.
+        t.candidate = t.shape != Shape::kLower && t.shape != Shape::kOther;
+      } else {
+        t.candidate = Candidate(t);
+        if (t.bits & kAnyCue) cues->push_back(static_cast<uint32_t>(count));
+        if ((t.bits & kGiven) && (t.bits & (kStop | kCueBefore)) &&
+            (t.shape == Shape::kTitle || t.shape == Shape::kUpper)) {
+          structural_names->push_back(static_cast<uint32_t>(count));
+        }
       }
     }
     std::memcpy(&tokens[count++], &t, sizeof(Token));  // two 16-byte moves
