@@ -113,7 +113,7 @@ struct Token {
   bool candidate;     // Candidate(*this), computed once
   // The last byte before the word that is not a space, quote or '(' (SIZE_MAX
   // if none): whether the word starts a sentence is asked of few words
-  // (SentenceStart), so it is worked out only then.
+  // (sentence_start in FindNamesWithoutHints), so it is worked out only then.
   size_t last_sig;
 };
 
@@ -487,10 +487,6 @@ bool Candidate(const Token& t) {
   return true;
 }
 
-}  // namespace
-
-namespace {
-
 // Splits `text` into words (Token) with their gazetteer bits, shape and
 // context flags; returns how many were written to `tokens` (room for
 // text.size() / 2 + 1). Appends the index of each word that may start a cue
@@ -528,12 +524,10 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const NameGazette
         continue;
       }
     }
-    // A word glued to the previous one by '@', '.', '/', '_' (e-mails, URLs) is not a name.
-    const bool glued = i > 1 && IsGlue(tx[i - 1]) && static_cast<unsigned char>(tx[i - 2]) > ' ';
     // Filled here and stored once (the fields stay in registers).
     Token t;
-    // Fast path: a plain ASCII word (most of a narrative) folded and hashed in
-    // one pass, with no copy; a word with a digit is never a name.
+    // Fast path: a plain ASCII word (most of a narrative), folded by one table
+    // load per byte and hashed; a word with a digit is never a name.
     size_t next = skip == kWordStartByte ? ReadAsciiWord(tx, n, i, g, &t) : 0;
     if (next == 0) {
       next = ReadWord(text, i, &t, &key);
@@ -544,6 +538,10 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const NameGazette
       // A word with a digit (a time, date, phone, plate ...): no bits, never a candidate.
       t.candidate = false;
     } else {
+      // A word glued to the one before or after by '@', '.', '/', '_' (e-mails,
+      // URLs, paths) is not a name.
+      const bool glued = t.begin > 1 && IsGlue(tx[t.begin - 1]) &&
+                         static_cast<unsigned char>(tx[t.begin - 2]) > ' ';
       if (glued || (t.end < n && IsGlueAfter(tx[t.end]))) t.shape = Shape::kOther;
       if (t.bits == 0) {
         // A word no list holds (most words): a candidate when capitalised.
