@@ -754,11 +754,20 @@ struct Redactor::Patterns {
 
   // One pass over the text; at each place an identifier can start, the
   // longest accepted match wins (ties: the order tried below).
-  void Scan(std::string_view text, absl::Span<const ri::Date> known_dates,
+  void Scan(std::string_view text, const ri::ScanEvents& events,
+            absl::Span<const ri::Date> known_dates,
             absl::Span<const DigitTarget> digit_targets, Spans* spans) const {
     const size_t n = text.size();
     size_t i = 0;
+    bool after_word = false;  // the byte before i is a word byte of a word already tried
     while (i < n) {
+      // The next word start or '@' / '+' / '(' (nothing else can start an
+      // identifier); a word byte right after a match starts a word too.
+      if (after_word || !ri::IsWordByte(static_cast<unsigned char>(text[i]))) {
+        i = ri::NextSetBit(events.bits, i, n);
+        if (i >= n) break;
+      }
+      after_word = false;
       const auto c = static_cast<unsigned char>(text[i]);
       if (!ri::IsWordByte(c)) {
         size_t end = 0;
@@ -783,16 +792,16 @@ struct Redactor::Patterns {
         i = end > i ? end : i + 1;
         continue;
       }
-      // A word starts at i (whole words are skipped below).
-      const size_t word_end = ri::WordEnd(text, i + 1);
-      const size_t end = MatchWordStart(text, i, word_end, known_dates, digit_targets, spans);
-      i = end != 0 ? end : word_end;
+      // A word starts at i; with no identifier there, the rest of the word is passed over.
+      const size_t end = MatchWordStart(text, i, known_dates, digit_targets, spans);
+      after_word = end == 0;
+      i = end != 0 ? end : i + 1;
     }
   }
 
-  // Tries every identifier that can start at the word [i, word_end); pushes
+  // Tries every identifier that can start at the word starting at i; pushes
   // the longest accepted one and returns its end, or returns 0.
-  size_t MatchWordStart(std::string_view text, size_t i, size_t word_end,
+  size_t MatchWordStart(std::string_view text, size_t i,
                         absl::Span<const ri::Date> known_dates,
                         absl::Span<const DigitTarget> digit_targets, Spans* spans) const {
     const auto c = static_cast<unsigned char>(text[i]);
@@ -822,13 +831,19 @@ struct Redactor::Patterns {
       }
       if (c == '0') offer(ri::MatchPhoneAt(text, i), IdentifierKind::kPhone);
       if (ri::MayBeAddressAt(text, i) &&
-          (i == 0 || std::string_view(":./-").find(text[i - 1]) == std::string_view::npos)) {
+          (i == 0 || !ri::IsOneOf(text[i - 1], ":./-"))) {
         offer(MatchAt(ri::kAddressPattern, text, i), IdentifierKind::kAddress);
       }
     } else if (c != '_') {
       // Every letter-initial pattern has a digit within its first four
       // characters, or is a date-of-birth cue.
-      if (IsDigit(At(text, i + 1)) || IsDigit(At(text, i + 2)) || IsDigit(At(text, i + 3))) {
+      const bool digit_soon =
+          i + 4 <= text.size()
+              ? (IsDigit(static_cast<unsigned char>(text[i + 1])) |
+                 IsDigit(static_cast<unsigned char>(text[i + 2])) |
+                 IsDigit(static_cast<unsigned char>(text[i + 3])))
+              : (IsDigit(At(text, i + 1)) || IsDigit(At(text, i + 2)) || IsDigit(At(text, i + 3)));
+      if (digit_soon) {
         auto offer = [&](size_t end, IdentifierKind k) {
           if (end > best) {
             best = end;
@@ -842,7 +857,7 @@ struct Redactor::Patterns {
         }
         offer(ri::MatchRegAt(text, i), IdentifierKind::kVehicleReg);
         if (size_t end = ri::MatchRegPrefixAt(text, i);
-            end != 0 && !(std::string_view("ABM").find(text[i]) != std::string_view::npos &&
+            end != 0 && !(ri::IsOneOf(text[i], "ABM") &&
                           IsCommonWord(text.substr(end - 3, 3)) && !PrevWordHasLower(text, i))) {
           // Road numbers in capitals ("ON THE M4 AND M25", "A414 TOO") are not
           // registrations; other prefix plates are, whatever their letters
@@ -875,7 +890,6 @@ struct Redactor::Patterns {
       }
     }
     if (best != 0) spans->push_back({span_begin, best, kind, known});
-    (void)word_end;
     return best;
   }
 
@@ -986,7 +1000,9 @@ absl::Status Redactor::Redact(std::string_view text, absl::Span<const KnownIdent
 
   // Find every span.
   Spans spans;
-  patterns_->Scan(text, known_dates, digit_targets, &spans);
+  thread_local ri::ScanEvents events;  // per-thread scratch, reused
+  events.Build(text);
+  patterns_->Scan(text, events, known_dates, digit_targets, &spans);
   for (const AlnumTarget& t : alnum_targets) MatchAlnumTarget(text, t, &spans);
   for (auto [value, kind] : literals) MatchLiteral(text, value, kind, &spans);
   if (!names.empty()) MatchNames(text, names, &spans);

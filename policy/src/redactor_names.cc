@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
+#include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "redactor_patterns.h"
@@ -106,10 +108,13 @@ struct Token {
   size_t end;         // excludes a possessive "'s"
   uint16_t bits;      // gazetteer and built-in bits
   Shape shape;
-  bool sentence_start;
   bool possessive;
   bool joined;        // has an apostrophe or hyphen inside ("d'souza", "smith-jones")
   bool candidate;     // Candidate(*this), computed once
+  // The last byte before the word that is not a space, quote or '(' (SIZE_MAX
+  // if none): whether the word starts a sentence is asked of few words
+  // (sentence_start in FindNamesWithoutHints), so it is worked out only then.
+  size_t last_sig;
 };
 
 // The tokenizer's view of an ASCII byte.
@@ -132,32 +137,6 @@ struct ByteClassTable {
   }
 };
 constexpr ByteClassTable kByteClass;
-
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "ScanAsciiWord8 reads words little-endian");
-
-// The tokenizer's fast path, 8 bytes at a time (SWAR): how many of the bytes
-// of `w` (text order, little-endian) from the first are ASCII letters or
-// digits (0..8); *folded gets those bytes lower-cased and zeros after them;
-// sets *lower if one is a lower-case letter, *digit if one is a digit.
-size_t ScanAsciiWord8(uint64_t w, uint64_t* folded, bool* lower, bool* digit) {
-  constexpr uint64_t k01 = 0x0101010101010101ULL;
-  constexpr uint64_t k80 = 0x8080808080808080ULL;
-  const uint64_t ascii = ~w & k80;        // bit 7 of each byte below 0x80
-  const uint64_t x = w & ~k80;            // no carry between bytes below
-  const uint64_t lc = x | (0x20 * k01);   // 'A'..'Z' -> 'a'..'z'
-  uint64_t letter = (lc + (0x80 - 'a') * k01) & ~(lc + (0x80 - 'z' - 1) * k01) & ascii;
-  uint64_t dig = (x + (0x80 - '0') * k01) & ~(x + (0x80 - '9' - 1) * k01) & ascii;
-  const uint64_t other = ~(letter | dig) & k80;
-  const size_t len = other == 0 ? 8 : static_cast<size_t>(__builtin_ctzll(other)) >> 3;
-  const uint64_t keep = len == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1;
-  letter &= keep;
-  dig &= keep;
-  const uint64_t up = letter & ~(w << 2);  // a letter whose bit 5 is clear
-  *folded = (w | (up >> 2)) & keep;
-  *lower |= (letter & ~up) != 0;
-  *digit |= dig != 0;
-  return len;
-}
 
 bool IsAsciiUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
 bool IsAsciiLower(unsigned char c) { return c >= 'a' && c <= 'z'; }
@@ -270,15 +249,126 @@ uint16_t LookupKey(const NameGazetteer& g, std::string_view key) {
   return bits;
 }
 
+// The separator loop's view of a byte: where a word may start (an ASCII
+// letter or digit; a non-ASCII byte that may be a letter), and which skipped
+// bytes a sentence's first word may follow without them counting ("opener":
+// space, '"', '(', and '\'').
+enum SkipClass : unsigned char { kWordStartByte, kNonAsciiStart, kOpenerSkip, kSignificantSkip };
+struct SkipTable {
+  unsigned char cls[256];
+  constexpr SkipTable() : cls{} {
+    for (int c = 0; c < 256; ++c) {
+      const unsigned char b = kByteClass.cls[c];
+      cls[c] = b == kAlnumByte       ? kWordStartByte
+               : b == kNonAsciiByte  ? kNonAsciiStart
+               : b == kOpenerByte    ? kOpenerSkip
+                                     : kSignificantSkip;
+    }
+    cls[static_cast<unsigned char>('\'')] = kOpenerSkip;
+  }
+};
+constexpr SkipTable kSkip;
+
+// Per ASCII byte, for the fast path: its folded form in the low byte (0 for a
+// byte that is not a letter or digit) and kLowerFlag / kDigitFlag above it.
+enum : uint16_t { kLowerFlag = 1 << 8, kDigitFlag = 2 << 8 };
+struct AsciiWordTable {
+  uint16_t entry[256];
+  constexpr AsciiWordTable() : entry{} {
+    for (int c = '0'; c <= '9'; ++c) entry[c] = static_cast<uint16_t>(c | kDigitFlag);
+    for (int c = 'a'; c <= 'z'; ++c) entry[c] = static_cast<uint16_t>(c | kLowerFlag);
+    for (int c = 'A'; c <= 'Z'; ++c) entry[c] = static_cast<uint16_t>(c | 0x20);
+  }
+};
+constexpr AsciiWordTable kAsciiWord;
+
+// The tokenizer's fast path: the word at `i` (an ASCII letter or digit) when
+// it is ASCII letters and digits, joined by ' or - ("o'brien", "smith-jones",
+// a possessive "Lukasz's"), of at most 40 folded bytes. Fills *t exactly as
+// ReadWord + LookupKey would and returns where the scan goes on; returns 0
+// when the word needs ReadWord (a non-ASCII byte in or right after it, or
+// longer than 40 bytes). Byte by byte through one table: most words of a
+// narrative are shorter than 8 bytes.
+size_t ReadAsciiWord(const char* tx, size_t n, size_t i, const NameGazetteer& g, Token* t) {
+  char buf[40 + 8];
+  char* o = buf;
+  size_t j = i;
+  unsigned flags = 0;
+  bool hyphen = false;
+  bool joined = false;
+  bool possessive = false;
+  for (;;) {
+    // A run of letters and digits, at most 40 folded bytes in all.
+    const size_t limit = std::min(n, j + static_cast<size_t>(buf + 40 - o));
+    while (j < limit) {
+      const uint16_t e = kAsciiWord.entry[static_cast<unsigned char>(tx[j])];
+      if (e == 0) break;
+      *o++ = static_cast<char>(e);
+      flags |= e;
+      ++j;
+    }
+    if (j >= n) break;
+    const auto c = static_cast<unsigned char>(tx[j]);
+    if (kAsciiWord.entry[c] != 0) return 0;  // longer than 40 bytes
+    if (c >= 0x80) return 0;
+    if ((c != '\'' && c != '-') || j + 1 >= n) break;
+    // A joiner: the word goes on if a letter or digit follows.
+    const auto next = static_cast<unsigned char>(tx[j + 1]);
+    if (next >= 0x80) return 0;
+    if (kAsciiWord.entry[next] == 0) break;
+    if (c == '\'' && (next | 0x20) == 's') {
+      const size_t after = j + 2;
+      const auto a = after < n ? static_cast<unsigned char>(tx[after]) : 0;
+      if (a >= 0x80) return 0;
+      if (after == n || kByteClass.cls[a] >= kOtherByte) {
+        possessive = true;
+        break;
+      }
+    }
+    if (c == '-') {
+      if (o == buf + 40) return 0;
+      *o++ = '-';
+      hyphen = true;
+    }
+    joined = true;
+    ++j;
+  }
+  const size_t kl = static_cast<size_t>(o - buf);
+  t->begin = i;
+  t->end = j;
+  t->possessive = possessive;
+  t->joined = joined;
+  if (flags & kDigitFlag) {
+    t->shape = Shape::kOther;
+    t->bits = 0;
+  } else {
+    std::memset(o, 0, 8);
+    const bool any_lower = (flags & kLowerFlag) != 0;
+    if (kl == 1 && !any_lower) {
+      t->shape = Shape::kInitial;
+    } else if (!any_lower) {
+      t->shape = Shape::kUpper;
+    } else {
+      t->shape = IsAsciiUpper(static_cast<unsigned char>(tx[i])) ? Shape::kTitle : Shape::kLower;
+    }
+    uint16_t bits = g.LookupHash(NameGazetteer::HashPadded(buf, kl));
+    if (bits == 0 && hyphen) bits = LookupKey(g, std::string_view(buf, kl));
+    t->bits = bits;
+  }
+  return possessive ? j + 2 : j;
+}
+
 // Byte flags for the tokenizer's context checks, one table load each.
 enum ContextBit : unsigned char {
-  kGlueBit = 1,      // '@' '.' '_' '/' '\\': glues a word into an e-mail, URL or path
-  kSentenceBit = 2,  // EndsSentence
+  kGlueBit = 1,       // '@' '.' '_' '/' '\\': glues a word into an e-mail, URL or path
+  kSentenceBit = 2,   // EndsSentence
+  kGlueAfterBit = 4,  // the glue bytes but '.', after a word (a sentence may end in '.')
 };
 struct ContextTable {
   unsigned char bits[256];
   constexpr ContextTable() : bits{} {
     for (char c : {'@', '.', '_', '/', '\\'}) bits[static_cast<unsigned char>(c)] |= kGlueBit;
+    for (char c : {'@', '_', '/', '\\'}) bits[static_cast<unsigned char>(c)] |= kGlueAfterBit;
     for (char c : {'.', '!', '?', ':', ';', '\n', '\r', '\t'}) {
       bits[static_cast<unsigned char>(c)] |= kSentenceBit;
     }
@@ -287,6 +377,9 @@ struct ContextTable {
 constexpr ContextTable kContext;
 
 bool IsGlue(char c) { return (kContext.bits[static_cast<unsigned char>(c)] & kGlueBit) != 0; }
+bool IsGlueAfter(char c) {
+  return (kContext.bits[static_cast<unsigned char>(c)] & kGlueAfterBit) != 0;
+}
 bool EndsSentence(char c) {
   return (kContext.bits[static_cast<unsigned char>(c)] & kSentenceBit) != 0;
 }
@@ -394,120 +487,107 @@ bool Candidate(const Token& t) {
   return true;
 }
 
-}  // namespace
-
-void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
-                           absl::InlinedVector<std::pair<size_t, size_t>, 8>* names,
-                           absl::InlinedVector<std::pair<size_t, size_t>, 8>* addresses) {
+// Splits `text` into words (Token) with their gazetteer bits, shape and
+// context flags; returns how many were written to `tokens` (room for
+// text.size() / 2 + 1). Appends the index of each word that may start a cue
+// rule to *cues, and of each capitalised given name that is also a cue or
+// stop word ("Reg", "Nan", "Ed") to *structural_names. Kept out of line: the
+// hot loop keeps its few variables in registers.
+ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const NameGazetteer& g,
+                                        Token* tokens, absl::InlinedVector<uint32_t, 16>* cues,
+                                        absl::InlinedVector<uint32_t, 4>* structural_names) {
   const char* const tx = text.data();  // unchecked indexing in the hot loop
-  // Per-thread scratch, reused across calls: no allocation once warm, and no
-  // inline-storage check per access. Trimmed after an unusually long text.
-  thread_local std::vector<Token> token_scratch;
-  std::vector<Token>& tokens = token_scratch;
-  tokens.clear();
-  if (tokens.capacity() > 4096) tokens.shrink_to_fit();
-  absl::InlinedVector<uint32_t, 16> cues;  // tokens that may start a cue rule
-  // Capitalised given names that are also cue or stop words ("Reg", "Nan", "Ed").
-  absl::InlinedVector<uint32_t, 4> structural_names;
+  const size_t n = text.size();
+  size_t count = 0;
   constexpr uint16_t kAnyCue = kHomeCue | kCueBefore | kWeakCue | kNicknameCue;
   std::string key;
-  const size_t n = text.size();
   size_t i = 0;
   // The last byte before the current word that is not a space, quote or '('
   // (a sentence starts after '.', '!', '?', ':', ';' or a line break).
   size_t last_sig = SIZE_MAX;
   while (i < n) {
+    // Most words are followed by one space then the next word: a space is
+    // quiet (last_sig stays), so step over it at once.
+    if (tx[i] == ' ' && i + 1 < n) ++i;
     const auto c = static_cast<unsigned char>(tx[i]);
-    if (c < 0x80) {
-      const unsigned char cls = kByteClass.cls[c];
-      if (cls != kAlnumByte) {
-        if (cls != kOpenerByte && c != '\'') last_sig = i;
+    const unsigned char skip = kSkip.cls[c];
+    if (skip != kWordStartByte) {
+      if (skip != kNonAsciiStart) {
+        if (skip == kSignificantSkip) last_sig = i;
         ++i;
         continue;
       }
-    } else {
       size_t len = 1;
-      const NameChar k = ClassifyAndFold(text, i, &len, nullptr);
-      if (k != NameChar::kLetter) {
+      if (ClassifyAndFold(text, i, &len, nullptr) != NameChar::kLetter) {
         i += len;
         last_sig = i - 1;
         continue;
       }
     }
-    // A word glued to the previous one by '@', '.', '/', '_' (e-mails, URLs) is not a name.
-    const bool glued = i > 1 && IsGlue(tx[i - 1]) && static_cast<unsigned char>(tx[i - 2]) > ' ';
-    Token& t = tokens.emplace_back();
-    size_t next;
-    // Fast path: a plain ASCII word (most of a narrative) folded and hashed in
-    // one pass, with no copy; a word with a digit is never a name.
-    char buf[40 + 8];
-    size_t kl = 0;
-    bool any_lower = false;
-    bool digit = false;
-    size_t j = i;
-    while (kl < 40) {
-      uint64_t w = 0;  // a zero byte ends the word
-      if (n - j >= 8) {
-        std::memcpy(&w, text.data() + j, 8);
-      } else {
-        for (size_t b = 0; b < n - j; ++b) {
-          w |= uint64_t{static_cast<unsigned char>(tx[j + b])} << (8 * b);
-        }
-      }
-      uint64_t folded;
-      const size_t len = ScanAsciiWord8(w, &folded, &any_lower, &digit);
-      std::memcpy(buf + kl, &folded, 8);
-      kl += len;
-      j += len;
-      if (len < 8 || j >= n) break;
-    }
-    std::memset(buf + kl, 0, 8);
-    // The word ends at a byte that is not a joiner, letter, digit or non-ASCII.
-    if (kl > 0 && (j == n || kByteClass.cls[static_cast<unsigned char>(tx[j])] >= kOtherByte)) {
-      t.begin = i;
-      t.end = j;
-      t.possessive = false;
-      t.joined = false;
-      if (digit) {
-        t.shape = Shape::kOther;
-        t.bits = 0;
-      } else {
-        if (kl == 1 && !any_lower) {
-          t.shape = Shape::kInitial;
-        } else if (!any_lower) {
-          t.shape = Shape::kUpper;
-        } else {
-          t.shape = IsAsciiUpper(static_cast<unsigned char>(tx[i])) ? Shape::kTitle
-                                                                       : Shape::kLower;
-        }
-        t.bits = g.LookupHash(NameGazetteer::HashPadded(buf, kl));
-      }
-      next = j;
-    } else {
+    // Filled here and stored once (the fields stay in registers).
+    Token t;
+    // Fast path: a plain ASCII word (most of a narrative), folded by one table
+    // load per byte and hashed; a word with a digit is never a name.
+    size_t next = skip == kWordStartByte ? ReadAsciiWord(tx, n, i, g, &t) : 0;
+    if (next == 0) {
       next = ReadWord(text, i, &t, &key);
       t.bits = t.shape == Shape::kOther ? 0 : LookupKey(g, key);
     }
-    if (glued || (t.end < n && tx[t.end] != '.' && IsGlue(tx[t.end]))) {
-      t.shape = Shape::kOther;
+    t.last_sig = last_sig;
+    if (t.shape == Shape::kOther) {
+      // A word with a digit (a time, date, phone, plate ...): no bits, never a candidate.
+      t.candidate = false;
+    } else {
+      // A word glued to the one before or after by '@', '.', '/', '_' (e-mails,
+      // URLs, paths) is not a name.
+      const bool glued = t.begin > 1 && IsGlue(tx[t.begin - 1]) &&
+                         static_cast<unsigned char>(tx[t.begin - 2]) > ' ';
+      if (glued || (t.end < n && IsGlueAfter(tx[t.end]))) t.shape = Shape::kOther;
+      if (t.bits == 0) {
+        // A word no list holds (most words): a candidate when capitalised.
+        t.candidate = t.shape != Shape::kLower && t.shape != Shape::kOther;
+      } else {
+        t.candidate = Candidate(t);
+        if (t.bits & kAnyCue) cues->push_back(static_cast<uint32_t>(count));
+        if ((t.bits & kGiven) && (t.bits & (kStop | kCueBefore)) &&
+            (t.shape == Shape::kTitle || t.shape == Shape::kUpper)) {
+          structural_names->push_back(static_cast<uint32_t>(count));
+        }
+      }
     }
-    t.sentence_start = last_sig == SIZE_MAX || EndsSentence(tx[last_sig]);
-    if (t.sentence_start && last_sig != SIZE_MAX && tx[last_sig] == '.' && tokens.size() >= 2) {
-      const Token& prev = tokens[tokens.size() - 2];
-      // After an initial or "Mr." / "Dr." / "St.".
-      if (prev.end == last_sig && prev.end - prev.begin <= 2) t.sentence_start = false;
-    }
-    t.candidate = Candidate(t);
-    if (t.bits & kAnyCue) cues.push_back(static_cast<uint32_t>(tokens.size() - 1));
-    if ((t.bits & kGiven) && (t.bits & (kStop | kCueBefore)) &&
-        (t.shape == Shape::kTitle || t.shape == Shape::kUpper)) {
-      structural_names.push_back(static_cast<uint32_t>(tokens.size() - 1));
-    }
+    std::memcpy(&tokens[count++], &t, sizeof(Token));  // two 16-byte moves
     i = std::max(next, i + 1);
     last_sig = i - 1;
   }
+  return count;
+}
 
-  const size_t count = tokens.size();
-  const Token* const tk = tokens.data();  // no per-access check of the inline storage
+}  // namespace
+
+void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
+                           absl::InlinedVector<std::pair<size_t, size_t>, 8>* names,
+                           absl::InlinedVector<std::pair<size_t, size_t>, 8>* addresses) {
+  const size_t n = text.size();
+  // Per-thread scratch, reused across calls: no allocation once warm, no
+  // construction of its tokens and no capacity check per token (a token is at
+  // least one byte and is followed by one that is in no token, so a text of n
+  // bytes has at most n / 2 + 1). Trimmed after an unusually long text.
+  struct TokenScratch {
+    std::unique_ptr<Token[]> tokens;
+    size_t capacity = 0;
+  };
+  thread_local TokenScratch scratch;
+  const size_t max_tokens = n / 2 + 1;
+  if (scratch.capacity < max_tokens || (scratch.capacity > 4096 && max_tokens <= 4096)) {
+    scratch.capacity = std::max<size_t>(max_tokens, 256);
+    scratch.tokens.reset(new Token[scratch.capacity]);
+  }
+  Token* const tokens = scratch.tokens.get();
+  absl::InlinedVector<uint32_t, 16> cues;  // tokens that may start a cue rule
+  // Capitalised given names that are also cue or stop words ("Reg", "Nan", "Ed").
+  absl::InlinedVector<uint32_t, 4> structural_names;
+  const size_t count = Tokenize(text, g, tokens, &cues, &structural_names);
+  const Token* const tk = tokens;
   auto gap = [&](size_t a, size_t b) {  // text between tokens a and b (a < b)
     size_t from = tk[a].end;
     if (tk[a].possessive) {
@@ -516,6 +596,15 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       from = std::min(from, tk[b].begin);
     }
     return text.substr(from, tk[b].begin > from ? tk[b].begin - from : 0);
+  };
+  // Whether token m starts a sentence: after '.', '!', '?', ':', ';' or a line
+  // break, but not after an initial or "Mr." / "Dr." / "St.".
+  auto sentence_start = [&](size_t m) {
+    const size_t sig = tk[m].last_sig;
+    if (sig == SIZE_MAX) return true;
+    if (!EndsSentence(text[sig])) return false;
+    const bool after_short = m >= 1 && tk[m - 1].end == sig && sig - tk[m - 1].begin <= 2;
+    return !(text[sig] == '.' && after_short);
   };
   size_t k = 0;
   while (k < count) {
@@ -600,10 +689,10 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
       // After "hit by" / "states": the capitalised chain is a name.
     } else if (cue_after && !cue_before && !known_as) {
       // "Later Xyvor Plumtree states": a sentence-initial word with no evidence is not a name.
-      if (e - k >= 2 && tk[k].sentence_start && !IsNameBits(tk[k].bits)) s = k + 1;
+      if (e - k >= 2 && sentence_start(k) && !IsNameBits(tk[k].bits)) s = k + 1;
     } else if (!cue_before && !known_as) {
       while (s < e && !IsNameBits(tk[s].bits) && tk[s].shape == Shape::kTitle &&
-             (tk[s].bits & kParticle) == 0 && (s == k ? tk[s].sentence_start : true) &&
+             (tk[s].bits & kParticle) == 0 && (s == k ? sentence_start(s) : true) &&
              s + 1 < e) {
         ++s;
       }
@@ -656,7 +745,7 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
         if (t.shape == Shape::kInitial) {
           emit = false;
         } else if (IsStrong(t.bits)) {
-          emit = (t.bits & kCommonWord) == 0 || !t.sentence_start;
+          emit = (t.bits & kCommonWord) == 0 || !sentence_start(only);
         }
       }
     }

@@ -111,6 +111,43 @@ TEST(WordEndTest, AgreesWithByteRule) {
   }
 }
 
+// The scan's event map (sixteen bytes at a time) marks exactly the word
+// starts and '@' '+' '(' of the byte rule, for every byte value at every
+// place of a 16-byte block and texts of every length up to three blocks.
+TEST(ScanEventsTest, AgreesWithByteRule) {
+  auto is_event = [](std::string_view t, size_t i) {
+    const auto c = static_cast<unsigned char>(t[i]);
+    if (c == '@' || c == '+' || c == '(') return true;
+    return redact_internal::IsWordByte(c) &&
+           (i == 0 || !redact_internal::IsWordByte(static_cast<unsigned char>(t[i - 1])));
+  };
+  const std::string base = "ab_9 (x+y)@Z \xc3\xa9t\xe2\x80\x99s Hello, w0rld_ 12/03 +44 z@q.uk end";
+  redact_internal::ScanEvents events;
+  auto check = [&](const std::string& t) {
+    events.Build(t);
+    for (size_t i = 0; i < t.size(); ++i) {
+      const bool bit = (events.bits[i / 64] >> (i % 64)) & 1;
+      ASSERT_EQ(bit, is_event(t, i)) << "at " << i << " of " << t.size();
+    }
+    for (size_t i = t.size(); i < events.bits.size() * 64; ++i) {
+      ASSERT_EQ((events.bits[i / 64] >> (i % 64)) & 1, 0u) << "past the end at " << i;
+    }
+    for (size_t i = 0; i <= t.size(); ++i) {
+      size_t slow = i;
+      while (slow < t.size() && !is_event(t, slow)) ++slow;
+      ASSERT_EQ(redact_internal::NextSetBit(events.bits, i, t.size()), slow) << i;
+    }
+  };
+  for (size_t len = 0; len <= base.size(); ++len) check(base.substr(0, len));
+  for (int c = 0; c < 256; ++c) {
+    for (size_t at : {size_t{0}, size_t{7}, size_t{15}, size_t{16}, size_t{31}, size_t{63}, size_t{64}}) {
+      std::string t = base + base;
+      t[at] = static_cast<char>(c);
+      check(t);
+    }
+  }
+}
+
 TEST_F(NamesTest, MalformedGazetteerNamesTheLine) {
   auto r = Redactor::Create("# comment\noliver\tG\nsmith\n");
   ASSERT_FALSE(r.ok());

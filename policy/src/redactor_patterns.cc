@@ -3,6 +3,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
@@ -196,8 +200,8 @@ size_t MatchNiAt(std::string_view text, size_t pos) {
   const auto a = static_cast<unsigned char>(At(text, pos) | 0x20);
   const auto b = static_cast<unsigned char>(At(text, pos + 1) | 0x20);
   if (!IsAlpha(At(text, pos)) || !IsAlpha(At(text, pos + 1))) return 0;
-  const bool first_ok = std::string_view("dfiquv").find(a) == std::string_view::npos;
-  const bool second_ok = std::string_view("dfioquv").find(b) == std::string_view::npos;
+  const bool first_ok = !IsOneOf(static_cast<char>(a), "dfiquv");
+  const bool second_ok = !IsOneOf(static_cast<char>(b), "dfioquv");
   if (!(first_ok && second_ok) && !(a == 'q' && b == 'q')) return 0;
   size_t i = pos + 2;
   for (int pair = 0; pair < 3; ++pair) {
@@ -227,7 +231,7 @@ bool NiCueBefore(std::string_view text, size_t pos) {
   for (int word = 0; word < 3; ++word) {
     // Separators between the cue and the number: spaces and ":#.-()".
     int seps = 0;
-    while (i > 0 && std::string_view(" :#.-()\t").find(text[i - 1]) != std::string_view::npos) {
+    while (i > 0 && IsOneOf(text[i - 1], " :#.-()\t")) {
       --i;
       if (++seps > 4) return false;
     }
@@ -306,11 +310,66 @@ size_t EmailStartBefore(std::string_view text, size_t at) {
 }
 
 
+void ScanEvents::Build(std::string_view text) {
+  const size_t n = text.size();
+  const size_t words = n / 64 + 2;
+  if (bits.capacity() > 1024 && words <= 1024) {  // after a huge text
+    bits.clear();
+    bits.shrink_to_fit();
+  }
+  bits.assign(words, 0);
+  uint64_t* const out = bits.data();
+  uint32_t carry = 0;  // 1 if the byte before the block is a word byte
+#if defined(__SSE2__)
+  for (size_t p = 0; p < n; p += 16) {
+    char tail[16];
+    const char* src = text.data() + p;
+    if (n - p < 16) {
+      std::memset(tail, 0, sizeof(tail));
+      std::memcpy(tail, src, n - p);
+      src = tail;
+    }
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+    const __m128i lc = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    // Signed compares: bytes >= 0x80 are negative, never a letter or digit.
+    const __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lc, _mm_set1_epi8('a' - 1)),
+                                        _mm_cmplt_epi8(lc, _mm_set1_epi8('z' + 1)));
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                        _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    const __m128i wd = _mm_or_si128(_mm_or_si128(alpha, digit),
+                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+    const __m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')),
+                                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('+'))),
+                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('(')));
+    const auto word = static_cast<uint32_t>(_mm_movemask_epi8(wd));
+    const auto special = static_cast<uint32_t>(_mm_movemask_epi8(sp));
+    const uint32_t events = (word & ~((word << 1) | carry)) | special;
+    carry = (word >> 15) & 1;
+    out[p >> 6] |= static_cast<uint64_t>(events) << (p & 63);
+  }
+#else
+  for (size_t p = 0; p < n; ++p) {
+    const auto c = static_cast<unsigned char>(text[p]);
+    const uint32_t word = IsWordByte(c) ? 1 : 0;
+    const bool event = (word != 0 && carry == 0) || c == '@' || c == '+' || c == '(';
+    if (event) out[p >> 6] |= uint64_t{1} << (p & 63);
+    carry = word;
+  }
+#endif
+}
+
 bool IsValidUtf8(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const unsigned char* end = p + text.size();
   while (p < end) {
-    // ASCII fast path, eight bytes at a time.
+    // ASCII fast path, sixteen bytes at a time (SSE2), then eight.
+#if defined(__SSE2__)
+    while (end - p >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      if (_mm_movemask_epi8(v) != 0) break;
+      p += 16;
+    }
+#endif
     while (end - p >= 8) {
       uint64_t word;
       std::memcpy(&word, p, 8);

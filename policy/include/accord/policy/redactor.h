@@ -84,9 +84,10 @@ struct RedactionStats {
 };
 
 // Immutable after Create(). Redact() is const and thread-safe: the compiled
-// RE2 objects are thread-safe and all scratch state is per call or lives in
-// the caller-owned output string. Create once per process (compiling the
-// patterns costs milliseconds) and share the Redactor.
+// RE2 objects are thread-safe and all scratch state is per call, per thread
+// (buffers reused from call to call on one thread, trimmed after an unusually
+// long text) or lives in the caller-owned output string. Create once per
+// process (compiling the patterns costs milliseconds) and share the Redactor.
 class Redactor {
  public:
   // Compiles the identifier patterns and loads the name gazetteer embedded at
