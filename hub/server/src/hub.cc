@@ -4,8 +4,6 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "accord/hub/core/ledger_store.h"
@@ -13,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "accord/base/read_file.h"
 #include "accord/hub/core/agreement_registry.h"
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
@@ -55,14 +54,6 @@ namespace accord::hub {
 namespace {
 
 namespace fs = std::filesystem;
-
-absl::StatusOr<std::string> ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class HubImpl final : public Hub {
  public:
@@ -421,9 +412,9 @@ absl::Status HubImpl::StartServer() {
     spdlog::warn("************************************************************************");
     creds = grpc::InsecureServerCredentials();
   } else {
-    auto ca = ReadWhole(config_.tls.ca);
-    auto cert = ReadWhole(config_.tls.cert);
-    auto key = ReadWhole(config_.tls.key);
+    auto ca = base::ReadFile(config_.tls.ca);
+    auto cert = base::ReadFile(config_.tls.cert);
+    auto key = base::ReadFile(config_.tls.key);
     for (const auto* s : {&ca.status(), &cert.status(), &key.status()}) {
       if (!s->ok()) return *s;
     }
