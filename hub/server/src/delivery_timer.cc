@@ -6,7 +6,7 @@ namespace accord::hub {
 
 TimedIngestLog::TimedIngestLog(std::unique_ptr<IngestLog> inner, uint64_t already_waiting,
                                Histogram* histogram, std::function<absl::Time()> clock)
-    : inner_(std::move(inner)), histogram_(histogram), clock_(std::move(clock)), untimed_(already_waiting) {}
+    : ForwardingIngestLog(std::move(inner)), histogram_(histogram), clock_(std::move(clock)), untimed_(already_waiting) {}
 
 bool TimedIngestLog::TryAppend(Batch& batch) {
   const absl::Time at = clock_();
@@ -19,7 +19,7 @@ bool TimedIngestLog::TryAppend(Batch& batch) {
     }
     done(std::move(status), outcomes);
   };
-  if (inner_->TryAppend(batch)) return true;
+  if (ForwardingIngestLog::TryAppend(batch)) return true;
   batch.done = std::move(done);  // untouched, as the contract says
   return false;
 }
@@ -38,7 +38,7 @@ void TimedIngestLog::Accepted(absl::Time at, uint64_t n) {
 }
 
 absl::Status TimedIngestLog::Consumed(const std::vector<Entry>& consumed) {
-  absl::Status s = inner_->Consumed(consumed);
+  absl::Status s = ForwardingIngestLog::Consumed(consumed);
   const absl::Time now = clock_();
   uint64_t n = consumed.size();
   absl::MutexLock lock(&mu_);
@@ -59,7 +59,7 @@ absl::Status TimedIngestLog::Consumed(const std::vector<Entry>& consumed) {
 }
 
 absl::Status StampedIngestLog::Consumed(const std::vector<Entry>& consumed) {
-  absl::Status s = inner_->Consumed(consumed);
+  absl::Status s = ForwardingIngestLog::Consumed(consumed);
   if (!s.ok()) return s;
   const absl::Time now = clock_();
   for (const Entry& e : consumed) {
