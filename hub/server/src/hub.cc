@@ -284,6 +284,7 @@ absl::Status HubImpl::Init() {
     do {
       agreements_->Refresh();
       if (proposals_) proposals_->Expire();  // callers whose change this process has not applied in time
+      if (proposals_) proposals_->RetryDue();  // failed journal appends whose backoff has passed
       // Per-service health (a process that missed journal entries stops taking traffic).
       if (grpc::Server* server = serving_.load()) health_->Publish(server->GetHealthCheckService());
       if (++ticks % 50 == 0) {  // counters to the DB every 10 s
@@ -342,6 +343,9 @@ absl::Status HubImpl::Init() {
       AppendGauge(out, "accord_journal_healthy",
                   "1 while this process can apply the journal; 0 when it missed entries (re-seed it)",
                   journal_->healthy() ? 1 : 0);
+      AppendCounter(out, "accord_journal_append_retries_total",
+                    "Agreement and key changes appended to the journal again after a failed append",
+                    proposals_->retries());
     }
     if (kafka_probe_) {
       AppendGauge(out, "accord_kafka_reachable",
