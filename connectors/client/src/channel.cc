@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "accord/base/read_file.h"
-#include "accord/policy/status_macros.h"
+#include "accord/base/status_macros.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
