@@ -12,6 +12,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "accord/base/clock.h"
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/feed_store.h"
 #include "accord/hub/core/ledger_store.h"
@@ -375,16 +376,8 @@ TEST(JournalFormTest, ReadsEntriesWrittenBeforeEnvelopes) {
 TEST_F(KafkaJournalTest, AnAgreementAppendThatFailedIsRetriedAfterItsBackoff) {
   config_.message_timeout_ms = 1000;
   Replica a(Dir("a"), config_, "hub-a");
-  absl::Mutex clock_mu;
-  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
-  hub::JournalProposals proposals("hub-a", [&] {
-    absl::MutexLock lock(&clock_mu);
-    return now;
-  });
-  auto advance = [&](absl::Duration d) {
-    absl::MutexLock lock(&clock_mu);
-    now += d;
-  };
+  base::ManualClock clock;
+  hub::JournalProposals proposals("hub-a", &clock);
   absl::Notification answered;
   absl::Status answer;
   cluster_.SetAllBrokers(false);
@@ -401,7 +394,7 @@ TEST_F(KafkaJournalTest, AnAgreementAppendThatFailedIsRetriedAfterItsBackoff) {
   auto retry_once = [&] {
     for (int i = 0; i < 400; ++i) {
       absl::SleepFor(absl::Milliseconds(50));  // waits for librdkafka's thread, not for time to pass
-      advance(hub::JournalProposals::kFirstRetry);
+      clock.Advance(hub::JournalProposals::kFirstRetry);
       if (proposals.RetryDue() > 0) return true;
     }
     return false;
@@ -414,7 +407,7 @@ TEST_F(KafkaJournalTest, AnAgreementAppendThatFailedIsRetriedAfterItsBackoff) {
   std::vector<std::string> applied;
   for (int i = 0; i < 400 && applied.empty(); ++i) {
     absl::SleepFor(absl::Milliseconds(50));
-    advance(hub::JournalProposals::kFirstRetry);
+    clock.Advance(hub::JournalProposals::kFirstRetry);
     proposals.RetryDue();
     applied = a.agreements();
   }

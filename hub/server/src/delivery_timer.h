@@ -35,13 +35,17 @@
 #include "accord/hub/core/forwarding_ingest_log.h"
 #include "accord/hub/server/metrics.h"
 
+namespace accord::base {
+class Clock;  // accord/base/clock.h
+}  // namespace accord::base
+
 namespace accord::hub {
 
 class TimedIngestLog final : public ForwardingIngestLog {
  public:
-  // `histogram` is borrowed and must outlive this log.
+  // `histogram` and `clock` are borrowed and must outlive this log.
   TimedIngestLog(std::unique_ptr<IngestLog> inner, uint64_t already_waiting, Histogram* histogram,
-                 std::function<absl::Time()> clock);
+                 const base::Clock* clock);
 
   bool TryAppend(Batch& batch) override;
   absl::Status Consumed(const std::vector<Entry>& consumed) override;
@@ -54,7 +58,7 @@ class TimedIngestLog final : public ForwardingIngestLog {
     uint64_t count;
   };
   Histogram* const histogram_;
-  const std::function<absl::Time()> clock_;
+  const base::Clock* const clock_;
   absl::Mutex mu_;
   std::deque<Run> runs_ ABSL_GUARDED_BY(mu_);   // accepted, not yet consumed, in log order
   uint64_t untimed_ ABSL_GUARDED_BY(mu_);       // consumed records still to skip (waiting at start)
@@ -71,15 +75,15 @@ class TimedIngestLog final : public ForwardingIngestLog {
 // Threading: as IngestLog; the histogram is thread-safe.
 class StampedIngestLog final : public ForwardingIngestLog {
  public:
-  // `histogram` is borrowed and must outlive this log.
-  StampedIngestLog(std::unique_ptr<IngestLog> inner, Histogram* histogram, std::function<absl::Time()> clock)
-      : ForwardingIngestLog(std::move(inner)), histogram_(histogram), clock_(std::move(clock)) {}
+  // `histogram` and `clock` are borrowed and must outlive this log.
+  StampedIngestLog(std::unique_ptr<IngestLog> inner, Histogram* histogram, const base::Clock* clock)
+      : ForwardingIngestLog(std::move(inner)), histogram_(histogram), clock_(clock) {}
 
   absl::Status Consumed(const std::vector<Entry>& consumed) override;
 
  private:
   Histogram* const histogram_;
-  const std::function<absl::Time()> clock_;
+  const base::Clock* const clock_;
 };
 
 }  // namespace accord::hub

@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "accord/base/clock.h"
 #include "accord/base/read_file.h"
 #include "accord/hub/core/agreement_registry.h"
 #include "accord/hub/core/feed_notifier.h"
@@ -212,7 +213,7 @@ absl::Status HubImpl::Init() {
     if (!kafka_log.ok()) return kafka_log.status();
     // Timed from each message's create time to its outcome in the journal.
     ingest_ = std::make_unique<StampedIngestLog>(std::move(kafka_log).value(), &metrics_.publish_delivery_seconds,
-                                                 [] { return absl::Now(); });
+                                                 base::RealClock::Get());
     auto kafka_quarantine = KafkaQuarantine::Open(config_.kafka, hub_keys.linkage_master_key);
     if (!kafka_quarantine.ok()) return kafka_quarantine.status();
     kafka_quarantine_ = std::move(kafka_quarantine).value();
@@ -228,7 +229,7 @@ absl::Status HubImpl::Init() {
     embedded_log_ = ingest_log->get();
     const uint64_t waiting = (*ingest_log)->backlog();
     ingest_ = std::make_unique<TimedIngestLog>(std::move(ingest_log).value(), waiting,
-                                               &metrics_.publish_delivery_seconds, [] { return absl::Now(); });
+                                               &metrics_.publish_delivery_seconds, base::RealClock::Get());
   }
 
   // The stage resumes after the log's consumed position: anything ingested
@@ -249,7 +250,7 @@ absl::Status HubImpl::Init() {
                                             count_disclosure);
     if (!committer.ok()) return committer.status();
     committer_ = std::move(committer).value();
-    proposals_ = std::make_unique<JournalProposals>(config_.hub_instance, [] { return absl::Now(); });
+    proposals_ = std::make_unique<JournalProposals>(config_.hub_instance, base::RealClock::Get());
     auto journal = KafkaJournal::Open(
         config_.kafka, config_.hub_instance, db_.get(), committer_.get(),
         [this](const v1::AgreementEvent& event) { ApplyJournalEvent(event); });

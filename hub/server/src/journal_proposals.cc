@@ -7,6 +7,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "accord/base/clock.h"
 #include "accord/ops/logging.h"
 #include "spdlog/spdlog.h"
 
@@ -38,8 +39,8 @@ absl::Duration Backoff(int failures) {
 
 }  // namespace
 
-JournalProposals::JournalProposals(std::string hub_instance, std::function<absl::Time()> now)
-    : hub_instance_(std::move(hub_instance)), now_(std::move(now)) {}
+JournalProposals::JournalProposals(std::string hub_instance, const base::Clock* clock)
+    : hub_instance_(std::move(hub_instance)), clock_(clock) {}
 
 JournalProposals::~JournalProposals() {
   FailAll(absl::UnavailableError("this hub process stopped before the change was applied"));
@@ -50,7 +51,7 @@ std::string JournalProposals::Add(Done done, absl::Duration timeout) {
   std::string id = absl::StrCat(hub_instance_, "/", RandomTag(), "/", ++next_);
   Waiter waiter;
   waiter.done = std::move(done);
-  waiter.deadline = now_() + timeout;
+  waiter.deadline = clock_->Now() + timeout;
   waiters_.emplace(id, std::move(waiter));
   return id;
 }
@@ -95,7 +96,7 @@ void JournalProposals::AppendFailed(std::string_view id, const absl::Status& sta
     failures = ++w.failures;
     w.last_error = status;
     backoff = Backoff(failures);
-    const absl::Time retry_at = now_() + backoff;
+    const absl::Time retry_at = clock_->Now() + backoff;
     if (w.journal == nullptr || retry_at >= w.deadline) {
       give_up = std::move(w.done);
       waiters_.erase(it);
@@ -126,7 +127,7 @@ size_t JournalProposals::RetryDue() {
   std::vector<Due> due;
   {
     absl::MutexLock lock(&mu_);
-    const absl::Time now = now_();
+    const absl::Time now = clock_->Now();
     for (auto& [id, w] : waiters_) {
       if (w.retry_at > now) continue;
       w.retry_at = absl::InfiniteFuture();  // in flight again
@@ -154,7 +155,7 @@ size_t JournalProposals::Expire() {
   std::vector<std::pair<Done, absl::Status>> never_sent;  // their appends failed, the last retry's outcome unknown
   {
     absl::MutexLock lock(&mu_);
-    const absl::Time now = now_();
+    const absl::Time now = clock_->Now();
     for (auto it = waiters_.begin(); it != waiters_.end();) {
       if (it->second.deadline <= now) {
         if (it->second.failures > 0) {

@@ -42,6 +42,10 @@
 #include "accord/hub/core/key_registry.h"
 #include "accord/policy/diagnostics.h"
 
+namespace accord::base {
+class Clock;  // accord/base/clock.h
+}  // namespace accord::base
+
 namespace accord::hub {
 
 // What applying a journal event did in this process. The pointers are valid
@@ -61,8 +65,9 @@ class JournalProposals {
   static constexpr absl::Duration kFirstRetry = absl::Milliseconds(500);
   static constexpr absl::Duration kMaxRetry = absl::Seconds(4);
 
-  // `hub_instance` makes ids unique across processes; `now` is the clock.
-  JournalProposals(std::string hub_instance, std::function<absl::Time()> now);
+  // `hub_instance` makes ids unique across processes; `clock` (borrowed,
+  // must outlive this object) times deadlines and backoffs.
+  JournalProposals(std::string hub_instance, const base::Clock* clock);
   ~JournalProposals();  // fails every waiter left (UNAVAILABLE)
 
   // Registers `done` until now() + `timeout`; returns the id to carry in the
@@ -109,7 +114,7 @@ class JournalProposals {
   Done Take(std::string_view id);
 
   const std::string hub_instance_;
-  const std::function<absl::Time()> now_;
+  const base::Clock* const clock_;
   mutable absl::Mutex mu_;
   uint64_t next_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, Waiter> waiters_ ABSL_GUARDED_BY(mu_);

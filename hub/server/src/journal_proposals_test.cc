@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "accord/base/clock.h"
 #include "gtest/gtest.h"
 
 namespace accord::hub {
@@ -25,8 +26,8 @@ JournalProposals::Done Record(Seen* seen) {
 
 class JournalProposalsTest : public ::testing::Test {
  protected:
-  absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
-  JournalProposals proposals_{"hub-a", [this] { return now_; }};
+  base::ManualClock clock_;
+  JournalProposals proposals_{"hub-a", &clock_};
 };
 
 TEST_F(JournalProposalsTest, ResolveRunsTheWaiterOnceWithWhatTheApplyDid) {
@@ -42,7 +43,7 @@ TEST_F(JournalProposalsTest, ResolveRunsTheWaiterOnceWithWhatTheApplyDid) {
   // Applied again (a duplicate in the journal), failed late, or expired: nothing more.
   proposals_.Resolve(id, AppliedChange{absl::OkStatus(), &result});
   proposals_.Fail(id, absl::UnavailableError("late"));
-  now_ += absl::Minutes(5);
+  clock_.Advance(absl::Minutes(5));
   EXPECT_EQ(proposals_.Expire(), 0u);
   EXPECT_EQ(seen.calls, 1);
   EXPECT_EQ(proposals_.size(), 0u);
@@ -65,7 +66,7 @@ TEST_F(JournalProposalsTest, AnotherProcessesIdIsIgnored) {
 }
 
 TEST_F(JournalProposalsTest, IdsAreUniqueAcrossRestartsOfOneInstance) {
-  JournalProposals again("hub-a", [this] { return now_; });
+  JournalProposals again("hub-a", &clock_);
   Seen a, b;
   EXPECT_NE(proposals_.Add(Record(&a), absl::Seconds(1)), again.Add(Record(&b), absl::Seconds(1)));
 }
@@ -78,7 +79,7 @@ TEST_F(JournalProposalsTest, AFailedAppendAndTheDeadlineEachAnswerOnce) {
   proposals_.Fail(f, absl::UnavailableError("broker down"));
   EXPECT_EQ(failed.calls, 1);
   EXPECT_EQ(failed.status.message(), "broker down");
-  now_ += absl::Seconds(10);
+  clock_.Advance(absl::Seconds(10));
   EXPECT_EQ(proposals_.Expire(), 1u);
   EXPECT_EQ(late.calls, 1);
   EXPECT_TRUE(absl::IsUnavailable(late.status));
@@ -92,7 +93,7 @@ TEST_F(JournalProposalsTest, AFailedAppendAndTheDeadlineEachAnswerOnce) {
 TEST_F(JournalProposalsTest, DestructionAnswersEveryWaiterLeft) {
   Seen seen;
   {
-    JournalProposals scoped("hub-c", [this] { return now_; });
+    JournalProposals scoped("hub-c", &clock_);
     scoped.Add(Record(&seen), absl::Seconds(30));
   }
   EXPECT_EQ(seen.calls, 1);
@@ -136,10 +137,10 @@ TEST_F(JournalProposalsTest, AFailedAppendIsAppendedAgainAfterItsBackoffWithTheS
   EXPECT_EQ(seen.calls, 0);  // not answered: to be retried
   // Not before the backoff (librdkafka would fail an immediate retry at once).
   EXPECT_EQ(proposals_.RetryDue(), 0u);
-  now_ += JournalProposals::kFirstRetry - absl::Milliseconds(1);
+  clock_.Advance(JournalProposals::kFirstRetry - absl::Milliseconds(1));
   EXPECT_EQ(proposals_.RetryDue(), 0u);
   EXPECT_EQ(journal.events.size(), 1u);
-  now_ += absl::Milliseconds(1);
+  clock_.Advance(absl::Milliseconds(1));
   EXPECT_EQ(proposals_.RetryDue(), 1u);
   EXPECT_EQ(proposals_.retries(), 1u);
   ASSERT_EQ(journal.events.size(), 2u);
@@ -148,9 +149,9 @@ TEST_F(JournalProposalsTest, AFailedAppendIsAppendedAgainAfterItsBackoffWithTheS
   EXPECT_EQ(proposals_.RetryDue(), 0u);  // in flight: not appended a third time
   // The second failure waits twice as long.
   journal.Complete(absl::UnavailableError("Local: Message timed out"));
-  now_ += JournalProposals::kFirstRetry;
+  clock_.Advance(JournalProposals::kFirstRetry);
   EXPECT_EQ(proposals_.RetryDue(), 0u);
-  now_ += JournalProposals::kFirstRetry;
+  clock_.Advance(JournalProposals::kFirstRetry);
   EXPECT_EQ(proposals_.RetryDue(), 1u);
   EXPECT_EQ(proposals_.retries(), 2u);
   journal.Complete(absl::OkStatus());
@@ -158,7 +159,7 @@ TEST_F(JournalProposalsTest, AFailedAppendIsAppendedAgainAfterItsBackoffWithTheS
   proposals_.Resolve(id, AppliedChange{absl::OkStatus()});
   EXPECT_EQ(seen.calls, 1);
   EXPECT_TRUE(seen.status.ok());
-  now_ += absl::Minutes(1);
+  clock_.Advance(absl::Minutes(1));
   EXPECT_EQ(proposals_.RetryDue(), 0u);
   EXPECT_EQ(proposals_.Expire(), 0u);
   EXPECT_EQ(journal.events.size(), 3u);
@@ -172,7 +173,7 @@ TEST_F(JournalProposalsTest, RetriesStopBeforeTheDeadlineAndTheCallerHearsWhy) {
   for (int attempt = 0; attempt < 3; ++attempt) {
     journal.Complete(absl::UnavailableError("broker down"));
     ASSERT_EQ(seen.calls, 0) << attempt;
-    now_ += JournalProposals::kFirstRetry * (1 << attempt);
+    clock_.Advance(JournalProposals::kFirstRetry * (1 << attempt));
     ASSERT_EQ(proposals_.RetryDue(), 1u) << attempt;
   }
   EXPECT_EQ(journal.events.size(), 4u);
@@ -195,7 +196,7 @@ TEST_F(JournalProposalsTest, AWaiterAnsweredWhileItsRetryWaitsIsNotAppendedAgain
   journal.Complete(absl::UnavailableError("timed out"));
   proposals_.Resolve(first, AppliedChange{absl::OkStatus()});
   EXPECT_EQ(applied.calls, 1);
-  now_ += absl::Seconds(1);
+  clock_.Advance(absl::Seconds(1));
   // The second's retry (due at 0.5 s) was never run: its deadline answers it
   // with the append's error, not "this process is behind".
   EXPECT_EQ(proposals_.Expire(), 1u);
@@ -212,7 +213,7 @@ TEST_F(JournalProposalsTest, ProposeThroughJournalSetsTheIdAndRetries) {
   ASSERT_EQ(journal.events.size(), 1u);
   EXPECT_FALSE(journal.events[0].proposal_id().empty());
   journal.Complete(absl::UnavailableError("down"));
-  now_ += absl::Seconds(1);
+  clock_.Advance(absl::Seconds(1));
   EXPECT_EQ(proposals_.RetryDue(), 1u);
   EXPECT_EQ(seen.calls, 0);
   proposals_.FailAll(absl::UnavailableError("stopping"));  // before `seen` goes
