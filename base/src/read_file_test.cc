@@ -7,32 +7,20 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "temp_dir_test_util.h"
 
 namespace accord::base {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ReadFileTest : public ::testing::Test {
+class ReadFileTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("accord_read_file_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add);
-    fs::remove_all(dir_);
-  }
   std::string Write(const std::string& name, const std::string& data) {
     const std::string path = (dir_ / name).string();
     std::ofstream(path, std::ios::binary) << data;
     return path;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(ReadFileTest, ReturnsEveryByteIncludingNulsAndCarriageReturns) {
