@@ -1,9 +1,10 @@
-// ForwardingIngestLog: an IngestLog decorator's base. It owns an inner log and
-// forwards every IngestLog method to it, so a decorator (delivery_timer.h's
+// ForwardingIngestLog: an IngestLog decorator's base. It owns (or borrows) an
+// inner log and forwards every IngestLog method to it, so a decorator (delivery_timer.h's
 // TimedIngestLog and StampedIngestLog) overrides only what it changes and
 // picks up any method added to IngestLog without repeating it.
 //
-// Ownership: owns `inner` (never null). Threading: as the inner log; this
+// Ownership: owns `inner` given as a unique_ptr, borrows it given as a
+// pointer (it must then outlive this object); never null. Threading: as the inner log; this
 // class adds no state.
 #pragma once
 
@@ -18,7 +19,8 @@ namespace accord::hub {
 
 class ForwardingIngestLog : public IngestLog {
  public:
-  explicit ForwardingIngestLog(std::unique_ptr<IngestLog> inner) : inner_(std::move(inner)) {}
+  explicit ForwardingIngestLog(std::unique_ptr<IngestLog> inner) : owned_(std::move(inner)), inner_(owned_.get()) {}
+  explicit ForwardingIngestLog(IngestLog* inner) : inner_(inner) {}
 
   bool TryAppend(Batch& batch) override { return inner_->TryAppend(batch); }
   absl::Status Poll(absl::Duration wait, size_t max, std::vector<Entry>* out) override {
@@ -34,11 +36,12 @@ class ForwardingIngestLog : public IngestLog {
   uint64_t backlog() const override { return inner_->backlog(); }
   void Stop() override { inner_->Stop(); }
 
-  // The decorated log (borrowed; owned by this object).
-  IngestLog* inner() const { return inner_.get(); }
+  // The decorated log.
+  IngestLog* inner() const { return inner_; }
 
  private:
-  const std::unique_ptr<IngestLog> inner_;
+  const std::unique_ptr<IngestLog> owned_;  // null when borrowed
+  IngestLog* const inner_;
 };
 
 }  // namespace accord::hub
