@@ -11,23 +11,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "errno_status.h"
 
 namespace accord::base {
 namespace {
 
-absl::Status ErrnoError(std::string_view op, const std::string& path, int err) {
-  std::string msg = absl::StrCat(std::string(op), " ", path, ": ", std::strerror(err));
-  switch (err) {
-    case ENOENT: return absl::NotFoundError(msg);
-    case EEXIST: return absl::AlreadyExistsError(msg);
-    case EACCES:
-    case EPERM:
-    case EROFS: return absl::PermissionDeniedError(msg);
-    case ENOSPC:
-    case EDQUOT: return absl::ResourceExhaustedError(msg);
-    default: return absl::InternalError(msg);
-  }
-}
+using internal::ErrnoError;
 
 class Fd {
  public:

@@ -4,32 +4,22 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "accord/base/read_file.h"
 #include "gtest/gtest.h"
+#include "temp_dir_test_util.h"
 
 namespace accord::base {
 namespace {
 
 namespace fs = std::filesystem;
 
-class AtomicFileTest : public ::testing::Test {
+class AtomicFileTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("accord_atomic_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   static std::string Read(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    auto data = ReadFile(p.string());
+    EXPECT_TRUE(data.ok()) << data.status();
+    return data.ok() ? *data : std::string();
   }
   static unsigned Mode(const fs::path& p) {
     struct stat st;
@@ -41,8 +31,6 @@ class AtomicFileTest : public ::testing::Test {
     for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_)) ++n;
     return n;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(AtomicFileTest, WritesWithExactModeWhateverTheUmask) {

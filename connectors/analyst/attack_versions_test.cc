@@ -4,6 +4,7 @@
 // (each version clean on its own), and passes cell-key packs through normal
 // updates.
 #include <cstdio>
+#include <functional>
 #include <random>
 #include <string>
 
@@ -17,6 +18,23 @@ namespace {
 
 using nlohmann::json;
 using namespace fixtures;  // NOLINT: the test fixtures
+
+// `n` recorded crimes at random over the 8 weeks from 1 September 2026 (four
+// categories, three areas; the same for the same `seed`), record i received
+// at received(i): the facts of the cell-key versions below.
+std::vector<Fact> RandomFacts(uint32_t seed, int n, const std::function<absl::Time(int)>& received) {
+  std::mt19937 rng(seed);
+  std::vector<Fact> facts;
+  const absl::Time start = At(2026, 9, 1);
+  for (int i = 0; i < n; ++i) {
+    Fact f = Record("recorded_crime", start + absl::Hours(24 * (rng() % 56)),
+                    std::vector<std::string>{"theft", "robbery", "arson", "burglary"}[rng() % 4],
+                    std::vector<std::string>{"a1", "a2", "a3"}[rng() % 3]);
+    f.received_at = received(i);
+    facts.push_back(f);
+  }
+  return facts;
+}
 
 // Version N: robbery x a1 is "<10" (true 9) beside two more hidden cells and
 // a visible one: each hidden cell could be 1..9. One robbery arrives; version
@@ -120,16 +138,9 @@ TEST(AttackVersionsTest, CatchesADayGivenAwayByTheWeeksBefore) {
 // figures over them, the same as this version's, are not added again).
 TEST(AttackVersionsTest, DayPeriodAddedBetweenVersionsPasses) {
   for (int arrivals : {0, 12}) {
-    std::mt19937 rng(11 + arrivals);
-    std::vector<Fact> facts;
-    const absl::Time start = At(2026, 9, 1);
-    for (int i = 0; i < 160 + arrivals; ++i) {
-      Fact f = Record("recorded_crime", start + absl::Hours(24 * (rng() % 56)),
-                      std::vector<std::string>{"theft", "robbery", "arson", "burglary"}[rng() % 4],
-                      std::vector<std::string>{"a1", "a2", "a3"}[rng() % 3]);
-      f.received_at = i < 160 ? At(2026, 11, 1) : At(2026, 11, 2);
-      facts.push_back(f);
-    }
+    const std::vector<Fact> facts = RandomFacts(11 + arrivals, 160 + arrivals, [](int i) {
+      return i < 160 ? At(2026, 11, 1) : At(2026, 11, 2);
+    });
     std::vector<Fact> old_facts(facts.begin(), facts.begin() + 160);
     PublishInput before = InputFor(old_facts, 5, At(2026, 11, 10));
     const json first = PublishFigures(before);
@@ -159,16 +170,9 @@ TEST(AttackVersionsTest, DayPeriodAddedBetweenVersionsPasses) {
 // nothing is recoverable, the model holds, and a cell no new record touched
 // keeps its published count exactly.
 TEST(AttackVersionsTest, CellKeyUpdatesPass) {
-  std::mt19937 rng(7);
-  std::vector<Fact> facts;
-  const absl::Time start = At(2026, 9, 1);
-  for (int i = 0; i < 160; ++i) {
-    Fact f = Record("recorded_crime", start + absl::Hours(24 * (rng() % 56)),
-                    std::vector<std::string>{"theft", "robbery", "arson", "burglary"}[rng() % 4],
-                    std::vector<std::string>{"a1", "a2", "a3"}[rng() % 3]);
-    f.received_at = At(2026, 11, 1) + absl::Hours(24 * (i / 40));  // four deliveries
-    facts.push_back(f);
-  }
+  const std::vector<Fact> facts = RandomFacts(7, 160, [](int i) {
+    return At(2026, 11, 1) + absl::Hours(24 * (i / 40));  // four deliveries
+  });
   std::vector<PublishedVersion> previous;
   json last;
   for (int version = 0; version < 4; ++version) {

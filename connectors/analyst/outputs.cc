@@ -1,14 +1,13 @@
 #include "outputs.h"
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "analysis_config.h"
 #include "accord/base/atomic_file.h"
+#include "accord/base/read_file.h"
 #include "agreements.h"
 #include "health.h"
 #include "hub_client.h"
@@ -39,10 +38,11 @@ absl::StatusOr<nlohmann::json> ComputeFigures(AnalystStore& store, const FigureO
   // Only the agreements this analyst is a party to are listed in the pack.
   std::erase_if(in.agreements, [&](const v1::AgreementInfo& a) { return !in.terms.party_to.count(a.id()); });
   if (!options.config_path.empty()) {
-    std::ifstream file(options.config_path, std::ios::binary);
-    if (!file) return absl::InvalidArgumentError(absl::StrCat("cannot read the analyst config ", options.config_path));
-    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    auto config = ParseAnalysisConfig(text);
+    auto text = base::ReadFile(options.config_path);
+    if (!text.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("the analyst config: ", text.status().message()));
+    }
+    auto config = ParseAnalysisConfig(*text);
     if (!config.ok()) return config.status();
     std::vector<std::string> problems = ValidateAgainstAgreements(*config, in.terms.fields_by_dataset);
     if (!problems.empty()) {
@@ -54,10 +54,11 @@ absl::StatusOr<nlohmann::json> ComputeFigures(AnalystStore& store, const FigureO
     if (!in.config.boundaries_path.empty()) {
       std::filesystem::path path(in.config.boundaries_path);
       if (path.is_relative()) path = std::filesystem::path(options.config_path).parent_path() / path;
-      std::ifstream geo(path, std::ios::binary);
-      if (!geo) return absl::InvalidArgumentError(absl::StrCat("cannot read the boundary file ", path.string()));
-      std::string geo_text((std::istreambuf_iterator<char>(geo)), std::istreambuf_iterator<char>());
-      auto boundaries = Boundaries::Parse(geo_text);
+      auto geo_text = base::ReadFile(path.string());
+      if (!geo_text.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("the boundary file: ", geo_text.status().message()));
+      }
+      auto boundaries = Boundaries::Parse(*geo_text);
       if (!boundaries.ok()) {
         return absl::InvalidArgumentError(absl::StrCat(path.string(), ": ", boundaries.status().message()));
       }

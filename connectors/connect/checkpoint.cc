@@ -7,12 +7,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "accord/base/atomic_file.h"
+#include "accord/base/read_file.h"
 #include "nlohmann/json.hpp"
 #include "openssl/sha.h"
 
@@ -58,11 +57,9 @@ std::string CheckpointPath(const std::string& source, const std::string& dir) {
 }
 
 absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("no checkpoint at ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  auto text = base::ReadFile(path);
+  if (!text.ok()) return text.status();
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return absl::DataLossError(absl::StrCat("bad checkpoint ", path));
   Checkpoint c;
   try {

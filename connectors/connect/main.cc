@@ -12,14 +12,13 @@
 // completed); 1 an error stopped the run (the checkpoint keeps what was
 // delivered).
 #include <csignal>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "CLI/CLI.hpp"
 #include "accord/ops/cli.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "accord/base/read_file.h"
 #include "accord/policy/agreement_parser.h"
 #include "config.h"
 #include "dead_letter.h"
@@ -39,11 +38,11 @@ std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
 
 absl::StatusOr<accord::policy::Agreement> LoadAgreement(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read agreement ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return accord::policy::ParseAgreementOrError(ss.str(), path);
+  auto text = accord::base::ReadFile(path);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(), absl::StrCat("agreement: ", text.status().message()));
+  }
+  return accord::policy::ParseAgreementOrError(*text, path);
 }
 
 int Fail(const absl::Status& s) {

@@ -1,8 +1,6 @@
 // ParseMapping: reads and validates a mapping file (see mapping.h).
 #include "mapping.h"
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -10,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
+#include "accord/base/read_file.h"
 #include "yaml-cpp/yaml.h"
 
 namespace accord::connect {
@@ -311,11 +310,11 @@ absl::StatusOr<Mapping> ParseMapping(absl::string_view yaml, absl::string_view s
 }
 
 absl::StatusOr<Mapping> LoadMapping(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read mapping ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseMapping(ss.str(), path);
+  auto text = base::ReadFile(path);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(), absl::StrCat("mapping: ", text.status().message()));
+  }
+  return ParseMapping(*text, path);
 }
 
 }  // namespace accord::connect

@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "accord/base/read_file.h"
 #include "accord/client/channel.h"
 #include "accord/client/publisher.h"
 #include "accord/client/subscriber.h"
@@ -314,10 +315,8 @@ int Run(const Options& o) {
     // The flows' own cost of these records, measured here after the run (the
     // hub is idle by now): the hub overhead ratio is the hub's CPU per record
     // over it (1.0 would be a hub that does nothing but apply the flows).
-    std::ifstream in(o.agreement);
-    const std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto cost = in ? MeasureFlowCost(yaml, o.provider, 4000)
-                   : absl::StatusOr<FlowCost>(absl::NotFoundError("cannot read the agreement file"));
+    const auto yaml = accord::base::ReadFile(o.agreement);
+    auto cost = yaml.ok() ? MeasureFlowCost(*yaml, o.provider, 4000) : absl::StatusOr<FlowCost>(yaml.status());
     if (!cost.ok()) {
       std::cerr << "accord-loadgen: the flows' cost was not measured: " << cost.status().message() << "\n";
     } else {

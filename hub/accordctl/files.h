@@ -6,11 +6,13 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "accord/base/read_file.h"
 
 namespace accord::ctl {
 
-// Reads `path` fully. FailedPrecondition if it is larger than `max_bytes`.
-absl::StatusOr<std::string> ReadFile(const std::string& path, size_t max_bytes = 16 << 20);
+// Reads `path` fully (accord/base/read_file.h). FailedPrecondition if it is
+// larger than `max_bytes`; every accordctl caller passes its own cap.
+using base::ReadFile;
 
 // Writes `data` to `path` atomically with permissions `mode` (e.g. 0600 for
 // private keys). Refuses to overwrite an existing file unless `overwrite`.

@@ -12,7 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "accord/policy/signing.h"
-#include "accord/policy/status_macros.h"
+#include "accord/base/status_macros.h"
 
 namespace accord::policy {
 namespace {

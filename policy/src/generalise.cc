@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "accord/policy/british_national_grid.h"
 #include "accord/policy/normalise.h"
-#include "accord/policy/status_macros.h"
+#include "accord/base/status_macros.h"
 
 namespace accord::policy {
 namespace {

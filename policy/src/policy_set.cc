@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "accord/policy/status_macros.h"
+#include "accord/base/status_macros.h"
 #include "accord/policy/treatment_rules.h"
 
 namespace accord::policy {

@@ -5,7 +5,7 @@
 
 #include "absl/time/time.h"
 #include "accord/policy/normalise.h"
-#include "accord/policy/status_macros.h"
+#include "accord/base/status_macros.h"
 
 namespace accord::policy {
 namespace {

@@ -12,7 +12,7 @@
 #include <array>
 #include <memory>
 
-#include "accord/policy/status_macros.h"
+#include "accord/base/status_macros.h"
 
 namespace accord::policy {
 namespace {

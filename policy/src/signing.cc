@@ -12,7 +12,7 @@
 #include "absl/time/time.h"
 #include "accord/policy/canonical.h"
 #include "accord/policy/openssl.h"
-#include "accord/policy/status_macros.h"
+#include "accord/base/status_macros.h"
 
 namespace accord::policy {
 namespace {

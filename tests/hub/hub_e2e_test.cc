@@ -17,6 +17,7 @@
 #include "httplib.h"
 #include "gtest/gtest.h"
 #include "re2/re2.h"
+#include "hub_fixture.h"
 #include "test_support.h"
 
 namespace accord::testing {
@@ -24,27 +25,8 @@ namespace {
 
 namespace ledger = ::accord::hub::ledger;
 
-using hub::Hub;
-using hub::HubConfig;
-
-class HubE2eTest : public ::testing::Test {
+class HubE2eTest : public InProcessHubTest {
  protected:
-  void SetUp() override {
-    MakePki(dir_.path());
-    HubConfig config;
-    config.listen = "127.0.0.1:0";
-    config.tls = {dir_.path() + "/pki/ca.crt", dir_.path() + "/pki/hub.crt", dir_.path() + "/pki/hub.key"};
-    config.data_dir = dir_.path() + "/data";
-    config.metrics_listen = "127.0.0.1:0";
-    config.hub_instance = "test-hub";
-    config.limits.max_message_bytes = 1 << 20;
-    config_ = config;
-    auto hub = Hub::Start(config);
-    ASSERT_TRUE(hub.ok()) << hub.status();
-    hub_ = std::move(hub).value();
-    RegisterTestKeys(dir_.path(), hub_->port());
-  }
-
   size_t CountRecords(const std::string& dataset) {
     auto audit = v1::AuditService::NewStub(Channel(kAnalyst));
     grpc::ClientContext ctx;
@@ -56,10 +38,6 @@ class HubE2eTest : public ::testing::Test {
     while (reader->Read(&page)) n += page.records_size();
     EXPECT_TRUE(reader->Finish().ok());
     return n;
-  }
-
-  std::shared_ptr<grpc::Channel> Channel(const std::string& agency, bool rogue = false, bool no_cert = false) {
-    return AgencyChannel(dir_.path(), hub_->port(), agency, rogue, no_cert);
   }
 
   v1::AgreementInfo Submit(const std::string& doc, const std::string& as = kPolice,
@@ -118,9 +96,6 @@ class HubE2eTest : public ::testing::Test {
     return out;
   }
 
-  TempDir dir_;
-  HubConfig config_;
-  std::unique_ptr<Hub> hub_;
 };
 
 TEST_F(HubE2eTest, PublishSubscribeQueryAndVerifiedLedger) {
@@ -540,15 +515,7 @@ TEST_F(HubE2eTest, ShutdownEndsOpenStreamsPromptlyAndKeepsWhatWasAcked) {
   EXPECT_EQ(ps.error_code(), grpc::StatusCode::UNAVAILABLE) << ps.error_message();
 
   // Restart on the same data: the acknowledged records are all there.
-  hub_.reset();
-  HubConfig config;
-  config.listen = "127.0.0.1:0";
-  config.tls = {dir_.path() + "/pki/ca.crt", dir_.path() + "/pki/hub.crt", dir_.path() + "/pki/hub.key"};
-  config.data_dir = dir_.path() + "/data";
-  config.hub_instance = "test-hub";
-  auto hub = Hub::Start(config);
-  ASSERT_TRUE(hub.ok()) << hub.status();
-  hub_ = std::move(hub).value();
+  ASSERT_NO_FATAL_FAILURE(Restart());
   EXPECT_EQ(ReadFeed(20).size(), 20u);
 }
 
@@ -601,10 +568,8 @@ TEST_F(HubE2eTest, RetentionRefusesPastMonthsAtIngestAndTheLedgerStillVerifies) 
   ASSERT_EQ(ReadFeed(10).size(), 10u);
   ASSERT_EQ(CountRecords("police_incident"), 10u);
 
-  hub_.reset();  // restart: the start-up sweep applies retention
-  auto again = Hub::Start(config_);
-  ASSERT_TRUE(again.ok()) << again.status();
-  hub_ = std::move(again).value();
+  // Restart: the start-up sweep applies retention.
+  ASSERT_NO_FATAL_FAILURE(Restart());
   EXPECT_EQ(CountRecords("police_incident"), 10u) << "nothing inside retention is erased";
   auto fed = ReadFeed(10, 1, kAnalyst, nullptr, nullptr, std::chrono::seconds(2));
   ASSERT_EQ(fed.size(), 10u);
@@ -685,9 +650,7 @@ TEST_F(HubE2eTest, AQuarantinedRecordIsCounted) {
     wb.Put((*db)->cf(hub::HubDb::kMeta), "ingest_last", hub::EncodeU64(*last + 1));
     ASSERT_TRUE((*db)->WriteSync(&wb).ok());
   }
-  auto again = Hub::Start(config_);
-  ASSERT_TRUE(again.ok()) << again.status();
-  hub_ = std::move(again).value();
+  ASSERT_NO_FATAL_FAILURE(Restart());
   std::string body;
   for (int i = 0; i < 100 && !absl::StrContains(body, "accord_records_quarantined_total 1\n"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -809,9 +772,7 @@ TEST_F(HubE2eTest, DisclosureQueriesByPartyAgreementAndTime) {
     wb.Delete((*db)->cf(hub::HubDb::kMeta), "ledger_by_party_upto");
     ASSERT_TRUE((*db)->WriteSync(&wb).ok());
   }
-  auto again = Hub::Start(config_);
-  ASSERT_TRUE(again.ok()) << again.status();
-  hub_ = std::move(again).value();
+  ASSERT_NO_FATAL_FAILURE(Restart());
   EXPECT_EQ(query(kAnalyst, all).size(), 30u);
   EXPECT_EQ(query(kPolice, all).size(), 30u);
 }
@@ -852,9 +813,7 @@ TEST_F(HubE2eTest, DamagedFeedEntryIsDataLossNotDelivered) {
     wb.Put((*db)->cf(hub::HubDb::kFeeds), key, altered);
     ASSERT_TRUE((*db)->WriteSync(&wb).ok());
   }
-  auto again = Hub::Start(config_);
-  ASSERT_TRUE(again.ok()) << again.status();
-  hub_ = std::move(again).value();
+  ASSERT_NO_FATAL_FAILURE(Restart());
 
   {
     // The entries before it arrive, then the stream ends with DATA_LOSS.

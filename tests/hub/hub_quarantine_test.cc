@@ -28,35 +28,14 @@
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "rocksdb/write_batch.h"
+#include "hub_fixture.h"
 #include "test_support.h"
 
 namespace accord::testing {
 namespace {
 
-using hub::Hub;
-using hub::HubConfig;
-
-class HubQuarantineTest : public ::testing::Test {
+class HubQuarantineTest : public InProcessHubTest {
  protected:
-  void SetUp() override {
-    MakePki(dir_.path());
-    config_.listen = "127.0.0.1:0";
-    config_.tls = {dir_.path() + "/pki/ca.crt", dir_.path() + "/pki/hub.crt", dir_.path() + "/pki/hub.key"};
-    config_.data_dir = dir_.path() + "/data";
-    config_.metrics_listen = "127.0.0.1:0";
-    config_.hub_instance = "test-hub";
-    config_.limits.max_message_bytes = 1 << 20;
-    Restart();
-    RegisterTestKeys(dir_.path(), hub_->port());
-  }
-
-  void Restart() {
-    hub_.reset();
-    auto hub = Hub::Start(config_);
-    ASSERT_TRUE(hub.ok()) << hub.status();
-    hub_ = std::move(hub).value();
-  }
-
   // Stops the hub, stores `records` in its ingest log as accepted and not
   // yet processed, and starts it again: the policy stage processes them
   // under the agreements in force now.
@@ -78,10 +57,6 @@ class HubQuarantineTest : public ::testing::Test {
       ASSERT_TRUE((*db)->WriteSync(&wb).ok());
     }
     Restart();
-  }
-
-  std::shared_ptr<grpc::Channel> Channel(const std::string& agency) {
-    return AgencyChannel(dir_.path(), hub_->port(), agency);
   }
 
   grpc::Status List(const std::string& as, v1::ListQuarantinedResponse* resp, uint32_t limit = 0,
@@ -177,9 +152,6 @@ class HubQuarantineTest : public ::testing::Test {
     return res ? res->body : "";
   }
 
-  TempDir dir_;
-  HubConfig config_;
-  std::unique_ptr<Hub> hub_;
 };
 
 // A record of a dataset version no agreement covers yet (the provider

@@ -20,13 +20,11 @@
 #include "accord/v1/ingest_service.grpc.pb.h"
 #include "accord/v1/key_service.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "hub_fixture.h"
 #include "test_support.h"
 
 namespace accord::testing {
 namespace {
-
-using hub::Hub;
-using hub::HubConfig;
 
 policy::KeyPair FreshKey() {
   auto k = policy::GenerateEd25519KeyPair();
@@ -34,26 +32,9 @@ policy::KeyPair FreshKey() {
   return *k;
 }
 
-class HubTrustTest : public ::testing::Test {
+class HubTrustTest : public InProcessHubTest {
  protected:
-  void SetUp() override {
-    MakePki(dir_.path());
-    HubConfig config;
-    config.listen = "127.0.0.1:0";
-    config.tls = {dir_.path() + "/pki/ca.crt", dir_.path() + "/pki/hub.crt", dir_.path() + "/pki/hub.key"};
-    config.data_dir = dir_.path() + "/data";
-    config.metrics_listen = "";
-    config.hub_instance = "trust-hub";
-    config.limits.max_message_bytes = 1 << 20;
-    auto hub = Hub::Start(config);
-    ASSERT_TRUE(hub.ok()) << hub.status();
-    hub_ = std::move(hub).value();
-    RegisterTestKeys(dir_.path(), hub_->port());
-  }
-
-  std::shared_ptr<grpc::Channel> Channel(const std::string& agency) {
-    return AgencyChannel(dir_.path(), hub_->port(), agency);
-  }
+  HubTrustTest() : InProcessHubTest("trust-hub", /*metrics_listen=*/"") {}
 
   v1::AgreementInfo Submit(const std::string& doc, const std::string& as,
                            grpc::StatusCode expect = grpc::StatusCode::OK) {
@@ -167,8 +148,6 @@ class HubTrustTest : public ::testing::Test {
     return SignedWithdrawal(doc, party, key, absl::Now() - absl::Seconds(1));
   }
 
-  TempDir dir_;
-  std::unique_ptr<Hub> hub_;
 };
 
 TEST_F(HubTrustTest, ForgedConsentByTheRecipientDeliversNothingAndNamesTheProvider) {
@@ -299,17 +278,7 @@ TEST_F(HubTrustTest, RotationAndRevocationTakeEffectAtOnceAndAreInTheKeyLog) {
   EXPECT_NE(old_key->revoked_at, absl::InfiniteFuture());
   EXPECT_NE(old_key->retired_at, absl::InfiniteFuture());
   // A restarted hub replays the same history.
-  hub_.reset();
-  HubConfig config;
-  config.listen = "127.0.0.1:0";
-  config.tls = {dir_.path() + "/pki/ca.crt", dir_.path() + "/pki/hub.crt", dir_.path() + "/pki/hub.key"};
-  config.data_dir = dir_.path() + "/data";
-  config.metrics_listen = "";
-  config.hub_instance = "trust-hub";
-  config.limits.max_message_bytes = 1 << 20;
-  auto again = Hub::Start(config);
-  ASSERT_TRUE(again.ok()) << again.status();
-  hub_ = std::move(again).value();
+  ASSERT_NO_FATAL_FAILURE(Restart());
   EXPECT_EQ(Get("isa-rotate", 1).state(), v1::PENDING_SIGNATURES);
   EXPECT_EQ(Get("isa-after2", 1).state(), v1::ACTIVE);
   v1::KeyLogExport replayed = ExportKeys();

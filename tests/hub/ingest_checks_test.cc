@@ -7,6 +7,7 @@
 #include "absl/time/civil_time.h"
 #include "accord/hub/core/agreement_registry.h"
 #include "accord/hub/core/hub_db.h"
+#include "accord/base/clock.h"
 #include "gtest/gtest.h"
 #include "test_support.h"
 
@@ -30,7 +31,7 @@ class IngestChecksTest : public ::testing::Test {
     db_ = std::move(db).value();
     hub::AgreementRegistryOptions options;
     options.linkage_master_key = std::string(32, 'k');
-    options.now = [this] { return now_; };
+    options.clock = &clock_;
     options.keys = [keys = TestKeyDirectory()] { return keys; };
     auto registry = AgreementRegistry::Open(db_.get(), options);
     ASSERT_TRUE(registry.ok()) << registry.status();
@@ -42,11 +43,11 @@ class IngestChecksTest : public ::testing::Test {
   }
 
   policy::Rejection Check(const v1::Record& record) {
-    return CheckAtIngest(*registry_->policy(), record, now_, *registry_->deadlines());
+    return CheckAtIngest(*registry_->policy(), record, clock_.Now(), *registry_->deadlines());
   }
 
   TempDir dir_;
-  absl::Time now_ = Utc(2030, 6, 30, 12);
+  base::ManualClock clock_{Utc(2030, 6, 30, 12)};
   std::unique_ptr<hub::HubDb> db_;
   std::unique_ptr<AgreementRegistry> registry_;
 };
@@ -62,9 +63,9 @@ TEST_F(IngestChecksTest, ExpiryAppliesAtItsExactInstantWithoutARefresh) {
   ASSERT_EQ(registry_->deadlines()->count(fingerprint), 1u);
   EXPECT_EQ(registry_->deadlines()->at(fingerprint), Utc(2030, 7, 1));
   const v1::Record record = At(Utc(2030, 6, 29));
-  now_ = Utc(2030, 7, 1) - absl::Nanoseconds(1);
+  clock_.Set(Utc(2030, 7, 1) - absl::Nanoseconds(1));
   EXPECT_TRUE(Check(record).ok()) << Check(record).message;
-  now_ = Utc(2030, 7, 1);
+  clock_.Set(Utc(2030, 7, 1));
   // The registry has not refreshed: its policy still lists the agreement ...
   ASSERT_EQ(registry_->policy()->agreements().size(), 1u);
   // ... but Publish refuses from the deadline on.
@@ -87,9 +88,9 @@ TEST_F(IngestChecksTest, AWithdrawalAppliesAtItsExactEffectiveInstantWithoutARef
   ASSERT_EQ(registry_->deadlines()->count(fingerprint), 1u);
   EXPECT_EQ(registry_->deadlines()->at(fingerprint), effective);
   const v1::Record record = At(Utc(2030, 6, 29));
-  now_ = effective - absl::Nanoseconds(1);
+  clock_.Set(effective - absl::Nanoseconds(1));
   EXPECT_TRUE(Check(record).ok()) << Check(record).message;
-  now_ = effective;
+  clock_.Set(effective);
   // No refresh since: the policy snapshot still lists the agreement ...
   ASSERT_EQ(registry_->policy()->agreements().size(), 1u);
   // ... but Publish refuses from the effective instant on.
@@ -102,9 +103,9 @@ TEST_F(IngestChecksTest, AnEventMonthPastRetentionIsRefusedNotAcceptedAndErased)
   // retention_days 365: May 2029 is erased once 2029-06-01 + 365 days has passed.
   const absl::Time erased_at = Utc(2029, 6, 1) + absl::Hours(24 * 365);
   const v1::Record may = At(Utc(2029, 5, 20));
-  now_ = erased_at - absl::Seconds(1);
+  clock_.Set(erased_at - absl::Seconds(1));
   EXPECT_TRUE(Check(may).ok()) << Check(may).message;
-  now_ = erased_at;
+  clock_.Set(erased_at);
   policy::Rejection r = Check(may);
   EXPECT_EQ(r.reason, v1::REJECT_PAST_RETENTION) << r.message;
   EXPECT_EQ(r.field, "event_time");
@@ -112,9 +113,9 @@ TEST_F(IngestChecksTest, AnEventMonthPastRetentionIsRefusedNotAcceptedAndErased)
 }
 
 TEST_F(IngestChecksTest, AnEventInTheFutureIsRefused) {
-  now_ = Utc(2030, 1, 1);
-  EXPECT_TRUE(Check(At(now_ + absl::Hours(24))).ok()) << "a day of clock skew is allowed";
-  policy::Rejection r = Check(At(now_ + absl::Hours(24) + absl::Seconds(1)));
+  clock_.Set(Utc(2030, 1, 1));
+  EXPECT_TRUE(Check(At(clock_.Now() + absl::Hours(24))).ok()) << "a day of clock skew is allowed";
+  policy::Rejection r = Check(At(clock_.Now() + absl::Hours(24) + absl::Seconds(1)));
   EXPECT_EQ(r.reason, v1::REJECT_TIME_OUT_OF_RANGE) << r.message;
   EXPECT_EQ(r.field, "event_time");
   EXPECT_NE(r.message.find("in the future"), std::string::npos) << r.message;

@@ -12,6 +12,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "accord/base/clock.h"
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/feed_store.h"
 #include "accord/hub/core/ledger_store.h"
@@ -19,6 +20,7 @@
 #include "accord/hub/ledger/tree_head.h"
 #include "accord/v1/audit_service.pb.h"
 #include "gtest/gtest.h"
+#include "journal_proposals.h"
 #include "mock_cluster.h"
 
 namespace accord::testing {
@@ -366,6 +368,55 @@ TEST(JournalFormTest, ReadsEntriesWrittenBeforeEnvelopes) {
     EXPECT_EQ(now->disclosures[i].record.SerializeAsString(), envelope.SerializeAsString());
     EXPECT_EQ(now->disclosures[i].serialized, back->disclosures[i].serialized);
   }
+}
+
+// A change whose append fails while every broker is down is appended again
+// (JournalProposals' retry, after its backoff on the proposals' clock) once
+// they are back, and applied once.
+TEST_F(KafkaJournalTest, AnAgreementAppendThatFailedIsRetriedAfterItsBackoff) {
+  config_.message_timeout_ms = 1000;
+  Replica a(Dir("a"), config_, "hub-a");
+  base::ManualClock clock;
+  hub::JournalProposals proposals("hub-a", &clock);
+  absl::Notification answered;
+  absl::Status answer;
+  cluster_.SetAllBrokers(false);
+  v1::AgreementEvent event;
+  event.set_kind(v1::AgreementEvent::AGREEMENT);
+  event.set_document("id: isa-retried\n");
+  proposals.Propose(&a.journal(), event, [&](const hub::AppliedChange& c) {
+    answer = c.status;
+    answered.Notify();
+  }, absl::Hours(1));
+  // The failure arrives after message_timeout_ms (librdkafka's real time);
+  // the retry is due only after the backoff on the proposals' clock. With
+  // the brokers still down, the first retry fails too.
+  auto retry_once = [&] {
+    for (int i = 0; i < 400; ++i) {
+      absl::SleepFor(absl::Milliseconds(50));  // waits for librdkafka's thread, not for time to pass
+      clock.Advance(hub::JournalProposals::kFirstRetry);
+      if (proposals.RetryDue() > 0) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(retry_once()) << "the failed append was not retried";
+  EXPECT_EQ(proposals.retries(), 1u);
+  EXPECT_TRUE(a.agreements().empty());
+  // Back up: a later retry is stored and applied.
+  cluster_.SetAllBrokers(true);
+  std::vector<std::string> applied;
+  for (int i = 0; i < 400 && applied.empty(); ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+    clock.Advance(hub::JournalProposals::kFirstRetry);
+    proposals.RetryDue();
+    applied = a.agreements();
+  }
+  ASSERT_FALSE(applied.empty()) << "never applied after " << proposals.retries() << " retries";
+  EXPECT_GE(proposals.retries(), 2u);
+  for (const std::string& doc : applied) EXPECT_EQ(doc, "id: isa-retried\n");
+  EXPECT_FALSE(answered.HasBeenNotified());  // answered when applied, by the hub (Resolve)
+  proposals.FailAll(absl::CancelledError("test over"));
+  EXPECT_TRUE(answered.HasBeenNotified());
 }
 
 TEST(JournalFormTest, SplitsAndRestoresOutcomes) {

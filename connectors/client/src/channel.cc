@@ -1,12 +1,10 @@
 #include "accord/client/channel.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "accord/policy/status_macros.h"
+#include "accord/base/read_file.h"
+#include "accord/base/status_macros.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -33,17 +31,9 @@ bool IsValidAgencyId(absl::string_view id) {
 
 // Reads a whole PEM file. Errors name the option, not the file contents.
 absl::StatusOr<std::string> ReadPemFile(absl::string_view option, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    const std::string what = absl::StrCat(option, ": cannot open '", path, "': ", std::strerror(err));
-    if (err == EACCES) return absl::PermissionDeniedError(what);
-    return absl::NotFoundError(what);
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat(option, ": read error on '", path, "'"));
-  std::string pem = buffer.str();
+  auto read = base::ReadFile(path, 1 << 20);
+  if (!read.ok()) return absl::Status(read.status().code(), absl::StrCat(option, ": ", read.status().message()));
+  std::string pem = std::move(*read);
   if (pem.find("-----BEGIN") == std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat(option, ": '", path, "' is not a PEM file"));
   }

@@ -1,11 +1,10 @@
 #include "accord/client/sealed.h"
 
-#include <fstream>
-#include <sstream>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "accord/base/read_file.h"
 #include "accord/policy/sealed_value.h"
 
 namespace accord::client {
@@ -17,11 +16,11 @@ absl::StatusOr<RecipientKey> RecipientKey::FromPem(std::string_view private_pem)
 }
 
 absl::StatusOr<RecipientKey> RecipientKey::FromFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read the key file ", path));
-  std::stringstream pem;
-  pem << in.rdbuf();
-  auto key = FromPem(pem.str());
+  auto pem = base::ReadFile(path, 1 << 20);
+  if (!pem.ok()) {
+    return absl::Status(pem.status().code(), absl::StrCat("the key file: ", pem.status().message()));
+  }
+  auto key = FromPem(*pem);
   if (!key.ok()) {
     return absl::Status(key.status().code(),
                         absl::StrCat(path, ": ", key.status().message(),

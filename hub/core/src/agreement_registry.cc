@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "accord/base/clock.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "accord/hub/core/meta_keys.h"
@@ -78,7 +79,7 @@ absl::Status AgreementRegistryOptions::Validate() const {
 absl::StatusOr<std::unique_ptr<AgreementRegistry>> AgreementRegistry::Open(
     HubDb* db, AgreementRegistryOptions options) {
   if (auto s = options.Validate(); !s.ok()) return s;
-  if (!options.now) options.now = [] { return absl::Now(); };
+  if (options.clock == nullptr) options.clock = base::RealClock::Get();
   std::unique_ptr<AgreementRegistry> r(new AgreementRegistry(db, std::move(options)));
   if (auto s = r->Load(); !s.ok()) return s;
   return r;
@@ -126,7 +127,7 @@ absl::Status AgreementRegistry::Load() {
   }
   if (!it->status().ok()) return ledger::FromRocksDb(it->status(), "loading withdrawals");
   if (auto s = LoadReceipts(); !s.ok()) return s;
-  const absl::Time now = options_.now();
+  const absl::Time now = options_.clock->Now();
   for (auto& [key, e] : entries_) Evaluate(e, now);
   RebuildIfChanged();
   return absl::OkStatus();
@@ -315,7 +316,7 @@ absl::StatusOr<AgreementView> AgreementRegistry::Submit(std::string_view documen
     e.view.withdrawals = existing->second.view.withdrawals;
     e.receipts = existing->second.receipts;
   }
-  Evaluate(e, options_.now());
+  Evaluate(e, options_.clock->Now());
   Entry& stored = entries_[key] = std::move(e);
   RebuildIfChanged();
   return stored.view;
@@ -330,7 +331,7 @@ absl::StatusOr<AgreementView> AgreementRegistry::SubmitWithdrawal(std::string_vi
     return absl::NotFoundError(absl::StrCat("no agreement '", w->agreement_id, "' version ",
                                             w->version, " is known to this hub"));
   }
-  const absl::Time now = options_.now();
+  const absl::Time now = options_.clock->Now();
   if (auto s = policy::VerifyRegisteredWithdrawal(*it->second.view.agreement, *w, *Keys(), now, now);
       !s.ok()) {
     return absl::PermissionDeniedError(absl::StrCat("the withdrawal does not verify: ", s.message()));
@@ -370,14 +371,14 @@ absl::StatusOr<AgreementView> AgreementRegistry::Get(std::string_view id, uint32
 }
 
 void AgreementRegistry::OnKeysChanged() {
-  const absl::Time now = options_.now();
+  const absl::Time now = options_.clock->Now();
   absl::MutexLock lock(&mu_);
   for (auto& [key, e] : entries_) Evaluate(e, now);
   RebuildIfChanged();
 }
 
 void AgreementRegistry::Refresh() {
-  const absl::Time now = options_.now();
+  const absl::Time now = options_.clock->Now();
   absl::MutexLock lock(&mu_);
   bool changed = false;
   for (auto& [key, e] : entries_) {

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "accord/base/clock.h"
 #include "spdlog/spdlog.h"
 
 namespace accord::hub {
@@ -49,23 +50,23 @@ absl::Status DiskGuardOptions::Validate() const {
 absl::StatusOr<std::unique_ptr<DiskGuard>> DiskGuard::Open(DiskGuardOptions options) {
   std::string path = options.path;
   return Create(
-      std::move(options), [path] { return StatvfsFree(path); }, [] { return absl::Now(); });
+      std::move(options), [path] { return StatvfsFree(path); }, base::RealClock::Get());
 }
 
 absl::StatusOr<std::unique_ptr<DiskGuard>> DiskGuard::Create(DiskGuardOptions options, FreeSpace free_space,
-                                                             Clock clock) {
+                                                             const base::Clock* clock) {
   if (auto s = options.Validate(); !s.ok()) return s;
-  if (!free_space || !clock) return absl::InvalidArgumentError("the disk guard needs a free-space source and a clock");
-  std::unique_ptr<DiskGuard> guard(new DiskGuard(std::move(options), std::move(free_space), std::move(clock)));
+  if (!free_space || clock == nullptr) return absl::InvalidArgumentError("the disk guard needs a free-space source and a clock");
+  std::unique_ptr<DiskGuard> guard(new DiskGuard(std::move(options), std::move(free_space), clock));
   guard->Refresh();
   return guard;
 }
 
-DiskGuard::DiskGuard(DiskGuardOptions options, FreeSpace free_space, Clock clock)
+DiskGuard::DiskGuard(DiskGuardOptions options, FreeSpace free_space, const base::Clock* clock)
     : options_(std::move(options)),
       resume_free_bytes_(options_.ResumeFreeBytes()),
       free_space_(std::move(free_space)),
-      clock_(std::move(clock)) {}
+      clock_(clock) {}
 
 bool DiskGuard::AdmitIngest(uint64_t batches) {
   Refresh();
@@ -83,7 +84,7 @@ bool DiskGuard::AdmitInternal() {
 
 void DiskGuard::Refresh() {
   absl::MutexLock lock(&mu_);
-  const absl::Time now = clock_();
+  const absl::Time now = clock_->Now();
   if (now < checked_at_ + options_.check_every) return;
   checked_at_ = now;
   absl::StatusOr<uint64_t> measured = free_space_();

@@ -8,6 +8,7 @@
 #include "accord/hub/core/hub_db.h"
 #include "accord/hub/core/rocksdb_ingest_log.h"
 #include "core_test_util.h"
+#include "accord/base/clock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/write_batch.h"
 
@@ -20,7 +21,7 @@ constexpr uint64_t kMiB = 1ull << 20;
 struct FakeDisk {
   std::shared_ptr<std::atomic<uint64_t>> free = std::make_shared<std::atomic<uint64_t>>(100 * kMiB);
   std::shared_ptr<std::atomic<bool>> fails = std::make_shared<std::atomic<bool>>(false);
-  std::shared_ptr<std::atomic<int64_t>> now_ms = std::make_shared<std::atomic<int64_t>>(1000000);
+  std::shared_ptr<base::ManualClock> clock = std::make_shared<base::ManualClock>(absl::FromUnixMillis(1000000));
   std::shared_ptr<std::atomic<int>> measured = std::make_shared<std::atomic<int>>(0);
 
   std::unique_ptr<DiskGuard> Guard(DiskGuardOptions options = Options()) const {
@@ -31,7 +32,7 @@ struct FakeDisk {
           if (*fails) return absl::UnavailableError("cannot measure");
           return free->load();
         },
-        [now_ms = now_ms] { return absl::FromUnixMillis(now_ms->load()); });
+        clock.get());
     EXPECT_TRUE(guard.ok()) << guard.status();
     return std::move(guard).value();
   }
@@ -46,7 +47,7 @@ struct FakeDisk {
   // Sets the free space and lets the next Admit*() measure it.
   void Set(uint64_t bytes) const {
     *free = bytes;
-    *now_ms += 100;
+    clock->Advance(absl::Milliseconds(100));
   }
 };
 
@@ -119,9 +120,9 @@ TEST(DiskGuardTest, MeasuresAtMostOncePerInterval) {
   *disk.free = 1 * kMiB;  // the clock has not moved: the last measurement holds
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(guard->AdmitIngest());
   EXPECT_EQ(*disk.measured, first);
-  *disk.now_ms += 99;
+  disk.clock->Advance(absl::Milliseconds(99));
   EXPECT_TRUE(guard->AdmitIngest());
-  *disk.now_ms += 1;
+  disk.clock->Advance(absl::Milliseconds(1));
   EXPECT_FALSE(guard->AdmitIngest());
   EXPECT_EQ(*disk.measured, first + 1);
 }

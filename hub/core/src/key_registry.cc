@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <openssl/pem.h>
 
+#include "accord/base/clock.h"
 #include "absl/strings/str_cat.h"
 #include "accord/hub/core/key_log.h"
 #include "accord/hub/ledger/merkle.h"
@@ -77,7 +78,7 @@ void ToKeyTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
 }
 
 absl::StatusOr<std::unique_ptr<KeyRegistry>> KeyRegistry::Open(HubDb* db, KeyRegistryOptions options) {
-  if (!options.now) options.now = [] { return absl::Now(); };
+  if (options.clock == nullptr) options.clock = base::RealClock::Get();
   auto pem = Ed25519PemFromSeed(options.log_signing_seed);
   if (!pem.ok()) return pem.status();
   std::unique_ptr<KeyRegistry> r(new KeyRegistry(db, std::move(options)));
@@ -126,7 +127,7 @@ v1::KeyEvent KeyRegistry::NewEvent(v1::KeyEvent::Kind kind, std::string_view cal
   event.set_agency(std::string(caller));
   event.set_hub_instance(options_.hub_instance);
   event.set_reason(std::string(reason));
-  ToKeyTimestamp(options_.now(), event.mutable_at());
+  ToKeyTimestamp(options_.clock->Now(), event.mutable_at());
   return event;
 }
 
@@ -251,7 +252,7 @@ absl::StatusOr<KeyRegistry::Result> KeyRegistry::Commit(std::string_view event_b
 v1::ListKeysResponse KeyRegistry::List(std::string_view agency) const {
   v1::ListKeysResponse resp;
   std::shared_ptr<const policy::KeyDirectory> keys = directory();
-  const absl::Time now = options_.now();
+  const absl::Time now = options_.clock->Now();
   for (const auto& k : keys->keys) {
     if (!agency.empty() && k.agency != agency) continue;
     auto* out = resp.add_keys();
@@ -281,7 +282,7 @@ v1::KeyLogExport KeyRegistry::Export(std::string_view source) const {
   out.set_format(std::string(kKeyLogExportFormat));
   out.set_log_public_key_pem(signer_->public_pem());
   out.set_source(std::string(source));
-  ToKeyTimestamp(options_.now(), out.mutable_exported_at());
+  ToKeyTimestamp(options_.clock->Now(), out.mutable_exported_at());
   absl::MutexLock lock(&mu_);  // no append between the head and the entries
   const ledger::SignedTreeHead head = log_->LatestHead();
   for (uint64_t i = 0; i < head.head.tree_size; ++i) {

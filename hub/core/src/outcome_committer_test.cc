@@ -9,6 +9,7 @@
 #include "accord/hub/ledger/tree_head.h"
 #include "accord/v1/audit_service.pb.h"
 #include "core_test_util.h"
+#include "store_test_util.h"
 #include "gtest/gtest.h"
 
 namespace accord::hub {
@@ -16,33 +17,19 @@ namespace {
 
 using testing::TempDir;
 
-// A hub's storage path, as hub.cc wires it.
-struct Storage {
-  std::shared_ptr<ErasedRecordsFilter> filter = std::make_shared<ErasedRecordsFilter>();
-  std::unique_ptr<HubDb> db;
+// A hub's storage path, as hub.cc wires it: the stores of store_test_util.h
+// with the disclosure ledger and the committer over them.
+struct Storage : testing::Store {
   std::unique_ptr<ledger::TreeHeadSigner> signer;
   std::unique_ptr<ledger::MerkleLog> ledger;
-  std::unique_ptr<PeriodKeyring> keyring;
-  std::unique_ptr<FeedStore> feeds;
-  std::unique_ptr<RecordStore> records;
   FeedNotifier notifier;
   PipelineStats stats;
   std::unique_ptr<OutcomeCommitter> committer;
 
-  Storage(const std::string& dir, bool dedupe) {
-    HubDbOptions options;
-    options.path = dir + "/db";
-    options.block_cache_bytes = 8u << 20;
-    options.write_buffer_bytes = 4u << 20;
-    options.memtable_budget_bytes = 16u << 20;
-    options.records_filter = filter;
-    db = std::move(HubDb::Open(options)).value();
+  Storage(const std::string& dir, bool dedupe) : Store(dir) {
     static const std::string pem = *ledger::GenerateSigningKeyPem();
     signer = std::move(ledger::TreeHeadSigner::FromPrivatePem(pem)).value();
     ledger = std::move(OpenDisclosureLedger(db.get(), signer.get())).value();
-    keyring = std::move(PeriodKeyring::Open(db.get(), std::string(64, 's'), filter)).value();
-    feeds = std::move(FeedStore::Open(db.get(), keyring.get())).value();
-    records = std::move(RecordStore::Open(db.get(), keyring.get(), feeds.get())).value();
     committer = std::move(OutcomeCommitter::Open(db.get(), ledger.get(), feeds.get(), records.get(), &notifier,
                                                  dedupe, &stats))
                     .value();

@@ -3,6 +3,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "accord/hub/core/feed_store.h"
+#include "accord/hub/core/forwarding_ingest_log.h"
 #include "accord/hub/core/ledger_store.h"
 #include "accord/hub/core/period_keyring.h"
 #include "accord/hub/core/rocksdb_ingest_log.h"
@@ -52,33 +53,22 @@ std::shared_ptr<const policy::PolicySet> LinkagePolicy() {
 }
 
 // Forwards to the embedded log and records what the stage quarantines.
-class RecordingLog final : public IngestLog {
+class RecordingLog final : public ForwardingIngestLog {
  public:
-  explicit RecordingLog(IngestLog* inner) : inner_(inner) {}
-  bool TryAppend(Batch& batch) override { return inner_->TryAppend(batch); }
-  absl::Status Poll(absl::Duration wait, size_t max, std::vector<Entry>* out) override {
-    return inner_->Poll(wait, max, out);
-  }
-  void StageConsumed(const std::vector<Entry>& consumed, rocksdb::WriteBatch* wb) override {
-    inner_->StageConsumed(consumed, wb);
-  }
-  absl::Status Consumed(const std::vector<Entry>& consumed) override { return inner_->Consumed(consumed); }
+  explicit RecordingLog(IngestLog* inner) : ForwardingIngestLog(inner) {}
   absl::Status Quarantine(const std::vector<QuarantinedEntry>& records) override {
     {
       absl::MutexLock lock(&mu_);
       for (const auto& q : records) quarantined_.emplace_back(q.entry->offset, q.reason);
     }
-    return inner_->Quarantine(records);
+    return ForwardingIngestLog::Quarantine(records);
   }
-  uint64_t backlog() const override { return inner_->backlog(); }
-  void Stop() override { inner_->Stop(); }
   std::vector<std::pair<uint64_t, std::string>> quarantined() const {
     absl::MutexLock lock(&mu_);
     return quarantined_;
   }
 
  private:
-  IngestLog* const inner_;
   mutable absl::Mutex mu_;
   std::vector<std::pair<uint64_t, std::string>> quarantined_ ABSL_GUARDED_BY(mu_);
 };

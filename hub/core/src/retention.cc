@@ -1,6 +1,7 @@
 #include "accord/hub/core/retention.h"
 
 #include "absl/strings/str_join.h"
+#include "accord/base/clock.h"
 #include "accord/hub/core/record_store.h"
 #include "accord/hub/core/rocksdb_ingest_log.h"
 #include "spdlog/spdlog.h"
@@ -15,14 +16,14 @@ absl::Status RetentionOptions::Validate() const {
 
 absl::StatusOr<std::unique_ptr<Retention>> Retention::Create(RetentionOptions options) {
   if (auto s = options.Validate(); !s.ok()) return s;
-  if (!options.now) options.now = [] { return absl::Now(); };
+  if (options.clock == nullptr) options.clock = base::RealClock::Get();
   return std::unique_ptr<Retention>(new Retention(std::move(options)));
 }
 
 absl::StatusOr<std::unique_ptr<Retention>> Retention::ForHub(const AgreementRegistry* agreements,
                                                              RecordStore* records,
                                                              RocksDbIngestLog* embedded_log,
-                                                             std::function<absl::Time()> now) {
+                                                             const base::Clock* clock) {
   if (agreements == nullptr || records == nullptr) {
     return absl::InvalidArgumentError("retention needs the agreement registry and the record store");
   }
@@ -34,7 +35,7 @@ absl::StatusOr<std::unique_ptr<Retention>> Retention::ForHub(const AgreementRegi
   if (embedded_log != nullptr) {
     options.sweep_quarantine = [embedded_log](absl::Time at) { return embedded_log->SweepQuarantine(at); };
   }
-  options.now = std::move(now);
+  options.clock = clock;
   return Create(std::move(options));
 }
 
@@ -60,7 +61,7 @@ RetentionTerms Retention::TermsInForce(const std::vector<AgreementView>& views) 
 
 absl::StatusOr<std::vector<std::string>> Retention::RunOnce() {
   absl::MutexLock lock(&run_mu_);
-  const absl::Time now = options_.now();
+  const absl::Time now = options_.clock->Now();
   stats_.runs.fetch_add(1, std::memory_order_relaxed);
   absl::Status first_error;
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core_test_util.h"
+#include "accord/base/clock.h"
 #include "gtest/gtest.h"
 #include "store_test_util.h"
 
@@ -28,13 +29,6 @@ AgreementView View(const std::string& id, uint32_t version, uint32_t retention_d
   return view;
 }
 
-// A clock the test moves.
-struct FakeClock {
-  absl::Time now = Day(2025, 6, 1);
-  std::function<absl::Time()> fn() {
-    return [this] { return now; };
-  }
-};
 
 TEST(RetentionTest, HighestVersionInForceWins) {
   // Listed out of order: the highest version counts, whichever state ended it.
@@ -64,7 +58,7 @@ class RetentionStoreTest : public ::testing::Test {
  protected:
   TempDir dir_;
   Store store_{dir_.path()};
-  FakeClock clock_;
+  base::ManualClock clock_{Day(2025, 6, 1)};
   std::vector<AgreementView> views_;
 
   std::unique_ptr<Retention> Make() {
@@ -73,7 +67,7 @@ class RetentionStoreTest : public ::testing::Test {
     options.erase_expired = [this](const RetentionTerms& terms, absl::Time now) {
       return store_.records->EraseExpired(terms, now);
     };
-    options.now = clock_.fn();
+    options.clock = &clock_;
     auto made = Retention::Create(std::move(options));
     EXPECT_TRUE(made.ok()) << made.status();
     return std::move(made).value();
@@ -102,7 +96,7 @@ TEST_P(RetentionByStateTest, DataLeavesOnTimeWhateverEndedTheAgreement) {
   EXPECT_EQ(Count(store_), 7u);
 
   // The clock moves past January 2024's end + 730 days; no sleep.
-  clock_.now = Day(2026, 11, 30);
+  clock_.Set(Day(2026, 11, 30));
   auto second = retention->RunOnce();
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_EQ(*second, std::vector<std::string>{absl::StrCat(kAgreement, "/2024-01")});
@@ -128,7 +122,7 @@ INSTANTIATE_TEST_SUITE_P(States, RetentionByStateTest,
 
 TEST_F(RetentionStoreTest, APendingVersionNeitherShortensNorSetsTerms) {
   StageOldAndRecent();
-  clock_.now = Day(2030, 1, 1);
+  clock_.Set(Day(2030, 1, 1));
   // Only a pending version: the id keeps its data.
   views_ = {View(kAgreement, 1, 1, AgreementState::kPendingSignatures)};
   auto retention = Make();
@@ -154,7 +148,7 @@ TEST_F(RetentionStoreTest, APendingVersionNeitherShortensNorSetsTerms) {
 TEST(RetentionTest, ErasureErrorsAreCountedAndReturnedAndTheQuarantineStillSwept) {
   int erase_calls = 0;
   std::vector<absl::Time> swept;
-  absl::Time now = Day(2026, 1, 1);
+  base::ManualClock clock(Day(2026, 1, 1));
   RetentionOptions options;
   options.agreements = [] { return std::vector<AgreementView>{View("a", 1, 30, AgreementState::kActive)}; };
   options.erase_expired = [&](const RetentionTerms& terms,
@@ -168,7 +162,7 @@ TEST(RetentionTest, ErasureErrorsAreCountedAndReturnedAndTheQuarantineStillSwept
     swept.push_back(at);
     return sweep_result;
   };
-  options.now = [&] { return now; };
+  options.clock = &clock;
   auto retention = Retention::Create(std::move(options));
   ASSERT_TRUE(retention.ok()) << retention.status();
 
@@ -176,16 +170,16 @@ TEST(RetentionTest, ErasureErrorsAreCountedAndReturnedAndTheQuarantineStillSwept
   EXPECT_EQ(run.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ((*retention)->stats().erase_errors.load(), 1u);
   EXPECT_EQ((*retention)->stats().quarantine_errors.load(), 0u);
-  EXPECT_EQ(swept, std::vector<absl::Time>{now}) << "a failed erasure must not skip the quarantine sweep";
+  EXPECT_EQ(swept, std::vector<absl::Time>{clock.Now()}) << "a failed erasure must not skip the quarantine sweep";
 
   // A failing sweep is counted too; the erasure error stays the one returned.
   sweep_result = absl::InternalError("sweep failed");
-  now += absl::Hours(1);
+  clock.Advance(absl::Hours(1));
   run = (*retention)->RunOnce();
   EXPECT_EQ(run.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ((*retention)->stats().erase_errors.load(), 2u);
   EXPECT_EQ((*retention)->stats().quarantine_errors.load(), 1u);
-  EXPECT_EQ(swept.back(), now);
+  EXPECT_EQ(swept.back(), clock.Now());
   EXPECT_EQ(erase_calls, 2);
   EXPECT_EQ((*retention)->stats().runs.load(), 2u);
 }

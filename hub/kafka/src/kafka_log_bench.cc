@@ -9,6 +9,9 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -135,6 +138,72 @@ void BM_RawLibrdkafkaProduceConsume(benchmark::State& state) {
 }
 BENCHMARK(BM_RawLibrdkafkaProduceConsume)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
 
+// A KafkaIngestLog on a fresh ingest topic of the mock cluster (3
+// partitions, 3 replicas), its consumer in its group: the mock delays a new
+// group ~3 s, which a first Poll waits out. Null (and the benchmark skipped)
+// when it cannot be opened.
+std::unique_ptr<KafkaIngestLog> OpenLog(Cluster& cluster, const std::string& topic_prefix,
+                                        benchmark::State& state) {
+  KafkaConfig config;
+  config.brokers = rd_kafka_mock_cluster_bootstraps(cluster.mc);
+  config.topic_prefix = topic_prefix;
+  config.partitions = 3;
+  config.replication_factor = 3;
+  config.properties["log_level"] = "0";
+  rd_kafka_mock_topic_create(cluster.mc, config.ingest_topic().c_str(), 3, 3);
+  auto log = KafkaIngestLog::Open(config, std::string(32, 'k'), std::string(32, 'm'),
+                                  [](const v1::Record&, const v1::Field& f) {
+                                    return f.name() != "offence" && f.name() != "crime_ref" &&
+                                           f.name() != "postcode";
+                                  });
+  if (!log.ok()) {
+    state.SkipWithError(std::string(log.status().message()).c_str());
+    return nullptr;
+  }
+  std::vector<IngestLog::Entry> none;
+  (*log)->Poll(absl::Seconds(4), 1, &none).IgnoreError();
+  return std::move(log).value();
+}
+
+// kRecords records in Publish-sized batches.
+std::vector<IngestLog::Batch> MakeBatches() {
+  std::vector<IngestLog::Batch> batches(kRecords / kBatch);
+  for (int b = 0; b < kRecords / kBatch; ++b) {
+    for (int i = 0; i < kBatch; ++i) batches[b].records.push_back(MakeRecord(b * kBatch + i));
+  }
+  return batches;
+}
+
+// Appends every batch (durable acks) and waits until all are acknowledged.
+void AppendAll(IngestLog& log, std::vector<IngestLog::Batch>& batches) {
+  std::atomic<int> acked{0};
+  absl::Notification all_acked;
+  for (auto& batch : batches) {
+    batch.done = [&](absl::Status s, const std::vector<IngestLog::Outcome>& o) {
+      if (acked.fetch_add(static_cast<int>(o.size())) + static_cast<int>(o.size()) == kRecords) {
+        all_acked.Notify();
+      }
+    };
+    while (!log.TryAppend(batch)) absl::SleepFor(absl::Milliseconds(1));
+  }
+  all_acked.WaitForNotification();
+}
+
+// Polls kRecords records in batches of up to 2000, as the policy stage does,
+// hands each to `use` and commits each batch; returns what `use` summed.
+size_t ConsumeAll(IngestLog& log, size_t (*use)(const IngestLog::Entry&)) {
+  std::vector<IngestLog::Entry> entries;
+  int got = 0;
+  size_t sum = 0;
+  while (got < kRecords) {
+    if (!log.Poll(absl::Milliseconds(100), 2000, &entries).ok()) continue;
+    got += static_cast<int>(entries.size());
+    for (const IngestLog::Entry& e : entries) sum += use(e);
+    if (!entries.empty()) log.Consumed(entries).IgnoreError();
+  }
+  return sum;
+}
+
 // The hub's KafkaIngestLog: records sealed (4 personal fields) and produced
 // in Publish-sized batches with durable acks, then polled (opened) and
 // committed by the consumer side, as the policy stage does.
@@ -143,50 +212,14 @@ void BM_KafkaIngestLogAppendAndConsume(benchmark::State& state) {
   int round = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    KafkaConfig config;
-    config.brokers = rd_kafka_mock_cluster_bootstraps(cluster.mc);
-    config.topic_prefix = absl::StrCat("hub", round++);
-    config.partitions = 3;
-    config.replication_factor = 3;
-    config.properties["log_level"] = "0";
-    rd_kafka_mock_topic_create(cluster.mc, config.ingest_topic().c_str(), 3, 3);
-    auto log = KafkaIngestLog::Open(config, std::string(32, 'k'), std::string(32, 'm'),
-                                    [](const v1::Record&, const v1::Field& f) {
-                                      return f.name() != "offence" && f.name() != "crime_ref" &&
-                                             f.name() != "postcode";
-                                    });
-    if (!log.ok()) {
-      state.SkipWithError(std::string(log.status().message()).c_str());
-      return;
-    }
-    // Let the consumer join its group before timing (the mock delays ~3 s).
-    std::vector<IngestLog::Entry> none;
-    (*log)->Poll(absl::Seconds(4), 1, &none).IgnoreError();
-    std::vector<IngestLog::Batch> batches(kRecords / kBatch);
-    for (int b = 0; b < kRecords / kBatch; ++b) {
-      for (int i = 0; i < kBatch; ++i) batches[b].records.push_back(MakeRecord(b * kBatch + i));
-    }
+    std::unique_ptr<KafkaIngestLog> log = OpenLog(cluster, absl::StrCat("hub", round++), state);
+    if (log == nullptr) return;
+    std::vector<IngestLog::Batch> batches = MakeBatches();
     state.ResumeTiming();
-    std::atomic<int> acked{0};
-    absl::Notification all_acked;
-    for (auto& batch : batches) {
-      batch.done = [&](absl::Status s, const std::vector<IngestLog::Outcome>& o) {
-        if (acked.fetch_add(static_cast<int>(o.size())) + static_cast<int>(o.size()) == kRecords) {
-          all_acked.Notify();
-        }
-      };
-      while (!(*log)->TryAppend(batch)) absl::SleepFor(absl::Milliseconds(1));
-    }
-    all_acked.WaitForNotification();
-    std::vector<IngestLog::Entry> entries;
-    int got = 0;
-    while (got < kRecords) {
-      if (!(*log)->Poll(absl::Milliseconds(100), 2000, &entries).ok()) continue;
-      got += static_cast<int>(entries.size());
-      if (!entries.empty()) (*log)->Consumed(entries).IgnoreError();
-    }
+    AppendAll(*log, batches);
+    ConsumeAll(*log, [](const IngestLog::Entry&) -> size_t { return 0; });
     state.PauseTiming();
-    log->reset();
+    log.reset();
     state.ResumeTiming();
   }
   state.SetItemsProcessed(state.iterations() * kRecords);
@@ -203,51 +236,17 @@ void BM_KafkaIngestLogConsumeForTheStage(benchmark::State& state) {
   int round = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    KafkaConfig config;
-    config.brokers = rd_kafka_mock_cluster_bootstraps(cluster.mc);
-    config.topic_prefix = absl::StrCat("consume", round++);
-    config.partitions = 3;
-    config.replication_factor = 3;
-    config.properties["log_level"] = "0";
-    rd_kafka_mock_topic_create(cluster.mc, config.ingest_topic().c_str(), 3, 3);
-    auto log = KafkaIngestLog::Open(config, std::string(32, 'k'), std::string(32, 'm'),
-                                    [](const v1::Record&, const v1::Field& f) {
-                                      return f.name() != "offence" && f.name() != "crime_ref" &&
-                                             f.name() != "postcode";
-                                    });
-    if (!log.ok()) {
-      state.SkipWithError(std::string(log.status().message()).c_str());
-      return;
-    }
-    std::vector<IngestLog::Entry> entries;
-    (*log)->Poll(absl::Seconds(4), 1, &entries).IgnoreError();
-    std::atomic<int> acked{0};
-    absl::Notification all_acked;
-    std::vector<IngestLog::Batch> batches(kRecords / kBatch);
-    for (int b = 0; b < kRecords / kBatch; ++b) {
-      for (int i = 0; i < kBatch; ++i) batches[b].records.push_back(MakeRecord(b * kBatch + i));
-      batches[b].done = [&](absl::Status s, const std::vector<IngestLog::Outcome>& o) {
-        if (acked.fetch_add(static_cast<int>(o.size())) + static_cast<int>(o.size()) == kRecords) {
-          all_acked.Notify();
-        }
-      };
-      while (!(*log)->TryAppend(batches[b])) absl::SleepFor(absl::Milliseconds(1));
-    }
-    all_acked.WaitForNotification();
+    std::unique_ptr<KafkaIngestLog> log = OpenLog(cluster, absl::StrCat("consume", round++), state);
+    if (log == nullptr) return;
+    std::vector<IngestLog::Batch> batches = MakeBatches();
+    AppendAll(*log, batches);
     state.ResumeTiming();
-    int got = 0;
-    size_t fields = 0;
-    while (got < kRecords) {
-      if (!(*log)->Poll(absl::Milliseconds(100), 2000, &entries).ok()) continue;
-      got += static_cast<int>(entries.size());
-      for (const IngestLog::Entry& e : entries) {
-        fields += static_cast<size_t>(e.record.fields_size());  // DECODE_FOR_STAGE
-      }
-      if (!entries.empty()) (*log)->Consumed(entries).IgnoreError();
-    }
+    const size_t fields = ConsumeAll(*log, [](const IngestLog::Entry& e) {
+      return static_cast<size_t>(e.record.fields_size());  // DECODE_FOR_STAGE
+    });
     benchmark::DoNotOptimize(fields);
     state.PauseTiming();
-    log->reset();
+    log.reset();
     state.ResumeTiming();
   }
   state.SetItemsProcessed(state.iterations() * kRecords);

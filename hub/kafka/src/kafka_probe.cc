@@ -1,6 +1,7 @@
 #include "accord/hub/kafka/kafka_probe.h"
 
 #include "absl/strings/str_cat.h"
+#include "accord/base/clock.h"
 #include "accord/hub/core/thread_name.h"
 #include "rdkafka.h"
 #include "spdlog/spdlog.h"
@@ -23,9 +24,9 @@ struct KafkaProbe::Impl {
           handle.get(), /*all_topics=*/0, nullptr, &md, static_cast<int>(absl::ToInt64Milliseconds(options.timeout)));
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         kafka::MetadataPtr owned(md);
-        if (md->broker_cnt > 0) last_answer_ns.store(absl::ToUnixNanos(options.now()));
+        if (md->broker_cnt > 0) last_answer_ns.store(absl::ToUnixNanos(options.clock->Now()));
       }
-      const bool reachable = options.now() - absl::FromUnixNanos(last_answer_ns.load()) <= options.window;
+      const bool reachable = options.clock->Now() - absl::FromUnixNanos(last_answer_ns.load()) <= options.window;
       if (reachable != was_reachable) {
         // Said once per change, not per request.
         if (reachable) {
@@ -41,7 +42,7 @@ struct KafkaProbe::Impl {
 };
 
 absl::StatusOr<std::unique_ptr<KafkaProbe>> KafkaProbe::Start(const KafkaConfig& config, KafkaProbeOptions options) {
-  if (!options.now) options.now = [] { return absl::Now(); };
+  if (options.clock == nullptr) options.clock = base::RealClock::Get();
   std::map<std::string, std::string> props = kafka::CommonProperties(config);
   props["log_level"] = "0";  // the hub's other handles report broker errors; the probe says its state once
   auto conf = kafka::MakeConf(props);
@@ -52,7 +53,7 @@ absl::StatusOr<std::unique_ptr<KafkaProbe>> KafkaProbe::Start(const KafkaConfig&
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->handle = std::move(handle);
-  impl->last_answer_ns.store(absl::ToUnixNanos(options.now()));  // not down before it tried
+  impl->last_answer_ns.store(absl::ToUnixNanos(options.clock->Now()));  // not down before it tried
   std::unique_ptr<KafkaProbe> probe(new KafkaProbe(std::move(impl)));
   Impl* raw = probe->impl_.get();
   raw->thread = std::thread([raw] { raw->Run(); });
@@ -67,7 +68,7 @@ KafkaProbe::~KafkaProbe() {
 }
 
 absl::Duration KafkaProbe::since_last_answer() const {
-  return impl_->options.now() - absl::FromUnixNanos(impl_->last_answer_ns.load());
+  return impl_->options.clock->Now() - absl::FromUnixNanos(impl_->last_answer_ns.load());
 }
 
 bool KafkaProbe::reachable() const { return since_last_answer() <= impl_->options.window; }

@@ -1,6 +1,8 @@
 // KafkaProbe against librdkafka's mock cluster (real protocol on loopback):
 // reachable while a broker answers, not reachable once none has for the
-// window, reachable again when they are back.
+// window, reachable again when they are back. The window runs on a
+// ManualClock the test moves: no test sleeps for time to pass (only while
+// the probe's thread asks the brokers).
 #include "accord/hub/kafka/kafka_probe.h"
 
 #include <librdkafka/rdkafka.h>
@@ -9,26 +11,30 @@
 #include <chrono>
 #include <thread>
 
+#include "accord/base/clock.h"
 #include "gtest/gtest.h"
 
 namespace accord::hub {
 namespace {
 
-KafkaProbeOptions Fast() {
+KafkaProbeOptions Fast(const base::Clock* clock) {
   KafkaProbeOptions o;
   o.interval = absl::Milliseconds(100);
   o.timeout = absl::Milliseconds(300);
   o.window = absl::Seconds(1);
+  o.clock = clock;
   return o;
 }
 
-// Polls `probe` until reachable() == `want` (at most 20 s).
-bool Becomes(const KafkaProbe& probe, bool want) {
+// Polls until `done()` (the probe's thread has asked the brokers again), at
+// most 20 s of real time.
+template <typename Done>
+bool WaitFor(Done done) {
   for (int i = 0; i < 400; ++i) {
-    if (probe.reachable() == want) return true;
+    if (done()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return probe.reachable() == want;
+  return done();
 }
 
 TEST(KafkaProbeTest, ReportsTheClusterDownAndBackAgain) {
@@ -42,21 +48,25 @@ TEST(KafkaProbeTest, ReportsTheClusterDownAndBackAgain) {
   {
     KafkaConfig config;
     config.brokers = rd_kafka_mock_cluster_bootstraps(mc);
-    auto probe = KafkaProbe::Start(config, Fast());
+    base::ManualClock clock;
+    auto probe = KafkaProbe::Start(config, Fast(&clock));
     ASSERT_TRUE(probe.ok()) << probe.status();
     EXPECT_TRUE((*probe)->reachable());
-    // A broker has answered (not only the grace period since Start).
-    for (int i = 0; i < 100 && (*probe)->since_last_answer() > absl::Milliseconds(500); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    // Past the first window, a broker's answer (at the clock's new time)
+    // keeps it reachable.
+    clock.Advance(absl::Milliseconds(1200));
+    EXPECT_TRUE(WaitFor([&] { return (*probe)->since_last_answer() == absl::ZeroDuration(); }))
+        << "no broker answered";
     EXPECT_TRUE((*probe)->reachable()) << "answers keep it reachable past the first window";
 
     for (int id = 1; id <= 3; ++id) rd_kafka_mock_broker_set_down(mc, id);
-    EXPECT_TRUE(Becomes(**probe, false)) << "no broker answers";
-    EXPECT_GT((*probe)->since_last_answer(), absl::Seconds(1));
+    // An answer in flight may still arrive; once none does, the window passes.
+    EXPECT_TRUE(WaitFor([&] {
+      clock.Advance(absl::Milliseconds(500));
+      return !(*probe)->reachable();
+    })) << "no broker answers";
     for (int id = 1; id <= 3; ++id) rd_kafka_mock_broker_set_up(mc, id);
-    EXPECT_TRUE(Becomes(**probe, true)) << "brokers back";
+    EXPECT_TRUE(WaitFor([&] { return (*probe)->reachable(); })) << "brokers back";
   }
   rd_kafka_mock_cluster_destroy(mc);
   rd_kafka_destroy(rk);
@@ -65,17 +75,23 @@ TEST(KafkaProbeTest, ReportsTheClusterDownAndBackAgain) {
 TEST(KafkaProbeTest, NoClusterAtTheAddressIsNotReachableAfterTheWindow) {
   KafkaConfig config;
   config.brokers = "127.0.0.1:1";
-  auto probe = KafkaProbe::Start(config, Fast());
+  base::ManualClock clock;
+  auto probe = KafkaProbe::Start(config, Fast(&clock));
   ASSERT_TRUE(probe.ok()) << probe.status();
   EXPECT_TRUE((*probe)->reachable()) << "not reported down before the first window";
-  EXPECT_TRUE(Becomes(**probe, false));
+  clock.Advance(absl::Milliseconds(999));
+  EXPECT_TRUE((*probe)->reachable()) << "still inside the first window";
+  clock.Advance(absl::Milliseconds(2));
+  EXPECT_FALSE((*probe)->reachable()) << "the window passed with no answer";
+  EXPECT_EQ((*probe)->since_last_answer(), absl::Milliseconds(1001));
 }
 
 TEST(KafkaProbeTest, ABadPropertyIsRefusedByName) {
   KafkaConfig config;
   config.brokers = "127.0.0.1:1";
   config.properties["no.such.property"] = "1";
-  auto probe = KafkaProbe::Start(config, Fast());
+  base::ManualClock clock;
+  auto probe = KafkaProbe::Start(config, Fast(&clock));
   ASSERT_FALSE(probe.ok());
   EXPECT_NE(probe.status().message().find("no.such.property"), std::string::npos) << probe.status();
 }

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl_compat.h"
 #include "accord/hub/ledger/rocksdb_status.h"
-#include "accord/policy/status_macros.h"
+#include "accord/base/status_macros.h"
 #include "keys.h"
 #include "tiles.h"
 

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "accord/hub/ledger/rocksdb_status.h"
-#include "accord/policy/status_macros.h"
+#include "accord/base/status_macros.h"
 #include "invariant.h"
 #include "keys.h"
 #include "layout_migration.h"

@@ -9,7 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl_compat.h"
-#include "accord/policy/status_macros.h"
+#include "accord/base/status_macros.h"
 #include "pem.h"
 
 namespace accord::hub::ledger {

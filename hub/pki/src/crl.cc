@@ -15,7 +15,7 @@
 #include "accord/hub/pki/openssl_x509.h"
 #include "accord/hub/pki/pki_files.h"
 #include "accord/policy/openssl.h"
-#include "accord/policy/status_macros.h"
+#include "accord/base/status_macros.h"
 #include "pem.h"
 
 namespace accord::hub::pki {

@@ -8,7 +8,7 @@
 #include "accord/hub/pki/agency_id.h"
 #include "accord/hub/pki/dev_pki.h"
 #include "accord/hub/pki/openssl_x509.h"
-#include "accord/policy/status_macros.h"
+#include "accord/base/status_macros.h"
 #include "pem.h"
 
 namespace accord::hub::pki {

@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "accord/base/atomic_file.h"
 #include "accord/hub/pki/agency_id.h"
-#include "accord/policy/status_macros.h"
+#include "accord/base/status_macros.h"
 
 namespace accord::hub::pki {
 namespace {

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "accord/hub/pki/openssl_x509.h"
 #include "accord/policy/openssl.h"
-#include "accord/policy/status_macros.h"
+#include "accord/base/status_macros.h"
 #include "pem.h"
 
 namespace accord::hub::pki {

@@ -2,12 +2,11 @@
 
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "accord/base/read_file.h"
 #include "yaml-cpp/yaml.h"
 
 namespace accord::hub {
@@ -93,13 +92,13 @@ absl::Status HubConfig::Validate() {
 }
 
 absl::StatusOr<HubConfig> LoadHubConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open config file ", path));
-  std::stringstream text;
-  text << in.rdbuf();
+  auto text = base::ReadFile(path);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(), absl::StrCat("config file: ", text.status().message()));
+  }
   YAML::Node root;
   try {
-    root = YAML::Load(text.str());
+    root = YAML::Load(*text);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ": ", e.msg));
   }

@@ -2,14 +2,16 @@
 
 #include <algorithm>
 
+#include "accord/base/clock.h"
+
 namespace accord::hub {
 
 TimedIngestLog::TimedIngestLog(std::unique_ptr<IngestLog> inner, uint64_t already_waiting,
-                               Histogram* histogram, std::function<absl::Time()> clock)
-    : inner_(std::move(inner)), histogram_(histogram), clock_(std::move(clock)), untimed_(already_waiting) {}
+                               Histogram* histogram, const base::Clock* clock)
+    : ForwardingIngestLog(std::move(inner)), histogram_(histogram), clock_(clock), untimed_(already_waiting) {}
 
 bool TimedIngestLog::TryAppend(Batch& batch) {
-  const absl::Time at = clock_();
+  const absl::Time at = clock_->Now();
   auto done = std::move(batch.done);
   batch.done = [this, at, done](absl::Status status, const std::vector<Outcome>& outcomes) {
     if (status.ok()) {
@@ -19,7 +21,7 @@ bool TimedIngestLog::TryAppend(Batch& batch) {
     }
     done(std::move(status), outcomes);
   };
-  if (inner_->TryAppend(batch)) return true;
+  if (ForwardingIngestLog::TryAppend(batch)) return true;
   batch.done = std::move(done);  // untouched, as the contract says
   return false;
 }
@@ -29,7 +31,7 @@ void TimedIngestLog::Accepted(absl::Time at, uint64_t n) {
   if (consumed_ahead_ > 0) {
     // Already committed: observe them now.
     const uint64_t k = std::min(consumed_ahead_, n);
-    const double seconds = absl::ToDoubleSeconds(clock_() - at);
+    const double seconds = absl::ToDoubleSeconds(clock_->Now() - at);
     for (uint64_t i = 0; i < k; ++i) histogram_->Observe(seconds);
     consumed_ahead_ -= k;
     n -= k;
@@ -38,8 +40,8 @@ void TimedIngestLog::Accepted(absl::Time at, uint64_t n) {
 }
 
 absl::Status TimedIngestLog::Consumed(const std::vector<Entry>& consumed) {
-  absl::Status s = inner_->Consumed(consumed);
-  const absl::Time now = clock_();
+  absl::Status s = ForwardingIngestLog::Consumed(consumed);
+  const absl::Time now = clock_->Now();
   uint64_t n = consumed.size();
   absl::MutexLock lock(&mu_);
   const uint64_t skip = std::min(untimed_, n);
@@ -59,9 +61,9 @@ absl::Status TimedIngestLog::Consumed(const std::vector<Entry>& consumed) {
 }
 
 absl::Status StampedIngestLog::Consumed(const std::vector<Entry>& consumed) {
-  absl::Status s = inner_->Consumed(consumed);
+  absl::Status s = ForwardingIngestLog::Consumed(consumed);
   if (!s.ok()) return s;
-  const absl::Time now = clock_();
+  const absl::Time now = clock_->Now();
   for (const Entry& e : consumed) {
     if (e.accepted_at == absl::InfinitePast()) continue;
     histogram_->Observe(std::max(0.0, absl::ToDoubleSeconds(now - e.accepted_at)));

@@ -17,6 +17,9 @@
 // StampedIngestLog (below) times each record from its message's create time
 // instead.
 //
+// Both derive from ForwardingIngestLog, which forwards what they do not
+// override to the inner log.
+//
 // Threading: as IngestLog; TryAppend's `done` (log thread) and Consumed()
 // (policy commit thread) share one mutex, held only to update counts.
 #pragma once
@@ -29,32 +32,23 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "accord/hub/core/ingest_log.h"
+#include "accord/hub/core/forwarding_ingest_log.h"
 #include "accord/hub/server/metrics.h"
+
+namespace accord::base {
+class Clock;  // accord/base/clock.h
+}  // namespace accord::base
 
 namespace accord::hub {
 
-class TimedIngestLog final : public IngestLog {
+class TimedIngestLog final : public ForwardingIngestLog {
  public:
-  // `histogram` is borrowed and must outlive this log.
+  // `histogram` and `clock` are borrowed and must outlive this log.
   TimedIngestLog(std::unique_ptr<IngestLog> inner, uint64_t already_waiting, Histogram* histogram,
-                 std::function<absl::Time()> clock);
+                 const base::Clock* clock);
 
   bool TryAppend(Batch& batch) override;
-  absl::Status Poll(absl::Duration wait, size_t max, std::vector<Entry>* out) override {
-    return inner_->Poll(wait, max, out);
-  }
-  void StageConsumed(const std::vector<Entry>& consumed, rocksdb::WriteBatch* wb) override {
-    inner_->StageConsumed(consumed, wb);
-  }
   absl::Status Consumed(const std::vector<Entry>& consumed) override;
-  absl::Status Quarantine(const std::vector<QuarantinedEntry>& records) override {
-    return inner_->Quarantine(records);
-  }
-  uint64_t backlog() const override { return inner_->backlog(); }
-  void Stop() override { inner_->Stop(); }
-
-  IngestLog* inner() const { return inner_.get(); }
 
  private:
   void Accepted(absl::Time at, uint64_t n);
@@ -63,9 +57,8 @@ class TimedIngestLog final : public IngestLog {
     absl::Time at;
     uint64_t count;
   };
-  const std::unique_ptr<IngestLog> inner_;
   Histogram* const histogram_;
-  const std::function<absl::Time()> clock_;
+  const base::Clock* const clock_;
   absl::Mutex mu_;
   std::deque<Run> runs_ ABSL_GUARDED_BY(mu_);   // accepted, not yet consumed, in log order
   uint64_t untimed_ ABSL_GUARDED_BY(mu_);       // consumed records still to skip (waiting at start)
@@ -80,32 +73,17 @@ class TimedIngestLog final : public IngestLog {
 // a negative interval (clock skew between hub machines) is observed as 0.
 //
 // Threading: as IngestLog; the histogram is thread-safe.
-class StampedIngestLog final : public IngestLog {
+class StampedIngestLog final : public ForwardingIngestLog {
  public:
-  // `histogram` is borrowed and must outlive this log.
-  StampedIngestLog(std::unique_ptr<IngestLog> inner, Histogram* histogram, std::function<absl::Time()> clock)
-      : inner_(std::move(inner)), histogram_(histogram), clock_(std::move(clock)) {}
+  // `histogram` and `clock` are borrowed and must outlive this log.
+  StampedIngestLog(std::unique_ptr<IngestLog> inner, Histogram* histogram, const base::Clock* clock)
+      : ForwardingIngestLog(std::move(inner)), histogram_(histogram), clock_(clock) {}
 
-  bool TryAppend(Batch& batch) override { return inner_->TryAppend(batch); }
-  absl::Status Poll(absl::Duration wait, size_t max, std::vector<Entry>* out) override {
-    return inner_->Poll(wait, max, out);
-  }
-  void StageConsumed(const std::vector<Entry>& consumed, rocksdb::WriteBatch* wb) override {
-    inner_->StageConsumed(consumed, wb);
-  }
   absl::Status Consumed(const std::vector<Entry>& consumed) override;
-  absl::Status Quarantine(const std::vector<QuarantinedEntry>& records) override {
-    return inner_->Quarantine(records);
-  }
-  uint64_t backlog() const override { return inner_->backlog(); }
-  void Stop() override { inner_->Stop(); }
-
-  IngestLog* inner() const { return inner_.get(); }
 
  private:
-  const std::unique_ptr<IngestLog> inner_;
   Histogram* const histogram_;
-  const std::function<absl::Time()> clock_;
+  const base::Clock* const clock_;
 };
 
 }  // namespace accord::hub

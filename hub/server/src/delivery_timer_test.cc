@@ -1,5 +1,6 @@
 #include "delivery_timer.h"
 
+#include "accord/base/clock.h"
 #include "gtest/gtest.h"
 
 namespace accord::hub {
@@ -46,7 +47,7 @@ class TimedIngestLogTest : public ::testing::Test {
   void Make(uint64_t already_waiting) {
     auto fake = std::make_unique<FakeLog>();
     fake_ = fake.get();
-    log_ = std::make_unique<TimedIngestLog>(std::move(fake), already_waiting, &histogram_, [this] { return now_; });
+    log_ = std::make_unique<TimedIngestLog>(std::move(fake), already_waiting, &histogram_, &clock_);
   }
   IngestLog::Batch Batch(int* done_calls) {
     IngestLog::Batch b;
@@ -59,7 +60,7 @@ class TimedIngestLogTest : public ::testing::Test {
     return out;
   }
 
-  absl::Time now_ = absl::FromUnixSeconds(1000);
+  base::ManualClock clock_{absl::FromUnixSeconds(1000)};
   Histogram histogram_;
   FakeLog* fake_ = nullptr;
   std::unique_ptr<TimedIngestLog> log_;
@@ -70,13 +71,13 @@ TEST_F(TimedIngestLogTest, ObservesEachRecordFromAppendToCommit) {
   int done_calls = 0;
   auto a = Batch(&done_calls);
   ASSERT_TRUE(log_->TryAppend(a));                  // t = 0
-  now_ += absl::Milliseconds(3);
+  clock_.Advance(absl::Milliseconds(3));
   auto b = Batch(&done_calls);
   ASSERT_TRUE(log_->TryAppend(b));                  // t = 3 ms
   fake_->Complete(2, /*duplicates=*/1);             // duplicates are not in the log
   fake_->Complete(1);
   EXPECT_EQ(done_calls, 2);
-  now_ += absl::Milliseconds(17);                   // commit at 20 ms
+  clock_.Advance(absl::Milliseconds(17));                   // commit at 20 ms
   ASSERT_TRUE(log_->Consumed(Entries(3)).ok());
   EXPECT_EQ(fake_->consumed_total, 3u);
   EXPECT_EQ(histogram_.count(), 3u);
@@ -93,7 +94,7 @@ TEST_F(TimedIngestLogTest, RecordsWaitingAtStartAreNotTimed) {
   auto a = Batch(&done_calls);
   ASSERT_TRUE(log_->TryAppend(a));
   fake_->Complete(2);
-  now_ += absl::Seconds(2);
+  clock_.Advance(absl::Seconds(2));
   ASSERT_TRUE(log_->Consumed(Entries(5)).ok());  // 4 from before the start, then 1 of ours
   EXPECT_EQ(histogram_.count(), 1u);
   ASSERT_TRUE(log_->Consumed(Entries(1)).ok());
@@ -106,10 +107,10 @@ TEST_F(TimedIngestLogTest, ConsumedBeforeTheAppendCompletedIsObservedWhenItDoes)
   int done_calls = 0;
   auto a = Batch(&done_calls);
   ASSERT_TRUE(log_->TryAppend(a));
-  now_ += absl::Milliseconds(1);
+  clock_.Advance(absl::Milliseconds(1));
   ASSERT_TRUE(log_->Consumed(Entries(2)).ok());  // the writer thread has not run done yet
   EXPECT_EQ(histogram_.count(), 0u);
-  now_ += absl::Milliseconds(1);
+  clock_.Advance(absl::Milliseconds(1));
   fake_->Complete(3);
   EXPECT_EQ(histogram_.count(), 2u);
   ASSERT_TRUE(log_->Consumed(Entries(1)).ok());
@@ -131,10 +132,11 @@ TEST_F(TimedIngestLogTest, ARefusedAppendLeavesTheBatchUntouched) {
 // On Kafka: each record timed from its message's create time to the commit.
 TEST(StampedIngestLogTest, ObservesEachRecordFromItsAcceptanceTimeToTheJournal) {
   Histogram histogram;
-  absl::Time now = absl::FromUnixSeconds(1000);
+  base::ManualClock clock(absl::FromUnixSeconds(1000));
+  const absl::Time now = clock.Now();
   auto fake = std::make_unique<FakeLog>();
   FakeLog* inner = fake.get();
-  StampedIngestLog log(std::move(fake), &histogram, [&now] { return now; });
+  StampedIngestLog log(std::move(fake), &histogram, &clock);
   std::vector<IngestLog::Entry> entries(4);
   entries[0].accepted_at = now - absl::Milliseconds(20);
   entries[1].accepted_at = now - absl::Milliseconds(3);

@@ -4,8 +4,6 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "accord/hub/core/ledger_store.h"
@@ -13,6 +11,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "accord/base/clock.h"
+#include "accord/base/read_file.h"
 #include "accord/hub/core/agreement_registry.h"
 #include "accord/hub/core/feed_notifier.h"
 #include "accord/hub/core/hub_db.h"
@@ -55,14 +55,6 @@ namespace accord::hub {
 namespace {
 
 namespace fs = std::filesystem;
-
-absl::StatusOr<std::string> ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class HubImpl final : public Hub {
  public:
@@ -221,7 +213,7 @@ absl::Status HubImpl::Init() {
     if (!kafka_log.ok()) return kafka_log.status();
     // Timed from each message's create time to its outcome in the journal.
     ingest_ = std::make_unique<StampedIngestLog>(std::move(kafka_log).value(), &metrics_.publish_delivery_seconds,
-                                                 [] { return absl::Now(); });
+                                                 base::RealClock::Get());
     auto kafka_quarantine = KafkaQuarantine::Open(config_.kafka, hub_keys.linkage_master_key);
     if (!kafka_quarantine.ok()) return kafka_quarantine.status();
     kafka_quarantine_ = std::move(kafka_quarantine).value();
@@ -237,7 +229,7 @@ absl::Status HubImpl::Init() {
     embedded_log_ = ingest_log->get();
     const uint64_t waiting = (*ingest_log)->backlog();
     ingest_ = std::make_unique<TimedIngestLog>(std::move(ingest_log).value(), waiting,
-                                               &metrics_.publish_delivery_seconds, [] { return absl::Now(); });
+                                               &metrics_.publish_delivery_seconds, base::RealClock::Get());
   }
 
   // The stage resumes after the log's consumed position: anything ingested
@@ -262,7 +254,7 @@ absl::Status HubImpl::Init() {
     // Several hub processes share the work: each applies the flows to its
     // share of the ingest partitions and appends the outcome to the journal;
     // every process commits the whole journal in order (hub/README.md).
-    proposals_ = std::make_unique<JournalProposals>(config_.hub_instance, [] { return absl::Now(); });
+    proposals_ = std::make_unique<JournalProposals>(config_.hub_instance, base::RealClock::Get());
     auto journal = KafkaJournal::Open(
         config_.kafka, config_.hub_instance, db_.get(), committer_.get(),
         [this](const v1::AgreementEvent& event) { ApplyJournalEvent(event); });
@@ -293,6 +285,7 @@ absl::Status HubImpl::Init() {
     do {
       agreements_->Refresh();
       if (proposals_) proposals_->Expire();  // callers whose change this process has not applied in time
+      if (proposals_) proposals_->RetryDue();  // failed journal appends whose backoff has passed
       // Per-service health (a process that missed journal entries stops taking traffic).
       if (grpc::Server* server = serving_.load()) health_->Publish(server->GetHealthCheckService());
       if (++ticks % 50 == 0) {  // counters to the DB every 10 s
@@ -351,6 +344,9 @@ absl::Status HubImpl::Init() {
       AppendGauge(out, "accord_journal_healthy",
                   "1 while this process can apply the journal; 0 when it missed entries (re-seed it)",
                   journal_->healthy() ? 1 : 0);
+      AppendCounter(out, "accord_journal_append_retries_total",
+                    "Agreement and key changes appended to the journal again after a failed append",
+                    proposals_->retries());
     }
     if (kafka_probe_) {
       AppendGauge(out, "accord_kafka_reachable",
@@ -421,9 +417,9 @@ absl::Status HubImpl::StartServer() {
     spdlog::warn("************************************************************************");
     creds = grpc::InsecureServerCredentials();
   } else {
-    auto ca = ReadWhole(config_.tls.ca);
-    auto cert = ReadWhole(config_.tls.cert);
-    auto key = ReadWhole(config_.tls.key);
+    auto ca = base::ReadFile(config_.tls.ca);
+    auto cert = base::ReadFile(config_.tls.cert);
+    auto key = base::ReadFile(config_.tls.key);
     for (const auto* s : {&ca.status(), &cert.status(), &key.status()}) {
       if (!s->ok()) return *s;
     }

@@ -3,30 +3,21 @@
 #include <openssl/rand.h>
 
 #include <filesystem>
-#include <fstream>
 #include <functional>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "accord/base/atomic_file.h"
+#include "accord/base/read_file.h"
 #include "accord/policy/openssl.h"
 #include "spdlog/spdlog.h"
 
 namespace accord::hub {
 namespace {
 
-absl::StatusOr<std::string> ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Loads the file at `path`, or creates it with `make()` (mode 0600).
 absl::StatusOr<std::string> LoadOrCreate(const std::string& path,
                                          const std::function<absl::StatusOr<std::string>()>& make) {
-  if (std::filesystem::exists(path)) return ReadWhole(path);
+  if (std::filesystem::exists(path)) return base::ReadFile(path);
   auto made = make();
   if (!made.ok()) return made.status();
   if (auto s = base::WriteFileAtomically(path, *made, {.mode = 0600, .create_parents = true}); !s.ok()) {

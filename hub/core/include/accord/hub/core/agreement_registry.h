@@ -50,14 +50,18 @@
 #include "accord/policy/policy_set.h"
 #include "accord/policy/signing.h"
 
+namespace accord::base {
+class Clock;  // accord/base/clock.h
+}  // namespace accord::base
+
 namespace accord::hub {
 
 struct AgreementRegistryOptions {
   // Secret (>= 32 bytes) from which each agreement's linkage key is derived
   // (HKDF-SHA256, info = "accord.linkage.v1" 0x00 agreement id). Required.
   std::string linkage_master_key;
-  // Clock; defaults to absl::Now.
-  std::function<absl::Time()> now;
+  // Clock (borrowed; must outlive the registry). Default (null): the real clock.
+  const base::Clock* clock = nullptr;
   // The agencies' registered signing keys (KeyRegistry::directory). Without
   // it no signature counts and no agreement becomes active.
   std::function<std::shared_ptr<const policy::KeyDirectory>()> keys;

@@ -40,6 +40,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
+namespace accord::base {
+class Clock;  // accord/base/clock.h
+}  // namespace accord::base
+
 namespace accord::hub {
 
 struct DiskGuardOptions {
@@ -67,13 +71,13 @@ class DiskGuard {
  public:
   // Free bytes of the watched file system, or an error.
   using FreeSpace = std::function<absl::StatusOr<uint64_t>()>;
-  using Clock = std::function<absl::Time()>;
 
   // Watches options.path with statvfs on the real clock.
   static absl::StatusOr<std::unique_ptr<DiskGuard>> Open(DiskGuardOptions options);
-  // With an injected free-space source and clock (tests).
+  // With an injected free-space source and clock (tests; `clock` borrowed,
+  // must outlive the guard).
   static absl::StatusOr<std::unique_ptr<DiskGuard>> Create(DiskGuardOptions options, FreeSpace free_space,
-                                                           Clock clock);
+                                                           const base::Clock* clock);
 
   // May `batches` new ingest batches be written now? false counts them as
   // refused.
@@ -95,12 +99,12 @@ class DiskGuard {
   const DiskGuardOptions& options() const { return options_; }
 
  private:
-  DiskGuard(DiskGuardOptions options, FreeSpace free_space, Clock clock);
+  DiskGuard(DiskGuardOptions options, FreeSpace free_space, const base::Clock* clock);
 
   const DiskGuardOptions options_;
   const uint64_t resume_free_bytes_;
   const FreeSpace free_space_;
-  const Clock clock_;
+  const base::Clock* const clock_;
 
   absl::Mutex mu_;
   absl::Time checked_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();

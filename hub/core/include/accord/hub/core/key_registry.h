@@ -46,6 +46,10 @@
 #include "accord/policy/signing.h"
 #include "accord/v1/key_service.pb.h"
 
+namespace accord::base {
+class Clock;  // accord/base/clock.h
+}  // namespace accord::base
+
 namespace accord::hub {
 
 struct KeyRegistryOptions {
@@ -54,8 +58,8 @@ struct KeyRegistryOptions {
   std::string log_signing_seed;
   // Recorded in each event. Default "".
   std::string hub_instance;
-  // Clock; defaults to absl::Now.
-  std::function<absl::Time()> now;
+  // Clock (borrowed; must outlive the registry). Default (null): the real clock.
+  const base::Clock* clock = nullptr;
 };
 
 class KeyRegistry {

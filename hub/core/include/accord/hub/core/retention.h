@@ -13,7 +13,7 @@
 //      their retention are dropped (RocksDbIngestLog::SweepQuarantine), when
 //      a sweep is given.
 //
-// Time comes from an injected clock (RetentionOptions::now), so tests move
+// Time comes from an injected clock (RetentionOptions::clock), so tests move
 // time instead of sleeping. Scheduling (at start, then every 10 minutes) is
 // the caller's: the hub runs RunOnce on a thread of its own, because erasing
 // a month compacts whole column families.
@@ -39,6 +39,10 @@
 #include "absl/time/time.h"
 #include "accord/hub/core/agreement_registry.h"
 
+namespace accord::base {
+class Clock;  // accord/base/clock.h
+}  // namespace accord::base
+
 namespace accord::hub {
 
 class RecordStore;
@@ -59,8 +63,8 @@ struct RetentionOptions {
   // (RocksDbIngestLog::SweepQuarantine). Optional: the Kafka backend keeps
   // its quarantine in a topic with its own retention.
   std::function<absl::Status(absl::Time now)> sweep_quarantine;
-  // The clock. Default: absl::Now.
-  std::function<absl::Time()> now;
+  // The clock (borrowed; must outlive the Retention). Default (null): the real clock.
+  const base::Clock* clock = nullptr;
 
   absl::Status Validate() const;
 };
@@ -80,11 +84,11 @@ class Retention {
   static absl::StatusOr<std::unique_ptr<Retention>> Create(RetentionOptions options);
   // The hub's wiring: agreements from `agreements`, erasure by `records`,
   // the quarantine sweep of `embedded_log` (null: none). Borrowed pointers
-  // must outlive the Retention. `now` defaults to absl::Now.
+  // must outlive the Retention. `clock` defaults to the real clock.
   static absl::StatusOr<std::unique_ptr<Retention>> ForHub(const AgreementRegistry* agreements,
                                                            RecordStore* records,
                                                            RocksDbIngestLog* embedded_log,
-                                                           std::function<absl::Time()> now = nullptr);
+                                                           const base::Clock* clock = nullptr);
 
   // The terms that apply to each agreement id among `views` (see above).
   static RetentionTerms TermsInForce(const std::vector<AgreementView>& views);

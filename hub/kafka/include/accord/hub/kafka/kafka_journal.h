@@ -51,6 +51,9 @@ class KafkaJournal final : public Journal {
   ~KafkaJournal() override;
 
   absl::Status AppendOutcome(const StageOutcome& outcome) override;
+  // One attempt: a failed append is reported to `done` and not retried here
+  // (librdkafka would fail an immediate re-produce with its cached error);
+  // hub/server's JournalProposals appends it again after a backoff.
   void AppendAgreement(const v1::AgreementEvent& event, std::function<void(absl::Status)> done) override;
 
   // The offset of the next entry this process will apply.

@@ -15,7 +15,6 @@
 #pragma once
 
 #include <atomic>
-#include <functional>
 #include <memory>
 #include <thread>
 
@@ -24,13 +23,20 @@
 #include "absl/time/time.h"
 #include "accord/hub/kafka/kafka_config.h"
 
+namespace accord::base {
+class Clock;
+}  // namespace accord::base
+
 namespace accord::hub {
 
 struct KafkaProbeOptions {
   absl::Duration interval = absl::Seconds(2);  // between requests
   absl::Duration timeout = absl::Seconds(2);   // for one request
   absl::Duration window = absl::Seconds(10);   // reachable if an answer is this recent
-  std::function<absl::Time()> now;             // clock; defaults to absl::Now
+  // Times answers and the window (accord/base/clock.h; borrowed, must
+  // outlive the probe). Null: the real clock. The interval and the request
+  // timeout are real time (the probe's thread waits for them).
+  const base::Clock* clock = nullptr;
 };
 
 class KafkaProbe {
