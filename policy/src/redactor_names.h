@@ -69,7 +69,7 @@ class NameGazetteer {
   // if unknown. Runs at every word of every narrative, so it costs one hash
   // probe: the names and the built-in words sit in one open-addressed table of
   // 8-byte slots (the upper 48 bits of the word's 64-bit hash and its 16 flag
-  // bits), at most a quarter full (256 KiB with the embedded gazetteer). A
+  // bits), at most a quarter full (512 KiB with the embedded gazetteer). A
   // false match needs the slot and the 48-bit check to agree by chance (about
   // 1 in 10^14 per word) and would only mark one more word.
   uint16_t Lookup(std::string_view folded) const { return LookupHash(Hash(folded)); }
