@@ -867,7 +867,7 @@ struct Redactor::Patterns {
         }
       }
       if (ri::MayBeDobCueAt(text, i)) {
-        if (size_t end = MatchAt(ri::kDobCuePattern, text, i); end > best) {
+        if (size_t end = ri::MatchDobCueAt(text, i); end > best) {
           best = end;
           kind = IdentifierKind::kDateOfBirth;
           span_begin = DateStartInCue(text, i, end);

@@ -52,6 +52,8 @@ size_t MatchNiShapeAt(std::string_view text, size_t pos);
 bool NiCueBefore(std::string_view text, size_t pos);
 size_t MatchRegAt(std::string_view text, size_t pos);
 size_t MatchRegPrefixAt(std::string_view text, size_t pos);
+// kDobCuePattern: "DOB 14/03/1990", "d.o.b: (14th March 1990)", "born on March 14, 1990".
+size_t MatchDobCueAt(std::string_view text, size_t pos);
 
 // Pre-filters: false when the pattern certainly does not match at `pos`.
 bool MayBeAddressAt(std::string_view text, size_t pos);
