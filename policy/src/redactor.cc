@@ -740,7 +740,8 @@ std::string_view PlaceholderFor(IdentifierKind kind) {
 
 struct Redactor::Patterns {
   // Each pattern alone (longest match). Run anchored where the pre-filters of
-  // redactor_patterns.h point: e-mail, date-of-birth cue, address.
+  // redactor_patterns.h point: e-mail, address (the others are the
+  // specification of the hand-written matchers).
   std::array<std::unique_ptr<RE2>, ri::kPatternCount> single;
   // Given names and surnames, and the cue and place vocabulary (redactor_names.h).
   ri::NameGazetteer gazetteer;
