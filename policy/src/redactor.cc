@@ -740,7 +740,8 @@ std::string_view PlaceholderFor(IdentifierKind kind) {
 
 struct Redactor::Patterns {
   // Each pattern alone (longest match). Run anchored where the pre-filters of
-  // redactor_patterns.h point: e-mail, date-of-birth cue, address.
+  // redactor_patterns.h point: e-mail, address (the others are the
+  // specification of the hand-written matchers).
   std::array<std::unique_ptr<RE2>, ri::kPatternCount> single;
   // Given names and surnames, and the cue and place vocabulary (redactor_names.h).
   ri::NameGazetteer gazetteer;
@@ -867,7 +868,7 @@ struct Redactor::Patterns {
         }
       }
       if (ri::MayBeDobCueAt(text, i)) {
-        if (size_t end = MatchAt(ri::kDobCuePattern, text, i); end > best) {
+        if (size_t end = ri::MatchDobCueAt(text, i); end > best) {
           best = end;
           kind = IdentifierKind::kDateOfBirth;
           span_begin = DateStartInCue(text, i, end);

@@ -352,7 +352,17 @@ size_t ReadAsciiWord(const char* tx, size_t n, size_t i, const NameGazetteer& g,
       t->shape = IsAsciiUpper(static_cast<unsigned char>(tx[i])) ? Shape::kTitle : Shape::kLower;
     }
     uint16_t bits = g.LookupHash(NameGazetteer::HashPadded(buf, kl));
-    if (bits == 0 && hyphen) bits = LookupKey(g, std::string_view(buf, kl));
+    if (bits == 0 && hyphen) {
+      // Double-barrelled: the union of its parts, as LookupKey; the parts are
+      // never empty (a '-' is kept only between letters or digits).
+      for (size_t start = 0; start < kl;) {
+        size_t dash = start;
+        while (dash < kl && buf[dash] != '-') ++dash;
+        bits |= g.LookupHash(NameGazetteer::HashMasked(buf + start, dash - start)) &
+                (kGiven | kSurname | kFrequent);
+        start = dash + 1;
+      }
+    }
     t->bits = bits;
   }
   return possessive ? j + 2 : j;
@@ -421,22 +431,17 @@ absl::StatusOr<NameGazetteer> NameGazetteer::Parse(std::string_view tsv) {
               absl::StrCat("name gazetteer line ", line_no, ": unknown flag (use G S W F)"));
       }
     }
-    const uint64_t h = Hash(line.substr(0, tab));
-    names[h] |= bits;
-    g.Insert(h);
+    names[Hash(line.substr(0, tab))] |= bits;
   }
+  for (const BuiltIn& b : kBuiltIn) names[Hash(b.word)] |= b.bits;
+  // At most a quarter full: a word in no list (most words) meets an empty slot
+  // after 1.4 probes on average.
   size_t slots = 1024;
-  while (slots < 2 * names.size()) slots *= 2;
-  g.names_.assign(slots, 0);
-  g.name_mask_ = slots - 1;
-  for (const auto& [h, bits] : names) g.AddName(h, bits);
+  while (slots < 4 * names.size()) slots *= 2;
+  g.table_.assign(slots, 0);
+  g.mask_ = slots - 1;
+  for (const auto& [h, bits] : names) g.Add(h, bits);
   g.size_ = names.size();
-  for (const BuiltIn& b : kBuiltIn) {
-    const uint64_t h = Hash(b.word);
-    auto it = names.find(h);
-    if (it == names.end()) ++g.size_;
-    g.AddVocabulary(h, b.bits | (it == names.end() ? 0 : it->second));
-  }
   return g;
 }
 

@@ -66,27 +66,19 @@ class NameGazetteer {
   static absl::StatusOr<NameGazetteer> Parse(std::string_view tsv);
 
   // The bits of a folded (lower-case, accents removed, no apostrophes) word; 0
-  // if unknown. Runs at every word of every narrative, so it touches little
-  // memory: the built-in words ("the", "at", "states", the commonest words of
-  // a narrative) sit in a small open-addressed table that stays in cache; a
-  // Bloom filter (16 KiB, two probes) rejects most other words; the names sit
-  // in a flat table of 4-byte slots (a 28-bit check of the word's 64-bit
-  // FNV-1a hash and its 4 flag bits). A false match needs the Bloom filter,
-  // the slot and the 28-bit check to agree by chance (about 1 in 10^10 per
-  // word) and would only mark one more word as a name.
+  // if unknown. Runs at every word of every narrative, so it costs one hash
+  // probe: the names and the built-in words sit in one open-addressed table of
+  // 8-byte slots (the upper 48 bits of the word's 64-bit hash and its 16 flag
+  // bits), at most a quarter full (512 KiB with the embedded gazetteer). A
+  // false match needs the slot and the 48-bit check to agree by chance (about
+  // 1 in 10^14 per word) and would only mark one more word.
   uint16_t Lookup(std::string_view folded) const { return LookupHash(Hash(folded)); }
   uint16_t LookupHash(uint64_t h) const {
-    for (size_t slot = h & (kVocabSlots - 1);; slot = (slot + 1) & (kVocabSlots - 1)) {
-      const VocabSlot& v = vocabulary_[slot];
-      if (v.hash == h) return v.bits;
-      if (v.hash == 0) break;
-    }
-    if (!MayContain(h)) return 0;
-    const uint32_t check = NameCheck(h);
-    for (size_t slot = h & name_mask_;; slot = (slot + 1) & name_mask_) {
-      const uint32_t e = names_[slot];
+    const uint64_t* const table = table_.data();
+    for (size_t slot = h & mask_;; slot = (slot + 1) & mask_) {
+      const uint64_t e = table[slot];
+      if (((e ^ h) & ~uint64_t{0xFFFF}) == 0) return static_cast<uint16_t>(e);
       if (e == 0) return 0;
-      if ((e & ~uint32_t{0xF}) == check) return static_cast<uint16_t>(e & 0xF);
     }
   }
   size_t size() const { return size_; }  // names and built-in words
@@ -100,6 +92,13 @@ class NameGazetteer {
     if (s.size() > 64) s = s.substr(0, 64);  // callers fold at most 64 bytes
     std::memcpy(padded, s.data(), s.size());
     return HashPadded(padded, s.size());
+  }
+  // The finaliser both hashes share: every bit depends on every byte; never 0.
+  static uint64_t Finish(uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 33;
+    return h == 0 ? 1 : h;
   }
   static uint64_t HashPadded(const char* buf, size_t len) {
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
@@ -115,61 +114,44 @@ class NameGazetteer {
       std::memcpy(&w, buf + i, 8);
       h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
     }
-    h ^= h >> 33;
-    h *= 0xC4CEB9FE1A85EC53ULL;
-    h ^= h >> 33;
-    return h == 0 ? 1 : h;
+    return Finish(h);
+  }
+  // HashPadded of the `len` bytes at `buf` when the bytes after them are not
+  // zero (a part of "smith-jones"): the last word is masked instead. Reads up
+  // to the next multiple of 8 bytes past `len`; `len` is at least 1.
+  static uint64_t HashMasked(const char* buf, size_t len) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, buf + i, 8);
+      h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+      h ^= h >> 32;
+    }
+    if (i < len) {
+      uint64_t w;
+      std::memcpy(&w, buf + i, 8);
+      w &= ~uint64_t{0} >> (8 * (8 - (len - i)));  // little-endian: the first len - i bytes
+      h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+    }
+    return Finish(h);
   }
 
  private:
-  static constexpr size_t kBloomBits = size_t{1} << 17;
-  static constexpr size_t kVocabSlots = 1024;  // > 3x the built-in words
-  struct VocabSlot {
-    uint64_t hash = 0;  // 0 = empty (Hash never returns 0)
-    uint16_t bits = 0;
-  };
-  // The upper 28 bits of a name slot: never 0 (0 is an empty slot).
-  static uint32_t NameCheck(uint64_t h) {
-    return (static_cast<uint32_t>(h >> 36) | 1u) << 4;
-  }
-  void AddVocabulary(uint64_t h, uint16_t bits) {
-    for (size_t slot = h & (kVocabSlots - 1);; slot = (slot + 1) & (kVocabSlots - 1)) {
-      VocabSlot& v = vocabulary_[slot];
-      if (v.hash == 0 || v.hash == h) {
-        v.hash = h;
-        v.bits |= bits;
+  // Adds (or merges) a word's bits; `bits` is never 0, so a used slot is never 0.
+  void Add(uint64_t h, uint16_t bits) {
+    for (size_t slot = h & mask_;; slot = (slot + 1) & mask_) {
+      uint64_t& e = table_[slot];
+      if (e == 0 || ((e ^ h) & ~uint64_t{0xFFFF}) == 0) {
+        e = (h & ~uint64_t{0xFFFF}) | (e & 0xFFFF) | bits;
         return;
       }
     }
-  }
-  void AddName(uint64_t h, uint16_t bits) {
-    const uint32_t check = NameCheck(h);
-    for (size_t slot = h & name_mask_;; slot = (slot + 1) & name_mask_) {
-      uint32_t& e = names_[slot];
-      if (e == 0 || (e & ~uint32_t{0xF}) == check) {
-        e = check | (e & 0xF) | (bits & 0xF);
-        return;
-      }
-    }
-  }
-  bool MayContain(uint64_t h) const {
-    const size_t a = h & (kBloomBits - 1);
-    const size_t b = (h >> 23) & (kBloomBits - 1);
-    return ((bloom_[a >> 6] >> (a & 63)) & (bloom_[b >> 6] >> (b & 63)) & 1) != 0;
-  }
-  void Insert(uint64_t h) {
-    const size_t a = h & (kBloomBits - 1);
-    const size_t b = (h >> 23) & (kBloomBits - 1);
-    bloom_[a >> 6] |= uint64_t{1} << (a & 63);
-    bloom_[b >> 6] |= uint64_t{1} << (b & 63);
   }
 
-  std::vector<uint64_t> bloom_ = std::vector<uint64_t>(kBloomBits / 64);
-  // Built-in cue/stop/place words, with the name bits of those that are names too.
-  std::vector<VocabSlot> vocabulary_ = std::vector<VocabSlot>(kVocabSlots);
-  // The gazetteer file's names: open addressing, at most half full.
-  std::vector<uint32_t> names_;
-  size_t name_mask_ = 0;
+  // Names and built-in words; an empty slot is 0.
+  std::vector<uint64_t> table_;
+  size_t mask_ = 0;
   size_t size_ = 0;
 };
 

@@ -43,6 +43,29 @@ TEST_F(NamesTest, EmbeddedGazetteerIsLoaded) {
   EXPECT_EQ(g->Lookup("zzzzqx"), 0);
 }
 
+// One table holds the names and the built-in words: a word in both has the bits of both.
+TEST_F(NamesTest, BuiltInWordsAndNamesShareOneTable) {
+  auto g = redact_internal::NameGazetteer::Parse("june\tGW\nsmith\tSF\n");
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_EQ(g->Lookup("june"),
+            redact_internal::kGiven | redact_internal::kCommonWord | redact_internal::kCalendar);
+  EXPECT_EQ(g->Lookup("smith"), redact_internal::kSurname | redact_internal::kFrequent);
+  EXPECT_EQ(g->Lookup("victim"), redact_internal::kCueBefore | redact_internal::kStop);
+  EXPECT_EQ(g->Lookup("jones"), 0);
+}
+
+// The parts of a double-barrelled word are hashed in place: HashMasked of a
+// prefix equals Hash of the prefix alone, whatever follows it.
+TEST_F(NamesTest, MaskedHashEqualsHashOfThePart) {
+  const std::string word = "llewellyn-price-abcdefghijklmnop";
+  std::string buf = word + std::string(8, 'x');
+  for (size_t len = 1; len <= word.size(); ++len) {
+    EXPECT_EQ(redact_internal::NameGazetteer::HashMasked(buf.data(), len),
+              redact_internal::NameGazetteer::Hash(std::string_view(word).substr(0, len)))
+        << len;
+  }
+}
+
 // Welsh given names come from gender-guesser's nam_dict.txt (policy/data/README.md):
 // Faker has no Welsh locale.
 TEST_F(NamesTest, GazetteerHoldsWelshNames) {

@@ -262,6 +262,131 @@ size_t MatchRegAt(std::string_view text, size_t pos) {
   return EndAtBoundary(text, i);
 }
 
+namespace {
+
+// RE2's \s: [\t\n\f\r ].
+bool IsRe2Space(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+size_t Re2Spaces(std::string_view text, size_t i) {
+  while (IsRe2Space(At(text, i))) ++i;
+  return i;
+}
+// The ASCII letters `lower` at i in any case; the index after them or 0.
+size_t Word(std::string_view text, size_t i, std::string_view lower) {
+  for (char c : lower) {
+    if ((At(text, i) | 0x20) != static_cast<unsigned char>(c) || !IsAlpha(At(text, i))) return 0;
+    ++i;
+  }
+  return i;
+}
+bool Boundary(std::string_view text, size_t i) { return !IsWordByte(At(text, i)); }
+// 1..max digits at i (greedy); the index after them, or 0 if none.
+size_t DigitRun(std::string_view text, size_t i, int max) {
+  size_t j = i;
+  while (static_cast<int>(j - i) < max && IsDigit(At(text, j))) ++j;
+  return j == i ? 0 : j;
+}
+// kMonth: the run of letters at i, when it is a month or its abbreviation.
+size_t MonthAt(std::string_view text, size_t i) {
+  size_t j = i;
+  while (IsAlpha(At(text, j))) ++j;
+  if (j == i || j - i > 9) return 0;
+  char w[10] = {};
+  for (size_t k = i; k < j; ++k) w[k - i] = static_cast<char>(At(text, k) | 0x20);
+  static constexpr std::string_view kForms[] = {
+      "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun",
+      "june", "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october",
+      "nov", "november", "dec", "december"};
+  for (std::string_view f : kForms) {
+    if (f == std::string_view(w, j - i)) return j;
+  }
+  return 0;
+}
+// "st" "nd" "rd" "th" at i: the index after it, else i.
+size_t OrdinalAt(std::string_view text, size_t i) {
+  for (std::string_view o : {"st", "nd", "rd", "th"}) {
+    if (size_t e = Word(text, i, o); e != 0) return e;
+  }
+  return i;
+}
+// DateSource() then \b at i (its alternatives start differently: one parse).
+size_t DateAt(std::string_view text, size_t i) {
+  if (IsDigit(At(text, i))) {
+    size_t j = DigitRun(text, i, 4);
+    if (j - i == 4) {  // \d{4}-\d{1,2}-\d{1,2}
+      if (At(text, j) != '-' || (j = DigitRun(text, j + 1, 2)) == 0) return 0;
+      if (At(text, j) != '-' || (j = DigitRun(text, j + 1, 2)) == 0) return 0;
+      return Boundary(text, j) ? j : 0;
+    }
+    if (j - i == 3) return 0;
+    if (IsOneOf(static_cast<char>(At(text, j)), "/.-")) {  // \d{1,2}[/.-]\d{1,2}[/.-](\d{4}|\d{2})
+      if ((j = DigitRun(text, j + 1, 2)) == 0) return 0;
+      if (!IsOneOf(static_cast<char>(At(text, j)), "/.-")) return 0;
+      const size_t y = DigitRun(text, j + 1, 4);
+      if (y == 0) return 0;
+      if (y - (j + 1) == 4 && Boundary(text, y)) return y;
+      return Boundary(text, j + 3) && y >= j + 3 && !IsDigit(At(text, j + 3)) ? j + 3 : 0;
+    }
+    // \d{1,2}(st|nd|rd|th)?\s+MONTH\.?,?\s+\d{4}
+    j = OrdinalAt(text, j);
+    if (!IsRe2Space(At(text, j))) return 0;
+    if ((j = MonthAt(text, Re2Spaces(text, j))) == 0) return 0;
+    if (At(text, j) == '.') ++j;
+    if (At(text, j) == ',') ++j;
+    if (!IsRe2Space(At(text, j))) return 0;
+    j = Re2Spaces(text, j);
+    const size_t y = DigitRun(text, j, 4);
+    return y != 0 && y - j == 4 && Boundary(text, y) ? y : 0;
+  }
+  // MONTH\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}
+  size_t j = MonthAt(text, i);
+  if (j == 0) return 0;
+  if (At(text, j) == '.') ++j;
+  if (!IsRe2Space(At(text, j))) return 0;
+  if ((j = DigitRun(text, Re2Spaces(text, j), 2)) == 0) return 0;
+  j = OrdinalAt(text, j);
+  if (At(text, j) == ',') ++j;
+  if (!IsRe2Space(At(text, j))) return 0;
+  j = Re2Spaces(text, j);
+  const size_t y = DigitRun(text, j, 4);
+  return y != 0 && y - j == 4 && Boundary(text, y) ? y : 0;
+}
+
+}  // namespace
+
+size_t MatchDobCueAt(std::string_view text, size_t pos) {
+  if (pos > 0 && IsWordByte(At(text, pos - 1))) return 0;  // \b
+  size_t j = 0;
+  const unsigned char c = At(text, pos) | 0x20;
+  if (c == 'b') {  // born\b(\s+on\b)?
+    if ((j = Word(text, pos, "born")) == 0 || !Boundary(text, j)) return 0;
+    const size_t s = Re2Spaces(text, j);
+    if (s > j) {
+      if (size_t on = Word(text, s, "on"); on != 0 && Boundary(text, on)) j = on;
+    }
+  } else if (c == 'd' && (At(text, pos + 1) | 0x20) == 'a') {  // date\s+of\s+birth\b
+    if ((j = Word(text, pos, "date")) == 0 || !IsRe2Space(At(text, j))) return 0;
+    if ((j = Word(text, Re2Spaces(text, j), "of")) == 0 || !IsRe2Space(At(text, j))) return 0;
+    if ((j = Word(text, Re2Spaces(text, j), "birth")) == 0 || !Boundary(text, j)) return 0;
+  } else {  // d\.?o\.?b\b\.?
+    if (c != 'd') return 0;
+    j = pos + 1;
+    if (At(text, j) == '.') ++j;
+    if ((At(text, j) | 0x20) != 'o') return 0;
+    ++j;
+    if (At(text, j) == '.') ++j;
+    if ((At(text, j) | 0x20) != 'b') return 0;
+    ++j;
+    if (!Boundary(text, j)) return 0;
+    if (At(text, j) == '.') ++j;
+  }
+  // [\s:,\-]*\(?
+  while (IsRe2Space(At(text, j)) || IsOneOf(static_cast<char>(At(text, j)), ":,-")) ++j;
+  if (At(text, j) == '(') ++j;
+  return DateAt(text, j);
+}
+
 size_t MatchRegPrefixAt(std::string_view text, size_t pos) {
   size_t i = pos;
   if (!RegPrefixLetter(At(text, i))) return 0;

@@ -18,9 +18,9 @@ namespace accord::policy::redact_internal {
 // hand-written Match*At() functions below, which implement exactly the same
 // language (redactor_test.cc cross-checks them against RE2): on this class of
 // machine every RE2 call costs ~250 ns, and a narrative holds many numbers
-// and words that could start an identifier. RE2 itself is run, anchored, only
-// where a cheap pre-filter has found a likely e-mail, date-of-birth cue or
-// address.
+// and words that could start an identifier (the date-of-birth cue too,
+// behind MayBeDobCueAt). RE2 itself is run, anchored, only where a cheap
+// pre-filter has found a likely e-mail or address.
 enum Pattern : int {
   kEmailPattern = 0,
   kPhonePattern,
@@ -52,6 +52,8 @@ size_t MatchNiShapeAt(std::string_view text, size_t pos);
 bool NiCueBefore(std::string_view text, size_t pos);
 size_t MatchRegAt(std::string_view text, size_t pos);
 size_t MatchRegPrefixAt(std::string_view text, size_t pos);
+// kDobCuePattern: "DOB 14/03/1990", "d.o.b: (14th March 1990)", "born on March 14, 1990".
+size_t MatchDobCueAt(std::string_view text, size_t pos);
 
 // Pre-filters: false when the pattern certainly does not match at `pos`.
 bool MayBeAddressAt(std::string_view text, size_t pos);

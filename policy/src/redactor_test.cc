@@ -375,6 +375,7 @@ TEST(RedactorPatternsTest, HandMatchersAgreeWithRe2) {
       {ri::kPhonePattern, ri::MatchPhoneAt},       {ri::kNhsPattern, ri::MatchNhsShapeAt},
       {ri::kPostcodePattern, ri::MatchPostcodeAt}, {ri::kNiPattern, ri::MatchNiAt},
       {ri::kRegPattern, ri::MatchRegAt},           {ri::kRegPrefixPattern, ri::MatchRegPrefixAt},
+      {ri::kDobCuePattern, ri::MatchDobCueAt},
   };
   const std::vector<std::string> texts = {
       "07700 900123", "07700900123", "07700-900-123", "(07700) 900123", "+44 7700 900123",
@@ -387,7 +388,23 @@ TEST(RedactorPatternsTest, HandMatchersAgreeWithRe2) {
       "ab 12 34 56 a", "DA123456A", "AO123456A", "QQ 12 34 56 E", "QQ 12 34 56", "QQ  12 34 56 C",
       "AB12 CDE", "ab12cde", "AB12  CDE", "AB1 CDE", "AB12 CD", "AB12 CDEF", "A123 BCD", "A1 BCD",
       "Y123ABC", "I123 ABC", "A1234 BCD", "A123 BCI", "a123 bcd", "A123 BC", "M4 AND", "",
-      "0", "+44", "(0", "QQ", "AB12", "A123"};
+      "0", "+44", "(0", "QQ", "AB12", "A123",
+      // Date-of-birth cues and every date shape.
+      "DOB 14/03/1990", "dob: 14/03/90", "D.O.B. 14.03.1990", "d.o.b 14-3-1990", "DoB(14/03/1990)",
+      "DOB: (14/03/1990)", "DOB 14/03/199", "DOB 14/03/19901", "DOB 14/03/1", "DOB 14/03/90x",
+      "DOB 14/03/1990x", "DOB 14/03/1990_", "DOB 14/03/1990.", "DOB 114/03/1990", "DOB 14/003/1990",
+      "DOB 1990-03-14", "DOB 1990-3-4", "DOB 1990-03-145", "DOB 1990-003-14", "DOB 19901-03-14",
+      "DOB 199-03-14", "DOB 32/13/1990", "DOB 14th March 1990", "DOB 14 Mar 1990", "DOB 1st Sept, 1990",
+      "DOB 2nd sep. 1990", "DOB 3rd Septe 1990", "DOB 14 March  1990", "DOB 14March 1990",
+      "DOB 14 March 199", "DOB 14 March 19901", "DOB 14st\tJune\n1990", "DOB 14stt June 1990",
+      "DOB March 14, 1990", "DOB Mar. 14th 1990", "DOB jul 4 1990", "DOB July 4,1990",
+      "DOB July 414, 1990", "DOB Julyy 4, 1990", "DOB May 1990", "DOB december 31st,  2001x",
+      "dob\v14/03/1990", "DOB -:, (14/03/1990)", "DOB((14/03/1990)", "DOBX 14/03/1990",
+      "DOB. 14/03/1990", "DOB.. 14/03/1990", "D.OB 14/03/1990", "DO.B 14/03/1990", "D..OB 1/1/90",
+      "DOB\f1/1/90", "born 14/03/1990", "born on 14/03/1990", "Born  On 14 March 1990",
+      "born onwards 1990", "born october 3, 1990", "born on", "borne 14/03/1990", "bornon 1/1/90",
+      "born\ron\r1/1/90", "date of birth: 14/03/1990", "Date  Of\tBirth 1990-03-14",
+      "date of birthday 1/1/90", "dateof birth 1/1/90", "date of birth", "dob", "d", "DOB Ü"};
   RE2::Options options;
   options.set_longest_match(true);
   for (const Case& c : cases) {
@@ -400,6 +417,17 @@ TEST(RedactorPatternsTest, HandMatchersAgreeWithRe2) {
       EXPECT_EQ(c.match(text, 0), want) << "pattern " << c.pattern << " on '" << text << "'";
     }
   }
+}
+
+// The date-of-birth cue matcher returns the end of the cue and its date.
+TEST(RedactorPatternsTest, DobCueMatcherEndsAfterTheDate) {
+  namespace ri = redact_internal;
+  EXPECT_EQ(ri::MatchDobCueAt("DOB 14/03/1990 seen", 0), 14u);
+  EXPECT_EQ(ri::MatchDobCueAt("x d.o.b: (14th March 1990)", 2), 25u);
+  EXPECT_EQ(ri::MatchDobCueAt("born on March 14, 1990.", 0), 22u);
+  EXPECT_EQ(ri::MatchDobCueAt("date of birth 1990-03-14", 0), 24u);
+  EXPECT_EQ(ri::MatchDobCueAt("xDOB 14/03/1990", 1), 0u);  // no word boundary before the cue
+  EXPECT_EQ(ri::MatchDobCueAt("DOB unknown", 0), 0u);
 }
 
 TEST(RedactorPatternsTest, Utf8) {
