@@ -13,7 +13,8 @@
 #   scripts/loadgen.sh --kafka-mock [options]   the same on librdkafka's mock cluster
 #       (accord-kafka-mock), which serves one message set per partition per fetch and
 #       keeps ~5 MB per partition: for comparison only.
-# Environment: ACCORD_BUILD_DIR (default build/), ACCORD_HUB_ARGS (extra hub flags), RAW_RECORDS
+# Environment: ACCORD_BUILD_DIR (default build/), ACCORD_HUB_BIN (another accord-hub binary, for A/B
+# runs), ACCORD_HUB_ARGS (extra hub flags), RAW_RECORDS
 # (records of the raw librdkafka run with --kafka, default 40000),
 # KEEP=1 keeps the work dir.
 set -euo pipefail

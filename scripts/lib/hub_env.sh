@@ -26,10 +26,11 @@ HUB_METRICS_PORT=
 # accord_use_build BUILD_DIR
 # Sets ctl, hubbin, connect and analyst to the accordctl, accord-hub,
 # accord-connect and accord-analyst binaries in BUILD_DIR. The functions below
-# run $ctl and $hubbin, so call this first.
+# run $ctl and $hubbin, so call this first. ACCORD_HUB_BIN, if set, is the
+# accord-hub to run instead (A/B runs of two builds with the same scripts).
 accord_use_build() {
   ctl=$1/hub/accordctl/accordctl
-  hubbin=$1/hub/server/accord-hub
+  hubbin=${ACCORD_HUB_BIN:-$1/hub/server/accord-hub}
   connect=$1/connectors/connect/accord-connect
   analyst=$1/connectors/analyst/accord-analyst
 }
