@@ -3,6 +3,7 @@
 #include <initializer_list>
 
 #include "absl/time/civil_time.h"
+#include "accord/base/proto_time.h"
 #include "analysis_config.h"
 #include "cell_key.h"
 
@@ -31,9 +32,7 @@ std::string FirstText(const v1::CleanedRecord& r, const std::vector<std::string>
   return "";
 }
 
-absl::Time ToTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
+using base::ToTime;
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "accord/base/proto_time.h"
 #include "accord/policy/normalise.h"
 #include "mapping.h"
 #include "re2/re2.h"
@@ -74,11 +75,7 @@ void FormatDay(absl::CivilDay day, std::string* out) {
   p[9] = static_cast<char>('0' + d % 10);
 }
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t s = absl::ToUnixSeconds(t);
-  ts->set_seconds(s);
-  ts->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(s))));
-}
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) { base::ToTimestamp(t, ts); }
 
 }  // namespace
 

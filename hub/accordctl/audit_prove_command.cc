@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "accord/base/proto_time.h"
 #include "accord/hub/ledger/merkle.h"
 #include "audit_client.h"
 #include "commands.h"
@@ -99,7 +100,7 @@ int RunAuditProve(const AuditProveOptions& o) {
   v1::LedgerEntry entry;
   const bool parsed = entry.ParseFromString(proof->entry_bytes());
   const absl::Time disclosed =
-      absl::FromUnixSeconds(entry.disclosed_at().seconds()) + absl::Nanoseconds(entry.disclosed_at().nanos());
+      base::ToTime(entry.disclosed_at());
   if (o.json) {
     nlohmann::ordered_json j{{"ok", true},
                              {"index", o.index},

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "accord/base/atomic_file.h"
 #include "absl/time/clock.h"
+#include "accord/base/proto_time.h"
 #include "accord/hub/ledger/merkle.h"
 #include "google/protobuf/io/zero_copy_stream_impl.h"
 #include "google/protobuf/util/delimited_message_util.h"
@@ -30,7 +31,7 @@ absl::StatusOr<ledger::SignedTreeHead> HeadFromProto(const v1::SignedTreeHead& h
   sth.head.tree_size = h.tree_size();
   std::copy(h.root_hash().begin(), h.root_hash().end(), sth.head.root.begin());
   sth.head.timestamp =
-      absl::FromUnixSeconds(h.timestamp().seconds()) + absl::Nanoseconds(h.timestamp().nanos());
+      base::ToTime(h.timestamp());
   sth.log_id = h.log_id();
   sth.signature = h.signature();
   return sth;

@@ -3,6 +3,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "accord/base/proto_time.h"
 #include "accord/policy/normalise.h"
 #include "accord/policy/canonical.h"
 #include "accord/policy/generalise.h"
@@ -15,18 +16,9 @@ Rejection Reject(v1::RejectReason reason, std::string_view field, std::string me
   return Rejection{reason, std::string(field), std::move(message)};
 }
 
-absl::Time ToTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
+using base::ToTime;
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1000000;
-  int64_t rem = micros % 1000000;
-  if (rem < 0) { rem += 1000000; --seconds; }
-  ts->set_seconds(seconds);
-  ts->set_nanos(static_cast<int32_t>(rem * 1000));
-}
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) { base::ToTimestampMicros(t, ts); }
 
 std::optional<IdentifierKind> KnownKind(const FieldSpec& spec) {
   switch (spec.type) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "accord/base/proto_time.h"
 #include "accord/policy/british_national_grid.h"
 #include "accord/policy/normalise.h"
 #include "accord/base/status_macros.h"
@@ -128,7 +129,7 @@ absl::StatusOr<absl::Time> ToTime(const google::protobuf::Timestamp& ts) {
       ts.nanos() < 0 || ts.nanos() >= 1000000000) {
     return absl::InvalidArgumentError("datetime value is out of range");
   }
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+  return base::ToTime(ts);
 }
 
 // Text of a text-kind value or a date-kind value (for dates).

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "absl/time/time.h"
+#include "accord/base/proto_time.h"
 #include "accord/policy/normalise.h"
 #include "accord/base/status_macros.h"
 
@@ -33,7 +34,7 @@ absl::StatusOr<std::string> CanonicalDateTime(const google::protobuf::Timestamp&
       ts.nanos() < 0 || ts.nanos() >= 1000000000) {
     return absl::InvalidArgumentError("datetime value is out of range");
   }
-  absl::Time t = absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+  absl::Time t = base::ToTime(ts);
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", t, absl::UTCTimeZone());
 }
 

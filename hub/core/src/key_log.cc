@@ -1,6 +1,7 @@
 #include "accord/hub/core/key_log.h"
 
 #include "absl/strings/str_cat.h"
+#include "accord/base/proto_time.h"
 #include "accord/hub/ledger/merkle.h"
 #include "accord/hub/ledger/tree_head.h"
 
@@ -17,7 +18,7 @@ bool KeyInLog(const policy::KeyDirectory& keys, std::string_view fingerprint) {
 }  // namespace
 
 absl::Time KeyEventTime(const v1::KeyEvent& event) {
-  return absl::FromUnixSeconds(event.at().seconds()) + absl::Nanoseconds(event.at().nanos());
+  return base::ToTime(event.at());
 }
 
 absl::Status ApplyKeyEvent(const v1::KeyEvent& event, policy::KeyDirectory* keys) {
@@ -125,8 +126,7 @@ absl::StatusOr<VerifiedKeyLog> VerifyKeyLogExport(const v1::KeyLogExport& export
       return absl::DataLossError("the key log's signed head has no 32-byte root");
     }
     std::copy(h.root_hash().begin(), h.root_hash().end(), sth.head.root.begin());
-    sth.head.timestamp = absl::FromUnixSeconds(h.timestamp().seconds()) +
-                         absl::Nanoseconds(h.timestamp().nanos());
+    sth.head.timestamp = base::ToTime(h.timestamp());
     sth.log_id = h.log_id();
     sth.signature = h.signature();
     if (auto s = ledger::VerifyTreeHead(sth, exported.log_public_key_pem()); !s.ok()) {

@@ -7,6 +7,7 @@
 
 #include "accord/base/clock.h"
 #include "absl/strings/str_cat.h"
+#include "accord/base/proto_time.h"
 #include "accord/hub/core/key_log.h"
 #include "accord/hub/ledger/merkle.h"
 #include "accord/hub/ledger/rocksdb_status.h"
@@ -65,17 +66,7 @@ absl::Time LastChange(const policy::KeyDirectory& keys, std::string_view agency)
 
 }  // namespace
 
-void ToKeyTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t ns = absl::ToUnixNanos(t);
-  int64_t s = ns / 1000000000;
-  int64_t n = ns % 1000000000;
-  if (n < 0) {
-    n += 1000000000;
-    --s;
-  }
-  out->set_seconds(s);
-  out->set_nanos(static_cast<int32_t>(n));
-}
+void ToKeyTimestamp(absl::Time t, google::protobuf::Timestamp* out) { base::ToTimestamp(t, out); }
 
 absl::StatusOr<std::unique_ptr<KeyRegistry>> KeyRegistry::Open(HubDb* db, KeyRegistryOptions options) {
   if (options.clock == nullptr) options.clock = base::RealClock::Get();

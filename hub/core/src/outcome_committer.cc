@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "accord/base/proto_time.h"
 #include "google/protobuf/util/time_util.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -68,8 +69,7 @@ std::vector<v1::PolicyOutcome> ToJournal(const StageOutcome& outcome, size_t max
 
 absl::StatusOr<StageOutcome> FromJournal(v1::PolicyOutcome in) {
   StageOutcome out;
-  out.decided_at = absl::FromUnixSeconds(in.decided_at().seconds()) +
-                   absl::Nanoseconds(in.decided_at().nanos());
+  out.decided_at = base::ToTime(in.decided_at());
   out.disclosures.resize(in.disclosures_size());
   for (int i = 0; i < in.disclosures_size(); ++i) {
     StageOutcome::Disclosure& d = out.disclosures[i];

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "absl/time/clock.h"
+#include "accord/base/proto_time.h"
 #include "accord/policy/canonical.h"
 #include "accord/v1/audit_service.pb.h"
 #include "accord/hub/core/thread_name.h"
@@ -15,14 +16,7 @@
 namespace accord::hub {
 namespace {
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1000000;
-  int64_t rem = micros % 1000000;
-  if (rem < 0) { rem += 1000000; --seconds; }
-  ts->set_seconds(seconds);
-  ts->set_nanos(static_cast<int32_t>(rem * 1000));
-}
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) { base::ToTimestampMicros(t, ts); }
 
 
 // The disclosure's ledger entry (DPA 2018 s62): who, to whom, under what, which

@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
+#include "accord/base/proto_time.h"
 #include "accord/hub/core/ledger_store.h"
 #include "accord/hub/ledger/merkle.h"
 #include "accord/hub/ledger/stored_nodes.h"
@@ -33,9 +34,7 @@ void ToProto(const SignedTreeHead& sth, v1::SignedTreeHead* out) {
   out->set_signature(sth.signature);
 }
 
-absl::Time FromProto(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
+absl::Time FromProto(const google::protobuf::Timestamp& ts) { return base::ToTime(ts); }
 
 // A server-streaming reactor fed by a pull function: `next` fills the next
 // message and returns true, or returns false at the end (setting `status`).
