@@ -1,5 +1,6 @@
 #include "accord/hub/core/rocksdb_ingest_log.h"
 
+#include "accord/base/clock.h"
 #include "accord/hub/core/meta_keys.h"
 #include "accord/hub/core/thread_name.h"
 #include "absl/container/flat_hash_map.h"
@@ -69,7 +70,9 @@ absl::Status RocksDbIngestLogOptions::Validate() const {
 }
 
 RocksDbIngestLog::RocksDbIngestLog(HubDb* db, RocksDbIngestLogOptions options)
-    : db_(db), options_(std::move(options)) {}
+    : db_(db),
+      options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : base::RealClock::Get()) {}
 
 absl::StatusOr<std::unique_ptr<RocksDbIngestLog>> RocksDbIngestLog::Open(HubDb* db,
                                                                   RocksDbIngestLogOptions options) {
@@ -105,7 +108,7 @@ absl::StatusOr<std::unique_ptr<RocksDbIngestLog>> RocksDbIngestLog::Open(HubDb* 
     w->last_offset_ = w->next_offset_ - 1;
     w->consumed_ = consumed;
   }
-  if (auto s = w->SweepQuarantine(absl::Now()); !s.ok()) return s;
+  if (auto s = w->SweepQuarantine(w->clock_->Now()); !s.ok()) return s;
   w->thread_ = std::thread([raw = w.get()] {
     NameThisThread("ingest-writer");
     raw->Run();
@@ -244,7 +247,7 @@ void RocksDbIngestLog::StageConsumed(const std::vector<Entry>& consumed, rocksdb
   wb->Put(db_->cf(HubDb::kMeta), kConsumedKey, EncodeU64(last));
   // The raw records are no longer needed once their outcome is durable.
   staged_delete_upto_ = deleted_upto_;
-  if (last - deleted_upto_ >= kDeleteEveryRecords || absl::Now() - deleted_at_ >= kDeleteEvery) {
+  if (last - deleted_upto_ >= kDeleteEveryRecords || clock_->Now() - deleted_at_ >= kDeleteEvery) {
     wb->DeleteRange(db_->cf(HubDb::kIngest), EncodeU64(deleted_upto_ + 1), EncodeU64(last + 1));
     staged_delete_upto_ = last;
   }
@@ -254,7 +257,7 @@ absl::Status RocksDbIngestLog::Consumed(const std::vector<Entry>& consumed) {
   if (consumed.empty()) return absl::OkStatus();
   if (staged_delete_upto_ > deleted_upto_) {
     deleted_upto_ = staged_delete_upto_;
-    deleted_at_ = absl::Now();
+    deleted_at_ = clock_->Now();
   }
   absl::MutexLock lock(&mu_);
   consumed_ = std::max(consumed_, consumed.back().offset);
@@ -418,7 +421,7 @@ void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {
   if (!error.ok()) {
     // The detail (file names, the system error) is for the operator, at most
     // every 10 s; the publisher learns only what to do.
-    if (const int64_t n = storage_errors_.Count(absl::Now()); n > 0) {
+    if (const int64_t n = storage_errors_.Count(clock_->Now()); n > 0) {
       spdlog::error("ingest log: cannot store batches ({} since the last report): {}", n, std::string(error.message()));
     }
     const absl::Status refused =
@@ -473,7 +476,7 @@ absl::Status RocksDbIngestLog::Seal(std::string_view plain, std::string_view off
 
 absl::Status RocksDbIngestLog::Quarantine(const std::vector<QuarantinedEntry>& records) {
   if (records.empty()) return absl::OkStatus();
-  const uint64_t at_ms = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  const uint64_t at_ms = static_cast<uint64_t>(absl::ToUnixMillis(clock_->Now()));
   rocksdb::WriteBatch wb;
   std::string value;
   uint64_t upto = kept_upto_;

@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "absl/synchronization/notification.h"
+#include "accord/base/clock.h"
 #include "core_test_util.h"
 #include "gtest/gtest.h"
 #include "rocksdb/iterator.h"
@@ -45,9 +46,11 @@ AppendResult Append(IngestLog* log, std::vector<v1::Record> records) {
   return result;
 }
 
-std::unique_ptr<RocksDbIngestLog> OpenLog(HubDb* db, size_t tail_records = RocksDbIngestLogOptions().tail_records) {
+std::unique_ptr<RocksDbIngestLog> OpenLog(HubDb* db, size_t tail_records = RocksDbIngestLogOptions().tail_records,
+                                          const base::Clock* clock = nullptr) {
   RocksDbIngestLogOptions options;
   options.tail_records = tail_records;
+  options.clock = clock;
   options.dedupe_key = std::string(32, 'd');
   options.quarantine_key = std::string(32, 'q');
   options.record_key = std::string(32, 'r');
@@ -565,9 +568,10 @@ TEST(RocksDbIngestLogTest, TheLiveTailHandsOverWhatWasStoredAndStorageServesTheR
 
 TEST(RocksDbIngestLogTest, ConsumedRawRecordsAreDeletedInRangesAtLeastEverySecond) {
   TempDir dir;
+  base::ManualClock clock(absl::FromUnixSeconds(1764763200));
   {
     auto db = OpenDb(dir.path());
-    auto log = OpenLog(db.get());
+    auto log = OpenLog(db.get(), RocksDbIngestLogOptions().tail_records, &clock);
     ASSERT_TRUE(Append(log.get(), {MakeRecord("police", "a"), MakeRecord("police", "b"),
                                    MakeRecord("police", "c"), MakeRecord("police", "d")})
                     .status.ok());
@@ -575,7 +579,7 @@ TEST(RocksDbIngestLogTest, ConsumedRawRecordsAreDeletedInRangesAtLeastEverySecon
     EXPECT_EQ(StoredOffsets(db.get()), (std::vector<uint64_t>{2, 3, 4}));
     ConsumeOne(db.get(), log.get());  // within the second: kept for the next range
     EXPECT_EQ(StoredOffsets(db.get()), (std::vector<uint64_t>{2, 3, 4}));
-    absl::SleepFor(RocksDbIngestLog::kDeleteEvery + absl::Milliseconds(100));
+    clock.Advance(RocksDbIngestLog::kDeleteEvery + absl::Milliseconds(100));
     ConsumeOne(db.get(), log.get());
     EXPECT_EQ(StoredOffsets(db.get()), (std::vector<uint64_t>{4}));
     ConsumeOne(db.get(), log.get());  // offset 4: consumed, not yet deleted
@@ -702,16 +706,17 @@ TEST(RocksDbIngestLogTest, ARetriedQuarantineKeepsAndCountsEachRecordOnceAndTheS
   TempDir dir;
   auto db = OpenDb(dir.path());
   std::vector<IngestLog::Entry> entries;
+  base::ManualClock clock(absl::Now());
   {
-    auto log = OpenLog(db.get());
+    auto log = OpenLog(db.get(), RocksDbIngestLogOptions().tail_records, &clock);
     ASSERT_TRUE(Append(log.get(), {MakeRecord("police", "a"), MakeRecord("nhs", "b")}).status.ok());
     ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 2, &entries).ok());
     ASSERT_EQ(entries.size(), 2u);
     ASSERT_TRUE(log->Quarantine({{&entries[0], "x"}, {&entries[1], "y"}}).ok());
-    absl::SleepFor(absl::Milliseconds(2));  // a later attempt has another quarantined-at time
+    clock.Advance(absl::Milliseconds(2));  // a later attempt has another quarantined-at time
     ASSERT_TRUE(log->Quarantine({{&entries[0], "x"}, {&entries[1], "y"}}).ok());
   }
-  auto log = OpenLog(db.get());  // restarted before the commit: the same batch again
+  auto log = OpenLog(db.get(), RocksDbIngestLogOptions().tail_records, &clock);  // restarted before the commit: the same batch again
   ASSERT_TRUE(log->Quarantine({{&entries[0], "x"}, {&entries[1], "y"}}).ok());
   EXPECT_EQ(log->KeptQuarantine()->size(), 2u);
   EXPECT_EQ(*log->QuarantinedEver("police"), 1u);

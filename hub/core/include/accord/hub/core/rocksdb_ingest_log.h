@@ -98,6 +98,10 @@
 #include "accord/policy/openssl.h"
 #include "accord/policy/pseudonymiser.h"
 
+namespace accord::base {
+class Clock;  // accord/base/clock.h
+}  // namespace accord::base
+
 namespace accord::hub {
 
 struct RocksDbIngestLogOptions {
@@ -127,6 +131,10 @@ struct RocksDbIngestLogOptions {
   // than this); the result is the same either way. Default: 8192; 0 turns
   // the tail off.
   size_t tail_records = 8192;
+  // The clock (borrowed; must outlive the log) of the delete cadence, the
+  // quarantined-at times, the sweep at Open() and the error log's rate
+  // limit. Default (null): the real clock.
+  const base::Clock* clock = nullptr;
 
   absl::Status Validate() const;
 };
@@ -209,6 +217,7 @@ class RocksDbIngestLog final : public IngestLog {
 
   HubDb* const db_;
   const RocksDbIngestLogOptions options_;
+  const base::Clock* const clock_;  // options_.clock or the real clock
 
   mutable absl::Mutex mu_;
   std::deque<Batch> queue_ ABSL_GUARDED_BY(mu_);
