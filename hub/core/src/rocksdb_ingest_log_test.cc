@@ -146,8 +146,10 @@ TEST(RocksDbIngestLogTest, QuarantinedRecordsAreKeptSealedUntilTheirRetention) {
     // A shorter retention at the next start sweeps at once.
     auto db = OpenDb(dir.path());
     QuarantineOne(db.get(), "c");
-    absl::SleepFor(absl::Milliseconds(20));
+    // Reopened 20 ms later by its clock.
+    base::ManualClock later(absl::Now() + absl::Milliseconds(20));
     RocksDbIngestLogOptions options;
+    options.clock = &later;
     options.dedupe_key = std::string(32, 'd');
     options.quarantine_key = std::string(32, 'q');
     options.record_key = std::string(32, 'r');
