@@ -36,15 +36,7 @@ inline void ToTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
 // Sets `out` to `t` rounded down to the microsecond: the precision of the
 // times the hub records in ledger entries and cleaned records.
 inline void ToTimestampMicros(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1000000;
-  int64_t rem = micros % 1000000;
-  if (rem < 0) {
-    rem += 1000000;
-    --seconds;
-  }
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(rem * 1000));
+  ToTimestamp(absl::FromUnixMicros(absl::ToUnixMicros(t)), out);
 }
 
 }  // namespace accord::base
