@@ -30,12 +30,16 @@ struct AppendResult {
   std::vector<IngestLog::Outcome> outcomes;
 };
 
-// Appends `records` and waits for the durable outcome.
-AppendResult Append(IngestLog* log, std::vector<v1::Record> records) {
+// Appends `records` and waits for the durable outcome. `with_bytes`: the
+// batch also carries each record serialized (as Publish hands them over).
+AppendResult Append(IngestLog* log, std::vector<v1::Record> records, bool with_bytes = false) {
   AppendResult result;
   absl::Notification done;
   IngestLog::Batch batch;
   batch.records = std::move(records);
+  if (with_bytes) {
+    for (const v1::Record& r : batch.records) batch.serialized.push_back(r.SerializeAsString());
+  }
   batch.done = [&](absl::Status s, const std::vector<IngestLog::Outcome>& o) {
     result.status = s;
     result.outcomes = o;
@@ -347,18 +351,9 @@ TEST(RocksDbIngestLogTest, RawRecordsAreSealedBeforeTheyReachRocksDb) {
     r.add_fields()->mutable_value()->set_text(kName);
     ASSERT_TRUE(Append(log.get(), {r}).status.ok());
     // Also through the bytes-as-received path the Publish reactor uses.
-    IngestLog::Batch batch;
     v1::Record r2 = MakeRecord("police", kId + "-2");
     r2.add_fields()->mutable_value()->set_text(kName);
-    batch.serialized.push_back(r2.SerializeAsString());
-    batch.records.push_back(r2);
-    absl::Notification done;
-    batch.done = [&](absl::Status s, const std::vector<IngestLog::Outcome>&) {
-      EXPECT_TRUE(s.ok()) << s;
-      done.Notify();
-    };
-    ASSERT_TRUE(log->TryAppend(batch));
-    done.WaitForNotification();
+    ASSERT_TRUE(Append(log.get(), {r2}, /*with_bytes=*/true).status.ok());
     // The WAL (the records are not flushed yet) holds no plaintext.
     EXPECT_TRUE(FilesContaining(dir.path(), kName).empty());
     EXPECT_TRUE(FilesContaining(dir.path(), kId).empty());
@@ -508,16 +503,7 @@ TEST(RocksDbIngestLogTest, TheLiveTailHandsOverWhatWasStoredAndStorageServesTheR
     f->mutable_value()->set_text(std::string("text of ") + id);
     sent.push_back(r);
   }
-  IngestLog::Batch batch;
-  batch.records = sent;
-  for (const v1::Record& r : sent) batch.serialized.push_back(r.SerializeAsString());
-  absl::Notification done;
-  batch.done = [&](absl::Status s, const std::vector<IngestLog::Outcome>&) {
-    EXPECT_TRUE(s.ok()) << s;
-    done.Notify();
-  };
-  ASSERT_TRUE(log->TryAppend(batch));
-  done.WaitForNotification();
+  ASSERT_TRUE(Append(log.get(), sent, /*with_bytes=*/true).status.ok());
 
   auto expect_sent = [&](const std::vector<IngestLog::Entry>& entries) {
     for (const IngestLog::Entry& e : entries) {
