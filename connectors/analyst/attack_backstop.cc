@@ -24,21 +24,21 @@ using attack::RunAttack;
 using attack::ShiftLabel;
 using attack::Str;
 
-// The visible figure that gives away the figure at `leak_pointer`: the
-// smallest one containing all its records (a total or a margin), else the
-// smallest sharing some, else (the leak comes through ties to other tables)
-// the largest visible figure. "" if there is none.
-// Every visible number sharing records with the figure at `leak_pointer`,
-// directly or through a known relation (the escalation when withholding one
-// culprit at a time has not closed a leak).
-std::vector<std::string> AllSharing(const std::vector<Figure>& figs, const std::string& leak_pointer) {
-  std::set<int> tied;
+// The records of the figure at `leak_pointer`.
+std::set<int> RecordsOf(const std::vector<Figure>& figs, const std::string& leak_pointer) {
+  std::set<int> target;
   for (const Figure& f : figs) {
     if (f.pointer == leak_pointer) {
-      for (auto [i, c] : f.coef) tied.insert(i);
+      for (auto [i, c] : f.coef) target.insert(i);
     }
   }
-  const std::set<int> target = tied;
+  return target;
+}
+
+// `target` and the records it is tied to through known relations (figures
+// with no pointer: a table's total to the health table, ...).
+std::set<int> TiedTo(const std::vector<Figure>& figs, const std::set<int>& target) {
+  std::set<int> tied = target;
   for (const Figure& f : figs) {
     if (!f.pointer.empty()) continue;
     bool touches = false;
@@ -46,6 +46,14 @@ std::vector<std::string> AllSharing(const std::vector<Figure>& figs, const std::
     if (!touches) continue;
     for (auto [i, c] : f.coef) tied.insert(i);
   }
+  return tied;
+}
+
+// Every visible number sharing records with the figure at `leak_pointer`,
+// directly or through a known relation (the escalation when withholding one
+// culprit at a time has not closed a leak).
+std::vector<std::string> AllSharing(const std::vector<Figure>& figs, const std::string& leak_pointer) {
+  const std::set<int> tied = TiedTo(figs, RecordsOf(figs, leak_pointer));
   std::vector<std::string> out;
   for (const Figure& f : figs) {
     if (f.pointer.empty() || f.earlier || f.pointer == leak_pointer || !f.number) continue;
@@ -56,23 +64,13 @@ std::vector<std::string> AllSharing(const std::vector<Figure>& figs, const std::
   return out;
 }
 
+// The visible figure that gives away the figure at `leak_pointer`: the
+// smallest one containing all its records (a total or a margin), else the
+// smallest sharing some, else (the leak comes through ties to other tables)
+// the largest visible figure. "" if there is none.
 std::string Culprit(const std::vector<Figure>& figs, const std::string& leak_pointer) {
-  std::set<int> target;
-  for (const Figure& f : figs) {
-    if (f.pointer == leak_pointer) {
-      for (auto [i, c] : f.coef) target.insert(i);
-    }
-  }
-  // The records the leaking figure is tied to through known relations (a
-  // table's total to the health table, ...).
-  std::set<int> tied = target;
-  for (const Figure& f : figs) {
-    if (!f.pointer.empty()) continue;
-    bool touches = false;
-    for (auto [i, c] : f.coef) touches |= target.count(i) > 0;
-    if (!touches) continue;
-    for (auto [i, c] : f.coef) tied.insert(i);
-  }
+  const std::set<int> target = RecordsOf(figs, leak_pointer);
+  const std::set<int> tied = TiedTo(figs, target);
   const Figure* best = nullptr;
   size_t best_size = 0, best_overlap = 0;
   bool best_superset = false;
