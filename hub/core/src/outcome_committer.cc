@@ -115,7 +115,10 @@ absl::Status OutcomeCommitter::Take(IngestLog* log, const std::vector<IngestLog:
 
 absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
                                       const std::function<void(rocksdb::WriteBatch*)>& stage_position) {
-  rocksdb::WriteBatch wb;
+  // Reused from commit to commit: the buffer grows to a batch's size once
+  // instead of doubling (and faulting in fresh pages) on every commit.
+  rocksdb::WriteBatch& wb = batch_;
+  wb.Clear();
   for (const auto& q : outcome.quarantined) {
     std::string key = EncodeU64(q.offset);
     if (q.partition != 0) key = absl::StrCat(q.partition, "/", key);

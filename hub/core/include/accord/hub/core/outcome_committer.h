@@ -135,6 +135,7 @@ class OutcomeCommitter final : public OutcomeSink {
   const bool dedupe_;
   PipelineStats* const stats_;
   const DisclosureObserver observer_;
+  rocksdb::WriteBatch batch_;  // Commit()'s, cleared and reused (writer thread)
 };
 
 }  // namespace accord::hub

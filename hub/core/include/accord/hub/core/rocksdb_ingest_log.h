@@ -84,6 +84,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -97,6 +98,7 @@
 #include "accord/hub/core/ingest_log.h"
 #include "accord/policy/openssl.h"
 #include "accord/policy/pseudonymiser.h"
+#include "rocksdb/write_batch.h"
 
 namespace accord::base {
 class Clock;  // accord/base/clock.h
@@ -265,6 +267,10 @@ class RocksDbIngestLog final : public IngestLog {
   std::unique_ptr<policy::AesGcmSealer> sealer_;  // under options_.record_key
   policy::RandomPool nonces_;
   std::string sealed_;  // scratch: one sealed value
+  // Scratch reused by WriteGroup: the group's WriteBatch (cleared, capacity
+  // kept) and its dedupe index puts (key into that group's `keys`, offset).
+  rocksdb::WriteBatch group_batch_;
+  std::vector<std::pair<std::string_view, uint64_t>> dedupe_puts_;
   // Poll()'s thread: opens what the writer sealed.
   std::unique_ptr<policy::AesGcmOpener> opener_;
   // Quarantine()'s thread (the consumer's): nonces for sealing kept records,
