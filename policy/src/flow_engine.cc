@@ -3,6 +3,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "accord/base/civil_text.h"
 #include "accord/base/proto_time.h"
 #include "accord/policy/normalise.h"
 #include "accord/policy/canonical.h"
@@ -92,7 +93,12 @@ Rejection CheckDatesAgree(const CompiledFlow& flow, const v1::Record& record) {
       if (!dob.ok()) break;                         // the schema check reports it
       if (event_day.empty()) {
         const absl::Time event = absl::FromUnixSeconds(record.event_time().seconds());
-        event_day = absl::FormatCivilTime(absl::ToCivilDay(event, absl::UTCTimeZone()));
+        const absl::CivilDay day = absl::ToCivilDay(event, absl::UTCTimeZone());
+        if (base::HasFourDigitYear(day.year())) {
+          base::AppendCivilDay(day, &event_day);
+        } else {
+          event_day = absl::FormatCivilTime(day);
+        }
       }
       if (*dob > event_day) {
         return Reject(v1::REJECT_CONTRADICTORY_DATES, plan.spec->name,

@@ -3,8 +3,8 @@
 #include <openssl/rand.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "accord/base/civil_text.h"
 #include "accord/hub/core/meta_keys.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "rocksdb/iterator.h"
@@ -48,7 +48,13 @@ std::string RecordPeriod(const v1::CleanedRecord& r) {
   const absl::CivilSecond c = absl::ToCivilSecond(absl::FromUnixSeconds(r.event_time().seconds()),
                                                   absl::UTCTimeZone());
   const int64_t year = std::clamp<int64_t>(c.year(), 0, 9999);
-  return absl::StrFormat("%s/%04d-%02d", r.agreement_id().substr(0, 255), year, c.month());
+  const std::string_view agreement = std::string_view(r.agreement_id()).substr(0, 255);
+  std::string period;
+  period.reserve(agreement.size() + 8);
+  period.append(agreement);
+  period.push_back('/');
+  base::AppendCivilMonth(absl::CivilMonth(year, c.month()), &period);
+  return period;
 }
 
 std::string SealedHeader::AgreementPeriod() const {
