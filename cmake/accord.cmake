@@ -50,3 +50,15 @@ function(accord_use_jemalloc target)
   target_link_libraries(${target} PRIVATE PkgConfig::JEMALLOC)
   target_compile_definitions(${target} PRIVATE ACCORD_JEMALLOC=1)
 endfunction()
+
+# accord_use_fast_crc32c(TARGET): with ACCORD_FAST_CRC32C, the executable's
+# RocksDB computes its checksums on ISA-L (hub/core/include/accord/hub/core/
+# rocksdb_crc32c.h): ld's --wrap sends every call RocksDB's objects make to
+# rocksdb::crc32c::Extend to the wrapper in accord_rocksdb_crc32c. Either way
+# the executable may call RocksDbCrc32cImplementation().
+function(accord_use_fast_crc32c target)
+  target_link_libraries(${target} PRIVATE accord_rocksdb_crc32c)
+  if(ACCORD_FAST_CRC32C)
+    target_link_options(${target} PRIVATE "LINKER:--wrap=_ZN7rocksdb6crc32c6ExtendEjPKcm")
+  endif()
+endfunction()

@@ -8,6 +8,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librdkafka-dev librocksdb-dev libssl-dev libabsl-dev
   libjemalloc-dev  # accord-hub and accord-loadgen allocate through jemalloc (CMake ACCORD_JEMALLOC)
+  libisal-dev  # RocksDB's checksums on ISA-L's hardware CRC32C in accord-hub (CMake ACCORD_FAST_CRC32C)
   libre2-dev libyaml-cpp-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev libcsv-dev tzdata
   kcat openssl python3 python3-grpcio python3-grpc-tools

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "accord/hub/core/rocksdb_crc32c.h"
 #include "accord/hub/server/config.h"
 #include "accord/hub/server/hub.h"
 #include "accord/ops/cli.h"
@@ -80,6 +81,8 @@ int main(int argc, char** argv) {
   }
   accord::ops::InitLogging(*log_options);
   accord::ops::LogEvent(spdlog::level::info, "hub", "allocator", {{"allocator", AllocatorName()}});
+  accord::ops::LogEvent(spdlog::level::info, "hub", "rocksdb_crc32c",
+                        {{"implementation", std::string(accord::hub::RocksDbCrc32cImplementation())}});
 
   HubConfig config;
   if (!config_path.empty()) {
