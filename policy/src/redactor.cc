@@ -1010,7 +1010,7 @@ absl::Status Redactor::Redact(std::string_view text, absl::Span<const KnownIdent
   {
     absl::InlinedVector<std::pair<size_t, size_t>, 8> found;
     absl::InlinedVector<std::pair<size_t, size_t>, 8> homes;
-    ri::FindNamesWithoutHints(text, patterns_->gazetteer, &found, &homes);
+    ri::FindNamesWithoutHints(text, events, patterns_->gazetteer, &found, &homes);
     for (auto [b, e] : found) spans.push_back({b, e, IdentifierKind::kName, false});
     for (auto [b, e] : homes) spans.push_back({b, e, IdentifierKind::kAddress, false});
   }

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "accord/policy/redactor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -148,12 +149,17 @@ TEST(ScanEventsTest, AgreesWithByteRule) {
   redact_internal::ScanEvents events;
   auto check = [&](const std::string& t) {
     events.Build(t);
+    ASSERT_EQ(events.alnum.size(), events.bits.size());
     for (size_t i = 0; i < t.size(); ++i) {
       const bool bit = (events.bits[i / 64] >> (i % 64)) & 1;
       ASSERT_EQ(bit, is_event(t, i)) << "at " << i << " of " << t.size();
+      const auto c = static_cast<unsigned char>(t[i]);
+      const bool alnum = (events.alnum[i / 64] >> (i % 64)) & 1;
+      ASSERT_EQ(alnum, absl::ascii_isalnum(c)) << "alnum at " << i << " of " << t.size();
     }
     for (size_t i = t.size(); i < events.bits.size() * 64; ++i) {
       ASSERT_EQ((events.bits[i / 64] >> (i % 64)) & 1, 0u) << "past the end at " << i;
+      ASSERT_EQ((events.alnum[i / 64] >> (i % 64)) & 1, 0u) << "alnum past the end at " << i;
     }
     for (size_t i = 0; i <= t.size(); ++i) {
       size_t slow = i;

@@ -442,8 +442,14 @@ void ScanEvents::Build(std::string_view text) {
     bits.clear();
     bits.shrink_to_fit();
   }
+  if (alnum.capacity() > 1024 && words <= 1024) {
+    alnum.clear();
+    alnum.shrink_to_fit();
+  }
   bits.assign(words, 0);
+  alnum.assign(words, 0);
   uint64_t* const out = bits.data();
+  uint64_t* const out_alnum = alnum.data();
   uint32_t carry = 0;  // 1 if the byte before the block is a word byte
 #if defined(__SSE2__)
   for (size_t p = 0; p < n; p += 16) {
@@ -461,8 +467,8 @@ void ScanEvents::Build(std::string_view text) {
                                         _mm_cmplt_epi8(lc, _mm_set1_epi8('z' + 1)));
     const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
                                         _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-    const __m128i wd = _mm_or_si128(_mm_or_si128(alpha, digit),
-                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+    const __m128i an = _mm_or_si128(alpha, digit);
+    const __m128i wd = _mm_or_si128(an, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
     const __m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')),
                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('+'))),
                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('(')));
@@ -471,6 +477,8 @@ void ScanEvents::Build(std::string_view text) {
     const uint32_t events = (word & ~((word << 1) | carry)) | special;
     carry = (word >> 15) & 1;
     out[p >> 6] |= static_cast<uint64_t>(events) << (p & 63);
+    out_alnum[p >> 6] |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(an)))
+                         << (p & 63);
   }
 #else
   for (size_t p = 0; p < n; ++p) {
@@ -478,6 +486,7 @@ void ScanEvents::Build(std::string_view text) {
     const uint32_t word = IsWordByte(c) ? 1 : 0;
     const bool event = (word != 0 && carry == 0) || c == '@' || c == '+' || c == '(';
     if (event) out[p >> 6] |= uint64_t{1} << (p & 63);
+    if (word != 0 && c != '_') out_alnum[p >> 6] |= uint64_t{1} << (p & 63);
     carry = word;
   }
 #endif

@@ -110,9 +110,12 @@ inline size_t WordEnd(std::string_view text, size_t i) {
 // after another such byte) or '@', '+', '('. Built once per text, sixteen
 // bytes at a time (SSE2; byte by byte where it is not available), so the scan
 // jumps from one to the next instead of looking at every byte. Bits past the
-// end of the text are 0; a spare zero word follows the last.
+// end of the text are 0; a spare zero word follows the last. The same pass
+// marks the ASCII letters and digits ([0-9A-Za-z], `alnum`, same layout), where
+// the name tokenizer reads a word's end and shape (FindNamesWithoutHints).
 struct ScanEvents {
   std::vector<uint64_t> bits;
+  std::vector<uint64_t> alnum;
   void Build(std::string_view text);
 };
 
