@@ -590,8 +590,8 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const uint64_t* a
         continue;
       }
     }
-    // Filled here and stored once (the fields stay in registers).
-    Token t;
+    // Filled in place.
+    Token& t = tokens[count];
     // Fast path: a plain ASCII word (most of a narrative), folded by one table
     // load per byte and hashed; a word with a digit is never a name.
     size_t next = 0;
@@ -625,7 +625,7 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const uint64_t* a
         }
       }
     }
-    std::memcpy(&tokens[count++], &t, sizeof(Token));  // two 16-byte moves
+    ++count;
     i = std::max(next, i + 1);
     last_sig = i - 1;
   }
