@@ -6,6 +6,7 @@
 #include <cstring>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
@@ -759,13 +760,15 @@ struct Redactor::Patterns {
             absl::Span<const ri::Date> known_dates,
             absl::Span<const DigitTarget> digit_targets, Spans* spans) const {
     const size_t n = text.size();
+    // With no known date, the word starts where nothing can match are passed over.
+    const std::vector<uint64_t>& starts = known_dates.empty() ? events.likely : events.bits;
     size_t i = 0;
     bool after_word = false;  // the byte before i is a word byte of a word already tried
     while (i < n) {
       // The next word start or '@' / '+' / '(' (nothing else can start an
       // identifier); a word byte right after a match starts a word too.
       if (after_word || !ri::IsWordByte(static_cast<unsigned char>(text[i]))) {
-        i = ri::NextSetBit(events.bits, i, n);
+        i = ri::NextSetBit(starts, i, n);
         if (i >= n) break;
       }
       after_word = false;

@@ -156,10 +156,21 @@ TEST(ScanEventsTest, AgreesWithByteRule) {
       const auto c = static_cast<unsigned char>(t[i]);
       const bool alnum = (events.alnum[i / 64] >> (i % 64)) & 1;
       ASSERT_EQ(alnum, absl::ascii_isalnum(c)) << "alnum at " << i << " of " << t.size();
+      // `likely`: the events but letter-initial words with no digit in the
+      // next three bytes that do not start with 'd' or 'b'.
+      bool digit_soon = false;
+      for (size_t k = i + 1; k <= i + 3 && k < t.size(); ++k) {
+        digit_soon |= absl::ascii_isdigit(static_cast<unsigned char>(t[k]));
+      }
+      const bool quiet_word = absl::ascii_isalpha(c) && !digit_soon &&
+                              absl::ascii_tolower(c) != 'd' && absl::ascii_tolower(c) != 'b';
+      const bool likely = (events.likely[i / 64] >> (i % 64)) & 1;
+      ASSERT_EQ(likely, is_event(t, i) && !quiet_word) << "likely at " << i << " of " << t.size();
     }
     for (size_t i = t.size(); i < events.bits.size() * 64; ++i) {
       ASSERT_EQ((events.bits[i / 64] >> (i % 64)) & 1, 0u) << "past the end at " << i;
       ASSERT_EQ((events.alnum[i / 64] >> (i % 64)) & 1, 0u) << "alnum past the end at " << i;
+      ASSERT_EQ((events.likely[i / 64] >> (i % 64)) & 1, 0u) << "likely past the end at " << i;
     }
     for (size_t i = 0; i <= t.size(); ++i) {
       size_t slow = i;

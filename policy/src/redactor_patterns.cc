@@ -442,14 +442,20 @@ void ScanEvents::Build(std::string_view text) {
     bits.clear();
     bits.shrink_to_fit();
   }
-  if (alnum.capacity() > 1024 && words <= 1024) {
-    alnum.clear();
-    alnum.shrink_to_fit();
+  for (std::vector<uint64_t>* map : {&alnum, &likely, &digits}) {
+    if (map->capacity() > 1024 && words <= 1024) {
+      map->clear();
+      map->shrink_to_fit();
+    }
   }
   bits.assign(words, 0);
   alnum.assign(words, 0);
+  likely.assign(words, 0);  // 'd' / 'b' until the last pass
+  digits.assign(words, 0);
   uint64_t* const out = bits.data();
   uint64_t* const out_alnum = alnum.data();
+  uint64_t* const out_db = likely.data();
+  uint64_t* const out_digit = digits.data();
   uint32_t carry = 0;  // 1 if the byte before the block is a word byte
 #if defined(__SSE2__)
   for (size_t p = 0; p < n; p += 16) {
@@ -479,6 +485,12 @@ void ScanEvents::Build(std::string_view text) {
     out[p >> 6] |= static_cast<uint64_t>(events) << (p & 63);
     out_alnum[p >> 6] |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(an)))
                          << (p & 63);
+    out_digit[p >> 6] |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(digit)))
+                         << (p & 63);
+    const __m128i db = _mm_or_si128(_mm_cmpeq_epi8(lc, _mm_set1_epi8('d')),
+                                    _mm_cmpeq_epi8(lc, _mm_set1_epi8('b')));
+    out_db[p >> 6] |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(db)))
+                      << (p & 63);
   }
 #else
   for (size_t p = 0; p < n; ++p) {
@@ -487,9 +499,21 @@ void ScanEvents::Build(std::string_view text) {
     const bool event = (word != 0 && carry == 0) || c == '@' || c == '+' || c == '(';
     if (event) out[p >> 6] |= uint64_t{1} << (p & 63);
     if (word != 0 && c != '_') out_alnum[p >> 6] |= uint64_t{1} << (p & 63);
+    if (IsDigit(c)) out_digit[p >> 6] |= uint64_t{1} << (p & 63);
+    if ((c | 0x20) == 'd' || (c | 0x20) == 'b') out_db[p >> 6] |= uint64_t{1} << (p & 63);
     carry = word;
   }
 #endif
+  // likely = bits minus the letter-initial word starts with no digit in the
+  // next three bytes and no 'd' / 'b'.
+  for (size_t w = 0; w < words; ++w) {
+    const uint64_t d = out_digit[w];
+    const uint64_t next = w + 1 < words ? out_digit[w + 1] : 0;
+    const uint64_t digit_soon = (d >> 1) | (next << 63) | (d >> 2) | (next << 62) | (d >> 3) |
+                                (next << 61);
+    const uint64_t letters = out_alnum[w] & ~d;
+    out_db[w] = out[w] & ~(letters & ~(digit_soon | out_db[w]));
+  }
 }
 
 bool IsValidUtf8(std::string_view text) {
