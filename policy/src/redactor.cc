@@ -854,20 +854,26 @@ struct Redactor::Patterns {
             kind = k;
           }
         };
-        offer(ri::MatchPostcodeAt(text, i), IdentifierKind::kPostcode);
-        offer(ri::MatchNiAt(text, i), IdentifierKind::kNiNumber);
-        if (size_t end = ri::MatchNiShapeAt(text, i); end > best && ri::NiCueBefore(text, i)) {
-          offer(end, IdentifierKind::kNiNumber);
+        // Postcodes and both plate formats have a digit second or third
+        // ("AL1", "A123", "AB12"); an NI number may have it fourth ("QQ 12").
+        const bool digit_near = IsDigit(At(text, i + 1)) || IsDigit(At(text, i + 2));
+        if (digit_near) offer(ri::MatchPostcodeAt(text, i), IdentifierKind::kPostcode);
+        // Every NI number is an NI shape with the same end, so the shape is tried first.
+        if (size_t shape = ri::MatchNiShapeAt(text, i); shape != 0) {
+          offer(ri::MatchNiAt(text, i), IdentifierKind::kNiNumber);
+          if (shape > best && ri::NiCueBefore(text, i)) offer(shape, IdentifierKind::kNiNumber);
         }
-        offer(ri::MatchRegAt(text, i), IdentifierKind::kVehicleReg);
-        if (size_t end = ri::MatchRegPrefixAt(text, i);
-            end != 0 && !(ri::IsOneOf(text[i], "ABM") &&
-                          IsCommonWord(text.substr(end - 3, 3)) && !PrevWordHasLower(text, i))) {
-          // Road numbers in capitals ("ON THE M4 AND M25", "A414 TOO") are not
-          // registrations; other prefix plates are, whatever their letters
-          // ("J524 HER"), and so is a road-like plate after a word in lower or
-          // mixed case ("grey Ford Focus A222 MAY": a sentence would write "may").
-          offer(end, IdentifierKind::kVehicleReg);
+        if (digit_near) {
+          offer(ri::MatchRegAt(text, i), IdentifierKind::kVehicleReg);
+          if (size_t end = ri::MatchRegPrefixAt(text, i);
+              end != 0 && !(ri::IsOneOf(text[i], "ABM") &&
+                            IsCommonWord(text.substr(end - 3, 3)) && !PrevWordHasLower(text, i))) {
+            // Road numbers in capitals ("ON THE M4 AND M25", "A414 TOO") are not
+            // registrations; other prefix plates are, whatever their letters
+            // ("J524 HER"), and so is a road-like plate after a word in lower or
+            // mixed case ("grey Ford Focus A222 MAY": a sentence would write "may").
+            offer(end, IdentifierKind::kVehicleReg);
+          }
         }
       }
       if (ri::MayBeDobCueAt(text, i)) {
