@@ -1,5 +1,7 @@
 // Names found with no hint from the record, NI numbers after a cue, e-mail
 // labels: issue 14's forms, one assertion per form.
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -186,6 +188,40 @@ TEST(ScanEventsTest, AgreesWithByteRule) {
       check(t);
     }
   }
+}
+
+// The tokenizer's no-loop path hashes a word of up to 16 bytes from two
+// 8-byte words: the same hash as the byte buffer the table was built with.
+TEST(NameGazetteerTest, Hash16AgreesWithHash) {
+  const std::string letters = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (size_t len = 1; len <= 16; ++len) {
+    for (size_t start = 0; start + len <= letters.size(); start += 5) {
+      const std::string word = letters.substr(start, len);
+      char buf[16] = {};
+      word.copy(buf, len);
+      uint64_t lo = 0;
+      uint64_t hi = 0;
+      std::memcpy(&lo, buf, 8);
+      std::memcpy(&hi, buf + 8, 8);
+      EXPECT_EQ(redact_internal::NameGazetteer::Hash16(lo, hi, len),
+                redact_internal::NameGazetteer::Hash(word))
+          << word;
+    }
+  }
+}
+
+// Words read without a byte loop: at the very end of the text (fewer than 16
+// bytes left), at 16 and 17 bytes, before a joiner or a non-ASCII byte.
+TEST_F(NamesTest, WordsAtTheEdgesOfTheFastPath) {
+  EXPECT_EQ(R("NOK Ellie"), "NOK [NAME]");
+  EXPECT_EQ(R("nok ellie"), "nok [NAME]");
+  EXPECT_EQ(R("Seen with OLIVER SMITH"), "Seen with [NAME]");
+  EXPECT_EQ(R("Victim Abcdefghijklmnop states"), "Victim [NAME] states");    // 16 letters
+  EXPECT_EQ(R("Victim Abcdefghijklmnopq states"), "Victim [NAME] states");   // 17 letters
+  EXPECT_EQ(R("Seen with Oliver Smith-Jones today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("Seen with Oliver Smith\xe2\x80\x99s dog."), "Seen with [NAME]\xe2\x80\x99s dog.");
+  EXPECT_EQ(R("Seen with Oliver Smith's dog."), "Seen with [NAME]'s dog.");
+  EXPECT_EQ(R("met at 10am with Oliver Smith"), "met at 10am with [NAME]");
 }
 
 TEST_F(NamesTest, MalformedGazetteerNamesTheLine) {
