@@ -111,10 +111,6 @@ struct Token {
   bool possessive;
   bool joined;        // has an apostrophe or hyphen inside ("d'souza", "smith-jones")
   bool candidate;     // Candidate(*this), computed once
-  // The last byte before the word that is not a space, quote or '(' (SIZE_MAX
-  // if none): whether the word starts a sentence is asked of few words
-  // (sentence_start in FindNamesWithoutHints), so it is worked out only then.
-  size_t last_sig;
 };
 
 // The tokenizer's view of an ASCII byte.
@@ -370,8 +366,8 @@ size_t ReadAsciiWord(const char* tx, size_t n, size_t i, const NameGazetteer& g,
 
 // The tokenizer's fastest path: the word at `i` (an ASCII letter or digit)
 // when it is 1 to 16 ASCII letters and digits ending before a byte that is
-// not a joiner (' -) or non-ASCII, so no byte of it need be looked at one by
-// one: its end comes from the `alnum` map of ScanEvents, its shape and folded
+// neither a joiner (' -) nor non-ASCII, or before a possessive "'s", so no
+// byte of it need be looked at one by one: its end comes from the `alnum` map of ScanEvents, its shape and folded
 // form from two 8-byte loads (SWAR). Fills *t exactly as ReadAsciiWord would
 // and returns its end; returns 0 for any other word (ReadAsciiWord then).
 size_t ReadShortAsciiWord(const char* tx, size_t n, size_t i, const uint64_t* alnum,
@@ -385,9 +381,18 @@ size_t ReadShortAsciiWord(const char* tx, size_t n, size_t i, const uint64_t* al
   if (stops == 0) return 0;  // longer than 16 bytes
   const auto len = static_cast<size_t>(__builtin_ctzll(stops));
   const size_t end = i + len;
+  bool possessive = false;
   if (end < n) {
     const unsigned char cls = kByteClass.cls[static_cast<unsigned char>(tx[end])];
-    if (cls == kJoinerByte || cls == kNonAsciiByte) return 0;
+    if (cls == kNonAsciiByte) return 0;
+    if (cls == kJoinerByte) {
+      // Only a possessive "'s" / "'S" before a space or punctuation ("Lukasz's").
+      if (tx[end] != '\'' || end + 1 >= n || (tx[end + 1] | 0x20) != 's') return 0;
+      if (end + 2 < n && kByteClass.cls[static_cast<unsigned char>(tx[end + 2])] < kOtherByte) {
+        return 0;
+      }
+      possessive = true;
+    }
   }
   uint64_t lo = 0;
   uint64_t hi = 0;
@@ -411,12 +416,13 @@ size_t ReadShortAsciiWord(const char* tx, size_t n, size_t i, const uint64_t* al
   constexpr uint64_t k40 = 0x4040404040404040ULL;
   t->begin = i;
   t->end = end;
-  t->possessive = false;
+  t->possessive = possessive;
   t->joined = false;
+  const size_t next = possessive ? end + 2 : end;
   if (((~lo & lo_mask) | (~hi & hi_mask)) & k40) {
     t->shape = Shape::kOther;
     t->bits = 0;
-    return end;
+    return next;
   }
   const bool any_lower = (((lo & (lo << 1)) | (hi & (hi << 1))) & k40) != 0;
   if (!any_lower) {
@@ -425,7 +431,7 @@ size_t ReadShortAsciiWord(const char* tx, size_t n, size_t i, const uint64_t* al
     t->shape = IsAsciiUpper(static_cast<unsigned char>(tx[i])) ? Shape::kTitle : Shape::kLower;
   }
   t->bits = g.LookupHash(NameGazetteer::Hash16(lo | (k20 & lo_mask), hi | (k20 & hi_mask), len));
-  return end;
+  return next;
 }
 
 // Byte flags for the tokenizer's context checks, one table load each.
@@ -568,25 +574,19 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const uint64_t* a
   constexpr uint16_t kAnyCue = kHomeCue | kCueBefore | kWeakCue | kNicknameCue;
   std::string key;
   size_t i = 0;
-  // The last byte before the current word that is not a space, quote or '('
-  // (a sentence starts after '.', '!', '?', ':', ';' or a line break).
-  size_t last_sig = SIZE_MAX;
   while (i < n) {
-    // Most words are followed by one space then the next word: a space is
-    // quiet (last_sig stays), so step over it at once.
+    // Most words are followed by one space then the next word: step over it at once.
     if (tx[i] == ' ' && i + 1 < n) ++i;
     const auto c = static_cast<unsigned char>(tx[i]);
     const unsigned char skip = kSkip.cls[c];
     if (skip != kWordStartByte) {
       if (skip != kNonAsciiStart) {
-        if (skip == kSignificantSkip) last_sig = i;
         ++i;
         continue;
       }
       size_t len = 1;
       if (ClassifyAndFold(text, i, &len, nullptr) != NameChar::kLetter) {
         i += len;
-        last_sig = i - 1;
         continue;
       }
     }
@@ -603,7 +603,6 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const uint64_t* a
       next = ReadWord(text, i, &t, &key);
       t.bits = t.shape == Shape::kOther ? 0 : LookupKey(g, key);
     }
-    t.last_sig = last_sig;
     if (t.shape == Shape::kOther) {
       // A word with a digit (a time, date, phone, plate ...): no bits, never a candidate.
       t.candidate = false;
@@ -627,7 +626,6 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const uint64_t* a
     }
     ++count;
     i = std::max(next, i + 1);
-    last_sig = i - 1;
   }
   return count;
 }
@@ -669,10 +667,15 @@ void FindNamesWithoutHints(std::string_view text, const ScanEvents& events,
     return text.substr(from, tk[b].begin > from ? tk[b].begin - from : 0);
   };
   // Whether token m starts a sentence: after '.', '!', '?', ':', ';' or a line
-  // break, but not after an initial or "Mr." / "Dr." / "St.".
+  // break, but not after an initial or "Mr." / "Dr." / "St.". Asked of few
+  // words, so the byte it depends on is found only then: the last one before
+  // the word that is not a space, quote or '(' (the end of the word before, a
+  // punctuation mark, or none).
   auto sentence_start = [&](size_t m) {
-    const size_t sig = tk[m].last_sig;
-    if (sig == SIZE_MAX) return true;
+    size_t p = tk[m].begin;
+    while (p > 0 && kSkip.cls[static_cast<unsigned char>(text[p - 1])] == kOpenerSkip) --p;
+    if (p == 0) return true;
+    const size_t sig = p - 1;
     if (!EndsSentence(text[sig])) return false;
     const bool after_short = m >= 1 && tk[m - 1].end == sig && sig - tk[m - 1].begin <= 2;
     return !(text[sig] == '.' && after_short);
