@@ -107,8 +107,9 @@ inline size_t WordEnd(std::string_view text, size_t i) {
 
 // Where the pattern scan has work in a text, one bit per byte (bit k % 64
 // of word k / 64 describes byte k): a word start ([0-9A-Za-z_] not right
-// after another such byte) or '@', '+', '('. Built once per text, sixteen
-// bytes at a time (SSE2; byte by byte where it is not available), so the scan
+// after another such byte) or '@', '+', '('. Built once per text, one 64-bit
+// word of every map at a time (SSE2, sixteen bytes per step; byte by byte
+// where it is not available), so the scan
 // jumps from one to the next instead of looking at every byte. Bits past the
 // end of the text are 0; a spare zero word follows the last. The same pass
 // marks the ASCII letters and digits ([0-9A-Za-z], `alnum`, same layout), where
