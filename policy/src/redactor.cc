@@ -6,6 +6,7 @@
 #include <cstring>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
@@ -759,13 +760,15 @@ struct Redactor::Patterns {
             absl::Span<const ri::Date> known_dates,
             absl::Span<const DigitTarget> digit_targets, Spans* spans) const {
     const size_t n = text.size();
+    // With no known date, the word starts where nothing can match are passed over.
+    const std::vector<uint64_t>& starts = known_dates.empty() ? events.likely : events.bits;
     size_t i = 0;
     bool after_word = false;  // the byte before i is a word byte of a word already tried
     while (i < n) {
       // The next word start or '@' / '+' / '(' (nothing else can start an
       // identifier); a word byte right after a match starts a word too.
       if (after_word || !ri::IsWordByte(static_cast<unsigned char>(text[i]))) {
-        i = ri::NextSetBit(events.bits, i, n);
+        i = ri::NextSetBit(starts, i, n);
         if (i >= n) break;
       }
       after_word = false;
@@ -851,20 +854,26 @@ struct Redactor::Patterns {
             kind = k;
           }
         };
-        offer(ri::MatchPostcodeAt(text, i), IdentifierKind::kPostcode);
-        offer(ri::MatchNiAt(text, i), IdentifierKind::kNiNumber);
-        if (size_t end = ri::MatchNiShapeAt(text, i); end > best && ri::NiCueBefore(text, i)) {
-          offer(end, IdentifierKind::kNiNumber);
+        // Postcodes and both plate formats have a digit second or third
+        // ("AL1", "A123", "AB12"); an NI number may have it fourth ("QQ 12").
+        const bool digit_near = IsDigit(At(text, i + 1)) || IsDigit(At(text, i + 2));
+        if (digit_near) offer(ri::MatchPostcodeAt(text, i), IdentifierKind::kPostcode);
+        // Every NI number is an NI shape with the same end, so the shape is tried first.
+        if (size_t shape = ri::MatchNiShapeAt(text, i); shape != 0) {
+          offer(ri::MatchNiAt(text, i), IdentifierKind::kNiNumber);
+          if (shape > best && ri::NiCueBefore(text, i)) offer(shape, IdentifierKind::kNiNumber);
         }
-        offer(ri::MatchRegAt(text, i), IdentifierKind::kVehicleReg);
-        if (size_t end = ri::MatchRegPrefixAt(text, i);
-            end != 0 && !(ri::IsOneOf(text[i], "ABM") &&
-                          IsCommonWord(text.substr(end - 3, 3)) && !PrevWordHasLower(text, i))) {
-          // Road numbers in capitals ("ON THE M4 AND M25", "A414 TOO") are not
-          // registrations; other prefix plates are, whatever their letters
-          // ("J524 HER"), and so is a road-like plate after a word in lower or
-          // mixed case ("grey Ford Focus A222 MAY": a sentence would write "may").
-          offer(end, IdentifierKind::kVehicleReg);
+        if (digit_near) {
+          offer(ri::MatchRegAt(text, i), IdentifierKind::kVehicleReg);
+          if (size_t end = ri::MatchRegPrefixAt(text, i);
+              end != 0 && !(ri::IsOneOf(text[i], "ABM") &&
+                            IsCommonWord(text.substr(end - 3, 3)) && !PrevWordHasLower(text, i))) {
+            // Road numbers in capitals ("ON THE M4 AND M25", "A414 TOO") are not
+            // registrations; other prefix plates are, whatever their letters
+            // ("J524 HER"), and so is a road-like plate after a word in lower or
+            // mixed case ("grey Ford Focus A222 MAY": a sentence would write "may").
+            offer(end, IdentifierKind::kVehicleReg);
+          }
         }
       }
       if (ri::MayBeDobCueAt(text, i)) {
@@ -1010,7 +1019,7 @@ absl::Status Redactor::Redact(std::string_view text, absl::Span<const KnownIdent
   {
     absl::InlinedVector<std::pair<size_t, size_t>, 8> found;
     absl::InlinedVector<std::pair<size_t, size_t>, 8> homes;
-    ri::FindNamesWithoutHints(text, patterns_->gazetteer, &found, &homes);
+    ri::FindNamesWithoutHints(text, events, patterns_->gazetteer, &found, &homes);
     for (auto [b, e] : found) spans.push_back({b, e, IdentifierKind::kName, false});
     for (auto [b, e] : homes) spans.push_back({b, e, IdentifierKind::kAddress, false});
   }

@@ -111,10 +111,6 @@ struct Token {
   bool possessive;
   bool joined;        // has an apostrophe or hyphen inside ("d'souza", "smith-jones")
   bool candidate;     // Candidate(*this), computed once
-  // The last byte before the word that is not a space, quote or '(' (SIZE_MAX
-  // if none): whether the word starts a sentence is asked of few words
-  // (sentence_start in FindNamesWithoutHints), so it is worked out only then.
-  size_t last_sig;
 };
 
 // The tokenizer's view of an ASCII byte.
@@ -368,6 +364,76 @@ size_t ReadAsciiWord(const char* tx, size_t n, size_t i, const NameGazetteer& g,
   return possessive ? j + 2 : j;
 }
 
+// The tokenizer's fastest path: the word at `i` (an ASCII letter or digit)
+// when it is 1 to 16 ASCII letters and digits ending before a byte that is
+// neither a joiner (' -) nor non-ASCII, or before a possessive "'s", so no
+// byte of it need be looked at one by one: its end comes from the `alnum` map of ScanEvents, its shape and folded
+// form from two 8-byte loads (SWAR). Fills *t exactly as ReadAsciiWord would
+// and returns its end; returns 0 for any other word (ReadAsciiWord then).
+size_t ReadShortAsciiWord(const char* tx, size_t n, size_t i, const uint64_t* alnum,
+                          const NameGazetteer& g, Token* t) {
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "reads words little-endian");
+  // The alnum bits from i on (the map has a spare word after the text's last).
+  const size_t shift = i & 63;
+  uint64_t window = alnum[i >> 6] >> shift;
+  if (shift != 0) window |= alnum[(i >> 6) + 1] << (64 - shift);
+  const uint64_t stops = ~window & 0x1FFFF;
+  if (stops == 0) return 0;  // longer than 16 bytes
+  const auto len = static_cast<size_t>(__builtin_ctzll(stops));
+  const size_t end = i + len;
+  bool possessive = false;
+  if (end < n) {
+    const unsigned char cls = kByteClass.cls[static_cast<unsigned char>(tx[end])];
+    if (cls == kNonAsciiByte) return 0;
+    if (cls == kJoinerByte) {
+      // Only a possessive "'s" / "'S" before a space or punctuation ("Lukasz's").
+      if (tx[end] != '\'' || end + 1 >= n || (tx[end + 1] | 0x20) != 's') return 0;
+      if (end + 2 < n && kByteClass.cls[static_cast<unsigned char>(tx[end + 2])] < kOtherByte) {
+        return 0;
+      }
+      possessive = true;
+    }
+  }
+  uint64_t lo = 0;
+  uint64_t hi = 0;
+  if (n - i >= 16) {
+    std::memcpy(&lo, tx + i, 8);
+    std::memcpy(&hi, tx + i + 8, 8);
+  } else {
+    char tail[16] = {};
+    std::memcpy(tail, tx + i, n - i);
+    std::memcpy(&lo, tail, 8);
+    std::memcpy(&hi, tail + 8, 8);
+  }
+  const uint64_t lo_mask = len >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1;
+  const uint64_t hi_mask =
+      len <= 8 ? 0 : len >= 16 ? ~uint64_t{0} : (uint64_t{1} << (8 * (len - 8))) - 1;
+  lo &= lo_mask;
+  hi &= hi_mask;
+  // Every byte is [0-9A-Za-z]: a digit has 0x40 clear, a lower-case letter
+  // has 0x40 and 0x20 set; folding is setting 0x20 (digits have it already).
+  constexpr uint64_t k20 = 0x2020202020202020ULL;
+  constexpr uint64_t k40 = 0x4040404040404040ULL;
+  t->begin = i;
+  t->end = end;
+  t->possessive = possessive;
+  t->joined = false;
+  const size_t next = possessive ? end + 2 : end;
+  if (((~lo & lo_mask) | (~hi & hi_mask)) & k40) {
+    t->shape = Shape::kOther;
+    t->bits = 0;
+    return next;
+  }
+  const bool any_lower = (((lo & (lo << 1)) | (hi & (hi << 1))) & k40) != 0;
+  if (!any_lower) {
+    t->shape = len == 1 ? Shape::kInitial : Shape::kUpper;
+  } else {
+    t->shape = IsAsciiUpper(static_cast<unsigned char>(tx[i])) ? Shape::kTitle : Shape::kLower;
+  }
+  t->bits = g.LookupHash(NameGazetteer::Hash16(lo | (k20 & lo_mask), hi | (k20 & hi_mask), len));
+  return next;
+}
+
 // Byte flags for the tokenizer's context checks, one table load each.
 enum ContextBit : unsigned char {
   kGlueBit = 1,       // '@' '.' '_' '/' '\\': glues a word into an e-mail, URL or path
@@ -498,8 +564,9 @@ bool Candidate(const Token& t) {
 // rule to *cues, and of each capitalised given name that is also a cue or
 // stop word ("Reg", "Nan", "Ed") to *structural_names. Kept out of line: the
 // hot loop keeps its few variables in registers.
-ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const NameGazetteer& g,
-                                        Token* tokens, absl::InlinedVector<uint32_t, 16>* cues,
+ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const uint64_t* alnum,
+                                        const NameGazetteer& g, Token* tokens,
+                                        absl::InlinedVector<uint32_t, 16>* cues,
                                         absl::InlinedVector<uint32_t, 4>* structural_names) {
   const char* const tx = text.data();  // unchecked indexing in the hot loop
   const size_t n = text.size();
@@ -507,38 +574,35 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const NameGazette
   constexpr uint16_t kAnyCue = kHomeCue | kCueBefore | kWeakCue | kNicknameCue;
   std::string key;
   size_t i = 0;
-  // The last byte before the current word that is not a space, quote or '('
-  // (a sentence starts after '.', '!', '?', ':', ';' or a line break).
-  size_t last_sig = SIZE_MAX;
   while (i < n) {
-    // Most words are followed by one space then the next word: a space is
-    // quiet (last_sig stays), so step over it at once.
+    // Most words are followed by one space then the next word: step over it at once.
     if (tx[i] == ' ' && i + 1 < n) ++i;
     const auto c = static_cast<unsigned char>(tx[i]);
     const unsigned char skip = kSkip.cls[c];
     if (skip != kWordStartByte) {
       if (skip != kNonAsciiStart) {
-        if (skip == kSignificantSkip) last_sig = i;
         ++i;
         continue;
       }
       size_t len = 1;
       if (ClassifyAndFold(text, i, &len, nullptr) != NameChar::kLetter) {
         i += len;
-        last_sig = i - 1;
         continue;
       }
     }
-    // Filled here and stored once (the fields stay in registers).
-    Token t;
+    // Filled in place.
+    Token& t = tokens[count];
     // Fast path: a plain ASCII word (most of a narrative), folded by one table
     // load per byte and hashed; a word with a digit is never a name.
-    size_t next = skip == kWordStartByte ? ReadAsciiWord(tx, n, i, g, &t) : 0;
+    size_t next = 0;
+    if (skip == kWordStartByte) {
+      next = ReadShortAsciiWord(tx, n, i, alnum, g, &t);
+      if (next == 0) next = ReadAsciiWord(tx, n, i, g, &t);
+    }
     if (next == 0) {
       next = ReadWord(text, i, &t, &key);
       t.bits = t.shape == Shape::kOther ? 0 : LookupKey(g, key);
     }
-    t.last_sig = last_sig;
     if (t.shape == Shape::kOther) {
       // A word with a digit (a time, date, phone, plate ...): no bits, never a candidate.
       t.candidate = false;
@@ -560,16 +624,16 @@ ABSL_ATTRIBUTE_NOINLINE size_t Tokenize(std::string_view text, const NameGazette
         }
       }
     }
-    std::memcpy(&tokens[count++], &t, sizeof(Token));  // two 16-byte moves
+    ++count;
     i = std::max(next, i + 1);
-    last_sig = i - 1;
   }
   return count;
 }
 
 }  // namespace
 
-void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
+void FindNamesWithoutHints(std::string_view text, const ScanEvents& events,
+                           const NameGazetteer& g,
                            absl::InlinedVector<std::pair<size_t, size_t>, 8>* names,
                            absl::InlinedVector<std::pair<size_t, size_t>, 8>* addresses) {
   const size_t n = text.size();
@@ -591,7 +655,7 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
   absl::InlinedVector<uint32_t, 16> cues;  // tokens that may start a cue rule
   // Capitalised given names that are also cue or stop words ("Reg", "Nan", "Ed").
   absl::InlinedVector<uint32_t, 4> structural_names;
-  const size_t count = Tokenize(text, g, tokens, &cues, &structural_names);
+  const size_t count = Tokenize(text, events.alnum.data(), g, tokens, &cues, &structural_names);
   const Token* const tk = tokens;
   auto gap = [&](size_t a, size_t b) {  // text between tokens a and b (a < b)
     size_t from = tk[a].end;
@@ -603,10 +667,15 @@ void FindNamesWithoutHints(std::string_view text, const NameGazetteer& g,
     return text.substr(from, tk[b].begin > from ? tk[b].begin - from : 0);
   };
   // Whether token m starts a sentence: after '.', '!', '?', ':', ';' or a line
-  // break, but not after an initial or "Mr." / "Dr." / "St.".
+  // break, but not after an initial or "Mr." / "Dr." / "St.". Asked of few
+  // words, so the byte it depends on is found only then: the last one before
+  // the word that is not a space, quote or '(' (the end of the word before, a
+  // punctuation mark, or none).
   auto sentence_start = [&](size_t m) {
-    const size_t sig = tk[m].last_sig;
-    if (sig == SIZE_MAX) return true;
+    size_t p = tk[m].begin;
+    while (p > 0 && kSkip.cls[static_cast<unsigned char>(text[p - 1])] == kOpenerSkip) --p;
+    if (p == 0) return true;
+    const size_t sig = p - 1;
     if (!EndsSentence(text[sig])) return false;
     const bool after_short = m >= 1 && tk[m - 1].end == sig && sig - tk[m - 1].begin <= 2;
     return !(text[sig] == '.' && after_short);

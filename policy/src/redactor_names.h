@@ -33,6 +33,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "redactor_patterns.h"
 
 namespace accord::policy::redact_internal {
 
@@ -116,6 +117,20 @@ class NameGazetteer {
     }
     return Finish(h);
   }
+  // HashPadded of a folded word of 1 to 16 bytes given as two little-endian
+  // words (bytes 0-7 in `lo`, 8-15 in `hi`, zero past `len`), without a buffer.
+  static uint64_t Hash16(uint64_t lo, uint64_t hi, size_t len) {
+    constexpr uint64_t kMul = 0xFF51AFD7ED558CCDULL;
+    uint64_t h = (0x9E3779B97F4A7C15ULL ^ len ^ lo) * kMul;
+    if (len >= 8) {
+      h ^= h >> 32;
+      if (len > 8) {
+        h = (h ^ hi) * kMul;
+        if (len == 16) h ^= h >> 32;
+      }
+    }
+    return Finish(h);
+  }
   // HashPadded of the `len` bytes at `buf` when the bytes after them are not
   // zero (a part of "smith-jones"): the last word is masked instead. Reads up
   // to the next multiple of 8 bytes past `len`; `len` is at least 1.
@@ -158,7 +173,9 @@ class NameGazetteer {
 // Appends [begin, end) of every name found in `text` (valid UTF-8) to
 // *names, and of every home address without a house number ("lives at
 // Kingsley Court", "address: Meadow Close") to *addresses.
-void FindNamesWithoutHints(std::string_view text, const NameGazetteer& gazetteer,
+// `events` is ScanEvents::Build(text) (its `alnum` map: where the ASCII words end).
+void FindNamesWithoutHints(std::string_view text, const ScanEvents& events,
+                           const NameGazetteer& gazetteer,
                            absl::InlinedVector<std::pair<size_t, size_t>, 8>* names,
                            absl::InlinedVector<std::pair<size_t, size_t>, 8>* addresses);
 

@@ -1,9 +1,12 @@
 // Names found with no hint from the record, NI numbers after a cue, e-mail
 // labels: issue 14's forms, one assertion per form.
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "accord/policy/redactor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -148,12 +151,28 @@ TEST(ScanEventsTest, AgreesWithByteRule) {
   redact_internal::ScanEvents events;
   auto check = [&](const std::string& t) {
     events.Build(t);
+    ASSERT_EQ(events.alnum.size(), events.bits.size());
     for (size_t i = 0; i < t.size(); ++i) {
       const bool bit = (events.bits[i / 64] >> (i % 64)) & 1;
       ASSERT_EQ(bit, is_event(t, i)) << "at " << i << " of " << t.size();
+      const auto c = static_cast<unsigned char>(t[i]);
+      const bool alnum = (events.alnum[i / 64] >> (i % 64)) & 1;
+      ASSERT_EQ(alnum, absl::ascii_isalnum(c)) << "alnum at " << i << " of " << t.size();
+      // `likely`: the events but letter-initial words with no digit in the
+      // next three bytes that do not start with 'd' or 'b'.
+      bool digit_soon = false;
+      for (size_t k = i + 1; k <= i + 3 && k < t.size(); ++k) {
+        digit_soon |= absl::ascii_isdigit(static_cast<unsigned char>(t[k]));
+      }
+      const bool quiet_word = absl::ascii_isalpha(c) && !digit_soon &&
+                              absl::ascii_tolower(c) != 'd' && absl::ascii_tolower(c) != 'b';
+      const bool likely = (events.likely[i / 64] >> (i % 64)) & 1;
+      ASSERT_EQ(likely, is_event(t, i) && !quiet_word) << "likely at " << i << " of " << t.size();
     }
     for (size_t i = t.size(); i < events.bits.size() * 64; ++i) {
       ASSERT_EQ((events.bits[i / 64] >> (i % 64)) & 1, 0u) << "past the end at " << i;
+      ASSERT_EQ((events.alnum[i / 64] >> (i % 64)) & 1, 0u) << "alnum past the end at " << i;
+      ASSERT_EQ((events.likely[i / 64] >> (i % 64)) & 1, 0u) << "likely past the end at " << i;
     }
     for (size_t i = 0; i <= t.size(); ++i) {
       size_t slow = i;
@@ -169,6 +188,40 @@ TEST(ScanEventsTest, AgreesWithByteRule) {
       check(t);
     }
   }
+}
+
+// The tokenizer's no-loop path hashes a word of up to 16 bytes from two
+// 8-byte words: the same hash as the byte buffer the table was built with.
+TEST(NameGazetteerTest, Hash16AgreesWithHash) {
+  const std::string letters = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (size_t len = 1; len <= 16; ++len) {
+    for (size_t start = 0; start + len <= letters.size(); start += 5) {
+      const std::string word = letters.substr(start, len);
+      char buf[16] = {};
+      word.copy(buf, len);
+      uint64_t lo = 0;
+      uint64_t hi = 0;
+      std::memcpy(&lo, buf, 8);
+      std::memcpy(&hi, buf + 8, 8);
+      EXPECT_EQ(redact_internal::NameGazetteer::Hash16(lo, hi, len),
+                redact_internal::NameGazetteer::Hash(word))
+          << word;
+    }
+  }
+}
+
+// Words read without a byte loop: at the very end of the text (fewer than 16
+// bytes left), at 16 and 17 bytes, before a joiner or a non-ASCII byte.
+TEST_F(NamesTest, WordsAtTheEdgesOfTheFastPath) {
+  EXPECT_EQ(R("NOK Ellie"), "NOK [NAME]");
+  EXPECT_EQ(R("nok ellie"), "nok [NAME]");
+  EXPECT_EQ(R("Seen with OLIVER SMITH"), "Seen with [NAME]");
+  EXPECT_EQ(R("Victim Abcdefghijklmnop states"), "Victim [NAME] states");    // 16 letters
+  EXPECT_EQ(R("Victim Abcdefghijklmnopq states"), "Victim [NAME] states");   // 17 letters
+  EXPECT_EQ(R("Seen with Oliver Smith-Jones today."), "Seen with [NAME] today.");
+  EXPECT_EQ(R("Seen with Oliver Smith\xe2\x80\x99s dog."), "Seen with [NAME]\xe2\x80\x99s dog.");
+  EXPECT_EQ(R("Seen with Oliver Smith's dog."), "Seen with [NAME]'s dog.");
+  EXPECT_EQ(R("met at 10am with Oliver Smith"), "met at 10am with [NAME]");
 }
 
 TEST_F(NamesTest, MalformedGazetteerNamesTheLine) {

@@ -438,49 +438,90 @@ size_t EmailStartBefore(std::string_view text, size_t at) {
 void ScanEvents::Build(std::string_view text) {
   const size_t n = text.size();
   const size_t words = n / 64 + 2;
-  if (bits.capacity() > 1024 && words <= 1024) {  // after a huge text
-    bits.clear();
-    bits.shrink_to_fit();
-  }
-  bits.assign(words, 0);
-  uint64_t* const out = bits.data();
-  uint32_t carry = 0;  // 1 if the byte before the block is a word byte
-#if defined(__SSE2__)
-  for (size_t p = 0; p < n; p += 16) {
-    char tail[16];
-    const char* src = text.data() + p;
-    if (n - p < 16) {
-      std::memset(tail, 0, sizeof(tail));
-      std::memcpy(tail, src, n - p);
-      src = tail;
+  for (std::vector<uint64_t>* map : {&bits, &alnum, &likely, &digits}) {
+    if (map->capacity() > 1024 && words <= 1024) {  // after a huge text
+      map->clear();
+      map->shrink_to_fit();
     }
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
-    const __m128i lc = _mm_or_si128(v, _mm_set1_epi8(0x20));
-    // Signed compares: bytes >= 0x80 are negative, never a letter or digit.
-    const __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lc, _mm_set1_epi8('a' - 1)),
-                                        _mm_cmplt_epi8(lc, _mm_set1_epi8('z' + 1)));
-    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                        _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-    const __m128i wd = _mm_or_si128(_mm_or_si128(alpha, digit),
-                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
-    const __m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')),
-                                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('+'))),
-                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('(')));
-    const auto word = static_cast<uint32_t>(_mm_movemask_epi8(wd));
-    const auto special = static_cast<uint32_t>(_mm_movemask_epi8(sp));
-    const uint32_t events = (word & ~((word << 1) | carry)) | special;
-    carry = (word >> 15) & 1;
-    out[p >> 6] |= static_cast<uint64_t>(events) << (p & 63);
+    map->resize(words);  // every word is written below
   }
+  // Sixty-four bytes (one word of each map) at a time.
+  uint64_t carry = 0;  // 1 if the byte before the word is a word byte
+  for (size_t w = 0; w < words; ++w) {
+    const size_t p = w * 64;
+    uint64_t word = 0;     // [0-9A-Za-z_]
+    uint64_t special = 0;  // '@' '+' '('
+    uint64_t an = 0;       // [0-9A-Za-z]
+    uint64_t digit = 0;    // [0-9]
+    uint64_t db = 0;       // [DdBb]
+    if (p < n) {
+#if defined(__SSE2__)
+      auto block = [&](const char* src, int k) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+        const __m128i lc = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        // Signed compares: bytes >= 0x80 are negative, never a letter or digit.
+        const __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lc, _mm_set1_epi8('a' - 1)),
+                                            _mm_cmplt_epi8(lc, _mm_set1_epi8('z' + 1)));
+        const __m128i dg = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                         _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+        const __m128i al = _mm_or_si128(alpha, dg);
+        const __m128i wd = _mm_or_si128(al, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+        const __m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')),
+                                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('+'))),
+                                        _mm_cmpeq_epi8(v, _mm_set1_epi8('(')));
+        const __m128i bd = _mm_or_si128(_mm_cmpeq_epi8(lc, _mm_set1_epi8('d')),
+                                        _mm_cmpeq_epi8(lc, _mm_set1_epi8('b')));
+        auto mask = [k](__m128i m) {
+          return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(m))) << (16 * k);
+        };
+        word |= mask(wd);
+        special |= mask(sp);
+        an |= mask(al);
+        digit |= mask(dg);
+        db |= mask(bd);
+      };
+      const char* const src = text.data() + p;
+      if (n - p >= 64) {
+        for (int k = 0; k < 4; ++k) block(src + 16 * k, k);
+      } else {
+        // The text's last bytes: whole blocks, then one zero-padded block.
+        int k = 0;
+        for (; 16 * static_cast<size_t>(k) + 16 <= n - p; ++k) block(src + 16 * k, k);
+        if (const size_t rest = n - p - 16 * static_cast<size_t>(k); rest != 0) {
+          char tail[16] = {};
+          std::memcpy(tail, src + 16 * k, rest);
+          block(tail, k);
+        }
+      }
 #else
-  for (size_t p = 0; p < n; ++p) {
-    const auto c = static_cast<unsigned char>(text[p]);
-    const uint32_t word = IsWordByte(c) ? 1 : 0;
-    const bool event = (word != 0 && carry == 0) || c == '@' || c == '+' || c == '(';
-    if (event) out[p >> 6] |= uint64_t{1} << (p & 63);
-    carry = word;
-  }
+      const size_t end = n - p < 64 ? n - p : 64;
+      for (size_t q = 0; q < end; ++q) {
+        const auto c = static_cast<unsigned char>(text[p + q]);
+        const uint64_t bit = uint64_t{1} << q;
+        if (IsWordByte(c)) word |= bit;
+        if (c == '@' || c == '+' || c == '(') special |= bit;
+        if (IsWordByte(c) && c != '_') an |= bit;
+        if (IsDigit(c)) digit |= bit;
+        if ((c | 0x20) == 'd' || (c | 0x20) == 'b') db |= bit;
+      }
 #endif
+    }
+    bits[w] = (word & ~((word << 1) | carry)) | special;
+    carry = word >> 63;
+    alnum[w] = an;
+    digits[w] = digit;
+    likely[w] = db;  // 'd' / 'b' until the last pass
+  }
+  // likely = bits minus the letter-initial word starts with no digit in the
+  // next three bytes and no 'd' / 'b'.
+  for (size_t w = 0; w < words; ++w) {
+    const uint64_t d = digits[w];
+    const uint64_t next = w + 1 < words ? digits[w + 1] : 0;
+    const uint64_t digit_soon = (d >> 1) | (next << 63) | (d >> 2) | (next << 62) | (d >> 3) |
+                                (next << 61);
+    const uint64_t letters = alnum[w] & ~d;
+    likely[w] = bits[w] & ~(letters & ~(digit_soon | likely[w]));
+  }
 }
 
 bool IsValidUtf8(std::string_view text) {

@@ -107,12 +107,24 @@ inline size_t WordEnd(std::string_view text, size_t i) {
 
 // Where the pattern scan has work in a text, one bit per byte (bit k % 64
 // of word k / 64 describes byte k): a word start ([0-9A-Za-z_] not right
-// after another such byte) or '@', '+', '('. Built once per text, sixteen
-// bytes at a time (SSE2; byte by byte where it is not available), so the scan
+// after another such byte) or '@', '+', '('. Built once per text, one 64-bit
+// word of every map at a time (SSE2, sixteen bytes per step; byte by byte
+// where it is not available), so the scan
 // jumps from one to the next instead of looking at every byte. Bits past the
-// end of the text are 0; a spare zero word follows the last.
+// end of the text are 0; a spare zero word follows the last. The same pass
+// marks the ASCII letters and digits ([0-9A-Za-z], `alnum`, same layout), where
+// the name tokenizer reads a word's end and shape (FindNamesWithoutHints).
+//
+// `likely` is `bits` without the word starts where no pattern can match unless
+// a date of birth is known: a letter with no digit among the three bytes after
+// it (every letter-initial pattern has one) and not 'd' or 'b' (the
+// date-of-birth cues). Most words of a narrative are such words; the scan
+// passes over them when the record gives no date of birth.
 struct ScanEvents {
   std::vector<uint64_t> bits;
+  std::vector<uint64_t> alnum;
+  std::vector<uint64_t> likely;
+  std::vector<uint64_t> digits;  // scratch: the ASCII digits
   void Build(std::string_view text);
 };
 

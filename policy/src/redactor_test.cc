@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "re2/re2.h"
@@ -417,6 +418,41 @@ TEST(RedactorPatternsTest, HandMatchersAgreeWithRe2) {
       EXPECT_EQ(c.match(text, 0), want) << "pattern " << c.pattern << " on '" << text << "'";
     }
   }
+}
+
+// What the scan's shortcuts rely on (MatchWordStart): an NI number is an NI
+// shape with the same end, and a postcode or plate needs a digit second or third.
+TEST(RedactorPatternsTest, ScanShortcutsHold) {
+  namespace ri = redact_internal;
+  std::vector<std::string> texts = {"QQ 12 34 56 C", "QQ123456C", "AB123456D", "ab 12 34 56 a",
+                                    "DA123456A", "AO123456A", "QQ 12 34 56 E", "AB 1234 56D",
+                                    "AL1 3XY", "SW1A 1AA", "AB12 CDE", "A123 BCD", "M4 AND",
+                                    "At 22:15", "on 07700 900321", "QQ 12 34 56C", "zz 99 99 99 z"};
+  // Every two letters before a few digit and space shapes.
+  const std::string letters = "ABDFIOQUVZadq";
+  for (char a : letters) {
+    for (char b : letters) {
+      for (const char* rest : {"123456C", " 12 34 56 D", "12 3456 A", "1 3XY", "12 CDE", "123 BCD"}) {
+        texts.push_back(std::string{a, b} + rest);
+        texts.push_back(std::string{a} + rest);
+      }
+    }
+  }
+  int ni_numbers = 0;
+  for (const std::string& t : texts) {
+    if (size_t ni = ri::MatchNiAt(t, 0); ni != 0) {
+      ++ni_numbers;
+      EXPECT_EQ(ri::MatchNiShapeAt(t, 0), ni) << t;
+    }
+    const bool digit_near = (t.size() > 1 && absl::ascii_isdigit(static_cast<unsigned char>(t[1]))) ||
+                            (t.size() > 2 && absl::ascii_isdigit(static_cast<unsigned char>(t[2])));
+    if (!digit_near) {
+      EXPECT_EQ(ri::MatchPostcodeAt(t, 0), 0u) << t;
+      EXPECT_EQ(ri::MatchRegAt(t, 0), 0u) << t;
+      EXPECT_EQ(ri::MatchRegPrefixAt(t, 0), 0u) << t;
+    }
+  }
+  EXPECT_GT(ni_numbers, 50);  // the implication was exercised
 }
 
 // The date-of-birth cue matcher returns the end of the cue and its date.
