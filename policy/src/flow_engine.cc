@@ -94,7 +94,7 @@ Rejection CheckDatesAgree(const CompiledFlow& flow, const v1::Record& record) {
       if (event_day.empty()) {
         const absl::Time event = absl::FromUnixSeconds(record.event_time().seconds());
         const absl::CivilDay day = absl::ToCivilDay(event, absl::UTCTimeZone());
-        if (base::HasFourDigitYear(day.year())) {
+        if (base::AbslFormatsAsFourDigits(day.year())) {
           base::AppendCivilDay(day, &event_day);
         } else {
           event_day = absl::FormatCivilTime(day);
