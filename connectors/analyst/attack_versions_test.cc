@@ -36,6 +36,23 @@ std::vector<Fact> RandomFacts(uint32_t seed, int n, const std::function<absl::Ti
   return facts;
 }
 
+// The attack on `pack` alone, then with the earlier `previous` versions:
+// both reports, and the options of the second run (options.previous points
+// at `previous`, which must outlive them).
+struct AloneThenWithPrevious {
+  AttackReport alone;
+  AttackReport with_previous;
+  AttackOptions options;
+};
+AloneThenWithPrevious AttackAloneThenWithPrevious(const json& pack, const std::vector<Fact>& facts,
+                                                  const std::vector<PublishedVersion>& previous) {
+  AloneThenWithPrevious out;
+  out.alone = AttackPack(pack, facts);
+  out.options.previous = &previous;
+  out.with_previous = AttackPack(pack, facts, out.options);
+  return out;
+}
+
 // Version N: robbery x a1 is "<10" (true 9) beside two more hidden cells and
 // a visible one: each hidden cell could be 1..9. One robbery arrives; version
 // N+1 shows robbery x a1 = 10. Across the two, a count can only grow by the
@@ -68,14 +85,13 @@ TEST(AttackVersionsTest, CatchesACountGivenAwayByTheNextVersion) {
   AttackReport r = AttackPack(before, old_facts);
   EXPECT_TRUE(r.inconsistent.empty()) << Describe(r);
   EXPECT_TRUE(r.leaks.empty()) << Describe(r);
-  r = AttackPack(after, facts);
-  EXPECT_TRUE(r.inconsistent.empty()) << Describe(r);
-  EXPECT_TRUE(r.leaks.empty()) << Describe(r);
-  // Together: the robbery count of version N, 9.
   const std::vector<PublishedVersion> previous = {{before, then}};
-  AttackOptions options;
-  options.previous = &previous;
-  r = AttackPack(after, facts, options);
+  const AloneThenWithPrevious run = AttackAloneThenWithPrevious(after, facts, previous);
+  const AttackOptions& options = run.options;
+  EXPECT_TRUE(run.alone.inconsistent.empty()) << Describe(run.alone);
+  EXPECT_TRUE(run.alone.leaks.empty()) << Describe(run.alone);
+  // Together: the robbery count of version N, 9.
+  r = run.with_previous;
   EXPECT_TRUE(r.inconsistent.empty()) << Describe(r);
   EXPECT_EQ(r.versions, 1u);
   EXPECT_TRUE(LeaksFigure(r, "(published version -1) recorded_crime week 2026-W38 robbery x a1", 9)) << Describe(r);
@@ -115,13 +131,12 @@ TEST(AttackVersionsTest, CatchesADayGivenAwayByTheWeeksBefore) {
   ASSERT_EQ((*CountRow(const_cast<json&>(before), "week", "2026-W38", "robbery", "a1"))["count"], "21");
   ASSERT_EQ((*CountRow(after, "day", "2026-09-14", "robbery", "a1"))["count"], "20");
   ASSERT_EQ((*CountRow(after, "day", "2026-09-15", "robbery", "a1"))["count"], "<10");
-  AttackReport r = AttackPack(after, facts);
-  EXPECT_TRUE(r.inconsistent.empty()) << Describe(r);
-  EXPECT_TRUE(r.leaks.empty()) << Describe(r);
   const std::vector<PublishedVersion> previous = {{before, then}};
-  AttackOptions options;
-  options.previous = &previous;
-  r = AttackPack(after, facts, options);
+  const AloneThenWithPrevious run = AttackAloneThenWithPrevious(after, facts, previous);
+  const AttackOptions& options = run.options;
+  EXPECT_TRUE(run.alone.inconsistent.empty()) << Describe(run.alone);
+  EXPECT_TRUE(run.alone.leaks.empty()) << Describe(run.alone);
+  const AttackReport& r = run.with_previous;
   EXPECT_TRUE(r.inconsistent.empty()) << Describe(r);
   EXPECT_EQ(r.versions, 1u);
   EXPECT_TRUE(LeaksFigure(r, "recorded_crime day 2026-09-15 robbery x a1", 1)) << Describe(r);

@@ -28,6 +28,7 @@ absl::Status PublisherOptions::Validate() const {
   if (close_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("close_timeout: must be positive");
   }
+  if (clock == nullptr) return absl::InvalidArgumentError("clock: must not be null");
   return absl::OkStatus();
 }
 
@@ -159,7 +160,7 @@ class Publisher::Impl {
     auto can_proceed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return stream_ended_ || OpenSize() < options_.batch_records || HasRoomLocked();
     };
-    while (!can_proceed()) cv_.Wait(&mu_);
+    while (!can_proceed()) cv_.Wait();
     if (stream_ended_) return AwaitFinalStatusLocked();
     if (OpenSize() >= options_.batch_records) CloseOpenBatchLocked();
     if (open_ == nullptr) {
@@ -193,7 +194,7 @@ class Publisher::Impl {
     }
     open_->Commit();
     if (OpenSize() == 1) {
-      open_deadline_ = absl::Now() + options_.linger;
+      open_deadline_ = options_.clock->Now() + options_.linger;
       cv_.SignalAll();  // the sender arms its linger timer
     }
     if (OpenSize() >= options_.batch_records && HasRoomLocked()) CloseOpenBatchLocked();
@@ -218,7 +219,7 @@ class Publisher::Impl {
     if (building_) return absl::FailedPreconditionError("Flush while a record is open");
     ++flush_waiters_;
     cv_.SignalAll();
-    while (!(done_ || (OpenSize() == 0 && ready_.empty() && inflight_.empty()))) cv_.Wait(&mu_);
+    while (!(done_ || (OpenSize() == 0 && ready_.empty() && inflight_.empty()))) cv_.Wait();
     --flush_waiters_;
     if (done_) return final_status_;
     return absl::OkStatus();
@@ -237,9 +238,9 @@ class Publisher::Impl {
       close_called_ = true;
       closing_ = true;
       cv_.SignalAll();
-      const absl::Time deadline = absl::Now() + options_.close_timeout;
+      const absl::Time deadline = options_.clock->Now() + options_.close_timeout;
       while (!done_) {
-        if (cv_.WaitWithDeadline(&mu_, deadline)) break;
+        if (cv_.WaitWithDeadline(deadline)) break;
       }
     }
     bool timed_out;
@@ -290,7 +291,7 @@ class Publisher::Impl {
   }
 
   absl::Status AwaitFinalStatusLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    while (!done_) cv_.Wait(&mu_);
+    while (!done_) cv_.Wait();
     return final_status_;
   }
 
@@ -298,7 +299,7 @@ class Publisher::Impl {
     absl::MutexLock lock(&mu_);
     while (!stream_ended_) {
       const bool open_due = OpenSize() > 0 && HasRoomLocked() &&
-                            (flush_waiters_ > 0 || closing_ || absl::Now() >= open_deadline_);
+                            (flush_waiters_ > 0 || closing_ || options_.clock->Now() >= open_deadline_);
       if (ready_.empty() && open_due && !building_) CloseOpenBatchLocked();
       if (!ready_.empty()) {
         Batch* batch = ready_.front().get();
@@ -323,11 +324,11 @@ class Publisher::Impl {
         // Due, but the caller is building a record in it: CommitRecord() or
         // AbandonRecord() wakes us.
         sender_awaits_commit_ = true;
-        cv_.Wait(&mu_);
+        cv_.Wait();
       } else if (OpenSize() > 0 && HasRoomLocked()) {
-        cv_.WaitWithDeadline(&mu_, open_deadline_);
+        cv_.WaitWithDeadline(open_deadline_);
       } else {
-        cv_.Wait(&mu_);
+        cv_.Wait();
       }
     }
     sender_done_ = true;
@@ -379,7 +380,7 @@ class Publisher::Impl {
       absl::MutexLock lock(&mu_);
       stream_ended_ = true;
       cv_.SignalAll();
-      while (!sender_done_) cv_.Wait(&mu_);
+      while (!sender_done_) cv_.Wait();
     }
     absl::Status status = protocol_error.ok() ? FromGrpcStatus(stream_->Finish()) : protocol_error;
 
@@ -431,7 +432,7 @@ class Publisher::Impl {
   std::unique_ptr<grpc::ClientReaderWriter<v1::PublishRequest, v1::PublishResponse>> stream_;
 
   mutable absl::Mutex mu_;
-  absl::CondVar cv_;
+  base::ClockCondVar cv_{options_.clock, &mu_};  // timed waits (linger, close_timeout) on options_.clock
   std::unique_ptr<Batch> open_ ABSL_GUARDED_BY(mu_);  // null until the next NewRecord()
   bool building_ ABSL_GUARDED_BY(mu_) = false;         // between NewRecord and Commit/Abandon
   bool sender_awaits_commit_ ABSL_GUARDED_BY(mu_) = false;

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
+#include "accord/base/clock.h"
 #include "accord/v1/ingest_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -81,11 +81,20 @@ class PublisherTest : public ::testing::Test {
     return seen_.ids.size();
   }
 
+  // Waits (on the reader thread's progress, not on time) until `n` outcomes
+  // arrived; false if they did not within a generous real-time bound.
+  bool AwaitOutcomes(size_t n) {
+    absl::MutexLock lock(&seen_.mu);
+    auto arrived = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seen_.mu) { return seen_.ids.size() >= n; };
+    return seen_.mu.AwaitWithTimeout(absl::Condition(&arrived), absl::Seconds(30));
+  }
+
   testing::StubIngest stub_{Judge};
   std::unique_ptr<grpc::Server> server_;
   ChannelOptions channel_options_;
   std::shared_ptr<grpc::Channel> channel_;
   PublisherOptions options_;
+  base::ManualClock clock_;  // the linger tests' clock; outlives their publishers
   Seen seen_;
 };
 
@@ -143,6 +152,7 @@ TEST_F(PublisherTest, OneRecordOpenAtATime) {
 // it and goes out once it is committed, without Flush().
 TEST_F(PublisherTest, LingerWaitsForTheRecordBeingBuilt) {
   options_.linger = absl::Milliseconds(1);
+  options_.clock = &clock_;
   auto publisher = Open();
   ASSERT_TRUE(publisher);
   auto first = publisher->NewRecord();
@@ -151,14 +161,50 @@ TEST_F(PublisherTest, LingerWaitsForTheRecordBeingBuilt) {
   ASSERT_TRUE(publisher->CommitRecord().ok());
   auto second = publisher->NewRecord();
   ASSERT_TRUE(second.ok());
-  absl::SleepFor(absl::Milliseconds(30));  // well past the linger
+  ASSERT_TRUE(clock_.AwaitTimedWaiters(1));  // the sender armed the linger timer
+  clock_.Advance(absl::Milliseconds(30));    // well past the linger
+  // The sender woke and holds its lock (or already waits for the commit):
+  // it sees the batch due while B is being built.
+  ASSERT_TRUE(clock_.AwaitTimedWaiters(0));
   Fill("B", *second);
   ASSERT_TRUE(publisher->CommitRecord().ok());
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (OutcomeCount() < 2 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
-  EXPECT_EQ(OutcomeCount(), 2u);
+  EXPECT_TRUE(AwaitOutcomes(2));
   ASSERT_TRUE(publisher->Close().ok());
   EXPECT_EQ(stub_.ids(), (std::vector<std::string>{"A", "B"}));
+  EXPECT_EQ(publisher->acked_batches(), 1u);  // A and B, one batch
+}
+
+// The linger counts from the batch's first record: a partial batch goes out
+// once the clock has moved `linger` past it, without Flush(), and a record
+// added meanwhile goes with it.
+TEST_F(PublisherTest, LingerSendsAPartialBatchLingerAfterItsFirstRecord) {
+  options_.linger = absl::Milliseconds(5);
+  options_.clock = &clock_;
+  auto publisher = Open();
+  ASSERT_TRUE(publisher);
+  v1::Record a;
+  Fill("A", &a);
+  ASSERT_TRUE(publisher->Publish(a).ok());
+  ASSERT_TRUE(clock_.AwaitTimedWaiters(1));  // the sender armed the linger timer
+  clock_.Advance(absl::Milliseconds(4));     // not yet due
+  v1::Record b;
+  Fill("B", &b);
+  ASSERT_TRUE(publisher->Publish(b).ok());
+  ASSERT_TRUE(clock_.AwaitTimedWaiters(1));  // still waiting: the batch is not due
+  EXPECT_EQ(OutcomeCount(), 0u);
+  clock_.Advance(absl::Milliseconds(1));  // 5 ms after A
+  EXPECT_TRUE(AwaitOutcomes(2));
+  EXPECT_EQ(stub_.ids(), (std::vector<std::string>{"A", "B"}));
+  // The next record starts a new linger, from the clock's time now.
+  v1::Record c;
+  Fill("C", &c);
+  ASSERT_TRUE(publisher->Publish(c).ok());
+  ASSERT_TRUE(clock_.AwaitTimedWaiters(1));
+  clock_.Advance(absl::Milliseconds(5));
+  EXPECT_TRUE(AwaitOutcomes(3));
+  ASSERT_TRUE(publisher->Close().ok());
+  EXPECT_EQ(stub_.ids(), (std::vector<std::string>{"A", "B", "C"}));
+  EXPECT_EQ(publisher->acked_batches(), 2u);  // {A, B}, {C}
 }
 
 // The stream fails mid-run: every record whose CommitRecord() returned OK

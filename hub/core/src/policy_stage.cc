@@ -156,7 +156,10 @@ void PolicyStage::Run() {
       absl::SleepFor(absl::Milliseconds(100));
       continue;
     }
-    if (work->entries.empty()) continue;
+    if (work->entries.empty()) {
+      empty_polls_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
     work->outcome = Compute(work->entries);
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(

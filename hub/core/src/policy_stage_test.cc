@@ -128,6 +128,12 @@ class Pipeline {
     ASSERT_EQ(log_->backlog(), 0u);
   }
 
+  // Waits until the stage has polled the log `n` times and found nothing.
+  void AwaitEmptyPolls(uint64_t n) {
+    for (int i = 0; i < 3000 && stage_->empty_polls() < n; ++i) absl::SleepFor(absl::Milliseconds(10));
+    ASSERT_GE(stage_->empty_polls(), n);
+  }
+
   // The recipient's feed, in position order (positions 1, 2, 3, ...).
   std::vector<std::string> Feed(const std::string& recipient) {
     std::vector<std::string> out;
@@ -251,7 +257,11 @@ TEST(PolicyStageTest, RestartNeverReprocessesWhatWasCommitted) {
   }
   {
     Pipeline p(dir.path(), 2);
-    absl::SleepFor(absl::Milliseconds(300));  // give a wrongly resuming stage time to act
+    // Two polls found nothing: a stage that wrongly resumed before its
+    // committed position would have been handed those records, and applied
+    // the flows to them, before the first.
+    p.AwaitEmptyPolls(2);
+    EXPECT_EQ(p.stage().stats().records.load(), 0u);
     EXPECT_EQ(p.ledger()->size(), ledger_size);
     p.Publish(100, 120);
     p.Drain();

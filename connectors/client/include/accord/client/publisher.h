@@ -40,8 +40,9 @@
 // gets no outcome. Records are not retried: resend the ones whose outcome
 // says so (the hub de-duplicates on (provider, dataset, record_id)).
 //
-// Threads: the Publisher owns two threads, a sender (writes batches) and a
-// reader (reads acks). The OutcomeFn runs on the reader thread, one call at
+// Threads: the Publisher owns two threads, a sender (writes batches and
+// sends a batch once its linger has passed on options.clock) and a reader
+// (reads acks). The OutcomeFn runs on the reader thread, one call at
 // a time; it must not call into the Publisher and should be quick (it delays
 // the acks behind it and, through the window, Publish()).
 //
@@ -61,6 +62,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "accord/base/clock.h"
 #include "accord/client/channel.h"
 #include "accord/v1/ingest_service.pb.h"
 #include "accord/v1/record.pb.h"
@@ -81,6 +83,11 @@ struct PublisherOptions {
   // How long Close() waits for the hub to finish the stream after the last
   // ack before it cancels the call. Default 30 s.
   absl::Duration close_timeout = absl::Seconds(30);
+  // The clock `linger` and `close_timeout` are measured on. Default: the
+  // real clock. Borrowed: it must outlive the Publisher. Tests pass a
+  // base::ManualClock and move it instead of sleeping (the sender thread
+  // waits on a base::ClockCondVar, which the ManualClock wakes when moved).
+  const base::Clock* clock = base::RealClock::Get();
 
   // OK, or InvalidArgument naming the bad option.
   absl::Status Validate() const;

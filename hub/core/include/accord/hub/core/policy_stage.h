@@ -88,6 +88,15 @@ class PolicyStage {
   // `records` and `poll_errors` (the sink's committer counts the rest).
   const PipelineStats& stats() const { return stats_; }
 
+  // Polls of the log that returned no record (each waited up to 100 ms for
+  // one), since Start(). Every batch an earlier poll returned had its flows
+  // applied (stats().records) before the next poll began, so once this
+  // counter has moved, the stage has read all the log had for it. For tests,
+  // which wait on it instead of sleeping; not a metric (records and the
+  // ingest backlog show an operator the stage's progress). A relaxed atomic
+  // counter, written by the stage thread only; thread-safe to read.
+  uint64_t empty_polls() const { return empty_polls_.load(std::memory_order_relaxed); }
+
   // Stops after the batch being committed (it is committed or not at all).
   // Computed batches not yet committed are dropped: they were not marked
   // consumed, so the log delivers them again after a restart.
@@ -121,6 +130,7 @@ class PolicyStage {
   std::vector<std::unique_ptr<policy::FlowEngine>> engines_;  // one per worker
   std::unique_ptr<class ChunkPool> pool_;
   PipelineStats stats_;
+  std::atomic<uint64_t> empty_polls_{0};
   absl::Time last_poll_error_log_ = absl::InfinitePast();  // stage thread only
 
   mutable absl::Mutex mu_;
