@@ -83,3 +83,6 @@ done
 /usr/bin/python3 "$here/table.py" "$root/tests/privacy/score.py" \
     "ours=$corpus" "presidio=$out/default" "presidio_no_location=$out/no_location" \
     | tee "$out/table.md"
+echo "NI numbers and plates, by whether Presidio's validity rules accept the shape:" | tee -a "$out/table.md"
+/usr/bin/python3 "$here/rules.py" "$root/tests/privacy/score.py" "$corpus" "$out/default" \
+    | tee -a "$out/table.md"
