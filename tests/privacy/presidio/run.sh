@@ -25,15 +25,15 @@ mkdir -p "$cache"
 if [ ! -x "$cache/venv/bin/python" ]; then
   /usr/bin/python3 -m venv "$cache/venv"
 fi
-if ! "$cache/venv/bin/python" -c 'import presidio_analyzer, spacy' 2>/dev/null; then
-  "$cache/venv/bin/pip" install -q -r "$here/requirements.txt" || die "pip install failed"
-fi
+# (pinned: a no-op without network access when the cache already holds them)
+"$cache/venv/bin/pip" install -q -r "$here/requirements.txt" || die "pip install failed"
 
 # 2. CoreNLP: main jar, its dependencies and the English models jar.
 command -v mvn >/dev/null || die "maven is missing (scripts/bootstrap.sh installs it)"
 command -v java >/dev/null || die "java is missing (scripts/bootstrap.sh installs it)"
-libs=$cache/corenlp/libs
-if ! ls "$libs"/stanford-corenlp-*-models.jar >/dev/null 2>&1; then
+version=$(sed -n 's:.*<corenlp.version>\(.*\)</corenlp.version>.*:\1:p' "$here/pom.xml")
+libs=$cache/corenlp/$version/libs
+if [ ! -f "$libs/stanford-corenlp-$version-models.jar" ]; then
   mkdir -p "$libs"
   mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies \
       -DoutputDirectory="$libs" -DincludeScope=runtime >"$cache/mvn.log" 2>&1 \
