@@ -77,8 +77,31 @@ class RealCluster {
   }
   // Every node running (a test that killed one and failed midway must not
   // leave the next test a degraded cluster).
+  // Running is not enough: a restarted node takes a while to register with
+  // the controller, and until every broker is in the cluster's metadata a
+  // topic with 3 replicas cannot be created (a hub started then waits on
+  // Kafka past its test's start budget). So this also waits, up to 2 min,
+  // until the metadata lists all three.
   void EnsureAllUp() {
     for (int node = 1; node <= 3; ++node) Restart(node);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    int brokers = 0;
+    while ((brokers = BrokersInMetadata()) < 3 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_EQ(brokers, 3) << "the cluster's metadata lists " << brokers << " of its 3 brokers";
+  }
+  // How many brokers the cluster's metadata lists (registered and unfenced).
+  int BrokersInMetadata() const {
+    rd_kafka_t* rk = Client();
+    const rd_kafka_metadata_t* md = nullptr;
+    int n = 0;
+    if (rd_kafka_metadata(rk, 0, nullptr, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      n = md->broker_cnt;
+      rd_kafka_metadata_destroy(md);
+    }
+    rd_kafka_destroy(rk);
+    return n;
   }
   // The node leading the KRaft metadata quorum (the active controller), or -1.
   // Asks the controllers (a JVM tool; retried, since a loaded machine or a

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
 
 namespace accord::hub::kafka {
 namespace {
@@ -62,7 +63,19 @@ absl::Status EnsureTopic(rd_kafka_t* rk, const std::string& topic, int partition
   rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms, err, sizeof(err));
   rd_kafka_NewTopic_t* topics[] = {new_topic.get()};
   rd_kafka_CreateTopics(rk, topics, 1, options.get(), queue.get());
-  EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms + 2000));
+  // Waited for in slices, so that a slow cluster (a broker restarting, a
+  // controller election) shows in the log instead of as a silent start.
+  const auto started = std::chrono::steady_clock::now();
+  const auto answer_by = started + std::chrono::milliseconds(timeout_ms + 2000);
+  EventPtr event;
+  while (!event && std::chrono::steady_clock::now() < answer_by) {
+    event.reset(rd_kafka_queue_poll(queue.get(), 5000));
+    if (!event) {
+      spdlog::warn("creating Kafka topic {}: no answer yet after {} s; still waiting", topic,
+                   std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+                       .count());
+    }
+  }
   if (!event) return absl::UnavailableError(absl::StrCat("creating topic ", topic, ": no answer from Kafka"));
   rd_kafka_resp_err_t result = rd_kafka_event_error(event.get());
   if (!result) {
@@ -81,9 +94,15 @@ absl::Status EnsureTopic(rd_kafka_t* rk, const std::string& topic, int partition
   // brokers' metadata follows a moment later (UNKNOWN_TOPIC_OR_PART meanwhile).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   absl::Status created = CheckPartitions(rk, topic, partitions, timeout_ms);
+  auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (absl::IsUnavailable(created) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     created = CheckPartitions(rk, topic, partitions, timeout_ms);
+    if (!created.ok() && std::chrono::steady_clock::now() >= next_report) {
+      next_report += std::chrono::seconds(5);
+      spdlog::warn("Kafka topic {} is created but not ready yet ({}); still waiting", topic,
+                   std::string(created.message()));
+    }
   }
   return created;
 }
