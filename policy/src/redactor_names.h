@@ -101,27 +101,11 @@ class NameGazetteer {
     h ^= h >> 33;
     return h == 0 ? 1 : h;
   }
-  static uint64_t HashPadded(const char* buf, size_t len) {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-      uint64_t w;
-      std::memcpy(&w, buf + i, 8);
-      h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
-      h ^= h >> 32;
-    }
-    if (i < len) {
-      uint64_t w;
-      std::memcpy(&w, buf + i, 8);
-      h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
-    }
-    return Finish(h);
-  }
+  static uint64_t HashPadded(const char* buf, size_t len) { return HashWords<false>(buf, len); }
   // HashPadded of a folded word of 1 to 16 bytes given as two little-endian
   // words (bytes 0-7 in `lo`, 8-15 in `hi`, zero past `len`), without a buffer.
   static uint64_t Hash16(uint64_t lo, uint64_t hi, size_t len) {
-    constexpr uint64_t kMul = 0xFF51AFD7ED558CCDULL;
-    uint64_t h = (0x9E3779B97F4A7C15ULL ^ len ^ lo) * kMul;
+    uint64_t h = (kSeed ^ len ^ lo) * kMul;
     if (len >= 8) {
       h ^= h >> 32;
       if (len > 8) {
@@ -134,25 +118,34 @@ class NameGazetteer {
   // HashPadded of the `len` bytes at `buf` when the bytes after them are not
   // zero (a part of "smith-jones"): the last word is masked instead. Reads up
   // to the next multiple of 8 bytes past `len`; `len` is at least 1.
-  static uint64_t HashMasked(const char* buf, size_t len) {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
+  static uint64_t HashMasked(const char* buf, size_t len) { return HashWords<true>(buf, len); }
+
+ private:
+  static constexpr uint64_t kSeed = 0x9E3779B97F4A7C15ULL;
+  static constexpr uint64_t kMul = 0xFF51AFD7ED558CCDULL;
+  // The word loop of HashPadded and HashMasked: 8 bytes at a time; the last,
+  // partial word as read (zero padding follows it) or, with kMaskTail, with
+  // the bytes past `len` cleared.
+  template <bool kMaskTail>
+  static uint64_t HashWords(const char* buf, size_t len) {
+    uint64_t h = kSeed ^ len;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
       uint64_t w;
       std::memcpy(&w, buf + i, 8);
-      h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+      h = (h ^ w) * kMul;
       h ^= h >> 32;
     }
     if (i < len) {
       uint64_t w;
       std::memcpy(&w, buf + i, 8);
-      w &= ~uint64_t{0} >> (8 * (8 - (len - i)));  // little-endian: the first len - i bytes
-      h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+      // Little-endian: keep the first len - i bytes.
+      if constexpr (kMaskTail) w &= ~uint64_t{0} >> (8 * (8 - (len - i)));
+      h = (h ^ w) * kMul;
     }
     return Finish(h);
   }
 
- private:
   // Adds (or merges) a word's bits; `bits` is never 0, so a used slot is never 0.
   void Add(uint64_t h, uint16_t bits) {
     for (size_t slot = h & mask_;; slot = (slot + 1) & mask_) {
