@@ -70,19 +70,36 @@ constexpr int kPublishBatch = 500;
   std::abort();
 }
 
-// CPU time of the whole process so far (user + system, every thread).
-absl::Duration ProcessCpu() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return absl::DurationFromTimeval(u.ru_utime) + absl::DurationFromTimeval(u.ru_stime);
-}
+// The process's CPU time (user + system, every thread) and the page faults
+// that found no page (fresh memory the kernel had to clear), summed over the
+// measured parts of a benchmark and reported per record.
+class UsageMeter {
+ public:
+  void Start() { start_ = Now(); }
+  void Stop() {
+    const Sample now = Now();
+    cpu_ += now.cpu - start_.cpu;
+    faults_ += now.faults - start_.faults;
+  }
+  void Report(benchmark::State& state, int64_t records) const {
+    state.counters["cpu_us_per_record"] = absl::ToDoubleMicroseconds(cpu_) / static_cast<double>(records);
+    state.counters["faults_per_record"] = static_cast<double>(faults_) / static_cast<double>(records);
+  }
 
-// Page faults that found no page (fresh memory the kernel had to clear).
-int64_t MinorFaults() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_minflt;
-}
+ private:
+  struct Sample {
+    absl::Duration cpu;
+    int64_t faults = 0;
+  };
+  static Sample Now() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return {absl::DurationFromTimeval(u.ru_utime) + absl::DurationFromTimeval(u.ru_stime), u.ru_minflt};
+  }
+  Sample start_;
+  absl::Duration cpu_;
+  int64_t faults_ = 0;
+};
 
 template <typename T>
 T Must(absl::StatusOr<T> v) {
@@ -182,8 +199,7 @@ void BM_EmbeddedPolicyStage(benchmark::State& state) {
   const bool sealed = state.range(0) != 0;
   auto policy = LoadgenPolicy();
   std::shared_ptr<const policy::Redactor> redactor = Must(policy::Redactor::Create());
-  absl::Duration cpu;
-  int64_t faults = 0;
+  UsageMeter usage;
   for (auto _ : state) {
     // Fresh storage per iteration, so that both variants poll offsets 1..kRecords.
     Storage storage(sealed ? 0 : kRecords);
@@ -195,8 +211,7 @@ void BM_EmbeddedPolicyStage(benchmark::State& state) {
     PolicyStageOptions options;
     options.hub_instance = "bench";
     const absl::Time start = absl::Now();
-    const absl::Duration cpu_start = ProcessCpu();
-    const int64_t faults_start = MinorFaults();
+    usage.Start();
     PipelineStats stats;
     auto committer = Must(OutcomeCommitter::Open(storage.db.get(), storage.ledger.get(), storage.feed_store.get(),
                                                  storage.records.get(), &storage.feeds, /*dedupe_deliveries=*/false,
@@ -205,35 +220,29 @@ void BM_EmbeddedPolicyStage(benchmark::State& state) {
                                          options));
     while (storage.log->backlog() > 0) absl::SleepFor(absl::Microseconds(200));
     state.SetIterationTime(absl::ToDoubleSeconds(absl::Now() - start));
-    cpu += ProcessCpu() - cpu_start;
-    faults += MinorFaults() - faults_start;
+    usage.Stop();
     if (stats.disclosures.load() == 0) Fail(absl::InternalError("nothing was disclosed"));
     stage->Stop();
   }
   state.SetItemsProcessed(state.iterations() * kRecords);
-  state.counters["cpu_us_per_record"] = absl::ToDoubleMicroseconds(cpu) / (state.iterations() * kRecords);
-  state.counters["faults_per_record"] = static_cast<double>(faults) / (state.iterations() * kRecords);
+  usage.Report(state, state.iterations() * kRecords);
 }
 BENCHMARK(BM_EmbeddedPolicyStage)->ArgName("sealed")->Arg(1)->Arg(0)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 
 void BM_IngestAppend(benchmark::State& state) {
   loadgen::RecordFactory factory("loadgen-police", "bench");
   uint64_t sequence = 0;
-  absl::Duration cpu;
-  int64_t faults = 0;
+  UsageMeter usage;
   for (auto _ : state) {
     Storage storage;
     const absl::Time start = absl::Now();
-    const absl::Duration cpu_start = ProcessCpu();
-    const int64_t faults_start = MinorFaults();
+    usage.Start();
     storage.Append(factory, &sequence);
-    cpu += ProcessCpu() - cpu_start;
-    faults += MinorFaults() - faults_start;
+    usage.Stop();
     state.SetIterationTime(absl::ToDoubleSeconds(absl::Now() - start));
   }
   state.SetItemsProcessed(state.iterations() * kRecords);
-  state.counters["cpu_us_per_record"] = absl::ToDoubleMicroseconds(cpu) / (state.iterations() * kRecords);
-  state.counters["faults_per_record"] = static_cast<double>(faults) / (state.iterations() * kRecords);
+  usage.Report(state, state.iterations() * kRecords);
 }
 BENCHMARK(BM_IngestAppend)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 
