@@ -96,7 +96,10 @@ absl::StatusOr<FeedStore::PendingAppend> FeedStore::Stage(const std::vector<Item
   std::vector<std::string>& periods = pending.periods;  // per item, "agreement/YYYY-MM"
   periods.reserve(items.size());
   for (const Item& item : items) periods.push_back(RecordPeriod(*item.record));
-  std::string value;
+  // Reused from commit to commit (writer thread only): a segment's buffer
+  // grows once instead of faulting in fresh pages per segment.
+  std::string& value = segment_;
+  std::string& aad = aad_;
   for (const std::string& recipient : recipients) {
     uint64_t& head = pending.new_heads[recipient];
     const std::vector<size_t>& list = by_recipient[recipient];
@@ -117,7 +120,8 @@ absl::StatusOr<FeedStore::PendingAppend> FeedStore::Stage(const std::vector<Item
         if (erased) continue;
         const size_t at = value.size();
         base::AppendU32(&value, 0);
-        auto sealed = keyring_->SealAppend(ap, items[i].serialized, NameU64Key(recipient, position), &value);
+        AssignNameU64Key(recipient, position, &aad);
+        auto sealed = keyring_->SealAppend(ap, items[i].serialized, aad, &value);
         if (!sealed.ok()) return sealed.status();
         if (!*sealed) {  // the period is past retention (or was erased just now): stored nowhere
           for (size_t j = run; j < k; ++j) pending.stored[list[j]] = false;
@@ -184,8 +188,8 @@ absl::StatusOr<uint64_t> FeedStore::Reader::Read(std::string_view recipient, uin
       const uint64_t position = first + i;
       if (position <= after) continue;
       if (position > upto) return upto;
-      auto opened = opener_.Open(stored.ap, stored.sealed[i], NameU64Key(recipient, position),
-                                 absl::StrCat("feed entry ", position), &plain_);
+      AssignNameU64Key(recipient, position, &aad_);
+      auto opened = opener_.Open(stored.ap, stored.sealed[i], aad_, "feed entry", position, &plain_);
       if (!opened.ok()) return opened.status();
       if (!*opened) continue;  // erased (retention)
       const bool more = fn(position, plain_);
@@ -218,8 +222,7 @@ absl::StatusOr<bool> FeedStore::Reader::Get(std::string_view recipient, uint64_t
     if (auto s = ParseFeedValue(cached_value_, first, &stored); !s.ok()) return s;
     if (position - first >= stored.sealed.size()) return false;
   }
-  return opener_.Open(stored.ap, stored.sealed[position - first], key, absl::StrCat("feed entry ", position),
-                      serialized);
+  return opener_.Open(stored.ap, stored.sealed[position - first], key, "feed entry", position, serialized);
 }
 
 }  // namespace accord::hub

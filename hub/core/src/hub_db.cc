@@ -219,10 +219,15 @@ uint64_t DecodeU64(std::string_view bytes) {
 }
 
 std::string NameU64Key(std::string_view name, uint64_t n) {
-  std::string key(name);
-  key.push_back('\0');
-  AppendU64(&key, n);
+  std::string key;
+  AssignNameU64Key(name, n, &key);
   return key;
+}
+
+void AssignNameU64Key(std::string_view name, uint64_t n, std::string* out) {
+  out->assign(name.data(), name.size());
+  out->push_back('\0');
+  AppendU64(out, n);
 }
 
 bool ParseNameU64Key(std::string_view name, std::string_view key, uint64_t* n) {

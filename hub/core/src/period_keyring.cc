@@ -209,7 +209,7 @@ PeriodKeyring::Opener::Opener(const PeriodKeyring* ring)
 
 absl::StatusOr<bool> PeriodKeyring::Opener::Open(const std::string& ap, std::string_view sealed,
                                                  std::string_view aad, std::string_view what,
-                                                 std::string* plain) {
+                                                 uint64_t position, std::string* plain) {
   ring_->DropErased(&erasures_seen_, &openers_);
   auto opener = openers_.find(ap);
   if (opener == openers_.end()) {
@@ -220,11 +220,12 @@ absl::StatusOr<bool> PeriodKeyring::Opener::Open(const std::string& ap, std::str
     if (!created.ok()) return created.status();
     opener = openers_.emplace(ap, std::move(created).value()).first;
   }
-  if (sealed.size() < kOverhead) return absl::DataLossError(absl::StrCat(std::string(what), " is truncated"));
+  const auto named = [&] { return position == 0 ? std::string(what) : absl::StrCat(std::string(what), " ", position); };
+  if (sealed.size() < kOverhead) return absl::DataLossError(absl::StrCat(named(), " is truncated"));
   plain->resize(sealed.size() - kOverhead);
   if (!opener->second.Open(sealed.substr(0, kNonceBytes), sealed.substr(kNonceBytes), aad, absl::MakeSpan(*plain))
            .ok()) {
-    return absl::DataLossError(absl::StrCat(std::string(what), " does not authenticate"));
+    return absl::DataLossError(absl::StrCat(named(), " does not authenticate"));
   }
   return true;
 }

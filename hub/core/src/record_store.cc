@@ -100,7 +100,7 @@ absl::StatusOr<RecordPage> RecordStore::Query(const RecordQuery& q) const {
       opened = feed.Get(q.recipient, DecodeU64(header.body), &plain);
     } else {
       // Stored before the store indexed the feed: its own sealed copy.
-      opened = opener.Open(header.AgreementPeriod(), header.body, key, "a stored record", &plain);
+      opened = opener.Open(header.AgreementPeriod(), header.body, key, "a stored record", 0, &plain);
     }
     if (!opened.ok()) return opened.status();
     if (!*opened) continue;  // erased: unreadable by design

@@ -94,6 +94,7 @@ class FeedStore {
     const FeedStore* store_;
     PeriodKeyring::Opener opener_;
     std::string plain_;
+    std::string aad_;                        // the entry key being opened
     std::string cached_key_, cached_value_;  // the last segment Get() read
   };
   Reader NewReader() const { return Reader(this); }
@@ -105,6 +106,10 @@ class FeedStore {
   PeriodKeyring* const keyring_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, uint64_t> heads_ ABSL_GUARDED_BY(mu_);  // committed
+  // Stage()'s buffers, reused (writer thread only): the segment being sealed
+  // and the key of the entry being sealed (its additional data).
+  std::string segment_;
+  std::string aad_;
 };
 
 }  // namespace accord::hub

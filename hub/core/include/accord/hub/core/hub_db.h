@@ -155,6 +155,8 @@ uint64_t DecodeU64(std::string_view bytes);  // requires bytes.size() >= 8
 // `name` 0 `n` (8 B BE): the keys of feeds (recipient, position) and of
 // ledger_by_party (party, ledger index), so one name's keys are a range.
 std::string NameU64Key(std::string_view name, uint64_t n);
+// The same key into `*out` (its memory reused: for per-entry keys on hot paths).
+void AssignNameU64Key(std::string_view name, uint64_t n, std::string* out);
 // The `n` of `key` if it is a NameU64Key of `name` (no other name's key, and
 // not a longer one), else false.
 bool ParseNameU64Key(std::string_view name, std::string_view key, uint64_t* n);

@@ -99,9 +99,11 @@ class PeriodKeyring {
     // The plaintext of `sealed` (nonce || ciphertext || tag, sealed with
     // `aad` under `agreement_period`) into `plain`. False when the period
     // was erased (or has no key): unreadable by design, skip it. DataLoss
-    // naming `what` if truncated or not authentic.
+    // naming "`what` `position`" (e.g. "feed entry 42"; just `what` when
+    // `position` is 0) if truncated or not authentic; the name is built only
+    // then, not per value opened.
     absl::StatusOr<bool> Open(const std::string& agreement_period, std::string_view sealed, std::string_view aad,
-                              std::string_view what, std::string* plain);
+                              std::string_view what, uint64_t position, std::string* plain);
 
    private:
     friend class PeriodKeyring;
