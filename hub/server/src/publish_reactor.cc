@@ -196,6 +196,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
     // past retention, and the exact deadlines of the agreements in force.
     const std::shared_ptr<const AgreementRegistry::Deadlines> deadlines = hub_->agreements->deadlines();
     const absl::Time now = absl::Now();
+    IngestChecker checker(*engine_.policy(), now, *deadlines);
     policy::RecordLimits record_limits;
     record_limits.max_record_bytes = limits.max_record_bytes;
     size_t rejected = 0;
@@ -206,7 +207,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
       policy::Rejection rej = batch_.bad[i].ok()
                                   ? engine_.Validate(*record, batch_.wire[i].size(), record_limits)
                                   : batch_.bad[i];
-      if (rej.ok()) rej = CheckAtIngest(*engine_.policy(), *record, now, *deadlines);
+      if (rej.ok()) rej = checker.Check(*record);
       if (!rej.ok()) {
         outcome->set_status(v1::RecordOutcome::REJECTED);
         outcome->set_reason(rej.reason);
