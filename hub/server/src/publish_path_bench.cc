@@ -3,10 +3,13 @@
 // dataset of deploy/loadgen/agreement.yaml, 16 fields) decoded and checked
 // as PublishReactor::HandleRequestLocked does.
 //
-//   BM_DecodePublishRequest  DecodePublishRequest() of the batch into a
-//                            reused DecodedBatch, the records then moved into
-//                            an IngestLog::Batch and, as the ingest log's
-//                            consumer would, finished with (destroyed)
+//   BM_DecodePublishRequest/pool:0  DecodePublishRequest() of the batch into
+//                            a reused DecodedBatch, the records then moved
+//                            into an IngestLog::Batch and, as the ingest
+//                            log's consumer would, finished with (destroyed)
+//   BM_DecodePublishRequest/pool:1  the same with a RecordPool, as accord-hub
+//                            runs (embedded log): records parsed into cleared
+//                            ones from the pool, given back at their end
 //   BM_CheckRecords          FlowEngine::Validate() and the IngestChecker's
 //                            Check() of each decoded record, as the reactor
 //                            runs them
@@ -33,6 +36,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "accord/hub/core/ingest_log.h"
+#include "accord/hub/core/record_pool.h"
 #include "accord/policy/agreement_parser.h"
 #include "accord/policy/canonical.h"
 #include "accord/policy/flow_engine.h"
@@ -82,32 +86,39 @@ std::string LoadgenRequest() {
 // Within the agreement's validity, after every record's event time.
 absl::Time BenchNow() { return absl::FromCivil(absl::CivilSecond(2026, 12, 3, 12, 0, 0), absl::UTCTimeZone()); }
 
-__attribute__((noinline)) void Decode(const std::string& request, DecodedBatch* batch) {
+__attribute__((noinline)) void Decode(const std::string& request, DecodedBatch* batch, RecordPool* pool) {
   google::protobuf::io::ArrayInputStream in(request.data(), static_cast<int>(request.size()), kSliceBytes);
-  if (!DecodePublishRequest(&in, batch).ok()) Fail("the request does not decode");
+  if (!DecodePublishRequest(&in, batch, pool).ok()) Fail("the request does not decode");
 }
 
 // The reactor's hand-off to the ingest log, then what becomes of the records
-// once the log's consumer is done with them.
-__attribute__((noinline)) void HandOff(DecodedBatch* decoded) {
+// once the log's consumer is done with them: given to the pool (as
+// RocksDbIngestLog::Poll does with one) or destroyed.
+__attribute__((noinline)) void HandOff(DecodedBatch* decoded, RecordPool* pool) {
   IngestLog::Batch batch;
+  batch.records.reserve(decoded->records.size());
+  batch.serialized.reserve(decoded->records.size());
   for (size_t i = 0; i < decoded->records.size(); ++i) {
     batch.records.push_back(std::move(decoded->records[i]));
     batch.serialized.push_back(std::move(decoded->wire[i]));
   }
   benchmark::DoNotOptimize(batch.records.data());
+  if (pool != nullptr) pool->Give(&batch.records);
 }
 
+// /pool:0 parses into fresh records, /pool:1 into records from a RecordPool
+// of accord-hub's capacity that the consumer's side refills.
 void BM_DecodePublishRequest(benchmark::State& state) {
   const std::string request = LoadgenRequest();
+  std::unique_ptr<RecordPool> pool = state.range(0) != 0 ? std::make_unique<RecordPool>(2048) : nullptr;
   DecodedBatch batch;
   for (auto _ : state) {
-    Decode(request, &batch);
-    HandOff(&batch);
+    Decode(request, &batch, pool.get());
+    HandOff(&batch, pool.get());
   }
   state.SetItemsProcessed(state.iterations() * kBatchRecords);
 }
-BENCHMARK(BM_DecodePublishRequest);
+BENCHMARK(BM_DecodePublishRequest)->ArgName("pool")->Arg(0)->Arg(1);
 
 __attribute__((noinline)) size_t CheckRecords(policy::FlowEngine& engine, const DecodedBatch& batch,
                                               const absl::flat_hash_map<std::string, absl::Time>& deadlines,
@@ -126,7 +137,7 @@ __attribute__((noinline)) size_t CheckRecords(policy::FlowEngine& engine, const 
 void BM_CheckRecords(benchmark::State& state) {
   const std::string request = LoadgenRequest();
   DecodedBatch batch;
-  Decode(request, &batch);
+  Decode(request, &batch, nullptr);
   policy::FlowEngine engine(nullptr);
   engine.SetPolicy(LoadgenPolicy());
   // The loadgen agreement's deadline (end of valid_until), as the registry has it.

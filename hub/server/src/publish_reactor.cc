@@ -144,7 +144,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
     const auto& limits = hub_->config->limits;
     HubMetrics* m = hub_->metrics;
     grpc::ProtoBufferReader reader(&read_buffer_);
-    if (auto st = DecodePublishRequest(&reader, &batch_); !st.ok()) {
+    if (auto st = DecodePublishRequest(&reader, &batch_, hub_->record_pool); !st.ok()) {
       FailLocked(grpc::Status(
           grpc::StatusCode::INVALID_ARGUMENT,
           absl::StrCat("batch after sequence ", last_sequence_,
