@@ -197,6 +197,11 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
     const std::shared_ptr<const AgreementRegistry::Deadlines> deadlines = hub_->agreements->deadlines();
     const absl::Time now = absl::Now();
     IngestChecker checker(*engine_.policy(), now, *deadlines);
+    // Sized once for the batch, not grown (and moved) record by record.
+    batch.records.reserve(batch_.records.size());
+    batch.serialized.reserve(batch_.records.size());
+    pending->accepted_slots.reserve(batch_.records.size());
+    pending->response.mutable_outcomes()->Reserve(static_cast<int>(batch_.records.size()));
     policy::RecordLimits record_limits;
     record_limits.max_record_bytes = limits.max_record_bytes;
     size_t rejected = 0;
