@@ -121,5 +121,79 @@ TEST_F(IngestChecksTest, AnEventInTheFutureIsRefused) {
   EXPECT_NE(r.message.find("in the future"), std::string::npos) << r.message;
 }
 
+// What CheckAtIngest decided per record before IngestChecker: the event's
+// month end plus retention_days at or before now.
+bool PastRetentionByDefinition(absl::Time event, absl::Time now, int days) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::Time month_end = absl::FromCivil(absl::ToCivilMonth(event, utc) + 1, utc);
+  return month_end + absl::Hours(24) * days <= now;
+}
+
+// One IngestChecker per batch (its agreements in force and retention cut-offs
+// worked out once) decides as the definition at every instant around the
+// edges: month starts, the instant a month is erased, a nanosecond either side.
+TEST_F(IngestChecksTest, OneCheckerPerBatchDecidesAsTheDefinitionAroundEveryEdge) {
+  std::vector<absl::Time> events;
+  for (int m = 1; m <= 12; ++m) {
+    const absl::Time start = Utc(2029, m, 1);
+    for (absl::Duration d : {absl::Seconds(-1), absl::ZeroDuration(), absl::Seconds(1), absl::Hours(24 * 14)}) {
+      events.push_back(start + d);
+    }
+  }
+  int past = 0, kept = 0;
+  for (int m = 1; m <= 12; ++m) {
+    const absl::Time erased = Utc(2029, m, 1) + absl::Hours(24 * 365);
+    for (absl::Duration d : {absl::Nanoseconds(-1), absl::ZeroDuration(), absl::Nanoseconds(1), absl::Hours(-5),
+                             absl::Hours(5)}) {
+      const absl::Time now = erased + d;
+      if (now >= Utc(2030, 7, 1)) continue;  // the agreement has expired: nothing is in force
+      hub::IngestChecker checker(*registry_->policy(), now, *registry_->deadlines());
+      for (absl::Time event : events) {
+        if (event > now + hub::kMaxEventTimeSkew) continue;
+        const v1::Record record = At(event);
+        const policy::Rejection r = checker.Check(record);
+        const bool want_past = PastRetentionByDefinition(event, now, 365);
+        EXPECT_EQ(r.reason, want_past ? v1::REJECT_PAST_RETENTION : v1::REJECT_REASON_UNSPECIFIED)
+            << "event " << absl::FormatTime(event) << " now " << absl::FormatTime(now) << ": " << r.message;
+        const policy::Rejection single = CheckAtIngest(*registry_->policy(), record, now, *registry_->deadlines());
+        EXPECT_EQ(single.reason, r.reason);
+        EXPECT_EQ(single.message, r.message);
+        EXPECT_EQ(single.field, r.field);
+        (want_past ? past : kept)++;
+      }
+    }
+  }
+  EXPECT_GT(past, 0);
+  EXPECT_GT(kept, 0);
+}
+
+// A checker keeps the triples of a batch apart: a record of another
+// provider, dataset or version is decided on its own.
+TEST_F(IngestChecksTest, OneCheckerDecidesEachProviderDatasetAndVersionOnItsOwn) {
+  hub::IngestChecker checker(*registry_->policy(), clock_.Now(), *registry_->deadlines());
+  const v1::Record good = At(Utc(2030, 6, 1));
+  v1::Record other_version = good;
+  other_version.set_dataset_version(good.dataset_version() + 1);
+  v1::Record other_provider = good;
+  other_provider.set_provider("someone-else");
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_TRUE(checker.Check(good).ok()) << checker.Check(good).message;
+    policy::Rejection r = checker.Check(other_version);
+    EXPECT_EQ(r.reason, v1::REJECT_NO_AGREEMENT);
+    r = checker.Check(other_provider);
+    EXPECT_EQ(r.reason, v1::REJECT_NO_AGREEMENT);
+    EXPECT_NE(r.message.find("'someone-else'"), std::string::npos) << r.message;
+    EXPECT_EQ(r.message, CheckAtIngest(*registry_->policy(), other_provider, clock_.Now(), *registry_->deadlines())
+                             .message);
+  }
+  // More triples than it keeps apart: each still decided on its own.
+  for (int i = 0; i < 20; ++i) {
+    v1::Record r = good;
+    r.set_dataset("dataset-" + std::to_string(i));
+    EXPECT_EQ(checker.Check(r).reason, v1::REJECT_NO_AGREEMENT);
+    EXPECT_TRUE(checker.Check(good).ok());
+  }
+}
+
 }  // namespace
 }  // namespace accord::testing

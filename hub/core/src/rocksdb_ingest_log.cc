@@ -147,6 +147,7 @@ uint64_t RocksDbIngestLog::backlog() const {
 
 absl::Status RocksDbIngestLog::Poll(absl::Duration wait, size_t max, std::vector<Entry>* out) {
   uint64_t last;
+  bool from_tail = false;
   {
     absl::MutexLock lock(&mu_);
     struct Ready {
@@ -167,9 +168,15 @@ absl::Status RocksDbIngestLog::Poll(absl::Duration wait, size_t max, std::vector
     if (!tail_.empty() && tail_.front().offset == polled_ + 1) {
       const size_t n = std::min<uint64_t>(last - polled_, tail_.size());
       if (out->size() < n) out->resize(n);
+      RecordPool* const pool = options_.record_pool;
       for (size_t k = 0; k < n; ++k) {
         Entry& e = (*out)[k];
         TailRecord& t = tail_.front();
+        if (pool != nullptr && e.record.fields_size() > 0) {
+          // The record the entry held (the consumer is done with it) goes
+          // to the pool instead of being destroyed with the tail record.
+          finished_.push_back(std::move(e.record));
+        }
         e.Reset();
         e.offset = t.offset;
         e.record.Swap(&t.record);
@@ -179,10 +186,14 @@ absl::Status RocksDbIngestLog::Poll(absl::Duration wait, size_t max, std::vector
       out->resize(n);
       polled_ += n;
       polled_from_tail_.fetch_add(n, std::memory_order_relaxed);
-      return absl::OkStatus();
+      from_tail = true;
     }
     // Otherwise from storage, which holds every record (the tail records
     // this reads too are dropped at the next Poll()).
+  }
+  if (from_tail) {
+    if (!finished_.empty()) options_.record_pool->Give(&finished_);  // outside mu_
+    return absl::OkStatus();
   }
   const std::string begin = EncodeU64(polled_ + 1);
   const std::string end = EncodeU64(last + 1);

@@ -51,10 +51,11 @@ AppendResult Append(IngestLog* log, std::vector<v1::Record> records, bool with_b
 }
 
 std::unique_ptr<RocksDbIngestLog> OpenLog(HubDb* db, size_t tail_records = RocksDbIngestLogOptions().tail_records,
-                                          const base::Clock* clock = nullptr) {
+                                          const base::Clock* clock = nullptr, RecordPool* pool = nullptr) {
   RocksDbIngestLogOptions options;
   options.tail_records = tail_records;
   options.clock = clock;
+  options.record_pool = pool;
   options.dedupe_key = std::string(32, 'd');
   options.quarantine_key = std::string(32, 'q');
   options.record_key = std::string(32, 'r');
@@ -552,6 +553,48 @@ TEST(RocksDbIngestLogTest, TheLiveTailHandsOverWhatWasStoredAndStorageServesTheR
   EXPECT_EQ(off->polled_from_tail(), 0u);
   EXPECT_EQ(off->polled_from_storage(), 2u);
   off->Stop();
+}
+
+// With a RecordPool, Poll() gives the records its reused entries held (the
+// consumer is done with them) to the pool, cleared, instead of destroying
+// them; what it returns is the same.
+TEST(RocksDbIngestLogTest, PollGivesTheRecordsItsEntriesHeldToThePool) {
+  TempDir dir;
+  auto db = OpenDb(dir.path());
+  RecordPool pool(16);
+  auto log = OpenLog(db.get(), RocksDbIngestLogOptions().tail_records, nullptr, &pool);
+  std::vector<v1::Record> sent;
+  for (const char* id : {"a", "b", "c", "d"}) {
+    v1::Record r = MakeRecord("police", id);
+    r.mutable_event_time()->set_seconds(1700000000);
+    auto* f = r.add_fields();
+    f->set_name("narrative");
+    f->mutable_value()->set_text(std::string("text of ") + id);
+    sent.push_back(r);
+  }
+  ASSERT_TRUE(Append(log.get(), {sent[0], sent[1]}, /*with_bytes=*/true).status.ok());
+  std::vector<IngestLog::Entry> entries;
+  ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 100, &entries).ok());
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(pool.size(), 0u) << "the entries held no record yet";
+  ASSERT_TRUE(log->Consumed(entries).ok());
+  ASSERT_TRUE(Append(log.get(), {sent[2], sent[3]}, /*with_bytes=*/true).status.ok());
+  ASSERT_TRUE(log->Poll(absl::ZeroDuration(), 100, &entries).ok());
+  ASSERT_EQ(entries.size(), 2u);
+  for (const IngestLog::Entry& e : entries) {
+    EXPECT_EQ(e.record.SerializeAsString(), sent[e.offset - 1].SerializeAsString()) << "offset " << e.offset;
+    EXPECT_EQ(e.stored, sent[e.offset - 1].SerializeAsString()) << "offset " << e.offset;
+  }
+  EXPECT_EQ(log->polled_from_tail(), 4u);
+  ASSERT_EQ(pool.size(), 2u) << "a and b, which the entries held";
+  std::vector<v1::Record> taken;
+  pool.Take(2, &taken);
+  for (const v1::Record& r : taken) {
+    EXPECT_EQ(r.ByteSizeLong(), 0u) << "cleared";
+    EXPECT_FALSE(r.has_event_time());
+  }
+  ASSERT_TRUE(log->Consumed(entries).ok());
+  log->Stop();
 }
 
 TEST(RocksDbIngestLogTest, ConsumedRawRecordsAreDeletedInRangesAtLeastEverySecond) {

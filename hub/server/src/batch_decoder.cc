@@ -81,6 +81,18 @@ int FirstUnknownField(const v1::Record& record, std::string* where) {
   return 0;
 }
 
+// Records taken from the pool at a time.
+constexpr size_t kTakeChunk = 64;
+
+// A cleared record at the end of out->records: a spare one if there is one.
+v1::Record& NextRecord(DecodedBatch* out, RecordPool* pool) {
+  if (out->spare.empty() && pool != nullptr) pool->Take(kTakeChunk, &out->spare);
+  if (out->spare.empty()) return out->records.emplace_back();
+  v1::Record& record = out->records.emplace_back(std::move(out->spare.back()));
+  out->spare.pop_back();
+  return record;
+}
+
 }  // namespace
 
 policy::Rejection DiagnoseRecord(const std::string& bytes) {
@@ -127,7 +139,8 @@ policy::Rejection DiagnoseRecord(const std::string& bytes) {
                 "it was not stored");
 }
 
-absl::Status DecodePublishRequest(google::protobuf::io::ZeroCopyInputStream* in, DecodedBatch* out) {
+absl::Status DecodePublishRequest(google::protobuf::io::ZeroCopyInputStream* in, DecodedBatch* out,
+                                  RecordPool* pool) {
   out->sequence = 0;
   out->records.clear();
   out->bad.clear();
@@ -149,7 +162,7 @@ absl::Status DecodePublishRequest(google::protobuf::io::ZeroCopyInputStream* in,
       if (!input.ReadVarint32(&length) || !input.ReadString(&bytes, static_cast<int>(length))) {
         return absl::InvalidArgumentError("the batch is truncated or its encoding is corrupt");
       }
-      v1::Record& record = out->records.emplace_back();
+      v1::Record& record = NextRecord(out, pool);
       policy::Rejection& rejection = out->bad.emplace_back();
       if (!record.ParseFromString(bytes)) {
         record.Clear();

@@ -146,5 +146,57 @@ TEST(BatchDecoderTest, UnknownFieldsOfThePublishRequestAreRefusedLikeARecords) {
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
 }
 
+// Records parsed into cleared records from a RecordPool are those parsed into
+// fresh ones: nothing of what the pool's records held before survives (event
+// time, values, more fields), and presence is as on the wire.
+TEST(BatchDecoderTest, RecordsFromThePoolDecodeAsFreshOnes) {
+  RecordPool pool(8);
+  std::vector<v1::Record> used;
+  for (int i = 0; i < 3; ++i) {
+    v1::Record r = Good("used");
+    r.set_dataset_version(7);
+    for (int k = 0; k < 4; ++k) {
+      auto* f = r.add_fields();
+      f->set_name("an_old_field_name_" + std::to_string(k));
+      f->mutable_value()->mutable_geo()->set_lat(1.5);
+    }
+    used.push_back(r);
+  }
+  pool.Give(&used);
+  ASSERT_EQ(pool.size(), 3u);
+  v1::PublishRequest req;
+  req.set_sequence(1);
+  *req.add_records() = Good("a");
+  v1::Record bare;
+  bare.set_provider("herts-police");
+  bare.set_record_id("b");
+  bare.add_fields()->set_name("no_value");
+  *req.add_records() = bare;
+  v1::Record bad = Good("c");
+  bad.mutable_fields(0)->mutable_value()->set_text(std::string("\xc3\x28"));
+  *req.add_records() = bad;
+  *req.add_records() = Good("d");  // beyond what the pool holds: a fresh record
+  std::string wire;
+  ASSERT_TRUE(req.SerializePartialToString(&wire));
+
+  DecodedBatch fresh;
+  ASSERT_TRUE(Decode(wire, &fresh).ok());
+  DecodedBatch pooled;
+  google::protobuf::io::ArrayInputStream in(wire.data(), static_cast<int>(wire.size()));
+  ASSERT_TRUE(DecodePublishRequest(&in, &pooled, &pool).ok());
+  EXPECT_EQ(pool.size(), 0u);
+  ASSERT_EQ(pooled.records.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(pooled.records[i].SerializeAsString(), fresh.records[i].SerializeAsString()) << i;
+    EXPECT_EQ(pooled.bad[i].reason, fresh.bad[i].reason) << i;
+    EXPECT_EQ(pooled.bad[i].message, fresh.bad[i].message) << i;
+    EXPECT_EQ(pooled.wire[i], fresh.wire[i]) << i;
+  }
+  EXPECT_FALSE(pooled.records[1].has_event_time());
+  ASSERT_EQ(pooled.records[1].fields_size(), 1);
+  EXPECT_FALSE(pooled.records[1].fields(0).has_value());
+  EXPECT_EQ(pooled.records[2].ByteSizeLong(), 0u) << "an undecodable record is left empty";
+}
+
 }  // namespace
 }  // namespace accord::hub

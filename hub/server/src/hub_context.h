@@ -11,6 +11,7 @@
 #include "accord/hub/core/journal.h"
 #include "accord/hub/core/ledger_store.h"
 #include "accord/hub/core/policy_stage.h"
+#include "accord/hub/core/record_pool.h"
 #include "accord/hub/core/record_store.h"
 #include "accord/hub/ledger/merkle_log.h"
 #include "accord/hub/server/config.h"
@@ -37,6 +38,9 @@ struct HubContext {
   // This process's agreement and key changes waiting to be applied from the
   // journal; non-null exactly when `journal` is.
   JournalProposals* proposals = nullptr;
+  // Where the Publish decoders take cleared records to parse into (fed by
+  // the embedded ingest log's Poll); null with the Kafka backend.
+  RecordPool* record_pool = nullptr;
 };
 
 }  // namespace accord::hub

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
@@ -33,5 +34,48 @@ inline constexpr absl::Duration kMaxEventTimeSkew = absl::Hours(24);
 // (AgreementRegistry::deadlines()); an agreement absent from it has none.
 policy::Rejection CheckAtIngest(const policy::PolicySet& policy, const v1::Record& record, absl::Time now,
                                 const absl::flat_hash_map<std::string, absl::Time>& deadlines);
+
+// CheckAtIngest() for the records of one batch, all at one instant: what
+// depends only on a record's (provider, dataset, dataset_version) and `now`
+// (the applicable agreements still in force, and for each the earliest event
+// time its retention still keeps) is worked out once per such triple, and a
+// record costs a lookup of its triple and two time comparisons. Same results
+// and messages as CheckAtIngest().
+//
+// Thread safety: one thread (a batch's); borrows `policy` and `deadlines`,
+// which must outlive it.
+class IngestChecker {
+ public:
+  IngestChecker(const policy::PolicySet& policy, absl::Time now,
+                const absl::flat_hash_map<std::string, absl::Time>& deadlines)
+      : policy_(policy), now_(now), deadlines_(deadlines) {}
+
+  policy::Rejection Check(const v1::Record& record);
+
+ private:
+  // An agreement in force with a retention, and the earliest event time it
+  // keeps: an event before `keeps_from` is in a month already past it.
+  struct Retention {
+    absl::Time keeps_from;
+    const policy::CompiledAgreement* agreement;
+  };
+  struct Triple {
+    std::string provider;
+    std::string dataset;
+    uint32_t version = 0;
+    bool in_force = false;
+    std::vector<Retention> retention;  // in FlowsFor() order
+  };
+  const Triple& For(const v1::Record& record);
+
+  const policy::PolicySet& policy_;
+  const absl::Time now_;
+  const absl::flat_hash_map<std::string, absl::Time>& deadlines_;
+  // A batch seldom has more than one; at most kMaxTriples, the last one
+  // replaced by each new triple beyond.
+  static constexpr size_t kMaxTriples = 8;
+  std::vector<Triple> triples_;
+  size_t last_ = 0;
+};
 
 }  // namespace accord::hub

@@ -144,7 +144,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
     const auto& limits = hub_->config->limits;
     HubMetrics* m = hub_->metrics;
     grpc::ProtoBufferReader reader(&read_buffer_);
-    if (auto st = DecodePublishRequest(&reader, &batch_); !st.ok()) {
+    if (auto st = DecodePublishRequest(&reader, &batch_, hub_->record_pool); !st.ok()) {
       FailLocked(grpc::Status(
           grpc::StatusCode::INVALID_ARGUMENT,
           absl::StrCat("batch after sequence ", last_sequence_,
@@ -196,6 +196,12 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
     // past retention, and the exact deadlines of the agreements in force.
     const std::shared_ptr<const AgreementRegistry::Deadlines> deadlines = hub_->agreements->deadlines();
     const absl::Time now = absl::Now();
+    IngestChecker checker(*engine_.policy(), now, *deadlines);
+    // Sized once for the batch, not grown (and moved) record by record.
+    batch.records.reserve(batch_.records.size());
+    batch.serialized.reserve(batch_.records.size());
+    pending->accepted_slots.reserve(batch_.records.size());
+    pending->response.mutable_outcomes()->Reserve(static_cast<int>(batch_.records.size()));
     policy::RecordLimits record_limits;
     record_limits.max_record_bytes = limits.max_record_bytes;
     size_t rejected = 0;
@@ -206,7 +212,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
       policy::Rejection rej = batch_.bad[i].ok()
                                   ? engine_.Validate(*record, batch_.wire[i].size(), record_limits)
                                   : batch_.bad[i];
-      if (rej.ok()) rej = CheckAtIngest(*engine_.policy(), *record, now, *deadlines);
+      if (rej.ok()) rej = checker.Check(*record);
       if (!rej.ok()) {
         outcome->set_status(v1::RecordOutcome::REJECTED);
         outcome->set_reason(rej.reason);

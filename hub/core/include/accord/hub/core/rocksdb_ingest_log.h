@@ -98,6 +98,7 @@
 #include "accord/hub/core/ingest_log.h"
 #include "accord/policy/openssl.h"
 #include "accord/policy/pseudonymiser.h"
+#include "accord/hub/core/record_pool.h"
 #include "rocksdb/write_batch.h"
 
 namespace accord::base {
@@ -137,6 +138,11 @@ struct RocksDbIngestLogOptions {
   // quarantined-at times, the sweep at Open() and the error log's rate
   // limit. Default (null): the real clock.
   const base::Clock* clock = nullptr;
+  // Where Poll() gives the records its consumer has finished with (those the
+  // entries it refills held), cleared, for the Publish decoder to parse into
+  // (record_pool.h), instead of destroying them. Borrowed; must outlive the
+  // log. Default (null): they are destroyed.
+  RecordPool* record_pool = nullptr;
 
   absl::Status Validate() const;
 };
@@ -239,6 +245,9 @@ class RocksDbIngestLog final : public IngestLog {
 
   // Poll()'s thread: the last offset returned.
   uint64_t polled_ = 0;
+  // Poll()'s thread: the consumer's finished records, on their way to
+  // options_.record_pool (given outside mu_).
+  std::vector<v1::Record> finished_;
   // StageConsumed()/Consumed()'s thread: raw records up to deleted_upto_
   // are deleted (as of deleted_at_); staged_delete_upto_ is what the last
   // StageConsumed() deletes if its batch commits.
