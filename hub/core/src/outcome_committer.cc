@@ -170,22 +170,19 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
   if (!appended.ok()) return appended.status();
   uint64_t past_retention = 0;
   for (bool stored : appended->stored) past_retention += stored ? 0 : 1;
-  std::vector<std::string> ledger_entries;
-  ledger_entries.reserve(todo.size());
-  for (StageOutcome::Disclosure* d : todo) ledger_entries.push_back(std::move(d->ledger_entry));
-
+  // The ledger takes its entries as one span of strings: they are swapped in
+  // and, once staged (copied into the batch), swapped back, so the outcome
+  // keeps them and their memory (the stage reuses it for its next batch).
   // On failure the outcome is left as it was, for a retry.
-  auto restore = [&] {
-    for (size_t i = 0; i < todo.size(); ++i) todo[i]->ledger_entry = std::move(ledger_entries[i]);
-  };
+  std::vector<std::string>& ledger_entries = ledger_entries_;
+  ledger_entries.resize(todo.size());
+  for (size_t i = 0; i < todo.size(); ++i) ledger_entries[i].swap(todo[i]->ledger_entry);
   uint64_t first_index = ledger_->size();
   std::optional<ledger::MerkleLog::PendingAppend> pending;
   if (!ledger_entries.empty()) {
     auto staged = ledger_->Stage(ledger_entries, outcome.decided_at, &wb);
-    if (!staged.ok()) {
-      restore();
-      return staged.status();
-    }
+    for (size_t i = 0; i < todo.size(); ++i) ledger_entries[i].swap(todo[i]->ledger_entry);
+    if (!staged.ok()) return staged.status();
     first_index = staged->first_index;
     pending = std::move(staged).value();
   }
@@ -193,7 +190,6 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
   for (size_t i = 0; i < todo.size(); ++i) {
     const uint64_t position = appended->stored[i] ? appended->positions[i] : 0;
     if (auto s = sink_->Stage(todo[i]->record, appended->periods[i], position, first_index + i, &wb); !s.ok()) {
-      restore();
       return s;
     }
     index.Add(todo[i]->record.provider(), todo[i]->record.recipient(), first_index + i);
@@ -201,10 +197,7 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
   if (!todo.empty()) index.Stage(db_, first_index + todo.size(), &wb);
   const uint64_t store_keys = wb.Count();  // before the caller's position
   if (stage_position) stage_position(&wb);
-  if (auto s = db_->WriteSync(&wb); !s.ok()) {
-    restore();
-    return s;
-  }
+  if (auto s = db_->WriteSync(&wb); !s.ok()) return s;
   if (pending) ledger_->Commit(*pending);
   feed_store_->Commit(*appended);
 

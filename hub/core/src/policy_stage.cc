@@ -3,53 +3,22 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <optional>
 
 #include "absl/time/clock.h"
-#include "accord/base/proto_time.h"
 #include "accord/policy/canonical.h"
-#include "accord/v1/audit_service.pb.h"
 #include "accord/hub/core/thread_name.h"
 #include "chunk_pool.h"
+#include "ledger_entry_writer.h"
 #include "rocksdb/write_batch.h"
 #include "spdlog/spdlog.h"
 
 namespace accord::hub {
 namespace {
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) { base::ToTimestampMicros(t, ts); }
-
-
-// The disclosure's ledger entry (DPA 2018 s62): who, to whom, under what, which
-// fields with which treatment, a digest of what was sent; never values.
-void LedgerEntryFor(const policy::FlowOutput& out, const std::string& serialized, absl::Time now,
-                    const std::string& hub_instance, v1::LedgerEntry* entry, std::string* bytes) {
-  const policy::CompiledFlow& cf = *out.flow;
-  const v1::CleanedRecord& rec = out.record;
-  entry->Clear();
-  entry->set_provider(rec.provider());
-  entry->set_recipient(rec.recipient());
-  entry->set_agreement_id(rec.agreement_id());
-  entry->set_agreement_version(rec.agreement_version());
-  entry->set_agreement_fingerprint(rec.agreement_fingerprint());
-  entry->set_flow_id(rec.flow_id());
-  entry->set_purpose(cf.flow->purpose.empty() ? cf.agreement->agreement().purpose : cf.flow->purpose);
-  entry->set_record_ref(rec.record_ref());
-  for (const auto& plan : cf.plans) {
-    auto* f = entry->add_fields();
-    f->set_name(plan.spec->name);
-    f->set_treatment(plan.treatment_label);
-  }
-  const auto digest = policy::Sha256(serialized);
-  entry->set_cleaned_record_sha256(digest.data(), digest.size());
-  SetTimestamp(now, entry->mutable_disclosed_at());
-  entry->set_hub_instance(hub_instance);
-  entry->set_delivery_id(rec.delivery_id());
-  entry->set_dataset(rec.dataset());
-  entry->SerializeToString(bytes);
-}
-
-// Every field of the cleaned record but its values (`fields`): what routing,
-// the audit store and the indexes need. The values travel as bytes.
+// Makes `*to` every field of `from` but its values (`fields`): what routing,
+// the audit store and the indexes need; the values travel as bytes. Assigns
+// into `to`'s strings, so a recycled envelope allocates nothing.
 void CopyEnvelope(const v1::CleanedRecord& from, v1::CleanedRecord* to) {
   to->set_delivery_id(from.delivery_id());
   to->set_agreement_id(from.agreement_id());
@@ -61,8 +30,19 @@ void CopyEnvelope(const v1::CleanedRecord& from, v1::CleanedRecord* to) {
   to->set_dataset(from.dataset());
   to->set_dataset_version(from.dataset_version());
   to->set_record_ref(from.record_ref());
-  if (from.has_event_time()) *to->mutable_event_time() = from.event_time();
+  if (from.has_event_time()) {
+    *to->mutable_event_time() = from.event_time();
+  } else {
+    to->clear_event_time();
+  }
+  if (to->fields_size() != 0) to->clear_fields();
   to->set_area(from.area());
+}
+
+void Swap(StageOutcome::Disclosure& a, StageOutcome::Disclosure& b) {
+  a.record.Swap(&b.record);
+  a.serialized.swap(b.serialized);
+  a.ledger_entry.swap(b.ledger_entry);
 }
 
 }  // namespace
@@ -83,6 +63,7 @@ PolicyStage::PolicyStage(IngestLog* log, OutcomeSink* sink, PolicySource policy,
   if (workers == 0) workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
   for (size_t i = 0; i < workers; ++i) engines_.push_back(std::make_unique<policy::FlowEngine>(redactor));
   pool_ = std::make_unique<ChunkPool>(workers - 1);
+  flow_ledger_parts_ = std::make_unique<FlowLedgerPartsCache>();
 }
 
 absl::StatusOr<std::unique_ptr<PolicyStage>> PolicyStage::Start(
@@ -160,7 +141,7 @@ void PolicyStage::Run() {
       empty_polls_.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    work->outcome = Compute(work->entries);
+    Compute(work.get());
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
         +[](PolicyStage* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
@@ -208,35 +189,47 @@ void PolicyStage::CommitLoop() {
   }
 }
 
-StageOutcome PolicyStage::Compute(const std::vector<IngestLog::Entry>& entries) {
+void PolicyStage::Compute(Work* work) {
   // Applies the flows, in parallel chunks, each worker with its own engine;
   // per record: its disclosures, or why it was quarantined.
-  struct Item {
-    std::string quarantine_reason;  // non-empty: quarantined (a reason, never values)
-    std::vector<StageOutcome::Disclosure> disclosures;
-  };
+  const std::vector<IngestLog::Entry>& entries = work->entries;
+  StageOutcome& outcome = work->outcome;
+  // The last outcome's disclosures go back to the chunks that made them: this
+  // batch's are written over their memory.
+  size_t reclaimed = 0;
+  for (Work::Chunk& chunk : work->chunks) {
+    for (size_t j = 0; j < chunk.used && reclaimed < outcome.disclosures.size(); ++j) {
+      Swap(chunk.disclosures[j], outcome.disclosures[reclaimed++]);
+    }
+    chunk.used = 0;
+    chunk.quarantined.clear();
+  }
+
   auto snapshot = policy_();
+  flow_ledger_parts_->Rebuild(snapshot);
+  const FlowLedgerPartsCache& flow_parts = *flow_ledger_parts_;
   const absl::Time now = absl::Now();
-  std::vector<Item> items(entries.size());
+  const std::string batch_part = BatchLedgerPart(now, options_.hub_instance);
   const size_t chunks = std::min(engines_.size(), (entries.size() + 63) / 64);
   const size_t per_chunk = (entries.size() + chunks - 1) / chunks;
+  if (work->chunks.size() < chunks) work->chunks.resize(chunks);
   pool_->Run(chunks, [&](size_t c) {
     policy::FlowEngine& engine = *engines_[c];
     engine.SetPolicy(snapshot);
+    Work::Chunk& chunk = work->chunks[c];
     policy::ProcessResult result;
-    v1::LedgerEntry entry;
     const size_t end = std::min(entries.size(), (c + 1) * per_chunk);
     for (size_t i = c * per_chunk; i < end; ++i) {
-      Item& item = items[i];
-      if (!entries[i].unreadable_reason.empty()) {
-        item.quarantine_reason = entries[i].unreadable_reason;
+      const IngestLog::Entry& e = entries[i];
+      if (!e.unreadable_reason.empty()) {
+        chunk.quarantined.push_back({e.partition, e.offset, e.unreadable_reason});
         continue;
       }
       // Decoded once, by the log's Poll().
-      const v1::Record& record = entries[i].record;
+      const v1::Record& record = e.record;
       engine.Apply(record, &result);
       if (!result.rejection.ok()) {
-        item.quarantine_reason = result.rejection.message;
+        chunk.quarantined.push_back({e.partition, e.offset, result.rejection.message});
         engine.Recycle(&result);
         continue;
       }
@@ -249,18 +242,24 @@ StageOutcome PolicyStage::Compute(const std::vector<IngestLog::Entry>& entries) 
                                                  .max_fields = INT_MAX,
                                                  .max_record_id_bytes = SIZE_MAX};
         const policy::Rejection why = engine.Validate(record, record.ByteSizeLong(), kNoLimits);
-        item.quarantine_reason = why.ok() ? "no flow of the agreements in force takes this record"
-                                          : why.message;
+        chunk.quarantined.push_back({e.partition, e.offset,
+                                     why.ok() ? "no flow of the agreements in force takes this record"
+                                              : why.message});
         engine.Recycle(&result);
         continue;
       }
-      item.disclosures.resize(result.outputs.size());
-      for (size_t k = 0; k < result.outputs.size(); ++k) {
-        StageOutcome::Disclosure& d = item.disclosures[k];
-        result.outputs[k].record.SerializeToString(&d.serialized);
-        LedgerEntryFor(result.outputs[k], d.serialized, now, options_.hub_instance, &entry,
-                       &d.ledger_entry);
-        CopyEnvelope(result.outputs[k].record, &d.record);
+      if (chunk.disclosures.size() < chunk.used + result.outputs.size()) {
+        chunk.disclosures.resize(chunk.used + result.outputs.size());
+      }
+      for (const policy::FlowOutput& out : result.outputs) {
+        StageOutcome::Disclosure& d = chunk.disclosures[chunk.used++];
+        out.record.SerializeToString(&d.serialized);
+        // Every flow is one of the snapshot's; a miss would cost time, not bytes.
+        const FlowLedgerParts* parts = flow_parts.Find(out.flow);
+        std::optional<FlowLedgerParts> missed;
+        if (parts == nullptr) parts = &missed.emplace(FlowLedgerParts::For(*out.flow));
+        WriteLedgerEntry(*parts, out.record, policy::Sha256(d.serialized), batch_part, &d.ledger_entry);
+        CopyEnvelope(out.record, &d.record);
       }
       // The engine reuses its cleaned records' memory for the next record.
       engine.Recycle(&result);
@@ -268,20 +267,18 @@ StageOutcome PolicyStage::Compute(const std::vector<IngestLog::Entry>& entries) 
   });
   stats_.records.fetch_add(entries.size(), std::memory_order_relaxed);
 
-  StageOutcome outcome;
+  // In entry order: the chunks' ranges follow each other.
   outcome.decided_at = now;
+  outcome.quarantined.clear();
   size_t disclosures = 0;
-  for (const Item& item : items) disclosures += item.disclosures.size();
-  outcome.disclosures.reserve(disclosures);
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (!items[i].quarantine_reason.empty()) {
-      outcome.quarantined.push_back(
-          {entries[i].partition, entries[i].offset, std::move(items[i].quarantine_reason)});
-      continue;
-    }
-    for (auto& d : items[i].disclosures) outcome.disclosures.push_back(std::move(d));
+  for (size_t c = 0; c < chunks; ++c) disclosures += work->chunks[c].used;
+  outcome.disclosures.resize(disclosures);
+  size_t next = 0;
+  for (size_t c = 0; c < chunks; ++c) {
+    Work::Chunk& chunk = work->chunks[c];
+    for (size_t j = 0; j < chunk.used; ++j) Swap(chunk.disclosures[j], outcome.disclosures[next++]);
+    for (auto& q : chunk.quarantined) outcome.quarantined.push_back(std::move(q));
   }
-  return outcome;
 }
 
 absl::Status PolicyStage::Deliver(const std::vector<IngestLog::Entry>& entries, StageOutcome& outcome) {

@@ -112,7 +112,7 @@ class OutcomeCommitter final : public OutcomeSink {
       HubDb* db, ledger::MerkleLog* ledger, FeedStore* feed_store, DisclosureSink* sink, FeedNotifier* feeds,
       bool dedupe_deliveries, PipelineStats* stats, DisclosureObserver observer = nullptr);
 
-  // Commits `outcome` (its disclosures may be moved from) plus whatever
+  // Commits `outcome` (left as it was: the stage reuses its memory) plus whatever
   // `stage_position` adds to the batch, durably (fsync). On error nothing
   // changed: call again with the same outcome.
   absl::Status Commit(StageOutcome& outcome,
@@ -136,6 +136,9 @@ class OutcomeCommitter final : public OutcomeSink {
   PipelineStats* const stats_;
   const DisclosureObserver observer_;
   rocksdb::WriteBatch batch_;  // Commit()'s, cleared and reused (writer thread)
+  // Commit()'s: the ledger entries while they are staged (empty strings
+  // between commits; the vector is reused).
+  std::vector<std::string> ledger_entries_;
 };
 
 }  // namespace accord::hub

@@ -106,10 +106,23 @@ class PolicyStage {
   static constexpr size_t kMaxComputedAhead = 1;
 
  private:
-  // One polled batch (decoded records, reused from batch to batch) and its outcome.
+  // One polled batch (decoded records) and its outcome, reused from batch to
+  // batch with their memory: the log decodes the next batch into `entries`,
+  // and Compute() writes the next outcome over the last one's strings and
+  // messages (Clear, not reallocate).
   struct Work {
     std::vector<IngestLog::Entry> entries;
     StageOutcome outcome;
+    // What each chunk of workers computed, in entry order: its first `used`
+    // disclosures (handed to `outcome`, by swapping, once all are done; the
+    // next Compute() swaps them back, so the memory stays with this Work)
+    // and its quarantined entries.
+    struct Chunk {
+      std::vector<StageOutcome::Disclosure> disclosures;
+      size_t used = 0;
+      std::vector<StageOutcome::Quarantined> quarantined;
+    };
+    std::vector<Chunk> chunks;
   };
 
   PolicyStage(IngestLog* log, OutcomeSink* sink, PolicySource policy,
@@ -118,8 +131,8 @@ class PolicyStage {
   void Run();         // the stage thread: poll, compute, hand over
   void CommitLoop();  // the commit thread: deliver in order
   bool stopping() const;
-  // Applies the flows to `entries`.
-  StageOutcome Compute(const std::vector<IngestLog::Entry>& entries);
+  // Applies the flows to `work->entries`, replacing `work->outcome`.
+  void Compute(Work* work);
   // Makes `outcome` durable (the sink) and marks `entries` consumed.
   absl::Status Deliver(const std::vector<IngestLog::Entry>& entries, StageOutcome& outcome);
 
@@ -132,6 +145,9 @@ class PolicyStage {
   PipelineStats stats_;
   std::atomic<uint64_t> empty_polls_{0};
   absl::Time last_poll_error_log_ = absl::InfinitePast();  // stage thread only
+  // The ledger entries' per-flow parts for the snapshot in use: rebuilt by
+  // the stage thread when the snapshot changes, read by the workers.
+  std::unique_ptr<class FlowLedgerPartsCache> flow_ledger_parts_;
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
