@@ -229,7 +229,11 @@ void PolicyStage::Compute(Work* work) {
       const v1::Record& record = e.record;
       engine.Apply(record, &result);
       if (!result.rejection.ok()) {
-        chunk.quarantined.push_back({e.partition, e.offset, result.rejection.message});
+        // A rejection always names its reason; should one ever not, the
+        // record is still kept and reported, never dropped.
+        chunk.quarantined.push_back({e.partition, e.offset,
+                                     result.rejection.message.empty() ? "the flows refused this record"
+                                                                      : result.rejection.message});
         engine.Recycle(&result);
         continue;
       }
