@@ -122,12 +122,18 @@ RocksDbIngestLog::~RocksDbIngestLog() { Stop(); }
 
 bool RocksDbIngestLog::TryAppend(Batch& batch) {
   absl::MutexLock lock(&mu_);
-  if (stopping_ || queue_.size() >= options_.max_queued_batches ||
-      last_offset_ - consumed_ >= options_.max_backlog_records) {
-    return false;
-  }
+  if (stopping_ || FullLocked()) return false;
   queue_.push_back(std::move(batch));
   return true;
+}
+
+bool RocksDbIngestLog::FullLocked() const {
+  return queue_.size() >= options_.max_queued_batches || last_offset_ - consumed_ >= options_.max_backlog_records;
+}
+
+bool RocksDbIngestLog::Full() const {
+  absl::MutexLock lock(&mu_);
+  return FullLocked();
 }
 
 uint64_t RocksDbIngestLog::last_offset() const {
@@ -316,7 +322,21 @@ void RocksDbIngestLog::Run() {
       }
     }
     WriteGroup(group);
+    Recycle(group);
   }
+}
+
+void RocksDbIngestLog::Recycle(std::vector<Batch>& group) {
+  RecordPool* const pool = options_.record_pool;
+  if (pool == nullptr) return;
+  // Every batch is answered: its records (those the tail took are empty)
+  // go to the pool instead of being destroyed with the group.
+  for (Batch& b : group) {
+    for (v1::Record& r : b.records) {
+      if (r.fields_size() > 0) recycled_.push_back(std::move(r));
+    }
+  }
+  if (!recycled_.empty()) pool->Give(&recycled_);
 }
 
 void RocksDbIngestLog::WriteGroup(std::vector<Batch>& group) {

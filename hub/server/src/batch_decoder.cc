@@ -139,6 +139,19 @@ policy::Rejection DiagnoseRecord(const std::string& bytes) {
                 "it was not stored");
 }
 
+namespace {
+
+// Like a record's, a batch's fields outside accord.v1 are refused, not skipped.
+absl::Status UnexpectedBatchField(int number) {
+  if (number == kSequenceField || number == kRecordsField) {
+    return absl::InvalidArgumentError(absl::StrCat("PublishRequest field ", number, " has the wrong wire type"));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the batch carries protobuf field number ", number, ", which accord.v1.PublishRequest does not define"));
+}
+
+}  // namespace
+
 absl::Status DecodePublishRequest(google::protobuf::io::ZeroCopyInputStream* in, DecodedBatch* out,
                                   RecordPool* pool) {
   out->sequence = 0;
@@ -178,12 +191,38 @@ absl::Status DecodePublishRequest(google::protobuf::io::ZeroCopyInputStream* in,
       bytes.clear();
       continue;
     }
-    // Like a record's, a batch's fields outside accord.v1 are refused, not skipped.
-    if (number == kSequenceField || number == kRecordsField) {
-      return absl::InvalidArgumentError(absl::StrCat("PublishRequest field ", number, " has the wrong wire type"));
+    return UnexpectedBatchField(number);
+  }
+  if (!input.ConsumedEntireMessage()) {
+    return absl::InvalidArgumentError("the batch's encoding is corrupt");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CountPublishRequest(google::protobuf::io::ZeroCopyInputStream* in, uint64_t* sequence,
+                                 size_t* records) {
+  *sequence = 0;
+  *records = 0;
+  google::protobuf::io::CodedInputStream input(in);
+  input.SetTotalBytesLimit(INT32_MAX);  // gRPC already enforces max_message_bytes
+  while (true) {
+    const uint32_t tag = input.ReadTag();
+    if (tag == 0) break;
+    const int number = WireFormatLite::GetTagFieldNumber(tag);
+    const auto type = WireFormatLite::GetTagWireType(tag);
+    if (number == kSequenceField && type == WireFormatLite::WIRETYPE_VARINT) {
+      if (!input.ReadVarint64(sequence)) break;
+      continue;
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the batch carries protobuf field number ", number, ", which accord.v1.PublishRequest does not define"));
+    if (number == kRecordsField && type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      uint32_t length = 0;
+      if (!input.ReadVarint32(&length) || !input.Skip(static_cast<int>(length))) {
+        return absl::InvalidArgumentError("the batch is truncated or its encoding is corrupt");
+      }
+      ++*records;
+      continue;
+    }
+    return UnexpectedBatchField(number);
   }
   if (!input.ConsumedEntireMessage()) {
     return absl::InvalidArgumentError("the batch's encoding is corrupt");

@@ -46,6 +46,13 @@ struct DecodedBatch {
 absl::Status DecodePublishRequest(google::protobuf::io::ZeroCopyInputStream* in, DecodedBatch* out,
                                   RecordPool* pool = nullptr);
 
+// Reads only a PublishRequest's sequence and how many records it carries,
+// parsing none of them (for a batch the hub refuses unread). The same
+// InvalidArgument as DecodePublishRequest when the batch itself is not a
+// well-formed PublishRequest.
+absl::Status CountPublishRequest(google::protobuf::io::ZeroCopyInputStream* in, uint64_t* sequence,
+                                 size_t* records);
+
 // Why `bytes` (one Record's encoding) does not parse; never echoes a value.
 policy::Rejection DiagnoseRecord(const std::string& bytes);
 

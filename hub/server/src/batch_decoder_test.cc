@@ -146,6 +146,42 @@ TEST(BatchDecoderTest, UnknownFieldsOfThePublishRequestAreRefusedLikeARecords) {
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
 }
 
+absl::Status Count(const std::string& wire, uint64_t* sequence, size_t* records) {
+  google::protobuf::io::ArrayInputStream in(wire.data(), static_cast<int>(wire.size()));
+  return CountPublishRequest(&in, sequence, records);
+}
+
+// Counting reads the sequence and the number of records without parsing any
+// (an undecodable record counts like the others), and refuses exactly the
+// batches DecodePublishRequest refuses.
+TEST(BatchDecoderTest, CountReadsTheSequenceAndHowManyRecordsWithoutParsingThem) {
+  v1::PublishRequest req;
+  req.set_sequence(42);
+  *req.add_records() = Good("a");
+  v1::Record bad = Good("b");
+  bad.mutable_fields(0)->mutable_value()->set_text(std::string("\xc3\x28 broken"));
+  *req.add_records() = bad;
+  *req.add_records() = Good("c");
+  std::string wire;
+  ASSERT_TRUE(req.SerializePartialToString(&wire));
+  uint64_t sequence = 0;
+  size_t records = 0;
+  ASSERT_TRUE(Count(wire, &sequence, &records).ok());
+  EXPECT_EQ(sequence, 42u);
+  EXPECT_EQ(records, 3u);
+  ASSERT_TRUE(Count("", &sequence, &records).ok());
+  EXPECT_EQ(sequence, 0u);
+  EXPECT_EQ(records, 0u);
+  DecodedBatch batch;
+  for (const std::string& corrupt :
+       {std::string("\xff\xff\xff\xff\x0f\x0a\x05", 7), std::string("\x12\x10\x0a\x02", 4),
+        std::string("\x08", 1), wire + std::string("\x98\x06\x01", 3), wire + std::string("\x0a\x01x", 3)}) {
+    absl::Status counted = Count(corrupt, &sequence, &records);
+    EXPECT_EQ(counted.code(), absl::StatusCode::kInvalidArgument) << counted;
+    EXPECT_EQ(counted.message(), Decode(corrupt, &batch).message());
+  }
+}
+
 // Records parsed into cleared records from a RecordPool are those parsed into
 // fresh ones: nothing of what the pool's records held before survives (event
 // time, values, more fields), and presence is as on the wire.

@@ -69,6 +69,9 @@ absl::Status HubConfig::Validate() {
   if (limits.max_subscribe_batch == 0 || limits.max_subscribe_batch > 5000) {
     errors.push_back("limits.max_subscribe_batch must be between 1 and 5000");
   }
+  if (limits.max_ingest_backlog_records < 1024 || limits.max_ingest_backlog_records > (1u << 20)) {
+    errors.push_back("limits.max_ingest_backlog_records must be between 1024 and 1048576");
+  }
   if (storage.reserve_free_mib == 0 || storage.reserve_free_mib >= storage.ingest_min_free_mib ||
       storage.ingest_min_free_mib > (1u << 20)) {
     errors.push_back(
@@ -169,13 +172,14 @@ absl::StatusOr<HubConfig> LoadHubConfig(const std::string& path) {
   if (const YAML::Node limits = root["limits"]) {
     CheckKeys(limits, "limits",
               {"max_message_bytes", "max_batch_records", "max_inflight_batches", "max_record_bytes",
-               "max_subscribe_batch"},
+               "max_subscribe_batch", "max_ingest_backlog_records"},
               &errors);
     Read(limits, "max_message_bytes", &c.limits.max_message_bytes, &errors);
     Read(limits, "max_batch_records", &c.limits.max_batch_records, &errors);
     Read(limits, "max_inflight_batches", &c.limits.max_inflight_batches, &errors);
     Read(limits, "max_record_bytes", &c.limits.max_record_bytes, &errors);
     Read(limits, "max_subscribe_batch", &c.limits.max_subscribe_batch, &errors);
+    Read(limits, "max_ingest_backlog_records", &c.limits.max_ingest_backlog_records, &errors);
   }
   if (!errors.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ":\n  ", absl::StrJoin(errors, "\n  ")));

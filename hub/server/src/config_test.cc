@@ -26,6 +26,7 @@ TEST(HubConfigTest, ExampleLoadsAndValidates) {
   EXPECT_EQ(c->listen, "127.0.0.1:7443");
   EXPECT_EQ(c->tls.ca, "pki/ca.crt");
   EXPECT_EQ(c->limits.max_batch_records, 1000u);
+  EXPECT_EQ(c->limits.max_ingest_backlog_records, 16384u);
   EXPECT_EQ(c->hub_instance, "county-hub-1");
   EXPECT_EQ(c->quarantine_retention_days, 30u);
   EXPECT_TRUE(c->Validate().ok());
@@ -45,6 +46,7 @@ TEST(HubConfigTest, ValidateListsEveryProblem) {
   c.listen = "nowhere";
   c.log_backend = "carrier-pigeon";
   c.limits.max_batch_records = 0;
+  c.limits.max_ingest_backlog_records = 10;
   c.quarantine_retention_days = 0;
   absl::Status s = c.Validate();
   ASSERT_FALSE(s.ok());
@@ -52,6 +54,7 @@ TEST(HubConfigTest, ValidateListsEveryProblem) {
   EXPECT_TRUE(absl::StrContains(s.message(), "tls.ca")) << s;
   EXPECT_TRUE(absl::StrContains(s.message(), "carrier-pigeon")) << s;
   EXPECT_TRUE(absl::StrContains(s.message(), "max_batch_records")) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "max_ingest_backlog_records must be between 1024")) << s;
   EXPECT_TRUE(absl::StrContains(s.message(), "quarantine_retention_days")) << s;
   HubConfig dev;
   dev.insecure_dev = true;

@@ -230,6 +230,10 @@ absl::Status HubImpl::Init() {
     log_options.record_key = hub_keys.ingest_record_key;
     log_options.quarantine_retention = absl::Hours(24) * config_.quarantine_retention_days;
     log_options.record_pool = &record_pool_;
+    // The live tail holds the whole backlog: the stage never reads a record
+    // back from storage while the hub runs (only after a restart).
+    log_options.max_backlog_records = config_.limits.max_ingest_backlog_records;
+    log_options.tail_records = config_.limits.max_ingest_backlog_records;
     auto ingest_log = RocksDbIngestLog::Open(db_.get(), std::move(log_options));
     if (!ingest_log.ok()) return ingest_log.status();
     embedded_log_ = ingest_log->get();

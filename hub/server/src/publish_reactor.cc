@@ -140,32 +140,85 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
     absl::Time received;
   };
 
+  // The stream fails (INVALID_ARGUMENT) for a batch that is not a valid
+  // PublishRequest.
+  void FailUndecodableLocked(const absl::Status& st) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    FailLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            absl::StrCat("batch after sequence ", last_sequence_,
+                                         " is not a valid accord.v1.PublishRequest (", st.message(),
+                                         "); nothing in it was stored")));
+  }
+
+  // The checks of a decoded batch as a whole: false (the stream failed) for
+  // a sequence not above the last one or too many records.
+  bool CheckBatchLocked(uint64_t sequence, size_t records) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const auto& limits = hub_->config->limits;
+    if (sequence <= last_sequence_ && last_sequence_ != 0) {
+      FailLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              absl::StrCat("batch sequence ", sequence, " is not greater than the previous ",
+                                           last_sequence_)));
+      return false;
+    }
+    last_sequence_ = sequence;
+    if (records > limits.max_batch_records) {
+      FailLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                              absl::StrCat("batch of ", records, " records exceeds the limit of ",
+                                           limits.max_batch_records)));
+      return false;
+    }
+    return true;
+  }
+
+  // The ingest log has no room: the batch is refused unread, each record
+  // REJECT_UNAVAILABLE as when the log refuses a decoded batch (the client
+  // retries them). Decoding and checking records the hub cannot take would
+  // only slow it down while it catches up. Counted per agency under the
+  // dataset "unknown" (the records are not read).
+  void RefuseUnreadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    HubMetrics* m = hub_->metrics;
+    grpc::ProtoBufferReader reader(&read_buffer_);
+    uint64_t sequence = 0;
+    size_t records = 0;
+    if (auto st = CountPublishRequest(&reader, &sequence, &records); !st.ok()) {
+      FailUndecodableLocked(st);
+      return;
+    }
+    read_buffer_.Clear();
+    if (!CheckBatchLocked(sequence, records)) return;
+    m->records_received.Add(records);
+    auto pending = std::make_shared<Pending>();
+    pending->received = absl::Now();
+    pending->response.set_sequence(sequence);
+    pending->response.mutable_outcomes()->Reserve(static_cast<int>(records));
+    for (size_t i = 0; i < records; ++i) SetOverloaded(pending->response.add_outcomes());
+    m->records_rejected.With({"REJECT_UNAVAILABLE"}).Add(records);
+    m->records_rejected_by_source.With({agency_, "unknown", "REJECT_UNAVAILABLE"}).Add(records);
+    pending->complete = true;
+    pending_.push_back(std::move(pending));
+    MaybeWriteLocked();
+  }
+
+  static void SetOverloaded(v1::RecordOutcome* o) {
+    o->set_status(v1::RecordOutcome::REJECTED);
+    o->set_reason(v1::REJECT_UNAVAILABLE);
+    o->set_code(grpc::StatusCode::UNAVAILABLE);
+    o->set_message("the hub is overloaded and stored nothing of this batch; retry it");
+  }
+
   void HandleRequestLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (hub_->ingest->Full()) {
+      RefuseUnreadLocked();
+      return;
+    }
     const auto& limits = hub_->config->limits;
     HubMetrics* m = hub_->metrics;
     grpc::ProtoBufferReader reader(&read_buffer_);
     if (auto st = DecodePublishRequest(&reader, &batch_, hub_->record_pool); !st.ok()) {
-      FailLocked(grpc::Status(
-          grpc::StatusCode::INVALID_ARGUMENT,
-          absl::StrCat("batch after sequence ", last_sequence_,
-                       " is not a valid accord.v1.PublishRequest (", st.message(),
-                       "); nothing in it was stored")));
+      FailUndecodableLocked(st);
       return;
     }
     read_buffer_.Clear();
-    if (batch_.sequence <= last_sequence_ && last_sequence_ != 0) {
-      FailLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                              absl::StrCat("batch sequence ", batch_.sequence,
-                                           " is not greater than the previous ", last_sequence_)));
-      return;
-    }
-    last_sequence_ = batch_.sequence;
-    if (batch_.records.size() > limits.max_batch_records) {
-      FailLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                              absl::StrCat("batch of ", batch_.records.size(),
-                                           " records exceeds the limit of ", limits.max_batch_records)));
-      return;
-    }
+    if (!CheckBatchLocked(batch_.sequence, batch_.records.size())) return;
     for (size_t i = 0; i < batch_.records.size(); ++i) {
       if (batch_.bad[i].ok() && batch_.records[i].provider().empty()) {
         m->records_rejected.With({"REJECT_WRONG_PROVIDER"}).Add(batch_.records.size());
@@ -248,13 +301,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
     };
     if (!hub_->ingest->TryAppend(batch)) {
       --inflight_;
-      for (int slot : pending->accepted_slots) {
-        auto* o = pending->response.mutable_outcomes(slot);
-        o->set_status(v1::RecordOutcome::REJECTED);
-        o->set_reason(v1::REJECT_UNAVAILABLE);
-        o->set_code(grpc::StatusCode::UNAVAILABLE);
-        o->set_message("the hub is overloaded and stored nothing of this batch; retry it");
-      }
+      for (int slot : pending->accepted_slots) SetOverloaded(pending->response.mutable_outcomes(slot));
       m->records_rejected.With({"REJECT_UNAVAILABLE"}).Add(pending->accepted_slots.size());
       CountUnavailableBySource(*pending);
       pending->complete = true;

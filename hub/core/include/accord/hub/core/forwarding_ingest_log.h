@@ -34,6 +34,7 @@ class ForwardingIngestLog : public IngestLog {
     return inner_->Quarantine(records);
   }
   uint64_t backlog() const override { return inner_->backlog(); }
+  bool Full() const override { return inner_->Full(); }
   void Stop() override { inner_->Stop(); }
 
   // The decorated log.

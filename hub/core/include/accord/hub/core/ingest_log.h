@@ -147,6 +147,11 @@ class IngestLog {
   // Records appended but not yet consumed (for metrics and draining).
   virtual uint64_t backlog() const = 0;
 
+  // Whether TryAppend() would refuse any batch now, for lack of room: a hint
+  // (the answer may change at once) that lets a caller refuse a batch unread
+  // instead of decoding it first. Thread-safe. The default: never.
+  virtual bool Full() const { return false; }
+
   // Fails queued appends with UNAVAILABLE, finishes the one in progress and
   // stops the log's thread. The consumer may still Poll() what was appended
   // (to drain) after Stop().

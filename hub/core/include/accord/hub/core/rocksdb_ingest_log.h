@@ -111,11 +111,15 @@ struct RocksDbIngestLogOptions {
   // Batches that may wait for the writer. Default: 256.
   size_t max_queued_batches = 256;
   // Stored records not yet consumed by the policy stage before TryAppend()
-  // refuses. Default: 200,000 (about 20 s of policy work on a 2-core
-  // machine: bursts are absorbed on disk, sustained overload is refused);
-  // > 0. A refused batch is not stored, so a publisher that resends gets
-  // DUPLICATE for later batches the hub did store.
-  uint64_t max_backlog_records = 200000;
+  // refuses. Default: 16,384 (about a second of policy work on a 2-core
+  // machine), the same as tail_records, so that the consumer takes every
+  // record from memory: a backlog larger than the tail makes an overloaded
+  // hub read each record back from storage, open and parse it again (in the
+  // loadgen benchmark, 200,000 against 8,192 cost ~20% more hub CPU per
+  // record and ~10 s of delivery latency). > 0. A refused batch is not
+  // stored, so a publisher that resends gets DUPLICATE for later batches the
+  // hub did store.
+  uint64_t max_backlog_records = 16384;
   // Secret (>= 32 bytes) keying the dedupe index so record ids are never
   // stored in clear. Required.
   std::string dedupe_key;
@@ -131,17 +135,21 @@ struct RocksDbIngestLogOptions {
   // live tail), so that the consumer neither reads them back from RocksDB
   // nor opens and parses them again. Poll() reads from storage whatever the
   // tail does not hold (after a restart, or while the consumer lags by more
-  // than this); the result is the same either way. Default: 8192; 0 turns
-  // the tail off.
-  size_t tail_records = 8192;
+  // than this); the result is the same either way. Each record held costs
+  // about 2.5 KB (decoded and as bytes). Default: 16,384; 0 turns the tail
+  // off.
+  size_t tail_records = 16384;
   // The clock (borrowed; must outlive the log) of the delete cadence, the
   // quarantined-at times, the sweep at Open() and the error log's rate
   // limit. Default (null): the real clock.
   const base::Clock* clock = nullptr;
-  // Where Poll() gives the records its consumer has finished with (those the
-  // entries it refills held), cleared, for the Publish decoder to parse into
-  // (record_pool.h), instead of destroying them. Borrowed; must outlive the
-  // log. Default (null): they are destroyed.
+  // Where records go once nothing needs them, cleared, for the Publish
+  // decoder to parse into (record_pool.h), instead of being destroyed: those
+  // Poll()'s consumer has finished with (the ones the entries it refills
+  // held) and the writer's, once their batch is acknowledged, of every
+  // record not kept in the live tail (when the consumer lags, the tail is
+  // full and Poll() reads storage). Borrowed; must outlive the log. Default
+  // (null): they are destroyed.
   RecordPool* record_pool = nullptr;
 
   absl::Status Validate() const;
@@ -163,6 +171,7 @@ class RocksDbIngestLog final : public IngestLog {
   void StageConsumed(const std::vector<Entry>& consumed, rocksdb::WriteBatch* wb) override;
   absl::Status Consumed(const std::vector<Entry>& consumed) override;
   uint64_t backlog() const override;
+  bool Full() const override;
   void Stop() override;
   absl::Status Quarantine(const std::vector<QuarantinedEntry>& records) override;
 
@@ -212,7 +221,10 @@ class RocksDbIngestLog final : public IngestLog {
 
   RocksDbIngestLog(HubDb* db, RocksDbIngestLogOptions options);
   void Run();
+  bool FullLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriteGroup(std::vector<Batch>& group);
+  // Gives the records of an answered group to options_.record_pool.
+  void Recycle(std::vector<Batch>& group);
   // Writer thread, after `accepted` (batch, record index) were stored from
   // `first_offset` on: moves them into the live tail while it has room and
   // stays contiguous. `own_plain` holds the bytes of records whose batch
@@ -280,6 +292,8 @@ class RocksDbIngestLog final : public IngestLog {
   // kept) and its dedupe index puts (key into that group's `keys`, offset).
   rocksdb::WriteBatch group_batch_;
   std::vector<std::pair<std::string_view, uint64_t>> dedupe_puts_;
+  // The writer's finished records, on their way to options_.record_pool.
+  std::vector<v1::Record> recycled_;
   // Poll()'s thread: opens what the writer sealed.
   std::unique_ptr<policy::AesGcmOpener> opener_;
   // Quarantine()'s thread (the consumer's): nonces for sealing kept records,

@@ -48,6 +48,13 @@ struct LimitsConfig {
   size_t max_inflight_batches = 8;
   size_t max_record_bytes = 64u << 10;
   size_t max_subscribe_batch = 500;
+  // Embedded backend: records accepted but not yet through the policy stage.
+  // Beyond it Publish answers REJECT_UNAVAILABLE ("retry") until the stage
+  // catches up. All of them are also held decoded in memory (the ingest log's
+  // live tail, about 2.5 KB each), so the stage never reads them back from
+  // storage; a larger value absorbs longer bursts at that memory cost and
+  // with more delivery latency. 1024 ... 1048576.
+  size_t max_ingest_backlog_records = 16384;
 };
 
 // Free-space watermarks of the data directory's file system, MiB
