@@ -32,7 +32,7 @@ using hub::StageOutcome;
 
 class NullSink final : public hub::DisclosureSink {
  public:
-  absl::Status Stage(const v1::CleanedRecord&, std::string_view, uint64_t, uint64_t, rocksdb::WriteBatch*) override {
+  absl::Status Stage(absl::Span<const Disclosure>, rocksdb::WriteBatch*) override {
     return absl::OkStatus();
   }
 };

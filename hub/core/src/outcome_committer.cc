@@ -3,11 +3,11 @@
 #include <optional>
 
 #include "accord/base/proto_time.h"
-#include "google/protobuf/util/time_util.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "accord/hub/core/disclosure_index.h"
 #include "accord/hub/ledger/rocksdb_status.h"
+#include "envelope.h"
 #include "spdlog/spdlog.h"
 
 namespace accord::hub {
@@ -16,16 +16,6 @@ namespace {
 // In the dedupe column family, beside the ingest log's 32-byte record digests.
 constexpr char kDeliveredPrefix[] = "delivered/";
 
-void ToTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  *ts = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
-// Every member of `from` but its values (`fields`).
-void CopyEnvelope(const v1::CleanedRecord& from, v1::CleanedRecord* to) {
-  *to = from;
-  to->clear_fields();
-}
-
 }  // namespace
 
 std::vector<v1::PolicyOutcome> ToJournal(const StageOutcome& outcome, size_t max_bytes) {
@@ -33,7 +23,7 @@ std::vector<v1::PolicyOutcome> ToJournal(const StageOutcome& outcome, size_t max
   if (outcome.disclosures.empty() && outcome.quarantined.empty()) return parts;
   auto start_part = [&] {
     v1::PolicyOutcome& part = parts.emplace_back();
-    ToTimestamp(outcome.decided_at, part.mutable_decided_at());
+    base::ToTimestampMicros(outcome.decided_at, part.mutable_decided_at());
     return &part;
   };
   v1::PolicyOutcome* part = start_part();
@@ -187,13 +177,14 @@ absl::Status OutcomeCommitter::Commit(StageOutcome& outcome,
     pending = std::move(staged).value();
   }
   DisclosureIndexBatch index;
+  std::vector<DisclosureSink::Disclosure>& staged = staged_;
+  staged.resize(todo.size());
   for (size_t i = 0; i < todo.size(); ++i) {
-    const uint64_t position = appended->stored[i] ? appended->positions[i] : 0;
-    if (auto s = sink_->Stage(todo[i]->record, appended->periods[i], position, first_index + i, &wb); !s.ok()) {
-      return s;
-    }
+    staged[i] = {&todo[i]->record, appended->periods[i], appended->stored[i] ? appended->positions[i] : 0,
+                 first_index + i};
     index.Add(todo[i]->record.provider(), todo[i]->record.recipient(), first_index + i);
   }
+  if (auto s = sink_->Stage(staged, &wb); !s.ok()) return s;
   if (!todo.empty()) index.Stage(db_, first_index + todo.size(), &wb);
   const uint64_t store_keys = wb.Count();  // before the caller's position
   if (stage_position) stage_position(&wb);

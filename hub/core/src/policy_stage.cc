@@ -9,35 +9,13 @@
 #include "accord/policy/canonical.h"
 #include "accord/hub/core/thread_name.h"
 #include "chunk_pool.h"
+#include "envelope.h"
 #include "ledger_entry_writer.h"
 #include "rocksdb/write_batch.h"
 #include "spdlog/spdlog.h"
 
 namespace accord::hub {
 namespace {
-
-// Makes `*to` every field of `from` but its values (`fields`): what routing,
-// the audit store and the indexes need; the values travel as bytes. Assigns
-// into `to`'s strings, so a recycled envelope allocates nothing.
-void CopyEnvelope(const v1::CleanedRecord& from, v1::CleanedRecord* to) {
-  to->set_delivery_id(from.delivery_id());
-  to->set_agreement_id(from.agreement_id());
-  to->set_agreement_version(from.agreement_version());
-  to->set_agreement_fingerprint(from.agreement_fingerprint());
-  to->set_flow_id(from.flow_id());
-  to->set_provider(from.provider());
-  to->set_recipient(from.recipient());
-  to->set_dataset(from.dataset());
-  to->set_dataset_version(from.dataset_version());
-  to->set_record_ref(from.record_ref());
-  if (from.has_event_time()) {
-    *to->mutable_event_time() = from.event_time();
-  } else {
-    to->clear_event_time();
-  }
-  if (to->fields_size() != 0) to->clear_fields();
-  to->set_area(from.area());
-}
 
 void Swap(StageOutcome::Disclosure& a, StageOutcome::Disclosure& b) {
   a.record.Swap(&b.record);

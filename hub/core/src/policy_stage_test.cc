@@ -26,10 +26,9 @@ using testing::TempDir;
 // Records what the stage staged into the audit store.
 class CountingSink final : public DisclosureSink {
  public:
-  absl::Status Stage(const v1::CleanedRecord& record, std::string_view period, uint64_t feed_position,
-                     uint64_t ledger_index, rocksdb::WriteBatch* batch) override {
+  absl::Status Stage(absl::Span<const Disclosure> disclosures, rocksdb::WriteBatch* batch) override {
     absl::MutexLock lock(&mu_);
-    indices_.push_back(ledger_index);
+    for (const Disclosure& d : disclosures) indices_.push_back(d.ledger_index);
     return absl::OkStatus();
   }
   std::vector<uint64_t> indices() const {

@@ -1,5 +1,7 @@
 #include "accord/hub/core/record_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "accord/hub/ledger/rocksdb_status.h"
 #include "rocksdb/iterator.h"
@@ -22,11 +24,16 @@ uint64_t BiasedTime(absl::Time t) {
   return Biased(absl::ToUnixMillis(t));
 }
 
+void AppendPrefix(std::string_view recipient, std::string_view dataset, std::string* out) {
+  out->append(recipient);
+  out->push_back('\0');
+  out->append(dataset);
+  out->push_back('\0');
+}
+
 std::string Prefix(std::string_view recipient, std::string_view dataset) {
-  std::string p(recipient);
-  p.push_back('\0');
-  p.append(dataset);
-  p.push_back('\0');
+  std::string p;
+  AppendPrefix(recipient, dataset, &p);
   return p;
 }
 
@@ -41,19 +48,32 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(HubDb* db, Period
 
 RecordStore::~RecordStore() = default;
 
-absl::Status RecordStore::Stage(const v1::CleanedRecord& record, std::string_view period, uint64_t feed_position,
-                                uint64_t ledger_index, rocksdb::WriteBatch* batch) {
-  // A period past retention: the record is stored nowhere.
-  if (feed_position == 0) return absl::OkStatus();
-  std::string suffix;
-  AppendU64(&suffix, Biased(EventMillis(record)));
-  AppendU64(&suffix, ledger_index);
-  const std::string prefix = Prefix(record.recipient(), record.dataset());
-  std::string value;
-  AppendSealedHeader(kRecordRef, period, &value);
-  AppendU64(&value, feed_position);
-  value.append(record.area());  // a query by area filters on it: no second key
-  batch->Put(db_->cf(HubDb::kRecords), prefix + suffix, value);
+absl::Status RecordStore::Stage(absl::Span<const Disclosure> disclosures, rocksdb::WriteBatch* batch) {
+  if (puts_.size() < disclosures.size()) puts_.resize(disclosures.size());
+  order_.clear();
+  for (size_t i = 0; i < disclosures.size(); ++i) {
+    const Disclosure& d = disclosures[i];
+    // A period past retention: the record is stored nowhere.
+    if (d.feed_position == 0) continue;
+    const v1::CleanedRecord& record = *d.record;
+    IndexPut& put = puts_[i];
+    put.key.clear();
+    AppendPrefix(record.recipient(), record.dataset(), &put.key);
+    AppendU64(&put.key, Biased(EventMillis(record)));
+    AppendU64(&put.key, d.ledger_index);
+    put.value.clear();
+    AppendSealedHeader(kRecordRef, d.period, &put.value);
+    AppendU64(&put.value, d.feed_position);
+    put.value.append(record.area());  // a query by area filters on it: no second key
+    order_.push_back(&put);
+  }
+  std::sort(order_.begin(), order_.end(), [](const IndexPut* a, const IndexPut* b) { return a->key < b->key; });
+  rocksdb::ColumnFamilyHandle* const cf = db_->cf(HubDb::kRecords);
+  for (const IndexPut* put : order_) {
+    if (auto s = batch->Put(cf, put->key, put->value); !s.ok()) {
+      return ledger::FromRocksDb(s, "staging the audit store's index");
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -76,10 +76,12 @@ inline FeedStore::PendingAppend Stage(Store& s, const std::vector<v1::CleanedRec
   auto appended = s.feeds->Stage(items, &wb);
   EXPECT_TRUE(appended.ok()) << appended.status();
   if (!appended.ok()) return {};
+  std::vector<DisclosureSink::Disclosure> staged;
   for (size_t i = 0; i < records.size(); ++i) {
-    const uint64_t position = appended->stored[i] ? appended->positions[i] : 0;
-    EXPECT_TRUE(s.records->Stage(records[i], appended->periods[i], position, first_index + i, &wb).ok());
+    staged.push_back({&records[i], appended->periods[i], appended->stored[i] ? appended->positions[i] : 0,
+                      first_index + i});
   }
+  EXPECT_TRUE(s.records->Stage(staged, &wb).ok());
   EXPECT_TRUE(s.db->WriteSync(&wb).ok());
   s.feeds->Commit(*appended);
   return *appended;

@@ -139,6 +139,7 @@ class OutcomeCommitter final : public OutcomeSink {
   // Commit()'s: the ledger entries while they are staged (empty strings
   // between commits; the vector is reused).
   std::vector<std::string> ledger_entries_;
+  std::vector<DisclosureSink::Disclosure> staged_;  // the batch as the sink gets it
 };
 
 }  // namespace accord::hub

@@ -63,8 +63,11 @@ class RecordStore : public DisclosureSink {
   static absl::StatusOr<std::unique_ptr<RecordStore>> Open(HubDb* db, PeriodKeyring* keyring, FeedStore* feeds);
   ~RecordStore() override;
 
-  absl::Status Stage(const v1::CleanedRecord& record, std::string_view period, uint64_t feed_position,
-                     uint64_t ledger_index, rocksdb::WriteBatch* batch) override;
+  // Puts the batch's index keys in key order: each memtable insert then
+  // starts from the previous one's place in the skip list (the keys sort by
+  // recipient and event time, so a batch's keys are scattered over the
+  // memtable in arrival order).
+  absl::Status Stage(absl::Span<const Disclosure> disclosures, rocksdb::WriteBatch* batch) override;
   absl::StatusOr<RecordPage> Query(const RecordQuery& q) const;
 
   // Destroys the data key of (agreement, "YYYY-MM"), durably, then compacts
@@ -85,6 +88,13 @@ class RecordStore : public DisclosureSink {
   HubDb* const db_;
   PeriodKeyring* const keyring_;
   FeedStore* const feeds_;
+  // Stage()'s scratch (its single thread), reused from batch to batch.
+  struct IndexPut {
+    std::string key;
+    std::string value;
+  };
+  std::vector<IndexPut> puts_;
+  std::vector<const IndexPut*> order_;
 };
 
 }  // namespace accord::hub
