@@ -93,6 +93,9 @@ absl::StatusOr<FeedStore::PendingAppend> FeedStore::Stage(const std::vector<Item
       pending.new_heads[recipient] = known == heads_.end() ? 0 : known->second;
     }
   }
+  // Taken before sealing: an erasure that begins meanwhile keeps this
+  // batch's entries out of the recent ones.
+  const uint64_t erasures_at_stage = keyring_->erasures();
   std::vector<std::string>& periods = pending.periods;  // per item, "agreement/YYYY-MM"
   periods.reserve(items.size());
   for (const Item& item : items) periods.push_back(RecordPeriod(*item.record));
@@ -140,6 +143,21 @@ absl::StatusOr<FeedStore::PendingAppend> FeedStore::Stage(const std::vector<Item
       batch->Put(db_->cf(HubDb::kFeeds), NameU64Key(recipient, first), value);
       ++pending.keys_written;
     }
+    // The recipient's entries in clear, for the recent entries (Commit()).
+    auto chunk = std::make_shared<RecentChunk>();
+    chunk->first = list.empty() ? 0 : pending.positions[list.front()];
+    chunk->erasures = erasures_at_stage;
+    size_t bytes = 0;
+    for (size_t i : list) bytes += pending.stored[i] ? items[i].serialized.size() : 0;
+    chunk->bytes.reserve(bytes);
+    chunk->ends.reserve(list.size());
+    chunk->stored.reserve(list.size());
+    for (size_t i : list) {
+      if (pending.stored[i]) chunk->bytes.append(items[i].serialized);
+      chunk->ends.push_back(static_cast<uint32_t>(chunk->bytes.size()));
+      chunk->stored.push_back(pending.stored[i]);
+    }
+    if (!list.empty()) pending.recent.emplace_back(recipient, std::move(chunk));
   }
   for (const auto& [recipient, head] : pending.new_heads) {
     batch->Put(db_->cf(HubDb::kMeta), absl::StrCat(kFeedHeadPrefix, recipient), EncodeU64(head));
@@ -151,6 +169,20 @@ absl::StatusOr<FeedStore::PendingAppend> FeedStore::Stage(const std::vector<Item
 void FeedStore::Commit(const PendingAppend& pending) {
   absl::MutexLock lock(&mu_);
   for (const auto& [recipient, head] : pending.new_heads) heads_[recipient] = head;
+  for (const auto& [recipient, chunk] : pending.recent) {
+    Recent& recent = recent_[recipient];
+    // Contiguous only: a gap (never expected) starts the recent entries anew.
+    if (!recent.chunks.empty() && recent.chunks.back()->last() + 1 != chunk->first) {
+      recent.chunks.clear();
+      recent.entries = 0;
+    }
+    recent.chunks.push_back(chunk);
+    recent.entries += chunk->ends.size();
+    while (recent.chunks.size() > 1 && recent.entries - recent.chunks.front()->ends.size() >= kRecentEntries) {
+      recent.entries -= recent.chunks.front()->ends.size();
+      recent.chunks.pop_front();
+    }
+  }
 }
 
 uint64_t FeedStore::Head(std::string_view recipient) const {
@@ -164,10 +196,50 @@ absl::flat_hash_map<std::string, uint64_t> FeedStore::Heads() const {
   return heads_;
 }
 
+std::optional<uint64_t> FeedStore::Reader::ReadRecent(std::string_view recipient, uint64_t after, uint64_t upto,
+                                                      size_t max_entries,
+                                                      const std::function<bool(uint64_t, std::string_view)>& fn) {
+  chunks_.clear();
+  const uint64_t erasures = store_->keyring_->erasures();
+  {
+    absl::MutexLock lock(&store_->mu_);
+    auto it = store_->recent_.find(absl::string_view(recipient.data(), recipient.size()));
+    if (it == store_->recent_.end()) return std::nullopt;
+    const std::deque<std::shared_ptr<const RecentChunk>>& chunks = it->second.chunks;
+    if (chunks.empty() || chunks.front()->first > after + 1 || chunks.back()->last() < after + 1) return std::nullopt;
+    for (const auto& chunk : chunks) {
+      if (chunk->last() <= after) continue;
+      if (chunk->first > upto) break;
+      if (chunk->erasures != erasures) return std::nullopt;
+      chunks_.push_back(chunk);
+    }
+  }
+  // The callback runs outside the store's lock, on chunks that are immutable.
+  size_t passed = 0;
+  uint64_t covered = after;
+  for (const auto& chunk : chunks_) {
+    for (size_t i = 0; i < chunk->ends.size(); ++i) {
+      const uint64_t position = chunk->first + i;
+      if (position <= after) continue;
+      if (position > upto) return upto;
+      covered = position;
+      if (!chunk->stored[i]) continue;  // stored nowhere (past retention)
+      const uint32_t begin = i == 0 ? 0 : chunk->ends[i - 1];
+      const bool more = fn(position, std::string_view(chunk->bytes).substr(begin, chunk->ends[i] - begin));
+      if (!more || ++passed >= max_entries) return position;
+    }
+  }
+  chunks_.clear();
+  // The rest (positions committed after the copy, never beyond `upto`) on
+  // the next call.
+  return covered;
+}
+
 absl::StatusOr<uint64_t> FeedStore::Reader::Read(std::string_view recipient, uint64_t after, uint64_t upto,
                                                  size_t max_entries,
                                                  const std::function<bool(uint64_t, std::string_view)>& fn) {
   if (upto <= after) return after;
+  if (std::optional<uint64_t> covered = ReadRecent(recipient, after, upto, max_entries, fn)) return *covered;
   const std::string begin = NameU64Key(recipient, after + 1);
   const std::string end = NameU64Key(recipient, upto + 1);
   rocksdb::Slice upper(end);

@@ -207,6 +207,115 @@ TEST(FeedStoreTest, OneSegmentPerRunOfOnePeriod) {
   EXPECT_EQ(ScanFeed(s, 1).opened, (std::vector<std::string>{"d1", "d2", "d3"}));
 }
 
+struct ReadResult {
+  absl::StatusOr<uint64_t> covered;
+  std::vector<std::pair<uint64_t, std::string>> entries;
+};
+
+ReadResult ReadFeed(const FeedStore& feeds, const std::string& recipient, uint64_t after, uint64_t upto,
+                    size_t max) {
+  ReadResult out;
+  FeedStore::Reader reader = feeds.NewReader();
+  out.covered = reader.Read(recipient, after, upto, max, [&](uint64_t position, std::string_view plain) {
+    out.entries.emplace_back(position, std::string(plain));
+    return true;
+  });
+  return out;
+}
+
+// The newest entries are read from memory; what a reader gets is what
+// reading storage gives (a feed store opened afresh holds none in memory):
+// the same entries, skips and positions covered, for every window.
+TEST(FeedStoreTest, RecentEntriesReadAsStorageDoes) {
+  TempDir dir;
+  Store s(dir.path());
+  // A period erased before its records arrive: they get positions, stored nowhere.
+  ASSERT_TRUE(s.keyring->Erase(kAgreement, "2026-09").ok());
+  std::vector<v1::CleanedRecord> batch;
+  for (int i = 0; i < 6; ++i) batch.push_back(Cleaned(Day(2026, 11, 1 + i), i));
+  batch.push_back(Cleaned(Day(2026, 9, 3), 6));
+  batch.push_back(Cleaned(Day(2026, 10, 3), 7));
+  batch[1].set_recipient("council");
+  batch[4].set_recipient("council");
+  Stage(s, batch, 0);
+  std::vector<v1::CleanedRecord> second;
+  for (int i = 8; i < 12; ++i) second.push_back(Cleaned(Day(2026, 11, 10), i));
+  Stage(s, second, 8);
+  ASSERT_EQ(s.feeds->Head("csp"), 10u);
+  auto fresh = FeedStore::Open(s.db.get(), s.keyring.get());
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  for (const std::string recipient : {"csp", "council"}) {
+    const uint64_t head = s.feeds->Head(recipient);
+    for (uint64_t after = 0; after <= head; ++after) {
+      for (uint64_t upto = after; upto <= head; ++upto) {
+        for (size_t max : {size_t{1}, size_t{2}, size_t{100}}) {
+          ReadResult recent = ReadFeed(*s.feeds, recipient, after, upto, max);
+          ReadResult stored = ReadFeed(**fresh, recipient, after, upto, max);
+          ASSERT_TRUE(recent.covered.ok()) << recent.covered.status();
+          ASSERT_TRUE(stored.covered.ok()) << stored.covered.status();
+          EXPECT_EQ(*recent.covered, *stored.covered) << recipient << " " << after << ".." << upto << " max " << max;
+          EXPECT_EQ(recent.entries, stored.entries) << recipient << " " << after << ".." << upto << " max " << max;
+        }
+      }
+    }
+  }
+  ReadResult all = ReadFeed(*s.feeds, "csp", 0, 10, 100);
+  EXPECT_EQ(all.entries.size(), 9u) << "ten positions, one stored nowhere";
+  EXPECT_EQ(all.entries[0].second, batch[0].SerializeAsString()) << "exactly the bytes sealed";
+  // They were served from memory: with the stored segments gone, the store
+  // still reads them, and a store opened afresh reads none.
+  rocksdb::WriteBatch wb;
+  wb.DeleteRange(s.db->cf(HubDb::kFeeds), NameU64Key("csp", 0), NameU64Key("csp", 100));
+  ASSERT_TRUE(s.db->WriteSync(&wb).ok());
+  EXPECT_EQ(ReadFeed(*s.feeds, "csp", 0, 10, 100).entries, all.entries);
+  EXPECT_TRUE(ReadFeed(**fresh, "csp", 0, 10, 100).entries.empty());
+}
+
+// An erasure that begins after entries were kept in memory keeps them from
+// being served from there: the reader goes to storage, where they are gone.
+TEST(FeedStoreTest, AnErasureKeepsRecentEntriesOfItsPeriodFromBeingRead) {
+  TempDir dir;
+  Store s(dir.path());
+  Stage(s, {Cleaned(Day(2026, 10, 1), 0), Cleaned(Day(2026, 11, 1), 1), Cleaned(Day(2026, 10, 2), 2)}, 0);
+  EXPECT_EQ(ReadFeed(*s.feeds, "csp", 0, 3, 100).entries.size(), 3u);
+  ASSERT_TRUE(s.keyring->Erase(kAgreement, "2026-10").ok());
+  ReadResult after = ReadFeed(*s.feeds, "csp", 0, 3, 100);
+  ASSERT_TRUE(after.covered.ok()) << after.covered.status();
+  EXPECT_EQ(*after.covered, 3u);
+  ASSERT_EQ(after.entries.size(), 1u) << "only November's entry is readable";
+  EXPECT_EQ(after.entries[0].first, 2u);
+}
+
+// Memory holds at most kRecentEntries per recipient; older entries are read
+// from storage, and a reader crosses from one to the other in order.
+TEST(FeedStoreTest, OlderEntriesThanTheRecentOnesAreReadFromStorage) {
+  TempDir dir;
+  Store s(dir.path());
+  const size_t total = FeedStore::kRecentEntries + 1500;
+  uint64_t next = 0;
+  while (next < total) {
+    std::vector<v1::CleanedRecord> batch;
+    for (size_t i = 0; i < 1000 && next < total; ++i, ++next) batch.push_back(Cleaned(Day(2026, 11, 3), next));
+    Stage(s, batch, next - batch.size());
+  }
+  FeedStore::Reader reader = s.feeds->NewReader();
+  uint64_t after = 0, expected = 1;
+  while (after < total) {
+    auto covered = reader.Read("csp", after, total, 700, [&](uint64_t position, std::string_view plain) {
+      EXPECT_EQ(position, expected);
+      v1::CleanedRecord r;
+      EXPECT_TRUE(r.ParseFromArray(plain.data(), static_cast<int>(plain.size())));
+      EXPECT_EQ(r.delivery_id(), absl::StrCat("d", position - 1));
+      ++expected;
+      return true;
+    });
+    ASSERT_TRUE(covered.ok()) << covered.status();
+    ASSERT_GT(*covered, after);
+    after = *covered;
+  }
+  EXPECT_EQ(expected, total + 1);
+}
+
 // Each entry is bound to its recipient and position, and authenticated.
 TEST(FeedStoreTest, DamagedOrMovedEntriesAreDataLossNamingThePosition) {
   TempDir dir;
@@ -214,6 +323,10 @@ TEST(FeedStoreTest, DamagedOrMovedEntriesAreDataLossNamingThePosition) {
   std::vector<v1::CleanedRecord> batch;
   for (int i = 0; i < 3; ++i) batch.push_back(Cleaned(Day(2026, 11, 1 + i), i));
   Stage(s, batch, 0);
+  // As after a restart: a feed store that holds no recent entries in memory
+  // (those are what was written, so damage at rest shows on reading storage).
+  s.records.reset();
+  s.feeds = std::move(FeedStore::Open(s.db.get(), s.keyring.get())).value();
   const std::string key = NameU64Key("csp", 1);
   const std::string segment = *s.db->Get(HubDb::kFeeds, key);
   auto put = [&](const std::string& k, const std::string& v) {

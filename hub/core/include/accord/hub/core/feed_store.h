@@ -19,12 +19,22 @@
 // The audit store (RecordStore) indexes feed entries by (recipient, position)
 // instead of keeping a second copy.
 //
+// The newest entries of each recipient's feed (up to kRecentEntries) are
+// also kept in memory, in clear, as Commit() made them durable: a Reader
+// that keeps up with the feed (Subscribe) takes them from there instead of
+// reading and opening them again. They are served only while no erasure has
+// begun since they were kept (PeriodKeyring::erasures()); otherwise, and for
+// anything older, the Reader reads storage, so what it returns is the same
+// either way.
+//
 // Threading: Stage() and Commit() on the one writer thread (the policy
 // stage's commit thread); Head() and Heads() anywhere; each Reader is used by
 // one thread at a time and must not outlive the store.
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <optional>
 #include <functional>
 #include <memory>
 #include <string>
@@ -42,7 +52,13 @@
 namespace accord::hub {
 
 class FeedStore {
+  struct RecentChunk;
+
  public:
+  // Entries kept in memory per recipient, at most (about 0.7 KB each for the
+  // loadgen's records).
+  static constexpr size_t kRecentEntries = 16384;
+
   // Reads the committed heads. Borrowed pointers must outlive the store.
   static absl::StatusOr<std::unique_ptr<FeedStore>> Open(HubDb* db, PeriodKeyring* keyring);
 
@@ -63,6 +79,8 @@ class FeedStore {
     std::vector<std::string> periods;
     absl::flat_hash_map<std::string, uint64_t> new_heads;  // recipient -> head after the batch
     size_t keys_written = 0;
+    // Per recipient, the batch's entries in clear, for the recent entries.
+    std::vector<std::pair<std::string, std::shared_ptr<const RecentChunk>>> recent;
   };
   // Writer thread. Puts the segments and the new heads into `batch`. On
   // error nothing is staged that Commit() would rely on (drop the batch).
@@ -91,7 +109,12 @@ class FeedStore {
    private:
     friend class FeedStore;
     explicit Reader(const FeedStore* store) : store_(store), opener_(store->keyring_->NewOpener()) {}
+    // Read() from the recent entries; nullopt when they do not hold
+    // position after + 1 (or an erasure began since they were kept).
+    std::optional<uint64_t> ReadRecent(std::string_view recipient, uint64_t after, uint64_t upto,
+                                       size_t max_entries, const std::function<bool(uint64_t, std::string_view)>& fn);
     const FeedStore* store_;
+    std::vector<std::shared_ptr<const RecentChunk>> chunks_;  // ReadRecent()'s scratch
     PeriodKeyring::Opener opener_;
     std::string plain_;
     std::string aad_;                        // the entry key being opened
@@ -102,10 +125,26 @@ class FeedStore {
  private:
   FeedStore(HubDb* db, PeriodKeyring* keyring) : db_(db), keyring_(keyring) {}
 
+  // One batch's entries of one recipient, in clear, immutable once built.
+  struct RecentChunk {
+    uint64_t first = 0;     // the position of entry 0
+    uint64_t erasures = 0;  // PeriodKeyring::erasures() when built
+    std::string bytes;      // the stored entries' bytes, concatenated
+    // Per entry: the end of its bytes in `bytes`, and whether it is stored.
+    std::vector<uint32_t> ends;
+    std::vector<bool> stored;
+    uint64_t last() const { return first + ends.size() - 1; }
+  };
+  struct Recent {
+    std::deque<std::shared_ptr<const RecentChunk>> chunks;  // in position order, contiguous
+    size_t entries = 0;
+  };
+
   HubDb* const db_;
   PeriodKeyring* const keyring_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, uint64_t> heads_ ABSL_GUARDED_BY(mu_);  // committed
+  absl::flat_hash_map<std::string, Recent> recent_ ABSL_GUARDED_BY(mu_);
   // Stage()'s buffers, reused (writer thread only): the segment being sealed
   // and the key of the entry being sealed (its additional data).
   std::string segment_;

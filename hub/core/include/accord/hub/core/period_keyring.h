@@ -118,6 +118,9 @@ class PeriodKeyring {
   // feeds, records and meta column families so that no ciphertext or wrapped
   // key of it remains in any file. OK if already erased or never created.
   absl::Status Erase(const std::string& agreement_id, const std::string& period);
+  // How many erasures have begun (Erase() counts one before its write): a
+  // copy of plaintext taken at one count must not be served at another.
+  uint64_t erasures() const { return erasures_.load(std::memory_order_acquire); }
   // The periods with a live key whose month ended more than their
   // agreement's retention ago at `now` (agreements absent from `retention`,
   // or with 0 days, keep their data).
